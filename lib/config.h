@@ -1,0 +1,69 @@
+#pragma once
+// The configuration file (INI), read with Boost.Program_options for every tool.
+// Every section and key of maillogsentinel.conf(5); defaults as documented there.
+// Unknown sections/keys and bad values are errors naming file:line and the key.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mls {
+
+struct Config {
+  // [paths]
+  std::string working_dir = "/var/lib/maillogsentinel";
+  std::string state_dir = "/var/lib/maillogsentinel/state";
+  std::string mail_log = "/var/log/mail.log";
+  // [general]
+  std::string log_level = "INFO";  // DEBUG INFO WARNING ERROR CRITICAL
+  // [report]
+  std::string report_email;          // required for --report
+  std::string report_sender;         // default maillogsentinel@<fqdn> (resolved by mls-report)
+  std::string report_subject_prefix = "[maillogsentinel]";
+  std::string report_window = "today";  // today yesterday 24h 7d
+  int report_top = 10;
+  std::string report_sendmail = "/usr/sbin/sendmail";
+  // [dns_cache]
+  bool dns_cache_enabled = true;
+  int dns_cache_size = 10000;
+  int dns_cache_ttl_seconds = 86400;
+  // [dns]
+  bool dns_enabled = true;
+  std::vector<std::string> dns_servers;  // empty = system resolver configuration
+  int dns_timeout_ms = 2000;
+  int dns_concurrency = 256;
+  // [ipinfo]
+  std::string country_db_path;
+  std::string asn_db_path;
+  std::string db_update_url_country;
+  std::string db_update_url_asn;
+  // [database]
+  std::string sql_export_dir;
+  std::string db_type = "sqlite";  // postgresql mysql sqlite
+  std::string db_host;
+  std::string db_name;
+  std::string db_user;
+  std::string db_password;
+  int db_port = 0;  // 0 = backend default
+  std::string db_table = "maillogsentinel_events";
+
+  std::string CsvPath() const { return working_dir + "/maillogsentinel.csv"; }
+  std::string LogPath() const { return working_dir + "/maillogsentinel.log"; }
+  std::string StatePath() const { return state_dir + "/state.offset"; }
+};
+
+struct ConfigResult {
+  Config config;
+  std::optional<std::string> error;   // "FILE:LINE: unknown key 'treshold' in [report]"
+  std::vector<std::string> warnings;  // e.g. world-readable file holding db_password
+};
+
+inline constexpr const char* kDefaultConfigPath = "/etc/maillogsentinel.conf";
+
+// Reads and validates the INI file at `path`.
+ConfigResult LoadConfig(const std::string& path);
+
+// Same, from text already in memory (`name` is used in messages).
+ConfigResult ParseConfig(const std::string& text, const std::string& name);
+
+}  // namespace mls
