@@ -1,0 +1,381 @@
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <string_view>
+
+#include "diag.h"
+
+namespace mls {
+namespace {
+
+namespace po = boost::program_options;
+
+// ---- value checkers ---------------------------------------------------------
+// Each returns nullopt on success, else what was expected ("a positive integer").
+
+using Apply = std::optional<std::string> (*)(Config&, std::string_view);
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return out;
+}
+
+std::optional<int> ParseInt(std::string_view v, int min, int max) {
+  int n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (v.empty() || ec != std::errc() || p != v.data() + v.size() || n < min || n > max)
+    return std::nullopt;
+  return n;
+}
+
+std::optional<bool> ParseBool(std::string_view v) {
+  std::string s = Lower(v);
+  if (s == "true" || s == "yes" || s == "on" || s == "1") return true;
+  if (s == "false" || s == "no" || s == "off" || s == "0") return false;
+  return std::nullopt;
+}
+
+std::optional<std::string> OneOf(std::string_view v, std::initializer_list<std::string_view> set,
+                                 bool upper, std::string& out, const char* expected) {
+  std::string s = upper ? Upper(v) : Lower(v);
+  for (std::string_view c : set) {
+    if (s == c) {
+      out = s;
+      return std::nullopt;
+    }
+  }
+  return expected;
+}
+
+bool ValidPort(std::string_view p) { return ParseInt(p, 1, 65535).has_value(); }
+
+bool ValidIp(const std::string& s, int family) {
+  unsigned char buf[16];
+  return inet_pton(family, s.c_str(), buf) == 1;
+}
+
+// HOST[:PORT] with HOST an IPv4 address, a bare IPv6 address, or [IPv6]:PORT.
+bool ValidDnsServer(std::string_view t) {
+  if (!t.empty() && t.front() == '[') {
+    std::size_t close = t.find(']');
+    if (close == std::string_view::npos) return false;
+    std::string_view rest = t.substr(close + 1);
+    if (!rest.empty() && (rest.front() != ':' || !ValidPort(rest.substr(1)))) return false;
+    return ValidIp(std::string(t.substr(1, close - 1)), AF_INET6);
+  }
+  if (std::count(t.begin(), t.end(), ':') > 1) return ValidIp(std::string(t), AF_INET6);
+  std::size_t colon = t.find(':');
+  if (colon != std::string_view::npos && !ValidPort(t.substr(colon + 1))) return false;
+  return ValidIp(std::string(t.substr(0, colon)), AF_INET);
+}
+
+std::optional<std::string> SetServers(Config& c, std::string_view v) {
+  c.dns_servers.clear();
+  std::size_t i = 0;
+  while (i < v.size()) {
+    std::size_t end = v.find_first_of(", \t", i);
+    if (end == std::string_view::npos) end = v.size();
+    std::string_view tok = v.substr(i, end - i);
+    if (!tok.empty()) {
+      if (!ValidDnsServer(tok))
+        return "'" + std::string(tok) +
+               "' is not IPv4[:PORT], IPv6 or [IPv6]:PORT (comma- or space-separated)";
+      c.dns_servers.emplace_back(tok);
+    }
+    i = end + 1;
+  }
+  return std::nullopt;
+}
+
+bool ValidSqlIdentifier(std::string_view v) {
+  if (v.empty() || v.size() > 63 || (v[0] >= '0' && v[0] <= '9')) return false;
+  return std::all_of(v.begin(), v.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_';
+  });
+}
+
+constexpr const char* kPositive = "expected a positive integer";
+constexpr const char* kBoolean = "expected true/false, yes/no, on/off or 1/0";
+constexpr const char* kNonEmpty = "expected a non-empty value";
+
+// One entry per key of maillogsentinel.conf(5).
+struct KeySpec {
+  std::string_view section;
+  std::string_view key;
+  Apply apply;
+};
+
+#define MLS_STRING(field) [](Config& c, std::string_view v) -> std::optional<std::string> { \
+  c.field = std::string(v);                                                                 \
+  return std::nullopt;                                                                      \
+}
+#define MLS_NONEMPTY(field) [](Config& c, std::string_view v) -> std::optional<std::string> { \
+  if (v.empty()) return kNonEmpty;                                                            \
+  c.field = std::string(v);                                                                   \
+  return std::nullopt;                                                                        \
+}
+#define MLS_POSITIVE(field) [](Config& c, std::string_view v) -> std::optional<std::string> { \
+  auto n = ParseInt(v, 1, 2147483647);                                                        \
+  if (!n) return kPositive;                                                                   \
+  c.field = *n;                                                                               \
+  return std::nullopt;                                                                        \
+}
+#define MLS_BOOL(field) [](Config& c, std::string_view v) -> std::optional<std::string> { \
+  auto b = ParseBool(v);                                                                  \
+  if (!b) return kBoolean;                                                                \
+  c.field = *b;                                                                           \
+  return std::nullopt;                                                                    \
+}
+
+const KeySpec kKeys[] = {
+    {"paths", "working_dir", MLS_NONEMPTY(working_dir)},
+    {"paths", "state_dir", MLS_NONEMPTY(state_dir)},
+    {"paths", "mail_log", MLS_NONEMPTY(mail_log)},
+    {"general", "log_level",
+     [](Config& c, std::string_view v) {
+       return OneOf(v, {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}, true, c.log_level,
+                    "expected DEBUG, INFO, WARNING, ERROR or CRITICAL");
+     }},
+    {"report", "email", MLS_STRING(report_email)},
+    {"report", "sender", MLS_STRING(report_sender)},
+    {"report", "subject_prefix", MLS_STRING(report_subject_prefix)},
+    {"report", "window",
+     [](Config& c, std::string_view v) {
+       return OneOf(v, {"today", "yesterday", "24h", "7d"}, false, c.report_window,
+                    "expected today, yesterday, 24h or 7d");
+     }},
+    {"report", "top", MLS_POSITIVE(report_top)},
+    {"report", "sendmail", MLS_NONEMPTY(report_sendmail)},
+    {"dns_cache", "enabled", MLS_BOOL(dns_cache_enabled)},
+    {"dns_cache", "size", MLS_POSITIVE(dns_cache_size)},
+    {"dns_cache", "ttl_seconds", MLS_POSITIVE(dns_cache_ttl_seconds)},
+    {"dns", "enabled", MLS_BOOL(dns_enabled)},
+    {"dns", "servers", SetServers},
+    {"dns", "timeout_ms", MLS_POSITIVE(dns_timeout_ms)},
+    {"dns", "concurrency", MLS_POSITIVE(dns_concurrency)},
+    {"ipinfo", "country_db_path", MLS_STRING(country_db_path)},
+    {"ipinfo", "asn_db_path", MLS_STRING(asn_db_path)},
+    {"ipinfo", "db_update_url_country", MLS_STRING(db_update_url_country)},
+    {"ipinfo", "db_update_url_asn", MLS_STRING(db_update_url_asn)},
+    {"database", "sql_export_dir", MLS_STRING(sql_export_dir)},
+    {"database", "db_type",
+     [](Config& c, std::string_view v) {
+       return OneOf(v, {"postgresql", "mysql", "sqlite"}, false, c.db_type,
+                    "expected postgresql, mysql or sqlite");
+     }},
+    {"database", "db_host", MLS_STRING(db_host)},
+    {"database", "db_name", MLS_STRING(db_name)},
+    {"database", "db_user", MLS_STRING(db_user)},
+    {"database", "db_password", MLS_STRING(db_password)},
+    {"database", "db_port",
+     [](Config& c, std::string_view v) -> std::optional<std::string> {
+       auto n = ParseInt(v, 0, 65535);
+       if (!n) return "expected a port number from 0 to 65535 (0 = backend default)";
+       c.db_port = *n;
+       return std::nullopt;
+     }},
+    {"database", "table",
+     [](Config& c, std::string_view v) -> std::optional<std::string> {
+       if (!ValidSqlIdentifier(v))
+         return "expected an SQL identifier (letters, digits and _, not starting with a digit, "
+                "at most 63 characters)";
+       c.db_table = std::string(v);
+       return std::nullopt;
+     }},
+};
+
+#undef MLS_STRING
+#undef MLS_NONEMPTY
+#undef MLS_POSITIVE
+#undef MLS_BOOL
+
+const KeySpec* FindKey(std::string_view section, std::string_view key) {
+  for (const KeySpec& k : kKeys)
+    if (k.section == section && k.key == key) return &k;
+  return nullptr;
+}
+
+bool KnownSection(std::string_view section) {
+  return std::any_of(std::begin(kKeys), std::end(kKeys),
+                     [&](const KeySpec& k) { return k.section == section; });
+}
+
+// ---- the line index ---------------------------------------------------------
+
+std::string_view Trim(std::string_view s) {
+  std::size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string_view::npos) return {};
+  std::size_t e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+// Boost treats '#' anywhere as the start of a comment; our files only comment at
+// the start of a line, so values may hold '#' (passwords). Values handed to Boost
+// are escaped reversibly: \x01 -> \x01\x01, '#' -> \x01H.
+std::string EscapeForBoost(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\x01') out += "\x01\x01";
+    else if (c == '#') out += "\x01H";
+    else out += c;
+  }
+  return out;
+}
+
+std::string UnescapeFromBoost(std::string_view v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\x01' && i + 1 < v.size()) {
+      out += v[++i] == 'H' ? '#' : '\x01';
+    } else {
+      out += v[i];
+    }
+  }
+  return out;
+}
+
+struct Scan {
+  std::string canonical;                // the text handed to Boost, line for line
+  std::map<std::string, int> key_line;  // "section.key" -> line number
+  std::optional<std::string> error;
+};
+
+Scan ScanLines(std::string_view text, const std::string& name) {
+  Scan scan;
+  std::map<std::string, int> section_line;
+  std::string section;
+  int lineno = 0;
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 BOM
+  auto fail = [&](const std::string& msg) {
+    scan.error = name + ":" + std::to_string(lineno) + ": " + msg;
+    return scan;
+  };
+  while (!text.empty()) {
+    std::size_t nl = text.find('\n');
+    std::string_view raw = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    ++lineno;
+    std::string_view line = Trim(raw);
+    if (line.empty() || line.front() == '#' || line.front() == ';') {
+      scan.canonical += '\n';
+    } else if (line.front() == '[') {
+      if (line.back() != ']')
+        return fail("syntax error: expected '[section]', 'key = value' or a comment");
+      section = std::string(Trim(line.substr(1, line.size() - 2)));
+      if (!KnownSection(section)) return fail("unknown section [" + section + "]");
+      auto [it, fresh] = section_line.emplace(section, lineno);
+      if (!fresh)
+        return fail("duplicate section [" + section + "] (first on line " +
+                    std::to_string(it->second) + ")");
+      scan.canonical += "[" + section + "]\n";
+    } else {
+      std::size_t eq = line.find('=');
+      if (eq == std::string_view::npos || Trim(line.substr(0, eq)).empty())
+        return fail("syntax error: expected '[section]', 'key = value' or a comment");
+      std::string key = Lower(Trim(line.substr(0, eq)));
+      std::string_view value = Trim(line.substr(eq + 1));
+      if (section.empty()) return fail("key '" + key + "' outside of any section");
+      if (!FindKey(section, key)) return fail("unknown key '" + key + "' in [" + section + "]");
+      auto [it, fresh] = scan.key_line.emplace(section + "." + key, lineno);
+      if (!fresh)
+        return fail("duplicate key '" + key + "' in [" + section + "] (first on line " +
+                    std::to_string(it->second) + ")");
+      scan.canonical += key + "=" + EscapeForBoost(value) + "\n";
+    }
+  }
+  return scan;
+}
+
+}  // namespace
+
+ConfigResult ParseConfig(const std::string& text, const std::string& name) {
+  ConfigResult result;
+  Scan scan = ScanLines(text, name);
+  if (scan.error) {
+    result.error = scan.error;
+    return result;
+  }
+  po::options_description desc;
+  for (const KeySpec& k : kKeys) {
+    std::string opt = std::string(k.section) + "." + std::string(k.key);
+    desc.add_options()(opt.c_str(), po::value<std::string>());
+  }
+  std::istringstream in(scan.canonical);
+  po::parsed_options parsed(&desc);
+  try {
+    parsed = po::parse_config_file(in, desc, /*allow_unregistered=*/false);
+  } catch (const po::error& e) {  // not expected: the scan validated every line
+    result.error = name + ": " + e.what();
+    return result;
+  }
+  for (const po::option& opt : parsed.options) {
+    std::size_t dot = opt.string_key.find('.');
+    std::string_view section = std::string_view(opt.string_key).substr(0, dot);
+    std::string_view key = std::string_view(opt.string_key).substr(dot + 1);
+    std::string value = opt.value.empty() ? std::string() : UnescapeFromBoost(opt.value[0]);
+    const KeySpec* spec = FindKey(section, key);
+    if (auto why = spec->apply(result.config, value)) {
+      result.error = name + ":" + std::to_string(scan.key_line[opt.string_key]) +
+                     ": bad value '" + value + "' for " + std::string(key) + " in [" +
+                     std::string(section) + "]: " + *why;
+      return result;
+    }
+  }
+  return result;
+}
+
+ConfigResult LoadConfig(const std::string& path) {
+  ConfigResult result;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    int err = errno;
+    if (fd >= 0) ::close(fd);
+    result.error = ErrnoMessage(path, err);
+    return result;
+  }
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      result.error = ErrnoMessage(path, err);
+      return result;
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  result = ParseConfig(text, path);
+  if (!result.error && !result.config.db_password.empty() && (st.st_mode & 044) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    result.warnings.push_back(path + ": holds db_password but is readable by group/others (mode " +
+                              mode + "); restrict it, e.g. chmod 600");
+  }
+  return result;
+}
+
+}  // namespace mls
