@@ -1,0 +1,25 @@
+#pragma once
+// What the driver's command line asks for. Filled by ParseDriverOptions
+// (driver.h); read by BuildPipeline (pipeline.h) and the run.
+
+#include <string>
+
+#include "config.h"
+
+namespace mls {
+
+// The driver's commands. Later commands (--setup, --report, --reset, --purge,
+// --sql-export, --sql-import) add an enumerator and a branch in RunDriver.
+enum class Command {
+  kExtract,  // no command flag: the extraction run
+};
+
+struct Options {
+  Command command = Command::kExtract;
+  std::string config_path = kDefaultConfigPath;
+  bool dry_run = false;              // --dry-run/-n: print the shell pipeline, run nothing
+  double lock_timeout_seconds = 10;  // --lock-timeout: how long to wait for state_dir/lock
+  int progress_fd = 3;               // fd number mls-tail writes "progress DONE TOTAL" to
+};
+
+}  // namespace mls

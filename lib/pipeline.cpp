@@ -1,0 +1,90 @@
+#include "pipeline.h"
+
+namespace mls {
+
+std::string PendingPath(const Config& config) { return config.StatePath() + ".pending"; }
+
+std::vector<Stage> BuildPipeline(const Config& config, const Options& options) {
+  std::vector<Stage> stages;
+
+  Stage tail{"mls-tail", {"--state", config.StatePath(), "--pending", PendingPath(config)}, {}};
+  if (options.progress_fd >= 0) {
+    tail.args.push_back("--progress-fd");
+    tail.args.push_back(std::to_string(options.progress_fd));
+    tail.progress_fd = options.progress_fd;
+  }
+  tail.args.push_back(config.mail_log);
+  stages.push_back(std::move(tail));
+
+  stages.push_back(Stage{"mls-parse", {"--stats"}, {}});
+  stages.push_back(Stage{"mls-store", {"--csv", config.CsvPath(), "--stats"}, {}});
+  return stages;
+}
+
+std::optional<std::string> FindProgram(std::string_view name, std::string_view self_dir,
+                                       std::string_view path_env,
+                                       const std::function<bool(const std::string&)>& executable) {
+  auto join = [&](std::string_view dir) {
+    std::string p(dir.empty() ? std::string_view(".") : dir);
+    if (p.back() != '/') p += '/';
+    return p + std::string(name);
+  };
+  if (!self_dir.empty() && executable(join(self_dir))) return join(self_dir);
+  std::size_t start = 0;
+  while (start <= path_env.size()) {
+    std::size_t end = path_env.find(':', start);
+    if (end == std::string_view::npos) end = path_env.size();
+    std::string candidate = join(path_env.substr(start, end - start));
+    if (executable(candidate)) return candidate;
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ResolveStages(
+    std::vector<Stage>& stages, std::string_view self_dir, std::string_view path_env,
+    const std::function<bool(const std::string&)>& executable) {
+  for (Stage& s : stages) {
+    auto found = FindProgram(s.name, self_dir, path_env, executable);
+    if (!found) {
+      return "cannot find " + s.name + " (looked in " + std::string(self_dir) + " and PATH)";
+    }
+    s.program = *found;
+  }
+  return std::nullopt;
+}
+
+std::string ShellQuote(std::string_view word) {
+  auto safe = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("_@%+=:,./-").find(c) != std::string_view::npos;
+  };
+  bool all_safe = !word.empty();
+  for (char c : word) all_safe = all_safe && safe(c);
+  if (all_safe) return std::string(word);
+  std::string out = "'";
+  for (char c : word) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  out += '\'';
+  return out;
+}
+
+std::string FormatDryRun(const std::vector<Stage>& stages) {
+  std::string out;
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    const Stage& s = stages[i];
+    if (i > 0) out += " \\\n  | ";
+    out += ShellQuote(s.program.empty() ? s.name : s.program);
+    for (const std::string& a : s.args) out += " " + ShellQuote(a);
+    if (s.progress_fd >= 0) out += " " + std::to_string(s.progress_fd) + ">/dev/null";
+  }
+  out += "\n";
+  return out;
+}
+
+}  // namespace mls

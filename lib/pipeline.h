@@ -1,0 +1,52 @@
+#pragma once
+// The extraction pipeline as data: which stages, with which arguments.
+// BuildPipeline is pure; lib/runner.h runs the result, FormatDryRun prints it.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config.h"
+#include "options.h"
+
+namespace mls {
+
+struct Stage {
+  std::string name;               // "mls-parse": argv[0], the tag in the log
+  std::vector<std::string> args;  // arguments after argv[0]
+  std::string program;            // resolved executable; empty until ResolveStages
+  int progress_fd = -1;           // fd the stage writes progress lines to, -1 none
+};
+
+// mls-tail | mls-parse | mls-store with the paths and flags from `config`.
+// (mls-enrich slots in before mls-store: one more push_back.)
+std::vector<Stage> BuildPipeline(const Config& config, const Options& options);
+
+// The pending position file the driver renames over the state file on commit.
+std::string PendingPath(const Config& config);
+
+// Finds `name`: in `self_dir` first (the driver's own directory), then in each
+// directory of `path_env` (":"-separated; empty entry = "."). `executable`
+// says whether a path is an executable regular file.
+std::optional<std::string> FindProgram(std::string_view name, std::string_view self_dir,
+                                       std::string_view path_env,
+                                       const std::function<bool(const std::string&)>& executable);
+
+// Sets Stage::program for every stage; error "cannot find mls-parse (looked in
+// DIR and PATH)" for the first one not found.
+std::optional<std::string> ResolveStages(std::vector<Stage>& stages, std::string_view self_dir,
+                                         std::string_view path_env,
+                                         const std::function<bool(const std::string&)>& executable);
+
+// `word` quoted for a POSIX shell: unchanged when it only holds safe
+// characters, otherwise in single quotes ('it'\''s').
+std::string ShellQuote(std::string_view word);
+
+// The equivalent shell pipeline, one stage per line joined by " \\\n  | ",
+// ending in "\n". A stage's progress fd is sent to /dev/null ("3>/dev/null").
+// Uses Stage::program when resolved, the name otherwise.
+std::string FormatDryRun(const std::vector<Stage>& stages);
+
+}  // namespace mls

@@ -1,0 +1,104 @@
+#include "pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace mls {
+namespace {
+
+Config TestConfig() {
+  Config c;
+  c.working_dir = "/srv/mls";
+  c.state_dir = "/srv/mls/state";
+  c.mail_log = "/var/log/mail.log";
+  return c;
+}
+
+TEST(Pipeline, TailParseStoreWithConfiguredPaths) {
+  std::vector<Stage> p = BuildPipeline(TestConfig(), Options{});
+  ASSERT_EQ(3u, p.size());
+  EXPECT_EQ("mls-tail", p[0].name);
+  EXPECT_EQ((std::vector<std::string>{"--state", "/srv/mls/state/state.offset", "--pending",
+                                      "/srv/mls/state/state.offset.pending", "--progress-fd", "3",
+                                      "/var/log/mail.log"}),
+            p[0].args);
+  EXPECT_EQ(3, p[0].progress_fd);
+  EXPECT_EQ("mls-parse", p[1].name);
+  EXPECT_EQ(std::vector<std::string>{"--stats"}, p[1].args);
+  EXPECT_EQ(-1, p[1].progress_fd);
+  EXPECT_EQ("mls-store", p[2].name);
+  EXPECT_EQ((std::vector<std::string>{"--csv", "/srv/mls/maillogsentinel.csv", "--stats"}),
+            p[2].args);
+  for (const Stage& s : p) EXPECT_EQ("", s.program);
+}
+
+TEST(Pipeline, NoProgressFdWhenDisabled) {
+  Options o;
+  o.progress_fd = -1;
+  std::vector<Stage> p = BuildPipeline(TestConfig(), o);
+  EXPECT_EQ((std::vector<std::string>{"--state", "/srv/mls/state/state.offset", "--pending",
+                                      "/srv/mls/state/state.offset.pending", "/var/log/mail.log"}),
+            p[0].args);
+  EXPECT_EQ(-1, p[0].progress_fd);
+}
+
+TEST(Pipeline, PendingPathIsNextToState) {
+  EXPECT_EQ("/srv/mls/state/state.offset.pending", PendingPath(TestConfig()));
+}
+
+TEST(ShellQuote, LeavesSafeWordsAlone) {
+  EXPECT_EQ("/var/log/mail.log", ShellQuote("/var/log/mail.log"));
+  EXPECT_EQ("--progress-fd", ShellQuote("--progress-fd"));
+  EXPECT_EQ("a=b,c:d@e%f+g", ShellQuote("a=b,c:d@e%f+g"));
+}
+
+TEST(ShellQuote, QuotesEverythingElse) {
+  EXPECT_EQ("''", ShellQuote(""));
+  EXPECT_EQ("'/srv/my logs/mail.log'", ShellQuote("/srv/my logs/mail.log"));
+  EXPECT_EQ("'it'\\''s'", ShellQuote("it's"));
+  EXPECT_EQ("'$(rm -rf ~)'", ShellQuote("$(rm -rf ~)"));
+  EXPECT_EQ("'a\nb'", ShellQuote("a\nb"));
+  EXPECT_EQ("'~root'", ShellQuote("~root"));
+  EXPECT_EQ("'*'", ShellQuote("*"));
+}
+
+TEST(FormatDryRun, OneStagePerLineWithProgressToDevNull) {
+  Config c = TestConfig();
+  c.mail_log = "/var/log/mail log";
+  std::vector<Stage> p = BuildPipeline(c, Options{});
+  p[1].program = "/opt/mls/bin/mls-parse";
+  EXPECT_EQ(
+      "mls-tail --state /srv/mls/state/state.offset --pending "
+      "/srv/mls/state/state.offset.pending --progress-fd 3 '/var/log/mail log' 3>/dev/null \\\n"
+      "  | /opt/mls/bin/mls-parse --stats \\\n"
+      "  | mls-store --csv /srv/mls/maillogsentinel.csv --stats\n",
+      FormatDryRun(p));
+}
+
+TEST(FindProgram, PrefersTheDriversDirectory) {
+  std::set<std::string> exe = {"/opt/mls/bin/mls-parse", "/usr/bin/mls-parse"};
+  auto is_exe = [&](const std::string& p) { return exe.count(p) > 0; };
+  EXPECT_EQ("/opt/mls/bin/mls-parse", FindProgram("mls-parse", "/opt/mls/bin", "/usr/bin", is_exe));
+  EXPECT_EQ("/usr/bin/mls-parse",
+            FindProgram("mls-parse", "/elsewhere", "/usr/local/bin:/usr/bin/", is_exe));
+  EXPECT_EQ(std::nullopt, FindProgram("mls-store", "/opt/mls/bin", "/usr/bin", is_exe));
+}
+
+TEST(FindProgram, EmptyPathEntryIsCurrentDirectory) {
+  auto is_exe = [](const std::string& p) { return p == "./mls-tail"; };
+  EXPECT_EQ("./mls-tail", FindProgram("mls-tail", "", "/usr/bin::/bin", is_exe));
+  EXPECT_EQ("./mls-tail", FindProgram("mls-tail", "", "", is_exe));
+}
+
+TEST(ResolveStages, NamesTheMissingStage) {
+  std::vector<Stage> p = BuildPipeline(TestConfig(), Options{});
+  auto is_exe = [](const std::string& p) { return p.find("mls-store") == std::string::npos; };
+  EXPECT_EQ("cannot find mls-store (looked in /opt/mls/bin and PATH)",
+            ResolveStages(p, "/opt/mls/bin", "/usr/bin", is_exe).value());
+  EXPECT_EQ("/opt/mls/bin/mls-tail", p[0].program);
+  EXPECT_EQ("/opt/mls/bin/mls-parse", p[1].program);
+}
+
+}  // namespace
+}  // namespace mls
