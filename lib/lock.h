@@ -1,0 +1,40 @@
+#pragma once
+// One extraction at a time: an flock(2) on state_dir/lock.
+// The locked fd is deliberately inherited across exec (no FD_CLOEXEC) and is
+// moved to fd >= kLockFdMin, out of the way of the fds the runner wires up, so
+// every stage holds the lock too: a new run cannot start while an orphan writes.
+
+#include <optional>
+#include <string>
+
+namespace mls {
+
+inline constexpr int kLockFdMin = 10;
+
+class FileLock {
+ public:
+  enum class Status { kLocked, kBusy, kError };
+
+  FileLock() = default;
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  ~FileLock() { Release(); }
+
+  // Opens `path` (created 0640 if absent; opened read-only when it is not
+  // writable) and takes an exclusive lock, polling every `poll_ms` until
+  // `timeout_seconds` have passed (0 = one try). kBusy: someone else holds
+  // it. kError: `error()` says why ("PATH: Permission denied").
+  Status Acquire(const std::string& path, double timeout_seconds, int poll_ms = 50);
+
+  // Unlocks and closes (idempotent).
+  void Release();
+
+  int fd() const { return fd_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  int fd_ = -1;
+  std::string error_;
+};
+
+}  // namespace mls
