@@ -1,0 +1,296 @@
+#include "log_scanner.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "diag.h"
+
+namespace mls {
+namespace {
+
+// Every line ParsePostfixLine accepts contains this; few others do.
+constexpr std::string_view kNeedle = ": SASL ";
+// The SIMD prefilter pairs kNeedle[2] ('S') with kNeedle[5] ('L').
+constexpr std::size_t kPairFirst = 2;
+constexpr std::size_t kPairGap = 3;
+
+// Individual warnings per run before they are only counted.
+constexpr std::uint64_t kMaxWarnings = 10;
+
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string FormatScanStats(const ScanStats& s) {
+  return "lines=" + std::to_string(s.lines) + " events=" + std::to_string(s.events) +
+         " outages=" + std::to_string(s.outages) + " aborted=" + std::to_string(s.aborted) +
+         " overlong=" + std::to_string(s.overlong);
+}
+
+LogScanner::LogScanner(const ScanOptions& options, WarnFn warn)
+    : options_(options),
+      warn_(std::move(warn)),
+      time_(options.reference_time),
+      capacity_(options.max_line_length + kScanBlockSize) {
+  buf_ = std::make_unique<char[]>(capacity_);
+}
+
+void LogScanner::BeginInput(std::string_view name) {
+  name_ = std::string(name);
+  line_no_ = 0;
+  len_ = 0;
+  discarding_ = false;
+  discard_len_ = 0;
+}
+
+void LogScanner::Overlong(std::uint64_t length, std::uint64_t number) {
+  ++stats_.overlong;
+  if (++overlong_warned_ <= kMaxWarnings) {
+    warn_(name_ + ":" + std::to_string(number) + ": skipped a line of " + std::to_string(length) +
+          " bytes (longer than " + std::to_string(options_.max_line_length) + ")" +
+          (overlong_warned_ == kMaxWarnings ? "; further overlong lines are only counted" : ""));
+  }
+}
+
+void LogScanner::WarnSummary() {
+  if (stats_.outages > 0) {
+    warn_(std::to_string(stats_.outages) +
+          " line(s) report 'Connection lost to authentication server': the SASL backend "
+          "was unreachable (not counted as attacks)");
+  }
+}
+
+void LogScanner::HandleLine(const char* begin, const char* end, std::uint64_t number,
+                            std::string& out) {
+  std::size_t len = static_cast<std::size_t>(end - begin);
+  if (len > options_.max_line_length) return;  // counted when its newline is seen
+  if (len > 0 && begin[len - 1] == '\r') --len;
+  switch (ParsePostfixLine(std::string_view(begin, len), line_)) {
+    case LineKind::kNone:
+      return;
+    case LineKind::kOutage:
+      ++stats_.outages;
+      if (++outage_warned_ <= kMaxWarnings) {
+        warn_(name_ + ":" + std::to_string(number) +
+              ": SASL backend outage (Connection lost to authentication server), not an "
+              "event" +
+              (outage_warned_ == kMaxWarnings ? "; further outages are only counted" : ""));
+      }
+      return;
+    case LineKind::kAborted:
+      ++stats_.aborted;
+      if (!options_.include_aborted) return;
+      break;
+    case LineKind::kEvent:
+      break;
+  }
+  char when[kIsoTimeLength];
+  time_.Format(line_.time, when);
+  AppendEventTsv(line_, std::string_view(when, sizeof when), out);
+  ++stats_.events;
+}
+
+void LogScanner::NewlineAt(const char* nl) {
+  const std::size_t len = static_cast<std::size_t>(nl - line_start_);
+  ++line_no_;
+  ++stats_.lines;
+  if (len > options_.max_line_length) Overlong(len, line_no_);
+  line_start_ = nl + 1;
+}
+
+void LogScanner::ScanRegionPortable(const char* begin, const char* end, std::string& out) {
+  const char* p = begin;
+  for (;;) {
+    const char* hit = static_cast<const char*>(
+        memmem(p, static_cast<std::size_t>(end - p), kNeedle.data(), kNeedle.size()));
+    const char* stop = hit != nullptr ? hit : end;
+    while (const char* nl = static_cast<const char*>(
+               std::memchr(p, '\n', static_cast<std::size_t>(stop - p)))) {
+      NewlineAt(nl);
+      p = nl + 1;
+    }
+    if (hit == nullptr) return;
+    const char* nl = static_cast<const char*>(
+        std::memchr(hit, '\n', static_cast<std::size_t>(end - hit)));
+    HandleLine(line_start_, nl, line_no_ + 1, out);
+    NewlineAt(nl);
+    p = nl + 1;
+  }
+}
+
+void LogScanner::ScanRegionSimd(const char* begin, const char* end, std::string& out) {
+#if defined(__SSE2__)
+  const char* p = begin;
+  const char* handled = begin;  // needle hits before this are in a handled line
+  const __m128i nl_v = _mm_set1_epi8('\n');
+  const __m128i first_v = _mm_set1_epi8(kNeedle[kPairFirst]);
+  const __m128i second_v = _mm_set1_epi8(kNeedle[kPairFirst + kPairGap]);
+  while (p + 16 + kPairGap <= end) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + kPairGap));
+    unsigned nl = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, nl_v)));
+    unsigned cand = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_and_si128(_mm_cmpeq_epi8(a, first_v), _mm_cmpeq_epi8(b, second_v))));
+    while (cand != 0) {
+      const unsigned bit = static_cast<unsigned>(__builtin_ctz(cand));
+      cand &= cand - 1;
+      const char* s = p + bit - kPairFirst;
+      if (p + bit < begin + kPairFirst || s < handled || s + kNeedle.size() > end ||
+          std::memcmp(s, kNeedle.data(), kNeedle.size()) != 0) {
+        continue;
+      }
+      // Newlines of this chunk before the hit end lines the hit is not in.
+      const unsigned before = nl & ((1u << bit) - 1);
+      const char* ls = before != 0 ? p + (31 - __builtin_clz(before)) + 1 : line_start_;
+      const char* le =
+          static_cast<const char*>(std::memchr(s, '\n', static_cast<std::size_t>(end - s)));
+      HandleLine(ls, le, line_no_ + static_cast<unsigned>(__builtin_popcount(before)) + 1, out);
+      handled = le + 1;
+    }
+    if (nl != 0) {
+      // Only the chunk's first newline can end a long line (max >= 64).
+      NewlineAt(p + __builtin_ctz(nl));
+      const unsigned rest = nl & (nl - 1);
+      if (rest != 0) {
+        const unsigned more = static_cast<unsigned>(__builtin_popcount(rest));
+        line_no_ += more;
+        stats_.lines += more;
+        line_start_ = p + (31 - __builtin_clz(rest)) + 1;
+      }
+    }
+    p += 16;
+  }
+  // The last few bytes, one at a time (needles may start up to kPairFirst
+  // bytes before p: their 'S' was not in a whole chunk).
+  for (const char* s = p - std::min<std::size_t>(kPairFirst, static_cast<std::size_t>(p - begin));
+       s < end; ++s) {
+    if (*s == '\n') {
+      if (s >= p) NewlineAt(s);
+    } else if (s >= handled && s + kNeedle.size() <= end &&
+               std::memcmp(s, kNeedle.data(), kNeedle.size()) == 0) {
+      const char* le =
+          static_cast<const char*>(std::memchr(s, '\n', static_cast<std::size_t>(end - s)));
+      HandleLine(line_start_, le, line_no_ + 1, out);
+      handled = le + 1;
+    }
+  }
+#else
+  ScanRegionPortable(begin, end, out);
+#endif
+}
+
+void LogScanner::ScanRegion(const char* begin, const char* end, std::string& out) {
+  line_start_ = begin;
+  if (portable_) {
+    ScanRegionPortable(begin, end, out);
+  } else {
+    ScanRegionSimd(begin, end, out);
+  }
+}
+
+void LogScanner::Commit(std::size_t n, std::string& out) {
+  len_ += n;
+  char* const buf = buf_.get();
+  std::size_t start = 0;
+  if (discarding_) {
+    const char* nl = static_cast<const char*>(std::memchr(buf, '\n', len_));
+    if (nl == nullptr) {
+      discard_len_ += len_;
+      len_ = 0;
+      return;
+    }
+    discard_len_ += static_cast<std::size_t>(nl - buf);
+    ++line_no_;
+    ++stats_.lines;
+    Overlong(discard_len_, line_no_);
+    discarding_ = false;
+    start = static_cast<std::size_t>(nl - buf) + 1;
+  }
+  const char* last =
+      static_cast<const char*>(memrchr(buf + start, '\n', len_ - start));
+  if (last != nullptr) {
+    ScanRegion(buf + start, last + 1, out);
+    start = static_cast<std::size_t>(last - buf) + 1;
+  }
+  const std::size_t tail = len_ - start;
+  if (tail > options_.max_line_length) {
+    discarding_ = true;
+    discard_len_ = tail;
+    len_ = 0;
+  } else {
+    std::memmove(buf, buf + start, tail);
+    len_ = tail;
+  }
+}
+
+void LogScanner::Feed(std::string_view data, std::string& out) {
+  while (!data.empty()) {
+    const std::size_t n = std::min(data.size(), ReadCapacity());
+    std::memcpy(ReadBuffer(), data.data(), n);
+    data.remove_prefix(n);
+    Commit(n, out);
+  }
+}
+
+void LogScanner::EndInput(std::string& out) {
+  if (discarding_) {
+    ++line_no_;
+    ++stats_.lines;
+    Overlong(discard_len_, line_no_);
+  } else if (len_ > 0) {
+    // A final line without '\n': scan it as if it had one.
+    buf_[len_] = '\n';
+    ScanRegion(buf_.get(), buf_.get() + len_ + 1, out);
+  }
+  len_ = 0;
+  discarding_ = false;
+  discard_len_ = 0;
+}
+
+std::optional<std::string> ScanFd(int in_fd, std::string_view name, LogScanner& scanner,
+                                  int out_fd) {
+  scanner.BeginInput(name);
+  std::string out;
+  out.reserve(2 * kScanBlockSize);
+  for (;;) {
+    const std::size_t want = std::min(scanner.ReadCapacity(), kScanBlockSize);
+    const ssize_t n = ::read(in_fd, scanner.ReadBuffer(), want);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      std::string msg = ErrnoMessage(std::string(name) + ": read error", err);
+      scanner.EndInput(out);
+      if (!WriteAll(out_fd, out)) return ErrnoMessage("write error", errno);
+      return msg;
+    }
+    if (n == 0) break;
+    scanner.Commit(static_cast<std::size_t>(n), out);
+    if (!out.empty()) {
+      if (!WriteAll(out_fd, out)) return ErrnoMessage("write error", errno);
+      out.clear();
+    }
+  }
+  scanner.EndInput(out);
+  if (!out.empty() && !WriteAll(out_fd, out)) return ErrnoMessage("write error", errno);
+  return std::nullopt;
+}
+
+}  // namespace mls

@@ -1,0 +1,101 @@
+#pragma once
+// The mls-parse hot path: reads a syslog stream in big blocks, finds the rare
+// needle ": SASL " with a SIMD scan (counting lines in the same pass), and
+// hands only the lines holding it to ParsePostfixLine. No per-line allocation;
+// memory is bounded by the block size plus the maximum line length.
+
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "postfix_parse.h"
+#include "syslog_time.h"
+
+namespace mls {
+
+inline constexpr std::size_t kDefaultMaxLineLength = 64 * 1024;
+inline constexpr std::size_t kMinMaxLineLength = 64;
+inline constexpr std::size_t kMaxMaxLineLength = 64 * 1024 * 1024;
+inline constexpr std::size_t kScanBlockSize = 256 * 1024;
+
+struct ScanOptions {
+  std::size_t max_line_length = kDefaultMaxLineLength;  // bytes, without the '\n'
+  bool include_aborted = false;  // emit "authentication aborted" lines as events
+  std::time_t reference_time = 0;  // for year inference ("now")
+};
+
+struct ScanStats {
+  std::uint64_t lines = 0;     // every line read, the overlong ones included
+  std::uint64_t events = 0;    // TSV records written
+  std::uint64_t outages = 0;   // "Connection lost to authentication server"
+  std::uint64_t aborted = 0;   // "authentication aborted" lines (emitted or not)
+  std::uint64_t overlong = 0;  // lines longer than max_line_length, skipped
+};
+
+// "lines=N events=N outages=N aborted=N overlong=N"
+std::string FormatScanStats(const ScanStats& stats);
+
+class LogScanner {
+ public:
+  // `warn` receives diagnostics without the program name ("FILE:LINE: ...").
+  using WarnFn = std::function<void(std::string_view)>;
+  LogScanner(const ScanOptions& options, WarnFn warn);
+
+  // Starts a new input: line numbers restart, `name` appears in warnings.
+  void BeginInput(std::string_view name);
+  // Bytes may be written to ReadBuffer()[0, ReadCapacity()), then Commit()ed.
+  char* ReadBuffer() { return buf_.get() + len_; }
+  std::size_t ReadCapacity() const { return capacity_ - len_; }
+  // Scans the committed bytes; appends events for every complete line to `out`.
+  void Commit(std::size_t n, std::string& out);
+  // Copies `data` in and commits it, in as many steps as needed.
+  void Feed(std::string_view data, std::string& out);
+  // End of the input: a last line without '\n' is still a line.
+  void EndInput(std::string& out);
+  // End of the run: a summary warning if the SASL backend was reported down.
+  void WarnSummary();
+
+  const ScanStats& stats() const { return stats_; }
+
+  // Both scanning strategies, exposed so tests can check they agree.
+  // `portable` forces the memmem/memchr path instead of the SIMD one.
+  void SetPortableScan(bool portable) { portable_ = portable; }
+
+ private:
+  void ScanRegion(const char* begin, const char* end, std::string& out);
+  void ScanRegionPortable(const char* begin, const char* end, std::string& out);
+  void ScanRegionSimd(const char* begin, const char* end, std::string& out);
+  void NewlineAt(const char* nl);
+  void HandleLine(const char* begin, const char* end, std::uint64_t number, std::string& out);
+  void Overlong(std::uint64_t length, std::uint64_t number);
+
+  ScanOptions options_;
+  WarnFn warn_;
+  TimeResolver time_;
+  std::unique_ptr<char[]> buf_;
+  std::size_t capacity_;
+  std::size_t len_ = 0;           // bytes held: the carried partial line + new data
+  bool discarding_ = false;       // inside an overlong line whose start was dropped
+  std::uint64_t discard_len_ = 0;
+  std::string name_ = "(standard input)";
+  std::uint64_t line_no_ = 0;     // lines of this input completed so far
+  const char* line_start_ = nullptr;  // start of the current line (region scan)
+  ScanStats stats_;
+  std::uint64_t overlong_warned_ = 0;
+  std::uint64_t outage_warned_ = 0;
+  bool portable_ = false;
+  SaslLine line_;
+};
+
+// Reads `in_fd` to its end through `scanner`, writing events to `out_fd` after
+// every read(2) that returned data. Returns an error message naming `name`
+// ("FILE: read error: ...") or the output ("write error: ..."), or nullopt.
+std::optional<std::string> ScanFd(int in_fd, std::string_view name, LogScanner& scanner,
+                                  int out_fd);
+
+}  // namespace mls

@@ -1,0 +1,181 @@
+#include "postfix_parse.h"
+
+#include <array>
+#include <cstring>
+
+#include "event.h"
+#include "tsv.h"
+
+namespace mls {
+namespace {
+
+constexpr std::string_view kWarning = "warning: ";
+constexpr std::string_view kSasl = ": SASL ";
+constexpr std::string_view kFailed = "authentication failed:";
+constexpr std::string_view kAborted = "authentication aborted";
+constexpr std::string_view kUserKey = ", sasl_username=";
+constexpr std::string_view kUnavailable = "(unavailable)";
+constexpr std::string_view kOutageReason = "Connection lost to authentication server";
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// The syslog part after the timestamp: " HOST TAG[PID]: ". Returns the message
+// start, or npos.
+std::size_t ParseHostAndTag(std::string_view line, std::size_t pos, SaslLine& out) {
+  if (pos >= line.size() || line[pos] != ' ') return std::string_view::npos;
+  ++pos;
+  const std::size_t host_end = line.find(' ', pos);
+  if (host_end == std::string_view::npos || host_end == pos) return std::string_view::npos;
+  out.server = line.substr(pos, host_end - pos);
+  pos = host_end + 1;
+  std::size_t tag_end = pos;
+  while (tag_end < line.size() && line[tag_end] != '[' && line[tag_end] != ':' &&
+         line[tag_end] != ' ') {
+    ++tag_end;
+  }
+  out.service = line.substr(pos, tag_end - pos);
+  if (!out.service.starts_with("postfix") || !out.service.ends_with("/smtpd")) {
+    return std::string_view::npos;
+  }
+  pos = tag_end;
+  if (pos < line.size() && line[pos] == '[') {
+    std::size_t pid_end = pos + 1;
+    while (pid_end < line.size() && IsDigit(line[pid_end])) ++pid_end;
+    if (pid_end == pos + 1 || pid_end >= line.size() || line[pid_end] != ']') {
+      return std::string_view::npos;
+    }
+    pos = pid_end + 1;
+  }
+  if (line.substr(pos, 2) != ": ") return std::string_view::npos;
+  return pos + 2;
+}
+
+// "CLIENT[ADDR]" or "CLIENT[ADDR]:PORT" (the text before ": SASL ").
+bool ParseClient(std::string_view who, SaslLine& out) {
+  out.port = {};
+  std::size_t close = who.size();
+  if (close > 0 && who[close - 1] != ']') {
+    const std::size_t colon = who.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || who[colon - 1] != ']') return false;
+    out.port = who.substr(colon + 1);
+    if (out.port.empty() || out.port.size() > 5) return false;
+    unsigned value = 0;
+    for (char c : out.port) {
+      if (!IsDigit(c)) return false;
+      value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (value > 65535) return false;
+    close = colon;
+  }
+  if (close == 0) return false;
+  --close;  // at ']'
+  const std::size_t open = who.rfind('[', close);
+  if (open == std::string_view::npos) return false;
+  out.client = who.substr(0, open);
+  // Postfix logs a validated host name or "unknown": never a space or bracket.
+  // Refusing them keeps another warning's text from posing as a client.
+  for (char c : out.client) {
+    if (c == ' ' || c == '[' || c == ']') return false;
+  }
+  return CanonicalIp(who.substr(open + 1, close - open - 1), out.ip);
+}
+
+// "SASL " has been consumed; `rest` is "MECH authentication ...".
+LineKind ParseSaslTail(std::string_view rest, SaslLine& out) {
+  const std::size_t space = rest.find(' ');
+  if (space == 0 || space == std::string_view::npos) return LineKind::kNone;
+  out.mech = rest.substr(0, space);
+  rest.remove_prefix(space + 1);
+  out.user = {};
+  if (rest.starts_with(kFailed)) {
+    rest.remove_prefix(kFailed.size());
+    if (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
+    // The first ", sasl_username=" ends the reason: the user name is the
+    // attacker's text and may itself contain that string.
+    const std::size_t key = rest.find(kUserKey);
+    if (key == std::string_view::npos) {
+      out.reason = rest;
+    } else {
+      out.reason = rest.substr(0, key);
+      out.user = rest.substr(key + kUserKey.size());
+    }
+    if (out.user == kUnavailable) out.user = {};
+    return out.reason == kOutageReason ? LineKind::kOutage : LineKind::kEvent;
+  }
+  if (rest.starts_with(kAborted)) {
+    rest.remove_prefix(kAborted.size());
+    if (!rest.empty()) {
+      if (!rest.starts_with(kUserKey)) return LineKind::kNone;
+      out.user = rest.substr(kUserKey.size());
+      if (out.user == kUnavailable) out.user = {};
+    }
+    out.reason = kAbortedReason;
+    return LineKind::kAborted;
+  }
+  return LineKind::kNone;
+}
+
+}  // namespace
+
+bool CanonicalIp(std::string_view addr, char* out) {
+  char text[INET6_ADDRSTRLEN];
+  if (addr.empty() || addr.size() >= sizeof text) return false;
+  std::memcpy(text, addr.data(), addr.size());
+  text[addr.size()] = '\0';
+  if (std::memchr(text, '\0', addr.size()) != nullptr) return false;
+  unsigned char bin[16];
+  if (inet_pton(AF_INET, text, bin) == 1) {
+    return inet_ntop(AF_INET, bin, out, INET6_ADDRSTRLEN) != nullptr;
+  }
+  if (inet_pton(AF_INET6, text, bin) != 1) return false;
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(bin, kMapped, sizeof kMapped) == 0) {
+    return inet_ntop(AF_INET, bin + 12, out, INET6_ADDRSTRLEN) != nullptr;
+  }
+  return inet_ntop(AF_INET6, bin, out, INET6_ADDRSTRLEN) != nullptr;
+}
+
+LineKind ParsePostfixLine(std::string_view line, SaslLine& out) {
+  const std::size_t stamp = ParseHeaderTime(line, out.time);
+  if (stamp == 0) return LineKind::kNone;
+  const std::size_t msg = ParseHostAndTag(line, stamp, out);
+  if (msg == std::string_view::npos) return LineKind::kNone;
+  std::string_view rest = line.substr(msg);
+  if (!rest.starts_with(kWarning)) return LineKind::kNone;
+  rest.remove_prefix(kWarning.size());
+  const std::size_t sasl = rest.find(kSasl);
+  if (sasl == std::string_view::npos) return LineKind::kNone;
+  if (!ParseClient(rest.substr(0, sasl), out)) return LineKind::kNone;
+  return ParseSaslTail(rest.substr(sasl + kSasl.size()), out);
+}
+
+void AppendEventTsv(const SaslLine& line, std::string_view time, std::string& out) {
+  std::array<std::string_view, kEventColumns> f;
+  f[kTime] = time;
+  f[kServer] = line.server;
+  f[kIp] = line.ip;
+  f[kUser] = line.user;
+  f[kMethod] = line.mech;
+  f[kClient] = line.client;
+  f[kPort] = line.port;
+  f[kService] = line.service;
+  f[kReason] = line.reason;
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (i > 0) out.push_back('\t');
+    const std::size_t start = out.size();
+    TsvEscapeTo(f[i], out);
+    if (i == kMethod) {
+      // Upper-case the method, leaving escape sequences (\t \n \r) alone.
+      for (std::size_t j = start; j < out.size(); ++j) {
+        if (out[j] == '\\') {
+          ++j;
+          continue;
+        }
+        if (out[j] >= 'a' && out[j] <= 'z') out[j] = static_cast<char>(out[j] - 'a' + 'A');
+      }
+    }
+  }
+  out.push_back('\n');
+}
+
+}  // namespace mls

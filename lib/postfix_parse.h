@@ -1,0 +1,55 @@
+#pragma once
+// One syslog line -> is it a Postfix smtpd SASL authentication failure?
+//
+//   HEADER HOST postfix[-x][/svc]/smtpd[PID]: warning: CLIENT[ADDR][:PORT]: SASL MECH
+//       authentication failed: REASON[, sasl_username=USER]
+//
+// HEADER is one of the stamps syslog_time.h accepts. Anything else (no header,
+// another program, a message not starting with "warning: ", an invalid address)
+// is kNone. See mls-parse(1) for the full policy.
+
+#include <arpa/inet.h>
+
+#include <string>
+#include <string_view>
+
+#include "syslog_time.h"
+
+namespace mls {
+
+enum class LineKind {
+  kNone,     // not a SASL failure line
+  kEvent,    // SASL authentication failed: an attack (or a typo)
+  kOutage,   // "authentication failed: Connection lost to authentication server"
+  kAborted,  // "SASL MECH authentication aborted": the client gave up
+};
+
+// The fields of a SASL line. The views point into the parsed line.
+struct SaslLine {
+  HeaderTime time;
+  std::string_view server;   // syslog host field
+  std::string_view service;  // the tag without "[pid]"
+  std::string_view client;   // name before '[', e.g. "unknown"
+  std::string_view port;     // digits after "]:", or empty
+  std::string_view mech;     // as logged (not yet upper-cased)
+  std::string_view reason;   // text after "failed: ", may be empty
+  std::string_view user;     // sasl_username, empty for none or "(unavailable)"
+  char ip[INET6_ADDRSTRLEN] = {};  // canonical text (inet_ntop), IPv4-mapped -> IPv4
+};
+
+// Classifies `line` (no trailing newline; a trailing CR is the caller's job).
+// Fills `out` unless the result is kNone.
+LineKind ParsePostfixLine(std::string_view line, SaslLine& out);
+
+// Validates an address and writes its canonical text to `out`
+// (INET6_ADDRSTRLEN bytes). IPv4-mapped IPv6 is reduced to IPv4.
+bool CanonicalIp(std::string_view addr, char* out);
+
+// The reason text given to aborted lines when they are emitted.
+inline constexpr std::string_view kAbortedReason = "authentication aborted";
+
+// Appends the event as one TSV record (the columns of event.h), the method
+// upper-cased. `time` is the ISO 8601 text from TimeResolver.
+void AppendEventTsv(const SaslLine& line, std::string_view time, std::string& out);
+
+}  // namespace mls

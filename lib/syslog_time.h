@@ -1,0 +1,72 @@
+#pragma once
+// Syslog header timestamps: parsing the three shapes mls-parse accepts, year
+// inference for year-less stamps, local-time conversion (TZ) and ISO 8601 output.
+//
+//   BSD (RFC 3164)          "Nov  5 20:18:08", "Nov 05 20:18:08", "Nov 5 20:18:08"
+//   RFC 3339 (rsyslog)      "2026-11-25T20:18:36.019216+00:00", "...Z"
+//   journalctl short-iso    "2026-11-25T20:18:08+0000" (and -precise, with fraction)
+
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string_view>
+
+namespace mls {
+
+// A header timestamp as written in the log. year == 0: the stamp had no year.
+// has_offset == false: local time (BSD stamps), to be converted with TZ.
+struct HeaderTime {
+  int year = 0;
+  int month = 0;  // 1..12
+  int day = 0;    // 1..31
+  int hour = 0;
+  int minute = 0;
+  int second = 0;  // 0..60
+  bool has_offset = false;
+  int offset_minutes = 0;  // east of UTC
+};
+
+// Parses a timestamp at the very start of `text`. On success returns the number
+// of bytes it spans (the following byte is not examined) and fills `out`.
+// Fractional seconds are accepted and dropped. Returns 0 if there is none.
+std::size_t ParseHeaderTime(std::string_view text, HeaderTime& out);
+
+// Parses an ISO 8601 instant for --reference-time: "YYYY-MM-DD", optionally
+// followed by "THH:MM[:SS[.frac]]" (or a space instead of T) and "Z" or an
+// offset ("+HH:MM", "+HHMM", "+HH"); "@SECONDS" is epoch seconds. Without an
+// offset the time is local (TZ). The whole string must be consumed.
+std::optional<std::time_t> ParseIso8601Instant(std::string_view text);
+
+// Days since 1970-01-01 of a proleptic Gregorian date.
+std::int64_t DaysFromCivil(int year, int month, int day);
+bool IsLeapYear(int year);
+int DaysInMonth(int year, int month);
+
+// Length of the ISO 8601 text TimeResolver writes: "2026-11-25T20:18:08+00:00".
+inline constexpr std::size_t kIsoTimeLength = 25;
+
+// Turns header timestamps into ISO 8601 text with a numeric offset. Year-less
+// stamps get the latest year that does not put them more than one day after
+// the reference time; offset-less stamps are local time in the C library's
+// time zone (TZ), converted with mktime(3) at most once per distinct minute.
+class TimeResolver {
+ public:
+  explicit TimeResolver(std::time_t reference);
+
+  // Writes exactly kIsoTimeLength bytes to `out`.
+  void Format(const HeaderTime& t, char* out);
+
+  // The year chosen for a year-less stamp (exposed for tests).
+  int InferYear(const HeaderTime& t) const;
+
+ private:
+  int UtcOffsetMinutes(int year, const HeaderTime& t);
+
+  std::int64_t reference_local_;  // reference as local civil seconds
+  int reference_year_;
+  std::int64_t cached_minute_ = INT64_MIN;  // local civil minute of the cache
+  int cached_offset_ = 0;
+};
+
+}  // namespace mls
