@@ -1,0 +1,312 @@
+#include "tail.h"
+
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <optional>
+
+#include "atomic_file.h"
+#include "diag.h"
+#include "log_files.h"
+#include "tail_state.h"
+
+namespace mls {
+namespace {
+
+constexpr std::size_t kBufSize = 256 * 1024;
+constexpr std::uint64_t kProgressEveryMs = 100;
+constexpr mode_t kStateMode = 0640;
+
+// "progress DONE TOTAL" lines on a descriptor, at most every 100 ms.
+class Progress {
+ public:
+  Progress(int fd, std::function<std::uint64_t()> now) : fd_(fd), now_(std::move(now)) {}
+  void SetTotal(std::uint64_t total) { total_ = total; }
+  void Add(std::uint64_t bytes) {
+    done_ += bytes;
+    if (fd_ < 0 || !now_) return;
+    std::uint64_t t = now_();
+    if (t - last_ < kProgressEveryMs) return;
+    last_ = t;
+    Emit();
+  }
+  void Finish() {
+    if (fd_ < 0) return;
+    if (done_ > total_) total_ = done_;
+    Emit();
+    fd_ = -1;  // once at the end; later follow batches are not reported
+  }
+
+ private:
+  void Emit() {
+    std::string line = "progress " + std::to_string(done_) + " " +
+                       std::to_string(done_ > total_ ? done_ : total_) + "\n";
+    ssize_t rc = ::write(fd_, line.data(), line.size());
+    (void)rc;  // a lost progress line is harmless
+  }
+  int fd_;
+  std::function<std::uint64_t()> now_;
+  std::uint64_t total_ = 0, done_ = 0, last_ = 0;
+};
+
+enum class Pumped { kOk, kFailed, kStopped };
+
+class Tail {
+ public:
+  explicit Tail(const TailOptions& o) : o_(o), progress_(o.progress_fd, o.now_ms) {}
+
+  int Run() {
+    if (!CheckDirs() || !LoadState()) return 1;
+    buf_.resize(kBufSize);
+    Pumped r = Replan(true);
+    progress_.Finish();
+    if (r == Pumped::kFailed) return 1;
+    if (!Commit()) return 1;
+    if (o_.follow && r == Pumped::kOk) {
+      if (Follow() == Pumped::kFailed) return 1;
+      if (!Commit()) return 1;
+    }
+    return 0;
+  }
+
+ private:
+  bool Stopped() const { return o_.stop && *o_.stop; }
+
+  bool CheckDirs() {
+    for (const std::string* p : {&o_.state_path, &o_.pending_path}) {
+      if (p->empty()) continue;
+      std::string dir = DirName(*p);
+      struct stat st;
+      if (::stat(dir.c_str(), &st) != 0) {
+        Warn(ErrnoMessage(dir, errno));
+        return false;
+      }
+      if (!S_ISDIR(st.st_mode)) {
+        Warn(ErrnoMessage(dir, ENOTDIR));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool LoadState() {
+    if (o_.state_path.empty()) return true;
+    TailStateLoad load = LoadTailState(o_.state_path);
+    if (!load.error.empty()) {
+      Warn(load.error);
+      return false;
+    }
+    pos_ = load.state;
+    if (pos_) state_text_ = load.text;
+    return true;
+  }
+
+  // Writes the position to the pending file, or to the state file if it changed.
+  bool Commit() {
+    if (!pos_) return true;
+    std::string text = FormatTailState(*pos_);
+    const std::string& target = o_.pending_path.empty() ? o_.state_path : o_.pending_path;
+    std::optional<std::string>& last =
+        o_.pending_path.empty() ? state_text_ : pending_text_;
+    if (target.empty() || (last && *last == text)) return true;
+    if (auto err = WriteFileAtomically(target, text, kStateMode)) {
+      Warn(*err);
+      return false;
+    }
+    last = text;
+    return true;
+  }
+
+  // Opens the files, plans from the current position and reads the plan. The
+  // last step (LOGFILE) stays open in live_ for following.
+  Pumped Replan(bool first) {
+    live_.reset();
+    OpenLogFiles files = OpenLogFilesOf(o_.log_path);
+    for (const std::string& w : files.warnings) Warn(w);
+    if (!files.error.empty()) {
+      Warn(files.error);
+      return Pumped::kFailed;
+    }
+    Plan plan = MakePlan(files.facts, pos_, o_.log_path);
+    for (const std::string& w : plan.warnings) Warn(w);
+    if (!plan.error.empty()) {
+      Warn(plan.error);
+      return Pumped::kFailed;
+    }
+    if (first) progress_.SetTotal(TotalBytes(files.facts, plan));
+    for (const ReadStep& step : plan.steps) {
+      FileFacts& f = step.live ? *files.facts.live : files.facts.rotated[step.index];
+      Fd& fd = step.live ? files.live_fd : files.rotated_fds[step.index];
+      std::string err;
+      std::unique_ptr<LogSource> src = LogSource::Open(std::move(fd), f.kind, f.path, err);
+      if (!src) {
+        Warn(err);
+        return Pumped::kFailed;
+      }
+      std::uint64_t raw = src->RawPosition();
+      if (!src->SkipTo(step.from)) {
+        if (!src->error().empty()) Warn(src->error());
+        Warn(f.path + ": shorter than the saved offset " + std::to_string(step.from) +
+             "; continuing after its end");
+      }
+      progress_.Add(src->RawPosition() - raw);
+      carry_ = 0;
+      std::optional<std::uint64_t> limit;
+      if (step.live && !o_.follow) limit = f.file_size;
+      Pumped r = Pump(*src, f, !step.live, limit);
+      if (r != Pumped::kOk) return r;
+      if (step.live) {
+        live_ = std::move(src);
+        live_facts_ = f;
+      }
+    }
+    return Pumped::kOk;
+  }
+
+  static std::uint64_t TotalBytes(const LogFiles& files, const Plan& plan) {
+    std::uint64_t total = 0;
+    for (const ReadStep& s : plan.steps) {
+      const FileFacts& f = s.live ? *files.live : files.rotated[s.index];
+      std::uint64_t skip = f.kind == SourceKind::kPlain ? s.from : 0;
+      if (f.file_size > skip) total += f.file_size - skip;
+    }
+    return total;
+  }
+
+  // Copies complete lines from `src` to the output. `final`: the file will not
+  // grow, so an unterminated last line is printed with a newline appended.
+  Pumped Pump(LogSource& src, const FileFacts& f, bool final, std::optional<std::uint64_t> limit) {
+    Pumped result = Pumped::kOk;
+    for (;;) {
+      if (Stopped()) {
+        result = Pumped::kStopped;
+        break;
+      }
+      if (carry_ == buf_.size()) buf_.resize(buf_.size() * 2);  // a very long line
+      std::size_t want = buf_.size() - carry_;
+      if (limit) {
+        if (src.position() >= *limit) break;
+        want = std::min<std::uint64_t>(want, *limit - src.position());
+      }
+      std::uint64_t raw = src.RawPosition();
+      ssize_t n = src.Read(buf_.data() + carry_, want);
+      progress_.Add(src.RawPosition() - raw);
+      if (n < 0 && f.kind == SourceKind::kGzip) {
+        Warn(src.error() + "; the rest of this file is skipped");
+        break;
+      }
+      if (n < 0) {
+        Warn(src.error());
+        return Pumped::kFailed;
+      }
+      if (n == 0) break;
+      std::size_t len = carry_ + static_cast<std::size_t>(n);
+      auto* nl = static_cast<char*>(::memrchr(buf_.data() + carry_, '\n', n));
+      carry_ = len;
+      if (!nl) continue;
+      std::size_t upto = static_cast<std::size_t>(nl - buf_.data()) + 1;
+      if (!WriteOut(buf_.data(), upto)) return Pumped::kFailed;
+      std::memmove(buf_.data(), buf_.data() + upto, len - upto);
+      carry_ = len - upto;
+      if (buf_.size() > kBufSize && carry_ < kBufSize) {
+        buf_.resize(kBufSize);
+        buf_.shrink_to_fit();
+      }
+    }
+    if (final && carry_ > 0 && result == Pumped::kOk) {
+      if (carry_ == buf_.size()) buf_.resize(buf_.size() + 1);
+      buf_[carry_++] = '\n';
+      if (!WriteOut(buf_.data(), carry_)) return Pumped::kFailed;
+      carry_ = 0;
+    }
+    Record(f, src, src.position() - carry_);
+    return result;
+  }
+
+  bool WriteOut(const char* p, std::size_t n) {
+    while (n > 0) {
+      ssize_t w = ::write(o_.out_fd, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) {
+        Warn(ErrnoMessage("standard output", errno));
+        return false;
+      }
+      p += w;
+      n -= static_cast<std::size_t>(w);
+    }
+    return true;
+  }
+
+  // Remembers `offset` in `f` as the position to commit. The start of an empty
+  // file proves nothing, so it does not replace a position found in this run.
+  void Record(const FileFacts& f, const LogSource& src, std::uint64_t offset) {
+    std::string head = f.head, fresh, err;
+    if (src.PlainFd() >= 0 &&
+        ReadHead(src.PlainFd(), SourceKind::kPlain, kFingerprintMax, fresh, err) &&
+        fresh.compare(0, head.size(), head) == 0) {
+      head = fresh;
+    }
+    TailState st{f.device, f.inode, FingerprintOf(head), offset, false};
+    if (from_run_ && offset == 0 && st.fingerprint.length == 0) return;
+    pos_ = st;
+    from_run_ = true;
+  }
+
+  // True when LOGFILE's start changed or it shrank below what was read.
+  bool LiveTruncated() {
+    int fd = live_->PlainFd();
+    struct stat st;
+    if (fd < 0 || ::fstat(fd, &st) != 0) return false;
+    if (static_cast<std::uint64_t>(st.st_size) < live_->position()) return true;
+    std::string fresh, err;
+    if (!ReadHead(fd, SourceKind::kPlain, kFingerprintMax, fresh, err)) return false;
+    if (fresh.compare(0, live_facts_.head.size(), live_facts_.head) != 0) return true;
+    live_facts_.head = fresh;
+    return false;
+  }
+
+  // Polls LOGFILE: prints lines as they complete; after a rename drains the old
+  // file and replans; after a truncation replans from the committed offset.
+  Pumped Follow() {
+    while (!Stopped()) {
+      ::poll(nullptr, 0, o_.poll_ms);
+      if (Stopped()) break;
+      struct stat st;
+      bool exists = ::stat(o_.log_path.c_str(), &st) == 0;  // absent: between rename and create
+      bool renamed =
+          exists && (!live_ || st.st_dev != live_facts_.device || st.st_ino != live_facts_.inode);
+      bool truncated = exists && !renamed && LiveTruncated();
+      Pumped r = Pumped::kOk;
+      if (live_ && !truncated) r = Pump(*live_, live_facts_, renamed, std::nullopt);
+      if (r == Pumped::kOk && (renamed || truncated)) {
+        carry_ = 0;  // after a truncation the held-back line is read from the copy
+        r = Replan(false);
+      }
+      if (r == Pumped::kFailed) return r;
+      if (!Commit()) return Pumped::kFailed;
+      if (r == Pumped::kStopped) break;
+    }
+    return Pumped::kOk;
+  }
+
+  const TailOptions& o_;
+  Progress progress_;
+  std::optional<TailState> pos_;           // the position to commit
+  bool from_run_ = false;                  // pos_ was set by reading in this run
+  std::optional<std::string> state_text_;  // the state file's bytes on disk
+  std::optional<std::string> pending_text_;
+  std::vector<char> buf_;
+  std::size_t carry_ = 0;  // bytes of an unterminated line at the start of buf_
+  std::unique_ptr<LogSource> live_;
+  FileFacts live_facts_;
+};
+
+}  // namespace
+
+int RunTail(const TailOptions& options) { return Tail(options).Run(); }
+
+}  // namespace mls

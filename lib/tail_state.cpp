@@ -1,0 +1,184 @@
+#include "tail_state.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+
+#include "diag.h"
+
+namespace mls {
+namespace {
+
+constexpr std::string_view kMagic = "mls-tail-state";
+constexpr std::string_view kVersion = "1";
+
+std::uint64_t Fnv1a64(std::string_view bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+std::optional<std::uint64_t> ParseU64(std::string_view s, int base = 10) {
+  std::uint64_t v = 0;
+  if (s.empty()) return std::nullopt;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string Hex16(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// Parses the value of one key into `st`; returns an error message or "".
+std::string ParseValue(std::string_view key, std::string_view value, TailState& st) {
+  if (key == "fingerprint") {
+    auto sp = value.find(' ');
+    std::optional<std::uint64_t> len, hash;
+    if (sp != std::string_view::npos) {
+      len = ParseU64(value.substr(0, sp));
+      std::string_view h = value.substr(sp + 1);
+      if (h.size() == 16) hash = ParseU64(h, 16);
+    }
+    if (!len || !hash) {
+      return "bad fingerprint '" + std::string(value) + "' (expected LENGTH HEX16)";
+    }
+    if (*len > kFingerprintMax) {
+      return "fingerprint length " + std::to_string(*len) + " exceeds " +
+             std::to_string(kFingerprintMax);
+    }
+    st.fingerprint = {*len, *hash};
+    return "";
+  }
+  std::optional<std::uint64_t> v = ParseU64(value);
+  if (!v) return "bad " + std::string(key) + " '" + std::string(value) + "'";
+  if (key == "device") st.device = *v;
+  if (key == "inode") st.inode = *v;
+  if (key == "offset") st.offset = *v;
+  return "";
+}
+
+}  // namespace
+
+Fingerprint FingerprintOf(std::string_view head) {
+  head = head.substr(0, kFingerprintMax);
+  return {head.size(), Fnv1a64(head)};
+}
+
+bool FingerprintMatches(const Fingerprint& fp, std::string_view head) {
+  if (head.size() < fp.length) return false;
+  return Fnv1a64(head.substr(0, fp.length)) == fp.hash;
+}
+
+std::string FormatTailState(const TailState& s) {
+  if (s.legacy) return std::to_string(s.offset) + "\n";
+  return std::string(kMagic) + " " + std::string(kVersion) + "\n" +
+         "device " + std::to_string(s.device) + "\n" +
+         "inode " + std::to_string(s.inode) + "\n" +
+         "fingerprint " + std::to_string(s.fingerprint.length) + " " +
+         Hex16(s.fingerprint.hash) + "\n" +
+         "offset " + std::to_string(s.offset) + "\n";
+}
+
+TailStateParse ParseTailState(std::string_view text, std::string_view name) {
+  TailStateParse r;
+  auto fail = [&](std::size_t line, const std::string& msg) {
+    r.error = std::string(name) + ":" + std::to_string(line) + ": " + msg;
+    return r;
+  };
+  std::string_view trimmed = Trim(text);
+  if (trimmed.empty()) return fail(1, "empty state file");
+  if (auto legacy = ParseU64(trimmed)) {
+    r.state.legacy = true;
+    r.state.offset = *legacy;
+    return r;
+  }
+  static constexpr std::string_view kKeys[] = {"device", "inode", "fingerprint", "offset"};
+  bool seen[4] = {};
+  std::size_t lineno = 0;
+  while (!text.empty()) {
+    ++lineno;
+    auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (lineno == 1) {
+      if (line.substr(0, kMagic.size() + 1) != std::string(kMagic) + " ") {
+        return fail(1, "not an mls-tail state file (expected '" + std::string(kMagic) + " " +
+                           std::string(kVersion) + "')");
+      }
+      std::string_view version = line.substr(kMagic.size() + 1);
+      if (version != kVersion) {
+        return fail(1, "unsupported state version '" + std::string(version) + "'");
+      }
+      continue;
+    }
+    if (Trim(line).empty() || line.front() == '#') continue;
+    auto sp = line.find(' ');
+    std::string_view key = line.substr(0, sp);
+    std::string_view value = sp == std::string_view::npos ? "" : line.substr(sp + 1);
+    std::size_t k = 0;
+    while (k < 4 && kKeys[k] != key) ++k;
+    if (k == 4) return fail(lineno, "unknown key '" + std::string(key) + "'");
+    if (seen[k]) return fail(lineno, "duplicate key '" + std::string(key) + "'");
+    seen[k] = true;
+    if (std::string err = ParseValue(key, value, r.state); !err.empty()) {
+      return fail(lineno, err);
+    }
+  }
+  for (std::size_t k = 0; k < 4; ++k) {
+    if (!seen[k]) return fail(lineno, "missing key '" + std::string(kKeys[k]) + "'");
+  }
+  return r;
+}
+
+TailStateLoad LoadTailState(const std::string& path) {
+  TailStateLoad r;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) r.error = ErrnoMessage(path, errno);
+    return r;
+  }
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      r.error = ErrnoMessage(path, errno);
+      ::close(fd);
+      return r;
+    }
+    if (n == 0) break;
+    r.text.append(buf, static_cast<std::size_t>(n));
+    if (r.text.size() > 65536) {
+      ::close(fd);
+      r.error = path + ":1: state file too large";
+      return r;
+    }
+  }
+  ::close(fd);
+  TailStateParse p = ParseTailState(r.text, path);
+  if (!p.error.empty()) {
+    r.error = p.error;
+  } else {
+    r.state = p.state;
+  }
+  return r;
+}
+
+}  // namespace mls

@@ -1,0 +1,73 @@
+// mls-tail: print the log lines that are new since the last committed run.
+#include <fcntl.h>
+#include <signal.h>
+
+#include <chrono>
+#include <csignal>
+
+#include "cli.h"
+#include "diag.h"
+#include "tail.h"
+
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+
+void OnSignal(int) { g_stop = 1; }
+
+// SIGTERM/SIGINT end --follow cleanly (without SA_RESTART, so a sleep ends too).
+void CatchStopSignals() {
+  struct sigaction sa = {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+}
+
+std::uint64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mls::CliSpec spec;
+  spec.name = "mls-tail";
+  spec.synopsis = "mls-tail [--state FILE [--pending FILE]] [--follow] [OPTION]... LOGFILE";
+  spec.summary = "Print the log lines that are new since the last committed run.";
+  mls::TailOptions o;
+  spec.options.add_options()(
+      "state", mls::po::value(&o.state_path)->value_name("FILE"),
+      "saved position; absent file: print all history; committed at the end")(
+      "pending", mls::po::value(&o.pending_path)->value_name("FILE"),
+      "write the new position here instead, leaving --state untouched")(
+      "follow,f", mls::po::bool_switch(&o.follow), "keep printing lines as the log grows")(
+      "poll-ms", mls::po::value(&o.poll_ms)->default_value(250)->value_name("MS"),
+      "how often --follow looks for new lines")(
+      "progress-fd", mls::po::value(&o.progress_fd)->value_name("N"),
+      "write 'progress DONE TOTAL' lines (bytes) to descriptor N");
+  spec.hidden.add_options()("logfile", mls::po::value(&o.log_path));
+  spec.positional.add("logfile", 1);
+  mls::po::variables_map vm;
+  if (auto rc = mls::ParseCli(spec, argc, argv, vm)) return *rc;
+  auto usage = [&](const std::string& msg) {
+    mls::Warn(msg);
+    mls::Warn("Try 'mls-tail --help'.");
+    return 2;
+  };
+  if (o.log_path.empty()) return usage("missing LOGFILE");
+  if (o.poll_ms < 1 || o.poll_ms > 3600000) return usage("--poll-ms must be 1..3600000");
+  if (vm.count("progress-fd") && (o.progress_fd < 0 || fcntl(o.progress_fd, F_GETFD) < 0)) {
+    return usage("--progress-fd " + std::to_string(o.progress_fd) + ": not an open descriptor");
+  }
+  if (!o.pending_path.empty() && o.pending_path == o.state_path) {
+    return usage("--pending and --state must name different files");
+  }
+  o.now_ms = NowMs;
+  if (o.follow) {
+    CatchStopSignals();
+    o.stop = &g_stop;
+  }
+  return mls::RunTail(o);
+}
