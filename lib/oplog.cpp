@@ -1,0 +1,106 @@
+#include "oplog.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+
+#include "diag.h"
+
+namespace mls {
+namespace {
+
+constexpr std::array<std::string_view, 5> kNames = {"DEBUG", "INFO", "WARNING", "ERROR",
+                                                    "CRITICAL"};
+
+char Upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+
+}  // namespace
+
+std::optional<LogLevel> ParseLogLevel(std::string_view name) {
+  for (std::size_t i = 0; i < kNames.size(); ++i) {
+    if (name.size() != kNames[i].size()) continue;
+    bool same = true;
+    for (std::size_t k = 0; k < name.size(); ++k) same = same && Upper(name[k]) == kNames[i][k];
+    if (same) return static_cast<LogLevel>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view LogLevelName(LogLevel level) { return kNames[static_cast<std::size_t>(level)]; }
+
+std::string FormatTimestamp(const std::tm& t) {
+  long off = t.tm_gmtoff / 60;
+  char sign = off < 0 ? '-' : '+';
+  if (off < 0) off = -off;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", t.tm_year + 1900,
+                t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, sign, off / 60, off % 60);
+  return buf;
+}
+
+std::string SanitizeForLog(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if ((u < 0x20 && c != '\t') || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string FormatLogLine(std::string_view timestamp, LogLevel level, std::string_view tag,
+                          std::string_view message) {
+  std::string line;
+  line.reserve(timestamp.size() + tag.size() + message.size() + 16);
+  line.append(timestamp).append(" ").append(LogLevelName(level)).append(" ");
+  line.append(SanitizeForLog(tag)).append(": ").append(SanitizeForLog(message)).append("\n");
+  return line;
+}
+
+std::optional<std::string> OpLog::Open(const std::string& path, LogLevel min_level, Clock clock) {
+  Close();
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+  if (fd < 0) return ErrnoMessage(path, errno);
+  fd_ = fd;
+  path_ = path;
+  min_level_ = min_level;
+  clock_ = std::move(clock);
+  write_error_.reset();
+  return std::nullopt;
+}
+
+void OpLog::Close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+void OpLog::Log(LogLevel level, std::string_view tag, std::string_view message) {
+  if (!Enabled(level) || write_error_) return;
+  std::time_t now = clock_ ? clock_() : 0;
+  std::tm local{};
+  ::localtime_r(&now, &local);
+  std::string line = FormatLogLine(FormatTimestamp(local), level, tag, message);
+  std::string_view rest = line;
+  while (!rest.empty()) {
+    ssize_t n = ::write(fd_, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      write_error_ = ErrnoMessage(path_, n < 0 ? errno : EIO);
+      return;
+    }
+    rest.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace mls

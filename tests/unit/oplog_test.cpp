@@ -1,0 +1,90 @@
+#include "oplog.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace mls {
+namespace {
+
+TEST(OpLog, ParsesLevelsCaseInsensitively) {
+  EXPECT_EQ(LogLevel::kDebug, ParseLogLevel("DEBUG"));
+  EXPECT_EQ(LogLevel::kWarning, ParseLogLevel("warning"));
+  EXPECT_EQ(LogLevel::kCritical, ParseLogLevel("Critical"));
+  EXPECT_EQ(std::nullopt, ParseLogLevel("WARN"));
+  EXPECT_EQ(std::nullopt, ParseLogLevel(""));
+  EXPECT_EQ("ERROR", LogLevelName(LogLevel::kError));
+}
+
+TEST(OpLog, FormatsTimestampsWithNumericOffsets) {
+  std::tm t{};
+  t.tm_year = 126, t.tm_mon = 10, t.tm_mday = 28, t.tm_hour = 12, t.tm_min = 0, t.tm_sec = 5;
+  EXPECT_EQ("2026-11-28T12:00:05+00:00", FormatTimestamp(t));
+  t.tm_gmtoff = 3600 + 30 * 60;
+  EXPECT_EQ("2026-11-28T12:00:05+01:30", FormatTimestamp(t));
+  t.tm_gmtoff = -5 * 3600;
+  EXPECT_EQ("2026-11-28T12:00:05-05:00", FormatTimestamp(t));
+}
+
+TEST(OpLog, FormatsOneLinePerMessageAndNeutralisesControls) {
+  EXPECT_EQ("2026-11-28T12:00:00+00:00 INFO maillogsentinel: run started\n",
+            FormatLogLine("2026-11-28T12:00:00+00:00", LogLevel::kInfo, "maillogsentinel",
+                          "run started"));
+  EXPECT_EQ("T WARNING mls-parse: user \\x1b[31mred\\x1b[0m\\x0aT CRITICAL x: forged \\\\x0a\n",
+            FormatLogLine("T", LogLevel::kWarning, "mls-parse",
+                          "user \x1b[31mred\x1b[0m\nT CRITICAL x: forged \\x0a"));
+  EXPECT_EQ("tab\tkept \\x7f \xc3\xa9", SanitizeForLog("tab\tkept \x7f \xc3\xa9"));
+}
+
+TEST(OpLog, AppendsAtOrAboveItsLevelToA0640File) {
+  char tmpl[] = "/tmp/mls-oplog-test.XXXXXX";
+  ASSERT_NE(nullptr, ::mkdtemp(tmpl));
+  std::string path = std::string(tmpl) + "/maillogsentinel.log";
+  setenv("TZ", "UTC", 1);
+  tzset();
+  {
+    std::ofstream(path) << "earlier line\n";
+    ::chmod(path.c_str(), 0640);
+    OpLog log;
+    ASSERT_EQ(std::nullopt,
+              log.Open(path, LogLevel::kWarning, [] { return std::time_t{1795867200}; }));
+    EXPECT_FALSE(log.Enabled(LogLevel::kInfo));
+    EXPECT_TRUE(log.Enabled(LogLevel::kError));
+    log.Log(LogLevel::kInfo, "maillogsentinel", "not shown");
+    log.Log(LogLevel::kWarning, "mls-tail", "shown");
+    log.Log(LogLevel::kCritical, "maillogsentinel", "also");
+    EXPECT_EQ(std::nullopt, log.write_error());
+  }
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(
+      "earlier line\n"
+      "2026-11-28T12:00:00+00:00 WARNING mls-tail: shown\n"
+      "2026-11-28T12:00:00+00:00 CRITICAL maillogsentinel: also\n",
+      ss.str());
+  std::string fresh = std::string(tmpl) + "/new.log";
+  OpLog log;
+  ASSERT_EQ(std::nullopt, log.Open(fresh, LogLevel::kInfo, nullptr));
+  struct stat st;
+  ASSERT_EQ(0, ::stat(fresh.c_str(), &st));
+  EXPECT_EQ(0u, st.st_mode & 0137);
+  ::unlink(path.c_str());
+  ::unlink(fresh.c_str());
+  ::rmdir(tmpl);
+}
+
+TEST(OpLog, OpenErrorNamesThePath) {
+  OpLog log;
+  EXPECT_EQ("/nonexistent/dir/x.log: No such file or directory",
+            log.Open("/nonexistent/dir/x.log", LogLevel::kInfo, nullptr).value_or(""));
+  EXPECT_FALSE(log.is_open());
+  log.Log(LogLevel::kCritical, "x", "dropped silently");
+}
+
+}  // namespace
+}  // namespace mls
