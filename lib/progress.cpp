@@ -1,0 +1,92 @@
+#include "progress.h"
+
+#include <charconv>
+#include <cstdio>
+
+namespace mls {
+namespace {
+
+// The number right after `key` in `line`, up to a space or the end.
+std::optional<std::uint64_t> NumberAfter(std::string_view line, std::string_view key) {
+  std::size_t at = line.find(key);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view rest = line.substr(at + key.size());
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), v);
+  if (ec != std::errc() || (p != rest.data() + rest.size() && *p != ' ')) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& stats) {
+  if (stage == "mls-parse" && line.substr(0, 16) == "mls-parse: lines") {
+    if (auto v = NumberAfter(line, "lines=")) {
+      stats.lines = v;
+      return true;
+    }
+  }
+  if (stage == "mls-store" && line.substr(0, 20) == "mls-store: appended ") {
+    if (auto v = NumberAfter(line, "appended "); v && line.ends_with(" events to CSV")) {
+      stats.events = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string FormatSummary(const RunStats& stats) {
+  std::string out;
+  if (stats.lines) out = std::to_string(*stats.lines) + " new lines read";
+  if (stats.events) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(*stats.events) + " events stored";
+  }
+  return out.empty() ? "done" : out;
+}
+
+std::string RenderBar(std::uint64_t done, std::uint64_t total, int width) {
+  if (done > total) done = total;
+  double frac = total == 0 ? 1.0 : static_cast<double>(done) / static_cast<double>(total);
+  int filled = static_cast<int>(frac * width);
+  std::string bar = "[" + std::string(filled, '#') + std::string(width - filled, '-') + "]";
+  char buf[96];
+  std::snprintf(buf, sizeof buf, " %3d%%  %.1f of %.1f MiB", static_cast<int>(frac * 100),
+                static_cast<double>(done) / 1048576.0, static_cast<double>(total) / 1048576.0);
+  return bar + buf;
+}
+
+void ProgressDisplay::Start(std::string_view what) {
+  write_("maillogsentinel: " + std::string(what) + "\n");
+}
+
+void ProgressDisplay::Update(std::uint64_t done, std::uint64_t total, std::int64_t now_ms) {
+  if (tty_) {
+    if (last_draw_ms_ >= 0 && now_ms - last_draw_ms_ < 100 && done < total) return;
+    last_draw_ms_ = now_ms;
+    std::string bar = RenderBar(done, total, 30);
+    std::string line = "\r" + bar;
+    if (bar.size() < bar_len_) line += std::string(bar_len_ - bar.size(), ' ');
+    bar_len_ = bar.size();
+    write_(line);
+    bar_shown_ = true;
+    return;
+  }
+  if (total == 0) return;
+  int quarter = static_cast<int>((done >= total ? 4 : 4 * done / total));
+  if (quarter > last_quarter_ && quarter < 4) {
+    last_quarter_ = quarter;
+    write_("maillogsentinel: " + std::to_string(quarter * 25) + "% (" + std::to_string(done) +
+           " of " + std::to_string(total) + " bytes)\n");
+  }
+}
+
+void ProgressDisplay::Finish(std::string_view line) {
+  if (bar_shown_) {
+    write_("\r" + std::string(bar_len_, ' ') + "\r");
+    bar_shown_ = false;
+  }
+  write_("maillogsentinel: " + std::string(line) + "\n");
+}
+
+}  // namespace mls

@@ -1,0 +1,50 @@
+#pragma once
+// What the driver shows on stdout during an extraction run: a bar redrawn in
+// place on a terminal; on anything else plain lines (a start line, a line at
+// each quarter of the work, a summary), never a control sequence.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mls {
+
+// Counts the stages report on stderr with --stats.
+struct RunStats {
+  std::optional<std::uint64_t> lines;   // "mls-parse: lines=N events=N ..."
+  std::optional<std::uint64_t> events;  // "mls-store: appended N events to CSV"
+};
+
+// Updates `stats` from one stderr line of stage `stage`; true if it was a
+// stats line.
+bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& stats);
+
+// "300000 new lines read, 2345 events stored" (unknown counts left out).
+std::string FormatSummary(const RunStats& stats);
+
+// "[##########----------]  50%  13.1 of 26.2 MiB", `width` cells of bar.
+std::string RenderBar(std::uint64_t done, std::uint64_t total, int width);
+
+class ProgressDisplay {
+ public:
+  using Writer = std::function<void(std::string_view)>;
+  ProgressDisplay(bool tty, Writer write) : tty_(tty), write_(std::move(write)) {}
+
+  void Start(std::string_view what);  // "maillogsentinel: reading /var/log/mail.log\n"
+  // `now_ms` paces the terminal redraws (at most every 100 ms).
+  void Update(std::uint64_t done, std::uint64_t total, std::int64_t now_ms);
+  // Clears the bar; writes "maillogsentinel: <line>\n".
+  void Finish(std::string_view line);
+
+ private:
+  bool tty_;
+  Writer write_;
+  bool bar_shown_ = false;
+  std::int64_t last_draw_ms_ = -1;
+  int last_quarter_ = 0;
+  std::size_t bar_len_ = 0;
+};
+
+}  // namespace mls
