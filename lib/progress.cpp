@@ -26,8 +26,12 @@ bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& sta
       return true;
     }
   }
-  if (stage == "mls-store" && line.substr(0, 20) == "mls-store: appended ") {
-    if (auto v = NumberAfter(line, "appended "); v && line.ends_with(" events to CSV")) {
+  constexpr std::string_view kAppended = "mls-store: appended ";
+  if (stage == "mls-store" && line.starts_with(kAppended)) {
+    std::string_view rest = line.substr(kAppended.size());
+    std::uint64_t v = 0;
+    auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), v);
+    if (ec == std::errc() && rest.substr(p - rest.data()).starts_with(" events")) {
       stats.events = v;
       return true;
     }

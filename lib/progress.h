@@ -14,7 +14,7 @@ namespace mls {
 // Counts the stages report on stderr with --stats.
 struct RunStats {
   std::optional<std::uint64_t> lines;   // "mls-parse: lines=N events=N ..."
-  std::optional<std::uint64_t> events;  // "mls-store: appended N events to CSV"
+  std::optional<std::uint64_t> events;  // "mls-store: appended N events to FILE"
 };
 
 // Updates `stats` from one stderr line of stage `stage`; true if it was a

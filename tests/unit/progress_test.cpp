@@ -9,12 +9,14 @@ TEST(Progress, ParsesTheStagesStatsLines) {
   RunStats s;
   EXPECT_TRUE(ParseStatsLine(
       "mls-parse", "mls-parse: lines=300000 events=2345 outages=1 aborted=0 overlong=0", s));
-  EXPECT_TRUE(ParseStatsLine("mls-store", "mls-store: appended 2345 events to CSV", s));
+  EXPECT_TRUE(
+      ParseStatsLine("mls-store", "mls-store: appended 2345 events to /srv/my dir/x.csv", s));
   EXPECT_EQ(300000u, s.lines);
   EXPECT_EQ(2345u, s.events);
   EXPECT_FALSE(ParseStatsLine("mls-parse", "mls-parse: line 12: overlong line skipped", s));
   EXPECT_FALSE(ParseStatsLine("mls-tail", "mls-store: appended 9 events to CSV", s));
   EXPECT_FALSE(ParseStatsLine("mls-store", "mls-store: appended 9x events to CSV", s));
+  EXPECT_FALSE(ParseStatsLine("mls-store", "mls-store: appended 9 rows to CSV", s));
   EXPECT_EQ(2345u, s.events);
 }
 
