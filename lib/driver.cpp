@@ -1,0 +1,210 @@
+#include "driver.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+#include "cli.h"
+#include "config.h"
+#include "diag.h"
+#include "lock.h"
+#include "oplog.h"
+#include "pipeline.h"
+#include "progress.h"
+#include "runner.h"
+#include "txn.h"
+
+namespace mls {
+namespace {
+
+constexpr const char* kTag = "maillogsentinel";
+
+void WriteFd(int fd, std::string_view s) {
+  while (!s.empty()) {
+    ssize_t n = ::write(fd, s.data(), s.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // stdout gone (EPIPE): progress is best effort
+    s.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void WriteOut(std::string_view s) { WriteFd(STDOUT_FILENO, s); }
+
+// One extraction run. Messages go to stderr and, once it is open, the log.
+class Extraction {
+ public:
+  Extraction(const Options& o, const DriverEnv& env) : o_(o), env_(env) {}
+  int Run();
+
+ private:
+  int Fail(const std::string& msg) {
+    Report(LogLevel::kError, msg);
+    return 1;
+  }
+  void Report(LogLevel level, const std::string& msg) {
+    Warn(SanitizeForLog(msg));
+    log_.Log(level, kTag, msg);
+  }
+  std::optional<std::string> CheckDir(const std::string& what, const std::string& dir);
+  void OnStageLine(std::size_t stage, std::string_view line);
+  int RunPipelineInTxn();
+
+  const Options& o_;
+  const DriverEnv& env_;
+  Config config_;
+  std::vector<Stage> stages_;
+  OpLog log_;
+  RunStats stats_;
+};
+
+std::optional<std::string> Extraction::CheckDir(const std::string& what, const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) return what + " " + ErrnoMessage(dir, errno);
+  if (!S_ISDIR(st.st_mode)) return what + " " + dir + ": Not a directory";
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return what + " " + dir + " is not writable: " + ErrnoMessage("", errno).substr(2);
+  }
+  return std::nullopt;
+}
+
+void Extraction::OnStageLine(std::size_t stage, std::string_view line) {
+  const std::string& name = stages_[stage].name;
+  WriteFd(STDERR_FILENO, SanitizeForLog(line) + "\n");  // already "<stage>: ..."
+  std::string_view msg = line;
+  if (msg.starts_with(name + ": ")) msg.remove_prefix(name.size() + 2);
+  bool stats = ParseStatsLine(name, line, stats_);
+  log_.Log(stats ? LogLevel::kInfo : LogLevel::kWarning, name, msg);
+}
+
+int Extraction::Run() {
+  ConfigResult cr = LoadConfig(o_.config_path);
+  if (cr.error) return Fail(*cr.error);
+  config_ = cr.config;
+
+  stages_ = BuildPipeline(config_, o_);
+  auto executable = [](const std::string& p) {
+    struct stat st;
+    return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
+  };
+  if (auto err = ResolveStages(stages_, env_.self_dir, env_.path_env, executable)) {
+    return Fail(*err);
+  }
+  if (o_.dry_run) {
+    for (const std::string& w : cr.warnings) Warn(w);
+    WriteOut(FormatDryRun(stages_));
+    return 0;
+  }
+  if (env_.euid == 0) {
+    return Fail("refusing to run the extraction as root; run it as the service user (see --setup)");
+  }
+  if (auto err = CheckDir("working directory", config_.working_dir)) return Fail(*err);
+  LogLevel level = ParseLogLevel(config_.log_level).value_or(LogLevel::kInfo);
+  if (auto err = log_.Open(config_.LogPath(), level, env_.clock)) return Fail(*err);
+  for (const std::string& w : cr.warnings) Report(LogLevel::kWarning, w);
+  log_.Log(
+      LogLevel::kInfo, kTag,
+      "extraction started (pid " + std::to_string(::getpid()) + ", config " + o_.config_path + ")");
+  if (auto err = CheckDir("state directory", config_.state_dir)) return Fail(*err);
+
+  FileLock lock;
+  std::string lock_path = config_.state_dir + "/lock";
+  switch (lock.Acquire(lock_path, o_.lock_timeout_seconds)) {
+    case FileLock::Status::kLocked:
+      break;
+    case FileLock::Status::kBusy:
+    case FileLock::Status::kError:
+      return Fail(lock.error());
+  }
+  return RunPipelineInTxn();
+}
+
+int Extraction::RunPipelineInTxn() {
+  TxnPaths paths = MakeTxnPaths(config_);
+  TxnResult rec = Recover(paths);
+  if (rec.error) return Fail(*rec.error);
+  if (!rec.note.empty()) Report(LogLevel::kWarning, rec.note);
+  if (TxnResult b = Begin(paths); b.error) return Fail(*b.error);
+
+  for (std::size_t i = 0; i < stages_.size(); ++i) {
+    std::string cmd = stages_[i].program;
+    for (const std::string& a : stages_[i].args) cmd += " " + ShellQuote(a);
+    log_.Log(LogLevel::kDebug, kTag, "stage " + std::to_string(i + 1) + ": " + cmd);
+  }
+
+  ProgressDisplay progress(env_.stdout_is_tty, WriteOut);
+  progress.Start("reading " + config_.mail_log);
+  RunCallbacks callbacks{
+      [this](std::size_t stage, std::string_view line) { OnStageLine(stage, line); },
+      [&](std::uint64_t done, std::uint64_t total) {
+        progress.Update(done, total, env_.monotonic_ms ? env_.monotonic_ms() : 0);
+      }};
+  RunResult run = RunPipeline(stages_, callbacks);
+
+  std::vector<std::string> problems;
+  if (run.error) problems.push_back("cannot run the pipeline: " + *run.error);
+  if (run.interrupted_by != 0) {
+    problems.push_back("interrupted by signal " + std::to_string(run.interrupted_by) +
+                       "; the head stage was stopped");
+  }
+  for (const std::string& m : FailureMessages(stages_, run)) problems.push_back(m);
+
+  if (run.AllSucceeded()) {
+    TxnResult c = Commit(paths);
+    if (!c.error) {
+      std::string summary = FormatSummary(stats_);
+      progress.Finish(summary);
+      log_.Log(LogLevel::kInfo, kTag, "committed: " + summary);
+      return 0;
+    }
+    problems.push_back(*c.error);
+  }
+  progress.Finish("failed; nothing committed");
+  for (const std::string& p : problems) Report(LogLevel::kError, p);
+  TxnResult rb = Rollback(paths);
+  if (rb.error) {
+    Report(LogLevel::kCritical, "rollback failed (the next run retries it): " + *rb.error);
+  } else {
+    std::string what = "rolled back; the next run reads these lines again";
+    if (!rb.note.empty()) what += " (" + rb.note + ")";
+    log_.Log(LogLevel::kWarning, kTag, what);
+  }
+  return 1;
+}
+
+}  // namespace
+
+std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
+  CliSpec spec;
+  spec.name = "maillogsentinel";
+  spec.synopsis = "maillogsentinel [--config FILE] [--dry-run] [--lock-timeout SECONDS]";
+  spec.summary =
+      "Extract Postfix SASL authentication failures from the mail log into the CSV dataset:\n"
+      "mls-tail | mls-parse | mls-store, exactly once, with the settings of the config file.";
+  spec.options.add_options()(
+      "config,c", po::value(&options.config_path)->value_name("FILE"),
+      ("configuration file (default " + std::string(kDefaultConfigPath) + ")").c_str())(
+      "dry-run,n", po::bool_switch(&options.dry_run),
+      "print the equivalent shell pipeline and exit")(
+      "lock-timeout", po::value(&options.lock_timeout_seconds)->value_name("SECONDS"),
+      "wait at most this long for another run to finish (default 10)");
+  po::variables_map vm;
+  if (auto rc = ParseCli(spec, argc, argv, vm)) return rc;
+  if (!(options.lock_timeout_seconds >= 0 && options.lock_timeout_seconds <= 86400)) {
+    Warn("--lock-timeout: expected a number of seconds between 0 and 86400");
+    Warn("Try 'maillogsentinel --help'.");
+    return 2;
+  }
+  return std::nullopt;
+}
+
+int RunDriver(const Options& options, const DriverEnv& env) {
+  switch (options.command) {
+    case Command::kExtract:
+      return Extraction(options, env).Run();
+  }
+  return 1;
+}
+
+}  // namespace mls

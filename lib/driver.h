@@ -1,0 +1,34 @@
+#pragma once
+// The driver `maillogsentinel`: command line, and the extraction run
+// (config -> checks -> log -> lock -> recover -> begin -> run -> commit or
+// roll back). Everything from the environment comes in through DriverEnv.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <ctime>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "options.h"
+
+namespace mls {
+
+struct DriverEnv {
+  std::string self_dir;  // the driver binary's directory (stages are looked up here first)
+  std::string path_env;  // $PATH
+  bool stdout_is_tty = false;
+  uid_t euid = 0;
+  std::function<std::time_t()> clock;          // wall clock, for the log
+  std::function<std::int64_t()> monotonic_ms;  // for progress pacing
+};
+
+// Parses argv into `options`. Returns the exit status to stop with (0 after
+// --help/--version, 2 after a usage error), nullopt to go on.
+std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options);
+
+// Runs what `options` asks for; returns the exit status (0, 1).
+int RunDriver(const Options& options, const DriverEnv& env);
+
+}  // namespace mls
