@@ -216,6 +216,8 @@ bool CsvReader::Next(std::vector<std::string>& cells, std::optional<std::string>
         next_line_ += s.lines;
         pos_ += s.consumed;
         if (s.status == CsvSplit::kError) error = s.error;
+        if (s.consumed > max_record_)
+          error = "record longer than " + std::to_string(max_record_) + " bytes";
         return true;
       }
       if (buf_.size() - pos_ >= max_record_) {  // overlong: skip to the next LF

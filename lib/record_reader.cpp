@@ -53,6 +53,9 @@ RecordReader::Status RecordReader::ReadOnce() {
     std::size_t end = static_cast<std::size_t>(nl - buf_.data());
     if (skipping_) {
       skipping_ = false;  // the overlong line was reported already
+    } else if (end - pos > max_line_) {
+      ++line_;
+      on_error_(line_, "line longer than " + std::to_string(max_line_) + " bytes");
     } else {
       Dispatch(std::string_view(buf_).substr(pos, end - pos));
     }

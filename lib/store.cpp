@@ -131,6 +131,17 @@ CsvAppender::~CsvAppender() {
 
 std::optional<std::string> CsvAppender::Open(const std::string& csv,
                                              std::vector<std::string>* notes) {
+  std::optional<std::string> err = OpenLocked(csv, notes);
+  if (err) {  // release the file and the lock at once
+    if (fd_ >= 0) ::close(fd_);
+    if (dir_fd_ >= 0) ::close(dir_fd_);
+    fd_ = dir_fd_ = -1;
+  }
+  return err;
+}
+
+std::optional<std::string> CsvAppender::OpenLocked(const std::string& csv,
+                                                   std::vector<std::string>* notes) {
   csv_ = csv;
   journal_ = csv + ".journal";
   std::string dir = DirName(csv);
@@ -159,7 +170,11 @@ std::optional<std::string> CsvAppender::Open(const std::string& csv,
   if (n < 0) return Err(csv + ": read");
   head.resize(static_cast<std::size_t>(n));
   if (head != std::string(kCsvHeader) + "\n") {
-    if (head.substr(0, kLegacyCsvHeader.size()) == kLegacyCsvHeader)
+    std::string_view first(head);
+    first = first.substr(0, first.find('\n'));
+    if (first.size() < head.size() && !first.empty() && first.back() == '\r')
+      first.remove_suffix(1);
+    if (first == kLegacyCsvHeader && first.size() < head.size())
       return csv + ": has the older tool's 9-column header; refusing to append (start a new "
                    "dataset; mls-report and mls-sql still read this one)";
     return csv + ": not a maillogsentinel dataset (unexpected header line); refusing to append";

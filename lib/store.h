@@ -50,6 +50,7 @@ class CsvAppender {
   const std::string& path() const { return csv_; }
 
  private:
+  std::optional<std::string> OpenLocked(const std::string& csv, std::vector<std::string>* notes);
   std::optional<std::string> Write();
   std::optional<std::string> BeginBatch();
   std::string csv_, journal_;
