@@ -168,4 +168,3 @@ std::unique_ptr<LogSource> LogSource::Open(Fd fd, SourceKind kind, const std::st
 }
 
 }  // namespace mls
-

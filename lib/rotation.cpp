@@ -29,9 +29,7 @@ SourceKind StripCompression(std::string_view& s) {
   return SourceKind::kPlain;
 }
 
-int KindRank(SourceKind k) {
-  return k == SourceKind::kPlain ? 0 : k == SourceKind::kGzip ? 1 : 2;
-}
+int KindRank(SourceKind k) { return k == SourceKind::kPlain ? 0 : k == SourceKind::kGzip ? 1 : 2; }
 
 bool SameSlot(const SiblingName& a, const SiblingName& b) {
   return a.dated == b.dated && a.number == b.number && a.date == b.date;
@@ -79,8 +77,7 @@ namespace {
 
 class Planner {
  public:
-  Planner(const LogFiles& files, std::string_view log_path)
-      : files_(files), log_(log_path) {}
+  Planner(const LogFiles& files, std::string_view log_path) : files_(files), log_(log_path) {}
 
   Plan FirstRun() {
     ReadFrom(0);
@@ -129,11 +126,13 @@ class Planner {
       return std::move(plan_);
     }
     if (live->device == st.device && live->inode == st.inode) {
-      Warn(log_ + ": truncated since the saved position (copytruncate?) and no rotated copy "
-                  "holds the unread lines; reading from the start");
+      Warn(log_ +
+           ": truncated since the saved position (copytruncate?) and no rotated copy "
+           "holds the unread lines; reading from the start");
     } else {
-      Warn(log_ + ": the file of the saved position was not found (rotated away?); "
-                  "reading from the start");
+      Warn(log_ +
+           ": the file of the saved position was not found (rotated away?); "
+           "reading from the start");
     }
     Add(true, 0, 0);
     return std::move(plan_);
@@ -169,7 +168,8 @@ class Planner {
     if (!plan_.error.empty()) return;
     const FileFacts& f = live ? *files_.live : files_.rotated[index];
     if (!f.error.empty()) {
-      Fail(f.error);
+      plan_.steps.clear();
+      plan_.error = f.error;
       return;
     }
     if (f.kind == SourceKind::kUnsupported) {
@@ -182,9 +182,9 @@ class Planner {
   void Warn(std::string msg) { plan_.warnings.push_back(std::move(msg)); }
 
   Plan Fail(const std::string& error) {
-    plan_.steps.clear();
-    plan_.error = error;
-    return std::move(plan_);
+    Plan p;
+    p.error = error;
+    return p;
   }
 
   const LogFiles& files_;

@@ -20,7 +20,7 @@ namespace mls {
 struct SiblingName {
   std::string suffix;  // what follows LOGFILE's name: ".3.gz", "-20240101", ".1"
   SourceKind kind = SourceKind::kPlain;
-  bool dated = false;       // logrotate dateext: "-DATE[.gz]"
+  bool dated = false;        // logrotate dateext: "-DATE[.gz]"
   std::uint64_t number = 0;  // ".N[.gz]"
   std::string date;          // "-DATE" digits and dashes, compared as text
 };
@@ -42,8 +42,8 @@ struct FileFacts {
   std::uint64_t device = 0;
   std::uint64_t inode = 0;
   std::uint64_t file_size = 0;  // st_size (compressed size for gzip)
-  std::string head;   // the first <= kFingerprintMax content bytes (decompressed)
-  std::string error;  // could not be opened or read: never matched, fatal if read
+  std::string head;             // the first <= kFingerprintMax content bytes (decompressed)
+  std::string error;            // could not be opened or read: never matched, fatal if read
   // Content size if known (plain files only).
   std::optional<std::uint64_t> ContentSize() const;
 };

@@ -110,8 +110,7 @@ class Tail {
     if (!pos_) return true;
     std::string text = FormatTailState(*pos_);
     const std::string& target = o_.pending_path.empty() ? o_.state_path : o_.pending_path;
-    std::optional<std::string>& last =
-        o_.pending_path.empty() ? state_text_ : pending_text_;
+    std::optional<std::string>& last = o_.pending_path.empty() ? state_text_ : pending_text_;
     if (target.empty() || (last && *last == text)) return true;
     if (auto err = WriteFileAtomically(target, text, kStateMode)) {
       Warn(*err);

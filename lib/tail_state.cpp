@@ -88,12 +88,10 @@ bool FingerprintMatches(const Fingerprint& fp, std::string_view head) {
 
 std::string FormatTailState(const TailState& s) {
   if (s.legacy) return std::to_string(s.offset) + "\n";
-  return std::string(kMagic) + " " + std::string(kVersion) + "\n" +
-         "device " + std::to_string(s.device) + "\n" +
-         "inode " + std::to_string(s.inode) + "\n" +
-         "fingerprint " + std::to_string(s.fingerprint.length) + " " +
-         Hex16(s.fingerprint.hash) + "\n" +
-         "offset " + std::to_string(s.offset) + "\n";
+  return std::string(kMagic) + " " + std::string(kVersion) + "\n" + "device " +
+         std::to_string(s.device) + "\n" + "inode " + std::to_string(s.inode) + "\n" +
+         "fingerprint " + std::to_string(s.fingerprint.length) + " " + Hex16(s.fingerprint.hash) +
+         "\n" + "offset " + std::to_string(s.offset) + "\n";
 }
 
 TailStateParse ParseTailState(std::string_view text, std::string_view name) {

@@ -32,7 +32,7 @@ struct TailState {
   std::uint64_t inode = 0;
   Fingerprint fingerprint;
   std::uint64_t offset = 0;  // in the decompressed stream for a .gz file
-  bool legacy = false;  // the older tool's bare integer: only `offset` is meaningful
+  bool legacy = false;       // the older tool's bare integer: only `offset` is meaningful
   bool operator==(const TailState&) const = default;
 };
 
