@@ -296,7 +296,7 @@ StoreResult RunStore(const StoreOptions& opt) {
     ++result.malformed;
   };
   RecordReader reader(opt.input_fd, on_record, on_error);
-  std::int64_t last_commit = opt.now_ms();
+  std::int64_t last_commit = opt.now_ms() - opt.commit_interval_ms;  // first batch: at once
   while (!write_failed) {
     if (app.pending()) {
       std::int64_t wait = last_commit + opt.commit_interval_ms - opt.now_ms();

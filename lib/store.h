@@ -68,8 +68,10 @@ class CsvAppender {
 struct StoreOptions {
   std::string csv;
   int input_fd = 0;
-  // Monotonic milliseconds; batches are committed when the input pauses, at most
-  // once per commit_interval_ms while it keeps flowing, and at end of input.
+  // Monotonic milliseconds. Rows read are committed as a batch at most
+  // commit_interval_ms after the previous commit (so a live trickle is durable
+  // within that time, and a fast stream costs one fsync per interval), and at
+  // end of input. While the input is idle, no batch is open.
   std::function<std::int64_t()> now_ms;
   std::int64_t commit_interval_ms = 1000;
 };

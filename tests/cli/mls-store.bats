@@ -1,0 +1,176 @@
+#!/usr/bin/env bats
+# mls-store: TSV events in, crash-safe appends to the CSV dataset.
+
+load test_helper
+
+D="$MLS_SRCDIR/tests/data/mls-store"
+HEADER='server;date;ip;user;hostname;reverse_dns_status;country_code;asn;aso;method;client;port;service;reason'
+
+setup() { mls_scratch; }
+teardown() { mls_scratch_cleanup; }
+
+# journal TEXT: writes a leftover <csv>.journal as a torn append leaves it
+journal() { printf 'mls-store journal v1\n%s\n' "$1" >"$T/d.csv.journal"; }
+
+@test "mls-store: 9-column events give the golden CSV" {
+  mls-store --csv "$T/d.csv" <"$D/in9.tsv"
+  diff -u "$D/expected9.csv" "$T/d.csv"
+  [ ! -e "$T/d.csv.journal" ]
+}
+
+@test "mls-store: 14-column events give the golden CSV" {
+  mls-store --csv "$T/d.csv" <"$D/in14.tsv"
+  diff -u "$D/expected14.csv" "$T/d.csv"
+}
+
+@test "mls-store: a second run appends rows, never a second header" {
+  mls-store --csv "$T/d.csv" <"$D/in9.tsv"
+  mls-store --csv "$T/d.csv" <"$D/in14.tsv"
+  diff -u <(cat "$D/expected9.csv"; tail -n +2 "$D/expected14.csv") "$T/d.csv"
+  [ "$(grep -c "^$HEADER\$" "$T/d.csv")" -eq 1 ]
+}
+
+@test "mls-store: --stats prints exactly one summary line" {
+  run mls-store --csv "$T/d.csv" --stats <"$D/in14.tsv"
+  assert_success
+  assert_output "mls-store: appended 3 events to $T/d.csv"
+}
+
+@test "mls-store: the dataset is created with mode 0640 whatever the umask" {
+  (umask 000 && mls-store --csv "$T/a.csv" <"$D/in9.tsv")
+  (umask 077 && mls-store --csv "$T/b.csv" <"$D/in9.tsv")
+  [ "$(stat -c %a "$T/a.csv")" = 640 ]
+  [ "$(stat -c %a "$T/b.csv")" = 640 ]
+}
+
+@test "mls-store: no input, no file" {
+  run mls-store --csv "$T/d.csv" --stats </dev/null
+  assert_success
+  assert_output "mls-store: appended 0 events to $T/d.csv"
+  [ ! -e "$T/d.csv" ]
+  [ ! -e "$T/d.csv.journal" ]
+}
+
+@test "mls-store: malformed records are reported, skipped, and fail the run; valid ones are stored" {
+  { head -n 2 "$D/in9.tsv"
+    printf 'a\tb\tc\td\te\tf\tg\th\ti\tj\tk\tl\tm\n'
+    printf '2026-11-25T20:18:08+00:00\tmx1\t1.2.3.4\tbad\\xescape\tLOGIN\tu\t\ts\tr\n'
+    printf 'not-a-time\tmx1\t1.2.3.4\tu\tLOGIN\tu\t\ts\tr\n'
+    tail -n +3 "$D/in9.tsv"; } >"$T/in.tsv"
+  run mls-store --csv "$T/d.csv" --stats <"$T/in.tsv"
+  assert_failure 1
+  assert_line --index 0 "mls-store: line 3: expected 9 or 14 fields, got 13"
+  assert_line --index 1 "mls-store: line 4: bad escape '\\x' in field 4"
+  assert_line --index 2 "mls-store: line 5: field 1 (time) is not an ISO 8601 time"
+  assert_line --index 3 "mls-store: appended 5 events to $T/d.csv"
+  assert_line --index 4 "mls-store: 3 malformed records skipped"
+  diff -u "$D/expected9.csv" "$T/d.csv"
+}
+
+@test "mls-store: an incomplete last input line is malformed" {
+  printf '%s' "$(head -n 1 "$D/in9.tsv")" >"$T/in.tsv"
+  run mls-store --csv "$T/d.csv" <"$T/in.tsv"
+  assert_failure 1
+  assert_line --index 0 "mls-store: line 1: incomplete last line (no newline at end of input)"
+  [ ! -e "$T/d.csv" ]
+}
+
+@test "mls-store: a full file system (RLIMIT_FSIZE) fails cleanly and leaves the CSV unchanged" {
+  mls-store --csv "$T/d.csv" <"$D/in9.tsv"
+  cp "$T/d.csv" "$T/before.csv"
+  for i in $(seq 50); do cat "$D/in14.tsv"; done >"$T/big.tsv"
+  run bash -c 'ulimit -f 1 && exec mls-store --csv "$1" <"$2"' _ "$T/d.csv" "$T/big.tsv"
+  assert_failure 1
+  assert_output "mls-store: $T/d.csv: write: File too large"
+  cmp "$T/before.csv" "$T/d.csv"
+  [ ! -e "$T/d.csv.journal" ]
+}
+
+@test "mls-store: a leftover journal is rolled back before appending" {
+  cp "$D/expected9.csv" "$T/d.csv"
+  size=$(stat -c %s "$T/d.csv")
+  printf 'mx1;2026-11-25T20:18:13+00:00;192.0.2.1;torn' >>"$T/d.csv"
+  journal "size $size"
+  run mls-store --csv "$T/d.csv" </dev/null
+  assert_success
+  assert_output "mls-store: $T/d.csv: rolled back a torn append (truncated from $((size + 44)) to $size bytes)"
+  diff -u "$D/expected9.csv" "$T/d.csv"
+  [ ! -e "$T/d.csv.journal" ]
+  mls-store --csv "$T/d.csv" <"$D/in14.tsv"
+  diff -u <(cat "$D/expected9.csv"; tail -n +2 "$D/expected14.csv") "$T/d.csv"
+}
+
+@test "mls-store: a leftover journal for a file that did not exist removes it" {
+  printf '%s\nmx1;2026-11' "$HEADER" >"$T/d.csv"
+  journal absent
+  run mls-store --csv "$T/d.csv" <"$D/in9.tsv"
+  assert_success
+  assert_output "mls-store: $T/d.csv: rolled back a torn append (removed the file it had created)"
+  diff -u "$D/expected9.csv" "$T/d.csv"
+}
+
+@test "mls-store: a file that is not our dataset is refused and left alone" {
+  printf 'name;age\nbob;3\n' >"$T/d.csv"
+  run mls-store --csv "$T/d.csv" <"$D/in9.tsv"
+  assert_failure 1
+  assert_output "mls-store: $T/d.csv: not a maillogsentinel dataset (unexpected header line); refusing to append"
+  [ "$(cat "$T/d.csv")" = "$(printf 'name;age\nbob;3')" ]
+  [ ! -e "$T/d.csv.journal" ]
+}
+
+@test "mls-store: without --csv the dataset lives in the config's working_dir" {
+  mkdir "$T/work"
+  printf '[paths]\nworking_dir = %s\n' "$T/work" >"$T/mls.conf"
+  run mls-store --config "$T/mls.conf" --stats <"$D/in9.tsv"
+  assert_success
+  assert_output "mls-store: appended 5 events to $T/work/maillogsentinel.csv"
+  diff -u "$D/expected9.csv" "$T/work/maillogsentinel.csv"
+}
+
+@test "mls-store: --csv wins over --config" {
+  run mls-store --config "$T/missing.conf" --csv "$T/d.csv" <"$D/in9.tsv"
+  assert_success
+  diff -u "$D/expected9.csv" "$T/d.csv"
+}
+
+@test "mls-store: config errors exit 2 with FILE:LINE" {
+  printf '[paths]\nworking_dir = %s\ntreshold = 3\n' "$T" >"$T/mls.conf"
+  run mls-store --config "$T/mls.conf" <"$D/in9.tsv"
+  assert_failure 2
+  assert_output "mls-store: $T/mls.conf:3: unknown key 'treshold' in [paths]"
+  run mls-store --config "$T/missing.conf" <"$D/in9.tsv"
+  assert_failure 2
+  assert_output "mls-store: $T/missing.conf: No such file or directory"
+}
+
+@test "mls-store: usage errors exit 2, --help and --version exit 0" {
+  run mls-store --bogus
+  assert_failure 2
+  assert_line --index 0 --partial "mls-store: "
+  assert_line --index 1 "mls-store: Try 'mls-store --help'."
+  run mls-store --help
+  assert_success
+  assert_line --partial "--csv"
+  run mls-store --version
+  assert_success
+  assert_output --regexp '^mls-store \(maillogsentinel\) '
+}
+
+@test "mls-store: SIGKILL at any moment, then a rerun, leaves whole rows only" {
+  for i in $(seq 400); do cat "$D/in14.tsv"; done >"$T/big.tsv"
+  (for i in $(seq 40); do sed -n "$((i * 30 - 29)),$((i * 30))p" "$T/big.tsv"; sleep 0.05; done) \
+    | mls-store --csv "$T/d.csv" &
+  sleep 1.3
+  kill -9 $! 2>/dev/null || true
+  wait || true
+  mls-store --csv "$T/d.csv" </dev/null 2>/dev/null
+  [ ! -e "$T/d.csv.journal" ]
+  # Whatever survived is the header plus whole rows, a prefix of the full output.
+  # (No file at all is fine too: nothing had been committed yet.)
+  mls-store --csv "$T/full.csv" <"$T/big.tsv"
+  [ -e "$T/d.csv" ] || return 0
+  n=$(wc -c <"$T/d.csv")
+  cmp -n "$n" "$T/d.csv" "$T/full.csv"
+  [ "$(tail -c 1 "$T/d.csv" | od -An -c | tr -d ' ')" = '\n' ]
+  echo "# survived: $n of $(wc -c <"$T/full.csv") bytes" >&3
+}
