@@ -8,7 +8,7 @@
 #include <cstring>
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 #include "diag.h"
@@ -136,47 +136,98 @@ void LogScanner::ScanRegionPortable(const char* begin, const char* end, std::str
   }
 }
 
-void LogScanner::ScanRegionSimd(const char* begin, const char* end, std::string& out) {
 #if defined(__SSE2__)
-  const char* p = begin;
-  const char* handled = begin;  // needle hits before this are in a handled line
+namespace {
+
+// Per 64 bytes at p: bit i of `nl` says p[i] == '\n'; bit i of `cand` says
+// p[i] and p[i + kPairGap] are the needle's pair. Reads p[0, 64 + kPairGap).
+struct Masks {
+  std::uint64_t nl;
+  std::uint64_t cand;
+};
+
+inline Masks MasksSse2(const char* p) {
   const __m128i nl_v = _mm_set1_epi8('\n');
   const __m128i first_v = _mm_set1_epi8(kNeedle[kPairFirst]);
   const __m128i second_v = _mm_set1_epi8(kNeedle[kPairFirst + kPairGap]);
-  while (p + 16 + kPairGap <= end) {
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + kPairGap));
-    unsigned nl = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, nl_v)));
-    unsigned cand = static_cast<unsigned>(_mm_movemask_epi8(
+  Masks m{0, 0};
+  for (int i = 0; i < 4; ++i) {
+    const char* q = p + 16 * i;
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + kPairGap));
+    const auto nl = static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, nl_v)));
+    const auto cand = static_cast<std::uint16_t>(_mm_movemask_epi8(
         _mm_and_si128(_mm_cmpeq_epi8(a, first_v), _mm_cmpeq_epi8(b, second_v))));
-    while (cand != 0) {
-      const unsigned bit = static_cast<unsigned>(__builtin_ctz(cand));
-      cand &= cand - 1;
+    m.nl |= std::uint64_t{nl} << (16 * i);
+    m.cand |= std::uint64_t{cand} << (16 * i);
+  }
+  return m;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MLS_HAVE_AVX2_SCAN 1
+__attribute__((target("avx2"))) inline Masks MasksAvx2(const char* p) {
+  const __m256i nl_v = _mm256_set1_epi8('\n');
+  const __m256i first_v = _mm256_set1_epi8(kNeedle[kPairFirst]);
+  const __m256i second_v = _mm256_set1_epi8(kNeedle[kPairFirst + kPairGap]);
+  Masks m{0, 0};
+  for (int i = 0; i < 2; ++i) {
+    const char* q = p + 32 * i;
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + kPairGap));
+    const auto nl = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, nl_v)));
+    const auto cand = static_cast<std::uint32_t>(_mm256_movemask_epi8(
+        _mm256_and_si256(_mm256_cmpeq_epi8(a, first_v), _mm256_cmpeq_epi8(b, second_v))));
+    m.nl |= std::uint64_t{nl} << (32 * i);
+    m.cand |= std::uint64_t{cand} << (32 * i);
+  }
+  return m;
+}
+
+bool HaveAvx2() {
+  static const bool have = __builtin_cpu_supports("avx2");
+  return have;
+}
+#endif
+
+}  // namespace
+
+template <auto kMasks>
+__attribute__((always_inline)) inline void LogScanner::ScanChunks(const char* begin,
+                                                                  const char* end,
+                                                                  std::string& out) {
+  const char* p = begin;
+  const char* handled = begin;  // needle hits before this are in a handled line
+  while (p + 64 + kPairGap <= end) {
+    const Masks m = kMasks(p);
+    for (std::uint64_t cand = m.cand; cand != 0; cand &= cand - 1) {
+      const unsigned bit = static_cast<unsigned>(__builtin_ctzll(cand));
       const char* s = p + bit - kPairFirst;
-      if (p + bit < begin + kPairFirst || s < handled || s + kNeedle.size() > end ||
+      if (p + bit < begin + kPairFirst || s < handled ||
           std::memcmp(s, kNeedle.data(), kNeedle.size()) != 0) {
         continue;
       }
       // Newlines of this chunk before the hit end lines the hit is not in.
-      const unsigned before = nl & ((1u << bit) - 1);
-      const char* ls = before != 0 ? p + (31 - __builtin_clz(before)) + 1 : line_start_;
+      const std::uint64_t before = m.nl & ((std::uint64_t{1} << bit) - 1);
+      const char* ls = before != 0 ? p + (63 - __builtin_clzll(before)) + 1 : line_start_;
       const char* le =
           static_cast<const char*>(std::memchr(s, '\n', static_cast<std::size_t>(end - s)));
-      HandleLine(ls, le, line_no_ + static_cast<unsigned>(__builtin_popcount(before)) + 1, out);
+      HandleLine(ls, le, line_no_ + static_cast<unsigned>(__builtin_popcountll(before)) + 1,
+                 out);
       handled = le + 1;
     }
-    if (nl != 0) {
+    if (m.nl != 0) {
       // Only the chunk's first newline can end a long line (max >= 64).
-      NewlineAt(p + __builtin_ctz(nl));
-      const unsigned rest = nl & (nl - 1);
+      NewlineAt(p + __builtin_ctzll(m.nl));
+      const std::uint64_t rest = m.nl & (m.nl - 1);
       if (rest != 0) {
-        const unsigned more = static_cast<unsigned>(__builtin_popcount(rest));
+        const unsigned more = static_cast<unsigned>(__builtin_popcountll(rest));
         line_no_ += more;
         stats_.lines += more;
-        line_start_ = p + (31 - __builtin_clz(rest)) + 1;
+        line_start_ = p + (63 - __builtin_clzll(rest)) + 1;
       }
     }
-    p += 16;
+    p += 64;
   }
   // The last few bytes, one at a time (needles may start up to kPairFirst
   // bytes before p: their 'S' was not in a whole chunk).
@@ -192,6 +243,27 @@ void LogScanner::ScanRegionSimd(const char* begin, const char* end, std::string&
       handled = le + 1;
     }
   }
+}
+
+void LogScanner::ScanRegionSse2(const char* begin, const char* end, std::string& out) {
+  ScanChunks<MasksSse2>(begin, end, out);
+}
+
+#if defined(MLS_HAVE_AVX2_SCAN)
+__attribute__((target("avx2"))) void LogScanner::ScanRegionAvx2(const char* begin,
+                                                                const char* end,
+                                                                std::string& out) {
+  ScanChunks<MasksAvx2>(begin, end, out);
+}
+#endif
+#endif  // __SSE2__
+
+void LogScanner::ScanRegionSimd(const char* begin, const char* end, std::string& out) {
+#if defined(MLS_HAVE_AVX2_SCAN)
+  if (HaveAvx2()) return ScanRegionAvx2(begin, end, out);
+#endif
+#if defined(__SSE2__)
+  ScanRegionSse2(begin, end, out);
 #else
   ScanRegionPortable(begin, end, out);
 #endif

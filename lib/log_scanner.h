@@ -70,6 +70,10 @@ class LogScanner {
   void ScanRegion(const char* begin, const char* end, std::string& out);
   void ScanRegionPortable(const char* begin, const char* end, std::string& out);
   void ScanRegionSimd(const char* begin, const char* end, std::string& out);
+  void ScanRegionSse2(const char* begin, const char* end, std::string& out);
+  void ScanRegionAvx2(const char* begin, const char* end, std::string& out);
+  template <auto kMasks>
+  void ScanChunks(const char* begin, const char* end, std::string& out);
   void NewlineAt(const char* nl);
   void HandleLine(const char* begin, const char* end, std::uint64_t number, std::string& out);
   void Overlong(std::uint64_t length, std::uint64_t number);
