@@ -1,0 +1,367 @@
+#!/usr/bin/env bats
+# mls-tail: incremental reading of a log across runs and rotations. Every test
+# numbers its log lines and checks that the concatenated output of all runs is
+# exactly the numbered sequence: nothing lost, nothing repeated, in order.
+
+load test_helper
+
+setup() {
+  mls_scratch
+  LOG="$T/mail.log"
+  ST="$T/state"
+}
+teardown() {
+  if [ -n "${FOLLOW_PID:-}" ]; then kill "$FOLLOW_PID" 2>/dev/null || true; fi
+  mls_scratch_cleanup
+}
+
+# gen FROM TO: log lines numbered FROM..TO (distinct, so fingerprints differ)
+gen() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    for (i = a; i <= b; i++)
+      printf "Nov  5 10:%02d:%02d mx postfix/smtpd[%d]: line %d\n", int(i / 60) % 60, i % 60, 1000 + i, i
+  }'
+}
+# run_tail [ARGS]: one committed run, output appended to $T/out; must succeed
+run_tail() { mls-tail --state "$ST" "$@" "$LOG" >>"$T/out"; }
+# expect FROM TO: the runs so far printed exactly lines FROM..TO
+expect() { diff -u <(gen "$1" "$2") "$T/out"; }
+
+@test "mls-tail: first run prints all history oldest first, in numeric order" {
+  local n
+  for n in 10 9 3 2; do gen $((100 - n * 5)) $((104 - n * 5)) | gzip >"$LOG.$n.gz"; done
+  gen 95 99 >"$LOG.1"
+  gen 100 102 >"$LOG"
+  echo junk >"$LOG.swp"; echo junk >"$LOG~"; echo junk >"$LOG.bak"; echo junk >"$T/.mail.log.swp"
+  run_tail
+  diff -u <(gen 50 54; gen 55 59; gen 85 89; gen 90 94; gen 95 102) "$T/out"
+  head -1 "$ST" | grep -qx 'mls-tail-state 1'
+  run_tail
+  diff -u <(gen 50 54; gen 55 59; gen 85 89; gen 90 94; gen 95 102) "$T/out"
+}
+
+@test "mls-tail: without --state prints all history and commits nothing" {
+  gen 1 3 >"$LOG.1"
+  gen 4 5 >"$LOG"
+  mls-tail "$LOG" >"$T/out"
+  expect 1 5
+  [ "$(ls "$T")" = "$(printf 'mail.log\nmail.log.1\nout')" ]
+}
+
+@test "mls-tail: resumes after the last committed line" {
+  gen 1 10 >"$LOG"
+  run_tail
+  gen 11 15 >>"$LOG"
+  run_tail
+  run_tail
+  expect 1 15
+}
+
+@test "mls-tail: an incomplete last line is held back until completed" {
+  gen 1 3 >"$LOG"
+  printf 'Nov  5 10:00:04 mx postfix/smtpd[1004]: li' >>"$LOG"
+  run_tail
+  expect 1 3
+  printf 'ne 4\n' >>"$LOG"
+  gen 5 5 >>"$LOG"
+  run_tail
+  diff -u <(gen 1 3; printf 'Nov  5 10:00:04 mx postfix/smtpd[1004]: line 4\n'; gen 5 5) "$T/out"
+}
+
+@test "mls-tail: rename rotation with unread lines in the old file" {
+  gen 1 5 >"$LOG"
+  run_tail
+  gen 6 9 >>"$LOG"
+  mv "$LOG" "$LOG.1"
+  gen 10 12 >"$LOG"
+  run_tail
+  expect 1 12
+  gen 13 14 >>"$LOG"
+  run_tail
+  expect 1 14
+}
+
+@test "mls-tail: rename + gzip without delaycompress" {
+  gen 1 5 >"$LOG"
+  run_tail
+  gen 6 9 >>"$LOG"
+  mv "$LOG" "$LOG.1" && gzip "$LOG.1"
+  gen 10 12 >"$LOG"
+  run_tail
+  expect 1 12
+}
+
+@test "mls-tail: rename + gzip with delaycompress, one rotation per run" {
+  gen 1 5 >"$LOG"
+  run_tail
+  gen 6 7 >>"$LOG"
+  mv "$LOG" "$LOG.1"
+  gen 8 9 >"$LOG"
+  run_tail
+  gen 10 11 >>"$LOG"
+  mv "$LOG.1" "$LOG.2" && gzip "$LOG.2"
+  mv "$LOG" "$LOG.1"
+  gen 12 13 >"$LOG"
+  run_tail
+  expect 1 13
+}
+
+@test "mls-tail: two rotations between runs (.2.gz, an unseen .1, the current)" {
+  gen 1 5 >"$LOG"
+  run_tail
+  gen 6 7 >>"$LOG"
+  mv "$LOG" "$LOG.1"
+  gen 8 10 >"$LOG"
+  mv "$LOG.1" "$LOG.2" && gzip "$LOG.2"
+  mv "$LOG" "$LOG.1"
+  gen 11 12 >"$LOG"
+  run_tail
+  expect 1 12
+}
+
+@test "mls-tail: copytruncate with unread lines in the copy" {
+  gen 1 5 >"$LOG"
+  run_tail
+  gen 6 8 >>"$LOG"
+  cp "$LOG" "$LOG.1" && : >"$LOG"
+  gen 9 10 >>"$LOG"
+  run_tail
+  expect 1 10
+}
+
+@test "mls-tail: copytruncate, the log regrew past the old offset, copy compressed" {
+  gen 1 3 >"$LOG"
+  run_tail
+  gen 4 5 >>"$LOG"
+  cp "$LOG" "$LOG.1" && : >"$LOG" && gzip "$LOG.1"
+  gen 6 40 >>"$LOG"
+  run_tail
+  expect 1 40
+}
+
+@test "mls-tail: empty new file after rotation, then a rotation compressed at once" {
+  gen 1 5 >"$LOG"
+  run_tail
+  gen 6 7 >>"$LOG"
+  mv "$LOG" "$LOG.1" && : >"$LOG"
+  run_tail
+  expect 1 7
+  gen 8 9 >>"$LOG"
+  mv "$LOG.1" "$LOG.2" && gzip "$LOG.2" && mv "$LOG" "$LOG.1" && gzip "$LOG.1"
+  gen 10 11 >"$LOG"
+  run_tail
+  expect 1 11
+}
+
+@test "mls-tail: a rotated file's unterminated last line is printed with a newline" {
+  gen 1 2 >"$LOG"
+  run_tail
+  printf 'Nov  5 10:00:03 mx postfix/smtpd[1003]: line 3' >>"$LOG"
+  mv "$LOG" "$LOG.1"
+  gen 4 4 >"$LOG"
+  run_tail
+  expect 1 4
+}
+
+@test "mls-tail: the position's file rotated away: warning, LOGFILE from the start" {
+  gen 1 5 >"$LOG"
+  run_tail
+  mv "$LOG" "$T/elsewhere"
+  gen 6 8 >"$LOG"
+  run mls-tail --state "$ST" "$LOG"
+  assert_success
+  assert_output --partial "saved position was not found (rotated away?); reading from the start"
+  mls-tail --state "$ST" "$LOG" >>"$T/out"  # nothing new: no repeat
+  diff -u <(gen 1 5) "$T/out"
+}
+
+@test "mls-tail: the older tool's integer state is a starting offset" {
+  gen 1 10 >"$LOG"
+  gen 1 4 | wc -c >"$ST"
+  run_tail
+  expect 5 10
+  head -1 "$ST" | grep -qx 'mls-tail-state 1'
+  gen 11 11 >>"$LOG"
+  run_tail
+  expect 5 11
+}
+
+@test "mls-tail: an integer state beyond the end of the log starts at 0 with a warning" {
+  gen 1 3 >"$LOG"
+  echo 999999 >"$ST"
+  run mls-tail --state "$ST" "$LOG"
+  assert_success
+  assert_line --index 0 "mls-tail: $LOG: shorter than the saved offset 999999; reading from the start"
+  [ "${#lines[@]}" = 4 ]
+}
+
+@test "mls-tail: a corrupt state file: message with file and line, exit 1, nothing printed" {
+  gen 1 3 >"$LOG"
+  printf 'mls-tail-state 1\ndevice 1\ninode x\n' >"$ST"
+  cp "$ST" "$T/before"
+  run mls-tail --state "$ST" "$LOG"
+  assert_failure 1
+  assert_output "mls-tail: $ST:3: bad inode 'x'"
+  cmp "$ST" "$T/before"
+  echo garbage >"$ST"
+  run mls-tail --state "$ST" "$LOG"
+  assert_failure 1
+  assert_output "mls-tail: $ST:1: not an mls-tail state file (expected 'mls-tail-state 1')"
+}
+
+@test "mls-tail: an unreadable log: Permission denied, exit 1, nothing committed" {
+  gen 1 3 >"$LOG"
+  chmod 000 "$LOG"
+  run as_user mls-tail --state "$ST" "$LOG"
+  assert_failure 1
+  assert_output "mls-tail: $LOG: Permission denied"
+  [ ! -e "$ST" ]
+}
+
+@test "mls-tail: a missing log without siblings is an error" {
+  run mls-tail --state "$ST" "$LOG"
+  assert_failure 1
+  assert_output "mls-tail: $LOG: No such file or directory"
+  [ ! -e "$ST" ]
+}
+
+@test "mls-tail: a missing state directory is an error" {
+  gen 1 3 >"$LOG"
+  run mls-tail --state "$T/nope/state" "$LOG"
+  assert_failure 1
+  assert_output "mls-tail: $T/nope: No such file or directory"
+  run mls-tail --state "$ST" --pending "$T/nope/pending" "$LOG"
+  assert_failure 1
+  assert_output "mls-tail: $T/nope: No such file or directory"
+}
+
+@test "mls-tail: --pending gets the new position, --state stays untouched" {
+  gen 1 5 >"$LOG"
+  run_tail
+  cp "$ST" "$T/before"
+  gen 6 8 >>"$LOG"
+  mls-tail --state "$ST" --pending "$T/pending" "$LOG" >>"$T/out"
+  cmp "$ST" "$T/before"
+  ! cmp -s "$T/pending" "$ST"
+  # the driver did not commit: the same lines again
+  mls-tail --state "$ST" --pending "$T/pending" "$LOG" >"$T/again"
+  diff -u <(gen 6 8) "$T/again"
+  # the driver committed: nothing again
+  mv "$T/pending" "$ST"
+  mls-tail --state "$ST" --pending "$T/pending" "$LOG" >>"$T/out"
+  expect 1 8
+  cmp "$T/pending" "$ST"
+}
+
+@test "mls-tail: dateext siblings are read in date order, before numbered ones" {
+  gen 1 2 | gzip >"$LOG-20240101.gz"
+  gen 3 4 >"$LOG-20240102"
+  gen 5 6 >"$LOG"
+  run_tail
+  expect 1 6
+}
+
+@test "mls-tail: --progress-fd reports bytes over all files, once at the end" {
+  gen 1 1000 | gzip >"$LOG.1.gz"
+  gen 1001 2000 >"$LOG"
+  mls-tail --progress-fd 3 "$LOG" 3>"$T/progress" >"$T/out"
+  expect 1 2000
+  total=$(($(stat -c %s "$LOG.1.gz") + $(stat -c %s "$LOG")))
+  tail -1 "$T/progress" | grep -qx "progress $total $total"
+  ! grep -v '^progress [0-9]* [0-9]*$' "$T/progress"
+}
+
+@test "mls-tail: an output error exits 1 without committing" {
+  gen 1 30000 >"$LOG"
+  run bash -c 'mls-tail --state "$1" "$2" >&-' _ "$ST" "$LOG"
+  assert_failure 1
+  assert_output --partial "mls-tail: standard output: Bad file descriptor"
+  [ ! -e "$ST" ]
+  run bash -c 'set -o pipefail; trap "" PIPE; mls-tail --state "$1" "$2" | true' _ "$ST" "$LOG"
+  assert_failure 1
+  assert_output --partial "mls-tail: standard output: Broken pipe"
+  [ ! -e "$ST" ]
+}
+
+@test "mls-tail: a large log streams in constant memory" {
+  gen 1 200000 >"$LOG"
+  for i in 1 2 3 4 5; do cat "$LOG"; done >"$LOG.1"
+  /usr/bin/time -f '%M' -o "$T/rss" mls-tail "$LOG" | wc -l >"$T/count"
+  [ "$(cat "$T/count")" = 1200000 ]
+  [ "$(tail -1 "$T/rss")" -lt 20000 ]  # KiB
+}
+
+@test "mls-tail: --help, --version and usage errors" {
+  run mls-tail --help
+  assert_success
+  assert_output --partial "--progress-fd"
+  run mls-tail --version
+  assert_success
+  run mls-tail
+  assert_failure 2
+  run mls-tail --bogus "$LOG"
+  assert_failure 2
+  run mls-tail --progress-fd 57 "$LOG"
+  assert_failure 2
+  assert_line --index 0 "mls-tail: --progress-fd 57: not an open descriptor"
+}
+
+# ---- --follow ----------------------------------------------------------------
+
+# wait_lines N: until $T/out has at least N lines (10 s deadline)
+wait_lines() {
+  local i
+  for ((i = 0; i < 200; i++)); do
+    [ "$(wc -l <"$T/out")" -ge "$1" ] && return 0
+    sleep 0.05
+  done
+  echo "timed out waiting for $1 lines; have $(wc -l <"$T/out")" >&2
+  return 1
+}
+start_follow() {
+  : >"$T/out"
+  timeout 60 mls-tail --follow --poll-ms 20 "$@" "$LOG" >"$T/out" 2>"$T/err" 3>&- &
+  FOLLOW_PID=$!
+}
+stop_follow() {
+  kill -TERM "$FOLLOW_PID"
+  local rc=0
+  wait "$FOLLOW_PID" || rc=$?
+  FOLLOW_PID=
+  return $rc
+}
+
+@test "mls-tail --follow: appended lines, a rename rotation, a copytruncate" {
+  gen 1 3 >"$LOG"
+  start_follow --state "$ST"
+  wait_lines 3
+  gen 4 6 >>"$LOG"
+  wait_lines 6
+  printf 'Nov  5 10:00:07 mx postfix/smtpd[1007]: line 7' >>"$LOG"
+  mv "$LOG" "$LOG.1"
+  gen 8 9 >"$LOG"
+  wait_lines 9
+  cp "$LOG" "$LOG.1" && : >"$LOG"
+  gen 10 11 >>"$LOG"
+  wait_lines 11
+  stop_follow
+  expect 1 11
+  # the state was committed: a new run prints nothing more
+  gen 12 12 >>"$LOG"
+  mls-tail --state "$ST" "$LOG" >>"$T/out"
+  expect 1 12
+}
+
+@test "mls-tail --follow: a partial line is printed once completed; SIGTERM commits" {
+  gen 1 2 >"$LOG"
+  start_follow --state "$ST"
+  wait_lines 2
+  printf 'Nov  5 10:00:03 mx postfix/smtpd[1003]: li' >>"$LOG"
+  printf 'ne 3\n' >>"$LOG"
+  gen 4 4 >>"$LOG"
+  wait_lines 4
+  stop_follow
+  diff -u <(gen 1 4) "$T/out"
+  mls-tail --state "$ST" "$LOG" >>"$T/out"
+  diff -u <(gen 1 4) "$T/out"
+}
