@@ -205,5 +205,40 @@ TEST(SharedCorpus, RealRsyslog) {
   EXPECT_EQ("lines=20 events=4 outages=0 aborted=0 overlong=0", FormatScanStats(p.stats));
 }
 
+// Our own capture (tests/data/postfix-real*.log, see tests/data/README.md):
+// every event matches the hand-written NAME.expected (ip, user, method,
+// service, port), and the counts are those the README states.
+TEST(RealCapture, MatchesHandWrittenExpectations) {
+  const fs::path dir = fs::path(SourceDir()) / "tests" / "data";
+  int files = 0;
+  if (fs::exists(dir)) {
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      const fs::path log = entry.path();
+      if (!log.filename().string().starts_with("postfix-real") || log.extension() != ".log") {
+        continue;
+      }
+      fs::path expected_path = log;
+      expected_path.replace_extension(".expected");
+      if (!fs::exists(expected_path)) continue;
+      ++files;
+      const Parsed p = ParseText(ReadFile(log), "2026-11-28T23:00:00Z");
+      std::string got;
+      for (const auto& e : p.events) {
+        got += e[kIp] + "\t" + e[kUser] + "\t" + e[kMethod] + "\t" + e[kService] + "\t" +
+               e[kPort] + "\n";
+      }
+      EXPECT_EQ(ReadFile(expected_path), got) << log;
+      if (log.filename() == "postfix-real-maillog.log") {
+        EXPECT_EQ("lines=153 events=29 outages=1 aborted=4 overlong=0", FormatScanStats(p.stats));
+        for (const auto& e : p.events) {
+          EXPECT_EQ("vm", e[kServer]);
+          EXPECT_TRUE(e[kTime].starts_with("2026-11-28T12:26:")) << e[kTime];
+        }
+      }
+    }
+  }
+  if (files == 0) GTEST_SKIP() << "no tests/data/postfix-real*.log with an .expected file";
+}
+
 }  // namespace
 }  // namespace mls
