@@ -108,8 +108,7 @@ std::optional<std::string> SetServers(Config& c, std::string_view v) {
 bool ValidSqlIdentifier(std::string_view v) {
   if (v.empty() || v.size() > 63 || (v[0] >= '0' && v[0] <= '9')) return false;
   return std::all_of(v.begin(), v.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
   });
 }
 
@@ -124,27 +123,31 @@ struct KeySpec {
   Apply apply;
 };
 
-#define MLS_STRING(field) [](Config& c, std::string_view v) -> std::optional<std::string> { \
-  c.field = std::string(v);                                                                 \
-  return std::nullopt;                                                                      \
-}
-#define MLS_NONEMPTY(field) [](Config& c, std::string_view v) -> std::optional<std::string> { \
-  if (v.empty()) return kNonEmpty;                                                            \
-  c.field = std::string(v);                                                                   \
-  return std::nullopt;                                                                        \
-}
-#define MLS_POSITIVE(field) [](Config& c, std::string_view v) -> std::optional<std::string> { \
-  auto n = ParseInt(v, 1, 2147483647);                                                        \
-  if (!n) return kPositive;                                                                   \
-  c.field = *n;                                                                               \
-  return std::nullopt;                                                                        \
-}
-#define MLS_BOOL(field) [](Config& c, std::string_view v) -> std::optional<std::string> { \
-  auto b = ParseBool(v);                                                                  \
-  if (!b) return kBoolean;                                                                \
-  c.field = *b;                                                                           \
-  return std::nullopt;                                                                    \
-}
+#define MLS_STRING(field)                                           \
+  [](Config& c, std::string_view v) -> std::optional<std::string> { \
+    c.field = std::string(v);                                       \
+    return std::nullopt;                                            \
+  }
+#define MLS_NONEMPTY(field)                                         \
+  [](Config& c, std::string_view v) -> std::optional<std::string> { \
+    if (v.empty()) return kNonEmpty;                                \
+    c.field = std::string(v);                                       \
+    return std::nullopt;                                            \
+  }
+#define MLS_POSITIVE(field)                                         \
+  [](Config& c, std::string_view v) -> std::optional<std::string> { \
+    auto n = ParseInt(v, 1, 2147483647);                            \
+    if (!n) return kPositive;                                       \
+    c.field = *n;                                                   \
+    return std::nullopt;                                            \
+  }
+#define MLS_BOOL(field)                                             \
+  [](Config& c, std::string_view v) -> std::optional<std::string> { \
+    auto b = ParseBool(v);                                          \
+    if (!b) return kBoolean;                                        \
+    c.field = *b;                                                   \
+    return std::nullopt;                                            \
+  }
 
 const KeySpec kKeys[] = {
     {"paths", "working_dir", MLS_NONEMPTY(working_dir)},
@@ -234,9 +237,12 @@ std::string_view Trim(std::string_view s) {
 std::string EscapeForBoost(std::string_view v) {
   std::string out;
   for (char c : v) {
-    if (c == '\x01') out += "\x01\x01";
-    else if (c == '#') out += "\x01H";
-    else out += c;
+    if (c == '\x01')
+      out += "\x01\x01";
+    else if (c == '#')
+      out += "\x01H";
+    else
+      out += c;
   }
   return out;
 }
@@ -334,9 +340,9 @@ ConfigResult ParseConfig(const std::string& text, const std::string& name) {
     std::string value = opt.value.empty() ? std::string() : UnescapeFromBoost(opt.value[0]);
     const KeySpec* spec = FindKey(section, key);
     if (auto why = spec->apply(result.config, value)) {
-      result.error = name + ":" + std::to_string(scan.key_line[opt.string_key]) +
-                     ": bad value '" + value + "' for " + std::string(key) + " in [" +
-                     std::string(section) + "]: " + *why;
+      result.error = name + ":" + std::to_string(scan.key_line[opt.string_key]) + ": bad value '" +
+                     value + "' for " + std::string(key) + " in [" + std::string(section) +
+                     "]: " + *why;
       return result;
     }
   }

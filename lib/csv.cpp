@@ -15,8 +15,8 @@ namespace {
 
 // Dataset column i holds event column kDatasetToCol[i].
 constexpr std::array<Col, kEnrichedColumns> kDatasetToCol = {
-    kServer, kTime, kIp, kUser, kRdns, kRdnsStatus, kCountry,
-    kAsn, kAsOrg, kMethod, kClient, kPort, kService, kReason};
+    kServer, kTime,  kIp,     kUser,   kRdns, kRdnsStatus, kCountry,
+    kAsn,    kAsOrg, kMethod, kClient, kPort, kService,    kReason};
 
 bool NeedsNeutralising(char c) {
   return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' || c == '\'';
@@ -42,8 +42,10 @@ bool ValidClock(int month, int day, int hour, int minute) {
 std::vector<std::string> SplitHeader(std::string_view h) {
   std::vector<std::string> out(1);
   for (char c : h) {
-    if (c == ';') out.emplace_back();
-    else out.back() += c;
+    if (c == ';')
+      out.emplace_back();
+    else
+      out.back() += c;
   }
   return out;
 }
@@ -76,8 +78,7 @@ void CsvAppendEvent(const std::vector<std::string>& fields, std::string& out) {
 }
 
 std::string CsvUnneutralise(std::string_view cell) {
-  if (cell.size() >= 2 && cell[0] == '\'' && NeedsNeutralising(cell[1]))
-    cell.remove_prefix(1);
+  if (cell.size() >= 2 && cell[0] == '\'' && NeedsNeutralising(cell[1])) cell.remove_prefix(1);
   return std::string(cell);
 }
 
@@ -152,7 +153,9 @@ CsvSplit CsvSplitRecord(std::string_view data, bool at_eof, std::vector<std::str
     }
     // Unquoted text (or text after a closing quote, kept literally).
     std::size_t start = i;
-    while (i < n && data[i] != ';' && data[i] != '\n' && !(data[i] == '\r' && (i + 1 >= n || data[i + 1] == '\n'))) ++i;
+    while (i < n && data[i] != ';' && data[i] != '\n' &&
+           !(data[i] == '\r' && (i + 1 >= n || data[i + 1] == '\n')))
+      ++i;
     cell.append(data.substr(start, i - start));
     if (i >= n) {
       if (!at_eof) return r;
@@ -224,8 +227,8 @@ bool CsvReader::Next(std::vector<std::string>& cells, std::optional<std::string>
         record_line_ = next_line_;
         error = "record longer than " + std::to_string(max_record_) + " bytes";
         for (;;) {
-          const char* nl = static_cast<const char*>(
-              std::memchr(buf_.data() + pos_, '\n', buf_.size() - pos_));
+          const char* nl =
+              static_cast<const char*>(std::memchr(buf_.data() + pos_, '\n', buf_.size() - pos_));
           if (nl) {
             pos_ = static_cast<std::size_t>(nl - buf_.data()) + 1;
             ++next_line_;

@@ -175,8 +175,9 @@ std::optional<std::string> CsvAppender::OpenLocked(const std::string& csv,
     if (first.size() < head.size() && !first.empty() && first.back() == '\r')
       first.remove_suffix(1);
     if (first == kLegacyCsvHeader && first.size() < head.size())
-      return csv + ": has the older tool's 9-column header; refusing to append (start a new "
-                   "dataset; mls-report and mls-sql still read this one)";
+      return csv +
+             ": has the older tool's 9-column header; refusing to append (start a new "
+             "dataset; mls-report and mls-sql still read this one)";
     return csv + ": not a maillogsentinel dataset (unexpected header line); refusing to append";
   }
   char last = 0;

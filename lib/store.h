@@ -55,7 +55,7 @@ class CsvAppender {
   std::optional<std::string> BeginBatch();
   std::string csv_, journal_;
   int dir_fd_ = -1;
-  int fd_ = -1;       // -1 while the CSV does not exist
+  int fd_ = -1;  // -1 while the CSV does not exist
   std::int64_t size_ = 0;
   bool batch_open_ = false;
   bool batch_created_file_ = false;

@@ -1,11 +1,11 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <gtest/gtest.h>
 
 namespace mls {
 namespace {
@@ -151,7 +151,8 @@ TEST(Config, ValuesKeepHashAndControlBytes) {
 }
 
 TEST(Config, EmptyValuesWhereAllowed) {
-  ConfigResult r = ParseConfig("[report]\nemail =\n[dns]\nservers =\n[database]\ndb_port = 0\n", "x");
+  ConfigResult r =
+      ParseConfig("[report]\nemail =\n[dns]\nservers =\n[database]\ndb_port = 0\n", "x");
   ASSERT_FALSE(r.error) << *r.error;
   EXPECT_EQ("", r.config.report_email);
   EXPECT_TRUE(r.config.dns_servers.empty());

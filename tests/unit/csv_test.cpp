@@ -1,8 +1,7 @@
 #include "csv.h"
 
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "event.h"
 
@@ -10,8 +9,15 @@ namespace mls {
 namespace {
 
 std::vector<std::string> Event9() {
-  return {"2026-11-25T20:18:08+00:00", "mx1", "203.0.113.5", "admin@example.com", "LOGIN",
-          "unknown", "", "postfix/submission/smtpd", "UGFzc3dvcmQ6"};
+  return {"2026-11-25T20:18:08+00:00",
+          "mx1",
+          "203.0.113.5",
+          "admin@example.com",
+          "LOGIN",
+          "unknown",
+          "",
+          "postfix/submission/smtpd",
+          "UGFzc3dvcmQ6"};
 }
 
 std::string Cell(std::string_view v) {
@@ -58,9 +64,9 @@ TEST(Csv, NeutralisesFormulaStarts) {
   EXPECT_EQ("'-1", Cell("-1"));
   EXPECT_EQ("'@SUM(A1)", Cell("@SUM(A1)"));
   EXPECT_EQ("'\tx", Cell("\tx"));
-  EXPECT_EQ("\"'\rx\"", Cell("\rx"));          // neutralised, then quoted for the CR
-  EXPECT_EQ("\"'=a;b\"", Cell("=a;b"));        // quoting applies after neutralising
-  EXPECT_EQ("''quoted", Cell("'quoted"));      // keeps the rule reversible
+  EXPECT_EQ("\"'\rx\"", Cell("\rx"));      // neutralised, then quoted for the CR
+  EXPECT_EQ("\"'=a;b\"", Cell("=a;b"));    // quoting applies after neutralising
+  EXPECT_EQ("''quoted", Cell("'quoted"));  // keeps the rule reversible
   EXPECT_EQ("a=b", Cell("a=b"));
 }
 
@@ -151,9 +157,9 @@ TEST(CsvSplit, CarriageReturnInsideAFieldIsData) {
 
 TEST(Dataset, RoundTripsHostileValues) {
   const std::vector<std::string> hostile = {
-      ";",         "\"",          "a\"b;c",       "cr\rlf\n", "\r\n",       std::string("n\0l", 3),
-      "=cmd|calc", "-1",          "+1",           "@x",       "\tlead tab", "\rlead cr",
-      "'",         "'=already",   "\xff\xfe\x80", "null",     "N/A",        ""};
+      ";",         "\"",        "a\"b;c",       "cr\rlf\n", "\r\n",       std::string("n\0l", 3),
+      "=cmd|calc", "-1",        "+1",           "@x",       "\tlead tab", "\rlead cr",
+      "'",         "'=already", "\xff\xfe\x80", "null",     "N/A",        ""};
   std::string text = std::string(kCsvHeader) + "\n";
   std::vector<std::vector<std::string>> events;
   for (const std::string& v : hostile) {

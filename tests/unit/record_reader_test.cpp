@@ -1,8 +1,8 @@
 #include "record_reader.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
 #include <thread>
 
 namespace mls {
@@ -28,8 +28,7 @@ Seen ReadChunks(const std::vector<std::string>& chunks, std::size_t max_line = 1
   RecordReader reader(
       fds[0],
       [&](std::size_t line, std::vector<std::string>& f) { seen.records.emplace_back(line, f); },
-      [&](std::size_t line, const std::string& e) { seen.errors.emplace_back(line, e); },
-      max_line);
+      [&](std::size_t line, const std::string& e) { seen.errors.emplace_back(line, e); }, max_line);
   RecordReader::Status s = reader.ReadAll();
   if (status) *status = s;
   writer.join();

@@ -1,13 +1,13 @@
 #include "store.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <fstream>
-#include <gtest/gtest.h>
 #include <sstream>
 #include <thread>
 
@@ -20,8 +20,15 @@ namespace mls {
 namespace {
 
 std::vector<std::string> Event(int i) {
-  return {"2026-11-25T20:18:08+00:00", "mx1", "203.0.113." + std::to_string(i % 250),
-          "user" + std::to_string(i), "LOGIN", "unknown", "", "postfix/smtpd", "failed"};
+  return {"2026-11-25T20:18:08+00:00",
+          "mx1",
+          "203.0.113." + std::to_string(i % 250),
+          "user" + std::to_string(i),
+          "LOGIN",
+          "unknown",
+          "",
+          "postfix/smtpd",
+          "failed"};
 }
 
 std::string Row(int i) {
@@ -299,8 +306,9 @@ TEST_F(Store, RunStoreRefusesAForeignFile) {
   std::string err;
   StoreResult r = Run(std::string(), &err);
   EXPECT_TRUE(r.failed);
-  EXPECT_EQ("mls-store: " + csv_ + ": not a maillogsentinel dataset (unexpected header line); "
-            "refusing to append\n",
+  EXPECT_EQ("mls-store: " + csv_ +
+                ": not a maillogsentinel dataset (unexpected header line); "
+                "refusing to append\n",
             err);
   EXPECT_EQ("a;b\n", Slurp(csv_));
 }

@@ -1,6 +1,6 @@
 // mls-store: append TSV events from stdin to the CSV dataset (mls-store(1)).
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <iostream>
 
 #include "cli.h"
@@ -23,12 +23,12 @@ int main(int argc, char** argv) {
   spec.name = "mls-store";
   spec.synopsis = "mls-store [--csv FILE | --config FILE] [--stats]";
   spec.summary = "Append TSV events from standard input to the CSV dataset, crash-safely.";
-  spec.options.add_options()
-      ("csv", mls::po::value<std::string>()->value_name("FILE"),
-       "the dataset (default: <working_dir>/maillogsentinel.csv from the config)")
-      ("config", mls::po::value<std::string>()->value_name("FILE"),
-       "configuration file (default /etc/maillogsentinel.conf); unused with --csv")
-      ("stats", "print 'mls-store: appended N events to FILE' at the end");
+  spec.options.add_options()(
+      "csv", mls::po::value<std::string>()->value_name("FILE"),
+      "the dataset (default: <working_dir>/maillogsentinel.csv from the config)")(
+      "config", mls::po::value<std::string>()->value_name("FILE"),
+      "configuration file (default /etc/maillogsentinel.conf); unused with --csv")(
+      "stats", "print 'mls-store: appended N events to FILE' at the end");
   mls::po::variables_map vm;
   if (auto rc = mls::ParseCli(spec, argc, argv, vm)) return *rc;
 
@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   } else {
-    std::string path = vm.count("config") ? vm["config"].as<std::string>()
-                                           : std::string(mls::kDefaultConfigPath);
+    std::string path =
+        vm.count("config") ? vm["config"].as<std::string>() : std::string(mls::kDefaultConfigPath);
     mls::ConfigResult cfg = mls::LoadConfig(path);
     for (const std::string& w : cfg.warnings) mls::Warn(w);
     if (cfg.error) {
@@ -59,10 +59,9 @@ int main(int argc, char** argv) {
   opt.input_fd = 0;
   opt.now_ms = MonotonicMs;
   mls::StoreResult r = mls::RunStore(opt);
-  if (vm.count("stats"))
-    mls::Warn("appended " + std::to_string(r.appended) + " events to " + csv);
+  if (vm.count("stats")) mls::Warn("appended " + std::to_string(r.appended) + " events to " + csv);
   if (r.malformed > 0)
-    mls::Warn(std::to_string(r.malformed) + " malformed record" +
-              (r.malformed == 1 ? "" : "s") + " skipped");
+    mls::Warn(std::to_string(r.malformed) + " malformed record" + (r.malformed == 1 ? "" : "s") +
+              " skipped");
   return r.failed || r.malformed > 0 ? 1 : 0;
 }
