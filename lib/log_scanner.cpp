@@ -337,8 +337,9 @@ void LogScanner::EndInput(std::string& out) {
   discard_len_ = 0;
 }
 
-std::optional<std::string> ScanFd(int in_fd, std::string_view name, LogScanner& scanner,
-                                  int out_fd) {
+std::optional<ScanError> ScanFd(int in_fd, std::string_view name, LogScanner& scanner,
+                                int out_fd) {
+  auto write_error = [] { return ScanError{ErrnoMessage("write error", errno), true}; };
   scanner.BeginInput(name);
   std::string out;
   out.reserve(2 * kScanBlockSize);
@@ -347,21 +348,20 @@ std::optional<std::string> ScanFd(int in_fd, std::string_view name, LogScanner& 
     const ssize_t n = ::read(in_fd, scanner.ReadBuffer(), want);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int err = errno;
-      std::string msg = ErrnoMessage(std::string(name) + ": read error", err);
+      ScanError error{ErrnoMessage(std::string(name) + ": read error", errno), false};
       scanner.EndInput(out);
-      if (!WriteAll(out_fd, out)) return ErrnoMessage("write error", errno);
-      return msg;
+      if (!WriteAll(out_fd, out)) return write_error();
+      return error;
     }
     if (n == 0) break;
     scanner.Commit(static_cast<std::size_t>(n), out);
     if (!out.empty()) {
-      if (!WriteAll(out_fd, out)) return ErrnoMessage("write error", errno);
+      if (!WriteAll(out_fd, out)) return write_error();
       out.clear();
     }
   }
   scanner.EndInput(out);
-  if (!out.empty() && !WriteAll(out_fd, out)) return ErrnoMessage("write error", errno);
+  if (!WriteAll(out_fd, out)) return write_error();
   return std::nullopt;
 }
 

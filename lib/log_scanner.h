@@ -96,10 +96,14 @@ class LogScanner {
   SaslLine line_;
 };
 
+struct ScanError {
+  std::string message;  // "FILE: read error: ..." or "write error: ..."
+  bool output = false;  // the output failed: stop, later inputs cannot be written
+};
+
 // Reads `in_fd` to its end through `scanner`, writing events to `out_fd` after
-// every read(2) that returned data. Returns an error message naming `name`
-// ("FILE: read error: ...") or the output ("write error: ..."), or nullopt.
-std::optional<std::string> ScanFd(int in_fd, std::string_view name, LogScanner& scanner,
-                                  int out_fd);
+// every read(2) that returned data (so a live pipeline sees them at once).
+std::optional<ScanError> ScanFd(int in_fd, std::string_view name, LogScanner& scanner,
+                                int out_fd);
 
 }  // namespace mls

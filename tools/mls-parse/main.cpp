@@ -69,9 +69,9 @@ int main(int argc, char** argv) {
     auto error = mls::ScanFd(fd, name, scanner, STDOUT_FILENO);
     if (!is_stdin) ::close(fd);
     if (error) {
-      mls::Warn(*error);
+      mls::Warn(error->message);
       status = 1;
-      if (error->starts_with("write error")) break;
+      if (error->output) break;
     }
   }
   scanner.WarnSummary();
