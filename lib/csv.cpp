@@ -218,6 +218,7 @@ bool CsvReader::Next(std::vector<std::string>& cells, std::optional<std::string>
         record_line_ = next_line_;
         next_line_ += s.lines;
         pos_ += s.consumed;
+        consumed_ += s.consumed;
         if (s.status == CsvSplit::kError) error = s.error;
         if (s.consumed > max_record_)
           error = "record longer than " + std::to_string(max_record_) + " bytes";
@@ -230,10 +231,13 @@ bool CsvReader::Next(std::vector<std::string>& cells, std::optional<std::string>
           const char* nl =
               static_cast<const char*>(std::memchr(buf_.data() + pos_, '\n', buf_.size() - pos_));
           if (nl) {
-            pos_ = static_cast<std::size_t>(nl - buf_.data()) + 1;
+            std::size_t end = static_cast<std::size_t>(nl - buf_.data()) + 1;
+            consumed_ += end - pos_;
+            pos_ = end;
             ++next_line_;
             return true;
           }
+          consumed_ += buf_.size() - pos_;
           pos_ = buf_.size();
           if (eof_) return true;
           if (!Fill()) return true;
@@ -279,6 +283,7 @@ bool DatasetReader::Next(DatasetRow& row) {
     return false;
   }
   row.line = csv_.line();
+  row.end_offset = start_ + csv_.offset();
   row.legacy = false;
   row.error.reset();
   row.fields.assign(kEnrichedColumns, std::string());

@@ -9,6 +9,7 @@
 // is dropped; any other cell is returned as is.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,8 @@ class CsvReader {
   // (then `error` is set, e.g. "read: Is a directory").
   bool Next(std::vector<std::string>& cells, std::optional<std::string>& error);
   std::size_t line() const { return record_line_; }  // first line of the last record
+  // Bytes consumed from the fd, through the end of the last record returned.
+  std::uint64_t offset() const { return consumed_; }
 
  private:
   bool Fill();
@@ -71,6 +74,7 @@ class CsvReader {
   bool eof_ = false;
   std::size_t next_line_ = 1;
   std::size_t record_line_ = 0;
+  std::uint64_t consumed_ = 0;
 };
 
 // Reads the dataset: checks the header (ours or the legacy one), then yields each
@@ -79,6 +83,7 @@ class CsvReader {
 // and "N/A" cells emptied; rows written by mls-store are returned exactly.
 struct DatasetRow {
   std::size_t line = 0;
+  std::uint64_t end_offset = 0;     // file offset just past this row (a resume point)
   std::vector<std::string> fields;  // kEnrichedColumns, lib/event.h order
   bool legacy = false;
   std::optional<std::string> error;  // "line 7: expected 14 fields, got 3"; row skipped
@@ -86,7 +91,16 @@ struct DatasetRow {
 
 class DatasetReader {
  public:
-  explicit DatasetReader(int fd) : csv_(fd) {}
+  // With start_offset 0 the fd is at the start of the file and the header is
+  // read and checked. Otherwise the caller has positioned the fd at
+  // start_offset, a row boundary of a file with our header (a previous
+  // end_offset): rows are read from there, and line numbers count from it.
+  explicit DatasetReader(int fd, std::uint64_t start_offset = 0) : csv_(fd), start_(start_offset) {
+    if (start_offset > 0) {
+      header_done_ = true;
+      columns_ = 14;
+    }
+  }
   // False at end of input; a fatal problem (unreadable, foreign header) sets
   // fatal_error(). Rows with problems come back with `error` set.
   bool Next(DatasetRow& row);
@@ -96,6 +110,7 @@ class DatasetReader {
  private:
   bool ReadHeader();
   CsvReader csv_;
+  std::uint64_t start_ = 0;
   bool header_done_ = false;
   bool legacy_header_ = false;
   std::size_t columns_ = 0;

@@ -189,7 +189,7 @@ std::optional<std::string> CsvAppender::OpenLocked(const std::string& csv,
 std::optional<std::string> CsvAppender::BeginBatch() {
   std::string text = kJournalMagic;
   text += fd_ < 0 ? std::string("absent\n") : "size " + std::to_string(size_) + "\n";
-  int jfd = ::open(journal_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  int jfd = ::open(journal_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
   if (jfd < 0) return Err(journal_);
   bool ok = WriteAll(jfd, text.data(), text.size()) && ::fsync(jfd) == 0;
   int err = errno;

@@ -234,6 +234,43 @@ TEST(Dataset, ForeignHeaderIsFatal) {
   EXPECT_FALSE(fatal);
 }
 
+TEST(Dataset, ResumesFromARowsEndOffset) {
+  std::string text = std::string(kCsvHeader) + "\n";
+  std::vector<std::vector<std::string>> events;
+  for (const char* user : {"a", "multi\nline", "c"}) {
+    std::vector<std::string> e(kEnrichedColumns, "x");
+    e[kTime] = "2026-11-25T20:18:08+00:00";
+    e[kUser] = user;
+    events.push_back(e);
+    CsvAppendEvent(e, text);
+  }
+  char path[] = "/tmp/mls-csv-test.XXXXXX";
+  int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(static_cast<ssize_t>(text.size()), ::write(fd, text.data(), text.size()));
+  ASSERT_EQ(0, ::lseek(fd, 0, SEEK_SET));
+  DatasetReader all(fd);
+  DatasetRow row;
+  std::vector<std::uint64_t> ends;
+  while (all.Next(row)) ends.push_back(row.end_offset);
+  ASSERT_EQ(3u, ends.size());
+  EXPECT_EQ(text.size(), ends[2]);
+
+  ASSERT_EQ(static_cast<off_t>(ends[0]), ::lseek(fd, static_cast<off_t>(ends[0]), SEEK_SET));
+  DatasetReader rest(fd, ends[0]);
+  ASSERT_TRUE(rest.Next(row));
+  EXPECT_FALSE(row.error);
+  EXPECT_EQ(events[1], row.fields);
+  EXPECT_EQ(ends[1], row.end_offset);
+  ASSERT_TRUE(rest.Next(row));
+  EXPECT_EQ(events[2], row.fields);
+  EXPECT_EQ(ends[2], row.end_offset);
+  EXPECT_FALSE(rest.Next(row));
+  EXPECT_FALSE(rest.fatal_error());
+  ::close(fd);
+  ::unlink(path);
+}
+
 TEST(CsvReader, OverlongRecordIsSkipped) {
   int fds[2];
   ASSERT_EQ(0, ::pipe(fds));
