@@ -17,7 +17,11 @@ std::string GzError(gzFile gz, const std::string& path) {
   int errnum = 0;
   const char* msg = gzerror(gz, &errnum);
   if (errnum == Z_ERRNO) return ErrnoMessage(path, errno);
-  return path + ": gzip: " + (msg && *msg ? msg : "read error");
+  std::string text = msg && *msg ? msg : "read error";
+  if (text.rfind("<fd:", 0) == 0 && text.find(": ") != std::string::npos) {
+    text.erase(0, text.find(": ") + 2);  // zlib names the stream "<fd:N>"
+  }
+  return path + ": gzip: " + text;
 }
 
 class PlainSource : public LogSource {
@@ -56,7 +60,9 @@ class GzipSource : public LogSource {
   ssize_t Read(char* buf, std::size_t n) override {
     if (n > (1u << 30)) n = 1u << 30;
     int r = gzread(gz_, buf, static_cast<unsigned>(n));
-    if (r < 0) {
+    int errnum = Z_OK;
+    if (r == 0) gzerror(gz_, &errnum);  // Z_BUF_ERROR: ended inside a gzip stream
+    if (r < 0 || errnum == Z_BUF_ERROR) {
       error_ = GzError(gz_, path_);
       return -1;
     }

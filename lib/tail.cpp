@@ -28,7 +28,7 @@ class Progress {
   void SetTotal(std::uint64_t total) { total_ = total; }
   void Add(std::uint64_t bytes) {
     done_ += bytes;
-    if (fd_ < 0 || !now_) return;
+    if (fd_ < 0 || !now_ || bytes == 0) return;
     std::uint64_t t = now_();
     if (t - last_ < kProgressEveryMs) return;
     last_ = t;
@@ -45,12 +45,15 @@ class Progress {
   void Emit() {
     std::string line = "progress " + std::to_string(done_) + " " +
                        std::to_string(done_ > total_ ? done_ : total_) + "\n";
+    if (line == last_line_) return;
     ssize_t rc = ::write(fd_, line.data(), line.size());
     (void)rc;  // a lost progress line is harmless
+    last_line_ = std::move(line);
   }
   int fd_;
   std::function<std::uint64_t()> now_;
   std::uint64_t total_ = 0, done_ = 0, last_ = 0;
+  std::string last_line_;
 };
 
 enum class Pumped { kOk, kFailed, kStopped };

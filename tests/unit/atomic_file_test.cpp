@@ -1,0 +1,73 @@
+#include "atomic_file.h"
+
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace mls {
+namespace {
+
+class AtomicFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/mls-atomic.XXXXXX";
+    ASSERT_NE(nullptr, ::mkdtemp(tmpl));
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    if (DIR* d = ::opendir(dir_.c_str())) {
+      while (struct dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") ::unlink((dir_ + "/" + n).c_str());
+      }
+      ::closedir(d);
+    }
+    ::rmdir(dir_.c_str());
+  }
+  std::string Read(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  int Entries() {
+    int n = 0;
+    DIR* d = ::opendir(dir_.c_str());
+    while (struct dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
+    ::closedir(d);
+    return n;
+  }
+  std::string dir_;
+};
+
+TEST_F(AtomicFileTest, CreatesAndReplacesWithExactMode) {
+  std::string path = dir_ + "/state";
+  EXPECT_EQ(std::nullopt, WriteFileAtomically(path, "one\n", 0640));
+  EXPECT_EQ("one\n", Read(path));
+  EXPECT_EQ(std::nullopt, WriteFileAtomically(path, "two\n", 0600));
+  EXPECT_EQ("two\n", Read(path));
+  struct stat st;
+  ASSERT_EQ(0, ::stat(path.c_str(), &st));
+  EXPECT_EQ(0600u, st.st_mode & 07777);
+  EXPECT_EQ(1, Entries());  // no temporary file left behind
+}
+
+TEST_F(AtomicFileTest, MissingDirectoryIsAnErrorMessage) {
+  std::string path = dir_ + "/nope/state";
+  EXPECT_EQ(path + ": No such file or directory", WriteFileAtomically(path, "x", 0640));
+  EXPECT_EQ(0, Entries());
+}
+
+TEST(DirName, OfPaths) {
+  EXPECT_EQ(".", DirName("state"));
+  EXPECT_EQ("/", DirName("/state"));
+  EXPECT_EQ("/var/lib/mls", DirName("/var/lib/mls/state"));
+  EXPECT_EQ("a", DirName("a/b"));
+}
+
+}  // namespace
+}  // namespace mls
