@@ -19,6 +19,28 @@ constexpr std::string_view kOutageReason = "Connection lost to authentication se
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
+// TsvEscapeTo, with a fast path for the usual field that needs no escape.
+void AppendEscaped(std::string_view field, std::string& out) {
+  for (char c : field) {
+    if (c == '\\' || c == '\t' || c == '\n' || c == '\r') {
+      TsvEscapeTo(field, out);
+      return;
+    }
+  }
+  out.append(field);
+}
+
+// inet_ntop for IPv4, without its sprintf.
+void FormatIpv4(const unsigned char* b, char* out) {
+  for (int i = 0; i < 4; ++i) {
+    const unsigned v = b[i];
+    if (v >= 100) *out++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *out++ = static_cast<char>('0' + v / 10 % 10);
+    *out++ = static_cast<char>('0' + v % 10);
+    *out++ = i < 3 ? '.' : '\0';
+  }
+}
+
 // The syslog part after the timestamp: " HOST TAG[PID]: ". Returns the message
 // start, or npos.
 std::size_t ParseHostAndTag(std::string_view line, std::size_t pos, SaslLine& out) {
@@ -125,12 +147,14 @@ bool CanonicalIp(std::string_view addr, char* out) {
   if (std::memchr(text, '\0', addr.size()) != nullptr) return false;
   unsigned char bin[16];
   if (inet_pton(AF_INET, text, bin) == 1) {
-    return inet_ntop(AF_INET, bin, out, INET6_ADDRSTRLEN) != nullptr;
+    FormatIpv4(bin, out);
+    return true;
   }
   if (inet_pton(AF_INET6, text, bin) != 1) return false;
   static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
   if (std::memcmp(bin, kMapped, sizeof kMapped) == 0) {
-    return inet_ntop(AF_INET, bin + 12, out, INET6_ADDRSTRLEN) != nullptr;
+    FormatIpv4(bin + 12, out);
+    return true;
   }
   return inet_ntop(AF_INET6, bin, out, INET6_ADDRSTRLEN) != nullptr;
 }
@@ -163,7 +187,7 @@ void AppendEventTsv(const SaslLine& line, std::string_view time, std::string& ou
   for (std::size_t i = 0; i < f.size(); ++i) {
     if (i > 0) out.push_back('\t');
     const std::size_t start = out.size();
-    TsvEscapeTo(f[i], out);
+    AppendEscaped(f[i], out);
     if (i == kMethod) {
       // Upper-case the method, leaving escape sequences (\t \n \r) alone.
       for (std::size_t j = start; j < out.size(); ++j) {

@@ -204,6 +204,7 @@ std::optional<std::time_t> ParseIso8601Instant(std::string_view text) {
 }
 
 TimeResolver::TimeResolver(std::time_t reference) {
+  tzset();  // localtime_r(3) need not look at TZ by itself
   std::tm tm{};
   localtime_r(&reference, &tm);
   reference_year_ = tm.tm_year + 1900;
@@ -226,20 +227,20 @@ int TimeResolver::InferYear(const HeaderTime& t) const {
 int TimeResolver::UtcOffsetMinutes(int year, const HeaderTime& t) {
   const std::int64_t minute = DaysFromCivil(year, t.month, t.day) * 1440 + t.hour * 60 + t.minute;
   if (minute == cached_minute_) return cached_offset_;
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = t.month - 1;
-  tm.tm_mday = t.day;
-  tm.tm_hour = t.hour;
-  tm.tm_min = t.minute;
-  tm.tm_sec = 0;
-  tm.tm_isdst = -1;
-  const std::time_t utc = std::mktime(&tm);
-  // A local time in a DST gap gets the offset mktime chose, so the text
-  // still names a real instant.
-  cached_offset_ = utc == static_cast<std::time_t>(-1)
-                       ? 0
-                       : static_cast<int>((minute * 60 - static_cast<std::int64_t>(utc)) / 60);
+  // Solve utc + offset(utc) == local with localtime_r(3) (which, unlike
+  // mktime(3), does not re-read the zone file on every call), starting from
+  // the last offset seen. In a DST gap there is no solution: the offset of the
+  // last guess is used, so the text still names a real instant.
+  const std::int64_t local = minute * 60;
+  std::int64_t offset = std::int64_t{cached_offset_} * 60;
+  for (int round = 0; round < 3; ++round) {
+    const std::time_t guess = static_cast<std::time_t>(local - offset);
+    std::tm tm{};
+    if (localtime_r(&guess, &tm) == nullptr) break;
+    if (tm.tm_gmtoff == offset) break;
+    offset = tm.tm_gmtoff;
+  }
+  cached_offset_ = static_cast<int>(offset / 60);
   cached_minute_ = minute;
   return cached_offset_;
 }

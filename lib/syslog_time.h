@@ -49,7 +49,7 @@ inline constexpr std::size_t kIsoTimeLength = 25;
 // Turns header timestamps into ISO 8601 text with a numeric offset. Year-less
 // stamps get the latest year that does not put them more than one day after
 // the reference time; offset-less stamps are local time in the C library's
-// time zone (TZ), converted with mktime(3) at most once per distinct minute.
+// time zone (TZ), converted with localtime_r(3) at most once per distinct minute.
 class TimeResolver {
  public:
   explicit TimeResolver(std::time_t reference);
