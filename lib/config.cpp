@@ -349,6 +349,10 @@ ConfigResult ParseConfig(const std::string& text, const std::string& name) {
   return result;
 }
 
+namespace {
+constexpr std::size_t kMaxConfigBytes = std::size_t{1} << 20;
+}  // namespace
+
 ConfigResult LoadConfig(const std::string& path) {
   ConfigResult result;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -372,6 +376,11 @@ ConfigResult LoadConfig(const std::string& path) {
     }
     if (n == 0) break;
     text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > kMaxConfigBytes) {
+      ::close(fd);
+      result.error = path + ": larger than 1 MiB, not a configuration file";
+      return result;
+    }
   }
   ::close(fd);
   result = ParseConfig(text, path);

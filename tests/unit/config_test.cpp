@@ -269,6 +269,12 @@ TEST_F(ConfigFile, MissingFileIsAnError) {
   EXPECT_EQ(path_ + ": No such file or directory", r.error.value_or(""));
 }
 
+TEST_F(ConfigFile, DirectoriesAndHugeFilesAreRejected) {
+  EXPECT_EQ(dir_ + ": Is a directory", LoadConfig(dir_).error.value_or(""));
+  EXPECT_EQ("/dev/zero: larger than 1 MiB, not a configuration file",
+            LoadConfig("/dev/zero").error.value_or(""));
+}
+
 TEST_F(ConfigFile, ErrorsNameThePath) {
   Write("[report]\ntreshold = 1\n", 0600);
   EXPECT_EQ(path_ + ":2: unknown key 'treshold' in [report]", LoadConfig(path_).error.value_or(""));
