@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "atomic_file.h"
@@ -74,6 +75,14 @@ bool SameFile(const std::string& path, const FileFacts& f) {
   return st.st_dev == f.device && st.st_ino == f.inode;
 }
 
+bool Seen(const LogFiles& files, const FileFacts& f) {
+  auto same = [&f](const FileFacts& g) {
+    return g.error.empty() && g.device == f.device && g.inode == f.inode;
+  };
+  return (files.live && same(*files.live)) ||
+         std::any_of(files.rotated.begin(), files.rotated.end(), same);
+}
+
 bool SameNames(const std::vector<SiblingName>& a, const std::vector<SiblingName>& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -100,6 +109,7 @@ OpenLogFiles OpenOnce(const std::string& log_path, bool& stable) {
     FileFacts f;
     Fd fd = OpenFacts(log_path + n.suffix, n.kind, false, f);
     if (!fd && f.error.empty()) continue;  // vanished, or not a regular file
+    if (fd && Seen(r.facts, f)) continue;  // a hard link to a file already listed
     r.facts.rotated.push_back(std::move(f));
     r.rotated_fds.push_back(std::move(fd));
   }

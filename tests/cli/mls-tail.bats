@@ -261,6 +261,17 @@ expect() { diff -u <(gen "$1" "$2") "$T/out"; }
   expect 1 6
 }
 
+@test "mls-tail: a truncated .gz sibling is read as far as possible, with a warning" {
+  gen 1 20000 | gzip >"$T/full.gz"
+  head -c 2000 "$T/full.gz" >"$LOG.2.gz"
+  gen 20001 20002 >"$LOG.1"
+  gen 20003 20003 >"$LOG"
+  mls-tail --state "$ST" "$LOG" >"$T/out" 2>"$T/err"
+  grep -qx "mls-tail: $LOG.2.gz: gzip: unexpected end of file; the rest of this file is skipped" "$T/err"
+  tail -3 "$T/out" | diff -u <(gen 20001 20003) -
+  [ "$(head -1 "$T/out")" = "$(gen 1 1)" ]
+}
+
 @test "mls-tail: --progress-fd reports bytes over all files, once at the end" {
   gen 1 1000 | gzip >"$LOG.1.gz"
   gen 1001 2000 >"$LOG"
@@ -350,6 +361,24 @@ stop_follow() {
   gen 12 12 >>"$LOG"
   mls-tail --state "$ST" "$LOG" >>"$T/out"
   expect 1 12
+}
+
+@test "mls-tail --follow: the new file appears after the rename; --pending follows too" {
+  gen 1 2 >"$LOG"
+  start_follow --state "$ST" --pending "$T/pending"
+  wait_lines 2
+  mv "$LOG" "$LOG.1"
+  gen 3 3 >>"$LOG.1"
+  wait_lines 3
+  gen 4 5 >"$LOG"
+  wait_lines 5
+  stop_follow
+  expect 1 5
+  [ ! -e "$ST" ]
+  mv "$T/pending" "$ST"
+  gen 6 6 >>"$LOG"
+  mls-tail --state "$ST" "$LOG" >>"$T/out"
+  expect 1 6
 }
 
 @test "mls-tail --follow: a partial line is printed once completed; SIGTERM commits" {

@@ -159,6 +159,26 @@ TEST_F(TailTest, OpenLogFilesOrdersSiblingsAndIgnoresOthers) {
   EXPECT_EQ(3u, files.rotated_fds.size());
 }
 
+TEST_F(TailTest, LinesLongerThanTheBuffer) {
+  std::string big(1 << 20, 'x');
+  Write(log_, "a\n" + big);
+  EXPECT_EQ("a\n", Run(WithState()));
+  Write(log_, "\nb\n", true);
+  EXPECT_EQ(big + "\nb\n", Run(WithState()));
+  Write(log_, big, true);
+  ASSERT_EQ(0, ::rename(log_.c_str(), (log_ + ".1").c_str()));
+  Write(log_, "c\n");
+  EXPECT_EQ(big + "\nc\n", Run(WithState()));  // rotated: completed with a newline
+}
+
+TEST_F(TailTest, HardLinkedSiblingIsReadOnce) {
+  Write(log_, "one\n");
+  ASSERT_EQ(0, ::link(log_.c_str(), (log_ + ".1").c_str()));
+  OpenLogFiles files = OpenLogFilesOf(log_);
+  EXPECT_TRUE(files.facts.rotated.empty());
+  EXPECT_EQ("one\n", Run(TailOptions()));
+}
+
 TEST_F(TailTest, OpenLogFilesWithoutTheLog) {
   OpenLogFiles files = OpenLogFilesOf(log_);
   EXPECT_EQ("", files.error);
