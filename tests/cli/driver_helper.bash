@@ -1,0 +1,50 @@
+# Shared by the driver suites (maillogsentinel.bats, driver-*.bats).
+# Load after test_helper. Layout per test (owned by the unprivileged user):
+#   $T/conf  $T/log/mail.log  $T/work (working_dir)  $T/state (state_dir)
+
+GENLOG="$MLS_SRCDIR/bench/genlog"
+
+drv_config() {
+  cat <<EOF2
+[paths]
+working_dir = $T/work
+state_dir = $T/state
+mail_log = $T/log/mail.log
+
+[general]
+log_level = ${DRV_LOG_LEVEL:-INFO}
+EOF2
+}
+
+drv_scratch() {
+  mls_scratch
+  mkdir -p "$T/work" "$T/state" "$T/log"
+  drv_config >"$T/conf"
+  : >"$T/log/mail.log"
+  give_to_user "$T"
+}
+
+# drv_run [ARGS...]: the driver as the service user, on $T/conf.
+drv_run() { as_user maillogsentinel --config "$T/conf" "$@"; }
+
+# drv_genlog ARGS...: a deterministic log in RFC 3339 form (no year guessing).
+drv_genlog() { "$GENLOG" --format rfc3339 --start 2026-01-01T00:00:00 "$@"; }
+
+# drv_reference LOG CSV: the CSV that one uninterrupted pass over LOG gives,
+# built without the driver (mls-parse | mls-store).
+drv_reference() {
+  rm -f "$2"
+  mls-parse <"$1" 2>/dev/null | mls-store --csv "$2" 2>/dev/null
+}
+
+# drv_rows CSV: data rows (the header excluded).
+drv_rows() { if [ -f "$1" ]; then echo $(($(wc -l <"$1") - 1)); else echo 0; fi; }
+
+# drv_snapshot: checksums of everything the driver may change but the log.
+drv_snapshot() {
+  (cd "$T" && find work state -type f ! -name maillogsentinel.log ! -name lock -print0 |
+    sort -z | xargs -0r sha256sum)
+}
+
+# drv_append FILE: appends FILE to the mail log as the service user would see it.
+drv_append() { cat "$1" >>"$T/log/mail.log"; }
