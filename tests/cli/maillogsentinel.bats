@@ -1,0 +1,340 @@
+#!/usr/bin/env bats
+# maillogsentinel, the driver: command line, the extraction run, progress,
+# the operational log, stage failures, the lock, concurrency, rotation.
+# (Crashes: driver-faults.bats. Bad input: driver-bad-input.bats.)
+
+load test_helper
+load driver_helper
+
+setup_file() {
+  SAMPLE_DIR=$(mktemp -d /tmp/mls-driver.XXXXXX)
+  chmod 0755 "$SAMPLE_DIR"
+  # 40000 lines: a first part of 20000, then 10000 + 10000 for rotation tests.
+  drv_genlog --lines 40000 --seed 2 >"$SAMPLE_DIR/all.log" 2>"$SAMPLE_DIR/all.count"
+  drv_genlog --lines 20000 --seed 2 >"$SAMPLE_DIR/a.log" 2>"$SAMPLE_DIR/a.count"
+  head -n 20000 "$SAMPLE_DIR/all.log" | cmp - "$SAMPLE_DIR/a.log" ||
+    { echo "genlog: a prefix is not the shorter log" >&2; return 1; }
+  sed -n '20001,30000p' "$SAMPLE_DIR/all.log" >"$SAMPLE_DIR/b.log"
+  sed -n '30001,40000p' "$SAMPLE_DIR/all.log" >"$SAMPLE_DIR/c.log"
+  drv_reference "$SAMPLE_DIR/a.log" "$SAMPLE_DIR/a.csv"
+  drv_reference "$SAMPLE_DIR/all.log" "$SAMPLE_DIR/all.csv"
+  chmod -R a+rX "$SAMPLE_DIR"
+  export SAMPLE_DIR
+}
+
+teardown_file() { rm -rf "$SAMPLE_DIR"; }
+
+setup() { drv_scratch; }
+release_holder() {
+  if [ -n "${HOLDER:-}" ]; then
+    local child
+    child=$(pgrep -P "$HOLDER" || true)
+    kill "$HOLDER" ${child:+"$child"} 2>/dev/null || true
+    wait "$HOLDER" 2>/dev/null || true
+    HOLDER=
+  fi
+}
+
+teardown() {
+  release_holder
+  mls_scratch_cleanup
+}
+
+count() { sed -n "s/^$1=//p" "$2"; }
+
+use_log() {
+  cp "$SAMPLE_DIR/$1" "$T/log/mail.log"
+  give_to_user "$T/log/mail.log"
+}
+
+# ---- command line ----------------------------------------------------------
+
+@test "maillogsentinel --version and --help" {
+  run maillogsentinel --version
+  assert_success
+  assert_output --regexp '^maillogsentinel \(maillogsentinel\) [0-9]+\.[0-9]+\.[0-9]+$'
+  run maillogsentinel --help
+  assert_success
+  assert_line --partial 'Usage: maillogsentinel'
+  for flag in --config --dry-run --lock-timeout --help --version; do
+    assert_output --partial -- "$flag"
+  done
+  assert_output --partial 'maillogsentinel(8)'
+}
+
+@test "maillogsentinel: usage errors exit 2" {
+  run maillogsentinel --no-such-flag
+  assert_failure 2
+  assert_line "maillogsentinel: Try 'maillogsentinel --help'."
+  run maillogsentinel stray-argument
+  assert_failure 2
+  run maillogsentinel --lock-timeout -1
+  assert_failure 2
+  assert_line 'maillogsentinel: --lock-timeout: expected a number of seconds between 0 and 86400'
+  run maillogsentinel --lock-timeout soon
+  assert_failure 2
+}
+
+@test "maillogsentinel --dry-run prints the shell pipeline, shell-quoted (golden)" {
+  cat >"$T/odd.conf" <<EOF2
+[paths]
+working_dir = /srv/mls data
+state_dir = /srv/it's/state
+mail_log = /var/log/mail.log
+EOF2
+  run maillogsentinel --config "$T/odd.conf" --dry-run
+  assert_success
+  expected="$MLS_BIN/mls-tail --state '/srv/it'\\''s/state/state.offset' --pending '/srv/it'\\''s/state/state.offset.pending' --progress-fd 3 /var/log/mail.log 3>/dev/null \\
+  | $MLS_BIN/mls-parse --stats \\
+  | $MLS_BIN/mls-store --csv '/srv/mls data/maillogsentinel.csv' --stats"
+  assert_equal "$output" "$expected"
+  # -n is the same, and works as root: it runs nothing.
+  run maillogsentinel -n --config "$T/odd.conf"
+  assert_success
+  assert_equal "$output" "$expected"
+}
+
+@test "maillogsentinel --dry-run output is a pipeline the shell runs as is" {
+  use_log a.log
+  run maillogsentinel --config "$T/conf" -n
+  assert_success
+  [ ! -e "$T/work/maillogsentinel.log" ] && [ ! -e "$T/state/lock" ]  # touched nothing
+  as_user bash -c "$output" 2>/dev/null
+  cmp "$SAMPLE_DIR/a.csv" "$T/work/maillogsentinel.csv"
+}
+
+@test "maillogsentinel: refuses to run the extraction as root" {
+  [ "$(id -u)" = 0 ] || skip "needs root"
+  use_log a.log
+  run maillogsentinel --config "$T/conf"
+  assert_failure 1
+  assert_output 'maillogsentinel: refusing to run the extraction as root; run it as the service user (see --setup)'
+  [ -z "$(find "$T/work" "$T/state" -mindepth 1)" ]
+}
+
+@test "maillogsentinel: missing or invalid config: file:line message, exit 1" {
+  run as_user maillogsentinel --config "$T/nope.conf"
+  assert_failure 1
+  assert_output "maillogsentinel: $T/nope.conf: No such file or directory"
+  printf '[paths]\nworking_dir = %s/work\ntreshold = 3\n' "$T" >"$T/bad.conf"
+  give_to_user "$T/bad.conf"
+  run as_user maillogsentinel --config "$T/bad.conf"
+  assert_failure 1
+  assert_output "maillogsentinel: $T/bad.conf:3: unknown key 'treshold' in [paths]"
+}
+
+# ---- the run ---------------------------------------------------------------
+
+@test "maillogsentinel: first run stores every event; plain progress lines on a non-TTY" {
+  use_log a.log
+  run drv_run
+  assert_success
+  cmp "$SAMPLE_DIR/a.csv" "$T/work/maillogsentinel.csv"
+  [ "$(drv_rows "$T/work/maillogsentinel.csv")" -eq "$(count events "$SAMPLE_DIR/a.count")" ]
+  # stdout: a start line and the summary, no control characters at all.
+  rm -rf "$T/work"/* "$T/state"/*
+  as_user maillogsentinel --config "$T/conf" >"$T/stdout" 2>"$T/stderr"
+  run cat "$T/stdout"
+  assert_line --index 0 "maillogsentinel: reading $T/log/mail.log"
+  assert_line "maillogsentinel: 20000 new lines read, $(count events "$SAMPLE_DIR/a.count") events stored"
+  ! grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$T/stdout"
+  # Nothing new: the next run reads nothing and changes nothing.
+  before=$(drv_snapshot)
+  run drv_run
+  assert_success
+  assert_line 'maillogsentinel: 0 new lines read, 0 events stored'
+  [ "$(drv_snapshot)" = "$before" ]
+  [ ! -e "$T/state/txn.journal" ] && [ ! -e "$T/state/state.offset.pending" ]
+}
+
+@test "maillogsentinel: progress bar on a TTY" {
+  command -v script >/dev/null || skip "script(1) not installed"
+  use_log a.log
+  as_user script -qec "maillogsentinel --config $T/conf 2>/dev/null" /dev/null >"$T/tty.out"
+  grep -q $'\r\\[[#-]*\\] *[0-9]*%' "$T/tty.out"
+  grep -q "maillogsentinel: 20000 new lines read" "$T/tty.out"
+}
+
+@test "maillogsentinel: operational log is 0640, timestamped, and has every stage's stderr tagged" {
+  use_log a.log
+  DRV_LOG_LEVEL=DEBUG drv_config >"$T/conf"
+  run drv_run
+  assert_success
+  log=$T/work/maillogsentinel.log
+  [ "$(stat -c %a "$log")" = 640 ]
+  # Every line: timestamp, level, tag.
+  ! grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2} (DEBUG|INFO|WARNING|ERROR|CRITICAL) [a-z-]+: ' "$log"
+  grep -qE ' INFO maillogsentinel: extraction started \(pid [0-9]+, config ' "$log"
+  grep -qE ' DEBUG maillogsentinel: stage 1: .*/mls-tail --state ' "$log"
+  grep -qE " INFO mls-parse: lines=20000 events=$(count events "$SAMPLE_DIR/a.count") " "$log"
+  grep -qE " INFO mls-store: appended $(count events "$SAMPLE_DIR/a.count") events to " "$log"
+  grep -qE ' INFO maillogsentinel: committed: 20000 new lines read' "$log"
+  # Stage warnings (the generated log has SASL backend outages) are logged
+  # tagged with the stage, and echoed on the driver's stderr as they were.
+  [ "$(count outages "$SAMPLE_DIR/a.count")" -gt 0 ]
+  grep -qE ' WARNING mls-parse: .*authentication server' "$log"
+  assert_output --partial 'mls-parse: lines=20000'
+}
+
+@test "maillogsentinel: log_level WARNING keeps only warnings and worse" {
+  use_log a.log
+  DRV_LOG_LEVEL=WARNING drv_config >"$T/conf"
+  drv_run >/dev/null 2>&1
+  ! grep -qE ' (DEBUG|INFO) ' "$T/work/maillogsentinel.log"
+  grep -qE ' WARNING mls-parse: ' "$T/work/maillogsentinel.log"
+}
+
+# ---- failing stages --------------------------------------------------------
+
+# A private copy of the driver in $T/bin: stages there are found first.
+private_driver() {
+  mkdir -p "$T/bin"
+  cp "$MLS_BIN/maillogsentinel" "$T/bin/"
+  give_to_user "$T/bin"
+}
+fake_stage() {  # fake_stage NAME SCRIPT
+  printf '#!/bin/sh\n%s\n' "$2" >"$T/bin/$1"
+  chmod 0755 "$T/bin/$1"
+  give_to_user "$T/bin/$1"
+}
+
+@test "maillogsentinel: a failing stage is named with its exit status; nothing is committed" {
+  use_log a.log
+  private_driver
+  fake_stage mls-parse 'echo "mls-parse: simulated breakage" >&2; cat >/dev/null; exit 3'
+  run as_user "$T/bin/maillogsentinel" --config "$T/conf"
+  assert_failure 1
+  assert_line 'mls-parse: simulated breakage'
+  assert_line 'maillogsentinel: stage mls-parse failed (exit status 3)'
+  refute_line --partial 'stage mls-tail failed'
+  refute_line --partial 'stage mls-store failed'
+  [ ! -e "$T/work/maillogsentinel.csv" ] && [ ! -e "$T/state/state.offset" ]
+  [ ! -e "$T/state/txn.journal" ] && [ ! -e "$T/state/state.offset.pending" ]
+  grep -q ' WARNING mls-parse: simulated breakage$' "$T/work/maillogsentinel.log"
+  grep -q ' ERROR maillogsentinel: stage mls-parse failed (exit status 3)$' "$T/work/maillogsentinel.log"
+  # The real stages afterwards: everything is there, once.
+  drv_run >/dev/null 2>&1
+  cmp "$SAMPLE_DIR/a.csv" "$T/work/maillogsentinel.csv"
+}
+
+@test "maillogsentinel: a stage killed by a signal is reported so; upstream SIGPIPE is not blamed" {
+  use_log a.log
+  drv_run >/dev/null 2>&1
+  before=$(drv_snapshot)
+  cat "$SAMPLE_DIR/b.log" >>"$T/log/mail.log"
+  private_driver
+  fake_stage mls-store 'head -c 100 >/dev/null; kill -9 $$'
+  run as_user "$T/bin/maillogsentinel" --config "$T/conf"
+  assert_failure 1
+  assert_output --partial 'maillogsentinel: stage mls-store failed (killed by signal 9)'
+  refute_line --partial 'stage mls-parse failed'
+  [ "$(drv_snapshot)" = "$before" ]
+}
+
+@test "maillogsentinel: a stage that cannot be found is an error naming it" {
+  use_log a.log
+  private_driver
+  run as_user env PATH=/usr/bin:/bin "$T/bin/maillogsentinel" --config "$T/conf"
+  assert_failure 1
+  assert_output "maillogsentinel: cannot find mls-tail (looked in $T/bin and PATH)"
+}
+
+@test "maillogsentinel: stages die with a killed driver, and the lock is theirs meanwhile" {
+  [ "$(id -u)" = 0 ] || skip "needs root to start the driver as the test user directly"
+  cp "$SAMPLE_DIR/all.log" "$T/log/mail.log"
+  for i in 1 2 3 4 5 6 7 8; do cat "$SAMPLE_DIR/all.log"; done >>"$T/log/mail.log"
+  give_to_user "$T/log/mail.log"
+  private_driver
+  # A slow mls-store keeps the pipeline alive long enough to look at it.
+  fake_stage mls-store "sleep 0.5; exec $MLS_BIN/mls-store \"\$@\""
+  (exec setpriv --reuid="$MLS_TEST_UID" --regid="$MLS_TEST_GID" --clear-groups \
+    "$T/bin/maillogsentinel" --config "$T/conf" >/dev/null 2>&1) &
+  drv=$!
+  for i in $(seq 200); do
+    tail=$(pgrep -x -P "$drv" mls-tail) && store=$(pgrep -x -P "$drv" mls-store) && break
+    sleep 0.01
+  done
+  [ -n "$tail" ] && [ -n "$store" ]
+  # The lock fd is inherited by the stages.
+  ls -l "/proc/$tail/fd" | grep -q " $T/state/lock\$"
+  kill -9 "$drv"
+  wait "$drv" || true
+  for i in $(seq 100); do
+    kill -0 "$tail" 2>/dev/null || kill -0 "$store" 2>/dev/null || break
+    sleep 0.01
+  done
+  ! kill -0 "$tail" 2>/dev/null
+  ! kill -0 "$store" 2>/dev/null
+  # The next run recovers and gets it all, once.
+  drv_run --lock-timeout 5 >/dev/null 2>&1
+  drv_reference "$T/log/mail.log" "$T/ref.csv"
+  cmp "$T/ref.csv" "$T/work/maillogsentinel.csv"
+}
+
+# ---- one run at a time ------------------------------------------------------
+
+@test "maillogsentinel: with the lock held elsewhere it waits, then exits 1 changing nothing" {
+  use_log a.log
+  drv_run >/dev/null 2>&1
+  cat "$SAMPLE_DIR/b.log" >>"$T/log/mail.log"
+  before=$(drv_snapshot)
+  # flock -o: the lock is held by flock itself, not by its sleeping child.
+  (exec flock -o "$T/state/lock" sleep 30) &
+  HOLDER=$!
+  for i in $(seq 100); do ! flock -n "$T/state/lock" true && break; sleep 0.02; done
+  start=$(date +%s%N)
+  run drv_run --lock-timeout 0.5
+  elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+  assert_failure 1
+  assert_line "maillogsentinel: another run holds $T/state/lock"
+  [ "$elapsed_ms" -ge 450 ]
+  [ "$(drv_snapshot)" = "$before" ]
+  grep -q " ERROR maillogsentinel: another run holds $T/state/lock\$" "$T/work/maillogsentinel.log"
+  # Once it is released, a waiting run goes ahead.
+  release_holder
+  run drv_run --lock-timeout 5
+  assert_success
+  drv_reference <(cat "$SAMPLE_DIR/a.log" "$SAMPLE_DIR/b.log") "$T/ab.csv"
+  cmp "$T/ab.csv" "$T/work/maillogsentinel.csv"
+}
+
+@test "maillogsentinel: two simultaneous runs store every event once" {
+  use_log all.log
+  as_user maillogsentinel --config "$T/conf" >"$T/out1" 2>"$T/err1" &
+  p1=$!
+  as_user maillogsentinel --config "$T/conf" >"$T/out2" 2>"$T/err2" &
+  p2=$!
+  wait "$p1"
+  wait "$p2"
+  cmp "$SAMPLE_DIR/all.csv" "$T/work/maillogsentinel.csv"
+  # One of them read everything, the other nothing.
+  cat "$T/out1" "$T/out2" | grep -qx "maillogsentinel: 40000 new lines read, $(count events "$SAMPLE_DIR/all.count") events stored"
+  cat "$T/out1" "$T/out2" | grep -qx 'maillogsentinel: 0 new lines read, 0 events stored'
+}
+
+# ---- rotation ---------------------------------------------------------------
+
+@test "maillogsentinel: rename rotation with unread lines: every event exactly once" {
+  use_log a.log
+  run drv_run
+  assert_success
+  # More lines arrive, then logrotate renames the log before the next run.
+  cat "$SAMPLE_DIR/b.log" >>"$T/log/mail.log"
+  mv "$T/log/mail.log" "$T/log/mail.log.1"
+  cp "$SAMPLE_DIR/c.log" "$T/log/mail.log"
+  give_to_user "$T/log"
+  run drv_run
+  assert_success
+  assert_line "maillogsentinel: 20000 new lines read, $(($(count events "$SAMPLE_DIR/all.count") - $(count events "$SAMPLE_DIR/a.count"))) events stored"
+  cmp "$SAMPLE_DIR/all.csv" "$T/work/maillogsentinel.csv"
+  [ "$(drv_rows "$T/work/maillogsentinel.csv")" -eq "$(count events "$SAMPLE_DIR/all.count")" ]
+  # A second rotation with nothing unread: nothing new, nothing twice.
+  mv "$T/log/mail.log.1" "$T/log/mail.log.2"
+  mv "$T/log/mail.log" "$T/log/mail.log.1"
+  : >"$T/log/mail.log"
+  give_to_user "$T/log"
+  run drv_run
+  assert_success
+  assert_line 'maillogsentinel: 0 new lines read, 0 events stored'
+  cmp "$SAMPLE_DIR/all.csv" "$T/work/maillogsentinel.csv"
+}
