@@ -1,0 +1,109 @@
+#include "driver.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+namespace mls {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::optional<int> Parse(std::vector<std::string> args, Options& o) {
+  args.insert(args.begin(), "maillogsentinel");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  return ParseDriverOptions(static_cast<int>(args.size()), argv.data(), o);
+}
+
+TEST(DriverOptions, DefaultsAreTheExtractionRunOnTheSystemConfig) {
+  Options o;
+  EXPECT_EQ(std::nullopt, Parse({}, o));
+  EXPECT_EQ(Command::kExtract, o.command);
+  EXPECT_EQ("/etc/maillogsentinel.conf", o.config_path);
+  EXPECT_FALSE(o.dry_run);
+  EXPECT_EQ(10, o.lock_timeout_seconds);
+  EXPECT_EQ(3, o.progress_fd);
+}
+
+TEST(DriverOptions, ParsesEveryFlag) {
+  Options o;
+  EXPECT_EQ(std::nullopt, Parse({"--config", "/x.conf", "-n", "--lock-timeout", "0.5"}, o));
+  EXPECT_EQ("/x.conf", o.config_path);
+  EXPECT_TRUE(o.dry_run);
+  EXPECT_EQ(0.5, o.lock_timeout_seconds);
+  Options o2;
+  EXPECT_EQ(std::nullopt, Parse({"-c", "/y.conf", "--dry-run"}, o2));
+  EXPECT_EQ("/y.conf", o2.config_path);
+  EXPECT_TRUE(o2.dry_run);
+}
+
+TEST(DriverOptions, UsageErrorsAreStatus2) {
+  Options o;
+  EXPECT_EQ(2, Parse({"--lock-timeout", "-1"}, o));
+  EXPECT_EQ(2, Parse({"--lock-timeout", "never"}, o));
+  EXPECT_EQ(2, Parse({"--bogus"}, o));
+  EXPECT_EQ(2, Parse({"positional"}, o));
+  EXPECT_EQ(0, Parse({"--version"}, o));
+}
+
+class DriverRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/mls-driver-test.XXXXXX";
+    ASSERT_NE(nullptr, ::mkdtemp(tmpl));
+    root_ = tmpl;
+    fs::create_directories(root_ + "/work");
+    fs::create_directories(root_ + "/state");
+    // Stages: any executable will do for the checks before the pipeline.
+    fs::create_directories(root_ + "/bin");
+    for (const char* s : {"mls-tail", "mls-parse", "mls-store"}) {
+      std::string p = root_ + "/bin/" + s;
+      std::ofstream(p) << "#!/bin/sh\nexit 0\n";
+      fs::permissions(p, fs::perms::owner_all);
+    }
+    std::ofstream(root_ + "/conf")
+        << "[paths]\nworking_dir = " << root_ << "/work\nstate_dir = " << root_
+        << "/state\nmail_log = " << root_ << "/mail.log\n";
+    o_.config_path = root_ + "/conf";
+    env_.self_dir = root_ + "/bin";
+    env_.path_env = "";
+    env_.euid = 1000;
+    env_.clock = [] { return std::time_t{0}; };
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  std::string root_;
+  Options o_;
+  DriverEnv env_;
+};
+
+TEST_F(DriverRun, RefusesRootAndTouchesNothing) {
+  env_.euid = 0;
+  EXPECT_EQ(1, RunDriver(o_, env_));
+  EXPECT_TRUE(fs::is_empty(root_ + "/work"));
+  EXPECT_TRUE(fs::is_empty(root_ + "/state"));
+}
+
+TEST_F(DriverRun, MissingStateDirectoryIsAnError) {
+  fs::remove(root_ + "/state");
+  EXPECT_EQ(1, RunDriver(o_, env_));
+  EXPECT_FALSE(fs::exists(root_ + "/state"));
+}
+
+TEST_F(DriverRun, MissingStageIsAnError) {
+  fs::remove(root_ + "/bin/mls-store");
+  EXPECT_EQ(1, RunDriver(o_, env_));
+  EXPECT_FALSE(fs::exists(root_ + "/state/lock"));
+}
+
+TEST_F(DriverRun, MissingConfigIsAnError) {
+  o_.config_path = root_ + "/nope.conf";
+  EXPECT_EQ(1, RunDriver(o_, env_));
+}
+
+}  // namespace
+}  // namespace mls
