@@ -61,12 +61,14 @@ void CloseFd(int& fd) {
 // Child side of fork(): never returns.
 [[noreturn]] void ExecStage(const Stage& stage, const std::vector<char*>& argv, pid_t parent,
                             pid_t pgid, int in, int out, int err, int progress) {
-  sigset_t all;
-  sigemptyset(&all);
-  ::sigprocmask(SIG_SETMASK, &all, nullptr);
+  // Signals are blocked since before fork(): reset the driver's handlers
+  // first, so a signal sent to the stage now gets the default action.
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
   }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(127);  // the driver died before prctl
   ::setpgid(0, pgid);
@@ -230,13 +232,19 @@ RunResult RunPipeline(const std::vector<Stage>& stages, const RunCallbacks& call
   const pid_t self = ::getpid();
   pid_t pgid = 0;
   for (std::size_t i = 0; !setup_error && i < n; ++i) {
+    // The child must not run the driver's handlers between fork and exec.
+    sigset_t all, old;
+    sigfillset(&all);
+    ::sigprocmask(SIG_BLOCK, &all, &old);
     pid_t pid = ::fork();
-    if (pid < 0) {
-      setup_error = ErrnoMessage("fork", errno);
-      break;
-    }
     if (pid == 0) {
       ExecStage(stages[i], argv_ptrs[i], self, pgid, in[i], out[i], err_w[i], prog_w[i]);
+    }
+    int fork_errno = errno;
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    if (pid < 0) {
+      setup_error = ErrnoMessage("fork", fork_errno);
+      break;
     }
     ::setpgid(pid, pgid);  // also in the child: whichever runs first
     if (pgid == 0) pgid = pid;

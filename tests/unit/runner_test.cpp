@@ -5,8 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 
 namespace mls {
@@ -81,7 +81,8 @@ TEST(Runner, FailedStageStopsTheHeadAndIsNamed) {
 }
 
 TEST(Runner, StagesIgnoringSigtermAreKilledAfterTheGrace) {
-  std::vector<Stage> p = {Sh("head", "trap '' TERM; while :; do sleep 0.05; done"), Sh("last", "exit 1")};
+  std::vector<Stage> p = {Sh("head", "trap '' TERM; echo ready; while :; do sleep 0.05; done"),
+                          Sh("last", "read ready; exit 1")};
   RunnerOptions o;
   o.failure_grace_ms = 200;
   Captured c;
