@@ -203,7 +203,7 @@ __attribute__((always_inline)) inline void LogScanner::ScanChunks(const char* be
     for (std::uint64_t cand = m.cand; cand != 0; cand &= cand - 1) {
       const unsigned bit = static_cast<unsigned>(__builtin_ctzll(cand));
       const char* s = p + bit - kPairFirst;
-      if (p + bit < begin + kPairFirst || s < handled ||
+      if (p + bit < begin + kPairFirst || s < handled || s + kNeedle.size() > end ||
           std::memcmp(s, kNeedle.data(), kNeedle.size()) != 0) {
         continue;
       }
