@@ -1,6 +1,7 @@
 #include "oplog.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -70,7 +71,13 @@ std::string FormatLogLine(std::string_view timestamp, LogLevel level, std::strin
 
 std::optional<std::string> OpLog::Open(const std::string& path, LogLevel min_level, Clock clock) {
   Close();
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+  constexpr int kFlags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY;
+  int fd = ::open(path.c_str(), kFlags | O_CREAT | O_EXCL, 0640);
+  if (fd >= 0) {
+    ::fchmod(fd, 0640);  // new: exactly 0640, whatever the umask
+  } else if (errno == EEXIST) {
+    fd = ::open(path.c_str(), kFlags);
+  }
   if (fd < 0) return ErrnoMessage(path, errno);
   fd_ = fd;
   path_ = path;

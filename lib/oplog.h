@@ -39,7 +39,8 @@ class OpLog {
   OpLog& operator=(const OpLog&) = delete;
   ~OpLog() { Close(); }
 
-  // Opens `path` for appending (created 0640). Error: "PATH: strerror".
+  // Opens `path` for appending (created with mode 0640 whatever the umask;
+  // an existing file keeps its mode). Error: "PATH: strerror".
   std::optional<std::string> Open(const std::string& path, LogLevel min_level, Clock clock);
   void Close();
   bool is_open() const { return fd_ >= 0; }

@@ -69,10 +69,12 @@ TEST(OpLog, AppendsAtOrAboveItsLevelToA0640File) {
       ss.str());
   std::string fresh = std::string(tmpl) + "/new.log";
   OpLog log;
+  mode_t old_umask = ::umask(077);
   ASSERT_EQ(std::nullopt, log.Open(fresh, LogLevel::kInfo, nullptr));
+  ::umask(old_umask);
   struct stat st;
   ASSERT_EQ(0, ::stat(fresh.c_str(), &st));
-  EXPECT_EQ(0u, st.st_mode & 0137);
+  EXPECT_EQ(0640u, st.st_mode & 07777);
   ::unlink(path.c_str());
   ::unlink(fresh.c_str());
   ::rmdir(tmpl);
