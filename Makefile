@@ -56,6 +56,8 @@ MANPAGES  := $(wildcard man/*.[1-8])
 
 .PHONY: all check unit cli cases manlint bench run install clean deps
 .DEFAULT_GOAL := all
+# Keep tools' main.o (otherwise deleted as intermediates and rebuilt every time).
+.SECONDARY:
 
 all: $(TOOL_BINS)
 
