@@ -168,223 +168,267 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseProgressLine(std::st
   return std::make_pair(done, total);
 }
 
-RunResult RunPipeline(const std::vector<Stage>& stages, const RunCallbacks& callbacks,
-                      const RunnerOptions& options) {
-  RunResult result;
-  const std::size_t n = stages.size();
-  result.stages.resize(n);
-  if (n == 0) return result;
+namespace {
 
-  int sigpipe[2];
-  if (::pipe2(sigpipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-    result.error = ErrnoMessage("pipe", errno);
-    return result;
+// One run of a pipeline: the state RunPipeline works on, in small steps.
+class PipelineRun {
+ public:
+  PipelineRun(const std::vector<Stage>& stages, const RunCallbacks& callbacks,
+              const RunnerOptions& options)
+      : stages_(stages), callbacks_(callbacks), options_(options), fds_(stages.size()) {
+    result_.stages.resize(stages.size());
   }
-  SignalScope signal_scope(sigpipe[1]);
+  ~PipelineRun() {
+    for (StageFds& f : fds_) {
+      for (int* fd : {&f.in, &f.out, &f.err_r, &f.err_w, &f.prog_r, &f.prog_w}) CloseFd(*fd);
+    }
+    CloseFd(sigpipe_[0]);
+    CloseFd(sigpipe_[1]);
+  }
 
-  std::vector<int> err_r(n, -1), err_w(n, -1), prog_r(n, -1), prog_w(n, -1);
-  std::vector<int> in(n, -1), out(n, -1);
-  std::vector<pid_t> pids(n, -1);
-  std::vector<bool> alive(n, false);
-  std::vector<LineBuffer> err_buf(n), prog_buf(n);
+  RunResult Run() {
+    if (stages_.empty()) return result_;
+    if (::pipe2(sigpipe_, O_CLOEXEC | O_NONBLOCK) != 0) {
+      result_.error = ErrnoMessage("pipe", errno);
+      return result_;
+    }
+    SignalScope signal_scope(sigpipe_[1]);
+    if (!Wire()) Start();
+    // Whatever the children got is theirs now; stages never started have no reader.
+    for (std::size_t i = 0; i < fds_.size(); ++i) {
+      StageFds& f = fds_[i];
+      CloseFd(f.in), CloseFd(f.out), CloseFd(f.err_w), CloseFd(f.prog_w);
+      if (f.pid < 0) CloseFd(f.err_r), CloseFd(f.prog_r);
+    }
+    if (error_) KillAll();
+    Loop();
+    for (std::size_t i = 0; i < fds_.size(); ++i) {
+      if (fds_[i].err_r >= 0) fds_[i].err_buf.Finish(ErrLine(i));
+    }
+    if (error_) result_.error = error_;
+    return result_;
+  }
 
-  auto cleanup_fds = [&] {
+ private:
+  using Deadline = std::optional<SteadyClock::time_point>;
+  struct StageFds {
+    pid_t pid = -1;
+    bool alive = false;
+    int in = -1, out = -1, err_r = -1, err_w = -1, prog_r = -1, prog_w = -1;
+    LineBuffer err_buf, prog_buf;
+  };
+
+  // /dev/null -> stage 0 -> pipe -> ... -> stage n-1 -> /dev/null, plus a
+  // stderr pipe per stage and a progress pipe where asked. True on error.
+  bool Wire() {
+    const std::size_t n = fds_.size();
+    fds_[0].in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    fds_[n - 1].out = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (fds_[0].in < 0 || fds_[n - 1].out < 0) return Error(ErrnoMessage("/dev/null", errno));
     for (std::size_t i = 0; i < n; ++i) {
-      CloseFd(err_r[i]), CloseFd(err_w[i]), CloseFd(prog_r[i]), CloseFd(prog_w[i]);
-      CloseFd(in[i]), CloseFd(out[i]);
-    }
-  };
-
-  // Wire up: /dev/null -> stage 0 -> pipe -> ... -> stage n-1 -> /dev/null.
-  std::optional<std::string> setup_error;
-  in[0] = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  out[n - 1] = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-  if (in[0] < 0 || out[n - 1] < 0) setup_error = ErrnoMessage("/dev/null", errno);
-  for (std::size_t i = 0; !setup_error && i < n; ++i) {
-    int p[2];
-    if (i + 1 < n) {
-      if (::pipe2(p, O_CLOEXEC) != 0)
-        setup_error = ErrnoMessage("pipe", errno);
-      else
-        out[i] = p[1], in[i + 1] = p[0];
-    }
-    if (!setup_error && ::pipe2(p, O_CLOEXEC) != 0)
-      setup_error = ErrnoMessage("pipe", errno);
-    else if (!setup_error)
-      err_r[i] = p[0], err_w[i] = p[1];
-    if (!setup_error && stages[i].progress_fd >= 0) {
-      if (::pipe2(p, O_CLOEXEC) != 0)
-        setup_error = ErrnoMessage("pipe", errno);
-      else
-        prog_r[i] = p[0], prog_w[i] = p[1];
-    }
-  }
-
-  std::vector<std::vector<std::string>> argvs(n);
-  std::vector<std::vector<char*>> argv_ptrs(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    argvs[i].push_back(stages[i].name);
-    argvs[i].insert(argvs[i].end(), stages[i].args.begin(), stages[i].args.end());
-    for (std::string& a : argvs[i]) argv_ptrs[i].push_back(a.data());
-    argv_ptrs[i].push_back(nullptr);
-  }
-
-  const pid_t self = ::getpid();
-  pid_t pgid = 0;
-  for (std::size_t i = 0; !setup_error && i < n; ++i) {
-    // The child must not run the driver's handlers between fork and exec.
-    sigset_t all, old;
-    sigfillset(&all);
-    ::sigprocmask(SIG_BLOCK, &all, &old);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ExecStage(stages[i], argv_ptrs[i], self, pgid, in[i], out[i], err_w[i], prog_w[i]);
-    }
-    int fork_errno = errno;
-    ::sigprocmask(SIG_SETMASK, &old, nullptr);
-    if (pid < 0) {
-      setup_error = ErrnoMessage("fork", fork_errno);
-      break;
-    }
-    ::setpgid(pid, pgid);  // also in the child: whichever runs first
-    if (pgid == 0) pgid = pid;
-    pids[i] = pid;
-    alive[i] = true;
-    // The parent keeps only the read ends of stderr and progress.
-    CloseFd(in[i]), CloseFd(out[i]), CloseFd(err_w[i]), CloseFd(prog_w[i]);
-  }
-
-  // Whatever the children got is theirs now; stages never started have no reader.
-  for (std::size_t i = 0; i < n; ++i) {
-    CloseFd(in[i]), CloseFd(out[i]), CloseFd(err_w[i]), CloseFd(prog_w[i]);
-    if (pids[i] < 0) CloseFd(err_r[i]), CloseFd(prog_r[i]);
-  }
-
-  auto kill_stage = [&](std::size_t i, int sig) {
-    if (alive[i] && ::kill(pids[i], sig) == 0) result.stages[i].stopped = true;
-  };
-  if (setup_error) {
-    for (std::size_t i = 0; i < n; ++i) kill_stage(i, SIGKILL);
-  }
-
-  auto emit_err = [&](std::size_t i) {
-    return [&, i](std::string_view line) {
-      if (callbacks.on_stderr_line) callbacks.on_stderr_line(i, line);
-    };
-  };
-  auto emit_progress = [&](std::string_view line) {
-    if (auto p = ParseProgressLine(line); p && callbacks.on_progress) {
-      callbacks.on_progress(p->first, p->second);
-    }
-  };
-
-  std::optional<SteadyClock::time_point> kill_deadline;   // SIGKILL whatever still runs
-  std::optional<SteadyClock::time_point> drain_deadline;  // stop reading after all exited
-  bool stopping = false;
-  auto stop_head = [&](int grace_ms) {
-    kill_stage(0, SIGTERM);
-    auto when = SteadyClock::now() + std::chrono::milliseconds(grace_ms);
-    if (!kill_deadline || when < *kill_deadline) kill_deadline = when;
-  };
-
-  char buf[65536];
-  for (;;) {
-    // Reap.
-    std::size_t running = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!alive[i]) continue;
-      int status;
-      pid_t r = ::waitpid(pids[i], &status, WNOHANG);
-      if (r == pids[i]) {
-        alive[i] = false;
-        result.stages[i].wait_status = status;
-        if (status != 0 && !stopping) {
-          stopping = true;
-          stop_head(options.failure_grace_ms);
-        }
-      } else {
-        ++running;
+      int p[2];
+      if (i + 1 < n) {
+        if (::pipe2(p, O_CLOEXEC) != 0) return Error(ErrnoMessage("pipe", errno));
+        fds_[i].out = p[1], fds_[i + 1].in = p[0];
+      }
+      if (::pipe2(p, O_CLOEXEC) != 0) return Error(ErrnoMessage("pipe", errno));
+      fds_[i].err_r = p[0], fds_[i].err_w = p[1];
+      if (stages_[i].progress_fd >= 0) {
+        if (::pipe2(p, O_CLOEXEC) != 0) return Error(ErrnoMessage("pipe", errno));
+        fds_[i].prog_r = p[0], fds_[i].prog_w = p[1];
       }
     }
-    if (kill_deadline && SteadyClock::now() >= *kill_deadline) {
-      for (std::size_t i = 0; i < n; ++i) kill_stage(i, SIGKILL);
-      kill_deadline.reset();
-    }
+    return false;
+  }
 
-    bool open_fds = false;
-    for (std::size_t i = 0; i < n; ++i) open_fds = open_fds || err_r[i] >= 0 || prog_r[i] >= 0;
-    if (running == 0) {
-      if (!open_fds) break;
-      if (!drain_deadline) drain_deadline = SteadyClock::now() + std::chrono::milliseconds(500);
-      if (SteadyClock::now() >= *drain_deadline) break;
+  void Start() {
+    std::vector<std::vector<std::string>> argvs(stages_.size());
+    std::vector<std::vector<char*>> argv_ptrs(stages_.size());
+    for (std::size_t i = 0; i < stages_.size(); ++i) {
+      argvs[i].push_back(stages_[i].name);
+      argvs[i].insert(argvs[i].end(), stages_[i].args.begin(), stages_[i].args.end());
+      for (std::string& a : argvs[i]) argv_ptrs[i].push_back(a.data());
+      argv_ptrs[i].push_back(nullptr);
     }
+    const pid_t self = ::getpid();
+    pid_t pgid = 0;
+    for (std::size_t i = 0; i < stages_.size(); ++i) {
+      StageFds& f = fds_[i];
+      // The child must not run the driver's handlers between fork and exec.
+      sigset_t all, old;
+      sigfillset(&all);
+      ::sigprocmask(SIG_BLOCK, &all, &old);
+      pid_t pid = ::fork();
+      if (pid == 0) ExecStage(stages_[i], argv_ptrs[i], self, pgid, f.in, f.out, f.err_w, f.prog_w);
+      int fork_errno = errno;
+      ::sigprocmask(SIG_SETMASK, &old, nullptr);
+      if (pid < 0) {
+        Error(ErrnoMessage("fork", fork_errno));
+        return;
+      }
+      ::setpgid(pid, pgid);  // also in the child: whichever runs first
+      if (pgid == 0) pgid = pid;
+      f.pid = pid;
+      f.alive = true;
+      // The parent keeps only the read ends of stderr and progress.
+      CloseFd(f.in), CloseFd(f.out), CloseFd(f.err_w), CloseFd(f.prog_w);
+    }
+  }
 
-    std::vector<pollfd> pfds;
-    std::vector<std::pair<int*, std::size_t>> owners;  // fd slot, stage (n = signal pipe)
-    pfds.push_back({sigpipe[0], POLLIN, 0});
-    owners.push_back({&sigpipe[0], n});
-    for (std::size_t i = 0; i < n; ++i) {
-      if (err_r[i] >= 0) pfds.push_back({err_r[i], POLLIN, 0}), owners.push_back({&err_r[i], i});
-      if (prog_r[i] >= 0) pfds.push_back({prog_r[i], POLLIN, 0}), owners.push_back({&prog_r[i], i});
+  bool Error(std::string msg) {
+    if (!error_) error_ = std::move(msg);
+    return true;
+  }
+
+  void Signal(std::size_t i, int sig) {
+    if (fds_[i].alive && ::kill(fds_[i].pid, sig) == 0) result_.stages[i].stopped = true;
+  }
+  void KillAll() {
+    for (std::size_t i = 0; i < fds_.size(); ++i) Signal(i, SIGKILL);
+  }
+  // SIGTERM to the head so end-of-file flows down; SIGKILL for all later.
+  void StopHead(int grace_ms) {
+    Signal(0, SIGTERM);
+    auto when = SteadyClock::now() + std::chrono::milliseconds(grace_ms);
+    if (!kill_deadline_ || when < *kill_deadline_) kill_deadline_ = when;
+  }
+
+  // Collects exited stages; a failure stops the rest. Returns how many run.
+  std::size_t Reap() {
+    std::size_t running = 0;
+    for (std::size_t i = 0; i < fds_.size(); ++i) {
+      StageFds& f = fds_[i];
+      if (!f.alive) continue;
+      int status;
+      if (::waitpid(f.pid, &status, WNOHANG) != f.pid) {
+        ++running;
+        continue;
+      }
+      f.alive = false;
+      result_.stages[i].wait_status = status;
+      if (status != 0 && !stopping_) {
+        stopping_ = true;
+        StopHead(options_.failure_grace_ms);
+      }
     }
+    return running;
+  }
+
+  void OnSignals(std::string_view bytes) {
+    for (char c : bytes) {
+      int sig = static_cast<unsigned char>(c);
+      if (sig == SIGCHLD) continue;
+      if (result_.interrupted_by == 0) {
+        result_.interrupted_by = sig;
+        stopping_ = true;
+        StopHead(options_.interrupt_grace_ms);
+      } else {
+        KillAll();
+      }
+    }
+  }
+
+  std::function<void(std::string_view)> ErrLine(std::size_t i) {
+    return [this, i](std::string_view line) {
+      if (callbacks_.on_stderr_line) callbacks_.on_stderr_line(i, line);
+    };
+  }
+  void ProgressLine(std::string_view line) {
+    if (auto p = ParseProgressLine(line); p && callbacks_.on_progress) {
+      callbacks_.on_progress(p->first, p->second);
+    }
+  }
+
+  // Reads what is ready on `fd` (stage `i`'s stderr or progress pipe).
+  void ReadStage(std::size_t i, int& fd) {
+    StageFds& f = fds_[i];
+    const bool is_err = &fd == &f.err_r;
+    auto progress = [this](std::string_view l) { ProgressLine(l); };
+    ssize_t got = ::read(fd, buf_, sizeof buf_);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (got <= 0) {
+      if (is_err)
+        f.err_buf.Finish(ErrLine(i));
+      else
+        f.prog_buf.Finish(progress);
+      CloseFd(fd);
+      return;
+    }
+    std::string_view data(buf_, static_cast<std::size_t>(got));
+    if (is_err)
+      f.err_buf.Feed(data, options_.max_line, ErrLine(i));
+    else
+      f.prog_buf.Feed(data, options_.max_line, progress);
+  }
+
+  int PollTimeout() const {
     int timeout = -1;
     auto now = SteadyClock::now();
-    for (auto d : {kill_deadline, drain_deadline}) {
+    for (const Deadline& d : {kill_deadline_, drain_deadline_}) {
       if (!d) continue;
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*d - now).count() + 1;
       int t = ms < 0 ? 0 : static_cast<int>(ms);
       if (timeout < 0 || t < timeout) timeout = t;
     }
-    if (::poll(pfds.data(), pfds.size(), timeout) < 0 && errno != EINTR) {
-      setup_error = ErrnoMessage("poll", errno);
-      for (std::size_t i = 0; i < n; ++i) kill_stage(i, SIGKILL);
-    }
+    return timeout;
+  }
 
-    for (std::size_t k = 0; k < pfds.size(); ++k) {
-      if (!(pfds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      int& fd = *owners[k].first;
-      std::size_t i = owners[k].second;
-      ssize_t got = ::read(fd, buf, sizeof buf);
-      if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      if (i == n) {  // signals
-        for (ssize_t j = 0; j < got; ++j) {
-          int sig = static_cast<unsigned char>(buf[j]);
-          if (sig == SIGCHLD) continue;
-          if (result.interrupted_by == 0) {
-            result.interrupted_by = sig;
-            stopping = true;
-            stop_head(options.interrupt_grace_ms);
-          } else {
-            for (std::size_t s = 0; s < n; ++s) kill_stage(s, SIGKILL);
-          }
+  // Until every stage is reaped and its pipes are drained (or, once all have
+  // exited, 500 ms have passed: a stray grandchild may hold a pipe open).
+  void Loop() {
+    for (;;) {
+      std::size_t running = Reap();
+      if (kill_deadline_ && SteadyClock::now() >= *kill_deadline_) {
+        KillAll();
+        kill_deadline_.reset();
+      }
+      std::vector<pollfd> pfds{{sigpipe_[0], POLLIN, 0}};
+      std::vector<std::pair<std::size_t, int*>> owners{{fds_.size(), &sigpipe_[0]}};
+      for (std::size_t i = 0; i < fds_.size(); ++i) {
+        for (int* fd : {&fds_[i].err_r, &fds_[i].prog_r}) {
+          if (*fd >= 0) pfds.push_back({*fd, POLLIN, 0}), owners.push_back({i, fd});
         }
+      }
+      if (running == 0) {
+        if (pfds.size() == 1) return;
+        if (!drain_deadline_) drain_deadline_ = SteadyClock::now() + std::chrono::milliseconds(500);
+        if (SteadyClock::now() >= *drain_deadline_) return;
+      }
+      if (::poll(pfds.data(), pfds.size(), PollTimeout()) < 0 && errno != EINTR) {
+        Error(ErrnoMessage("poll", errno));
+        KillAll();
         continue;
       }
-      bool is_err = &fd == &err_r[i];
-      if (got <= 0) {
-        if (is_err)
-          err_buf[i].Finish(emit_err(i));
-        else
-          prog_buf[i].Finish(emit_progress);
-        CloseFd(fd);
-        continue;
+      for (std::size_t k = 0; k < pfds.size(); ++k) {
+        if (!(pfds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        if (k == 0) {
+          ssize_t got = ::read(sigpipe_[0], buf_, sizeof buf_);
+          if (got > 0) OnSignals(std::string_view(buf_, static_cast<std::size_t>(got)));
+        } else {
+          ReadStage(owners[k].first, *owners[k].second);
+        }
       }
-      std::string_view data(buf, static_cast<std::size_t>(got));
-      if (is_err)
-        err_buf[i].Feed(data, options.max_line, emit_err(i));
-      else
-        prog_buf[i].Feed(data, options.max_line, emit_progress);
     }
   }
 
-  for (std::size_t i = 0; i < n; ++i) {
-    if (err_r[i] >= 0) err_buf[i].Finish(emit_err(i));
-  }
-  cleanup_fds();
-  CloseFd(sigpipe[0]);
-  CloseFd(sigpipe[1]);
-  if (setup_error) result.error = setup_error;
-  return result;
+  const std::vector<Stage>& stages_;
+  const RunCallbacks& callbacks_;
+  const RunnerOptions& options_;
+  std::vector<StageFds> fds_;
+  RunResult result_;
+  int sigpipe_[2] = {-1, -1};
+  std::optional<std::string> error_;
+  bool stopping_ = false;
+  Deadline kill_deadline_;   // SIGKILL whatever still runs
+  Deadline drain_deadline_;  // stop reading once all have exited
+  char buf_[65536];
+};
+
+}  // namespace
+
+RunResult RunPipeline(const std::vector<Stage>& stages, const RunCallbacks& callbacks,
+                      const RunnerOptions& options) {
+  return PipelineRun(stages, callbacks, options).Run();
 }
 
 }  // namespace mls
