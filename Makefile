@@ -38,8 +38,13 @@ LDFLAGS  += $(SANFLAGS)
 
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-# External libraries (Debian packages; see scripts/install-deps).
-LIBS_BASE := -lboost_program_options -lz
+# External libraries (Debian packages; see scripts/install-deps). Every tool gets
+# LIBS_BASE; a tool that needs more names them in LIBS_<tool> (so mls-parse does
+# not pay for libcurl's start-up). The unit tests link everything.
+LIBS_BASE       := -lboost_program_options -lz
+LIBS_mls-enrich := -lcares -lmaxminddb
+LIBS_mls-ipinfo := -lmaxminddb -lcurl -larchive
+LIBS_ALL        := $(LIBS_BASE) -lcares -lmaxminddb -lcurl -larchive
 
 LIB_SRC   := $(wildcard lib/*.cpp)
 LIB_OBJ   := $(LIB_SRC:%.cpp=$(OUT)/obj/%.o)
@@ -72,11 +77,11 @@ $(LIBMLS): $(LIB_OBJ)
 
 $(OUT)/bin/%: $(OUT)/obj/tools/%/main.o $(LIBMLS)
 	@mkdir -p $(@D)
-	$(CXX) $(LDFLAGS) $< $(LIBMLS) $(LIBS_BASE) -o $@
+	$(CXX) $(LDFLAGS) $< $(LIBMLS) $(LIBS_$*) $(LIBS_BASE) -o $@
 
 $(UNIT_BIN): $(UNIT_OBJ) $(LIBMLS)
 	@mkdir -p $(@D)
-	$(CXX) $(LDFLAGS) $(UNIT_OBJ) $(LIBMLS) $(LIBS_BASE) -lgtest_main -lgtest -pthread -o $@
+	$(CXX) $(LDFLAGS) $(UNIT_OBJ) $(LIBMLS) $(LIBS_ALL) -lgtest_main -lgtest -pthread -o $@
 
 # ---- tests -----------------------------------------------------------------
 # MLS_BIN tells the bats suites where the freshly built tools are.
