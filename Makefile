@@ -59,7 +59,7 @@ UNIT_BIN  := $(OUT)/bin/unit_tests
 
 MANPAGES  := $(wildcard man/*.[1-8])
 
-.PHONY: all check unit cli cases manlint bench run install clean deps
+.PHONY: all check unit cli integration cases manlint bench run install clean deps
 .DEFAULT_GOAL := all
 # Keep tools' main.o (otherwise deleted as intermediates and rebuilt every time).
 .SECONDARY:
@@ -94,6 +94,11 @@ unit: $(UNIT_BIN) $(TOOL_BINS)
 cli: $(TOOL_BINS)
 	prove --exec 'bats --tap' tests/cli/*.bats
 
+# Suites that start real services (unbound, ...) on loopback themselves.
+INTEGRATION := $(wildcard tests/integration/*.bats)
+integration: $(TOOL_BINS)
+	$(if $(INTEGRATION),prove --exec 'bats --tap' $(INTEGRATION),@echo "integration: no suites")
+
 manlint:
 	@rc=0; for m in $(MANPAGES); do \
 	  mandoc -T lint -W warning $$m || rc=1; done; \
@@ -102,6 +107,7 @@ manlint:
 check: all
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory cli
+	$(MAKE) --no-print-directory integration
 	$(MAKE) --no-print-directory manlint
 
 bench: all
