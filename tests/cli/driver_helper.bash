@@ -13,6 +13,11 @@ mail_log = $T/log/mail.log
 
 [general]
 log_level = ${DRV_LOG_LEVEL:-INFO}
+
+# Never the resolver of /etc/resolv.conf (off the machine): suites that test
+# DNS start their own unbound on loopback (tests/integration/).
+[dns]
+enabled = false
 EOF2
 }
 
@@ -31,10 +36,12 @@ drv_run() { as_user maillogsentinel --config "$T/conf" "$@"; }
 drv_genlog() { "$GENLOG" --format rfc3339 --start 2026-01-01T00:00:00 "$@"; }
 
 # drv_reference LOG CSV: the CSV that one uninterrupted pass over LOG gives,
-# built without the driver (mls-parse | mls-store).
+# built without the driver (mls-parse | mls-enrich --no-dns | mls-store, as the
+# driver runs it with [dns] enabled = false and no [ipinfo] databases).
 drv_reference() {
   rm -f "$2"
-  mls-parse <"$1" 2>/dev/null | mls-store --csv "$2" 2>/dev/null
+  mls-parse <"$1" 2>/dev/null | mls-enrich --no-dns --no-cache 2>/dev/null |
+    mls-store --csv "$2" 2>/dev/null
 }
 
 # drv_rows CSV: data rows (the header excluded).

@@ -81,6 +81,8 @@ use_log() {
 working_dir = /srv/mls data
 state_dir = /srv/it's/state
 mail_log = /var/log/mail.log
+[dns]
+enabled = false
 EOF2
   run maillogsentinel --config "$T/odd.conf" --dry-run
   assert_success
