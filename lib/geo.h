@@ -3,6 +3,11 @@
 // Country from Country or City databases (country.iso_code), ASN number and
 // organisation from ASN databases (autonomous_system_number /
 // autonomous_system_organization). IPv4 and IPv6.
+//
+// The country is the record's `country.iso_code` only (where the address is
+// used); there is deliberately no fallback to `registered_country` or
+// `represented_country`: a record without `country` gives an empty country.
+// An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is looked up as the IPv4 address.
 
 #include <memory>
 #include <string>
@@ -35,6 +40,10 @@ class Geo {
   bool has_country() const;
   bool has_asn() const;
 
+  // The open databases' metadata database_type ("" when not open).
+  const std::string& country_db_type() const;
+  const std::string& asn_db_type() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -44,5 +53,8 @@ class Geo {
 // database_type). Returns an error message ("PATH: reason") or empty string.
 // Fills `database_type` on success (e.g. "GeoLite2-Country").
 std::string ValidateMmdb(const std::string& path, std::string* database_type);
+
+// True when `ip` is an IPv4 (dotted quad) or IPv6 address in text form.
+bool IsIpAddress(std::string_view ip);
 
 }  // namespace mls

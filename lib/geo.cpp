@@ -1,0 +1,228 @@
+#include "geo.h"
+
+#include <arpa/inet.h>
+#include <maxminddb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <unordered_set>
+
+namespace mls {
+namespace {
+
+// An address parsed once, ready for MMDB_lookup_sockaddr.
+struct SockAddr {
+  union {
+    sockaddr sa;
+    sockaddr_in v4;
+    sockaddr_in6 v6;
+  } u;
+};
+
+bool ParseIp(std::string_view ip, SockAddr* out) {
+  // INET6_ADDRSTRLEN (46) covers every valid form, including ::ffff:a.b.c.d.
+  char buf[INET6_ADDRSTRLEN + 1];
+  if (ip.empty() || ip.size() >= sizeof buf) return false;
+  std::memcpy(buf, ip.data(), ip.size());
+  buf[ip.size()] = '\0';
+  std::memset(out, 0, sizeof *out);
+  if (ip.find(':') == std::string_view::npos) {
+    out->u.v4.sin_family = AF_INET;
+    return ::inet_pton(AF_INET, buf, &out->u.v4.sin_addr) == 1;
+  }
+  in6_addr a6;
+  if (::inet_pton(AF_INET6, buf, &a6) != 1) return false;
+  if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+    // ::ffff:a.b.c.d is the IPv4 address: this also works in IPv4-only databases.
+    out->u.v4.sin_family = AF_INET;
+    std::memcpy(&out->u.v4.sin_addr, &a6.s6_addr[12], 4);
+    return true;
+  }
+  out->u.v6.sin6_family = AF_INET6;
+  out->u.v6.sin6_addr = a6;
+  return true;
+}
+
+std::string OpenError(const std::string& path, int status, int err) {
+  if (status == MMDB_IO_ERROR || status == MMDB_FILE_OPEN_ERROR) {
+    if (err != 0) return path + ": " + std::strerror(err);
+  }
+  return path + ": " + MMDB_strerror(status);
+}
+
+// Opens `path` into `db`; on failure returns "PATH: reason" (db is then not open).
+std::string Open(const std::string& path, MMDB_s* db) {
+  errno = 0;
+  int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, db);
+  int err = errno;
+  if (status != MMDB_SUCCESS) return OpenError(path, status, err);
+  return {};
+}
+
+std::string_view Utf8(const MMDB_entry_data_s& d) {
+  if (!d.has_data || d.type != MMDB_DATA_TYPE_UTF8_STRING) return {};
+  return {d.utf8_string, d.data_size};
+}
+
+// Decimal text of an unsigned/signed integer value; empty for other types.
+std::string Number(const MMDB_entry_data_s& d) {
+  if (!d.has_data) return {};
+  char buf[24];
+  std::to_chars_result r{};
+  switch (d.type) {
+    case MMDB_DATA_TYPE_UINT16:
+      r = std::to_chars(buf, buf + sizeof buf, d.uint16);
+      break;
+    case MMDB_DATA_TYPE_UINT32:
+      r = std::to_chars(buf, buf + sizeof buf, d.uint32);
+      break;
+    case MMDB_DATA_TYPE_UINT64:
+      r = std::to_chars(buf, buf + sizeof buf, d.uint64);
+      break;
+    case MMDB_DATA_TYPE_INT32:
+      if (d.int32 < 0) return {};
+      r = std::to_chars(buf, buf + sizeof buf, d.int32);
+      break;
+    default:
+      return {};
+  }
+  return std::string(buf, r.ptr);
+}
+
+// The database's metadata database_type.
+std::string DatabaseType(const MMDB_s& db) {
+  return db.metadata.database_type ? std::string(db.metadata.database_type) : std::string();
+}
+
+}  // namespace
+
+struct Geo::Impl {
+  MMDB_s country{};
+  MMDB_s asn{};
+  bool has_country = false;
+  bool has_asn = false;
+  std::string country_type;
+  std::string asn_type;
+
+  ~Impl() {
+    if (has_country) MMDB_close(&country);
+    if (has_asn) MMDB_close(&asn);
+  }
+};
+
+Geo::Geo(const std::string& country_db, const std::string& asn_db,
+         std::vector<std::string>& warnings)
+    : impl_(std::make_unique<Impl>()) {
+  if (!country_db.empty()) {
+    std::string err = Open(country_db, &impl_->country);
+    if (err.empty()) {
+      impl_->has_country = true;
+      impl_->country_type = DatabaseType(impl_->country);
+    } else {
+      warnings.push_back(std::move(err));
+    }
+  }
+  if (!asn_db.empty()) {
+    std::string err = Open(asn_db, &impl_->asn);
+    if (err.empty()) {
+      impl_->has_asn = true;
+      impl_->asn_type = DatabaseType(impl_->asn);
+    } else {
+      warnings.push_back(std::move(err));
+    }
+  }
+}
+
+Geo::~Geo() = default;
+
+bool Geo::has_country() const { return impl_->has_country; }
+bool Geo::has_asn() const { return impl_->has_asn; }
+const std::string& Geo::country_db_type() const { return impl_->country_type; }
+const std::string& Geo::asn_db_type() const { return impl_->asn_type; }
+
+GeoInfo Geo::Lookup(std::string_view ip) const {
+  GeoInfo info;
+  if (!impl_->has_country && !impl_->has_asn) return info;
+  SockAddr addr;
+  if (!ParseIp(ip, &addr)) return info;
+  int mmdb_error = MMDB_SUCCESS;
+  if (impl_->has_country) {
+    MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&impl_->country, &addr.u.sa, &mmdb_error);
+    if (mmdb_error == MMDB_SUCCESS && r.found_entry) {
+      MMDB_entry_data_s d;
+      if (MMDB_get_value(&r.entry, &d, "country", "iso_code", nullptr) == MMDB_SUCCESS)
+        info.country = Utf8(d);
+    }
+  }
+  if (impl_->has_asn) {
+    MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&impl_->asn, &addr.u.sa, &mmdb_error);
+    if (mmdb_error == MMDB_SUCCESS && r.found_entry) {
+      MMDB_entry_data_s d;
+      if (MMDB_get_value(&r.entry, &d, "autonomous_system_number", nullptr) == MMDB_SUCCESS)
+        info.asn = Number(d);
+      if (MMDB_get_value(&r.entry, &d, "autonomous_system_organization", nullptr) ==
+          MMDB_SUCCESS)
+        info.as_org = Utf8(d);
+    }
+  }
+  return info;
+}
+
+bool IsIpAddress(std::string_view ip) {
+  SockAddr addr;
+  return ParseIp(ip, &addr);
+}
+
+std::string ValidateMmdb(const std::string& path, std::string* database_type) {
+  MMDB_s db{};
+  if (std::string err = Open(path, &db); !err.empty()) return err;
+  struct Closer {
+    MMDB_s* db;
+    ~Closer() { MMDB_close(db); }
+  } closer{&db};
+
+  const MMDB_metadata_s& m = db.metadata;
+  if (m.binary_format_major_version != 2)
+    return path + ": unsupported binary format version " +
+           std::to_string(m.binary_format_major_version);
+  if (m.ip_version != 4 && m.ip_version != 6)
+    return path + ": invalid ip_version " + std::to_string(m.ip_version);
+  if (m.record_size != 24 && m.record_size != 28 && m.record_size != 32)
+    return path + ": invalid record size " + std::to_string(m.record_size);
+  if (m.node_count == 0) return path + ": empty search tree";
+  std::string type = DatabaseType(db);
+  if (type.empty()) return path + ": no database_type in the metadata";
+
+  // Walk the whole search tree (linearly, node by node: cycles cannot loop) and
+  // check that every record points at a node, "empty" or the data section; decode
+  // the first few thousand distinct data records.
+  std::unordered_set<std::uint64_t> decoded;
+  constexpr std::size_t kMaxDecoded = 4096;
+  for (std::uint32_t n = 0; n < m.node_count; ++n) {
+    MMDB_search_node_s node;
+    int status = MMDB_read_node(&db, n, &node);
+    if (status != MMDB_SUCCESS)
+      return path + ": search tree node " + std::to_string(n) + ": " + MMDB_strerror(status);
+    for (int side = 0; side < 2; ++side) {
+      std::uint8_t t = side ? node.right_record_type : node.left_record_type;
+      if (t == MMDB_RECORD_TYPE_INVALID)
+        return path + ": corrupt search tree (node " + std::to_string(n) + ")";
+      if (t != MMDB_RECORD_TYPE_DATA || decoded.size() >= kMaxDecoded) continue;
+      std::uint64_t rec = side ? node.right_record : node.left_record;
+      if (!decoded.insert(rec).second) continue;
+      MMDB_entry_s entry = side ? node.right_record_entry : node.left_record_entry;
+      MMDB_entry_data_list_s* list = nullptr;
+      status = MMDB_get_entry_data_list(&entry, &list);
+      MMDB_free_entry_data_list(list);
+      if (status != MMDB_SUCCESS)
+        return path + ": corrupt data section: " + MMDB_strerror(status);
+    }
+  }
+  if (database_type) *database_type = std::move(type);
+  return {};
+}
+
+}  // namespace mls
