@@ -181,7 +181,8 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
   spec.synopsis = "maillogsentinel [--config FILE] [--dry-run] [--lock-timeout SECONDS]";
   spec.summary =
       "Extract Postfix SASL authentication failures from the mail log into the CSV dataset:\n"
-      "mls-tail | mls-parse | mls-store, exactly once, with the settings of the config file.";
+      "mls-tail | mls-parse | mls-enrich | mls-store, exactly once, with the settings of the\n"
+      "config file.";
   spec.options.add_options()(
       "config,c", po::value(&options.config_path)->value_name("FILE"),
       ("configuration file (default " + std::string(kDefaultConfigPath) + ")").c_str())(

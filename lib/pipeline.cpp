@@ -4,6 +4,33 @@ namespace mls {
 
 std::string PendingPath(const Config& config) { return config.StatePath() + ".pending"; }
 
+std::string DnsCachePath(const Config& config) { return config.state_dir + "/dns-cache"; }
+
+Stage EnrichStage(const Config& config) {
+  Stage enrich{"mls-enrich", {"--stats"}, {}};
+  auto add = [&](std::string flag, std::string value) {
+    enrich.args.push_back(std::move(flag));
+    enrich.args.push_back(std::move(value));
+  };
+  if (!config.dns_enabled) {
+    enrich.args.push_back("--no-dns");
+  } else {
+    for (const std::string& server : config.dns_servers) add("--dns-server", server);
+    add("--dns-timeout-ms", std::to_string(config.dns_timeout_ms));
+    add("--dns-concurrency", std::to_string(config.dns_concurrency));
+  }
+  if (config.dns_cache_enabled) {
+    add("--cache", DnsCachePath(config));
+    add("--cache-size", std::to_string(config.dns_cache_size));
+    add("--cache-ttl", std::to_string(config.dns_cache_ttl_seconds));
+  } else {
+    enrich.args.push_back("--no-cache");
+  }
+  if (!config.country_db_path.empty()) add("--country-db", config.country_db_path);
+  if (!config.asn_db_path.empty()) add("--asn-db", config.asn_db_path);
+  return enrich;
+}
+
 std::vector<Stage> BuildPipeline(const Config& config, const Options& options) {
   std::vector<Stage> stages;
 
@@ -17,6 +44,7 @@ std::vector<Stage> BuildPipeline(const Config& config, const Options& options) {
   stages.push_back(std::move(tail));
 
   stages.push_back(Stage{"mls-parse", {"--stats"}, {}});
+  stages.push_back(EnrichStage(config));
   stages.push_back(Stage{"mls-store", {"--csv", config.CsvPath(), "--stats"}, {}});
   return stages;
 }

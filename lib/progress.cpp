@@ -36,6 +36,15 @@ bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& sta
       return true;
     }
   }
+  if (stage == "mls-enrich" && line.starts_with("mls-enrich: records=")) {
+    auto queries = NumberAfter(line, " queries=");
+    auto hits = NumberAfter(line, " cache_hits=");
+    if (queries && hits) {
+      stats.dns_queries = queries;
+      stats.dns_cache_hits = hits;
+      return true;
+    }
+  }
   return false;
 }
 
@@ -45,6 +54,12 @@ std::string FormatSummary(const RunStats& stats) {
   if (stats.events) {
     if (!out.empty()) out += ", ";
     out += std::to_string(*stats.events) + " events stored";
+  }
+  if (stats.dns_queries && stats.dns_cache_hits &&
+      (*stats.dns_queries > 0 || *stats.dns_cache_hits > 0)) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(*stats.dns_queries) + " reverse DNS queries, " +
+           std::to_string(*stats.dns_cache_hits) + " cache hits";
   }
   return out.empty() ? "done" : out;
 }

@@ -15,13 +15,18 @@ namespace mls {
 struct RunStats {
   std::optional<std::uint64_t> lines;   // "mls-parse: lines=N events=N ..."
   std::optional<std::uint64_t> events;  // "mls-store: appended N events to FILE"
+  // "mls-enrich: records=N queries=N cache_hits=N ok=N nxdomain=N ..."
+  std::optional<std::uint64_t> dns_queries;
+  std::optional<std::uint64_t> dns_cache_hits;
 };
 
 // Updates `stats` from one stderr line of stage `stage`; true if it was a
 // stats line.
 bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& stats);
 
-// "300000 new lines read, 2345 events stored" (unknown counts left out).
+// "300000 new lines read, 2345 events stored" (unknown counts left out), then
+// ", 120 reverse DNS queries, 80 cache hits" when mls-enrich asked or used its
+// cache (nothing with DNS disabled).
 std::string FormatSummary(const RunStats& stats);
 
 // "[##########----------]  50%  13.1 of 26.2 MiB", `width` cells of bar.

@@ -88,6 +88,7 @@ EOF2
   assert_success
   expected="$MLS_BIN/mls-tail --state '/srv/it'\\''s/state/state.offset' --pending '/srv/it'\\''s/state/state.offset.pending' --progress-fd 3 /var/log/mail.log 3>/dev/null \\
   | $MLS_BIN/mls-parse --stats \\
+  | $MLS_BIN/mls-enrich --stats --no-dns --cache '/srv/it'\\''s/state/dns-cache' --cache-size 10000 --cache-ttl 86400 \\
   | $MLS_BIN/mls-store --csv '/srv/mls data/maillogsentinel.csv' --stats"
   assert_equal "$output" "$expected"
   # -n is the same, and works as root: it runs nothing.

@@ -61,7 +61,7 @@ class DriverRun : public ::testing::Test {
     fs::create_directories(root_ + "/state");
     // Stages: any executable will do for the checks before the pipeline.
     fs::create_directories(root_ + "/bin");
-    for (const char* s : {"mls-tail", "mls-parse", "mls-store"}) {
+    for (const char* s : {"mls-tail", "mls-parse", "mls-enrich", "mls-store"}) {
       std::string p = root_ + "/bin/" + s;
       std::ofstream(p) << "#!/bin/sh\nexit 0\n";
       fs::permissions(p, fs::perms::owner_all);

@@ -15,9 +15,9 @@ Config TestConfig() {
   return c;
 }
 
-TEST(Pipeline, TailParseStoreWithConfiguredPaths) {
+TEST(Pipeline, TailParseEnrichStoreWithConfiguredPaths) {
   std::vector<Stage> p = BuildPipeline(TestConfig(), Options{});
-  ASSERT_EQ(3u, p.size());
+  ASSERT_EQ(4u, p.size());
   EXPECT_EQ("mls-tail", p[0].name);
   EXPECT_EQ((std::vector<std::string>{"--state", "/srv/mls/state/state.offset", "--pending",
                                       "/srv/mls/state/state.offset.pending", "--progress-fd", "3",
@@ -27,10 +27,53 @@ TEST(Pipeline, TailParseStoreWithConfiguredPaths) {
   EXPECT_EQ("mls-parse", p[1].name);
   EXPECT_EQ(std::vector<std::string>{"--stats"}, p[1].args);
   EXPECT_EQ(-1, p[1].progress_fd);
-  EXPECT_EQ("mls-store", p[2].name);
-  EXPECT_EQ((std::vector<std::string>{"--csv", "/srv/mls/maillogsentinel.csv", "--stats"}),
+  EXPECT_EQ("mls-enrich", p[2].name);
+  // Defaults: DNS on with the system resolver, cache on in state_dir, no databases.
+  EXPECT_EQ((std::vector<std::string>{"--stats", "--dns-timeout-ms", "2000", "--dns-concurrency",
+                                      "256", "--cache", "/srv/mls/state/dns-cache",
+                                      "--cache-size", "10000", "--cache-ttl", "86400"}),
             p[2].args);
+  EXPECT_EQ(-1, p[2].progress_fd);
+  EXPECT_EQ("mls-store", p[3].name);
+  EXPECT_EQ((std::vector<std::string>{"--csv", "/srv/mls/maillogsentinel.csv", "--stats"}),
+            p[3].args);
   for (const Stage& s : p) EXPECT_EQ("", s.program);
+}
+
+TEST(Pipeline, EnrichFlagsFollowTheConfig) {
+  Config c = TestConfig();
+  c.dns_servers = {"127.0.0.1:5353", "[::1]:53", "2001:db8::1"};
+  c.dns_timeout_ms = 700;
+  c.dns_concurrency = 16;
+  c.dns_cache_size = 2;
+  c.dns_cache_ttl_seconds = 60;
+  c.country_db_path = "/var/lib/mls/country.mmdb";
+  c.asn_db_path = "/var/lib/mls/asn db.mmdb";
+  EXPECT_EQ((std::vector<std::string>{"--stats", "--dns-server", "127.0.0.1:5353", "--dns-server",
+                                      "[::1]:53", "--dns-server", "2001:db8::1",
+                                      "--dns-timeout-ms", "700", "--dns-concurrency", "16",
+                                      "--cache", "/srv/mls/state/dns-cache", "--cache-size", "2",
+                                      "--cache-ttl", "60", "--country-db",
+                                      "/var/lib/mls/country.mmdb", "--asn-db",
+                                      "/var/lib/mls/asn db.mmdb"}),
+            EnrichStage(c).args);
+}
+
+TEST(Pipeline, DnsAndCacheDisabled) {
+  Config c = TestConfig();
+  c.dns_enabled = false;
+  c.dns_servers = {"127.0.0.1"};  // ignored: nothing is asked
+  c.dns_cache_enabled = false;
+  c.asn_db_path = "/a.mmdb";
+  EXPECT_EQ((std::vector<std::string>{"--stats", "--no-dns", "--no-cache", "--asn-db", "/a.mmdb"}),
+            EnrichStage(c).args);
+  std::vector<Stage> p = BuildPipeline(c, Options{});
+  ASSERT_EQ(4u, p.size());
+  EXPECT_EQ(EnrichStage(c).args, p[2].args);
+}
+
+TEST(Pipeline, DnsCacheLivesInTheStateDirectory) {
+  EXPECT_EQ("/srv/mls/state/dns-cache", DnsCachePath(TestConfig()));
 }
 
 TEST(Pipeline, NoProgressFdWhenDisabled) {
@@ -72,6 +115,8 @@ TEST(FormatDryRun, OneStagePerLineWithProgressToDevNull) {
       "mls-tail --state /srv/mls/state/state.offset --pending "
       "/srv/mls/state/state.offset.pending --progress-fd 3 '/var/log/mail log' 3>/dev/null \\\n"
       "  | /opt/mls/bin/mls-parse --stats \\\n"
+      "  | mls-enrich --stats --dns-timeout-ms 2000 --dns-concurrency 256 --cache "
+      "/srv/mls/state/dns-cache --cache-size 10000 --cache-ttl 86400 \\\n"
       "  | mls-store --csv /srv/mls/maillogsentinel.csv --stats\n",
       FormatDryRun(p));
 }
@@ -98,6 +143,7 @@ TEST(ResolveStages, NamesTheMissingStage) {
             ResolveStages(p, "/opt/mls/bin", "/usr/bin", is_exe).value());
   EXPECT_EQ("/opt/mls/bin/mls-tail", p[0].program);
   EXPECT_EQ("/opt/mls/bin/mls-parse", p[1].program);
+  EXPECT_EQ("/opt/mls/bin/mls-enrich", p[2].program);
 }
 
 }  // namespace

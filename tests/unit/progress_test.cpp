@@ -20,9 +20,26 @@ TEST(Progress, ParsesTheStagesStatsLines) {
   EXPECT_EQ(2345u, s.events);
 }
 
+TEST(Progress, ParsesEnrichStats) {
+  RunStats s;
+  EXPECT_TRUE(ParseStatsLine("mls-enrich",
+                             "mls-enrich: records=9 queries=5 cache_hits=4 ok=3 nxdomain=1 "
+                             "servfail=0 timeout=1 refused=0 nodata=0 error=0",
+                             s));
+  EXPECT_EQ(5u, s.dns_queries);
+  EXPECT_EQ(4u, s.dns_cache_hits);
+  EXPECT_FALSE(ParseStatsLine("mls-enrich", "mls-enrich: records=9 queries=x cache_hits=4", s));
+  EXPECT_FALSE(ParseStatsLine("mls-enrich", "mls-enrich: line 3: expected 9 fields, got 2", s));
+  EXPECT_FALSE(ParseStatsLine("mls-store", "mls-enrich: records=9 queries=5 cache_hits=4", s));
+  EXPECT_EQ("7 events stored, 5 reverse DNS queries, 4 cache hits",
+            FormatSummary({std::nullopt, 7, 5, 4}));
+  // DNS disabled (nothing asked, nothing cached): the summary is as before.
+  EXPECT_EQ("10 new lines read, 7 events stored", FormatSummary({10, 7, 0, 0}));
+}
+
 TEST(Progress, SummaryLeavesOutUnknownCounts) {
-  EXPECT_EQ("300000 new lines read, 2345 events stored", FormatSummary({300000, 2345}));
-  EXPECT_EQ("7 events stored", FormatSummary({std::nullopt, 7}));
+  EXPECT_EQ("300000 new lines read, 2345 events stored", FormatSummary({300000, 2345, std::nullopt, std::nullopt}));
+  EXPECT_EQ("7 events stored", FormatSummary({std::nullopt, 7, std::nullopt, std::nullopt}));
   EXPECT_EQ("done", FormatSummary({}));
 }
 
