@@ -126,9 +126,10 @@ install: all
 	for m in $(MANPAGES); do s=$${m##*.}; \
 	  install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	  install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
-	if [ -d systemd ] && ls systemd/*.service >/dev/null 2>&1; then \
-	  install -d $(DESTDIR)$(UNITDIR); \
-	  install -m 0644 systemd/*.service systemd/*.timer $(DESTDIR)$(UNITDIR)/; fi
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in systemd/*.service systemd/*.timer; do \
+	  sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$${u##*/}; \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
 
 clean:
 	rm -rf build build-san

@@ -1,0 +1,44 @@
+#!/usr/bin/env bats
+# The four sample units: systemd-analyze verify clean once ExecStart points at
+# real binaries, hardened, and installed by `make install` with BINDIR filled in.
+
+load test_helper
+
+setup() {
+  mls_scratch
+  command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed"
+}
+teardown() { mls_scratch_cleanup; }
+
+@test "make install writes the four units with ExecStart under BINDIR" {
+  run make -C "$MLS_SRCDIR" --no-print-directory install DESTDIR="$T/root" PREFIX=/opt/mls \
+    OUT="$(dirname "$MLS_BIN")"
+  assert_success
+  for u in maillogsentinel.service maillogsentinel-extract.timer \
+           maillogsentinel-report.service maillogsentinel-report.timer; do
+    [ -f "$T/root/opt/mls/lib/systemd/system/$u" ]
+  done
+  run grep -h '^ExecStart=' "$T"/root/opt/mls/lib/systemd/system/*.service
+  assert_line 'ExecStart=/opt/mls/bin/maillogsentinel --config /etc/maillogsentinel.conf'
+  refute_output --partial '@BINDIR@'
+  [ -x "$T/root/opt/mls/bin/maillogsentinel" ]
+  [ -f "$T/root/opt/mls/share/man/man8/maillogsentinel.8" ]
+}
+
+@test "systemd-analyze verify reports nothing for the units" {
+  mkdir "$T/units"
+  for u in "$MLS_SRCDIR"/systemd/*; do
+    sed "s|@BINDIR@|$MLS_BIN|g" "$u" > "$T/units/${u##*/}"
+  done
+  run systemd-analyze verify --man=no "$T"/units/*
+  assert_success
+  assert_output ''
+}
+
+@test "the extraction service is hardened" {
+  f="$MLS_SRCDIR/systemd/maillogsentinel.service"
+  for k in NoNewPrivileges=yes ProtectSystem=strict ReadWritePaths= PrivateTmp=yes \
+           ProtectHome=yes Type=oneshot; do
+    grep -q "^$k" "$f" || { echo "missing $k"; false; }
+  done
+}
