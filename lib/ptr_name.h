@@ -2,7 +2,7 @@
 // Reverse-DNS names and PTR answers, without trusting the answer.
 // ReverseName builds the query name for an address; ParsePtrAnswer reads the
 // first PTR record of a DNS reply byte-exactly (c-ares 1.18's
-// ares_parse_ptr_reply rejects names with bytes outside [A-Za-z0-9.-_/*] and
+// ares_parse_ptr_reply rejects names with bytes outside [A-Za-z0-9._/-] and
 // ares_expand_name escapes them; we want the attacker's bytes as data).
 
 #include <cstddef>
