@@ -160,10 +160,21 @@ Fetched FetchUrl(const std::string& url, const FetchOptions& opt) {
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   double seconds = 0;
   curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &seconds);
+  // A redirect to a scheme we do not allow fails with "unsupported protocol"
+  // after the effective URL already moved to the refused target.
+  long redirects = 0;
+  curl_easy_getinfo(curl, CURLINFO_REDIRECT_COUNT, &redirects);
+  char* effective = nullptr;
+  curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective);
+  std::string refused =
+      rc == CURLE_UNSUPPORTED_PROTOCOL && redirects > 0 && effective ? effective : "";
   curl_easy_cleanup(curl);
 
   if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
     out.error = "larger than " + std::to_string(opt.max_bytes) + " bytes";
+  } else if (!refused.empty()) {
+    out.error = "refused redirect to " + RedactUrl(refused) +
+                (scheme == "https" ? " (https downloads stay on https)" : " (http and https only)");
   } else if (rc == CURLE_OPERATION_TIMEDOUT) {
     out.error = "timed out after " + std::to_string(std::lround(seconds)) + " s";
   } else if (rc != CURLE_OK) {
