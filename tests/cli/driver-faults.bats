@@ -86,7 +86,7 @@ kill_live() {
 
   # Kills are aimed inside the expected duration of each run, which is
   # proportional to the lines not yet committed.
-  local targets=(maillogsentinel mls-tail mls-parse mls-store)
+  local targets=(maillogsentinel mls-tail mls-parse mls-enrich mls-store)
   local -A hits=()
   local kills=0 iterations=0 runs=0 misses=0 next clean target delay pid rc name
   local lines committed window
@@ -114,14 +114,14 @@ kill_live() {
       fi
       # The target is drawn at random; if it is gone by then (mls-tail ends
       # early), the next live process in the rotation is hit instead.
-      target=$((RANDOM % 4))
+      target=$((RANDOM % ${#targets[@]}))
       window=$((window_ms * (lines - committed) / BASE_LINES + 10))
       delay=$((RANDOM % window))
       drv_bg
       sleep "$((delay / 1000)).$(printf '%03d' $((delay % 1000)))"
       local k hit=
-      for ((k = 0; k < 4; k++)); do
-        name=${targets[(target + k) % 4]}
+      for ((k = 0; k < ${#targets[@]}; k++)); do
+        name=${targets[(target + k) % ${#targets[@]}]}
         pid=$BG
         [ "$name" = maillogsentinel ] || pid=$(pgrep -x -P "$BG" "$name" || true)
         if kill_live "$pid"; then hit=$name; break; fi
@@ -147,7 +147,8 @@ kill_live() {
     [ ! -e "$T/state/state.offset.pending" ]
   done
   echo "# $kills kills (driver ${hits[maillogsentinel]:-0}, mls-tail ${hits[mls-tail]:-0}," \
-    "mls-parse ${hits[mls-parse]:-0}, mls-store ${hits[mls-store]:-0}), $misses misses," \
+    "mls-parse ${hits[mls-parse]:-0}, mls-enrich ${hits[mls-enrich]:-0}," \
+    "mls-store ${hits[mls-store]:-0}), $misses misses," \
     "$runs runs, $iterations datasets rebuilt, every one exact" >&3
   # Killed runs were reported as such, and recoveries happened.
   grep -q 'rolled back an interrupted run' "$T/work/maillogsentinel.log" ||
