@@ -40,12 +40,17 @@ bool ReadCacheFile(const std::string& path, std::string& out) {
   return true;
 }
 
+int Usage(const std::string& message) {
+  Warn(message);
+  Warn("Try 'mls-enrich --help'.");
+  return 2;
+}
+
 bool NonNegative(const po::variables_map& vm, const char* flag, int& v, bool positive) {
   if (!vm.count(flag)) return true;
   v = vm[flag].as<int>();
   if (v < 0 || (positive && v == 0)) {
-    Warn(std::string("--") + flag + ": must be " + (positive ? "positive" : "0 or more"));
-    Warn("Try 'mls-enrich --help'.");
+    Usage(std::string("--") + flag + ": must be " + (positive ? "positive" : "0 or more"));
     return false;
   }
   return true;
@@ -79,8 +84,7 @@ std::optional<int> EnrichSettingsFromCli(const po::variables_map& vm, EnrichSett
   for (const std::string& server : s.servers) {
     std::string norm, error;
     if (!NormalizeDnsServer(server, norm, error)) {
-      Warn("--dns-server: " + error);
-      return 2;
+      return Usage("--dns-server: " + error);
     }
   }
   if (!NonNegative(vm, "dns-timeout-ms", s.timeout_ms, true) ||
@@ -93,8 +97,7 @@ std::optional<int> EnrichSettingsFromCli(const po::variables_map& vm, EnrichSett
     s.cache_file = vm["cache"].as<std::string>();
     s.cache = true;
     if (s.cache_file.empty()) {
-      Warn("--cache: empty file name");
-      return 2;
+      return Usage("--cache: empty file name");
     }
   }
   if (vm.count("no-cache")) s.cache = false;
