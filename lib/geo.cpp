@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace mls {
@@ -99,6 +101,20 @@ std::string DatabaseType(const MMDB_s& db) {
 
 }  // namespace
 
+namespace {
+
+// Decoded answers by data-section offset: many addresses share one record (one
+// per country, one per AS), and decoding a record (MMDB_get_value walks its map)
+// costs more than the tree lookup. Bounded; beyond the bound records are decoded
+// each time. Guarded by a mutex so const Lookup stays safe to call concurrently.
+constexpr std::size_t kMaxCachedRecords = 1 << 16;
+
+struct AsnValue {
+  std::string asn, org;
+};
+
+}  // namespace
+
 struct Geo::Impl {
   MMDB_s country{};
   MMDB_s asn{};
@@ -106,6 +122,9 @@ struct Geo::Impl {
   bool has_asn = false;
   std::string country_type;
   std::string asn_type;
+  std::mutex mu;
+  std::unordered_map<std::uint32_t, std::string> country_cache;
+  std::unordered_map<std::uint32_t, AsnValue> asn_cache;
 
   ~Impl() {
     if (has_country) MMDB_close(&country);
@@ -148,24 +167,42 @@ GeoInfo Geo::Lookup(std::string_view ip) const {
   if (!impl_->has_country && !impl_->has_asn) return info;
   SockAddr addr;
   if (!ParseIp(ip, &addr)) return info;
+  Impl& m = *impl_;
   int mmdb_error = MMDB_SUCCESS;
-  if (impl_->has_country) {
-    MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&impl_->country, &addr.u.sa, &mmdb_error);
+  if (m.has_country) {
+    MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&m.country, &addr.u.sa, &mmdb_error);
     if (mmdb_error == MMDB_SUCCESS && r.found_entry) {
-      MMDB_entry_data_s d;
-      if (MMDB_get_value(&r.entry, &d, "country", "iso_code", nullptr) == MMDB_SUCCESS)
-        info.country = Utf8(d);
+      std::lock_guard lock(m.mu);
+      auto it = m.country_cache.find(r.entry.offset);
+      if (it != m.country_cache.end()) {
+        info.country = it->second;
+      } else {
+        MMDB_entry_data_s d;
+        if (MMDB_get_value(&r.entry, &d, "country", "iso_code", nullptr) == MMDB_SUCCESS)
+          info.country = Utf8(d);
+        if (m.country_cache.size() < kMaxCachedRecords)
+          m.country_cache.emplace(r.entry.offset, info.country);
+      }
     }
   }
-  if (impl_->has_asn) {
-    MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&impl_->asn, &addr.u.sa, &mmdb_error);
+  if (m.has_asn) {
+    MMDB_lookup_result_s r = MMDB_lookup_sockaddr(&m.asn, &addr.u.sa, &mmdb_error);
     if (mmdb_error == MMDB_SUCCESS && r.found_entry) {
-      MMDB_entry_data_s d;
-      if (MMDB_get_value(&r.entry, &d, "autonomous_system_number", nullptr) == MMDB_SUCCESS)
-        info.asn = Number(d);
-      if (MMDB_get_value(&r.entry, &d, "autonomous_system_organization", nullptr) ==
-          MMDB_SUCCESS)
-        info.as_org = Utf8(d);
+      std::lock_guard lock(m.mu);
+      auto it = m.asn_cache.find(r.entry.offset);
+      if (it != m.asn_cache.end()) {
+        info.asn = it->second.asn;
+        info.as_org = it->second.org;
+      } else {
+        MMDB_entry_data_s d;
+        if (MMDB_get_value(&r.entry, &d, "autonomous_system_number", nullptr) == MMDB_SUCCESS)
+          info.asn = Number(d);
+        if (MMDB_get_value(&r.entry, &d, "autonomous_system_organization", nullptr) ==
+            MMDB_SUCCESS)
+          info.as_org = Utf8(d);
+        if (m.asn_cache.size() < kMaxCachedRecords)
+          m.asn_cache.emplace(r.entry.offset, AsnValue{info.asn, info.as_org});
+      }
     }
   }
   return info;

@@ -82,7 +82,7 @@ std::string ArchiveError(archive* a, const char* what) {
 
 // ---- install ---------------------------------------------------------------
 
-std::string WriteAllFd(int fd, std::string_view data) {
+std::string WriteAllToFd(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
@@ -92,7 +92,7 @@ std::string WriteAllFd(int fd, std::string_view data) {
   return {};
 }
 
-std::string SyncDir(const std::string& dir) {
+std::string FsyncDirectory(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return ErrnoMessage(dir, errno);
   int rc = ::fsync(fd);
@@ -102,7 +102,7 @@ std::string SyncDir(const std::string& dir) {
   return {};
 }
 
-std::string BaseName(const std::string& path) {
+std::string PathBaseName(const std::string& path) {
   auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
@@ -263,7 +263,7 @@ Unpacked UnpackMmdb(std::string_view data, std::uint64_t max_bytes) {
 std::string InstallMmdb(const std::string& path, std::string_view mmdb, MmdbKind kind,
                         std::string* database_type) {
   std::string dir = DirName(path);
-  std::string tmpl = dir + "/." + BaseName(path) + ".new-XXXXXX";
+  std::string tmpl = dir + "/." + PathBaseName(path) + ".new-XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
   int fd = ::mkostemp(name.data(), O_CLOEXEC);
@@ -275,7 +275,7 @@ std::string InstallMmdb(const std::string& path, std::string_view mmdb, MmdbKind
     return msg;
   };
   if (::fchmod(fd, 0644) != 0) return fail(ErrnoMessage(tmp, errno));
-  if (std::string e = WriteAllFd(fd, mmdb); !e.empty()) return fail(tmp + ": " + e);
+  if (std::string e = WriteAllToFd(fd, mmdb); !e.empty()) return fail(tmp + ": " + e);
   if (::fsync(fd) != 0) return fail(ErrnoMessage(tmp, errno));
   int rc = ::close(fd);
   fd = -1;
@@ -291,7 +291,7 @@ std::string InstallMmdb(const std::string& path, std::string_view mmdb, MmdbKind
   if (std::string k = CheckMmdbKind(type, kind); !k.empty())
     return fail("wrong database type: " + k);
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(ErrnoMessage(path, errno));
-  if (std::string e = SyncDir(dir); !e.empty()) return e;
+  if (std::string e = FsyncDirectory(dir); !e.empty()) return e;
   if (database_type) *database_type = type;
   return {};
 }
