@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "atomic_file.h"
 #include "diag.h"
 
 namespace mls {
@@ -355,35 +356,18 @@ constexpr std::size_t kMaxConfigBytes = std::size_t{1} << 20;
 
 ConfigResult LoadConfig(const std::string& path) {
   ConfigResult result;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  struct stat st {};
-  if (fd < 0 || ::fstat(fd, &st) != 0) {
-    int err = errno;
-    if (fd >= 0) ::close(fd);
-    result.error = ErrnoMessage(path, err);
+  std::optional<std::string> text;
+  if (auto err = ReadWholeFile(path, text, /*missing_ok=*/false, kMaxConfigBytes)) {
+    result.error = err->ends_with(" bytes") ? path + ": larger than 1 MiB, not a configuration file"
+                                            : *err;
     return result;
   }
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      result.error = ErrnoMessage(path, err);
-      return result;
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > kMaxConfigBytes) {
-      ::close(fd);
-      result.error = path + ": larger than 1 MiB, not a configuration file";
-      return result;
-    }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    result.error = ErrnoMessage(path, errno);
+    return result;
   }
-  ::close(fd);
-  result = ParseConfig(text, path);
+  result = ParseConfig(*text, path);
   if (!result.error && !result.config.db_password.empty() && (st.st_mode & 044) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 
+#include "atomic_file.h"
 #include "csv.h"
 #include "diag.h"
 #include "event.h"
@@ -19,13 +20,6 @@ namespace {
 
 constexpr std::size_t kWriteChunk = std::size_t{1} << 20;
 constexpr const char* kJournalMagic = "mls-store journal v1\n";
-
-std::string DirName(const std::string& path) {
-  std::size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
 
 std::string Err(const std::string& what, int err = errno) { return ErrnoMessage(what, err); }
 
@@ -38,19 +32,6 @@ bool WriteAll(int fd, const char* p, std::size_t n) {
     n -= static_cast<std::size_t>(w);
   }
   return true;
-}
-
-bool ReadFile(const std::string& path, std::string& out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  char buf[256];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0 && out.size() < 4096)
-    out.append(buf, static_cast<std::size_t>(n));
-  int err = errno;
-  ::close(fd);
-  errno = err;
-  return n == 0 || out.size() >= 4096;
 }
 
 // Journal text: magic line, then "absent\n" or "size N\n". nullopt: unreadable
@@ -69,25 +50,18 @@ std::optional<std::int64_t> ParseJournal(const std::string& text) {
   return n;
 }
 
-int SyncDir(const std::string& csv) {
-  int fd = ::open(DirName(csv).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  int rc = ::fsync(fd);
-  ::close(fd);
-  return rc;
-}
-
 }  // namespace
 
 Recovery RecoverTornAppend(const std::string& csv) {
   Recovery r;
   const std::string journal = csv + ".journal";
-  std::string text;
-  if (!ReadFile(journal, text)) {
-    if (errno != ENOENT) r.error = Err(journal);
+  std::optional<std::string> text;
+  if (auto err = ReadWholeFile(journal, text, /*missing_ok=*/true, 4096)) {
+    r.error = *err;
     return r;
   }
-  std::optional<std::int64_t> before = ParseJournal(text);
+  if (!text) return r;
+  std::optional<std::int64_t> before = ParseJournal(*text);
   struct stat st {};
   bool exists = ::stat(csv.c_str(), &st) == 0;
   if (!exists && errno != ENOENT) {
@@ -117,7 +91,11 @@ Recovery RecoverTornAppend(const std::string& csv) {
     r.note = csv + ": rolled back a torn append (truncated from " + std::to_string(st.st_size) +
              " to " + std::to_string(*before) + " bytes)";
   }
-  if (::unlink(journal.c_str()) != 0 || SyncDir(csv) != 0) r.error = Err(journal + ": remove");
+  if (::unlink(journal.c_str()) != 0) {
+    r.error = Err(journal + ": remove");
+  } else if (auto err = SyncDir(DirName(csv))) {
+    r.error = *err;
+  }
   return r;
 }
 

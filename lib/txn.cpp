@@ -53,44 +53,12 @@ bool GetField(std::string_view& text, std::string_view name, std::optional<std::
   return true;
 }
 
-std::optional<std::string> SyncPath(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoMessage(path, errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0 && err != EINVAL) return ErrnoMessage(path, err);
-  return std::nullopt;
-}
+// fsync of the directory holding `path`.
+std::optional<std::string> SyncDirOf(const std::string& path) { return SyncDir(DirName(path)); }
 
-std::optional<std::string> SyncDir(const std::string& path) {
-  return SyncPath(DirName(path), O_DIRECTORY);
-}
-
-// Whole file; nullopt content when absent.
+// Whole file; nullopt content when absent. Journals and state files are small.
 std::optional<std::string> ReadFile(const std::string& path, std::optional<std::string>& content) {
-  content.reset();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return std::nullopt;
-    return ErrnoMessage(path, errno);
-  }
-  std::string data;
-  char buf[8192];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return ErrnoMessage(path, err);
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  content = std::move(data);
-  return std::nullopt;
+  return ReadWholeFile(path, content, /*missing_ok=*/true, std::size_t{16} << 20);
 }
 
 std::optional<std::string> FileSize(const std::string& path, std::optional<std::uint64_t>& size) {
@@ -143,7 +111,7 @@ TxnResult Undo(const TxnPaths& paths, const Journal& j) {
   if (!j.csv_size) {
     if (now) {
       if (::unlink(j.csv.c_str()) != 0) return {ErrnoMessage(j.csv, errno), ""};
-      if (auto err = SyncDir(j.csv)) return {err, ""};
+      if (auto err = SyncDirOf(j.csv)) return {err, ""};
       r.note = "removed " + j.csv + " (" + std::to_string(*now) +
                " bytes) created by an uncommitted run";
     }
@@ -151,7 +119,7 @@ TxnResult Undo(const TxnPaths& paths, const Journal& j) {
     if (::truncate(j.csv.c_str(), static_cast<off_t>(*j.csv_size)) != 0) {
       return {ErrnoMessage(j.csv, errno), ""};
     }
-    if (auto err = SyncPath(j.csv, 0)) return {err, ""};
+    if (auto err = SyncFile(j.csv)) return {err, ""};
     r.note = "truncated " + j.csv + " from " + std::to_string(*now) + " to " +
              std::to_string(*j.csv_size) + " bytes (uncommitted rows)";
   } else if (!now || *now < *j.csv_size) {
@@ -162,9 +130,9 @@ TxnResult Undo(const TxnPaths& paths, const Journal& j) {
   if (auto err = RemoveIfPresent(j.csv + ".journal")) return {err, ""};
   if (auto err = RemoveIfPresent(j.pending)) return {err, ""};
   RemoveTempSiblings(j.pending);
-  if (auto err = SyncDir(j.pending)) return {err, ""};
+  if (auto err = SyncDirOf(j.pending)) return {err, ""};
   if (auto err = RemoveIfPresent(paths.journal)) return {err, ""};
-  if (auto err = SyncDir(paths.journal)) return {err, ""};
+  if (auto err = SyncDirOf(paths.journal)) return {err, ""};
   return r;
 }
 
@@ -214,7 +182,7 @@ TxnResult Recover(const TxnPaths& paths) {
   if (auto err = ReadFile(paths.state, state)) return {err, ""};
   if (state != j->state) {
     if (auto err = RemoveIfPresent(paths.journal)) return {err, ""};
-    if (auto err = SyncDir(paths.journal)) return {err, ""};
+    if (auto err = SyncDirOf(paths.journal)) return {err, ""};
     return {std::nullopt, "the last run committed before it was interrupted; journal dropped"};
   }
   TxnResult r = Undo(paths, *j);
@@ -242,7 +210,7 @@ TxnResult Commit(const TxnPaths& paths) {
   std::optional<std::uint64_t> now;
   if (auto err = FileSize(j->csv, now)) return {err, ""};
   if (now) {
-    if (auto err = SyncPath(j->csv, 0)) return {err, ""};
+    if (auto err = SyncFile(j->csv)) return {err, ""};
   }
   if (::access(j->pending.c_str(), F_OK) != 0) {
     if (errno != ENOENT) return {ErrnoMessage(j->pending, errno), ""};
@@ -253,10 +221,10 @@ TxnResult Commit(const TxnPaths& paths) {
     if (::rename(j->pending.c_str(), paths.state.c_str()) != 0) {
       return {ErrnoMessage(paths.state, errno), ""};
     }
-    if (auto err = SyncDir(paths.state)) return {err, ""};
+    if (auto err = SyncDirOf(paths.state)) return {err, ""};
   }
   if (auto err = RemoveIfPresent(paths.journal)) return {err, ""};
-  if (auto err = SyncDir(paths.journal)) return {err, ""};
+  if (auto err = SyncDirOf(paths.journal)) return {err, ""};
   return {};
 }
 
