@@ -1,4 +1,5 @@
 #include "log_scanner.h"
+#include "tz_scope.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -26,27 +27,6 @@ const std::string kOutage =
 const std::string kNoise =
     "Nov 25 20:18:07 vm postfix/smtpd[1]: connect from unknown[192.0.2.1]\n";
 
-class TzUtc {
- public:
-  TzUtc() {
-    if (const char* old = std::getenv("TZ")) old_ = old, had_ = true;
-    setenv("TZ", "UTC", 1);
-    tzset();
-  }
-  ~TzUtc() {
-    if (had_) {
-      setenv("TZ", old_.c_str(), 1);
-    } else {
-      unsetenv("TZ");
-    }
-    tzset();
-  }
-
- private:
-  std::string old_;
-  bool had_ = false;
-};
-
 struct Result {
   std::string out;
   ScanStats stats;
@@ -63,7 +43,7 @@ ScanOptions Options(std::size_t max_line = kDefaultMaxLineLength) {
 // Feeds `input` in pieces of `chunk` bytes (0: all at once).
 Result Scan(const std::string& input, const ScanOptions& options, std::size_t chunk = 0,
             bool portable = false) {
-  TzUtc tz;
+  TzScope tz;
   Result r;
   LogScanner s(options, [&](std::string_view w) { r.warnings.emplace_back(w); });
   s.SetPortableScan(portable);
@@ -215,7 +195,7 @@ TEST(LogScanner, SimdAndPortableScansAgreeOnRandomInput) {
 }
 
 TEST(LogScanner, LineNumbersRestartPerInput) {
-  TzUtc tz;
+  TzScope tz;
   std::vector<std::string> warnings;
   LogScanner s(Options(), [&](std::string_view w) { warnings.emplace_back(w); });
   std::string out;
@@ -232,7 +212,7 @@ TEST(LogScanner, LineNumbersRestartPerInput) {
 }
 
 TEST(LogScanner, PartialLastLineOfOneInputDoesNotJoinTheNext) {
-  TzUtc tz;
+  TzScope tz;
   LogScanner s(Options(), [](std::string_view) {});
   std::string out;
   s.BeginInput("a.log");
@@ -274,7 +254,7 @@ class ScanFdTest : public ::testing::Test {
 };
 
 TEST_F(ScanFdTest, ReadsAFileAndWritesEvents) {
-  TzUtc tz;
+  TzScope tz;
   std::string input;
   for (int i = 0; i < 5000; ++i) input += (i % 10 == 0 ? kEvent : kNoise);
   const std::string in = Write("in.log", input);
@@ -316,7 +296,7 @@ TEST_F(ScanFdTest, ReportsWriteErrors) {
 
 TEST_F(ScanFdTest, WritesEachBlockAsSoonAsItIsRead) {
   // A pipe in, a pipe out: the event must come out before the input ends.
-  TzUtc tz;
+  TzScope tz;
   int in[2], out[2];
   ASSERT_EQ(0, pipe(in));
   ASSERT_EQ(0, pipe(out));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "event.h"
+#include "tz_scope.h"
 #include "log_scanner.h"
 #include "postfix_parse.h"
 #include "syslog_time.h"
@@ -36,27 +37,6 @@ std::string ReadFile(const fs::path& path) {
   return s.str();
 }
 
-class TzUtc {
- public:
-  TzUtc() {
-    if (const char* old = std::getenv("TZ")) old_ = old, had_ = true;
-    setenv("TZ", "UTC", 1);
-    tzset();
-  }
-  ~TzUtc() {
-    if (had_) {
-      setenv("TZ", old_.c_str(), 1);
-    } else {
-      unsetenv("TZ");
-    }
-    tzset();
-  }
-
- private:
-  std::string old_;
-  bool had_ = false;
-};
-
 struct Parsed {
   std::vector<std::vector<std::string>> events;
   ScanStats stats;
@@ -64,7 +44,7 @@ struct Parsed {
 };
 
 Parsed ParseText(const std::string& text, const std::string& reference = "2026-12-01T00:00:00Z") {
-  TzUtc tz;
+  TzScope tz;
   ScanOptions options;
   options.reference_time = *ParseIso8601Instant(reference);
   LogScanner scanner(options, [](std::string_view) {});

@@ -1,4 +1,5 @@
 #include "syslog_time.h"
+#include "tz_scope.h"
 
 #include <gtest/gtest.h>
 
@@ -7,27 +8,6 @@
 
 namespace mls {
 namespace {
-
-class TzScope {
- public:
-  explicit TzScope(const char* tz) {
-    if (const char* old = std::getenv("TZ")) old_ = old, had_ = true;
-    setenv("TZ", tz, 1);
-    tzset();
-  }
-  ~TzScope() {
-    if (had_) {
-      setenv("TZ", old_.c_str(), 1);
-    } else {
-      unsetenv("TZ");
-    }
-    tzset();
-  }
-
- private:
-  std::string old_;
-  bool had_ = false;
-};
 
 std::time_t Utc(int y, int mo, int d, int h, int mi, int s) {
   return static_cast<std::time_t>(DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s);
