@@ -58,6 +58,25 @@ bool NonNegative(const po::variables_map& vm, const char* flag, int& v, bool pos
 
 }  // namespace
 
+void AddEnrichOptions(po::options_description& options) {
+  options.add_options()(
+      "config", po::value<std::string>()->value_name("FILE"),
+      "defaults from [dns], [dns_cache], [ipinfo] and state_dir")(
+      "no-dns", "no lookups: rdns empty, rdns_status DISABLED")(
+      "dns-server", po::value<std::vector<std::string>>()->value_name("HOST[:PORT]"),
+      "DNS server (repeatable; default: /etc/resolv.conf)")(
+      "dns-timeout-ms", po::value<int>()->value_name("N"), "per-lookup deadline (2000)")(
+      "dns-concurrency", po::value<int>()->value_name("N"), "queries in flight at most (256)")(
+      "cache", po::value<std::string>()->value_name("FILE"), "persistent PTR cache file")(
+      "no-cache", "no PTR cache at all")(
+      "cache-size", po::value<int>()->value_name("N"), "cache entries (10000)")(
+      "cache-ttl", po::value<int>()->value_name("SECONDS"), "cache entry lifetime (86400)")(
+      "country-db", po::value<std::string>()->value_name("FILE"), "country .mmdb")(
+      "asn-db", po::value<std::string>()->value_name("FILE"), "ASN .mmdb")(
+      "window", po::value<int>()->value_name("N"), "records held in order at most (4096)")(
+      "stats", "print one summary line to stderr at the end");
+}
+
 std::optional<int> EnrichSettingsFromCli(const po::variables_map& vm, EnrichSettings& s) {
   if (vm.count("config")) {
     const std::string path = vm["config"].as<std::string>();

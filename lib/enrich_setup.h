@@ -26,6 +26,9 @@ struct EnrichSettings {
   bool stats = false;
 };
 
+// mls-enrich's options (everything but --help/--version).
+void AddEnrichOptions(po::options_description& options);
+
 // Fills `s` from the parsed command line (and --config). Returns an exit
 // status (2, message printed) when the program must stop.
 std::optional<int> EnrichSettingsFromCli(const po::variables_map& vm, EnrichSettings& s);
