@@ -83,6 +83,7 @@ IPS=(192.0.2.1 2001:db8::25 192.0.2.99 203.0.113.5 233.252.0.1 8.8.8.8 198.51.10
   maillog_lines "${IPS[@]}" >"$T/log/mail.log"
   give_to_user "$T"
   before=$(ptr_queries "$SUITE_DIR/dns")
+  before_silent=$(ptr_queries "$SUITE_DIR/dns" 233.252.0.1)
   run drv_run
   assert_success
   assert_line "maillogsentinel: 9 new lines read, 9 events stored, 8 reverse DNS queries, 0 cache hits"
@@ -97,7 +98,10 @@ IPS=(192.0.2.1 2001:db8::25 192.0.2.99 203.0.113.5 233.252.0.1 8.8.8.8 198.51.10
     "192.0.2.98		NODATA	DE	64500	Example Net DE" \
     "192.0.2.1	mail.example.com	OK	DE	64500	Example Net DE")
   assert_equal "$(csv_enrichment "$T/work/maillogsentinel.csv")" "$expected"
-  assert_equal "$(ptr_queries "$SUITE_DIR/dns")" "$((before + 8))"
+  # Each address asked once (c-ares may resend the one the server drops).
+  silent=$(($(ptr_queries "$SUITE_DIR/dns" 233.252.0.1) - before_silent))
+  [ "$silent" -ge 1 ]
+  assert_equal "$(($(ptr_queries "$SUITE_DIR/dns") - silent))" "$((before + 7))"
   # The cache file the driver passed (state_dir/dns-cache), one entry per IP.
   [ -f "$T/state/dns-cache" ]
   assert_equal "$(tail -n +2 "$T/state/dns-cache" | cut -f1 | sort -u | wc -l)" 8

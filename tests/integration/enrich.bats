@@ -300,15 +300,28 @@ PY
   assert_equal "$(cut -f12 <<<"$output" | tr '\n' ' ')" "US CN KR  US "
 }
 
-@test "mls-ipinfo: MaxMind's test databases give EXPECTED.md's answers" {
+@test "mls-ipinfo: MaxMind's test databases give EXPECTED.md's answers (--json)" {
   M=$SHARED_TESTDATA/mmdb
   [ -d "$M" ] || skip "no $M"
-  command -v mls-ipinfo >/dev/null || skip "mls-ipinfo not built yet"
-  run --separate-stderr mls-ipinfo --country-db "$M/GeoLite2-Country-Test.mmdb" \
-    --asn-db "$M/GeoLite2-ASN-Test.mmdb" 81.2.69.160 1.0.0.1 2001:218::1
+  command -v mls-ipinfo >/dev/null || skip "mls-ipinfo not built"
+  run --separate-stderr mls-ipinfo --json --country-db "$M/GeoLite2-Country-Test.mmdb" \
+    --asn-db "$M/GeoLite2-ASN-Test.mmdb" 81.2.69.160 2001:218::1 1.0.0.1 12.81.96.1 1.1.1.1 \
+    89.160.20.112
   assert_success
-  [[ "$output" == *GB* ]] && [[ "$output" == *15169* ]] && [[ "$output" == *"Google Inc."* ]] &&
-    [[ "$output" == *JP* ]]
+  printf '%s\n' "$output" >"$T/json"
+  python3 - "$T/json" <<'PY'
+import json, sys
+got = [json.loads(l) for l in open(sys.argv[1])]
+want = [
+    {"ip": "81.2.69.160", "country": "GB", "asn": None, "as_org": None},
+    {"ip": "2001:218::1", "country": "JP", "asn": None, "as_org": None},
+    {"ip": "1.0.0.1", "country": None, "asn": 15169, "as_org": "Google Inc."},
+    {"ip": "12.81.96.1", "country": None, "asn": 7018, "as_org": None},
+    {"ip": "1.1.1.1", "country": None, "asn": None, "as_org": None},
+    {"ip": "89.160.20.112", "country": "SE", "asn": 29518, "as_org": "Bredband2 AB"},
+]
+assert got == want, got
+PY
 }
 
 # ---- hostile PTR names into the CSV --------------------------------------------
