@@ -197,8 +197,7 @@ GeoInfo Geo::Lookup(std::string_view ip) const {
         MMDB_entry_data_s d;
         if (MMDB_get_value(&r.entry, &d, "autonomous_system_number", nullptr) == MMDB_SUCCESS)
           info.asn = Number(d);
-        if (MMDB_get_value(&r.entry, &d, "autonomous_system_organization", nullptr) ==
-            MMDB_SUCCESS)
+        if (MMDB_get_value(&r.entry, &d, "autonomous_system_organization", nullptr) == MMDB_SUCCESS)
           info.as_org = Utf8(d);
         if (m.asn_cache.size() < kMaxCachedRecords)
           m.asn_cache.emplace(r.entry.offset, AsnValue{info.asn, info.as_org});
@@ -254,8 +253,7 @@ std::string ValidateMmdb(const std::string& path, std::string* database_type) {
       MMDB_entry_data_list_s* list = nullptr;
       status = MMDB_get_entry_data_list(&entry, &list);
       MMDB_free_entry_data_list(list);
-      if (status != MMDB_SUCCESS)
-        return path + ": corrupt data section: " + MMDB_strerror(status);
+      if (status != MMDB_SUCCESS) return path + ": corrupt data section: " + MMDB_strerror(status);
     }
   }
   if (database_type) *database_type = std::move(type);

@@ -28,8 +28,7 @@ class Geo {
   // Opens the databases; an empty path means "not configured". A database that
   // cannot be opened adds one message to `warnings` ("PATH: reason") and its
   // columns then stay empty; lookups never fail.
-  Geo(const std::string& country_db, const std::string& asn_db,
-      std::vector<std::string>& warnings);
+  Geo(const std::string& country_db, const std::string& asn_db, std::vector<std::string>& warnings);
   ~Geo();
   Geo(const Geo&) = delete;
   Geo& operator=(const Geo&) = delete;

@@ -63,7 +63,8 @@ void GlobalInit() {
 // ---- unpack ----------------------------------------------------------------
 
 // The metadata marker every MaxMind DB carries within its last 128 KiB.
-constexpr std::string_view kMetadataMarker("\xAB\xCD\xEF" "MaxMind.com", 14);
+constexpr std::string_view kMetadataMarker = "\xAB\xCD\xEFMaxMind.com";  // 14 bytes
+static_assert(kMetadataMarker.size() == 14);
 
 bool HasMetadataMarker(std::string_view data) {
   std::size_t from = data.size() > (128u << 10) ? data.size() - (128u << 10) : 0;
@@ -333,8 +334,7 @@ std::string UpdateMmdb(const std::string& url, const std::string& path, MmdbKind
     bool invalid = err.rfind("not a MaxMind DB: ", 0) == 0 || err.rfind("wrong database", 0) == 0;
     return invalid ? shown + ": " + err : err;  // I/O errors already name the file
   }
-  if (summary)
-    *summary = type + ", " + std::to_string(u.mmdb.size()) + " bytes, from " + u.format;
+  if (summary) *summary = type + ", " + std::to_string(u.mmdb.size()) + " bytes, from " + u.format;
   return {};
 }
 

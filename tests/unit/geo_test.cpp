@@ -143,8 +143,8 @@ TEST_F(GeoTest, InvalidAddressesGiveEmptyFields) {
 }
 
 TEST_F(GeoTest, IsIpAddress) {
-  for (std::string_view ip : {"192.0.2.1", "0.0.0.0", "255.255.255.255", "::", "::1",
-                              "2001:db8::1", "::ffff:192.0.2.1", "2001:DB8::A"})
+  for (std::string_view ip : {"192.0.2.1", "0.0.0.0", "255.255.255.255", "::", "::1", "2001:db8::1",
+                              "::ffff:192.0.2.1", "2001:DB8::A"})
     EXPECT_TRUE(IsIpAddress(ip)) << ip;
 }
 

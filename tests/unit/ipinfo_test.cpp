@@ -12,18 +12,22 @@ TEST(JsonString, Escapes) {
   EXPECT_EQ(R"("Example Net DE")", JsonString("Example Net DE"));
   EXPECT_EQ(R"("=HYPERLINK(\"x\");evil")", JsonString("=HYPERLINK(\"x\");evil"));
   EXPECT_EQ(R"("a\\b")", JsonString("a\\b"));
-  EXPECT_EQ(R"("a\nb\tc\rd\u0000e\u001bf\u007f")",
-            JsonString(std::string("a\nb\tc\rd\0e\x1b" "f\x7f", 12)));
+  EXPECT_EQ(R"("a\nb\tc\rd\u0000e\u001bf\u007f")", JsonString(std::string("a\nb\tc\rd\0e\x1b"
+                                                                          "f\x7f",
+                                                                          12)));
   EXPECT_EQ("\"Telef\xC3\xB3nica \xE4\xB8\xAD \xF0\x9F\x98\x80\"",
             JsonString("Telef\xC3\xB3nica \xE4\xB8\xAD \xF0\x9F\x98\x80"));
-  EXPECT_EQ(R"("a\u2028b\u2029c")", JsonString("a\xE2\x80\xA8" "b\xE2\x80\xA9" "c"));
+  EXPECT_EQ(R"("a\u2028b\u2029c")", JsonString("a\xE2\x80\xA8"
+                                               "b\xE2\x80\xA9"
+                                               "c"));
 }
 
 TEST(JsonString, InvalidUtf8BecomesReplacementCharacter) {
-  EXPECT_EQ(R"("a\ufffdb")", JsonString("a\xFF" "b"));
-  EXPECT_EQ(R"("\ufffd\ufffd")", JsonString("\xC0\xAF"));               // overlong '/'
-  EXPECT_EQ(R"("\ufffd\ufffd\ufffd")", JsonString("\xED\xA0\x80"));     // surrogate
-  EXPECT_EQ(R"("x\ufffd\ufffd")", JsonString("x\xE4\xB8"));  // truncated: one per byte
+  EXPECT_EQ(R"("a\ufffdb")", JsonString("a\xFF"
+                                        "b"));
+  EXPECT_EQ(R"("\ufffd\ufffd")", JsonString("\xC0\xAF"));            // overlong '/'
+  EXPECT_EQ(R"("\ufffd\ufffd\ufffd")", JsonString("\xED\xA0\x80"));  // surrogate
+  EXPECT_EQ(R"("x\ufffd\ufffd")", JsonString("x\xE4\xB8"));          // truncated: one per byte
   EXPECT_EQ(R"("\ufffd\ufffd\ufffd\ufffd")", JsonString("\xF4\x90\x80\x80"));  // > U+10FFFF
 }
 
