@@ -47,3 +47,28 @@ TEST(Tsv, RejectsRawCarriageReturn) {
 
 }  // namespace
 }  // namespace mls
+
+namespace mls {
+namespace {
+
+TEST(Tsv, ReusedFieldVectorIsOverwritten) {
+  std::vector<std::string> out = {"old1", "old2", "old3", "old4"};
+  EXPECT_EQ(std::nullopt, TsvDecodeRecord("a\\\\\tb", out));
+  EXPECT_EQ((std::vector<std::string>{"a\\", "b"}), out);
+  EXPECT_EQ(std::nullopt, TsvDecodeRecord("x\ty\tz", out));
+  EXPECT_EQ((std::vector<std::string>{"x", "y", "z"}), out);
+}
+
+TEST(Tsv, EscapesEveryByteValueLosslessly) {
+  std::string all;
+  for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
+  std::string line;
+  TsvEscapeTo(all, line);
+  std::vector<std::string> out;
+  EXPECT_EQ(std::nullopt, TsvDecodeRecord(line, out));
+  ASSERT_EQ(1u, out.size());
+  EXPECT_EQ(all, out[0]);
+}
+
+}  // namespace
+}  // namespace mls
