@@ -93,16 +93,6 @@ std::string WriteAllToFd(int fd, std::string_view data) {
   return {};
 }
 
-std::string FsyncDirectory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoMessage(dir, errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0 && err != EINVAL) return ErrnoMessage(dir, err);
-  return {};
-}
-
 std::string PathBaseName(const std::string& path) {
   auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -292,7 +282,7 @@ std::string InstallMmdb(const std::string& path, std::string_view mmdb, MmdbKind
   if (std::string k = CheckMmdbKind(type, kind); !k.empty())
     return fail("wrong database type: " + k);
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(ErrnoMessage(path, errno));
-  if (std::string e = FsyncDirectory(dir); !e.empty()) return e;
+  if (auto e = SyncDir(dir)) return *e;
   if (database_type) *database_type = type;
   return {};
 }
