@@ -108,9 +108,12 @@ class AresResolver final : public PtrResolver {
     return Channel(std::max(1, opt_.timeout_ms / (3 * n)), csv, error);
   }
 
-  void Submit(const std::string& ip, Callback done, std::int64_t now_ms) override {
-    waiting_.push_back(
-        std::make_shared<Query>(Query{this, ip, std::move(done), now_ms + opt_.timeout_ms, false}));
+  void Submit(const std::string& ip, Callback done, std::int64_t /*now_ms*/) override {
+    auto q = std::make_shared<Query>();
+    q->self = this;
+    q->ip = ip;
+    q->done = std::move(done);
+    waiting_.push_back(std::move(q));
   }
 
   void AddPollFds(std::vector<pollfd>& fds) override {
@@ -118,7 +121,8 @@ class AresResolver final : public PtrResolver {
   }
 
   int TimeoutMs(std::int64_t now_ms) override {
-    if (!finished_.empty() || (!waiting_.empty() && outstanding_ < Limit())) return 0;
+    AgeOut(now_ms);
+    if (!finished_.empty() || (!waiting_.empty() && fresh_count_ < Limit())) return 0;
     if (outstanding_ == 0) return -1;
     std::int64_t ms = 60000;
     timeval max{60, 0}, tv{};
@@ -126,7 +130,9 @@ class AresResolver final : public PtrResolver {
       ms = std::int64_t{t->tv_sec} * 1000 + (t->tv_usec + 999) / 1000;
     Prune();
     if (!by_deadline_.empty()) ms = std::min(ms, by_deadline_.front()->deadline - now_ms);
-    if (!waiting_.empty()) ms = std::min(ms, waiting_.front()->deadline - now_ms);
+    if (!waiting_.empty() && !fresh_.empty()) {  // a slot frees when the oldest ages out
+      ms = std::min(ms, fresh_.front()->started + FreshMs() - now_ms);
+    }
     return static_cast<int>(std::clamp<std::int64_t>(ms, 0, 60000));
   }
 
@@ -145,16 +151,11 @@ class AresResolver final : public PtrResolver {
       Finish(*by_deadline_.front(), DnsAnswer{RdnsStatus::kTimeout, ""}, true);
       by_deadline_.pop_front();
     }
-    // Lookups whose whole budget went by while waiting for a slot are not sent.
-    while (!waiting_.empty() && waiting_.front()->deadline <= now_ms) {
-      ++unreported_;
-      Finish(*waiting_.front(), DnsAnswer{RdnsStatus::kTimeout, ""}, false);
-      waiting_.pop_front();
-    }
-    while (!waiting_.empty() && outstanding_ < Limit()) {
+    AgeOut(now_ms);
+    while (!waiting_.empty() && fresh_count_ < Limit()) {
       std::shared_ptr<Query> q = std::move(waiting_.front());
       waiting_.pop_front();
-      Start(std::move(q));
+      Start(std::move(q), now_ms);
     }
     std::vector<Finished> done;
     done.swap(finished_);
@@ -170,9 +171,32 @@ class AresResolver final : public PtrResolver {
     AresResolver* self;
     std::string ip;
     Callback done;
-    std::int64_t deadline;
-    bool reported;
+    std::int64_t started = 0;
+    std::int64_t deadline = 0;  // started + timeout: reported TIMEOUT then
+    bool reported = false;
+    bool fresh = false;  // counts against the concurrency limit
   };
+
+  // The concurrency limit bounds the lookups still in their first try. One
+  // unanswered past that (a server that never answers) keeps its full timeout
+  // but stops holding a slot, so a batch of dead PTR servers costs about one
+  // timeout, not one per `concurrency` of them; at most kTries+1 times
+  // `concurrency` lookups are ever in flight.
+  std::int64_t FreshMs() const { return std::max(1, opt_.timeout_ms / (kTries + 1)); }
+
+  void Unfresh(Query& q) {
+    if (!q.fresh) return;
+    q.fresh = false;
+    --fresh_count_;
+  }
+
+  void AgeOut(std::int64_t now_ms) {
+    while (!fresh_.empty() &&
+           (!fresh_.front()->fresh || fresh_.front()->started + FreshMs() <= now_ms)) {
+      Unfresh(*fresh_.front());
+      fresh_.pop_front();
+    }
+  }
 
   std::size_t Limit() const { return static_cast<std::size_t>(std::max(1, opt_.concurrency)); }
 
@@ -221,13 +245,18 @@ class AresResolver final : public PtrResolver {
     }
   }
 
-  void Start(std::shared_ptr<Query> q) {
+  void Start(std::shared_ptr<Query> q, std::int64_t now_ms) {
     std::optional<std::string> name = ReverseName(q->ip);
     ++unreported_;
     if (!name) {
       Finish(*q, DnsAnswer{RdnsStatus::kError, ""}, false);
       return;
     }
+    q->started = now_ms;
+    q->deadline = now_ms + opt_.timeout_ms;
+    q->fresh = true;
+    ++fresh_count_;
+    fresh_.push_back(q);
     by_deadline_.push_back(q);
     ++outstanding_;
     // The heap copy of the shared_ptr is c-ares' reference, dropped in OnAnswer.
@@ -245,6 +274,7 @@ class AresResolver final : public PtrResolver {
   }
 
   void Finish(Query& q, DnsAnswer answer, bool asked) {
+    Unfresh(q);
     if (q.reported) return;
     q.reported = true;
     --unreported_;
@@ -260,6 +290,8 @@ class AresResolver final : public PtrResolver {
   std::map<int, short> sockets_;
   std::deque<std::shared_ptr<Query>> waiting_;      // not started (concurrency limit)
   std::deque<std::shared_ptr<Query>> by_deadline_;  // started, in deadline order
+  std::deque<std::shared_ptr<Query>> fresh_;        // started, in start order
+  std::size_t fresh_count_ = 0;                     // those still fresh
   struct Finished {
     Callback done;
     DnsAnswer answer;

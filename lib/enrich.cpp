@@ -18,6 +18,7 @@ namespace mls {
 namespace {
 
 constexpr std::size_t kFlushBytes = std::size_t{1} << 20;
+constexpr std::size_t kGeoMemoEntries = 65536;
 
 class Enricher {
  public:
@@ -102,12 +103,7 @@ class Enricher {
     }
     const std::string& ip = f[kIp];
     if (o_.geo) {
-      GeoInfo g = o_.geo(ip);
-      TsvEscapeTo(g.country, slot.tail);
-      slot.tail += '\t';
-      TsvEscapeTo(g.asn, slot.tail);
-      slot.tail += '\t';
-      TsvEscapeTo(g.as_org, slot.tail);
+      slot.tail = GeoColumns(ip);
     } else {
       slot.tail = "\t";
       slot.tail += '\t';
@@ -120,12 +116,7 @@ class Enricher {
       s.answer = DnsAnswer{RdnsStatus::kDisabled, ""};
       return;
     }
-    if (!ReverseName(ip)) {
-      s.done = true;
-      s.answer = DnsAnswer{RdnsStatus::kError, ""};
-      return;
-    }
-    if (o_.cache) {
+    if (o_.cache) {  // holds valid addresses only
       if (const DnsAnswer* hit = o_.cache->Get(ip, o_.now_s())) {
         s.done = true;
         s.answer = *hit;
@@ -133,12 +124,33 @@ class Enricher {
         return;
       }
     }
+    if (!ReverseName(ip)) {
+      s.done = true;
+      s.answer = DnsAnswer{RdnsStatus::kError, ""};
+      return;
+    }
     auto [it, fresh] = inflight_.try_emplace(ip);
     it->second.push_back(seq);
     if (!fresh) return;
     ++stats_.queries;
     o_.resolver->Submit(
         ip, [this, ip](const DnsAnswer& a, bool asked) { Complete(ip, a, asked); }, o_.now_ms());
+  }
+
+  // The escaped country, asn and as_org columns for `ip`. Attack logs repeat a
+  // few addresses many times, so answers are remembered for the run (bounded).
+  const std::string& GeoColumns(const std::string& ip) {
+    auto it = geo_memo_.find(ip);
+    if (it != geo_memo_.end()) return it->second;
+    if (geo_memo_.size() >= kGeoMemoEntries) geo_memo_.clear();
+    GeoInfo g = o_.geo(ip);
+    std::string tail;
+    TsvEscapeTo(g.country, tail);
+    tail += '\t';
+    TsvEscapeTo(g.asn, tail);
+    tail += '\t';
+    TsvEscapeTo(g.as_org, tail);
+    return geo_memo_.emplace(ip, std::move(tail)).first->second;
   }
 
   void Complete(const std::string& ip, const DnsAnswer& answer, bool asked) {
@@ -197,6 +209,7 @@ class Enricher {
   std::uint64_t head_seq_ = 0;  // sequence number of window_.front()
   std::unordered_map<std::string, std::vector<std::uint64_t>> inflight_;
   std::string out_;
+  std::unordered_map<std::string, std::string> geo_memo_;
 };
 
 }  // namespace
