@@ -190,19 +190,18 @@ cache_entries() { tail -n +2 "$1" | grep -c . || true; }
 # ---- order under concurrency ---------------------------------------------------
 
 @test "enrich: output order = input order with fast answers, timeouts and repeats mixed" {
-  # 3000 records, --dns-concurrency 64: lookups queue for a slot while 40
-  # silent IPs hold theirs for the whole timeout. (mls-enrich reports a lookup
-  # still queued at its deadline as TIMEOUT without asking, so more distinct
-  # silent IPs than slots would turn resolvable ones into TIMEOUT.)
+  # 3000 records, --dns-concurrency 64, and 200 distinct silent IPs: more than
+  # the slots, so resolvable lookups queue behind them; every one must still
+  # get its own answer (none may be reported TIMEOUT without being asked).
   python3 - >"$T/ips" <<'PY'
 import random
 rnd = random.Random(7)
 ips = []
 for i in range(3000):
     r = rnd.random()
-    if r < 0.08:  # TIMEOUT; 40 distinct, fewer than the 64 slots
-        ips.append("233.252.0.%d" % rnd.randrange(1, 41))
-    elif r < 0.12:
+    if r < 0.15:  # TIMEOUT; 200 distinct, more than the 64 slots
+        ips.append("233.252.0.%d" % rnd.randrange(1, 201))
+    elif r < 0.19:
         ips.append(rnd.choice(["192.0.2.99", "203.0.113.1", "8.8.8.8", "2001:db8::99"]))
     else:
         ips.append("10.1.%d.%d" % (rnd.randrange(0, 80), rnd.randrange(0, 256)))
