@@ -154,6 +154,25 @@ std::string FormatIpinfoJson(const IpinfoRow& row) {
   return out;
 }
 
+void AddIpinfoOptions(po::options_description& options, long* timeout) {
+  options.add_options()(
+      "config", po::value<std::string>()->value_name("FILE"),
+      "configuration file (default /etc/maillogsentinel.conf, read only when needed)")(
+      "country-db", po::value<std::string>()->value_name("FILE"),
+      "country database (default: country_db_path)")(
+      "asn-db", po::value<std::string>()->value_name("FILE"),
+      "ASN database (default: asn_db_path)")("json", "one JSON object per line")(
+      "update", "download the databases and replace them atomically")(
+      "country-url", po::value<std::string>()->value_name("URL"),
+      "with --update: country database URL (default: db_update_url_country)")(
+      "asn-url", po::value<std::string>()->value_name("URL"),
+      "with --update: ASN database URL (default: db_update_url_asn)")(
+      "timeout", po::value(timeout)->value_name("SECONDS"),
+      "with --update: give up a download after this long (default 300)")(
+      "ca-file", po::value<std::string>()->value_name("FILE"),
+      "with --update: CA bundle to verify https servers with (default: the system's)");
+}
+
 int RunIpinfoQuery(const IpinfoQuery& q, std::ostream& out, const WarnFn& warn) {
   if (q.country_db.empty()) warn("no country database configured (country_db_path)");
   if (q.asn_db.empty()) warn("no ASN database configured (asn_db_path)");

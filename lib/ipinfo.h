@@ -1,6 +1,7 @@
 #pragma once
-// mls-ipinfo's logic (mls-ipinfo(1)): country/ASN queries printed as aligned text
-// or JSON lines, and --update of the configured databases (lib/mmdb_update.h).
+// mls-ipinfo's logic (mls-ipinfo(1)): its options, country/ASN queries printed as
+// aligned text or JSON lines, and --update of the configured databases
+// (lib/mmdb_update.h).
 
 #include <functional>
 #include <ostream>
@@ -8,10 +9,15 @@
 #include <string_view>
 #include <vector>
 
+#include "cli.h"
 #include "geo.h"
 #include "mmdb_update.h"
 
 namespace mls {
+
+// mls-ipinfo's options (everything but --help/--version and the positional IPs);
+// --timeout is stored in `*timeout`.
+void AddIpinfoOptions(po::options_description& options, long* timeout);
 
 struct IpinfoRow {
   std::string ip;  // as given (a valid address)

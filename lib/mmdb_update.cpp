@@ -137,6 +137,11 @@ Fetched FetchUrl(const std::string& url, const FetchOptions& opt) {
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, opt.user_agent.c_str());
+  if (!opt.ca_file.empty()) {
+    // Only this bundle: drop the built-in CA directory too.
+    curl_easy_setopt(curl, CURLOPT_CAINFO, opt.ca_file.c_str());
+    curl_easy_setopt(curl, CURLOPT_CAPATH, static_cast<char*>(nullptr));
+  }
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteCallback);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(opt.max_bytes));

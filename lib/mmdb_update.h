@@ -28,6 +28,7 @@ struct FetchOptions {
   long timeout_s = 300;  // whole transfer; also caps the connect and stall limits
   std::uint64_t max_bytes = kMaxMmdbBytes;
   std::string user_agent = "maillogsentinel";
+  std::string ca_file;  // CA bundle for https (only these CAs); "" = the system's
 };
 
 struct Fetched {
@@ -37,7 +38,8 @@ struct Fetched {
 
 // Downloads `url` into memory. Only http, https and file URLs; at most 5
 // redirects, and from an https URL only to https URLs; HTTP status >= 400 is an
-// error; bigger than max_bytes is an error.
+// error; bigger than max_bytes is an error. https servers are verified against
+// opt.ca_file when set (instead of the system's CAs), else the system's.
 Fetched FetchUrl(const std::string& url, const FetchOptions& opt);
 
 struct Unpacked {

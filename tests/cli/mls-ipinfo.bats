@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # mls-ipinfo: country/ASN queries and --update of the MaxMind databases.
 # Test databases come from tests/data/make-test-mmdb (skipped without
-# libmaxmind-db-writer-perl); HTTP servers are started on 127.0.0.1 only.
+# libmaxmind-db-writer-perl); HTTP and HTTPS servers are started on 127.0.0.1
+# only, HTTPS with a throwaway self-signed certificate made by openssl.
 
 load test_helper
 bats_require_minimum_version 1.5.0
@@ -53,6 +54,14 @@ old_dbs() {
   cp "$C" "$T/geo/asn.mmdb"
   cp "$T/geo/country.mmdb" "$T/old-country"
   cp "$T/geo/asn.mmdb" "$T/old-asn"
+}
+
+# A throwaway self-signed certificate for 127.0.0.1: $T/cert.pem, $T/key.pem.
+tls_cert() {
+  command -v openssl >/dev/null || { echo "openssl is not installed" >&2; return 1; }
+  openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -days 1 \
+    -keyout "$T/key.pem" -out "$T/cert.pem" 2>"$T/openssl.log" || { cat "$T/openssl.log" >&2; return 1; }
 }
 
 kept() { cmp "$T/old-$1" "$T/geo/$1.mmdb"; }
@@ -151,6 +160,9 @@ assert rows[1]["asn"] == 64505'
   assert_output --partial 'nothing to update'
   run mls-ipinfo --config "$T/missing.conf" 192.0.2.1
   assert_failure 2
+  run mls-ipinfo --country-db "$C" --asn-db "$A" --ca-file "$T/cert.pem" 192.0.2.1
+  assert_failure 2
+  assert_output --partial 'need --update'
 }
 
 # ---- --update -----------------------------------------------------------------
@@ -282,6 +294,92 @@ EOF
   assert_failure 1
   assert_output "mls-ipinfo: http://127.0.0.1:$PORT/c.mmdb: refused redirect to file://$C (http and https only)"
   kept country
+}
+
+@test "mls-ipinfo --update: https with --ca-file verifies the server and installs the database" {
+  tls_cert
+  old_dbs
+  mkdir "$T/www"
+  cp "$C" "$T/www/good.mmdb"
+  server --tls "$T/cert.pem" "$T/key.pem" serve "$T/www"
+  run --separate-stderr mls-ipinfo --update --ca-file "$T/cert.pem" \
+    --country-url "https://127.0.0.1:$PORT/good.mmdb" --country-db "$T/geo/country.mmdb"
+  assert_success
+  assert_output "$T/geo/country.mmdb: updated (GeoLite2-Country, $(stat -c %s "$C") bytes, from mmdb)"
+  [ -z "$stderr" ]
+  cmp "$C" "$T/geo/country.mmdb"
+  kept asn
+  no_temp_files
+}
+
+@test "mls-ipinfo --update: an https redirect to https is followed" {
+  tls_cert
+  old_dbs
+  mkdir "$T/www"
+  cp "$C" "$T/www/good.mmdb"
+  server --tls "$T/cert.pem" "$T/key.pem" serve "$T/www"
+  local target=$PORT
+  server --tls "$T/cert.pem" "$T/key.pem" redirect "https://127.0.0.1:$target/good.mmdb"
+  run --separate-stderr mls-ipinfo --update --ca-file "$T/cert.pem" \
+    --country-url "https://127.0.0.1:$PORT/c.mmdb" --country-db "$T/geo/country.mmdb"
+  assert_success
+  cmp "$C" "$T/geo/country.mmdb"
+  no_temp_files
+}
+
+@test "mls-ipinfo --update: a redirect from https to http is refused, old file kept" {
+  tls_cert
+  old_dbs
+  mkdir "$T/www"
+  cp "$C" "$T/www/good.mmdb"
+  server serve "$T/www"
+  local plain="http://127.0.0.1:$PORT/good.mmdb"
+  # The plain http target itself serves a good database (installed elsewhere),
+  # so only the redirect policy can make the update below fail.
+  mkdir "$T/control"
+  run mls-ipinfo --update --country-url "$plain" --country-db "$T/control/country.mmdb"
+  assert_success
+  cmp "$C" "$T/control/country.mmdb"
+  server --tls "$T/cert.pem" "$T/key.pem" redirect "$plain"
+  run --separate-stderr mls-ipinfo --update --ca-file "$T/cert.pem" \
+    --country-url "https://127.0.0.1:$PORT/good.mmdb" --country-db "$T/geo/country.mmdb"
+  assert_failure 1
+  assert_output ""
+  [ "$stderr" = "mls-ipinfo: https://127.0.0.1:$PORT/good.mmdb: refused redirect to $plain (https downloads stay on https)" ]
+  kept country
+  kept asn
+  no_temp_files
+}
+
+@test "mls-ipinfo --update: an https server with an untrusted certificate fails, old file kept" {
+  tls_cert
+  old_dbs
+  mkdir "$T/www"
+  cp "$C" "$T/www/good.mmdb"
+  server --tls "$T/cert.pem" "$T/key.pem" serve "$T/www"
+  # No --ca-file: the system's CAs do not know the throwaway certificate.
+  run --separate-stderr mls-ipinfo --update \
+    --country-url "https://127.0.0.1:$PORT/good.mmdb" --country-db "$T/geo/country.mmdb"
+  assert_failure 1
+  assert_output ""
+  [[ $stderr == "mls-ipinfo: https://127.0.0.1:$PORT/good.mmdb: SSL certificate problem: "*certificate* ]]
+  [ "$(echo "$stderr" | wc -l)" = 1 ]
+  kept country
+  # A --ca-file that does not hold the server's certificate is no better.
+  mv "$T/cert.pem" "$T/server-cert.pem"
+  tls_cert
+  run --separate-stderr mls-ipinfo --update --ca-file "$T/cert.pem" \
+    --country-url "https://127.0.0.1:$PORT/good.mmdb" --country-db "$T/geo/country.mmdb"
+  assert_failure 1
+  [[ $stderr == "mls-ipinfo: https://127.0.0.1:$PORT/good.mmdb: SSL certificate problem: "* ]]
+  kept country
+  # Nor does a --ca-file that cannot be read.
+  run --separate-stderr mls-ipinfo --update --ca-file "$T/missing.pem" \
+    --country-url "https://127.0.0.1:$PORT/good.mmdb" --country-db "$T/geo/country.mmdb"
+  assert_failure 1
+  [[ $stderr == "mls-ipinfo: https://127.0.0.1:$PORT/good.mmdb: "*"$T/missing.pem"* ]]
+  kept country
+  no_temp_files
 }
 
 @test "mls-ipinfo --update: one failure does not stop the other update, exit 1" {

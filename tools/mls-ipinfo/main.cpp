@@ -29,23 +29,10 @@ int main(int argc, char** argv) {
   spec.synopsis =
       "mls-ipinfo [--config FILE] [--country-db FILE] [--asn-db FILE] [--json] IP...\n"
       "       mls-ipinfo --update [--config FILE] [--country-url URL --country-db FILE]\n"
-      "                  [--asn-url URL --asn-db FILE] [--timeout SECONDS]";
+      "                  [--asn-url URL --asn-db FILE] [--timeout SECONDS] [--ca-file FILE]";
   spec.summary = "Print the country and AS of IP addresses, or update the MaxMind databases.";
   long timeout = 300;
-  spec.options.add_options()(
-      "config", mls::po::value<std::string>()->value_name("FILE"),
-      "configuration file (default /etc/maillogsentinel.conf, read only when needed)")(
-      "country-db", mls::po::value<std::string>()->value_name("FILE"),
-      "country database (default: country_db_path)")(
-      "asn-db", mls::po::value<std::string>()->value_name("FILE"),
-      "ASN database (default: asn_db_path)")("json", "one JSON object per line")(
-      "update", "download the databases and replace them atomically")(
-      "country-url", mls::po::value<std::string>()->value_name("URL"),
-      "with --update: country database URL (default: db_update_url_country)")(
-      "asn-url", mls::po::value<std::string>()->value_name("URL"),
-      "with --update: ASN database URL (default: db_update_url_asn)")(
-      "timeout", mls::po::value(&timeout)->value_name("SECONDS"),
-      "with --update: give up a download after this long (default 300)");
+  mls::AddIpinfoOptions(spec.options, &timeout);
   spec.hidden.add_options()("ip", mls::po::value<std::vector<std::string>>());
   spec.positional.add("ip", -1);
   mls::po::variables_map vm;
@@ -55,8 +42,9 @@ int main(int argc, char** argv) {
   auto ips = vm.count("ip") ? vm["ip"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (update && !ips.empty()) return Usage("--update takes no IP addresses");
   if (!update && ips.empty()) return Usage("no IP address given");
-  if (!update && (vm.count("country-url") || vm.count("asn-url") || vm.count("timeout")))
-    return Usage("--country-url, --asn-url and --timeout need --update");
+  if (!update && (vm.count("country-url") || vm.count("asn-url") || vm.count("timeout") ||
+                  vm.count("ca-file")))
+    return Usage("--country-url, --asn-url, --timeout and --ca-file need --update");
   if (timeout < 1 || timeout > 86400) return Usage("--timeout must be 1 to 86400 seconds");
   // With --update and a URL on the command line, only those databases are updated.
   bool cli_urls = vm.count("country-url") || vm.count("asn-url");
@@ -89,6 +77,7 @@ int main(int argc, char** argv) {
   u.asn_db = Pick(vm, "asn-db", conf.asn_db_path);
   u.fetch.timeout_s = timeout;
   u.fetch.user_agent = std::string("maillogsentinel/") + MLS_VERSION;
+  u.fetch.ca_file = Pick(vm, "ca-file", "");
   if (u.country_url.empty() && u.asn_url.empty())
     return Usage("nothing to update: no db_update_url_country or db_update_url_asn");
   if (!u.country_url.empty() && u.country_db.empty())
