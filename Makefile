@@ -104,7 +104,11 @@ manlint:
 	  mandoc -T lint -W warning $$m || rc=1; done; \
 	  [ $$rc = 0 ] && echo "manlint: $(words $(MANPAGES)) pages clean"; exit $$rc
 
-check: all
+# The dependency installer first (a no-op when everything is there), so that
+# `make check` works on a fresh machine as the README says.
+check:
+	scripts/install-deps
+	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory cli
 	$(MAKE) --no-print-directory integration
