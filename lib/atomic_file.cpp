@@ -33,7 +33,7 @@ std::string DirName(const std::string& path) {
 }
 
 std::optional<std::string> WriteFileAtomically(const std::string& path, std::string_view data,
-                                               mode_t mode) {
+                                               mode_t mode, const TempFileCheck& check) {
   std::string tmpl = path + ".tmpXXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
@@ -51,6 +51,9 @@ std::optional<std::string> WriteFileAtomically(const std::string& path, std::str
   int rc = ::close(fd);
   fd = -1;
   if (rc != 0) return fail(ErrnoMessage(tmp, errno));
+  if (check) {
+    if (auto err = check(tmp)) return fail(*err);
+  }
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(ErrnoMessage(path, errno));
   return SyncDir(DirName(path));
 }

@@ -5,17 +5,24 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace mls {
 
+// Called with the temporary file's path once it holds the data (fsync'ed and
+// closed), before the rename: an error message stops the replacement.
+using TempFileCheck = std::function<std::optional<std::string>(const std::string& tmp_path)>;
+
 // Writes `data` to `path` atomically with permissions exactly `mode`
 // (the umask does not apply; an existing file's owner and mode are not kept).
-// Returns an error message ("PATH: strerror") or nullopt on success.
+// With `check`, the new content is vetted first. Returns an error message
+// ("PATH: strerror", or check's) or nullopt on success; on error `path` is
+// untouched and no temporary file is left.
 std::optional<std::string> WriteFileAtomically(const std::string& path, std::string_view data,
-                                               mode_t mode);
+                                               mode_t mode, const TempFileCheck& check = {});
 
 // The directory part of `path` ("." when it has none).
 std::string DirName(const std::string& path);

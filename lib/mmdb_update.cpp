@@ -81,23 +81,6 @@ std::string ArchiveError(archive* a, const char* what) {
   return std::string(what) + ": " + (e ? e : "unknown error");
 }
 
-// ---- install ---------------------------------------------------------------
-
-std::string WriteAllToFd(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::strerror(errno);
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
-
-std::string PathBaseName(const std::string& path) {
-  auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 }  // namespace
 
 const char* MmdbKindName(MmdbKind kind) { return kind == MmdbKind::kCountry ? "country" : "ASN"; }
@@ -258,36 +241,18 @@ Unpacked UnpackMmdb(std::string_view data, std::uint64_t max_bytes) {
 
 std::string InstallMmdb(const std::string& path, std::string_view mmdb, MmdbKind kind,
                         std::string* database_type) {
-  std::string dir = DirName(path);
-  std::string tmpl = dir + "/." + PathBaseName(path) + ".new-XXXXXX";
-  std::vector<char> name(tmpl.begin(), tmpl.end());
-  name.push_back('\0');
-  int fd = ::mkostemp(name.data(), O_CLOEXEC);
-  if (fd < 0) return ErrnoMessage(path, errno);
-  std::string tmp(name.data());
-  auto fail = [&](std::string msg) {
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
-    return msg;
-  };
-  if (::fchmod(fd, 0644) != 0) return fail(ErrnoMessage(tmp, errno));
-  if (std::string e = WriteAllToFd(fd, mmdb); !e.empty()) return fail(tmp + ": " + e);
-  if (::fsync(fd) != 0) return fail(ErrnoMessage(tmp, errno));
-  int rc = ::close(fd);
-  fd = -1;
-  if (rc != 0) return fail(ErrnoMessage(tmp, errno));
-
   std::string type;
-  std::string err = ValidateMmdb(tmp, &type);
-  if (!err.empty()) {
-    // ValidateMmdb says "TMP: reason"; the temp name means nothing to the user.
-    if (err.rfind(tmp + ": ", 0) == 0) err.erase(0, tmp.size() + 2);
-    return fail("not a MaxMind DB: " + err);
-  }
-  if (std::string k = CheckMmdbKind(type, kind); !k.empty())
-    return fail("wrong database type: " + k);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(ErrnoMessage(path, errno));
-  if (auto e = SyncDir(dir)) return *e;
+  auto vet = [&](const std::string& tmp) -> std::optional<std::string> {
+    std::string err = ValidateMmdb(tmp, &type);
+    if (!err.empty()) {
+      // ValidateMmdb says "TMP: reason"; the temp name means nothing to the user.
+      if (err.rfind(tmp + ": ", 0) == 0) err.erase(0, tmp.size() + 2);
+      return "not a MaxMind DB: " + err;
+    }
+    if (std::string k = CheckMmdbKind(type, kind); !k.empty()) return "wrong database type: " + k;
+    return std::nullopt;
+  };
+  if (auto err = WriteFileAtomically(path, mmdb, 0644, vet)) return *err;
   if (database_type) *database_type = type;
   return {};
 }

@@ -56,6 +56,23 @@ TEST_F(AtomicFileTest, CreatesAndReplacesWithExactMode) {
   EXPECT_EQ(1, Entries());  // no temporary file left behind
 }
 
+TEST_F(AtomicFileTest, CheckSeesTheNewContentAndCanRefuseIt) {
+  std::string path = dir_ + "/db";
+  ASSERT_EQ(std::nullopt, WriteFileAtomically(path, "old", 0644));
+  std::string seen;
+  auto refuse = [&](const std::string& tmp) -> std::optional<std::string> {
+    seen = Read(tmp);
+    return "not good enough";
+  };
+  EXPECT_EQ("not good enough", WriteFileAtomically(path, "new", 0644, refuse));
+  EXPECT_EQ("new", seen);
+  EXPECT_EQ("old", Read(path));
+  EXPECT_EQ(1, Entries());  // the temporary file is gone
+  auto accept = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  EXPECT_EQ(std::nullopt, WriteFileAtomically(path, "new", 0644, accept));
+  EXPECT_EQ("new", Read(path));
+}
+
 TEST_F(AtomicFileTest, MissingDirectoryIsAnErrorMessage) {
   std::string path = dir_ + "/nope/state";
   EXPECT_EQ(path + ": No such file or directory", WriteFileAtomically(path, "x", 0640));
