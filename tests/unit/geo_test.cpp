@@ -1,4 +1,5 @@
 #include "geo.h"
+#include "test_files.h"
 
 #include <dirent.h>
 #include <gtest/gtest.h>
@@ -12,23 +13,6 @@
 
 namespace mls {
 namespace {
-
-std::string SrcDir() {
-  const char* s = std::getenv("MLS_SRCDIR");
-  return s && *s ? s : "../..";
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteAll(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-}
 
 void RemoveTree(const std::string& dir) {
   if (DIR* d = ::opendir(dir.c_str())) {

@@ -1,4 +1,5 @@
 #include "mmdb_update.h"
+#include "test_files.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -18,23 +19,6 @@
 
 namespace mls {
 namespace {
-
-std::string SrcDir() {
-  const char* s = std::getenv("MLS_SRCDIR");
-  return s && *s ? s : "../..";
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteAll(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-}
 
 std::string Gzip(const std::string& data) {
   z_stream z{};
