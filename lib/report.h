@@ -1,0 +1,161 @@
+#pragma once
+// mls-report's model: the report window, and the aggregates of one window of
+// the dataset (lib/csv.h) that every output format (lib/report_render.h) is
+// rendered from. Built by streaming the dataset (BuildReport): memory grows
+// with the distinct keys inside the window, never with the rows outside it.
+
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mls {
+
+// ---- the window ----------------------------------------------------------
+
+// [since, until) in epoch seconds. Named windows are computed in local time (TZ):
+//   today      local midnight today .. now
+//   yesterday  local midnight yesterday .. local midnight today
+//   24h        now - 24 h .. now
+//   7d         now - 7 * 24 h .. now
+//   custom     --since/--until (until defaults to now)
+struct ReportWindow {
+  std::string name;  // "today" "yesterday" "24h" "7d" "custom"
+  std::time_t since = 0;
+  std::time_t until = 0;
+};
+
+// Resolves a named window at `now` (local time, DST-aware: "today" on the day
+// clocks go back is 25 hours long). nullopt for an unknown name.
+std::optional<ReportWindow> NamedWindow(std::string_view name, std::time_t now);
+
+// The window of the same length just before `w`: [2*since - until, since).
+ReportWindow PreviousWindow(const ReportWindow& w);
+
+// ---- the aggregates ------------------------------------------------------
+
+struct KeyCount {
+  std::string key;  // user, country code, ASN, AS organisation, rDNS status...
+  std::uint64_t count = 0;
+  bool operator==(const KeyCount&) const = default;
+};
+
+// One (user, ip) pair: "top failed authentications".
+struct AuthCount {
+  std::string user, ip, hostname, country;
+  std::uint64_t count = 0;
+  bool operator==(const AuthCount&) const = default;
+};
+
+// One source IP: "top source IPs", "brute force", "new IPs".
+struct IpCount {
+  std::string ip, hostname, country, asn, as_org;
+  std::uint64_t count = 0;           // attempts in the window
+  std::uint64_t distinct_users = 0;  // distinct user names it tried in the window
+  std::time_t first = 0, last = 0;   // first/last attempt in the window
+  bool operator==(const IpCount&) const = default;
+};
+
+// One user name tried from many addresses: "password spraying".
+struct UserSpread {
+  std::string user;
+  std::uint64_t count = 0;         // attempts in the window
+  std::uint64_t distinct_ips = 0;  // distinct source IPs in the window
+  bool operator==(const UserSpread&) const = default;
+};
+
+// Attempts in [start, start + seconds). Buckets cover the window without gaps,
+// aligned to local hours (local days when the window is longer than 7 days).
+struct Bucket {
+  std::time_t start = 0;
+  std::uint64_t count = 0;
+  bool operator==(const Bucket&) const = default;
+};
+
+struct ReportData {
+  // Header.
+  std::string version;         // MLS_VERSION
+  std::string server_name;     // FQDN of this machine
+  std::string server_address;  // its primary non-loopback address, or empty
+  std::time_t generated = 0;   // "now"
+  ReportWindow window;
+  std::string schedule;         // extraction schedule, e.g. "OnCalendar=*:0/10" or "unknown"
+  std::optional<std::time_t> last_extraction;  // last committed run (from the op log)
+  std::string dataset_path;
+
+  // Totals for the window.
+  std::uint64_t total = 0;           // attempts (rows) in the window
+  std::uint64_t distinct_ips = 0;
+  std::uint64_t distinct_users = 0;  // the empty user name counts as one
+
+  // Top-N lists, count descending, ties by key ascending (bytewise).
+  std::vector<AuthCount> top_auth;      // (user, ip) pairs
+  std::vector<KeyCount> top_users;
+  std::vector<IpCount> top_ips;
+  std::vector<KeyCount> top_countries;  // "" = unknown country
+  std::vector<KeyCount> top_as_orgs;    // "" = unknown
+  std::vector<KeyCount> top_asns;       // "" = unknown
+  // Every rDNS status other than OK seen in the window, count descending.
+  std::vector<KeyCount> rdns_failures;
+  std::uint64_t rdns_ok = 0;
+
+  std::uint64_t bucket_seconds = 3600;
+  std::vector<Bucket> buckets;
+
+  // Brute force: IPs by distinct users tried (>= 2), descending.
+  std::vector<IpCount> brute_force;
+  // Password spraying: users by distinct source IPs (>= 2), descending.
+  std::vector<UserSpread> spraying;
+
+  // IPs with attempts in the window and none in the dataset before window.since.
+  std::uint64_t new_ip_count = 0;
+  std::vector<IpCount> new_ips;  // top-N of them by count
+
+  // The previous window of the same length.
+  ReportWindow previous_window;
+  std::uint64_t previous_total = 0;
+
+  // SASL backend outages ("Connection lost to authentication server") counted
+  // by extraction runs committed inside the window; nullopt when the op log is
+  // unreadable or absent.
+  std::optional<std::uint64_t> outages;
+
+  // The dataset as a whole.
+  std::uint64_t dataset_rows = 0;
+  std::uint64_t dataset_bytes = 0;
+  std::uint64_t skipped_rows = 0;  // rows that could not be read (bad dates, field counts)
+  std::time_t dataset_first = 0, dataset_last = 0;  // oldest/newest row time (0 if empty)
+
+  // --format ips: every IP with at least `threshold` attempts in the window,
+  // count descending then IP ascending (empty unless ReportOptions::threshold > 0).
+  std::uint64_t threshold = 0;
+  std::vector<KeyCount> threshold_ips;
+};
+
+// ---- building ------------------------------------------------------------
+
+struct ReportOptions {
+  ReportWindow window;
+  std::size_t top = 10;
+  std::uint64_t threshold = 0;  // > 0: fill ReportData::threshold_ips
+  // >= 0: the window's rows are written to this fd as a dataset CSV (our
+  // header line, then the rows in file order, re-encoded with CsvAppendEvent):
+  // the mail's attachment. Streamed, never held in memory.
+  int rows_fd = -1;
+};
+
+struct ReportBuild {
+  ReportData data;  // aggregates and dataset facts; header fields left empty
+  std::uint64_t rows_written = 0;   // to rows_fd
+  std::vector<std::string> warnings;  // "FILE: line 7: ...; row skipped" (capped)
+  std::optional<std::string> error;   // fatal: unreadable file, foreign header, write error
+};
+
+// Streams the dataset at `csv_path` (legacy rows included). A missing dataset is
+// an empty one (no error). An incomplete last line (an append in progress) is
+// ignored.
+ReportBuild BuildReport(const std::string& csv_path, const ReportOptions& options);
+
+}  // namespace mls
