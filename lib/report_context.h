@@ -1,0 +1,40 @@
+#pragma once
+// What the report header says about this machine and the extraction runs,
+// gathered outside the dataset: host name and address, the extraction timer's
+// schedule, the last committed run and the SASL backend outages from the
+// driver's op log (<working_dir>/maillogsentinel.log, lib/oplog.h).
+
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mls {
+
+struct HostIdentity {
+  std::string fqdn;     // gethostname + getaddrinfo(AI_CANONNAME); the short name if that fails
+  std::string address;  // first non-loopback address of an up interface (IPv4 first), or ""
+};
+HostIdentity LocalHostIdentity();
+
+// The OnCalendar= value(s) of maillogsentinel-extract.timer, looked up in `unit_dirs`
+// in order (the first file found wins; a drop-in is not read), joined by ", ".
+// nullopt if no unit file is found.
+std::optional<std::string> ExtractionSchedule(const std::vector<std::string>& unit_dirs);
+// /etc/systemd/system, /run/systemd/system, /usr/local/lib/systemd/system,
+// /lib/systemd/system, /usr/lib/systemd/system.
+std::vector<std::string> DefaultUnitDirs();
+
+// Facts from the op log: the driver writes "committed: ..." after each committed
+// extraction run (lib/progress.h FormatSummary, which names the SASL backend
+// outages that run saw).
+struct OpLogFacts {
+  bool readable = false;                       // false: absent or unreadable
+  std::optional<std::time_t> last_extraction;  // newest "committed:" line
+  std::uint64_t outages = 0;                   // summed over runs committed in [since, until)
+};
+// Streams the file (bounded memory, however long the log).
+OpLogFacts ReadOpLogFacts(const std::string& path, std::time_t since, std::time_t until);
+
+}  // namespace mls
