@@ -6,6 +6,8 @@
 namespace mls {
 namespace {
 
+constexpr std::string_view kOutageWords = " SASL backend outage";
+
 // The number right after `key` in `line`, up to a space or the end.
 std::optional<std::uint64_t> NumberAfter(std::string_view line, std::string_view key) {
   std::size_t at = line.find(key);
@@ -23,6 +25,7 @@ bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& sta
   if (stage == "mls-parse" && line.substr(0, 16) == "mls-parse: lines") {
     if (auto v = NumberAfter(line, "lines=")) {
       stats.lines = v;
+      if (auto o = NumberAfter(line, " outages=")) stats.outages = o;
       return true;
     }
   }
@@ -61,7 +64,27 @@ std::string FormatSummary(const RunStats& stats) {
     out += std::to_string(*stats.dns_queries) + " reverse DNS queries, " +
            std::to_string(*stats.dns_cache_hits) + " cache hits";
   }
+  if (stats.outages && *stats.outages > 0) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(*stats.outages) + std::string(kOutageWords);
+    if (*stats.outages != 1) out += 's';
+  }
   return out.empty() ? "done" : out;
+}
+
+std::uint64_t ParseSummaryOutages(std::string_view summary) {
+  std::size_t at = summary.find(kOutageWords);
+  if (at == std::string_view::npos) return 0;
+  std::string_view rest = summary.substr(at + kOutageWords.size());
+  if (rest.starts_with('s')) rest.remove_prefix(1);
+  if (!rest.empty() && !rest.starts_with(',')) return 0;  // "outagesX": not ours
+  std::size_t begin = at;
+  while (begin > 0 && summary[begin - 1] >= '0' && summary[begin - 1] <= '9') --begin;
+  if (begin == at || (begin != 0 && !summary.substr(0, begin).ends_with(", "))) return 0;
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(summary.data() + begin, summary.data() + at, v);
+  if (ec != std::errc() || p != summary.data() + at) return 0;
+  return v;
 }
 
 std::string RenderBar(std::uint64_t done, std::uint64_t total, int width) {

@@ -18,6 +18,9 @@ struct RunStats {
   // "mls-enrich: records=N queries=N cache_hits=N ok=N nxdomain=N ..."
   std::optional<std::uint64_t> dns_queries;
   std::optional<std::uint64_t> dns_cache_hits;
+  // "mls-parse: ... outages=N ...": SASL backend outages ("Connection lost to
+  // authentication server") seen in the lines read.
+  std::optional<std::uint64_t> outages;
 };
 
 // Updates `stats` from one stderr line of stage `stage`; true if it was a
@@ -26,8 +29,14 @@ bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& sta
 
 // "300000 new lines read, 2345 events stored" (unknown counts left out), then
 // ", 120 reverse DNS queries, 80 cache hits" when mls-enrich asked or used its
-// cache (nothing with DNS disabled).
+// cache (nothing with DNS disabled), then ", 3 SASL backend outages" (", 1 SASL
+// backend outage") when mls-parse counted any.
 std::string FormatSummary(const RunStats& stats);
+
+// The outage count FormatSummary wrote into `summary` ("N SASL backend
+// outage(s)", at the start or after ", "); 0 when it names none. The report
+// reads it back from the op log's "committed: <summary>" lines.
+std::uint64_t ParseSummaryOutages(std::string_view summary);
 
 // "[##########----------]  50%  13.1 of 26.2 MiB", `width` cells of bar.
 std::string RenderBar(std::uint64_t done, std::uint64_t total, int width);

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mls {
@@ -18,9 +19,12 @@ struct HostIdentity {
 };
 HostIdentity LocalHostIdentity();
 
-// The OnCalendar= value(s) of maillogsentinel-extract.timer, looked up in `unit_dirs`
-// in order (the first file found wins; a drop-in is not read), joined by ", ".
-// nullopt if no unit file is found.
+// The trigger settings of maillogsentinel-extract.timer's [Timer] section
+// (OnCalendar=, and the monotonic OnBootSec=, OnUnitActiveSec=, ... that our
+// unit uses), as "Key=value" joined by ", " in file order, e.g.
+// "OnBootSec=2min, OnUnitActiveSec=10min"; an empty assignment resets the list
+// as in systemd; "" if none is set. Looked up in `unit_dirs` in order (the first
+// file found wins; a drop-in is not read). nullopt if no unit file is found.
 std::optional<std::string> ExtractionSchedule(const std::vector<std::string>& unit_dirs);
 // /etc/systemd/system, /run/systemd/system, /usr/local/lib/systemd/system,
 // /lib/systemd/system, /usr/lib/systemd/system.
@@ -34,7 +38,13 @@ struct OpLogFacts {
   std::optional<std::time_t> last_extraction;  // newest "committed:" line
   std::uint64_t outages = 0;                   // summed over runs committed in [since, until)
 };
-// Streams the file (bounded memory, however long the log).
+// Streams the file (bounded memory, however long the log). Only lines of the
+// form "<timestamp> <LEVEL> maillogsentinel: committed: <summary>" count, so a
+// message quoting attacker text cannot pass for one.
 OpLogFacts ReadOpLogFacts(const std::string& path, std::time_t since, std::time_t until);
+
+// The op log's timestamp at the start of `s` ("2026-11-28T12:00:00+01:00", also
+// with a fraction or "Z") as epoch seconds; `len` gets its length.
+std::optional<std::time_t> ParseOpLogTime(std::string_view s, std::size_t& len);
 
 }  // namespace mls

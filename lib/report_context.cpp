@@ -1,0 +1,252 @@
+#include "report_context.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <string_view>
+
+#include "progress.h"
+
+namespace mls {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// A usable address to name this host by: not loopback, not link-local.
+bool Usable(const sockaddr* sa) {
+  if (sa->sa_family == AF_INET) {
+    std::uint32_t a = ntohl(reinterpret_cast<const sockaddr_in*>(sa)->sin_addr.s_addr);
+    return (a >> 24) != 127 && (a >> 16) != 0xA9FE && a != 0;
+  }
+  if (sa->sa_family == AF_INET6) {
+    const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr;
+    return !IN6_IS_ADDR_LOOPBACK(&a) && !IN6_IS_ADDR_LINKLOCAL(&a) &&
+           !IN6_IS_ADDR_UNSPECIFIED(&a) && !IN6_IS_ADDR_V4MAPPED(&a);
+  }
+  return false;
+}
+
+std::string AddressText(const sockaddr* sa) {
+  char buf[INET6_ADDRSTRLEN] = "";
+  const void* src = sa->sa_family == AF_INET
+                        ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr)
+                        : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr);
+  if (inet_ntop(sa->sa_family, src, buf, sizeof buf) == nullptr) return "";
+  return buf;
+}
+
+int Digits(std::string_view s, std::size_t at, std::size_t n, bool& ok) {
+  int v = 0;
+  if (at + n > s.size()) {
+    ok = false;
+    return 0;
+  }
+  auto [p, ec] = std::from_chars(s.data() + at, s.data() + at + n, v);
+  if (ec != std::errc() || p != s.data() + at + n) ok = false;
+  return v;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+}  // namespace
+
+// "2026-11-28T12:00:00+01:00" (or "...Z"), the op log's timestamps, to epoch
+// seconds; sets `len` to the characters used.
+std::optional<std::time_t> ParseOpLogTime(std::string_view s, std::size_t& len) {
+  bool ok = true;
+  int year = Digits(s, 0, 4, ok), mon = Digits(s, 5, 2, ok), day = Digits(s, 8, 2, ok);
+  int hour = Digits(s, 11, 2, ok), min = Digits(s, 14, 2, ok), sec = Digits(s, 17, 2, ok);
+  if (!ok || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') {
+    return std::nullopt;
+  }
+  if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) {
+    return std::nullopt;
+  }
+  std::size_t at = 19;
+  if (at < s.size() && s[at] == '.') {
+    ++at;
+    while (at < s.size() && s[at] >= '0' && s[at] <= '9') ++at;
+  }
+  int offset = 0;
+  if (at < s.size() && s[at] == 'Z') {
+    ++at;
+  } else if (at + 6 <= s.size() && (s[at] == '+' || s[at] == '-') && s[at + 3] == ':') {
+    int oh = Digits(s, at + 1, 2, ok), om = Digits(s, at + 4, 2, ok);
+    if (!ok || oh > 23 || om > 59) return std::nullopt;
+    offset = (oh * 3600 + om * 60) * (s[at] == '-' ? -1 : 1);
+    at += 6;
+  } else {
+    return std::nullopt;
+  }
+  len = at;
+  std::int64_t days = DaysFromCivil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day));
+  return static_cast<std::time_t>(days * 86400 + hour * 3600 + min * 60 + sec - offset);
+}
+
+HostIdentity LocalHostIdentity() {
+  HostIdentity id;
+  char name[256] = "";
+  if (gethostname(name, sizeof name - 1) == 0) id.fqdn = name;
+  if (!id.fqdn.empty() && id.fqdn.find('.') == std::string::npos) {
+    // The canonical name, as /etc/hosts (or the resolver) gives it.
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_flags = AI_CANONNAME;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (getaddrinfo(id.fqdn.c_str(), nullptr, &hints, &res) == 0) {
+      if (res != nullptr && res->ai_canonname != nullptr && *res->ai_canonname != '\0') {
+        id.fqdn = res->ai_canonname;
+      }
+      freeaddrinfo(res);
+    }
+  }
+  ifaddrs* ifs = nullptr;
+  if (getifaddrs(&ifs) == 0) {
+    for (int family : {AF_INET, AF_INET6}) {
+      for (ifaddrs* i = ifs; i != nullptr && id.address.empty(); i = i->ifa_next) {
+        if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != family) continue;
+        if (!(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK)) continue;
+        if (Usable(i->ifa_addr)) id.address = AddressText(i->ifa_addr);
+      }
+    }
+    freeifaddrs(ifs);
+  }
+  return id;
+}
+
+std::optional<std::string> ExtractionSchedule(const std::vector<std::string>& unit_dirs) {
+  static constexpr std::string_view kTriggers[] = {"OnActiveSec",     "OnBootSec",
+                                                   "OnStartupSec",    "OnUnitActiveSec",
+                                                   "OnUnitInactiveSec", "OnCalendar"};
+  for (const std::string& dir : unit_dirs) {
+    std::ifstream in(dir + "/maillogsentinel-extract.timer");
+    if (!in) continue;
+    std::vector<std::string> found;
+    std::string raw, line;
+    bool in_timer = false;
+    while (std::getline(in, raw)) {
+      // A trailing backslash continues the line.
+      std::string_view part = Trim(raw);
+      if (!part.empty() && part.back() == '\\') {
+        line += std::string(part.substr(0, part.size() - 1)) + " ";
+        continue;
+      }
+      line += std::string(part);
+      std::string_view l = Trim(line);
+      if (l.empty() || l.front() == '#' || l.front() == ';') {
+        line.clear();
+        continue;
+      }
+      if (l.front() == '[') {
+        in_timer = l == "[Timer]";
+      } else if (in_timer) {
+        std::size_t eq = l.find('=');
+        if (eq != std::string_view::npos) {
+          std::string_view key = Trim(l.substr(0, eq)), value = Trim(l.substr(eq + 1));
+          for (std::string_view t : kTriggers) {
+            if (key != t) continue;
+            if (value.empty()) {
+              found.clear();  // systemd: an empty assignment resets the list
+            } else {
+              found.push_back(std::string(key) + "=" + std::string(value));
+            }
+          }
+        }
+      }
+      line.clear();
+    }
+    std::string joined;
+    for (const std::string& f : found) joined += (joined.empty() ? "" : ", ") + f;
+    return joined;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> DefaultUnitDirs() {
+  return {"/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
+          "/lib/systemd/system", "/usr/lib/systemd/system"};
+}
+
+OpLogFacts ReadOpLogFacts(const std::string& path, std::time_t since, std::time_t until) {
+  OpLogFacts facts;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return facts;
+  constexpr std::string_view kCommitted = "maillogsentinel: committed: ";
+  constexpr std::size_t kMaxLine = 64 * 1024;  // longer lines are not ours: skipped
+  auto handle = [&](std::string_view l) {
+    std::size_t len = 0;
+    std::optional<std::time_t> t = ParseOpLogTime(l, len);
+    if (!t || len >= l.size() || l[len] != ' ') return;
+    std::string_view rest = l.substr(len + 1);
+    std::size_t sp = rest.find(' ');  // the level
+    if (sp == std::string_view::npos) return;
+    rest.remove_prefix(sp + 1);
+    if (!rest.starts_with(kCommitted)) return;
+    rest.remove_prefix(kCommitted.size());
+    if (!facts.last_extraction || *t > *facts.last_extraction) facts.last_extraction = t;
+    if (*t >= since && *t < until) facts.outages += ParseSummaryOutages(rest);
+  };
+  std::string buf;
+  bool overlong = false;
+  char block[64 * 1024];
+  bool failed = false;
+  for (;;) {
+    ssize_t n = read(fd, block, sizeof block);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      failed = true;
+      break;
+    }
+    if (n == 0) break;
+    std::string_view chunk(block, static_cast<std::size_t>(n));
+    while (!chunk.empty()) {
+      std::size_t nl = chunk.find('\n');
+      std::string_view piece = chunk.substr(0, nl);
+      if (!overlong) {
+        if (buf.size() + piece.size() > kMaxLine) {
+          overlong = true;
+          buf.clear();
+        } else {
+          buf.append(piece);
+        }
+      }
+      if (nl == std::string_view::npos) break;
+      if (!overlong) handle(buf);
+      buf.clear();
+      overlong = false;
+      chunk.remove_prefix(nl + 1);
+    }
+  }
+  close(fd);
+  // A last line without '\n' is a write in progress: not counted.
+  facts.readable = !failed;
+  if (failed) facts = OpLogFacts{};
+  return facts;
+}
+
+}  // namespace mls

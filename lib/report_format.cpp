@@ -1,0 +1,237 @@
+#include "report_format.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+namespace mls {
+
+std::size_t DecodeUtf8(std::string_view s, std::size_t i, char32_t& cp) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  std::size_t len;
+  char32_t min;
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  } else if (c >= 0xC2 && c <= 0xDF) {
+    len = 2, cp = c & 0x1F, min = 0x80;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3, cp = c & 0x0F, min = 0x800;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4, cp = c & 0x07, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+namespace {
+
+struct Range {
+  char32_t lo, hi;
+};
+
+bool InRanges(char32_t cp, const Range* r, std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k) {
+    if (cp >= r[k].lo && cp <= r[k].hi) return true;
+  }
+  return false;
+}
+
+constexpr Range kZeroWidth[] = {
+    {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x0610, 0x061A}, {0x064B, 0x065F},
+    {0x0E31, 0x0E31}, {0x0E34, 0x0E3A}, {0x0E47, 0x0E4E}, {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF},
+    {0x200B, 0x200F}, {0x20D0, 0x20FF}, {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F}, {0xFEFF, 0xFEFF},
+};
+constexpr Range kWide[] = {
+    {0x1100, 0x115F},   {0x2E80, 0x303E},   {0x3041, 0x33FF}, {0x3400, 0x4DBF},
+    {0x4E00, 0x9FFF},   {0xA000, 0xA4CF},   {0xAC00, 0xD7A3}, {0xF900, 0xFAFF},
+    {0xFE30, 0xFE4F},   {0xFF00, 0xFF60},   {0xFFE0, 0xFFE6}, {0x1F300, 0x1F64F},
+    {0x1F900, 0x1F9FF}, {0x20000, 0x2FFFD}, {0x30000, 0x3FFFD},
+};
+
+std::size_t CharWidth(char32_t cp) {
+  if (InRanges(cp, kZeroWidth, std::size(kZeroWidth))) return 0;
+  if (InRanges(cp, kWide, std::size(kWide))) return 2;
+  return 1;
+}
+
+// The display token at s[i]: a "\xNN" or "\\" escape or one character.
+std::size_t Token(std::string_view s, std::size_t i, std::size_t& width) {
+  if (s[i] == '\\') {
+    std::size_t len = (i + 1 < s.size() && s[i + 1] == 'x') ? 4 : 2;
+    len = std::min(len, s.size() - i);
+    width = len;
+    return len;
+  }
+  char32_t cp = 0;
+  std::size_t len = DecodeUtf8(s, i, cp);
+  if (len == 0) {
+    width = 1;
+    return 1;
+  }
+  width = CharWidth(cp);
+  return len;
+}
+
+std::string Format(const char* fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+}  // namespace
+
+std::size_t DisplayWidth(std::string_view s) {
+  std::size_t w = 0, cw = 0;
+  for (std::size_t i = 0; i < s.size(); i += Token(s, i, cw)) w += cw;
+  return w;
+}
+
+std::string TruncateDisplay(std::string_view s, std::size_t cols) {
+  if (DisplayWidth(s) <= cols) return std::string(s);
+  if (cols == 0) return "";
+  std::string out;
+  std::size_t w = 0, cw = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t len = Token(s, i, cw);
+    if (w + cw > cols - 1) break;
+    out.append(s.substr(i, len));
+    w += cw;
+    i += len;
+  }
+  return out + "\u2026";
+}
+
+std::string LocalTime(std::time_t t, const char* fmt) {
+  std::tm tm{};
+  if (localtime_r(&t, &tm) == nullptr) return "?";
+  char buf[128];
+  std::size_t n = std::strftime(buf, sizeof buf, fmt, &tm);
+  return std::string(buf, n);
+}
+
+std::string HumanBytes(std::uint64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = static_cast<double>(bytes) / 1024.0;
+  std::size_t u = 0;
+  while (v >= 1024.0 && u + 1 < std::size(kUnits)) v /= 1024.0, ++u;
+  return Format("%.1f ", v) + kUnits[u];
+}
+
+std::string HumanDuration(std::int64_t seconds) {
+  if (seconds < 0) seconds = 0;
+  char buf[64];
+  if (seconds < 60) {
+    std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(seconds));
+  } else if (seconds < 3600) {
+    std::snprintf(buf, sizeof buf, "%lld min", static_cast<long long>(seconds / 60));
+  } else if (seconds < 86400) {
+    std::snprintf(buf, sizeof buf, "%lld h %02lld min", static_cast<long long>(seconds / 3600),
+                  static_cast<long long>(seconds % 3600 / 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld d %02lld h", static_cast<long long>(seconds / 86400),
+                  static_cast<long long>(seconds % 86400 / 3600));
+  }
+  return buf;
+}
+
+std::string Percent(std::uint64_t part, std::uint64_t whole) {
+  if (whole == 0) return "0.0 %";
+  return Format("%.1f %%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+}
+
+std::string FormatChange(std::uint64_t total, std::uint64_t previous) {
+  if (previous == 0) return "no attempts in the previous window";
+  if (total == previous) return "unchanged";
+  bool up = total > previous;
+  std::uint64_t diff = up ? total - previous : previous - total;
+  double pct = 100.0 * static_cast<double>(diff) / static_cast<double>(previous);
+  std::string sign = up ? "+" : "-";
+  return sign + std::to_string(diff) + " (" + sign + Format("%.1f %%", pct) + ")";
+}
+
+std::string AsnLabel(std::string_view asn) {
+  if (asn.empty()) return "(unknown)";
+  bool digits = std::all_of(asn.begin(), asn.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return digits ? "AS" + std::string(asn) : std::string(asn);
+}
+
+Chart BuildChart(const ReportData& data) {
+  Chart chart;
+  chart.unit = data.bucket_seconds >= 86400 ? "day" : "hour";
+  const auto& b = data.buckets;
+  if (chart.unit == "hour" && b.size() > 48) chart.unit = "day";
+  if (chart.unit == "day") {
+    // Sum per local day (the model's day buckets already are; this merges hours).
+    std::map<std::string, std::size_t> index;
+    for (const Bucket& k : b) {
+      std::string day = LocalTime(k.start, "%Y-%m-%d");
+      auto [it, fresh] = index.try_emplace(day, chart.rows.size());
+      if (fresh) chart.rows.push_back({day, k.start, 0});
+      chart.rows[it->second].count += k.count;
+    }
+    if (chart.rows.size() > 62) {
+      std::vector<ChartRow> days = std::move(chart.rows);
+      chart.rows.clear();
+      index.clear();
+      chart.unit = "month";
+      for (const ChartRow& d : days) {
+        std::string month = d.label.substr(0, 7);
+        auto [it, fresh] = index.try_emplace(month, chart.rows.size());
+        if (fresh) chart.rows.push_back({month, d.start, 0});
+        chart.rows[it->second].count += d.count;
+      }
+    }
+  } else {
+    bool multi_day = !b.empty() && LocalTime(b.front().start, "%Y-%m-%d") !=
+                                       LocalTime(b.back().start, "%Y-%m-%d");
+    const char* fmt = multi_day ? "%m-%d %H:00" : "%H:00";
+    std::map<std::string, int> seen;
+    for (const Bucket& k : b) {
+      chart.rows.push_back({LocalTime(k.start, fmt), k.start, k.count});
+      ++seen[chart.rows.back().label];
+    }
+    for (ChartRow& r : chart.rows) {
+      if (seen[r.label] > 1) r.label += LocalTime(r.start, " %Z");
+    }
+  }
+  for (std::size_t i = 0; i < chart.rows.size(); ++i) {
+    if (chart.rows[i].count > chart.peak) chart.peak = chart.rows[i].count, chart.peak_row = i;
+  }
+  return chart;
+}
+
+std::vector<std::string> HealthWarnings(const ReportData& data) {
+  std::vector<std::string> w;
+  if (data.outages && *data.outages > 0) {
+    w.push_back(std::to_string(*data.outages) + " SASL backend outage" +
+                (*data.outages == 1 ? "" : "s") +
+                " in this window: Postfix lost its connection to the authentication server, "
+                "so legitimate users may have been refused too");
+  }
+  if (!data.last_extraction) {
+    w.push_back("no committed extraction run found in the op log: the dataset may be stale");
+  } else if (data.generated - *data.last_extraction > kStaleExtraction) {
+    w.push_back("the last extraction run committed " +
+                HumanDuration(data.generated - *data.last_extraction) + " ago (" +
+                LocalTime(*data.last_extraction, "%Y-%m-%d %H:%M %Z") +
+                "): the figures may be incomplete");
+  }
+  if (data.skipped_rows > 0) {
+    w.push_back(std::to_string(data.skipped_rows) + " dataset row" +
+                (data.skipped_rows == 1 ? "" : "s") + " could not be read and " +
+                (data.skipped_rows == 1 ? "was" : "were") + " left out");
+  }
+  return w;
+}
+
+}  // namespace mls

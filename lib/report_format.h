@@ -1,0 +1,73 @@
+#pragma once
+// Pieces the human-readable report formats (report_text.cpp, report_html.cpp)
+// share, so that the text and HTML forms say the same thing: display widths,
+// truncation, local times, sizes, durations, the change against the previous
+// window, the chart's rows and the header's health warnings.
+
+#include <cstdint>
+#include <ctime>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "report.h"
+
+namespace mls {
+
+// Decodes the UTF-8 character at s[i] into `cp`; returns its length in bytes,
+// 0 if the bytes there are not valid UTF-8 (overlong, surrogate, truncated...).
+std::size_t DecodeUtf8(std::string_view s, std::size_t i, char32_t& cp);
+
+// Terminal columns of `s`, valid UTF-8 without control characters (what
+// DisplayText returns): East Asian wide characters and most emoji count 2,
+// combining marks and zero-width characters 0, everything else 1.
+std::size_t DisplayWidth(std::string_view s);
+
+// `s` (DisplayText output) cut to at most `cols` columns, ending in "…" when
+// anything was cut. Never cuts inside a character or a "\xNN" / "\\" escape.
+std::string TruncateDisplay(std::string_view s, std::size_t cols);
+
+// strftime(fmt) of `t` in local time (TZ).
+std::string LocalTime(std::time_t t, const char* fmt);
+
+// 1536 -> "1.5 KiB"; below 1024: "512 B".
+std::string HumanBytes(std::uint64_t bytes);
+
+// Seconds -> "45 s", "12 min", "3 h 05 min", "2 d 04 h" (negative -> as 0).
+std::string HumanDuration(std::int64_t seconds);
+
+// `part` of `whole` as "17.3 %" ("0.0 %" when whole is 0).
+std::string Percent(std::uint64_t part, std::uint64_t whole);
+
+// The change of `total` against `previous`: "+345 (+17.3 %)", "-12 (-5.0 %)",
+// "unchanged", or "no attempts in the previous window" when previous is 0.
+std::string FormatChange(std::uint64_t total, std::uint64_t previous);
+
+// "AS15169" for a decimal ASN, the key itself otherwise, "(unknown)" if empty.
+std::string AsnLabel(std::string_view asn);
+
+// One row of the attempts chart. The model's buckets are shown one per row,
+// labelled "HH:00" (with the date, "MM-DD HH:00", when the window spans several
+// local days; with the zone abbreviation when an hour repeats on the day clocks
+// go back); more than 48 hourly buckets are summed per local day and more than
+// 62 days per month, labelled "YYYY-MM-DD" / "YYYY-MM".
+struct ChartRow {
+  std::string label;
+  std::time_t start = 0;
+  std::uint64_t count = 0;
+};
+struct Chart {
+  std::string unit;  // "hour", "day" or "month"
+  std::vector<ChartRow> rows;
+  std::uint64_t peak = 0;         // largest count
+  std::size_t peak_row = 0;       // first row with it
+};
+Chart BuildChart(const ReportData& data);
+
+// Health warnings for the top of the report, most serious first: SASL backend
+// outages, no or a stale (older than kStaleExtraction before `generated`)
+// extraction run, unreadable dataset rows.
+inline constexpr std::int64_t kStaleExtraction = 2 * 3600;
+std::vector<std::string> HealthWarnings(const ReportData& data);
+
+}  // namespace mls

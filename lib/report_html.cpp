@@ -1,0 +1,400 @@
+// The HTML form of the report (the text/html mail part): one document, table
+// layout, inline CSS in style attributes only (mail clients drop <style>), no
+// scripts, no images, no links. Bars are table cells whose width encodes the
+// count. Every value goes through DisplayText, then HTML escaping.
+//
+// Hooks for tests and scripts: id="header" "warnings" "summary" "chart"
+// "top-auth" "top-users" "top-ips" "brute-force" "spraying" "new-ips"
+// "top-countries" "top-as-orgs" "top-asns" "rdns" "dataset"; every chart bar is
+// a <td class="bar" data-count="N" title="LABEL: N attempts">.
+
+#include <algorithm>
+
+#include "report_format.h"
+#include "report_render.h"
+
+namespace mls {
+namespace {
+
+constexpr std::size_t kMaxCell = 60;  // display columns of a table cell before truncation
+
+constexpr const char* kFont =
+    "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;";
+constexpr const char* kMono = "font-family:'SFMono-Regular',Consolas,'Liberation Mono',monospace;";
+constexpr const char* kBarColour = "#c0392b";
+constexpr const char* kMuted = "#6b7280";
+
+std::string Esc(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string Num(std::uint64_t v) { return std::to_string(v); }
+
+// A cell's content from attacker-controlled text: shown safely, truncated, the
+// whole value in a title attribute when truncated.
+struct Cell {
+  std::string html;   // escaped content
+  std::string title;  // escaped full value, or empty
+};
+
+Cell Safe(std::string_view raw, std::string_view if_empty = "-") {
+  if (raw.empty()) return {Esc(if_empty), ""};
+  std::string shown = DisplayText(raw);
+  std::string cut = TruncateDisplay(shown, kMaxCell);
+  return {Esc(cut), cut == shown ? "" : Esc(shown)};
+}
+
+Cell Plain(const std::string& text) { return {Esc(text), ""}; }
+
+struct Column {
+  std::string head;
+  bool number = false;
+  bool mono = false;
+};
+
+void Table(std::string_view id, const std::vector<Column>& cols,
+           const std::vector<std::vector<Cell>>& rows, std::string& out) {
+  out += "<table id=\"";
+  out += id;
+  out +=
+      "\" class=\"data\" role=\"table\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
+      "border=\"0\" style=\"border-collapse:collapse;width:100%;font-size:13px;\">";
+  out += "<thead><tr>";
+  for (const Column& c : cols) {
+    out += "<th align=\"";
+    out += c.number ? "right" : "left";
+    out +=
+        "\" style=\"padding:4px 8px;border-bottom:2px solid #d1d5db;color:#374151;"
+        "font-size:11px;text-transform:uppercase;letter-spacing:.04em;white-space:nowrap;\">" +
+        Esc(c.head) + "</th>";
+  }
+  out += "</tr></thead><tbody>";
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    out += r % 2 ? "<tr style=\"background:#f9fafb;\">" : "<tr>";
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      const Cell& cell = rows[r][c];
+      out += "<td align=\"";
+      out += cols[c].number ? "right" : "left";
+      out += "\"";
+      if (!cell.title.empty()) out += " title=\"" + cell.title + "\"";
+      out += " style=\"padding:3px 8px;border-bottom:1px solid #eef0f3;vertical-align:top;";
+      if (cols[c].number) out += "white-space:nowrap;font-variant-numeric:tabular-nums;";
+      if (cols[c].mono) out += kMono;
+      if (!cols[c].number) out += "word-break:break-all;";
+      out += "\">" + cell.html + "</td>";
+    }
+    out += "</tr>";
+  }
+  out += "</tbody></table>";
+}
+
+void SectionStart(std::string_view title, std::string_view note, std::string& out) {
+  out += "<tr><td style=\"padding:18px 24px 4px 24px;\"><h2 style=\"margin:0 0 6px 0;"
+         "font-size:15px;color:#111827;\">" +
+         Esc(title);
+  if (!note.empty()) {
+    out += " <span style=\"font-weight:normal;font-size:12px;color:";
+    out += kMuted;
+    out += ";\">" + Esc(note) + "</span>";
+  }
+  out += "</h2>";
+}
+void SectionEnd(std::string& out) { out += "</td></tr>"; }
+
+void Note(std::string_view id, std::string_view text, std::string& out) {
+  out += "<p id=\"";
+  out += id;
+  out += "\" style=\"margin:2px 0;color:";
+  out += kMuted;
+  out += ";font-size:13px;\">" + Esc(text) + "</p>";
+}
+
+std::string When(std::time_t t, bool long_window) {
+  return LocalTime(t, long_window ? "%m-%d %H:%M" : "%H:%M");
+}
+
+void Tile(std::string_view label, const std::string& value, const std::string& note,
+          const char* colour, std::string& out) {
+  out += "<td width=\"25%\" valign=\"top\" style=\"padding:10px 12px;border:1px solid #e5e7eb;"
+         "background:#fafafa;\"><div style=\"font-size:11px;text-transform:uppercase;"
+         "letter-spacing:.04em;color:";
+  out += kMuted;
+  out += ";\">" + Esc(label) + "</div><div class=\"value\" style=\"font-size:22px;font-weight:bold;"
+         "color:";
+  out += colour;
+  out += ";\">" + Esc(value) + "</div><div style=\"font-size:12px;color:";
+  out += kMuted;
+  out += ";\">" + Esc(note) + "</div></td>";
+}
+
+}  // namespace
+
+std::string RenderHtml(const ReportData& d) {
+  const char* kStamp = "%Y-%m-%d %H:%M %Z";
+  const std::int64_t span = d.window.until - d.window.since;
+  const bool long_window = span > 86400 + 3600;
+  std::string server = d.server_name.empty() ? "(unknown host)" : DisplayText(d.server_name);
+  std::string window_text = (d.window.name.empty() ? std::string("custom") : DisplayText(d.window.name)) +
+                            ", " + LocalTime(d.window.since, kStamp) + " .. " +
+                            LocalTime(d.window.until, kStamp) + " (" + HumanDuration(span) + ")";
+
+  std::string out;
+  out.reserve(64 * 1024);
+  out +=
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>SMTP AUTH failures on " +
+      Esc(server) + ": " + Esc(window_text) + "</title></head>\n";
+  out += "<body style=\"margin:0;padding:0;background:#f3f4f6;\">";
+  out +=
+      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
+      "border=\"0\" style=\"background:#f3f4f6;\"><tr><td align=\"center\" "
+      "style=\"padding:16px 8px;\">";
+  out +=
+      "<table role=\"presentation\" width=\"760\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+      "style=\"width:760px;max-width:100%;background:#ffffff;border:1px solid #e5e7eb;"
+      "color:#1f2937;font-size:14px;line-height:1.4;";
+  out += kFont;
+  out += "\">\n";
+
+  // ---- header
+  out += "<tr><td id=\"header\" style=\"padding:20px 24px 12px 24px;border-bottom:3px solid ";
+  out += kBarColour;
+  out += ";\"><h1 style=\"margin:0 0 8px 0;font-size:20px;color:#111827;\">SMTP AUTH failures on " +
+         Esc(server);
+  if (!d.server_address.empty()) {
+    out += " <span style=\"font-weight:normal;color:";
+    out += kMuted;
+    out += ";\">(" + Esc(DisplayText(d.server_address)) + ")</span>";
+  }
+  out += "</h1><table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+         "style=\"font-size:13px;\">";
+  auto field = [&](std::string_view name, const std::string& value) {
+    out += "<tr><td style=\"padding:1px 16px 1px 0;color:";
+    out += kMuted;
+    out += ";white-space:nowrap;\" valign=\"top\">" + Esc(name) + "</td><td>" + Esc(value) +
+           "</td></tr>";
+  };
+  field("Window", window_text);
+  field("Generated", LocalTime(d.generated, "%Y-%m-%d %H:%M:%S %Z") + " by maillogsentinel " +
+                         (d.version.empty() ? std::string("?") : DisplayText(d.version)));
+  std::string extraction =
+      (d.schedule.empty() ? std::string("unknown") : DisplayText(d.schedule)) + "; last run ";
+  if (d.last_extraction) {
+    extraction += LocalTime(*d.last_extraction, kStamp) + " (" +
+                  HumanDuration(d.generated - *d.last_extraction) + " ago)";
+  } else {
+    extraction += "unknown";
+  }
+  field("Extraction", extraction);
+  out += "</table></td></tr>\n";
+
+  // ---- warnings
+  std::vector<std::string> warnings = HealthWarnings(d);
+  if (!warnings.empty()) {
+    out += "<tr><td id=\"warnings\" style=\"padding:12px 24px 0 24px;\">";
+    for (const std::string& w : warnings) {
+      out += "<p class=\"warning\" style=\"margin:0 0 6px 0;padding:8px 12px;background:#fdecea;"
+             "border-left:4px solid ";
+      out += kBarColour;
+      out += ";color:#7f1d1d;\"><b>Warning:</b> " + Esc(w) + "</p>";
+    }
+    out += "</td></tr>\n";
+  }
+
+  // ---- summary tiles
+  out += "<tr><td style=\"padding:16px 24px 4px 24px;\"><table id=\"summary\" role=\"presentation\" "
+         "width=\"100%\" cellpadding=\"0\" cellspacing=\"6\" border=\"0\"><tr>";
+  std::string change = FormatChange(d.total, d.previous_total);
+  if (d.previous_total > 0) change += " vs " + Num(d.previous_total) + " before";
+  Tile("Failed logins", Num(d.total), change, "#111827", out);
+  Tile("Source IPs", Num(d.distinct_ips),
+       d.new_ip_count > 0 ? Num(d.new_ip_count) + " new" : "none new", "#111827", out);
+  Tile("User names", Num(d.distinct_users), "distinct", "#111827", out);
+  if (d.outages) {
+    Tile("SASL outages", Num(*d.outages), *d.outages > 0 ? "backend unhealthy" : "backend healthy",
+         *d.outages > 0 ? kBarColour : "#15803d", out);
+  } else {
+    Tile("SASL outages", "unknown", "op log unreadable", kMuted, out);
+  }
+  out += "</tr></table></td></tr>\n";
+
+  if (d.total == 0) {
+    out += "<tr><td style=\"padding:12px 24px;\">";
+    Note("empty", "No failed SMTP authentications in this window.", out);
+    out += "</td></tr>\n";
+  } else {
+    // ---- chart: one row per bucket, the bar's width relative to the peak
+    Chart chart = BuildChart(d);
+    SectionStart("Attempts per " + chart.unit,
+                 "peak " + Num(chart.peak) + " at " + chart.rows[chart.peak_row].label, out);
+    out += "<table id=\"chart\" role=\"table\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
+           "border=\"0\" style=\"border-collapse:collapse;width:100%;font-size:12px;\">"
+           "<caption style=\"caption-side:bottom;text-align:left;font-size:11px;color:";
+    out += kMuted;
+    out += ";padding-top:4px;\">" +
+           Esc("Failed logins per " + chart.unit + ", " + Num(d.total) + " in total; each row: " +
+               chart.unit + ", count, bar scaled to the peak (" + Num(chart.peak) + ").") +
+           "</caption><tbody>";
+    for (const ChartRow& r : chart.rows) {
+      std::uint64_t pct = chart.peak == 0 ? 0 : (r.count * 100 + chart.peak / 2) / chart.peak;
+      if (r.count > 0 && pct == 0) pct = 1;
+      std::string title = Esc(r.label + ": " + Num(r.count) + (r.count == 1 ? " attempt" : " attempts"));
+      out += "<tr><td class=\"label\" style=\"padding:1px 8px 1px 0;white-space:nowrap;";
+      out += kMono;
+      out += "\">" + Esc(r.label) +
+             "</td><td class=\"count\" align=\"right\" style=\"padding:1px 8px 1px 0;"
+             "white-space:nowrap;font-variant-numeric:tabular-nums;width:1%;\">" +
+             Num(r.count) + "</td><td class=\"bar\" data-count=\"" + Num(r.count) +
+             "\" title=\"" + title + "\" style=\"padding:1px 0;width:100%;\">";
+      if (pct > 0) {
+        out += "<table role=\"presentation\" width=\"" + Num(pct) +
+               "%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"width:" + Num(pct) +
+               "%;\"><tr><td height=\"12\" bgcolor=\"" + kBarColour +
+               "\" style=\"height:12px;background:" + kBarColour +
+               ";font-size:0;line-height:0;\">&nbsp;</td></tr></table>";
+      }
+      out += "</td></tr>";
+    }
+    out += "</tbody></table>";
+    SectionEnd(out);
+    out += "\n";
+
+    if (!d.top_auth.empty()) {
+      SectionStart("Top failed authentications", "user from IP", out);
+      std::vector<std::vector<Cell>> rows;
+      for (const AuthCount& a : d.top_auth) {
+        rows.push_back({Plain(Num(a.count)), Safe(a.user, "(none)"), Safe(a.ip),
+                        Safe(a.country), Safe(a.hostname)});
+      }
+      Table("top-auth",
+            {{"Count", true}, {"User", false, true}, {"IP", false, true}, {"CC"}, {"Hostname"}},
+            rows, out);
+      SectionEnd(out);
+    }
+    if (!d.top_users.empty()) {
+      SectionStart("Top user names", Num(d.distinct_users) + " distinct", out);
+      std::vector<std::vector<Cell>> rows;
+      for (const KeyCount& k : d.top_users) {
+        rows.push_back({Plain(Num(k.count)), Plain(Percent(k.count, d.total)),
+                        Safe(k.key, "(none)")});
+      }
+      Table("top-users", {{"Count", true}, {"Share", true}, {"User", false, true}}, rows, out);
+      SectionEnd(out);
+    }
+    if (!d.top_ips.empty()) {
+      SectionStart("Top source IPs", Num(d.distinct_ips) + " distinct", out);
+      std::vector<std::vector<Cell>> rows;
+      for (const IpCount& k : d.top_ips) {
+        rows.push_back({Plain(Num(k.count)), Plain(Num(k.distinct_users)), Safe(k.ip),
+                        Safe(k.country), k.asn.empty() ? Plain("-") : Safe(AsnLabel(k.asn)),
+                        Safe(k.as_org), Safe(k.hostname)});
+      }
+      Table("top-ips",
+            {{"Count", true}, {"Users", true}, {"IP", false, true}, {"CC"}, {"ASN"},
+             {"AS organisation"}, {"Hostname"}},
+            rows, out);
+      SectionEnd(out);
+    }
+    SectionStart("Brute force", "IPs trying several user names", out);
+    if (d.brute_force.empty()) {
+      Note("brute-force", "None: no IP tried more than one user name.", out);
+    } else {
+      std::vector<std::vector<Cell>> rows;
+      for (const IpCount& k : d.brute_force) {
+        rows.push_back({Plain(Num(k.distinct_users)), Plain(Num(k.count)), Safe(k.ip),
+                        Safe(k.country),
+                        Plain(When(k.first, long_window) + " .. " + When(k.last, long_window)),
+                        Safe(k.hostname)});
+      }
+      Table("brute-force",
+            {{"Users", true}, {"Count", true}, {"IP", false, true}, {"CC"}, {"Active"},
+             {"Hostname"}},
+            rows, out);
+    }
+    SectionEnd(out);
+    SectionStart("Password spraying", "user names tried from several IPs", out);
+    if (d.spraying.empty()) {
+      Note("spraying", "None: no user name was tried from more than one IP.", out);
+    } else {
+      std::vector<std::vector<Cell>> rows;
+      for (const UserSpread& k : d.spraying) {
+        rows.push_back({Plain(Num(k.distinct_ips)), Plain(Num(k.count)), Safe(k.user, "(none)")});
+      }
+      Table("spraying", {{"IPs", true}, {"Count", true}, {"User", false, true}}, rows, out);
+    }
+    SectionEnd(out);
+    SectionStart("New source IPs", Num(d.new_ip_count) + " never seen before this window", out);
+    if (d.new_ips.empty()) {
+      Note("new-ips", "None.", out);
+    } else {
+      std::vector<std::vector<Cell>> rows;
+      for (const IpCount& k : d.new_ips) {
+        rows.push_back({Plain(Num(k.count)), Plain(Num(k.distinct_users)), Safe(k.ip),
+                        Safe(k.country), Plain(When(k.first, long_window)), Safe(k.hostname)});
+      }
+      Table("new-ips",
+            {{"Count", true}, {"Users", true}, {"IP", false, true}, {"CC"}, {"First"},
+             {"Hostname"}},
+            rows, out);
+    }
+    SectionEnd(out);
+    auto keyed = [&](std::string_view id, std::string_view title, std::string_view head,
+                     const std::vector<KeyCount>& list, bool asn) {
+      if (list.empty()) return;
+      SectionStart(title, "", out);
+      std::vector<std::vector<Cell>> rows;
+      for (const KeyCount& k : list) {
+        rows.push_back({Plain(Num(k.count)), Plain(Percent(k.count, d.total)),
+                        asn ? Safe(AsnLabel(k.key)) : Safe(k.key, "(unknown)")});
+      }
+      Table(id, {{"Count", true}, {"Share", true}, {std::string(head)}}, rows, out);
+      SectionEnd(out);
+    };
+    keyed("top-countries", "Top countries", "Country", d.top_countries, false);
+    keyed("top-as-orgs", "Top AS organisations", "AS organisation", d.top_as_orgs, false);
+    keyed("top-asns", "Top ASNs", "ASN", d.top_asns, true);
+    SectionStart("Reverse DNS", Num(d.rdns_ok) + " OK (" + Percent(d.rdns_ok, d.total) + ")", out);
+    if (d.rdns_failures.empty()) {
+      Note("rdns", "No failures.", out);
+    } else {
+      std::vector<std::vector<Cell>> rows;
+      for (const KeyCount& k : d.rdns_failures) {
+        rows.push_back({Plain(Num(k.count)), Plain(Percent(k.count, d.total)),
+                        Safe(k.key, "(none)")});
+      }
+      Table("rdns", {{"Count", true}, {"Share", true}, {"Status"}}, rows, out);
+    }
+    SectionEnd(out);
+  }
+
+  // ---- dataset
+  std::string facts = Num(d.dataset_rows) + " rows, " + HumanBytes(d.dataset_bytes);
+  if (d.dataset_rows > 0) {
+    facts += ", " + LocalTime(d.dataset_first, "%Y-%m-%d %H:%M") + " .. " +
+             LocalTime(d.dataset_last, "%Y-%m-%d %H:%M");
+  }
+  if (d.skipped_rows > 0) facts += ", " + Num(d.skipped_rows) + " unreadable rows skipped";
+  out += "<tr><td id=\"dataset\" style=\"padding:18px 24px 20px 24px;font-size:12px;color:";
+  out += kMuted;
+  out += ";border-top:1px solid #e5e7eb;\"><b>Dataset</b> <span style=\"";
+  out += kMono;
+  out += "\">" + Safe(d.dataset_path, "(unknown path)").html + "</span><br>" + Esc(facts) +
+         "</td></tr>\n";
+  out += "</table></td></tr></table></body></html>\n";
+  return out;
+}
+
+}  // namespace mls

@@ -1,0 +1,355 @@
+// The text form of the report (terminals and the text/plain mail part): UTF-8,
+// sections of aligned columns, lines of at most kMaxColumns.
+
+#include <algorithm>
+#include <cstdio>
+
+#include "report_format.h"
+#include "report_render.h"
+
+namespace mls {
+namespace {
+
+constexpr std::size_t kMaxColumns = 100;
+constexpr std::size_t kIndent = 2;
+constexpr std::size_t kGap = 2;
+constexpr std::size_t kChartWidth = 50;  // columns of the longest bar
+
+// Characters that are valid UTF-8 but steer a terminal or the text direction:
+// C1 controls (U+0080..U+009F; a UTF-8 terminal may take U+009B as CSI), the
+// bidirectional embeddings, overrides and isolates ("Trojan Source"), and the
+// line/paragraph separators.
+bool IsHiddenControl(char32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E || cp == 0x200F ||
+         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void AppendHex(unsigned char c, std::string& out) {
+  static const char kHex[] = "0123456789ABCDEF";
+  out += "\\x";
+  out += kHex[c >> 4];
+  out += kHex[c & 15];
+}
+
+std::string Pad(std::string_view s, std::size_t width, bool right) {
+  std::size_t w = DisplayWidth(s);
+  std::string fill(w < width ? width - w : 0, ' ');
+  return right ? fill + std::string(s) : std::string(s) + fill;
+}
+
+std::string RTrim(std::string s) {
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+struct Column {
+  std::string head;
+  bool right = false;         // numbers: right-aligned, never shrunk
+  std::size_t cap = 40;       // widest it gets
+};
+
+// Cells are display-safe already (DisplayText). Columns wider than their cap,
+// or than the line allows, are truncated with an ellipsis.
+void Table(const std::vector<Column>& cols, const std::vector<std::vector<std::string>>& rows,
+           std::string& out) {
+  std::vector<std::size_t> width(cols.size());
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    width[c] = DisplayWidth(cols[c].head);
+    for (const auto& r : rows) width[c] = std::max(width[c], DisplayWidth(r[c]));
+    width[c] = std::min(width[c], std::max(cols[c].cap, DisplayWidth(cols[c].head)));
+  }
+  auto total = [&] {
+    std::size_t t = kIndent + kGap * (cols.size() - 1);
+    for (std::size_t w : width) t += w;
+    return t;
+  };
+  constexpr std::size_t kMinShrunk = 8;
+  while (total() > kMaxColumns) {
+    std::size_t widest = cols.size();
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      if (cols[c].right || width[c] <= kMinShrunk) continue;
+      if (widest == cols.size() || width[c] > width[widest]) widest = c;
+    }
+    if (widest == cols.size()) break;
+    --width[widest];
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string l(kIndent, ' ');
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      if (c > 0) l += std::string(kGap, ' ');
+      l += Pad(TruncateDisplay(cells[c], width[c]), width[c], cols[c].right);
+    }
+    out += RTrim(std::move(l)) + "\n";
+  };
+  std::vector<std::string> heads;
+  for (const Column& c : cols) heads.push_back(c.head);
+  line(heads);
+  for (const auto& r : rows) line(r);
+}
+
+std::string Show(std::string_view raw, std::string_view if_empty = "-") {
+  return raw.empty() ? std::string(if_empty) : DisplayText(raw);
+}
+
+void Section(std::string_view title, std::string& out) {
+  out += "\n";
+  out += title;
+  out += "\n";
+}
+
+std::string Bar(std::uint64_t count, std::uint64_t peak) {
+  static const char* const kEighths[] = {"",         "\u258F", "\u258E", "\u258D",
+                                         "\u258C", "\u258B", "\u258A", "\u2589"};
+  if (count == 0 || peak == 0) return "";
+  std::uint64_t eighths = (count * kChartWidth * 8 + peak / 2) / peak;
+  if (eighths == 0) eighths = 1;
+  std::string bar;
+  for (std::uint64_t k = 0; k < eighths / 8; ++k) bar += "\u2588";
+  return bar + kEighths[eighths % 8];
+}
+
+std::string Num(std::uint64_t v) { return std::to_string(v); }
+
+// "HH:MM" within a day-long window, "MM-DD HH:MM" otherwise.
+std::string When(std::time_t t, bool long_window) {
+  return LocalTime(t, long_window ? "%m-%d %H:%M" : "%H:%M");
+}
+
+}  // namespace
+
+std::string DisplayText(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size();) {
+    unsigned char c = static_cast<unsigned char>(raw[i]);
+    if (c == '\\') {
+      out += "\\\\";
+      ++i;
+    } else if (c < 0x20 || c == 0x7F) {
+      AppendHex(c, out);
+      ++i;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else {
+      char32_t cp = 0;
+      std::size_t len = DecodeUtf8(raw, i, cp);
+      if (len == 0) {
+        AppendHex(c, out);
+        ++i;
+      } else {
+        if (IsHiddenControl(cp)) {
+          for (std::size_t k = 0; k < len; ++k) AppendHex(static_cast<unsigned char>(raw[i + k]), out);
+        } else {
+          out.append(raw.substr(i, len));
+        }
+        i += len;
+      }
+    }
+  }
+  return out;
+}
+
+std::string RenderText(const ReportData& d) {
+  std::string out;
+  const char* kStamp = "%Y-%m-%d %H:%M %Z";
+  const std::int64_t span = d.window.until - d.window.since;
+  const bool long_window = span > 86400 + 3600;
+
+  // ---- header
+  std::string server = Show(d.server_name, "(unknown host)");
+  if (!d.server_address.empty()) server += " (" + DisplayText(d.server_address) + ")";
+  std::string title = TruncateDisplay("SMTP AUTH failures on " + server, kMaxColumns);
+  out += title + "\n" + std::string(DisplayWidth(title), '=') + "\n";
+  auto field = [&](std::string_view name, const std::string& value) {
+    out += TruncateDisplay(Pad(name, 12, false) + value, kMaxColumns) + "\n";
+  };
+  field("Window", Show(d.window.name, "custom") + ", " + LocalTime(d.window.since, kStamp) +
+                      " .. " + LocalTime(d.window.until, kStamp) + " (" + HumanDuration(span) +
+                      ")");
+  field("Generated",
+        LocalTime(d.generated, "%Y-%m-%d %H:%M:%S %Z") + " by maillogsentinel " +
+            Show(d.version, "?"));
+  std::string extraction = Show(d.schedule, "unknown") + "; last run ";
+  if (d.last_extraction) {
+    extraction += LocalTime(*d.last_extraction, kStamp) + " (" +
+                  HumanDuration(d.generated - *d.last_extraction) + " ago)";
+  } else {
+    extraction += "unknown";
+  }
+  field("Extraction", extraction);
+
+  std::vector<std::string> warnings = HealthWarnings(d);
+  if (!warnings.empty()) out += "\n";
+  for (const std::string& w : warnings) {
+    // Wrapped at the line limit, continuation lines indented under the text.
+    std::string prefix = "!! WARNING: ";
+    std::string line = prefix;
+    std::size_t pos = 0;
+    while (pos < w.size()) {
+      std::size_t sp = w.find(' ', pos);
+      std::string word(w.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos));
+      pos = sp == std::string::npos ? w.size() : sp + 1;
+      if (line.size() > prefix.size() &&
+          DisplayWidth(line) + 1 + DisplayWidth(word) > kMaxColumns) {
+        out += line + "\n";
+        line = std::string(prefix.size(), ' ');
+      }
+      if (line.size() > prefix.size() && line.back() != ' ') line += ' ';
+      line += word;
+    }
+    out += line + "\n";
+  }
+
+  // ---- summary
+  Section("SUMMARY", out);
+  std::string change = FormatChange(d.total, d.previous_total);
+  if (d.previous_total > 0) change += " vs " + Num(d.previous_total) + " in the previous window";
+  std::vector<std::pair<std::string, std::string>> facts = {
+      {"Failed logins", Num(d.total)},
+      {"Source IPs", Num(d.distinct_ips)},
+      {"User names", Num(d.distinct_users)},
+      {"SASL outages", d.outages ? Num(*d.outages) : "unknown"},
+  };
+  std::vector<std::string> notes = {
+      change,
+      d.new_ip_count > 0 ? Num(d.new_ip_count) + " new (never seen before this window)" : "",
+      "", d.outages ? "" : "(op log unreadable)"};
+  std::size_t vw = 0;
+  for (const auto& f : facts) vw = std::max(vw, f.second.size());
+  for (std::size_t k = 0; k < facts.size(); ++k) {
+    out += RTrim("  " + Pad(facts[k].first, 15, false) + Pad(facts[k].second, vw, true) + "   " +
+                 notes[k]) +
+           "\n";
+  }
+
+  if (d.total == 0) {
+    out += "\nNo failed SMTP authentications in this window.\n";
+  } else {
+    // ---- chart
+    Chart chart = BuildChart(d);
+    Section("ATTEMPTS PER " + std::string(chart.unit == "hour"  ? "HOUR"
+                                          : chart.unit == "day" ? "DAY"
+                                                                : "MONTH") +
+                " (peak " + Num(chart.peak) + " at " + chart.rows[chart.peak_row].label + ")",
+            out);
+    std::size_t lw = 0, cw = 0;
+    for (const ChartRow& r : chart.rows) {
+      lw = std::max(lw, DisplayWidth(r.label));
+      cw = std::max(cw, Num(r.count).size());
+    }
+    for (const ChartRow& r : chart.rows) {
+      out += RTrim("  " + Pad(r.label, lw, false) + "  " + Pad(Num(r.count), cw, true) + "  " +
+                   Bar(r.count, chart.peak)) +
+             "\n";
+    }
+
+    // ---- top lists
+    if (!d.top_auth.empty()) {
+      Section("TOP FAILED AUTHENTICATIONS (user from ip)", out);
+      std::vector<std::vector<std::string>> rows;
+      for (const AuthCount& a : d.top_auth) {
+        rows.push_back({Num(a.count), Show(a.user, "(none)"), Show(a.ip), Show(a.country),
+                        Show(a.hostname)});
+      }
+      Table({{"COUNT", true}, {"USER", false, 28}, {"IP", false, 39}, {"CC", false, 4},
+             {"HOSTNAME", false, 40}},
+            rows, out);
+    }
+    if (!d.top_users.empty()) {
+      Section("TOP USER NAMES (" + Num(d.distinct_users) + " distinct)", out);
+      std::vector<std::vector<std::string>> rows;
+      for (const KeyCount& k : d.top_users) {
+        rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(none)")});
+      }
+      Table({{"COUNT", true}, {"SHARE", true}, {"USER", false, 60}}, rows, out);
+    }
+    if (!d.top_ips.empty()) {
+      Section("TOP SOURCE IPS (" + Num(d.distinct_ips) + " distinct)", out);
+      std::vector<std::vector<std::string>> rows;
+      for (const IpCount& k : d.top_ips) {
+        rows.push_back({Num(k.count), Num(k.distinct_users), Show(k.ip), Show(k.country),
+                        k.asn.empty() ? "-" : DisplayText(AsnLabel(k.asn)), Show(k.as_org),
+                        Show(k.hostname)});
+      }
+      Table({{"COUNT", true}, {"USERS", true}, {"IP", false, 39}, {"CC", false, 4},
+             {"ASN", false, 10}, {"AS ORGANISATION", false, 24}, {"HOSTNAME", false, 40}},
+            rows, out);
+    }
+    Section("BRUTE FORCE (IPs trying several user names)", out);
+    if (d.brute_force.empty()) {
+      out += "  none: no IP tried more than one user name\n";
+    } else {
+      std::vector<std::vector<std::string>> rows;
+      for (const IpCount& k : d.brute_force) {
+        rows.push_back({Num(k.distinct_users), Num(k.count), Show(k.ip), Show(k.country),
+                        When(k.first, long_window) + ".." + When(k.last, long_window),
+                        Show(k.hostname)});
+      }
+      Table({{"USERS", true}, {"COUNT", true}, {"IP", false, 39}, {"CC", false, 4},
+             {"ACTIVE", false, 24}, {"HOSTNAME", false, 40}},
+            rows, out);
+    }
+    Section("PASSWORD SPRAYING (user names tried from several IPs)", out);
+    if (d.spraying.empty()) {
+      out += "  none: no user name was tried from more than one IP\n";
+    } else {
+      std::vector<std::vector<std::string>> rows;
+      for (const UserSpread& k : d.spraying) {
+        rows.push_back({Num(k.distinct_ips), Num(k.count), Show(k.user, "(none)")});
+      }
+      Table({{"IPS", true}, {"COUNT", true}, {"USER", false, 60}}, rows, out);
+    }
+    Section("NEW SOURCE IPS (" + Num(d.new_ip_count) + " never seen before this window)", out);
+    if (d.new_ips.empty()) {
+      out += "  none\n";
+    } else {
+      std::vector<std::vector<std::string>> rows;
+      for (const IpCount& k : d.new_ips) {
+        rows.push_back({Num(k.count), Num(k.distinct_users), Show(k.ip), Show(k.country),
+                        When(k.first, long_window), Show(k.hostname)});
+      }
+      Table({{"COUNT", true}, {"USERS", true}, {"IP", false, 39}, {"CC", false, 4},
+             {"FIRST", false, 12}, {"HOSTNAME", false, 40}},
+            rows, out);
+    }
+    auto keyed = [&](std::string_view title, std::string_view head,
+                     const std::vector<KeyCount>& list, auto label) {
+      if (list.empty()) return;
+      Section(title, out);
+      std::vector<std::vector<std::string>> rows;
+      for (const KeyCount& k : list) {
+        rows.push_back({Num(k.count), Percent(k.count, d.total), label(k.key)});
+      }
+      Table({{"COUNT", true}, {"SHARE", true}, {std::string(head), false, 60}}, rows, out);
+    };
+    auto unknown = [](const std::string& k) { return Show(k, "(unknown)"); };
+    keyed("TOP COUNTRIES", "COUNTRY", d.top_countries, unknown);
+    keyed("TOP AS ORGANISATIONS", "AS ORGANISATION", d.top_as_orgs, unknown);
+    keyed("TOP ASNS", "ASN", d.top_asns, [](const std::string& k) { return DisplayText(AsnLabel(k)); });
+    Section("REVERSE DNS (" + Num(d.rdns_ok) + " OK, " + Percent(d.rdns_ok, d.total) + ")", out);
+    if (d.rdns_failures.empty()) {
+      out += "  no failures\n";
+    } else {
+      std::vector<std::vector<std::string>> rows;
+      for (const KeyCount& k : d.rdns_failures) {
+        rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(none)")});
+      }
+      Table({{"COUNT", true}, {"SHARE", true}, {"STATUS", false, 20}}, rows, out);
+    }
+  }
+
+  // ---- dataset
+  Section("DATASET", out);
+  out += TruncateDisplay("  " + Show(d.dataset_path, "(unknown path)"), kMaxColumns) + "\n";
+  std::string facts_line = "  " + Num(d.dataset_rows) + " rows, " + HumanBytes(d.dataset_bytes);
+  if (d.dataset_rows > 0) {
+    facts_line += ", " + LocalTime(d.dataset_first, "%Y-%m-%d %H:%M") + " .. " +
+                  LocalTime(d.dataset_last, "%Y-%m-%d %H:%M");
+  }
+  if (d.skipped_rows > 0) facts_line += ", " + Num(d.skipped_rows) + " unreadable rows skipped";
+  out += facts_line + "\n";
+  return out;
+}
+
+}  // namespace mls
