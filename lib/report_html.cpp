@@ -58,10 +58,15 @@ Cell Safe(std::string_view raw, std::string_view if_empty = "-") {
 
 Cell Plain(const std::string& text) { return {Esc(text), ""}; }
 
+enum class Kind {
+  kNumber,  // right-aligned, as narrow as its numbers
+  kCode,    // user names, IPs: monospace, wrapped anywhere when too long
+  kShort,   // country codes, times: never wrapped
+  kText,    // host names, organisations: wrapped anywhere when too long
+};
 struct Column {
   std::string head;
-  bool number = false;
-  bool mono = false;
+  Kind kind = Kind::kText;
 };
 
 void Table(std::string_view id, const std::vector<Column>& cols,
@@ -73,10 +78,9 @@ void Table(std::string_view id, const std::vector<Column>& cols,
       "border=\"0\" style=\"border-collapse:collapse;width:100%;font-size:13px;\">";
   out += "<thead><tr>";
   for (const Column& c : cols) {
-    out += "<th align=\"";
-    out += c.number ? "right" : "left";
+    out += c.kind == Kind::kNumber ? "<th align=\"right\" width=\"1%\"" : "<th align=\"left\"";
     out +=
-        "\" style=\"padding:4px 8px;border-bottom:2px solid #d1d5db;color:#374151;"
+        " style=\"padding:4px 8px;border-bottom:2px solid #d1d5db;color:#374151;"
         "font-size:11px;text-transform:uppercase;letter-spacing:.04em;white-space:nowrap;\">" +
         Esc(c.head) + "</th>";
   }
@@ -85,14 +89,14 @@ void Table(std::string_view id, const std::vector<Column>& cols,
     out += r % 2 ? "<tr style=\"background:#f9fafb;\">" : "<tr>";
     for (std::size_t c = 0; c < cols.size(); ++c) {
       const Cell& cell = rows[r][c];
-      out += "<td align=\"";
-      out += cols[c].number ? "right" : "left";
-      out += "\"";
+      Kind kind = cols[c].kind;
+      out += kind == Kind::kNumber ? "<td align=\"right\"" : "<td align=\"left\"";
       if (!cell.title.empty()) out += " title=\"" + cell.title + "\"";
       out += " style=\"padding:3px 8px;border-bottom:1px solid #eef0f3;vertical-align:top;";
-      if (cols[c].number) out += "white-space:nowrap;font-variant-numeric:tabular-nums;";
-      if (cols[c].mono) out += kMono;
-      if (!cols[c].number) out += "word-break:break-all;";
+      if (kind == Kind::kNumber) out += "white-space:nowrap;font-variant-numeric:tabular-nums;";
+      if (kind == Kind::kShort) out += "white-space:nowrap;";
+      if (kind == Kind::kCode) out += kMono;
+      if (kind == Kind::kCode || kind == Kind::kText) out += "overflow-wrap:anywhere;";
       out += "\">" + cell.html + "</td>";
     }
     out += "</tr>";
@@ -100,16 +104,19 @@ void Table(std::string_view id, const std::vector<Column>& cols,
   out += "</tbody></table>";
 }
 
-void SectionStart(std::string_view title, std::string_view note, std::string& out) {
-  out += "<tr><td style=\"padding:18px 24px 4px 24px;\"><h2 style=\"margin:0 0 6px 0;"
-         "font-size:15px;color:#111827;\">" +
-         Esc(title);
+void Heading(std::string_view title, std::string_view note, std::string& out) {
+  out += "<h2 style=\"margin:0 0 6px 0;font-size:15px;color:#111827;\">" + Esc(title);
   if (!note.empty()) {
     out += " <span style=\"font-weight:normal;font-size:12px;color:";
     out += kMuted;
     out += ";\">" + Esc(note) + "</span>";
   }
   out += "</h2>";
+}
+
+void SectionStart(std::string_view title, std::string_view note, std::string& out) {
+  out += "<tr><td style=\"padding:18px 24px 4px 24px;\">";
+  Heading(title, note, out);
 }
 void SectionEnd(std::string& out) { out += "</td></tr>"; }
 
@@ -280,7 +287,7 @@ std::string RenderHtml(const ReportData& d) {
                         Safe(a.country), Safe(a.hostname)});
       }
       Table("top-auth",
-            {{"Count", true}, {"User", false, true}, {"IP", false, true}, {"CC"}, {"Hostname"}},
+            {{"Count", Kind::kNumber}, {"User", Kind::kCode}, {"IP", Kind::kCode}, {"CC", Kind::kShort}, {"Hostname"}},
             rows, out);
       SectionEnd(out);
     }
@@ -291,7 +298,7 @@ std::string RenderHtml(const ReportData& d) {
         rows.push_back({Plain(Num(k.count)), Plain(Percent(k.count, d.total)),
                         Safe(k.key, "(none)")});
       }
-      Table("top-users", {{"Count", true}, {"Share", true}, {"User", false, true}}, rows, out);
+      Table("top-users", {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"User", Kind::kCode}}, rows, out);
       SectionEnd(out);
     }
     if (!d.top_ips.empty()) {
@@ -303,8 +310,8 @@ std::string RenderHtml(const ReportData& d) {
                         Safe(k.as_org), Safe(k.hostname)});
       }
       Table("top-ips",
-            {{"Count", true}, {"Users", true}, {"IP", false, true}, {"CC"}, {"ASN"},
-             {"AS organisation"}, {"Hostname"}},
+            {{"Count", Kind::kNumber}, {"Users", Kind::kNumber}, {"IP", Kind::kCode}, {"CC", Kind::kShort},
+             {"ASN", Kind::kShort}, {"AS organisation"}, {"Hostname"}},
             rows, out);
       SectionEnd(out);
     }
@@ -320,8 +327,8 @@ std::string RenderHtml(const ReportData& d) {
                         Safe(k.hostname)});
       }
       Table("brute-force",
-            {{"Users", true}, {"Count", true}, {"IP", false, true}, {"CC"}, {"Active"},
-             {"Hostname"}},
+            {{"Users", Kind::kNumber}, {"Count", Kind::kNumber}, {"IP", Kind::kCode}, {"CC", Kind::kShort},
+             {"Active", Kind::kShort}, {"Hostname"}},
             rows, out);
     }
     SectionEnd(out);
@@ -333,7 +340,7 @@ std::string RenderHtml(const ReportData& d) {
       for (const UserSpread& k : d.spraying) {
         rows.push_back({Plain(Num(k.distinct_ips)), Plain(Num(k.count)), Safe(k.user, "(none)")});
       }
-      Table("spraying", {{"IPs", true}, {"Count", true}, {"User", false, true}}, rows, out);
+      Table("spraying", {{"IPs", Kind::kNumber}, {"Count", Kind::kNumber}, {"User", Kind::kCode}}, rows, out);
     }
     SectionEnd(out);
     SectionStart("New source IPs", Num(d.new_ip_count) + " never seen before this window", out);
@@ -346,26 +353,33 @@ std::string RenderHtml(const ReportData& d) {
                         Safe(k.country), Plain(When(k.first, long_window)), Safe(k.hostname)});
       }
       Table("new-ips",
-            {{"Count", true}, {"Users", true}, {"IP", false, true}, {"CC"}, {"First"},
-             {"Hostname"}},
+            {{"Count", Kind::kNumber}, {"Users", Kind::kNumber}, {"IP", Kind::kCode}, {"CC", Kind::kShort},
+             {"First", Kind::kShort}, {"Hostname"}},
             rows, out);
     }
     SectionEnd(out);
     auto keyed = [&](std::string_view id, std::string_view title, std::string_view head,
                      const std::vector<KeyCount>& list, bool asn) {
-      if (list.empty()) return;
-      SectionStart(title, "", out);
+      Heading(title, "", out);
       std::vector<std::vector<Cell>> rows;
       for (const KeyCount& k : list) {
         rows.push_back({Plain(Num(k.count)), Plain(Percent(k.count, d.total)),
                         asn ? Safe(AsnLabel(k.key)) : Safe(k.key, "(unknown)")});
       }
-      Table(id, {{"Count", true}, {"Share", true}, {std::string(head)}}, rows, out);
-      SectionEnd(out);
+      Table(id, {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {std::string(head)}}, rows,
+            out);
     };
+    // Countries and ASNs side by side (short keys), AS organisations below.
+    out += "<tr><td style=\"padding:18px 24px 4px 24px;\"><table role=\"presentation\" "
+           "width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>"
+           "<td width=\"50%\" valign=\"top\" style=\"padding-right:12px;\">";
     keyed("top-countries", "Top countries", "Country", d.top_countries, false);
-    keyed("top-as-orgs", "Top AS organisations", "AS organisation", d.top_as_orgs, false);
+    out += "</td><td width=\"50%\" valign=\"top\" style=\"padding-left:12px;\">";
     keyed("top-asns", "Top ASNs", "ASN", d.top_asns, true);
+    out += "</td></tr></table></td></tr>";
+    out += "<tr><td style=\"padding:18px 24px 4px 24px;\">";
+    keyed("top-as-orgs", "Top AS organisations", "AS organisation", d.top_as_orgs, false);
+    SectionEnd(out);
     SectionStart("Reverse DNS", Num(d.rdns_ok) + " OK (" + Percent(d.rdns_ok, d.total) + ")", out);
     if (d.rdns_failures.empty()) {
       Note("rdns", "No failures.", out);
@@ -375,7 +389,7 @@ std::string RenderHtml(const ReportData& d) {
         rows.push_back({Plain(Num(k.count)), Plain(Percent(k.count, d.total)),
                         Safe(k.key, "(none)")});
       }
-      Table("rdns", {{"Count", true}, {"Share", true}, {"Status"}}, rows, out);
+      Table("rdns", {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"Status"}}, rows, out);
     }
     SectionEnd(out);
   }

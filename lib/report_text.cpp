@@ -44,8 +44,9 @@ std::string RTrim(std::string s) {
 
 struct Column {
   std::string head;
-  bool right = false;         // numbers: right-aligned, never shrunk
-  std::size_t cap = 40;       // widest it gets
+  bool right = false;    // numbers: right-aligned
+  std::size_t cap = 40;  // widest it gets
+  bool shrink = true;    // false: numbers and IPs, never cut to fit the line
 };
 
 // Cells are display-safe already (DisplayText). Columns wider than their cap,
@@ -67,7 +68,7 @@ void Table(const std::vector<Column>& cols, const std::vector<std::vector<std::s
   while (total() > kMaxColumns) {
     std::size_t widest = cols.size();
     for (std::size_t c = 0; c < cols.size(); ++c) {
-      if (cols[c].right || width[c] <= kMinShrunk) continue;
+      if (!cols[c].shrink || cols[c].right || width[c] <= kMinShrunk) continue;
       if (widest == cols.size() || width[c] > width[widest]) widest = c;
     }
     if (widest == cols.size()) break;
@@ -252,7 +253,7 @@ std::string RenderText(const ReportData& d) {
         rows.push_back({Num(a.count), Show(a.user, "(none)"), Show(a.ip), Show(a.country),
                         Show(a.hostname)});
       }
-      Table({{"COUNT", true}, {"USER", false, 28}, {"IP", false, 39}, {"CC", false, 4},
+      Table({{"COUNT", true}, {"USER", false, 28}, {"IP", false, 39, false}, {"CC", false, 4},
              {"HOSTNAME", false, 40}},
             rows, out);
     }
@@ -272,7 +273,7 @@ std::string RenderText(const ReportData& d) {
                         k.asn.empty() ? "-" : DisplayText(AsnLabel(k.asn)), Show(k.as_org),
                         Show(k.hostname)});
       }
-      Table({{"COUNT", true}, {"USERS", true}, {"IP", false, 39}, {"CC", false, 4},
+      Table({{"COUNT", true}, {"USERS", true}, {"IP", false, 39, false}, {"CC", false, 4},
              {"ASN", false, 10}, {"AS ORGANISATION", false, 24}, {"HOSTNAME", false, 40}},
             rows, out);
     }
@@ -286,7 +287,7 @@ std::string RenderText(const ReportData& d) {
                         When(k.first, long_window) + ".." + When(k.last, long_window),
                         Show(k.hostname)});
       }
-      Table({{"USERS", true}, {"COUNT", true}, {"IP", false, 39}, {"CC", false, 4},
+      Table({{"USERS", true}, {"COUNT", true}, {"IP", false, 39, false}, {"CC", false, 4},
              {"ACTIVE", false, 24}, {"HOSTNAME", false, 40}},
             rows, out);
     }
@@ -309,7 +310,7 @@ std::string RenderText(const ReportData& d) {
         rows.push_back({Num(k.count), Num(k.distinct_users), Show(k.ip), Show(k.country),
                         When(k.first, long_window), Show(k.hostname)});
       }
-      Table({{"COUNT", true}, {"USERS", true}, {"IP", false, 39}, {"CC", false, 4},
+      Table({{"COUNT", true}, {"USERS", true}, {"IP", false, 39, false}, {"CC", false, 4},
              {"FIRST", false, 12}, {"HOSTNAME", false, 40}},
             rows, out);
     }
