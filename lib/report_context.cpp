@@ -153,7 +153,7 @@ std::optional<std::string> ExtractionSchedule(const std::vector<std::string>& un
       // A trailing backslash continues the line.
       std::string_view part = Trim(raw);
       if (!part.empty() && part.back() == '\\') {
-        line += std::string(part.substr(0, part.size() - 1)) + " ";
+        line += std::string(Trim(part.substr(0, part.size() - 1))) + " ";
         continue;
       }
       line += std::string(part);
@@ -243,7 +243,7 @@ OpLogFacts ReadOpLogFacts(const std::string& path, std::time_t since, std::time_
     }
   }
   close(fd);
-  // A last line without '\n' is a write in progress: not counted.
+  if (!overlong && !buf.empty()) handle(buf);  // a last line without '\n'
   facts.readable = !failed;
   if (failed) facts = OpLogFacts{};
   return facts;

@@ -90,8 +90,12 @@ std::string Format(const char* fmt, double v) {
 }  // namespace
 
 std::size_t DisplayWidth(std::string_view s) {
-  std::size_t w = 0, cw = 0;
-  for (std::size_t i = 0; i < s.size(); i += Token(s, i, cw)) w += cw;
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t cw = 0;
+    i += Token(s, i, cw);
+    w += cw;
+  }
   return w;
 }
 

@@ -32,15 +32,70 @@ TEST(Progress, ParsesEnrichStats) {
   EXPECT_FALSE(ParseStatsLine("mls-enrich", "mls-enrich: line 3: expected 9 fields, got 2", s));
   EXPECT_FALSE(ParseStatsLine("mls-store", "mls-enrich: records=9 queries=5 cache_hits=4", s));
   EXPECT_EQ("7 events stored, 5 reverse DNS queries, 4 cache hits",
-            FormatSummary({std::nullopt, 7, 5, 4}));
+            FormatSummary({std::nullopt, 7, 5, 4, std::nullopt}));
   // DNS disabled (nothing asked, nothing cached): the summary is as before.
-  EXPECT_EQ("10 new lines read, 7 events stored", FormatSummary({10, 7, 0, 0}));
+  EXPECT_EQ("10 new lines read, 7 events stored", FormatSummary({10, 7, 0, 0, 0}));
 }
 
 TEST(Progress, SummaryLeavesOutUnknownCounts) {
-  EXPECT_EQ("300000 new lines read, 2345 events stored", FormatSummary({300000, 2345, std::nullopt, std::nullopt}));
-  EXPECT_EQ("7 events stored", FormatSummary({std::nullopt, 7, std::nullopt, std::nullopt}));
+  EXPECT_EQ("300000 new lines read, 2345 events stored", 
+            FormatSummary({300000, 2345, std::nullopt, std::nullopt, std::nullopt}));
+  EXPECT_EQ("7 events stored", FormatSummary({std::nullopt, 7, std::nullopt, std::nullopt, std::nullopt}));
   EXPECT_EQ("done", FormatSummary({}));
+}
+
+TEST(Progress, ParsesTheOutageCount) {
+  RunStats s;
+  EXPECT_TRUE(ParseStatsLine(
+      "mls-parse", "mls-parse: lines=10 events=4 outages=3 aborted=0 overlong=0", s));
+  EXPECT_EQ(3u, s.outages);
+  RunStats none;
+  EXPECT_TRUE(ParseStatsLine("mls-parse", "mls-parse: lines=10 events=4", none));
+  EXPECT_FALSE(none.outages.has_value());
+  RunStats bad;
+  EXPECT_TRUE(ParseStatsLine("mls-parse", "mls-parse: lines=10 outages=3x aborted=0", bad));
+  EXPECT_FALSE(bad.outages.has_value());
+}
+
+TEST(Progress, SummaryNamesOutages) {
+  RunStats s{10, 7, 0, 0, 0};
+  EXPECT_EQ("10 new lines read, 7 events stored", FormatSummary(s));
+  s.outages = 1;
+  EXPECT_EQ("10 new lines read, 7 events stored, 1 SASL backend outage", FormatSummary(s));
+  s.outages = 3;
+  s.dns_queries = 5;
+  s.dns_cache_hits = 4;
+  EXPECT_EQ(
+      "10 new lines read, 7 events stored, 5 reverse DNS queries, 4 cache hits, "
+      "3 SASL backend outages",
+      FormatSummary(s));
+  RunStats only;
+  only.outages = 2;
+  EXPECT_EQ("2 SASL backend outages", FormatSummary(only));
+}
+
+TEST(Progress, OutagesRoundTripThroughTheSummary) {
+  for (std::uint64_t n : {0ull, 1ull, 2ull, 17ull, 18446744073709551615ull}) {
+    for (bool dns : {false, true}) {
+      for (bool lines : {false, true}) {
+        RunStats s;
+        if (lines) s.lines = 300000, s.events = 2345;
+        if (dns) s.dns_queries = 120, s.dns_cache_hits = 80;
+        s.outages = n;
+        std::string summary = FormatSummary(s);
+        EXPECT_EQ(n, ParseSummaryOutages(summary)) << summary;
+      }
+    }
+  }
+  // Summaries from before outages were counted, and near misses.
+  EXPECT_EQ(0u, ParseSummaryOutages("300000 new lines read, 2345 events stored"));
+  EXPECT_EQ(0u, ParseSummaryOutages("done"));
+  EXPECT_EQ(0u, ParseSummaryOutages(""));
+  EXPECT_EQ(0u, ParseSummaryOutages("x3 SASL backend outages"));
+  EXPECT_EQ(0u, ParseSummaryOutages("5 events stored, SASL backend outages"));
+  EXPECT_EQ(0u, ParseSummaryOutages("3 SASL backend outagesque"));
+  EXPECT_EQ(0u, ParseSummaryOutages("99999999999999999999 SASL backend outages"));
+  EXPECT_EQ(4u, ParseSummaryOutages("4 SASL backend outages, and later text"));
 }
 
 TEST(Progress, RendersABar) {

@@ -1,0 +1,209 @@
+#include "report_format.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "report_render.h"
+#include "report_sample.h"
+#include "tz_scope.h"
+
+namespace mls {
+namespace {
+
+TEST(ReportFormat, DecodesUtf8Strictly) {
+  char32_t cp = 0;
+  EXPECT_EQ(1u, DecodeUtf8("a", 0, cp));
+  EXPECT_EQ(U'a', cp);
+  EXPECT_EQ(2u, DecodeUtf8("\xC3\xA9", 0, cp));
+  EXPECT_EQ(U'\u00E9', cp);
+  EXPECT_EQ(3u, DecodeUtf8("\xE6\x97\xA5", 0, cp));
+  EXPECT_EQ(U'\u65E5', cp);
+  EXPECT_EQ(4u, DecodeUtf8("\xF0\x9F\x98\x80", 0, cp));
+  EXPECT_EQ(U'\U0001F600', cp);
+  for (std::string_view bad : {"\x80", "\xC0\xAF", "\xC3", "\xE0\x80\xAF", "\xED\xA0\x80",
+                               "\xF4\x90\x80\x80", "\xF8\x88\x80\x80\x80", "\xFF", "\xC3(",
+                               "\xE6\x97"}) {
+    EXPECT_EQ(0u, DecodeUtf8(bad, 0, cp)) << testing::PrintToString(std::string(bad));
+  }
+}
+
+TEST(ReportFormat, DisplayWidthCountsColumns) {
+  EXPECT_EQ(0u, DisplayWidth(""));
+  EXPECT_EQ(5u, DisplayWidth("admin"));
+  EXPECT_EQ(4u, DisplayWidth("caf\xC3\xA9"));          // é: one column
+  EXPECT_EQ(4u, DisplayWidth("cafe\xCC\x81"));         // e + combining acute
+  EXPECT_EQ(4u, DisplayWidth("\xE6\x97\xA5\xE6\x9C\xAC"));  // 日本: wide
+  EXPECT_EQ(2u, DisplayWidth("\xF0\x9F\x98\x80"));     // emoji
+  EXPECT_EQ(8u, DisplayWidth("\\x0D\\x0A"));
+  EXPECT_EQ(3u, DisplayWidth("\u2026ab"));
+}
+
+TEST(ReportFormat, TruncatesWithAnEllipsisNeverInsideAnEscapeOrCharacter) {
+  EXPECT_EQ("admin", TruncateDisplay("admin", 5));
+  EXPECT_EQ("adm\u2026", TruncateDisplay("admin1", 4));
+  EXPECT_EQ("", TruncateDisplay("admin", 0));
+  EXPECT_EQ("\u2026", TruncateDisplay("admin", 1));
+  // "ab\x0D..." cut to 5 columns: the escape does not fit whole, so it goes.
+  EXPECT_EQ("ab\u2026", TruncateDisplay("ab\\x0Dcd", 5));
+  EXPECT_EQ("ab\\x0D\u2026", TruncateDisplay("ab\\x0Dcd", 7));
+  EXPECT_EQ("a\u2026", TruncateDisplay("a\\\\bc", 3));
+  // Wide characters are never split; the result never exceeds the limit.
+  std::string jp = "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E";  // 日本語, 6 columns
+  EXPECT_EQ("\xE6\x97\xA5\u2026", TruncateDisplay(jp, 4));
+  EXPECT_EQ(jp, TruncateDisplay(jp, 6));
+  for (std::size_t cols = 1; cols < 12; ++cols) {
+    std::string t = TruncateDisplay("x\\x01\xE6\x97\xA5y\\\\z\xC3\xA9", cols);
+    EXPECT_LE(DisplayWidth(t), cols) << t;
+  }
+}
+
+TEST(ReportFormat, HumanSizesAndDurations) {
+  EXPECT_EQ("0 B", HumanBytes(0));
+  EXPECT_EQ("1023 B", HumanBytes(1023));
+  EXPECT_EQ("1.0 KiB", HumanBytes(1024));
+  EXPECT_EQ("1.5 KiB", HumanBytes(1536));
+  EXPECT_EQ("117.7 MiB", HumanBytes(123456789));
+  EXPECT_EQ("2.0 GiB", HumanBytes(std::uint64_t{2} << 30));
+  EXPECT_EQ("16.0 EiB", HumanBytes(UINT64_MAX));
+  EXPECT_EQ("0 s", HumanDuration(-5));
+  EXPECT_EQ("59 s", HumanDuration(59));
+  EXPECT_EQ("1 min", HumanDuration(60));
+  EXPECT_EQ("59 min", HumanDuration(3599));
+  EXPECT_EQ("1 h 00 min", HumanDuration(3600));
+  EXPECT_EQ("14 h 05 min", HumanDuration(14 * 3600 + 300));
+  EXPECT_EQ("1 d 00 h", HumanDuration(86400));
+  EXPECT_EQ("7 d 01 h", HumanDuration(7 * 86400 + 3600 + 59));
+}
+
+TEST(ReportFormat, ChangeAgainstThePreviousWindow) {
+  EXPECT_EQ("+20 (+20.0 %)", FormatChange(120, 100));
+  EXPECT_EQ("-20 (-20.0 %)", FormatChange(80, 100));
+  EXPECT_EQ("-2 (-66.7 %)", FormatChange(1, 3));
+  EXPECT_EQ("+2900 (+2900.0 %)", FormatChange(3000, 100));
+  EXPECT_EQ("-100 (-100.0 %)", FormatChange(0, 100));
+  EXPECT_EQ("unchanged", FormatChange(7, 7));
+  EXPECT_EQ("no attempts in the previous window", FormatChange(5, 0));
+  EXPECT_EQ("no attempts in the previous window", FormatChange(0, 0));
+  EXPECT_EQ("+1 (+0.0 %)", FormatChange(UINT64_MAX, UINT64_MAX - 1));
+  EXPECT_EQ("0.0 %", Percent(0, 0));
+  EXPECT_EQ("33.3 %", Percent(1, 3));
+  EXPECT_EQ("100.0 %", Percent(5, 5));
+  EXPECT_EQ("AS4134", AsnLabel("4134"));
+  EXPECT_EQ("AS4134", AsnLabel("AS4134"));
+  EXPECT_EQ("(unknown)", AsnLabel(""));
+}
+
+TEST(ReportChart, HourlyLabelsAndPeak) {
+  TzScope tz("Europe/Paris");
+  ReportData d = FullReport();
+  Chart c = BuildChart(d);
+  EXPECT_EQ("hour", c.unit);
+  ASSERT_EQ(14u, c.rows.size());
+  EXPECT_EQ("00:00", c.rows[0].label);
+  EXPECT_EQ("13:00", c.rows[13].label);
+  EXPECT_EQ(40u, c.peak);
+  EXPECT_EQ(3u, c.peak_row);  // the first of the two 40s
+  for (std::size_t i = 0; i < c.rows.size(); ++i) EXPECT_EQ(d.buckets[i].count, c.rows[i].count);
+}
+
+TEST(ReportChart, DayClocksGoBackHas25DistinctRows) {
+  TzScope tz("Europe/Paris");
+  ReportData d = EmptyReport();
+  d.window = {"yesterday", kFallBack, kFallBack + 25 * 3600};
+  d.buckets = HourBuckets(kFallBack, 25, {1, 2, 3, 4, 5});
+  Chart c = BuildChart(d);
+  ASSERT_EQ(25u, c.rows.size());
+  std::set<std::string> labels;
+  for (const ChartRow& r : c.rows) labels.insert(r.label);
+  EXPECT_EQ(25u, labels.size());
+  EXPECT_EQ("02:00 CEST", c.rows[2].label);
+  EXPECT_EQ("02:00 CET", c.rows[3].label);
+  EXPECT_EQ("03:00", c.rows[4].label);
+  EXPECT_EQ("23:00", c.rows[24].label);
+}
+
+TEST(ReportChart, DayClocksGoForwardHas23Rows) {
+  TzScope tz("Europe/Paris");
+  ReportData d = EmptyReport();
+  d.window = {"yesterday", kSpringFwd, kSpringFwd + 23 * 3600};
+  d.buckets = HourBuckets(kSpringFwd, 23, {1});
+  Chart c = BuildChart(d);
+  ASSERT_EQ(23u, c.rows.size());
+  EXPECT_EQ("01:00", c.rows[1].label);
+  EXPECT_EQ("03:00", c.rows[2].label);
+  EXPECT_EQ("23:00", c.rows[22].label);
+}
+
+TEST(ReportChart, WindowsAcrossMidnightShowTheDate) {
+  TzScope tz("Europe/Paris");
+  ReportData d = EmptyReport();
+  d.window = {"24h", kNov28 + 12 * 3600, kNov28 + 36 * 3600};
+  d.buckets = HourBuckets(d.window.since, 24, {1});
+  Chart c = BuildChart(d);
+  ASSERT_EQ(24u, c.rows.size());
+  EXPECT_EQ("11-28 12:00", c.rows[0].label);
+  EXPECT_EQ("11-29 11:00", c.rows[23].label);
+}
+
+TEST(ReportChart, LongWindowsAreSummedPerDayThenMonth) {
+  TzScope tz("Europe/Paris");
+  ReportData d = EmptyReport();
+  // 7 days of hours (the model's buckets for "7d"): shown per local day.
+  d.window = {"7d", kNov28 - 6 * 86400 + 3600, kNov28 + 86400 + 3600};
+  d.buckets = HourBuckets(d.window.since, 7 * 24, {1, 2, 3});
+  Chart c = BuildChart(d);
+  EXPECT_EQ("day", c.unit);
+  ASSERT_EQ(8u, c.rows.size());  // starts at 01:00, ends at 00:00 eight days later
+  EXPECT_EQ("2026-11-22", c.rows[0].label);
+  EXPECT_EQ("2026-11-29", c.rows[7].label);
+  std::uint64_t sum = 0;
+  for (const ChartRow& r : c.rows) sum += r.count;
+  EXPECT_EQ(Sum(d.buckets), sum);
+  EXPECT_EQ(7u * 6 + 1 + 2, c.rows[0].count);  // 23 hours of 1, 2, 3, 1, ...
+  EXPECT_EQ(3u, c.rows[7].count);              // the 00:00 hour, the 168th
+
+  // 100 day buckets: per month.
+  d.bucket_seconds = 86400;
+  d.buckets.clear();
+  for (int k = 0; k < 100; ++k) d.buckets.push_back({kNov28 + k * 86400, 1});
+  c = BuildChart(d);
+  EXPECT_EQ("month", c.unit);
+  ASSERT_EQ(5u, c.rows.size());
+  EXPECT_EQ("2026-11", c.rows[0].label);
+  EXPECT_EQ(3u, c.rows[0].count);
+  EXPECT_EQ(31u, c.rows[1].count);
+  EXPECT_EQ("2027-02", c.rows[3].label);
+  EXPECT_EQ(28u, c.rows[3].count);
+  EXPECT_EQ("2027-03", c.rows[4].label);
+  EXPECT_EQ(7u, c.rows[4].count);
+}
+
+TEST(ReportWarnings, OutagesStaleExtractionSkippedRows) {
+  TzScope tz("Europe/Paris");
+  ReportData d = FullReport();
+  EXPECT_TRUE(HealthWarnings(d).empty());
+  d.outages = 1;
+  auto w = HealthWarnings(d);
+  ASSERT_EQ(1u, w.size());
+  EXPECT_TRUE(w[0].starts_with("1 SASL backend outage in this window")) << w[0];
+  d.outages = 3;
+  d.last_extraction = d.generated - 3 * 3600;
+  d.skipped_rows = 2;
+  w = HealthWarnings(d);
+  ASSERT_EQ(3u, w.size());
+  EXPECT_TRUE(w[0].starts_with("3 SASL backend outages in this window")) << w[0];
+  EXPECT_NE(std::string::npos, w[1].find("3 h 00 min ago")) << w[1];
+  EXPECT_NE(std::string::npos, w[2].find("2 dataset rows")) << w[2];
+  d.outages = std::nullopt;  // unknown is not a warning by itself
+  d.last_extraction = d.generated - kStaleExtraction;  // exactly at the limit: fine
+  d.skipped_rows = 0;
+  EXPECT_TRUE(HealthWarnings(d).empty());
+  d.last_extraction = std::nullopt;
+  w = HealthWarnings(d);
+  ASSERT_EQ(1u, w.size());
+  EXPECT_NE(std::string::npos, w[0].find("no committed extraction run")) << w[0];
+}
+
+}  // namespace
+}  // namespace mls
