@@ -41,6 +41,10 @@ teardown() {
 }
 
 count() { sed -n "s/^$1=//p" "$2"; }
+# The summary's outage clause for N SASL backend outages (lib/progress.h FormatSummary).
+outages() {
+  case $1 in 0) ;; 1) printf ', 1 SASL backend outage' ;; *) printf ', %d SASL backend outages' "$1" ;; esac
+}
 
 use_log() {
   cp "$SAMPLE_DIR/$1" "$T/log/mail.log"
@@ -139,7 +143,7 @@ EOF2
   as_user maillogsentinel --config "$T/conf" >"$T/stdout" 2>"$T/stderr"
   run cat "$T/stdout"
   assert_line --index 0 "maillogsentinel: reading $T/log/mail.log"
-  assert_line "maillogsentinel: 20000 new lines read, $(count events "$SAMPLE_DIR/a.count") events stored"
+  assert_line "maillogsentinel: 20000 new lines read, $(count events "$SAMPLE_DIR/a.count") events stored$(outages "$(count outages "$SAMPLE_DIR/a.count")")"
   ! grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$T/stdout"
   # Nothing new: the next run reads nothing and changes nothing.
   before=$(drv_snapshot)
@@ -311,7 +315,7 @@ fake_stage() {  # fake_stage NAME SCRIPT
   wait "$p2"
   cmp "$SAMPLE_DIR/all.csv" "$T/work/maillogsentinel.csv"
   # One of them read everything, the other nothing.
-  cat "$T/out1" "$T/out2" | grep -qx "maillogsentinel: 40000 new lines read, $(count events "$SAMPLE_DIR/all.count") events stored"
+  cat "$T/out1" "$T/out2" | grep -qx "maillogsentinel: 40000 new lines read, $(count events "$SAMPLE_DIR/all.count") events stored$(outages "$(count outages "$SAMPLE_DIR/all.count")")"
   cat "$T/out1" "$T/out2" | grep -qx 'maillogsentinel: 0 new lines read, 0 events stored'
 }
 
@@ -328,7 +332,7 @@ fake_stage() {  # fake_stage NAME SCRIPT
   give_to_user "$T/log"
   run drv_run
   assert_success
-  assert_line "maillogsentinel: 20000 new lines read, $(($(count events "$SAMPLE_DIR/all.count") - $(count events "$SAMPLE_DIR/a.count"))) events stored"
+  assert_line "maillogsentinel: 20000 new lines read, $(($(count events "$SAMPLE_DIR/all.count") - $(count events "$SAMPLE_DIR/a.count"))) events stored$(outages $(($(count outages "$SAMPLE_DIR/all.count") - $(count outages "$SAMPLE_DIR/a.count"))))"
   cmp "$SAMPLE_DIR/all.csv" "$T/work/maillogsentinel.csv"
   [ "$(drv_rows "$T/work/maillogsentinel.csv")" -eq "$(count events "$SAMPLE_DIR/all.count")" ]
   # A second rotation with nothing unread: nothing new, nothing twice.
