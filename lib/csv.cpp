@@ -13,11 +13,6 @@
 namespace mls {
 namespace {
 
-// Dataset column i holds event column kDatasetToCol[i].
-constexpr std::array<Col, kEnrichedColumns> kDatasetToCol = {
-    kServer, kTime,  kIp,     kUser,   kRdns, kRdnsStatus, kCountry,
-    kAsn,    kAsOrg, kMethod, kClient, kPort, kService,    kReason};
-
 bool NeedsNeutralising(char c) {
   return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r' || c == '\'';
 }
@@ -77,10 +72,12 @@ void CsvAppendEvent(const std::vector<std::string>& fields, std::string& out) {
   out += '\n';
 }
 
-std::string CsvUnneutralise(std::string_view cell) {
+std::string_view CsvUnneutraliseView(std::string_view cell) {
   if (cell.size() >= 2 && cell[0] == '\'' && NeedsNeutralising(cell[1])) cell.remove_prefix(1);
-  return std::string(cell);
+  return cell;
 }
+
+std::string CsvUnneutralise(std::string_view cell) { return std::string(CsvUnneutraliseView(cell)); }
 
 bool IsIsoTime(std::string_view s) {
   // 2026-11-25T20:18:08[.123456](Z|+01:00)

@@ -8,12 +8,15 @@
 // Reading undoes exactly that: a leading '\'' followed by one of those characters
 // is dropped; any other cell is returned as is.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "event.h"
 
 namespace mls {
 
@@ -25,6 +28,11 @@ inline constexpr std::string_view kCsvHeader =
 inline constexpr std::string_view kLegacyCsvHeader =
     "server;date;ip;user;hostname;reverse_dns_status;country_code;asn;aso";
 
+// Dataset column i (header order) holds event column kDatasetToCol[i] (lib/event.h).
+inline constexpr std::array<Col, kEnrichedColumns> kDatasetToCol = {
+    kServer, kTime,  kIp,     kUser,   kRdns, kRdnsStatus, kCountry,
+    kAsn,    kAsOrg, kMethod, kClient, kPort, kService,    kReason};
+
 // Appends one cell, neutralised and quoted as needed.
 void CsvAppendCell(std::string_view cell, std::string& out);
 
@@ -34,6 +42,8 @@ void CsvAppendEvent(const std::vector<std::string>& fields, std::string& out);
 
 // Undoes the formula neutralisation of one cell read back from the dataset.
 std::string CsvUnneutralise(std::string_view cell);
+// The same without a copy: a view into `cell`.
+std::string_view CsvUnneutraliseView(std::string_view cell);
 
 // True for the times mls-parse writes: YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM).
 bool IsIsoTime(std::string_view s);

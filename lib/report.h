@@ -31,8 +31,12 @@ struct ReportWindow {
 // clocks go back is 25 hours long). nullopt for an unknown name.
 std::optional<ReportWindow> NamedWindow(std::string_view name, std::time_t now);
 
-// The window of the same length just before `w`: [2*since - until, since).
+// The window of the same length just before `w`: [2*since - until, since),
+// named "previous".
 ReportWindow PreviousWindow(const ReportWindow& w);
+
+// `t` as local time (TZ) in ISO 8601 with its offset: "2026-11-25T21:18:08+01:00".
+std::string FormatLocalIso(std::time_t t);
 
 // ---- the aggregates ------------------------------------------------------
 
@@ -97,10 +101,18 @@ struct ReportData {
   std::vector<KeyCount> top_countries;  // "" = unknown country
   std::vector<KeyCount> top_as_orgs;    // "" = unknown
   std::vector<KeyCount> top_asns;       // "" = unknown
-  // Every rDNS status other than OK seen in the window, count descending.
+  // Every rDNS status other than OK seen in the window, count descending, ties by
+  // status ascending; "" = no status recorded (legacy rows, events stored unenriched).
   std::vector<KeyCount> rdns_failures;
   std::uint64_t rdns_ok = 0;
 
+  // Bucket i covers [buckets[i].start, buckets[i + 1].start) (the last one up to
+  // the next local hour/day) intersected with the window: the first bucket starts
+  // at the local hour (day) that contains window.since, so it may start before
+  // it. Hourly (bucket_seconds 3600; a local hour is 3600 s in every zone whose
+  // offsets differ by whole hours) for windows of up to 7 * 24 hours, local days
+  // (bucket_seconds 86400, nominal: 23 or 25 h on DST days) beyond. An empty
+  // window has no buckets.
   std::uint64_t bucket_seconds = 3600;
   std::vector<Bucket> buckets;
 
@@ -151,11 +163,14 @@ struct ReportBuild {
   std::uint64_t rows_written = 0;   // to rows_fd
   std::vector<std::string> warnings;  // "FILE: line 7: ...; row skipped" (capped)
   std::optional<std::string> error;   // fatal: unreadable file, foreign header, write error
+  bool missing = false;               // the dataset does not exist (reported as empty)
 };
 
 // Streams the dataset at `csv_path` (legacy rows included). A missing dataset is
-// an empty one (no error). An incomplete last line (an append in progress) is
-// ignored.
+// an empty one (no error, `missing` set). An incomplete last line (an append in
+// progress) is ignored. Reads the file once, and a second time up to the last
+// row dated before the window when the window has rows (for new_ips; stops as
+// soon as every IP of the window has been seen before it).
 ReportBuild BuildReport(const std::string& csv_path, const ReportOptions& options);
 
 }  // namespace mls
