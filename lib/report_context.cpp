@@ -44,9 +44,10 @@ bool Usable(const sockaddr* sa) {
 
 std::string AddressText(const sockaddr* sa) {
   char buf[INET6_ADDRSTRLEN] = "";
-  const void* src = sa->sa_family == AF_INET
-                        ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr)
-                        : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr);
+  const void* src =
+      sa->sa_family == AF_INET
+          ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr)
+          : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr);
   if (inet_ntop(sa->sa_family, src, buf, sizeof buf) == nullptr) return "";
   return buf;
 }
@@ -140,8 +141,8 @@ HostIdentity LocalHostIdentity() {
 }
 
 std::optional<std::string> ExtractionSchedule(const std::vector<std::string>& unit_dirs) {
-  static constexpr std::string_view kTriggers[] = {"OnActiveSec",     "OnBootSec",
-                                                   "OnStartupSec",    "OnUnitActiveSec",
+  static constexpr std::string_view kTriggers[] = {"OnActiveSec",       "OnBootSec",
+                                                   "OnStartupSec",      "OnUnitActiveSec",
                                                    "OnUnitInactiveSec", "OnCalendar"};
   for (const std::string& dir : unit_dirs) {
     std::ifstream in(dir + "/maillogsentinel-extract.timer");

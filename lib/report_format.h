@@ -59,8 +59,8 @@ struct ChartRow {
 struct Chart {
   std::string unit;  // "hour", "day" or "month"
   std::vector<ChartRow> rows;
-  std::uint64_t peak = 0;         // largest count
-  std::size_t peak_row = 0;       // first row with it
+  std::uint64_t peak = 0;    // largest count
+  std::size_t peak_row = 0;  // first row with it
 };
 Chart BuildChart(const ReportData& data);
 

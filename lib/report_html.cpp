@@ -29,12 +29,23 @@ std::string Esc(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -134,16 +145,57 @@ std::string When(std::time_t t, bool long_window) {
 
 void Tile(std::string_view label, const std::string& value, const std::string& note,
           const char* colour, std::string& out) {
-  out += "<td width=\"25%\" valign=\"top\" style=\"padding:10px 12px;border:1px solid #e5e7eb;"
-         "background:#fafafa;\"><div style=\"font-size:11px;text-transform:uppercase;"
-         "letter-spacing:.04em;color:";
+  out +=
+      "<td width=\"25%\" valign=\"top\" style=\"padding:10px 12px;border:1px solid #e5e7eb;"
+      "background:#fafafa;\"><div style=\"font-size:11px;text-transform:uppercase;"
+      "letter-spacing:.04em;color:";
   out += kMuted;
-  out += ";\">" + Esc(label) + "</div><div class=\"value\" style=\"font-size:22px;font-weight:bold;"
+  out += ";\">" + Esc(label) +
+         "</div><div class=\"value\" style=\"font-size:22px;font-weight:bold;"
          "color:";
   out += colour;
   out += ";\">" + Esc(value) + "</div><div style=\"font-size:12px;color:";
   out += kMuted;
   out += ";\">" + Esc(note) + "</div></td>";
+}
+
+// The attempts chart: one row per chart row, the bar's width relative to the peak.
+void ChartHtml(const Chart& chart, std::uint64_t total, std::string& out) {
+  SectionStart("Attempts per " + chart.unit,
+               "peak " + Num(chart.peak) + " at " + chart.rows[chart.peak_row].label, out);
+  out +=
+      "<table id=\"chart\" role=\"table\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
+      "border=\"0\" style=\"border-collapse:collapse;width:100%;font-size:12px;\">"
+      "<caption style=\"caption-side:bottom;text-align:left;font-size:11px;color:";
+  out += kMuted;
+  out += ";padding-top:4px;\">" +
+         Esc("Failed logins per " + chart.unit + ", " + Num(total) + " in total; each row: " +
+             chart.unit + ", count, bar scaled to the peak (" + Num(chart.peak) + ").") +
+         "</caption><tbody>";
+  for (const ChartRow& r : chart.rows) {
+    std::uint64_t pct = chart.peak == 0 ? 0 : (r.count * 100 + chart.peak / 2) / chart.peak;
+    if (r.count > 0 && pct == 0) pct = 1;
+    std::string title =
+        Esc(r.label + ": " + Num(r.count) + (r.count == 1 ? " attempt" : " attempts"));
+    out += "<tr><td class=\"label\" style=\"padding:1px 8px 1px 0;white-space:nowrap;";
+    out += kMono;
+    out += "\">" + Esc(r.label) +
+           "</td><td class=\"count\" align=\"right\" style=\"padding:1px 8px 1px 0;"
+           "white-space:nowrap;font-variant-numeric:tabular-nums;width:1%;\">" +
+           Num(r.count) + "</td><td class=\"bar\" data-count=\"" + Num(r.count) + "\" title=\"" +
+           title + "\" style=\"padding:1px 0;width:100%;\">";
+    if (pct > 0) {
+      out += "<table role=\"presentation\" width=\"" + Num(pct) +
+             "%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"width:" + Num(pct) +
+             "%;\"><tr><td height=\"12\" bgcolor=\"" + kBarColour +
+             "\" style=\"height:12px;background:" + kBarColour +
+             ";font-size:0;line-height:0;\">&nbsp;</td></tr></table>";
+    }
+    out += "</td></tr>";
+  }
+  out += "</tbody></table>";
+  SectionEnd(out);
+  out += "\n";
 }
 
 }  // namespace
@@ -153,9 +205,10 @@ std::string RenderHtml(const ReportData& d) {
   const std::int64_t span = d.window.until - d.window.since;
   const bool long_window = span > 86400 + 3600;
   std::string server = d.server_name.empty() ? "(unknown host)" : DisplayText(d.server_name);
-  std::string window_text = (d.window.name.empty() ? std::string("custom") : DisplayText(d.window.name)) +
-                            ", " + LocalTime(d.window.since, kStamp) + " .. " +
-                            LocalTime(d.window.until, kStamp) + " (" + HumanDuration(span) + ")";
+  std::string window_text =
+      (d.window.name.empty() ? std::string("custom") : DisplayText(d.window.name)) + ", " +
+      LocalTime(d.window.since, kStamp) + " .. " + LocalTime(d.window.until, kStamp) + " (" +
+      HumanDuration(span) + ")";
 
   std::string out;
   out.reserve(64 * 1024);
@@ -186,8 +239,9 @@ std::string RenderHtml(const ReportData& d) {
     out += kMuted;
     out += ";\">(" + Esc(DisplayText(d.server_address)) + ")</span>";
   }
-  out += "</h1><table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
-         "style=\"font-size:13px;\">";
+  out +=
+      "</h1><table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+      "style=\"font-size:13px;\">";
   auto field = [&](std::string_view name, const std::string& value) {
     out += "<tr><td style=\"padding:1px 16px 1px 0;color:";
     out += kMuted;
@@ -213,8 +267,9 @@ std::string RenderHtml(const ReportData& d) {
   if (!warnings.empty()) {
     out += "<tr><td id=\"warnings\" style=\"padding:12px 24px 0 24px;\">";
     for (const std::string& w : warnings) {
-      out += "<p class=\"warning\" style=\"margin:0 0 6px 0;padding:8px 12px;background:#fdecea;"
-             "border-left:4px solid ";
+      out +=
+          "<p class=\"warning\" style=\"margin:0 0 6px 0;padding:8px 12px;background:#fdecea;"
+          "border-left:4px solid ";
       out += kBarColour;
       out += ";color:#7f1d1d;\"><b>Warning:</b> " + Esc(w) + "</p>";
     }
@@ -222,8 +277,9 @@ std::string RenderHtml(const ReportData& d) {
   }
 
   // ---- summary tiles
-  out += "<tr><td style=\"padding:16px 24px 4px 24px;\"><table id=\"summary\" role=\"presentation\" "
-         "width=\"100%\" cellpadding=\"0\" cellspacing=\"6\" border=\"0\"><tr>";
+  out +=
+      "<tr><td style=\"padding:16px 24px 4px 24px;\"><table id=\"summary\" role=\"presentation\" "
+      "width=\"100%\" cellpadding=\"0\" cellspacing=\"6\" border=\"0\"><tr>";
   std::string change = FormatChange(d.total, d.previous_total);
   if (d.previous_total > 0) change += " vs " + Num(d.previous_total) + " before";
   Tile("Failed logins", Num(d.total), change, "#111827", out);
@@ -243,51 +299,22 @@ std::string RenderHtml(const ReportData& d) {
     Note("empty", "No failed SMTP authentications in this window.", out);
     out += "</td></tr>\n";
   } else {
-    // ---- chart: one row per bucket, the bar's width relative to the peak
-    Chart chart = BuildChart(d);
-    SectionStart("Attempts per " + chart.unit,
-                 "peak " + Num(chart.peak) + " at " + chart.rows[chart.peak_row].label, out);
-    out += "<table id=\"chart\" role=\"table\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
-           "border=\"0\" style=\"border-collapse:collapse;width:100%;font-size:12px;\">"
-           "<caption style=\"caption-side:bottom;text-align:left;font-size:11px;color:";
-    out += kMuted;
-    out += ";padding-top:4px;\">" +
-           Esc("Failed logins per " + chart.unit + ", " + Num(d.total) + " in total; each row: " +
-               chart.unit + ", count, bar scaled to the peak (" + Num(chart.peak) + ").") +
-           "</caption><tbody>";
-    for (const ChartRow& r : chart.rows) {
-      std::uint64_t pct = chart.peak == 0 ? 0 : (r.count * 100 + chart.peak / 2) / chart.peak;
-      if (r.count > 0 && pct == 0) pct = 1;
-      std::string title = Esc(r.label + ": " + Num(r.count) + (r.count == 1 ? " attempt" : " attempts"));
-      out += "<tr><td class=\"label\" style=\"padding:1px 8px 1px 0;white-space:nowrap;";
-      out += kMono;
-      out += "\">" + Esc(r.label) +
-             "</td><td class=\"count\" align=\"right\" style=\"padding:1px 8px 1px 0;"
-             "white-space:nowrap;font-variant-numeric:tabular-nums;width:1%;\">" +
-             Num(r.count) + "</td><td class=\"bar\" data-count=\"" + Num(r.count) +
-             "\" title=\"" + title + "\" style=\"padding:1px 0;width:100%;\">";
-      if (pct > 0) {
-        out += "<table role=\"presentation\" width=\"" + Num(pct) +
-               "%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"width:" + Num(pct) +
-               "%;\"><tr><td height=\"12\" bgcolor=\"" + kBarColour +
-               "\" style=\"height:12px;background:" + kBarColour +
-               ";font-size:0;line-height:0;\">&nbsp;</td></tr></table>";
-      }
-      out += "</td></tr>";
-    }
-    out += "</tbody></table>";
-    SectionEnd(out);
-    out += "\n";
+    // ---- chart
+    if (Chart chart = BuildChart(d); !chart.rows.empty()) ChartHtml(chart, d.total, out);
 
     if (!d.top_auth.empty()) {
       SectionStart("Top failed authentications", "user from IP", out);
       std::vector<std::vector<Cell>> rows;
       for (const AuthCount& a : d.top_auth) {
-        rows.push_back({Plain(Num(a.count)), Safe(a.user, "(none)"), Safe(a.ip),
-                        Safe(a.country), Safe(a.hostname)});
+        rows.push_back({Plain(Num(a.count)), Safe(a.user, "(none)"), Safe(a.ip), Safe(a.country),
+                        Safe(a.hostname)});
       }
       Table("top-auth",
-            {{"Count", Kind::kNumber}, {"User", Kind::kCode}, {"IP", Kind::kCode}, {"CC", Kind::kShort}, {"Hostname"}},
+            {{"Count", Kind::kNumber},
+             {"User", Kind::kCode},
+             {"IP", Kind::kCode},
+             {"CC", Kind::kShort},
+             {"Hostname"}},
             rows, out);
       SectionEnd(out);
     }
@@ -295,10 +322,11 @@ std::string RenderHtml(const ReportData& d) {
       SectionStart("Top user names", Num(d.distinct_users) + " distinct", out);
       std::vector<std::vector<Cell>> rows;
       for (const KeyCount& k : d.top_users) {
-        rows.push_back({Plain(Num(k.count)), Plain(Percent(k.count, d.total)),
-                        Safe(k.key, "(none)")});
+        rows.push_back(
+            {Plain(Num(k.count)), Plain(Percent(k.count, d.total)), Safe(k.key, "(none)")});
       }
-      Table("top-users", {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"User", Kind::kCode}}, rows, out);
+      Table("top-users",
+            {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"User", Kind::kCode}}, rows, out);
       SectionEnd(out);
     }
     if (!d.top_ips.empty()) {
@@ -310,8 +338,13 @@ std::string RenderHtml(const ReportData& d) {
                         Safe(k.as_org), Safe(k.hostname)});
       }
       Table("top-ips",
-            {{"Count", Kind::kNumber}, {"Users", Kind::kNumber}, {"IP", Kind::kCode}, {"CC", Kind::kShort},
-             {"ASN", Kind::kShort}, {"AS organisation"}, {"Hostname"}},
+            {{"Count", Kind::kNumber},
+             {"Users", Kind::kNumber},
+             {"IP", Kind::kCode},
+             {"CC", Kind::kShort},
+             {"ASN", Kind::kShort},
+             {"AS organisation"},
+             {"Hostname"}},
             rows, out);
       SectionEnd(out);
     }
@@ -327,8 +360,12 @@ std::string RenderHtml(const ReportData& d) {
                         Safe(k.hostname)});
       }
       Table("brute-force",
-            {{"Users", Kind::kNumber}, {"Count", Kind::kNumber}, {"IP", Kind::kCode}, {"CC", Kind::kShort},
-             {"Active", Kind::kShort}, {"Hostname"}},
+            {{"Users", Kind::kNumber},
+             {"Count", Kind::kNumber},
+             {"IP", Kind::kCode},
+             {"CC", Kind::kShort},
+             {"Active", Kind::kShort},
+             {"Hostname"}},
             rows, out);
     }
     SectionEnd(out);
@@ -340,7 +377,8 @@ std::string RenderHtml(const ReportData& d) {
       for (const UserSpread& k : d.spraying) {
         rows.push_back({Plain(Num(k.distinct_ips)), Plain(Num(k.count)), Safe(k.user, "(none)")});
       }
-      Table("spraying", {{"IPs", Kind::kNumber}, {"Count", Kind::kNumber}, {"User", Kind::kCode}}, rows, out);
+      Table("spraying", {{"IPs", Kind::kNumber}, {"Count", Kind::kNumber}, {"User", Kind::kCode}},
+            rows, out);
     }
     SectionEnd(out);
     SectionStart("New source IPs", Num(d.new_ip_count) + " never seen before this window", out);
@@ -353,8 +391,12 @@ std::string RenderHtml(const ReportData& d) {
                         Safe(k.country), Plain(When(k.first, long_window)), Safe(k.hostname)});
       }
       Table("new-ips",
-            {{"Count", Kind::kNumber}, {"Users", Kind::kNumber}, {"IP", Kind::kCode}, {"CC", Kind::kShort},
-             {"First", Kind::kShort}, {"Hostname"}},
+            {{"Count", Kind::kNumber},
+             {"Users", Kind::kNumber},
+             {"IP", Kind::kCode},
+             {"CC", Kind::kShort},
+             {"First", Kind::kShort},
+             {"Hostname"}},
             rows, out);
     }
     SectionEnd(out);
@@ -370,9 +412,10 @@ std::string RenderHtml(const ReportData& d) {
             out);
     };
     // Countries and ASNs side by side (short keys), AS organisations below.
-    out += "<tr><td style=\"padding:18px 24px 4px 24px;\"><table role=\"presentation\" "
-           "width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>"
-           "<td width=\"50%\" valign=\"top\" style=\"padding-right:12px;\">";
+    out +=
+        "<tr><td style=\"padding:18px 24px 4px 24px;\"><table role=\"presentation\" "
+        "width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>"
+        "<td width=\"50%\" valign=\"top\" style=\"padding-right:12px;\">";
     keyed("top-countries", "Top countries", "Country", d.top_countries, false);
     out += "</td><td width=\"50%\" valign=\"top\" style=\"padding-left:12px;\">";
     keyed("top-asns", "Top ASNs", "ASN", d.top_asns, true);
@@ -386,8 +429,8 @@ std::string RenderHtml(const ReportData& d) {
     } else {
       std::vector<std::vector<Cell>> rows;
       for (const KeyCount& k : d.rdns_failures) {
-        rows.push_back({Plain(Num(k.count)), Plain(Percent(k.count, d.total)),
-                        Safe(k.key, "(none)")});
+        rows.push_back(
+            {Plain(Num(k.count)), Plain(Percent(k.count, d.total)), Safe(k.key, "(not recorded)")});
       }
       Table("rdns", {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"Status"}}, rows, out);
     }

@@ -99,7 +99,7 @@ void Section(std::string_view title, std::string& out) {
 }
 
 std::string Bar(std::uint64_t count, std::uint64_t peak) {
-  static const char* const kEighths[] = {"",         "\u258F", "\u258E", "\u258D",
+  static const char* const kEighths[] = {"",       "\u258F", "\u258E", "\u258D",
                                          "\u258C", "\u258B", "\u258A", "\u2589"};
   if (count == 0 || peak == 0) return "";
   std::uint64_t eighths = (count * kChartWidth * 8 + peak / 2) / peak;
@@ -114,6 +114,24 @@ std::string Num(std::uint64_t v) { return std::to_string(v); }
 // "HH:MM" within a day-long window, "MM-DD HH:MM" otherwise.
 std::string When(std::time_t t, bool long_window) {
   return LocalTime(t, long_window ? "%m-%d %H:%M" : "%H:%M");
+}
+
+// The attempts chart: one row per chart row, "label  count  bar".
+void ChartText(const Chart& chart, std::string& out) {
+  const char* unit = chart.unit == "hour" ? "HOUR" : chart.unit == "day" ? "DAY" : "MONTH";
+  Section(std::string("ATTEMPTS PER ") + unit + " (peak " + Num(chart.peak) + " at " +
+              chart.rows[chart.peak_row].label + ")",
+          out);
+  std::size_t lw = 0, cw = 0;
+  for (const ChartRow& r : chart.rows) {
+    lw = std::max(lw, DisplayWidth(r.label));
+    cw = std::max(cw, Num(r.count).size());
+  }
+  for (const ChartRow& r : chart.rows) {
+    out += RTrim("  " + Pad(r.label, lw, false) + "  " + Pad(Num(r.count), cw, true) + "  " +
+                 Bar(r.count, chart.peak)) +
+           "\n";
+  }
 }
 
 }  // namespace
@@ -140,7 +158,8 @@ std::string DisplayText(std::string_view raw) {
         ++i;
       } else {
         if (IsHiddenControl(cp)) {
-          for (std::size_t k = 0; k < len; ++k) AppendHex(static_cast<unsigned char>(raw[i + k]), out);
+          for (std::size_t k = 0; k < len; ++k)
+            AppendHex(static_cast<unsigned char>(raw[i + k]), out);
         } else {
           out.append(raw.substr(i, len));
         }
@@ -168,9 +187,8 @@ std::string RenderText(const ReportData& d) {
   field("Window", Show(d.window.name, "custom") + ", " + LocalTime(d.window.since, kStamp) +
                       " .. " + LocalTime(d.window.until, kStamp) + " (" + HumanDuration(span) +
                       ")");
-  field("Generated",
-        LocalTime(d.generated, "%Y-%m-%d %H:%M:%S %Z") + " by maillogsentinel " +
-            Show(d.version, "?"));
+  field("Generated", LocalTime(d.generated, "%Y-%m-%d %H:%M:%S %Z") + " by maillogsentinel " +
+                         Show(d.version, "?"));
   std::string extraction = Show(d.schedule, "unknown") + "; last run ";
   if (d.last_extraction) {
     extraction += LocalTime(*d.last_extraction, kStamp) + " (" +
@@ -214,8 +232,8 @@ std::string RenderText(const ReportData& d) {
   };
   std::vector<std::string> notes = {
       change,
-      d.new_ip_count > 0 ? Num(d.new_ip_count) + " new (never seen before this window)" : "",
-      "", d.outages ? "" : "(op log unreadable)"};
+      d.new_ip_count > 0 ? Num(d.new_ip_count) + " new (never seen before this window)" : "", "",
+      d.outages ? "" : "(op log unreadable)"};
   std::size_t vw = 0;
   for (const auto& f : facts) vw = std::max(vw, f.second.size());
   for (std::size_t k = 0; k < facts.size(); ++k) {
@@ -228,32 +246,20 @@ std::string RenderText(const ReportData& d) {
     out += "\nNo failed SMTP authentications in this window.\n";
   } else {
     // ---- chart
-    Chart chart = BuildChart(d);
-    Section("ATTEMPTS PER " + std::string(chart.unit == "hour"  ? "HOUR"
-                                          : chart.unit == "day" ? "DAY"
-                                                                : "MONTH") +
-                " (peak " + Num(chart.peak) + " at " + chart.rows[chart.peak_row].label + ")",
-            out);
-    std::size_t lw = 0, cw = 0;
-    for (const ChartRow& r : chart.rows) {
-      lw = std::max(lw, DisplayWidth(r.label));
-      cw = std::max(cw, Num(r.count).size());
-    }
-    for (const ChartRow& r : chart.rows) {
-      out += RTrim("  " + Pad(r.label, lw, false) + "  " + Pad(Num(r.count), cw, true) + "  " +
-                   Bar(r.count, chart.peak)) +
-             "\n";
-    }
+    if (Chart chart = BuildChart(d); !chart.rows.empty()) ChartText(chart, out);
 
     // ---- top lists
     if (!d.top_auth.empty()) {
       Section("TOP FAILED AUTHENTICATIONS (user from ip)", out);
       std::vector<std::vector<std::string>> rows;
       for (const AuthCount& a : d.top_auth) {
-        rows.push_back({Num(a.count), Show(a.user, "(none)"), Show(a.ip), Show(a.country),
-                        Show(a.hostname)});
+        rows.push_back(
+            {Num(a.count), Show(a.user, "(none)"), Show(a.ip), Show(a.country), Show(a.hostname)});
       }
-      Table({{"COUNT", true}, {"USER", false, 28}, {"IP", false, 39, false}, {"CC", false, 4},
+      Table({{"COUNT", true},
+             {"USER", false, 28},
+             {"IP", false, 39, false},
+             {"CC", false, 4},
              {"HOSTNAME", false, 40}},
             rows, out);
     }
@@ -273,8 +279,13 @@ std::string RenderText(const ReportData& d) {
                         k.asn.empty() ? "-" : DisplayText(AsnLabel(k.asn)), Show(k.as_org),
                         Show(k.hostname)});
       }
-      Table({{"COUNT", true}, {"USERS", true}, {"IP", false, 39, false}, {"CC", false, 4},
-             {"ASN", false, 10}, {"AS ORGANISATION", false, 24}, {"HOSTNAME", false, 40}},
+      Table({{"COUNT", true},
+             {"USERS", true},
+             {"IP", false, 39, false},
+             {"CC", false, 4},
+             {"ASN", false, 10},
+             {"AS ORGANISATION", false, 24},
+             {"HOSTNAME", false, 40}},
             rows, out);
     }
     Section("BRUTE FORCE (IPs trying several user names)", out);
@@ -287,8 +298,12 @@ std::string RenderText(const ReportData& d) {
                         When(k.first, long_window) + ".." + When(k.last, long_window),
                         Show(k.hostname)});
       }
-      Table({{"USERS", true}, {"COUNT", true}, {"IP", false, 39, false}, {"CC", false, 4},
-             {"ACTIVE", false, 24}, {"HOSTNAME", false, 40}},
+      Table({{"USERS", true},
+             {"COUNT", true},
+             {"IP", false, 39, false},
+             {"CC", false, 4},
+             {"ACTIVE", false, 24},
+             {"HOSTNAME", false, 40}},
             rows, out);
     }
     Section("PASSWORD SPRAYING (user names tried from several IPs)", out);
@@ -310,8 +325,12 @@ std::string RenderText(const ReportData& d) {
         rows.push_back({Num(k.count), Num(k.distinct_users), Show(k.ip), Show(k.country),
                         When(k.first, long_window), Show(k.hostname)});
       }
-      Table({{"COUNT", true}, {"USERS", true}, {"IP", false, 39, false}, {"CC", false, 4},
-             {"FIRST", false, 12}, {"HOSTNAME", false, 40}},
+      Table({{"COUNT", true},
+             {"USERS", true},
+             {"IP", false, 39, false},
+             {"CC", false, 4},
+             {"FIRST", false, 12},
+             {"HOSTNAME", false, 40}},
             rows, out);
     }
     auto keyed = [&](std::string_view title, std::string_view head,
@@ -327,14 +346,15 @@ std::string RenderText(const ReportData& d) {
     auto unknown = [](const std::string& k) { return Show(k, "(unknown)"); };
     keyed("TOP COUNTRIES", "COUNTRY", d.top_countries, unknown);
     keyed("TOP AS ORGANISATIONS", "AS ORGANISATION", d.top_as_orgs, unknown);
-    keyed("TOP ASNS", "ASN", d.top_asns, [](const std::string& k) { return DisplayText(AsnLabel(k)); });
+    keyed("TOP ASNS", "ASN", d.top_asns,
+          [](const std::string& k) { return DisplayText(AsnLabel(k)); });
     Section("REVERSE DNS (" + Num(d.rdns_ok) + " OK, " + Percent(d.rdns_ok, d.total) + ")", out);
     if (d.rdns_failures.empty()) {
       out += "  no failures\n";
     } else {
       std::vector<std::vector<std::string>> rows;
       for (const KeyCount& k : d.rdns_failures) {
-        rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(none)")});
+        rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(not recorded)")});
       }
       Table({{"COUNT", true}, {"SHARE", true}, {"STATUS", false, 20}}, rows, out);
     }

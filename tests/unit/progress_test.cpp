@@ -38,16 +38,17 @@ TEST(Progress, ParsesEnrichStats) {
 }
 
 TEST(Progress, SummaryLeavesOutUnknownCounts) {
-  EXPECT_EQ("300000 new lines read, 2345 events stored", 
+  EXPECT_EQ("300000 new lines read, 2345 events stored",
             FormatSummary({300000, 2345, std::nullopt, std::nullopt, std::nullopt}));
-  EXPECT_EQ("7 events stored", FormatSummary({std::nullopt, 7, std::nullopt, std::nullopt, std::nullopt}));
+  EXPECT_EQ("7 events stored",
+            FormatSummary({std::nullopt, 7, std::nullopt, std::nullopt, std::nullopt}));
   EXPECT_EQ("done", FormatSummary({}));
 }
 
 TEST(Progress, ParsesTheOutageCount) {
   RunStats s;
-  EXPECT_TRUE(ParseStatsLine(
-      "mls-parse", "mls-parse: lines=10 events=4 outages=3 aborted=0 overlong=0", s));
+  EXPECT_TRUE(ParseStatsLine("mls-parse",
+                             "mls-parse: lines=10 events=4 outages=3 aborted=0 overlong=0", s));
   EXPECT_EQ(3u, s.outages);
   RunStats none;
   EXPECT_TRUE(ParseStatsLine("mls-parse", "mls-parse: lines=10 events=4", none));

@@ -139,7 +139,8 @@ TEST(OpLogFacts, SumsOutagesOfRunsCommittedInTheWindow) {
       "2026-11-28T00:10:00+00:00 INFO maillogsentinel: reading /var/log/mail.log\n" +
       Committed("2026-11-28T00:00:00+00:00", FormatSummary(three)) +  // since: inside
       Committed("2026-11-28T10:00:00+01:00", FormatSummary(one)) +    // 09:00 UTC
-      Committed("2026-11-28T11:00:00+00:00", FormatSummary({7, 0, std::nullopt, std::nullopt, 0})) +  // no outage
+      Committed("2026-11-28T11:00:00+00:00",
+                FormatSummary({7, 0, std::nullopt, std::nullopt, 0})) +  // no outage
       // A message quoting attacker text cannot pass for a committed run.
       "2026-11-28T12:00:00+00:00 WARNING maillogsentinel: user 'maillogsentinel: committed: "
       "50 SASL backend outages' rejected\n" +
@@ -163,10 +164,11 @@ TEST(OpLogFacts, SumsOutagesOfRunsCommittedInTheWindow) {
 TEST(OpLogFacts, LastLineWithoutNewlineAndOverlongLines) {
   TempDir t;
   std::string log = t.path() + "/maillogsentinel.log";
-  std::string text = Committed("2026-11-28T01:00:00+00:00", "2 SASL backend outages") +
-                     "2026-11-28T02:00:00+00:00 INFO maillogsentinel: committed: " +
-                     std::string(200000, 'x') + ", 9 SASL backend outages\n" +
-                     Committed("2026-11-28T03:00:00+00:00", "1 SASL backend outage");
+  std::string text =
+      Committed("2026-11-28T01:00:00+00:00", "2 SASL backend outages") +
+      "2026-11-28T02:00:00+00:00 INFO maillogsentinel: committed: " + std::string(200000, 'x') +
+      ", 9 SASL backend outages\n" +
+      Committed("2026-11-28T03:00:00+00:00", "1 SASL backend outage");
   text.pop_back();  // the last line has no '\n'
   WriteAll(log, text);
   OpLogFacts f = ReadOpLogFacts(log, 0, 2000000000);

@@ -21,9 +21,9 @@ TEST(ReportFormat, DecodesUtf8Strictly) {
   EXPECT_EQ(U'\u65E5', cp);
   EXPECT_EQ(4u, DecodeUtf8("\xF0\x9F\x98\x80", 0, cp));
   EXPECT_EQ(U'\U0001F600', cp);
-  for (std::string_view bad : {"\x80", "\xC0\xAF", "\xC3", "\xE0\x80\xAF", "\xED\xA0\x80",
-                               "\xF4\x90\x80\x80", "\xF8\x88\x80\x80\x80", "\xFF", "\xC3(",
-                               "\xE6\x97"}) {
+  for (std::string_view bad :
+       {"\x80", "\xC0\xAF", "\xC3", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80",
+        "\xF8\x88\x80\x80\x80", "\xFF", "\xC3(", "\xE6\x97"}) {
     EXPECT_EQ(0u, DecodeUtf8(bad, 0, cp)) << testing::PrintToString(std::string(bad));
   }
 }
@@ -31,10 +31,10 @@ TEST(ReportFormat, DecodesUtf8Strictly) {
 TEST(ReportFormat, DisplayWidthCountsColumns) {
   EXPECT_EQ(0u, DisplayWidth(""));
   EXPECT_EQ(5u, DisplayWidth("admin"));
-  EXPECT_EQ(4u, DisplayWidth("caf\xC3\xA9"));          // é: one column
-  EXPECT_EQ(4u, DisplayWidth("cafe\xCC\x81"));         // e + combining acute
+  EXPECT_EQ(4u, DisplayWidth("caf\xC3\xA9"));               // é: one column
+  EXPECT_EQ(4u, DisplayWidth("cafe\xCC\x81"));              // e + combining acute
   EXPECT_EQ(4u, DisplayWidth("\xE6\x97\xA5\xE6\x9C\xAC"));  // 日本: wide
-  EXPECT_EQ(2u, DisplayWidth("\xF0\x9F\x98\x80"));     // emoji
+  EXPECT_EQ(2u, DisplayWidth("\xF0\x9F\x98\x80"));          // emoji
   EXPECT_EQ(8u, DisplayWidth("\\x0D\\x0A"));
   EXPECT_EQ(3u, DisplayWidth("\u2026ab"));
 }
@@ -195,7 +195,7 @@ TEST(ReportWarnings, OutagesStaleExtractionSkippedRows) {
   EXPECT_TRUE(w[0].starts_with("3 SASL backend outages in this window")) << w[0];
   EXPECT_NE(std::string::npos, w[1].find("3 h 00 min ago")) << w[1];
   EXPECT_NE(std::string::npos, w[2].find("2 dataset rows")) << w[2];
-  d.outages = std::nullopt;  // unknown is not a warning by itself
+  d.outages = std::nullopt;                            // unknown is not a warning by itself
   d.last_extraction = d.generated - kStaleExtraction;  // exactly at the limit: fine
   d.skipped_rows = 0;
   EXPECT_TRUE(HealthWarnings(d).empty());

@@ -42,8 +42,8 @@ std::string CheckWellFormed(const std::string& html) {
         std::size_t semi = text.find(';', k);
         if (semi == std::string_view::npos || semi - k > 8) return "stray '&'";
         std::string_view ent = text.substr(k, semi - k + 1);
-        if (ent != "&amp;" && ent != "&lt;" && ent != "&gt;" && ent != "&quot;" &&
-            ent != "&#39;" && ent != "&nbsp;") {
+        if (ent != "&amp;" && ent != "&lt;" && ent != "&gt;" && ent != "&quot;" && ent != "&#39;" &&
+            ent != "&nbsp;") {
           return "unknown entity " + std::string(ent);
         }
       }
@@ -62,7 +62,8 @@ std::string CheckWellFormed(const std::string& html) {
       char c = html[gt];
       if (quote) {
         if (c == quote) quote = 0;
-        if (c == '<' || c == '>') return "raw '<' or '>' in an attribute near " + html.substr(lt, 80);
+        if (c == '<' || c == '>')
+          return "raw '<' or '>' in an attribute near " + html.substr(lt, 80);
       } else if (c == '"' || c == '\'') {
         quote = c;
       } else if (c == '>') {
@@ -114,13 +115,15 @@ std::vector<Tag> Tags(const std::string& html) {
     std::size_t k = lt + 1;
     if (k < html.size() && (html[k] == '/' || html[k] == '!')) continue;
     Tag t;
-    while (k < html.size() && std::isalnum(static_cast<unsigned char>(html[k]))) t.name += html[k++];
+    while (k < html.size() && std::isalnum(static_cast<unsigned char>(html[k])))
+      t.name += html[k++];
     t.name = Lower(t.name);
     for (;;) {
       while (k < html.size() && html[k] == ' ') ++k;
       if (k >= html.size() || html[k] == '>') break;
       std::string name;
-      while (k < html.size() && html[k] != '=' && html[k] != ' ' && html[k] != '>') name += html[k++];
+      while (k < html.size() && html[k] != '=' && html[k] != ' ' && html[k] != '>')
+        name += html[k++];
       std::string value;
       if (k < html.size() && html[k] == '=') {
         char q = html[++k];
@@ -200,8 +203,9 @@ TEST(RenderHtml, ChartHasOneBarPerBucketCarryingItsCount) {
   EXPECT_NE(std::string::npos,
             h.find("data-count=\"0\" title=\"01:00: 0 attempts\" style=\"padding:1px 0;width:"
                    "100%;\"></td>"));
-  EXPECT_EQ(2u, Count(h, "width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
-                         "style=\"width:100%;\"><tr><td height=\"12\""));  // the two 40s
+  EXPECT_EQ(2u, Count(h,
+                      "width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+                      "style=\"width:100%;\"><tr><td height=\"12\""));  // the two 40s
   EXPECT_NE(std::string::npos, h.find("<caption"));
   EXPECT_NE(std::string::npos, h.find("peak 40 at 03:00"));
 }
@@ -223,9 +227,9 @@ TEST(RenderHtml, TablesAndHooks) {
   TzScope tz("Europe/Paris");
   ReportData d = FullReport();
   std::string h = RenderHtml(d);
-  for (const char* id : {"header", "summary", "chart", "top-auth", "top-users", "top-ips",
-                         "brute-force", "spraying", "new-ips", "top-countries", "top-as-orgs",
-                         "top-asns", "rdns", "dataset"}) {
+  for (const char* id :
+       {"header", "summary", "chart", "top-auth", "top-users", "top-ips", "brute-force", "spraying",
+        "new-ips", "top-countries", "top-as-orgs", "top-asns", "rdns", "dataset"}) {
     EXPECT_EQ(1u, Count(h, std::string("id=\"") + id + "\"")) << id;
   }
   EXPECT_EQ(0u, Count(h, "id=\"warnings\""));
@@ -255,8 +259,10 @@ TEST(RenderHtml, HostileStringsAreEscapedAfterDisplayText) {
        {std::string("\r\nBcc: x@y"), std::string("<script>alert(1)</script>"),
         std::string("\"><img src=http://127.0.0.1/x onerror=alert(1)>"),
         std::string("' onmouseover='alert(1)"), std::string("&lt;&amp;"),
-        std::string("\xFF\xFE\xC3"), std::string("\xC2\x9B" "31m\x1b[2J"), long_name,
-        std::string("a\0b", 3)}) {
+        std::string("\xFF\xFE\xC3"),
+        std::string("\xC2\x9B"
+                    "31m\x1b[2J"),
+        long_name, std::string("a\0b", 3)}) {
     ReportData d = FullReport(evil, evil);
     d.server_name = evil;
     d.server_address = evil;
@@ -309,6 +315,24 @@ TEST(RenderHtml, EmptyWindowAndWarnings) {
   h = RenderHtml(d);
   EXPECT_NE(std::string::npos, h.find("4 SASL backend outages in this window"));
   EXPECT_NE(std::string::npos, h.find("backend unhealthy"));
+}
+
+}  // namespace
+}  // namespace mls
+
+namespace mls {
+namespace {
+
+TEST(RenderHtml, NoBucketsNoChart) {
+  TzScope tz("Europe/Paris");
+  ReportData d = FullReport();
+  d.buckets.clear();
+  d.rdns_failures = {{"", 12}};
+  std::string h = RenderHtml(d);
+  EXPECT_EQ("", CheckWellFormed(h));
+  EXPECT_EQ(std::string::npos, h.find("id=\"chart\""));
+  EXPECT_NE(std::string::npos, h.find("id=\"top-auth\""));
+  EXPECT_NE(std::string::npos, h.find(">(not recorded)</td>"));
 }
 
 }  // namespace

@@ -10,8 +10,8 @@
 namespace mls {
 
 // Local midnights in Europe/Paris.
-inline constexpr std::time_t kNov28 = 1795820400;     // 2026-11-28 00:00 CET
-inline constexpr std::time_t kFallBack = 1792879200;  // 2026-10-25 00:00 CEST, 25 hours long
+inline constexpr std::time_t kNov28 = 1795820400;      // 2026-11-28 00:00 CET
+inline constexpr std::time_t kFallBack = 1792879200;   // 2026-10-25 00:00 CEST, 25 hours long
 inline constexpr std::time_t kSpringFwd = 1774738800;  // 2026-03-29 00:00 CET, 23 hours long
 
 // `hours` hourly buckets from `since`, counts from `counts` (cycled).
@@ -74,8 +74,8 @@ inline ReportData FullReport(const std::string& user = "admin",
                     kNov28 + 3 * 3600}};
   d.spraying = {{user, 60, 2}};
   d.new_ip_count = 2;
-  d.new_ips = {{"127.0.0.3", "h3.example.test", "DE", "", "", 3, 1, kNov28 + 5 * 3600,
-                kNov28 + 5 * 3600}};
+  d.new_ips = {
+      {"127.0.0.3", "h3.example.test", "DE", "", "", 3, 1, kNov28 + 5 * 3600, kNov28 + 5 * 3600}};
   d.previous_total = 80;
   return d;
 }

@@ -70,14 +70,16 @@ TEST(DisplayText, EscapesControlBytesBackslashAndInvalidUtf8) {
   EXPECT_EQ("caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80",
             DisplayText("caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80"));
   EXPECT_EQ("\\xFF\\xFEx", DisplayText("\xFF\xFEx"));
-  EXPECT_EQ("\\xC3", DisplayText("\xC3"));                  // truncated sequence
+  EXPECT_EQ("\\xC3", DisplayText("\xC3"));  // truncated sequence
   EXPECT_EQ("\\xC3(", DisplayText("\xC3("));
-  EXPECT_EQ("\\xC0\\xAF", DisplayText("\xC0\xAF"));         // overlong '/'
+  EXPECT_EQ("\\xC0\\xAF", DisplayText("\xC0\xAF"));           // overlong '/'
   EXPECT_EQ("\\xED\\xA0\\x80", DisplayText("\xED\xA0\x80"));  // surrogate
   // Valid UTF-8 that steers terminals or text direction: C1 CSI, RLO, LS.
-  EXPECT_EQ("\\xC2\\x9B2J", DisplayText("\xC2\x9B" "2J"));
+  EXPECT_EQ("\\xC2\\x9B2J", DisplayText("\xC2\x9B"
+                                        "2J"));
   EXPECT_EQ("evil\\xE2\\x80\\xAEtxt.exe", DisplayText("evil\xE2\x80\xAEtxt.exe"));
-  EXPECT_EQ("a\\xE2\\x80\\xA8b", DisplayText("a\xE2\x80\xA8" "b"));
+  EXPECT_EQ("a\\xE2\\x80\\xA8b", DisplayText("a\xE2\x80\xA8"
+                                             "b"));
 }
 
 TEST(RenderText, EmptyWindowIsShortAndClear) {
@@ -133,7 +135,8 @@ TEST(RenderText, SummaryWithChangeNewIpsAndOutages) {
   d.previous_total = 184;
   d.outages = 2;
   std::string t = RenderText(d);
-  EXPECT_NE(std::string::npos, t.find("  Failed logins  184   unchanged vs 184 in the previous window"))
+  EXPECT_NE(std::string::npos,
+            t.find("  Failed logins  184   unchanged vs 184 in the previous window"))
       << t;
   EXPECT_NE(std::string::npos, t.find("!! WARNING: 2 SASL backend outages in this window")) << t;
   ExpectLinesFit(t);
@@ -183,8 +186,11 @@ TEST(RenderText, HostileStringsAreShownInertAndLinesFit) {
   for (const std::string& evil :
        {std::string("\r\nBcc: x@y"), std::string("<script>alert(1)</script>"),
         std::string("\x1b]0;owned\x07\x1b[2J"), std::string("\xFF\xFE\xC3"),
-        std::string("\xC2\x9B" "31m"), std::string("\xE2\x80\xAE" "gpj.exe"), long_name,
-        std::string(200, '\\'), std::string("a\0b", 3)}) {
+        std::string("\xC2\x9B"
+                    "31m"),
+        std::string("\xE2\x80\xAE"
+                    "gpj.exe"),
+        long_name, std::string(200, '\\'), std::string("a\0b", 3)}) {
     ReportData d = FullReport(evil, evil);
     d.server_name = evil;
     d.dataset_path = "/tmp/" + evil;
@@ -267,7 +273,8 @@ TEST(RenderText, EverySectionOfAFullReport) {
   std::vector<std::string> ips = SectionLines(t, "TOP SOURCE IPS");
   ASSERT_EQ(3u, ips.size());
   EXPECT_EQ("  COUNT  USERS  IP         CC  ASN     AS ORGANISATION    HOSTNAME", ips[0]);
-  EXPECT_EQ("     70      3  127.0.0.2  CN  AS4134  CHINANET-BACKBONE  scanner.example.net", ips[1]);
+  EXPECT_EQ("     70      3  127.0.0.2  CN  AS4134  CHINANET-BACKBONE  scanner.example.net",
+            ips[1]);
   EXPECT_EQ("     17      1  ::1        -   -       -                  -", ips[2]);
   std::vector<std::string> bf = SectionLines(t, "BRUTE FORCE");
   ASSERT_EQ(2u, bf.size());
@@ -301,8 +308,7 @@ TEST(RenderText, EmptyListsSaySo) {
   d.rdns_failures.clear();
   std::string t = RenderText(d);
   EXPECT_NE(std::string::npos, t.find("  none: no IP tried more than one user name")) << t;
-  EXPECT_NE(std::string::npos, t.find("  none: no user name was tried from more than one IP"))
-      << t;
+  EXPECT_NE(std::string::npos, t.find("  none: no user name was tried from more than one IP")) << t;
   EXPECT_NE(std::string::npos, t.find("NEW SOURCE IPS (0 never seen before this window)\n  none\n"))
       << t;
   EXPECT_NE(std::string::npos, t.find("  no failures\n")) << t;
@@ -319,6 +325,23 @@ TEST(RenderText, LongWindowsShowDatesInTimes) {
   ASSERT_EQ(7u, c.size()) << t;
   EXPECT_TRUE(c[6].starts_with("  2026-11-28  24  ")) << c[6];
   EXPECT_NE(std::string::npos, t.find("11-28 00:01..11-28 03:00")) << t;
+}
+
+}  // namespace
+}  // namespace mls
+
+namespace mls {
+namespace {
+
+TEST(RenderText, NoBucketsNoChartAndUnrecordedRdnsStatus) {
+  TzScope tz("Europe/Paris");
+  ReportData d = FullReport();
+  d.buckets.clear();
+  d.rdns_failures = {{"", 12}};
+  std::string t = RenderText(d);
+  EXPECT_EQ(std::string::npos, t.find("ATTEMPTS PER")) << t;
+  EXPECT_NE(std::string::npos, t.find("TOP FAILED AUTHENTICATIONS")) << t;
+  EXPECT_NE(std::string::npos, t.find("     12  6.5 %  (not recorded)\n")) << t;
 }
 
 }  // namespace
