@@ -1,0 +1,177 @@
+#include "sendmail.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace mls {
+namespace {
+
+// A scratch directory with small shell scripts standing in for sendmail.
+class Sendmail : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/sendmail_test.XXXXXX";
+    ASSERT_NE(nullptr, ::mkdtemp(tmpl));
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    std::string cmd = "rm -rf '" + dir_ + "'";
+    ASSERT_EQ(0, std::system(cmd.c_str()));
+  }
+  std::string Script(const std::string& name, const std::string& body, mode_t mode = 0755) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
+    ::chmod(path.c_str(), mode);
+    return path;
+  }
+  std::string Read(const std::string& name) {
+    std::ifstream in(dir_ + "/" + name, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  static MessageWriter Text(std::string text) {
+    return [text](Sink& sink) -> std::optional<std::string> {
+      sink.Write(text);
+      return std::nullopt;
+    };
+  }
+  std::string dir_;
+};
+
+TEST_F(Sendmail, ExitZeroGetsTheWholeMessageAndTheFlags) {
+  std::string p = Script("ok",
+                         "printf '%s\\n' \"$@\" > \"$(dirname \"$0\")/args\"; "
+                         "cat > \"$(dirname \"$0\")/stdin\"");
+  std::string message;
+  for (int i = 0; i < 20000; ++i) message += "line " + std::to_string(i) + "\n";  // > pipe buffer
+  SendmailResult r = RunSendmail(p, Text(message));
+  EXPECT_EQ(std::nullopt, r.error);
+  EXPECT_TRUE(r.started);
+  EXPECT_TRUE(WIFEXITED(r.wait_status) && WEXITSTATUS(r.wait_status) == 0);
+  EXPECT_EQ("-t\n-oi\n", Read("args"));
+  EXPECT_TRUE(message == Read("stdin"));
+}
+
+TEST_F(Sendmail, TemporaryFailureIsNamed) {
+  std::string p = Script("tempfail", "cat >/dev/null; echo 'sendmail: queue full' >&2; exit 75");
+  SendmailResult r = RunSendmail(p, Text("Subject: x\n\nbody\n"));
+  EXPECT_EQ(p + " -t -oi failed: exit status 75 (temporary failure)", r.error.value_or(""));
+}
+
+TEST_F(Sendmail, OtherExitCodes) {
+  std::string p = Script("nouser", "cat >/dev/null; exit 67");
+  EXPECT_EQ(p + " -t -oi failed: exit status 67 (addressee unknown)",
+            RunSendmail(p, Text("x\n")).error.value_or(""));
+  p = Script("one", "cat >/dev/null; exit 1");
+  EXPECT_EQ(p + " -t -oi failed: exit status 1", RunSendmail(p, Text("x\n")).error.value_or(""));
+}
+
+TEST_F(Sendmail, KilledBySignal) {
+  std::string p = Script("killed", "cat >/dev/null; kill -KILL $$");
+  SendmailResult r = RunSendmail(p, Text("x\n"));
+  EXPECT_EQ(p + " -t -oi failed: killed by signal 9 (Killed)", r.error.value_or(""));
+}
+
+TEST_F(Sendmail, NotExecutableOrMissing) {
+  std::string p = Script("noexec", "exit 0", 0644);
+  EXPECT_EQ("cannot run " + p + ": Permission denied",
+            RunSendmail(p, Text("x\n")).error.value_or(""));
+  std::string missing = dir_ + "/nonexistent";
+  SendmailResult r = RunSendmail(missing, Text("x\n"));
+  EXPECT_EQ("cannot run " + missing + ": No such file or directory", r.error.value_or(""));
+  EXPECT_FALSE(r.started);
+  EXPECT_EQ("no sendmail program configured", RunSendmail("", Text("x\n")).error.value_or(""));
+}
+
+TEST_F(Sendmail, ProgramThatReadsNothingAndExitsIsAnError) {
+  // Exits 0 at once: the message is larger than a pipe buffer, so the writes
+  // fail with EPIPE (and SIGPIPE must not kill the test).
+  std::string p = Script("lazy", "exit 0");
+  SendmailResult r = RunSendmail(p, Text(std::string(1 << 20, 'x')));
+  ASSERT_TRUE(r.error.has_value());
+  EXPECT_EQ(p + " -t -oi stopped reading the message: write to " + p + ": Broken pipe", *r.error);
+  // Same with a failing exit: the exit status is the better reason.
+  p = Script("lazyfail", "exit 75");
+  r = RunSendmail(p, Text(std::string(1 << 20, 'x')));
+  EXPECT_EQ(p + " -t -oi failed: exit status 75 (temporary failure)", r.error.value_or(""));
+  // SIGPIPE's disposition is restored afterwards.
+  struct sigaction sa {};
+  ::sigaction(SIGPIPE, nullptr, &sa);
+  EXPECT_EQ(SIG_DFL, sa.sa_handler);
+}
+
+TEST_F(Sendmail, WriterErrorKillsTheProgramBeforeItSeesEndOfFile) {
+  // A program that would submit whatever it read once stdin ends.
+  std::string p = Script("submit",
+                         "cat > \"$(dirname \"$0\")/partial\"; "
+                         "touch \"$(dirname \"$0\")/submitted\"");
+  SendmailResult r = RunSendmail(p, [](Sink& sink) -> std::optional<std::string> {
+    sink.Write("From: a@b\n");
+    sink.Flush();
+    return "read attachment: Input/output error";
+  });
+  EXPECT_EQ("message not handed to " + p + ": read attachment: Input/output error",
+            r.error.value_or(""));
+  EXPECT_TRUE(WIFSIGNALED(r.wait_status));
+  EXPECT_EQ("", Read("submitted"));
+  EXPECT_NE(0, ::access((dir_ + "/submitted").c_str(), F_OK));
+}
+
+TEST_F(Sendmail, ChildGetsDefaultSignalsEvenIfTheCallerIgnoresThem) {
+  std::string p = Script("sig", "cat >/dev/null; kill -TERM $$; exit 3");
+  auto old = std::signal(SIGTERM, SIG_IGN);
+  SendmailResult r = RunSendmail(p, Text("x\n"));
+  std::signal(SIGTERM, old);
+  EXPECT_EQ(p + " -t -oi failed: killed by signal 15 (Terminated)", r.error.value_or(""));
+}
+
+TEST_F(Sendmail, ProgramNameWithoutSlashIsSearchedInPath) {
+  Script("fake-sendmail-mls", "cat > \"$(dirname \"$0\")/stdin\"");
+  std::string old = std::getenv("PATH") ? std::getenv("PATH") : "";
+  ::setenv("PATH", (dir_ + ":" + old).c_str(), 1);
+  SendmailResult r = RunSendmail("fake-sendmail-mls", Text("hello\n"));
+  ::setenv("PATH", old.c_str(), 1);
+  EXPECT_EQ(std::nullopt, r.error);
+  EXPECT_EQ("hello\n", Read("stdin"));
+}
+
+TEST_F(Sendmail, WholeMimeMessageThroughAFakeSendmail) {
+  std::string p = Script("ok", "cat > \"$(dirname \"$0\")/stdin\"");
+  MailMessage m;
+  m.from = "maillogsentinel@localhost";
+  m.to = {"root@localhost"};
+  m.subject = "report";
+  m.text = "Total: 1\n";
+  m.html = "<p>Total: 1</p>\n";
+  StringSink expected;
+  m.message_id = "<fixed@localhost>";
+  SendmailResult r = RunSendmail(p, [&](Sink& sink) { return WriteMimeMessage(m, sink).error; });
+  EXPECT_EQ(std::nullopt, r.error);
+  std::string got = Read("stdin");
+  EXPECT_EQ(0u, got.find("From: maillogsentinel@localhost\nTo: root@localhost\nSubject: report\n"));
+  EXPECT_NE(std::string::npos, got.find("Message-ID: <fixed@localhost>\n"));
+  EXPECT_NE(std::string::npos, got.find("\nTotal: 1\n"));
+}
+
+TEST(SendmailStatus, Descriptions) {
+  EXPECT_EQ("temporary failure", SysexitsMeaning(75));
+  EXPECT_EQ("addressee unknown", SysexitsMeaning(67));
+  EXPECT_EQ("command line usage error", SysexitsMeaning(64));
+  EXPECT_EQ("configuration error", SysexitsMeaning(78));
+  EXPECT_EQ("", SysexitsMeaning(1));
+  EXPECT_EQ("", SysexitsMeaning(79));
+  EXPECT_EQ("exit status 69 (service unavailable)", DescribeSendmailStatus(69 << 8));
+  EXPECT_EQ("exit status 2", DescribeSendmailStatus(2 << 8));
+  EXPECT_EQ("killed by signal 6 (Aborted)", DescribeSendmailStatus(6));
+}
+
+}  // namespace
+}  // namespace mls
