@@ -215,9 +215,18 @@ std::string RenderHtml(const ReportData& d) {
   out +=
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<meta name=\"color-scheme\" content=\"light\">"
       "<title>SMTP AUTH failures on " +
       Esc(server) + ": " + Esc(window_text) + "</title></head>\n";
   out += "<body style=\"margin:0;padding:0;background:#f3f4f6;\">";
+  // The inbox preview line (hidden in the message itself).
+  std::string preview = Num(d.total) + " failed SMTP logins from " + Num(d.distinct_ips) +
+                        " IPs, " + Num(d.distinct_users) + " user names; " +
+                        FormatChange(d.total, d.previous_total);
+  if (d.outages && *d.outages > 0) preview += "; SASL backend outages: " + Num(*d.outages);
+  out += "<div id=\"preview\" style=\"display:none;font-size:1px;line-height:1px;max-height:0;"
+         "max-width:0;opacity:0;overflow:hidden;\">" +
+         Esc(preview) + "</div>\n";
   out +=
       "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
       "border=\"0\" style=\"background:#f3f4f6;\"><tr><td align=\"center\" "

@@ -250,6 +250,8 @@ TEST(RenderHtml, TablesAndHooks) {
   EXPECT_NE(std::string::npos, h.find(">38.0 %</td>"));
   EXPECT_NE(std::string::npos, h.find("+104 (+130.0 %) vs 80 before"));
   EXPECT_NE(std::string::npos, h.find(">164 OK (89.1 %)<"));
+  EXPECT_NE(std::string::npos, h.find(">184 failed SMTP logins from 6 IPs, 4 user names; +104 "
+                                      "(+130.0 %)</div>"));
 }
 
 TEST(RenderHtml, HostileStringsAreEscapedAfterDisplayText) {
