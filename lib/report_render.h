@@ -26,7 +26,10 @@ std::string RenderJson(const ReportData& data);
 std::string RenderIps(const ReportData& data);
 
 // report_text.cpp: `raw` with control bytes, DEL and bytes that are not part of
-// valid UTF-8 shown as "\xNN" and a backslash as "\\".
+// valid UTF-8 shown as "\xNN" and a backslash as "\\". Characters that are valid
+// UTF-8 but steer a terminal or the text direction (C1 controls U+0080..U+009F,
+// bidi embeddings/overrides/isolates, U+2028/U+2029) are shown as the "\xNN" of
+// their bytes too.
 std::string DisplayText(std::string_view raw);
 
 }  // namespace mls
