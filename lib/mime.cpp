@@ -196,20 +196,6 @@ int WriteFd(int fd, std::string_view data) {
   return 0;
 }
 
-// An unlinked, private file in `dir` (O_TMPFILE, else mkstemp + unlink).
-int OpenTempFile(const std::string& dir, std::string& error) {
-  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd >= 0) return fd;
-  std::string tmpl = dir + "/maillogsentinel-mail.XXXXXX";
-  fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
-  if (fd < 0) {
-    error = ErrnoMessage("temporary file in " + dir, errno);
-    return -1;
-  }
-  ::unlink(tmpl.c_str());
-  return fd;
-}
-
 // gzip of fd[0, size) into `out_fd`; its size, or nullopt with `error`.
 std::optional<std::uint64_t> Gzip(int fd, std::uint64_t size, int out_fd, const std::string& name,
                                   std::string& error) {
@@ -317,6 +303,22 @@ bool FdSink::Flush() {
   buf_.clear();
   if (e) error_ = ErrnoMessage("write to " + name_, e);
   return e == 0;
+}
+
+int OpenScratchFile(const std::vector<std::string>& dirs, std::string& error) {
+  error = "no directory for temporary files";
+  for (const std::string& dir : dirs) {
+    int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0) return fd;
+    std::string tmpl = dir + "/.maillogsentinel-tmp.XXXXXX";
+    fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+    if (fd >= 0) {
+      ::unlink(tmpl.c_str());
+      return fd;
+    }
+    error = ErrnoMessage("temporary file in " + dir, errno);
+  }
+  return -1;
 }
 
 // ---- header values ----------------------------------------------------------
@@ -651,7 +653,7 @@ MimeResult WriteMimeMessage(const MailMessage& m, Sink& sink) {
       attach_size = r.csv_bytes;
     } else {
       std::string err;
-      gzip_fd = OpenTempFile(m.tmp_dir, err);
+      gzip_fd = OpenScratchFile(m.tmp_dirs, err);
       std::optional<std::uint64_t> gz;
       if (gzip_fd >= 0) gz = Gzip(m.attachment_fd, r.csv_bytes, gzip_fd, base + ".csv", err);
       if (gz) {

@@ -124,6 +124,11 @@ std::string QuotedPrintable(std::string_view text, std::string_view eol = "\n");
 // Base64 (RFC 2045 6.8) in lines of 76 characters, each followed by `eol`.
 std::string Base64Lines(std::string_view data, std::string_view eol = "\n");
 
+// An unlinked temporary file (read/write, close-on-exec, mode 0600) in the first
+// of `dirs` where one can be made (O_TMPFILE, else mkstemp + unlink); -1 and
+// `error` (naming the last directory tried) if none.
+int OpenScratchFile(const std::vector<std::string>& dirs, std::string& error);
+
 // ---- the message -------------------------------------------------------------
 
 inline constexpr std::uint64_t kDefaultMaxAttachment = std::uint64_t{10} << 20;  // 10 MiB
@@ -142,8 +147,9 @@ struct MailMessage {
   int attachment_fd = -1;
   std::string attachment_name;  // file name without extension; ".csv" / ".csv.gz" added
   std::uint64_t max_attachment = kDefaultMaxAttachment;  // bytes, before base64
-  std::string tmp_dir = "/tmp";  // where the gzip copy is built (an unlinked file)
-  bool crlf = false;             // CRLF line ends instead of LF
+  // Where the gzip copy is built (an unlinked file), first that works.
+  std::vector<std::string> tmp_dirs = {"/tmp"};
+  bool crlf = false;  // CRLF line ends instead of LF
 };
 
 enum class AttachmentMode { kNone, kCsv, kGzip, kOmitted };

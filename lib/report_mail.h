@@ -1,0 +1,75 @@
+#pragma once
+// `mls-report --send`: the report as an email (lib/mime.h) handed to the
+// configured sendmail (lib/sendmail.h), or printed with --dry-run.
+//
+// The caller checks the addresses first (ResolveReportAddresses, cheap, before
+// the dataset is read), builds the report with ReportOptions::rows_fd set to an
+// OpenScratchFile (lib/mime.h), renders the text and HTML forms, then calls SendReportMail.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mime.h"
+#include "report.h"
+
+namespace mls {
+
+struct ReportMailSettings {
+  std::string sender;          // [report] sender; empty: DefaultSender(fqdn)
+  std::string email;           // [report] email (a ','-separated list)
+  std::string to;              // --to (overrides email when not empty)
+  std::string subject_prefix;  // [report] subject_prefix (may be empty)
+  std::string sendmail;        // [report] sendmail
+  std::uint64_t max_attachment = kDefaultMaxAttachment;  // --max-attachment
+  bool dry_run = false;                                  // print the message to stdout instead
+  std::string config_path;                               // named in messages
+  std::vector<std::string> scratch_dirs;  // where temporary files may go, first that works
+};
+
+struct ReportAddresses {
+  std::string from;
+  std::vector<std::string> to;
+  std::optional<std::string> error;  // "no recipient: set [report] email in FILE or use --to"
+  int exit_status = 0;               // with error: 1 no recipient, 2 bad address
+};
+
+// From = settings.sender or DefaultSender(fqdn); To = --to or [report] email.
+// Errors: no recipient (exit 1); a bad address, named with where it came from
+// ("--to", "FILE: [report] email", "FILE: [report] sender") (exit 2).
+ReportAddresses ResolveReportAddresses(const ReportMailSettings& settings, std::string_view fqdn);
+
+// "maillogsentinel@<fqdn>" ("maillogsentinel@localhost" when `fqdn` is not a
+// valid host name).
+std::string DefaultSender(std::string_view fqdn);
+
+// How the subject names the window (local time):
+//   today (2026-11-28) | yesterday (2026-11-27) | in the last 24 hours (to 2026-11-28 14:05)
+//   in the last 7 days (to 2026-11-28 14:05) | from 2026-11-01 00:00 to 2026-11-02 00:00
+std::string WindowPhrase(const ReportWindow& window);
+
+// "[maillogsentinel] mx1.example.org: 42 SASL failures today (2026-11-28)"
+// (no prefix and its space when the prefix is empty; "1 SASL failure").
+std::string ReportSubject(std::string_view prefix, const ReportData& data);
+
+// "maillogsentinel-mx1.example.org-2026-11-28": the attachment's name without
+// extension (server name and the local date the window starts).
+std::string ReportAttachmentName(const ReportData& data);
+
+struct ReportMailResult {
+  std::optional<std::string> error;  // the message was not handed over (or not printed)
+  MimeResult mime;                   // what happened to the attachment
+  std::string summary;               // on success: "report for root@localhost handed to ..."
+};
+
+// Writes the message (subject, From/To from `addresses`, bodies `text` and
+// `html`, the CSV in `rows_fd` as attachment, `mailer` as X-Mailer) to
+// `stdout_fd` with dry_run, else to `settings.sendmail -t -oi`.
+ReportMailResult SendReportMail(const ReportMailSettings& settings,
+                                const ReportAddresses& addresses, const ReportData& data,
+                                const std::string& text, const std::string& html, int rows_fd,
+                                std::uint64_t rows, int stdout_fd = 1);
+
+}  // namespace mls
