@@ -99,15 +99,30 @@ int Num(const char* p, int n) {
 }
 
 // The ISO times IsIsoTime accepts: YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM).
-bool ParseIsoTime(std::string_view s, std::time_t& t) {
+// Rows come roughly in date order: the day number of the last date is kept.
+struct DayCache {
+  char date[10] = {};
+  std::int64_t days = 0;
+  bool valid = false;
+};
+bool ParseIsoTime(std::string_view s, std::time_t& t, DayCache& cache) {
   if (s.size() < 20) return false;
   const char* p = s.data();
-  if (p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' || p[16] != ':') return false;
-  int y = Num(p, 4), mo = Num(p + 5, 2), d = Num(p + 8, 2);
+  if (p[10] != 'T' || p[13] != ':' || p[16] != ':') return false;
+  std::int64_t days;
+  if (cache.valid && std::memcmp(p, cache.date, 10) == 0) {
+    days = cache.days;
+  } else {
+    if (p[4] != '-' || p[7] != '-') return false;
+    int y = Num(p, 4), mo = Num(p + 5, 2), d = Num(p + 8, 2);
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31) return false;
+    days = DaysFromCivil(y, mo, d);
+    std::memcpy(cache.date, p, 10);
+    cache.days = days;
+    cache.valid = true;
+  }
   int h = Num(p + 11, 2), mi = Num(p + 14, 2), se = Num(p + 17, 2);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-      se < 0 || se > 60)
-    return false;
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60) return false;
   std::size_t i = 19;
   if (p[i] == '.') {
     std::size_t start = ++i;
@@ -122,8 +137,7 @@ bool ParseIsoTime(std::string_view s, std::time_t& t) {
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return false;
     offset = (oh * 60 + om) * (zone[0] == '-' ? -1 : 1);
   }
-  t = static_cast<std::time_t>(DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
-                               std::int64_t{offset} * 60);
+  t = static_cast<std::time_t>(days * 86400 + h * 3600 + mi * 60 + se - std::int64_t{offset} * 60);
   return true;
 }
 
@@ -135,7 +149,7 @@ class RowTimes {
   // instant in ISO 8601 with the local offset.
   bool Parse(std::string_view s, std::time_t& t, bool& legacy) {
     legacy = false;
-    if (s.size() != 16 || s[2] != '/') return ParseIsoTime(s, t);
+    if (s.size() != 16 || s[2] != '/') return ParseIsoTime(s, t, days_);
     const char* p = s.data();
     HeaderTime ht;
     ht.day = Num(p, 2);
@@ -149,16 +163,25 @@ class RowTimes {
       return false;
     resolver_.Format(ht, iso_);  // local time -> offset, cached per minute
     legacy = true;
-    return ParseIsoTime(iso(), t);
+    return ParseIsoTime(iso(), t, legacy_days_);
   }
   std::string_view iso() const { return std::string_view(iso_, kIsoTimeLength); }
 
  private:
   TimeResolver resolver_;
   char iso_[kIsoTimeLength] = {};
+  DayCache days_, legacy_days_;
 };
 
 // ---- raw records -------------------------------------------------------------
+
+// Bits set in a 16-bit mask (std::popcount would be a libgcc call without -mpopcnt).
+unsigned Popcount16(unsigned x) {
+  x = x - ((x >> 1) & 0x5555u);
+  x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+  x = (x + (x >> 4)) & 0x0F0Fu;
+  return (x + (x >> 8)) & 0x1Fu;
+}
 
 // Scans p[0, n) up to the first LF or '"', counting the ';' before it.
 struct Stop {
@@ -176,9 +199,9 @@ Stop ScanToStop(const char* p, std::size_t n) {
     unsigned sc = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, semi)));
     if (stop != 0) {
       unsigned k = static_cast<unsigned>(std::countr_zero(stop));
-      return {i + k, semis + static_cast<std::size_t>(std::popcount(sc & ((1u << k) - 1)))};
+      return {i + k, semis + Popcount16(sc & ((1u << k) - 1))};
     }
-    semis += static_cast<std::size_t>(std::popcount(sc));
+    semis += Popcount16(sc);
   }
 #endif
   for (; i < n; ++i) {
