@@ -28,9 +28,9 @@ struct Ev {
               aso = "Example Org";
 };
 std::string Row(const Ev& e) {
-  std::vector<std::string> f = {e.time,   "mx1",     e.ip,       e.user,  "LOGIN",
-                                "unknown", "",        "postfix/smtpd", "UGFzc3dvcmQ6", e.host,
-                                e.status, e.country, e.asn,      e.aso};
+  std::vector<std::string> f = {
+      e.time,          "mx1",          e.ip,   e.user,   "LOGIN",   "unknown", "",
+      "postfix/smtpd", "UGFzc3dvcmQ6", e.host, e.status, e.country, e.asn,     e.aso};
   std::string out;
   CsvAppendEvent(f, out);
   return out;
@@ -211,8 +211,8 @@ TEST_F(ReportTest, CountsTopListsAndTies) {
                "Chinanet"});
   text += Row({"2026-11-25T01:10:00+01:00", "127.0.0.1", "admin", "CN", "NXDOMAIN", "", "4134",
                "Chinanet"});
-  text += Row({"2026-11-25T03:00:00+01:00", "127.0.0.1", "root", "CN", "TIMEOUT", "", "4134",
-               "Chinanet"});
+  text += Row(
+      {"2026-11-25T03:00:00+01:00", "127.0.0.1", "root", "CN", "TIMEOUT", "", "4134", "Chinanet"});
   text += Row({"2026-11-25T23:59:59+01:00", "127.0.0.1", "admin", "HK", "OK", "late.example",
                "4134", "Chinanet"});
   text += Row({"2026-11-25T04:00:00+01:00", "127.0.0.2", "admin", "FR", "OK", "a.example", "3215",
@@ -221,8 +221,8 @@ TEST_F(ReportTest, CountsTopListsAndTies) {
                "Orange"});
   text += Row({"2026-11-25T05:00:00+01:00", "::1", "test", "", "", "", "", ""});
   text += Row({"2026-11-25T05:00:00+01:00", "::1", "admin", "", "", "", "", ""});
-  text += Row({"2026-11-25T06:00:00+01:00", "127.0.0.3", "Zed", "DE", "SERVFAIL", "", "3320",
-               "DTAG"});
+  text +=
+      Row({"2026-11-25T06:00:00+01:00", "127.0.0.3", "Zed", "DE", "SERVFAIL", "", "3320", "DTAG"});
   // Outside the window on both sides.
   text += Row({"2026-11-24T23:59:59+01:00", "127.0.0.9", "admin"});
   text += Row({"2026-11-26T00:00:00+01:00", "127.0.0.9", "admin"});
@@ -440,8 +440,8 @@ TEST_F(ReportTest, AStrayQuoteCostsOneLineNotTheRestOfTheFile) {
 
 TEST_F(ReportTest, CrLfLineEnds) {
   ReportWindow w = Window("2026-11-25T00:00:00+01:00", "2026-11-26T00:00:00+01:00");
-  std::string row = Row({"2026-11-25T10:00:00+01:00", "127.0.0.1", "a", "FR", "OK", "h", "1",
-                         "Org"});
+  std::string row =
+      Row({"2026-11-25T10:00:00+01:00", "127.0.0.1", "a", "FR", "OK", "h", "1", "Org"});
   row.insert(row.size() - 1, "\r");
   ReportBuild b = Build(std::string(kCsvHeader) + "\r\n" + row, w);
   ASSERT_FALSE(b.error) << *b.error;
@@ -544,7 +544,9 @@ TEST_F(ReportTest, MissingEmptyForeignAndUnreadableFiles) {
   ReportBuild foreign = Build("date,ip,user\n2026-11-25,127.0.0.1,a\n", w);
   ASSERT_TRUE(foreign.error);
   EXPECT_EQ(csv_ + ": line 1: not a maillogsentinel dataset (unexpected header)", *foreign.error);
-  const char kElf[] = "\x7f" "ELF\0\1\2\"\n";
+  const char kElf[] =
+      "\x7f"
+      "ELF\0\1\2\"\n";
   ReportBuild binary = Build(std::string(kElf, sizeof kElf - 1), w);
   ASSERT_TRUE(binary.error);
 

@@ -1,0 +1,337 @@
+// --format json and --format ips (lib/report_render.h). The JSON object is
+// documented in mls-report(1): keys in a fixed order, one top-level key per
+// line and one list element per line, so that a diff of two reports reads well.
+
+#include <arpa/inet.h>
+
+#include <cstdio>
+
+#include "report.h"
+#include "report_render.h"
+
+namespace mls {
+namespace {
+
+// The length of the valid UTF-8 character at s[i], 0 if there is none.
+std::size_t Utf8Length(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  std::size_t len;
+  char32_t cp, min;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2, cp = c & 0x1F, min = 0x80;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3, cp = c & 0x0F, min = 0x800;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4, cp = c & 0x07, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+class Json {
+ public:
+  std::string out;
+
+  // A string per RFC 8259: control characters, DEL, U+2028 and U+2029
+  // escaped; each byte that is not part of valid UTF-8 becomes U+FFFD.
+  void Str(std::string_view s) {
+    out += '"';
+    for (std::size_t i = 0; i < s.size();) {
+      std::size_t len = Utf8Length(s, i);
+      if (len == 0) {
+        out += "\xEF\xBF\xBD";
+        ++i;
+        continue;
+      }
+      if (len == 3 && s.substr(i, 3) == "\xE2\x80\xA8") {
+        out += "\\u2028";
+      } else if (len == 3 && s.substr(i, 3) == "\xE2\x80\xA9") {
+        out += "\\u2029";
+      } else if (len > 1) {
+        out.append(s.substr(i, len));
+      } else {
+        Ascii(s[i]);
+      }
+      i += len;
+    }
+    out += '"';
+  }
+  void Num(std::uint64_t v) { out += std::to_string(v); }
+  void Time(std::time_t t) { Str(FormatLocalIso(t)); }
+  void OptTime(std::optional<std::time_t> t) {
+    if (t) {
+      Time(*t);
+    } else {
+      out += "null";
+    }
+  }
+
+  // Members of an object: `"key": ` preceded by the separator.
+  void Key(std::string_view k) {
+    if (!first_) out += ", ";
+    first_ = false;
+    Str(k);
+    out += ": ";
+  }
+  void Open() {
+    out += '{';
+    first_ = true;
+  }
+  void Close() {
+    out += '}';
+    first_ = false;
+  }
+
+  void Field(std::string_view k, std::string_view v) {
+    Key(k);
+    Str(v);
+  }
+  void Field(std::string_view k, std::uint64_t v) {
+    Key(k);
+    Num(v);
+  }
+  void TimeField(std::string_view k, std::time_t t) {
+    Key(k);
+    Time(t);
+  }
+
+  // A top-level member, on its own line.
+  void Top(std::string_view k) {
+    out += top_first_ ? "\n  " : ",\n  ";
+    top_first_ = false;
+    Str(k);
+    out += ": ";
+    first_ = true;
+  }
+
+  // A list of objects, one per line, written by `one`.
+  template <class T, class F>
+  void List(const std::vector<T>& v, F one, const char* indent = "    ") {
+    if (v.empty()) {
+      out += "[]";
+      return;
+    }
+    out += '[';
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      out += i == 0 ? "\n" : ",\n";
+      out += indent;
+      Open();
+      one(v[i]);
+      Close();
+    }
+    out += '\n';
+    out.append(indent, std::char_traits<char>::length(indent) - 2);
+    out += ']';
+  }
+
+ private:
+  void Ascii(char c) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        return;
+      case '\\':
+        out += "\\\\";
+        return;
+      case '\b':
+        out += "\\b";
+        return;
+      case '\f':
+        out += "\\f";
+        return;
+      case '\n':
+        out += "\\n";
+        return;
+      case '\r':
+        out += "\\r";
+        return;
+      case '\t':
+        out += "\\t";
+        return;
+      default:
+        break;
+    }
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+
+  bool first_ = true;
+  bool top_first_ = true;
+};
+
+void IpFields(Json& j, const IpCount& c) {
+  j.Field("ip", c.ip);
+  j.Field("count", c.count);
+  j.Field("distinct_users", c.distinct_users);
+  j.TimeField("first", c.first);
+  j.TimeField("last", c.last);
+  j.Field("hostname", c.hostname);
+  j.Field("country", c.country);
+  j.Field("asn", c.asn);
+  j.Field("as_org", c.as_org);
+}
+
+void Keys(Json& j, const std::vector<KeyCount>& v, std::string_view name) {
+  j.List(v, [&](const KeyCount& k) {
+    j.Field(name, k.key);
+    j.Field("count", k.count);
+  });
+}
+
+bool IsIpAddress(const std::string& s) {
+  unsigned char buf[16];
+  return ::inet_pton(AF_INET, s.c_str(), buf) == 1 || ::inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+}  // namespace
+
+std::string RenderJson(const ReportData& d) {
+  Json j;
+  j.out += '{';
+  j.Top("version");
+  j.Str(d.version);
+  j.Top("generated");
+  j.Time(d.generated);
+  j.Top("server");
+  j.Open();
+  j.Field("name", d.server_name);
+  j.Field("address", d.server_address);
+  j.Close();
+  j.Top("schedule");
+  j.Str(d.schedule);
+  j.Top("last_extraction");
+  j.OptTime(d.last_extraction);
+  j.Top("window");
+  j.Open();
+  j.Field("name", d.window.name);
+  j.TimeField("since", d.window.since);
+  j.TimeField("until", d.window.until);
+  j.Close();
+  j.Top("previous_window");
+  j.Open();
+  j.TimeField("since", d.previous_window.since);
+  j.TimeField("until", d.previous_window.until);
+  j.Field("total", d.previous_total);
+  j.Close();
+  j.Top("total");
+  j.Num(d.total);
+  j.Top("distinct_ips");
+  j.Num(d.distinct_ips);
+  j.Top("distinct_users");
+  j.Num(d.distinct_users);
+  j.Top("outages");
+  if (d.outages) {
+    j.Num(*d.outages);
+  } else {
+    j.out += "null";
+  }
+  j.Top("top_auth");
+  j.List(d.top_auth, [&](const AuthCount& a) {
+    j.Field("user", a.user);
+    j.Field("ip", a.ip);
+    j.Field("hostname", a.hostname);
+    j.Field("country", a.country);
+    j.Field("count", a.count);
+  });
+  j.Top("top_users");
+  Keys(j, d.top_users, "user");
+  j.Top("top_ips");
+  j.List(d.top_ips, [&](const IpCount& c) { IpFields(j, c); });
+  j.Top("top_countries");
+  Keys(j, d.top_countries, "country");
+  j.Top("top_as_orgs");
+  Keys(j, d.top_as_orgs, "as_org");
+  j.Top("top_asns");
+  Keys(j, d.top_asns, "asn");
+  j.Top("rdns");
+  j.Open();
+  j.Field("ok", d.rdns_ok);
+  j.Key("failures");
+  j.List(
+      d.rdns_failures,
+      [&](const KeyCount& k) {
+        j.Field("status", k.key);
+        j.Field("count", k.count);
+      },
+      "      ");
+  j.Close();
+  j.Top("attempts");
+  j.Open();
+  j.Field("bucket_seconds", d.bucket_seconds);
+  j.Key("buckets");
+  j.List(
+      d.buckets,
+      [&](const Bucket& b) {
+        j.TimeField("start", b.start);
+        j.Field("count", b.count);
+      },
+      "      ");
+  j.Close();
+  j.Top("brute_force");
+  j.List(d.brute_force, [&](const IpCount& c) { IpFields(j, c); });
+  j.Top("spraying");
+  j.List(d.spraying, [&](const UserSpread& u) {
+    j.Field("user", u.user);
+    j.Field("count", u.count);
+    j.Field("distinct_ips", u.distinct_ips);
+  });
+  j.Top("new_ips");
+  j.Open();
+  j.Field("count", d.new_ip_count);
+  j.Key("top");
+  j.List(
+      d.new_ips, [&](const IpCount& c) { IpFields(j, c); }, "      ");
+  j.Close();
+  j.Top("dataset");
+  j.Open();
+  j.Field("path", d.dataset_path);
+  j.Field("rows", d.dataset_rows);
+  j.Field("bytes", d.dataset_bytes);
+  j.Field("skipped_rows", d.skipped_rows);
+  j.Key("first");
+  j.OptTime(d.dataset_rows > 0 ? std::optional(d.dataset_first) : std::nullopt);
+  j.Key("last");
+  j.OptTime(d.dataset_rows > 0 ? std::optional(d.dataset_last) : std::nullopt);
+  j.Close();
+  if (d.threshold > 0) {
+    j.Top("threshold_ips");
+    j.Open();
+    j.Field("threshold", d.threshold);
+    j.Key("ips");
+    j.List(
+        d.threshold_ips,
+        [&](const KeyCount& k) {
+          j.Field("ip", k.key);
+          j.Field("count", k.count);
+        },
+        "      ");
+    j.Close();
+  }
+  j.out += "\n}\n";
+  return j.out;
+}
+
+std::string RenderIps(const ReportData& d) {
+  std::string out;
+  for (const KeyCount& k : d.threshold_ips) {
+    if (IsIpAddress(k.key)) out += k.key + '\n';
+  }
+  return out;
+}
+
+}  // namespace mls
