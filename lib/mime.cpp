@@ -257,8 +257,7 @@ std::string NoteText(const MimeResult& r, std::uint64_t max, std::string_view wh
          std::to_string(r.gzip_bytes) + " bytes gzip-compressed, more than the limit of " +
          std::to_string(max) + " bytes (mls-report --max-attachment)";
   }
-  s += ".\nThey are in the dataset on the server; mls-report --format json or the CSV itself\n"
-       "gives the details.\n";
+  s += ".\nThey are in the dataset on the server.\n";
   return s;
 }
 

@@ -1,0 +1,102 @@
+# The system Postfix, configured for local delivery only, for suites that check
+# mail really delivered (report-mail.bats). Load after ../cli/test_helper.
+#
+# pf_start saves /etc/postfix, configures Postfix to listen on loopback only,
+# deliver to local mailboxes, bounce anything else at once (error transports:
+# nothing ever leaves the machine, no DNS), log to its own maillog_file, and
+# starts it; pf_stop stops it and puts /etc/postfix back as it was. Needs root
+# (the system instance writes /etc/postfix and /var/spool/postfix).
+#
+# The mailbox (/var/mail/root) is never emptied: tests find their message by a
+# token in its Subject.
+
+PF_LOG=/var/log/mls-report-test.log # maillog_file must be under /var (maillog_file_prefixes)
+
+# pf_skip_unless_possible: skips the whole file (call from setup_file) unless
+# we are root, Postfix and Python are installed and no Postfix runs already.
+pf_skip_unless_possible() {
+  [ "$(id -u)" = 0 ] || skip "needs root (starts the system Postfix)"
+  command -v postfix >/dev/null 2>&1 && [ -x /usr/sbin/sendmail ] ||
+    skip "postfix is not installed (scripts/install-deps installs it)"
+  command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
+  if postfix status >/dev/null 2>&1; then
+    skip "a Postfix is already running here; this suite configures and starts its own"
+  fi
+}
+
+# pf_start DIR: saves /etc/postfix in DIR, configures and starts Postfix.
+pf_start() {
+  local dir=$1
+  mkdir -p "$dir"
+  rm -rf "$dir/etc-postfix.orig"
+  cp -a /etc/postfix "$dir/etc-postfix.orig"
+  : >"$PF_LOG"
+  postconf -e "maillog_file = $PF_LOG" \
+    "inet_interfaces = loopback-only" "inet_protocols = ipv4" \
+    "myhostname = mls-test.localdomain" "mydomain = localdomain" "myorigin = \$myhostname" \
+    "mydestination = \$myhostname, localhost.localdomain, localhost" \
+    "relayhost =" "default_transport = error" "relay_transport = error" \
+    "alias_maps =" "alias_database =" "local_recipient_maps = unix:passwd.byname" \
+    "smtpd_peername_lookup = no" "smtp_dns_support_level = disabled" \
+    "mailbox_size_limit = 0" "home_mailbox =" "mailbox_command ="
+  postconf -F '*/*/chroot = n' # no chroot: nothing to copy into /var/spool/postfix/etc
+  postfix check
+  postfix start >/dev/null 2>&1
+  local i
+  for i in $(seq 100); do
+    postfix status >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "postfix did not start" >&2
+  return 1
+}
+
+# pf_stop DIR: stops Postfix (waiting for its master to exit) and restores /etc/postfix.
+pf_stop() {
+  local dir=$1 i
+  postfix stop >/dev/null 2>&1 || true
+  for i in $(seq 100); do
+    postfix status >/dev/null 2>&1 || break
+    sleep 0.1
+  done
+  if [ -d "$dir/etc-postfix.orig" ]; then
+    rm -rf /etc/postfix && cp -a "$dir/etc-postfix.orig" /etc/postfix
+  fi
+}
+
+# pf_wait_mail MBOX TOKEN [SECONDS]: waits (polling, never a fixed sleep) until a
+# message whose decoded Subject holds TOKEN is in MBOX; writes it, as delivered,
+# to stdout. Fails if none arrives in time or if more than one has the token.
+pf_wait_mail() {
+  python3 - "$1" "$2" "${3:-30}" <<'PY' || { tail -n 20 "$PF_LOG" >&2; return 1; }
+import email, email.policy, mailbox, os, sys, time
+path, token, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
+deadline = time.monotonic() + secs
+while True:
+    found = []
+    if os.path.exists(path):
+        for m in mailbox.mbox(path, create=False):
+            raw = m.as_bytes(unixfrom=False)
+            parsed = email.message_from_bytes(raw, policy=email.policy.default)
+            if token in str(parsed.get("Subject", "")):
+                found.append(raw)
+    if found:
+        if len(found) > 1:
+            sys.exit("%d messages with '%s' in %s" % (len(found), token, path))
+        sys.stdout.buffer.write(found[0])
+        sys.exit(0)
+    if time.monotonic() > deadline:
+        sys.exit("no message with '%s' in %s after %gs" % (token, path, secs))
+    time.sleep(0.05)
+PY
+}
+
+# pf_queue_lines MESSAGE_ID: the Postfix log lines of the queue file that got
+# this Message-ID (cleanup logs "ID: message-id=<...>").
+pf_queue_lines() {
+  local id qid
+  id=$1
+  qid=$(grep -F "message-id=$id" "$PF_LOG" | sed -n 's/.*\]: \([0-9A-F]\{6,\}\): message-id=.*/\1/p' | head -n 1)
+  [ -n "$qid" ] || { echo "no queue id for $id in $PF_LOG" >&2; return 1; }
+  grep -F " $qid: " "$PF_LOG"
+}
