@@ -1,0 +1,257 @@
+#include "report_cli.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+
+#include "cli.h"
+#include "diag.h"
+#include "report_render.h"
+#include "syslog_time.h"
+
+#ifndef MLS_VERSION
+#define MLS_VERSION "0.0.0"
+#endif
+
+namespace mls {
+namespace {
+
+constexpr const char* kTool = "mls-report";
+constexpr std::size_t kMaxTop = 1000000;
+
+int Usage(const std::string& msg) {
+  Warn(msg);
+  Warn(std::string("Try '") + kTool + " --help'.");
+  return 2;
+}
+
+// A whole decimal number in [lo, hi].
+std::optional<std::uint64_t> ParseCount(const std::string& s, std::uint64_t lo, std::uint64_t hi) {
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < lo || v > hi)
+    return std::nullopt;
+  return v;
+}
+
+bool WriteAll(int fd, std::string_view s) {
+  while (!s.empty()) {
+    ssize_t n = ::write(fd, s.data(), s.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    s.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o) {
+  CliSpec spec;
+  spec.name = kTool;
+  spec.synopsis =
+      "mls-report [--config FILE | --csv FILE] [--window today|yesterday|24h|7d |\n"
+      "                  --since ISO [--until ISO]] [--now ISO] [--top N]\n"
+      "                  [--format text|html|json|ips] [--threshold N] [--oplog FILE]";
+  spec.summary =
+      "Summarise the SASL authentication failures of one time window of the dataset:\n"
+      "top users, source IPs, countries, networks, attempts per hour, brute force and\n"
+      "password spraying, new IPs, the change against the previous window.";
+  spec.options.add_options()(
+      "config,c", po::value<std::string>()->value_name("FILE"),
+      "configuration file (default /etc/maillogsentinel.conf); read unless only --csv is given")(
+      "csv", po::value<std::string>()->value_name("FILE"),
+      "the dataset (default <working_dir>/maillogsentinel.csv from the config)")(
+      "window,w", po::value<std::string>()->value_name("NAME"),
+      "today, yesterday, 24h or 7d (default [report] window, else today)")(
+      "since", po::value<std::string>()->value_name("ISO"),
+      "start of a custom window (ISO 8601; local time without an offset)")(
+      "until", po::value<std::string>()->value_name("ISO"),
+      "end of the custom window, excluded (default now)")(
+      "now", po::value<std::string>()->value_name("ISO"), "report as if it were this time")(
+      "top,n", po::value<std::string>()->value_name("N"),
+      "entries per top list (default [report] top, else 10)")(
+      "format,f", po::value<std::string>()->value_name("FORMAT"),
+      "text (default), html, json, or ips: the IPs with at least --threshold attempts")(
+      "threshold", po::value<std::string>()->value_name("N"),
+      "for --format ips (default 1) and json (default none): the IPs with at least N attempts")(
+      "oplog", po::value<std::string>()->value_name("FILE"),
+      "the driver's op log, for outages and the last extraction (default\n"
+      "<working_dir>/maillogsentinel.log when a config is read)");
+  po::variables_map vm;
+  if (auto rc = ParseCli(spec, argc, argv, vm)) return rc;
+
+  auto str = [&](const char* name) -> std::optional<std::string> {
+    if (!vm.count(name)) return std::nullopt;
+    return vm[name].as<std::string>();
+  };
+  for (const char* name : {"config", "csv", "oplog"}) {
+    if (auto v = str(name); v && v->empty())
+      return Usage(std::string("--") + name + ": empty file name");
+  }
+  o.config_path = str("config");
+  o.csv_path = str("csv");
+  o.oplog = str("oplog");
+
+  if (auto w = str("window")) {
+    if (!NamedWindow(*w, 0)) {
+      return Usage("--window: expected today, yesterday, 24h or 7d, got '" + *w + "'");
+    }
+    o.window = *w;
+  }
+  std::optional<int> bad_time;
+  auto time = [&](const char* name, std::optional<std::time_t>& out) {
+    auto v = str(name);
+    if (!v || bad_time) return;
+    out = ParseIso8601Instant(*v);
+    if (!out) {
+      bad_time = Usage(std::string("--") + name + ": not an ISO 8601 time: '" + *v +
+                       "' (e.g. 2026-11-25T08:00, 2026-11-25T08:00:00+01:00, @1764054000)");
+    }
+  };
+  time("since", o.since);
+  time("until", o.until);
+  time("now", o.now);
+  if (bad_time) return bad_time;
+  if (o.window && (o.since || o.until)) return Usage("--window excludes --since and --until");
+  if (o.until && !o.since) return Usage("--until needs --since");
+  if (o.since && o.until && *o.since >= *o.until) return Usage("--since must be before --until");
+
+  if (auto v = str("top")) {
+    std::optional<std::uint64_t> n = ParseCount(*v, 1, kMaxTop);
+    if (!n) return Usage("--top: expected a number from 1 to " + std::to_string(kMaxTop));
+    o.top = static_cast<std::size_t>(*n);
+  }
+  if (auto f = str("format")) {
+    if (*f != "text" && *f != "html" && *f != "json" && *f != "ips") {
+      return Usage("--format: expected text, html, json or ips, got '" + *f + "'");
+    }
+    o.format = *f;
+  }
+  if (auto v = str("threshold")) {
+    std::optional<std::uint64_t> n = ParseCount(*v, 1, UINT64_MAX);
+    if (!n) return Usage("--threshold: expected a number of attempts, at least 1");
+    if (o.format != "ips" && o.format != "json") {
+      return Usage("--threshold applies to --format ips and json only");
+    }
+    o.threshold = *n;
+  }
+  return std::nullopt;
+}
+
+ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) {
+  ReportSetup s;
+  s.config_read = o.config_path.has_value() || !o.csv_path.has_value();
+  if (s.config_read) {
+    s.config_path = o.config_path.value_or(kDefaultConfigPath);
+    ConfigResult cr = LoadConfig(s.config_path);
+    for (const std::string& w : cr.warnings) Warn(w);
+    if (cr.error) {
+      s.error = *cr.error;
+      s.usage_error = false;
+      return s;
+    }
+    s.config = cr.config;
+  }
+  s.csv_path = o.csv_path ? *o.csv_path : s.config.CsvPath();
+  s.oplog_given = o.oplog.has_value();
+  s.oplog_path = o.oplog ? *o.oplog : s.config_read ? s.config.LogPath() : "";
+  s.now = o.now ? *o.now : env.clock ? env.clock() : std::time(nullptr);
+
+  ReportWindow& w = s.build.window;
+  if (o.since) {
+    w = {"custom", *o.since, o.until.value_or(s.now)};
+    if (w.since >= w.until) {
+      s.error = "--since must be before --until (now, when --until is not given)";
+      return s;
+    }
+  } else {
+    std::string name = o.window ? *o.window : s.config_read ? s.config.report_window : "today";
+    std::optional<ReportWindow> named = NamedWindow(name, s.now);
+    if (!named) {
+      s.error = "unknown window '" + name + "'";
+      return s;
+    }
+    w = *named;
+  }
+  s.build.top = o.top ? *o.top : s.config_read ? static_cast<std::size_t>(s.config.report_top) : 10;
+  if (o.format == "ips") {
+    s.build.threshold = o.threshold.value_or(1);
+  } else if (o.format == "json") {
+    s.build.threshold = o.threshold.value_or(0);
+  }
+  return s;
+}
+
+PreparedReport PrepareReport(const ReportSetup& s, const ReportEnv& env, int rows_fd) {
+  PreparedReport p;
+  ReportOptions options = s.build;
+  options.rows_fd = rows_fd;
+  ReportBuild b = BuildReport(s.csv_path, options);
+  for (const std::string& w : b.warnings) Warn(w);
+  if (b.error) {
+    Warn(*b.error);
+    p.fatal = true;
+    p.status = 1;
+    return p;
+  }
+  if (b.missing)
+    Warn(s.csv_path + ": no dataset yet (No such file or directory); nothing to report");
+  if (b.data.skipped_rows > 0) {
+    Warn(s.csv_path + ": " + std::to_string(b.data.skipped_rows) + " unreadable row" +
+         (b.data.skipped_rows == 1 ? "" : "s") + " left out of the report");
+    p.status = 1;
+  }
+  p.data = std::move(b.data);
+  p.rows_written = b.rows_written;
+
+  ReportData& d = p.data;
+  d.version = MLS_VERSION;
+  if (env.host) {
+    HostIdentity host = env.host();
+    d.server_name = host.fqdn;
+    d.server_address = host.address;
+  }
+  d.schedule = (env.schedule ? env.schedule() : std::nullopt).value_or("unknown");
+  d.generated = s.now;
+  d.dataset_path = s.csv_path;
+  if (!s.oplog_path.empty()) {
+    OpLogFacts facts = ReadOpLogFacts(s.oplog_path, d.window.since, d.window.until);
+    if (facts.readable) {
+      d.outages = facts.outages;
+      d.last_extraction = facts.last_extraction;
+    } else if (s.oplog_given) {
+      Warn(s.oplog_path + ": cannot read the op log; outages and last extraction unknown");
+    }
+  }
+  return p;
+}
+
+int RunReport(const ReportCliOptions& o, const ReportEnv& env) {
+  ReportSetup setup = ResolveReportSetup(o, env);
+  if (setup.error) {
+    if (setup.usage_error) return Usage(*setup.error);
+    Warn(*setup.error);
+    return 2;
+  }
+  PreparedReport p = PrepareReport(setup, env);
+  if (p.fatal) return p.status;
+  std::string out;
+  if (o.format == "html") {
+    out = RenderHtml(p.data);
+  } else if (o.format == "json") {
+    out = RenderJson(p.data);
+  } else if (o.format == "ips") {
+    out = RenderIps(p.data);
+  } else {
+    out = RenderText(p.data);
+  }
+  if (!WriteAll(env.out_fd, out)) {
+    Warn(ErrnoMessage("standard output: write", errno));
+    return 1;
+  }
+  return p.status;
+}
+
+}  // namespace mls

@@ -1,0 +1,75 @@
+#pragma once
+// mls-report's command line and run (mls-report(1)): options -> settings
+// (config file, window) -> the report of the dataset -> one output format.
+// Everything from the environment (clock, host, unit files, stdout) comes in
+// through ReportEnv.
+//
+//   ParseReportOptions   argv -> ReportCliOptions (usage errors: exit 2)
+//   ResolveReportSetup   options + config file + now -> ReportSetup (config errors: exit 2)
+//   PrepareReport        the dataset (+ op log, host) -> ReportData, warnings on stderr
+//   RunReport            all of the above, then renders --format to env.out_fd
+
+#include <cstdint>
+#include <ctime>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "config.h"
+#include "report.h"
+#include "report_context.h"
+
+namespace mls {
+
+struct ReportCliOptions {
+  std::optional<std::string> config_path;   // --config
+  std::optional<std::string> csv_path;      // --csv
+  std::optional<std::string> window;        // --window today|yesterday|24h|7d
+  std::optional<std::time_t> since, until;  // --since/--until (a "custom" window)
+  std::optional<std::time_t> now;           // --now
+  std::optional<std::size_t> top;           // --top
+  std::string format = "text";              // --format text|html|json|ips
+  std::optional<std::uint64_t> threshold;   // --threshold
+  std::optional<std::string> oplog;         // --oplog
+};
+
+// Parses argv into `options`. Returns the exit status to stop with (0 after
+// --help/--version, 2 after a usage error), nullopt to go on.
+std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& options);
+
+struct ReportEnv {
+  std::function<std::time_t()> clock;                    // "now" unless --now
+  std::function<HostIdentity()> host;                    // LocalHostIdentity
+  std::function<std::optional<std::string>()> schedule;  // ExtractionSchedule(...)
+  int out_fd = 1;                                        // where the report goes
+};
+
+// What to report, resolved from the options and (when read) the config file.
+struct ReportSetup {
+  Config config;             // defaults when no config file was read
+  bool config_read = false;  // read when --config is given or --csv is not
+  std::string config_path;
+  std::string csv_path;
+  std::string oplog_path;    // "" = none: outages and last extraction unknown
+  bool oplog_given = false;  // --oplog: an unreadable file is worth a warning
+  std::time_t now = 0;
+  ReportOptions build;               // window, top, threshold (rows_fd -1)
+  std::optional<std::string> error;  // a usage or config problem: exit 2
+  bool usage_error = true;           // false: the config file's ("FILE:LINE: ...")
+};
+ReportSetup ResolveReportSetup(const ReportCliOptions& options, const ReportEnv& env);
+
+struct PreparedReport {
+  ReportData data;  // header fields filled in
+  std::uint64_t rows_written = 0;
+  bool fatal = false;  // the dataset could not be read (message printed): nothing to render
+  int status = 0;      // 1 when fatal or when rows were skipped (the report is still valid)
+};
+// Builds the report of `setup` (the window's rows to `rows_fd` when >= 0, see
+// ReportOptions::rows_fd). Warnings and errors go to stderr ("mls-report: ...").
+PreparedReport PrepareReport(const ReportSetup& setup, const ReportEnv& env, int rows_fd = -1);
+
+// The whole of mls-report: returns the exit status (0, 1 or 2).
+int RunReport(const ReportCliOptions& options, const ReportEnv& env);
+
+}  // namespace mls
