@@ -109,10 +109,13 @@ ReportMailResult SendReportMail(const ReportMailSettings& settings,
     r.error = r.mime.error;
     return r;
   }
-  SendmailResult sent = RunSendmail(settings.sendmail, [&](Sink& sink) {
-    r.mime = WriteMimeMessage(m, sink);
-    return r.mime.error;
-  });
+  SendmailResult sent = RunSendmail(
+      settings.sendmail,
+      [&](Sink& sink) {
+        r.mime = WriteMimeMessage(m, sink);
+        return r.mime.error;
+      },
+      m.tmp_dirs);
   if (sent.error) {
     r.error = sent.error;
     return r;

@@ -3,12 +3,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <vector>
 
 #include "diag.h"
 
@@ -17,21 +17,6 @@ extern char** environ;
 namespace mls {
 namespace {
 
-// SIGPIPE ignored for the scope's lifetime (a write to a dead reader gets EPIPE).
-class IgnoreSigpipe {
- public:
-  IgnoreSigpipe() {
-    struct sigaction sa {};
-    sa.sa_handler = SIG_IGN;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGPIPE, &sa, &old_);
-  }
-  ~IgnoreSigpipe() { ::sigaction(SIGPIPE, &old_, nullptr); }
-
- private:
-  struct sigaction old_ {};
-};
-
 int WaitFor(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
@@ -39,6 +24,17 @@ int WaitFor(pid_t pid) {
   }
   return status;
 }
+
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  ~FdCloser() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  int fd_;
+};
 
 }  // namespace
 
@@ -95,22 +91,40 @@ std::string DescribeSendmailStatus(int status) {
   return "wait status " + std::to_string(status);
 }
 
-SendmailResult RunSendmail(const std::string& program, const MessageWriter& write) {
+SendmailResult RunSendmail(const std::string& program, const MessageWriter& write,
+                           const std::vector<std::string>& scratch_dirs) {
   SendmailResult r;
   if (program.empty()) {
     r.error = "no sendmail program configured";
     return r;
   }
   const std::string command = program + " -t -oi";
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    r.error = ErrnoMessage("pipe", errno);
+  auto not_handed = [&](const std::string& why) {
+    r.error = "message not handed to " + program + ": " + why;
     return r;
+  };
+
+  // 1. The whole message into a scratch file.
+  std::string error;
+  int fd = OpenScratchFile(scratch_dirs, error);
+  if (fd < 0) return not_handed(error);
+  FdCloser closer(fd);
+  {
+    FdSink sink(fd, "the message file");
+    std::optional<std::string> werr = write(sink);
+    if (!sink.Flush() && !werr) werr = sink.error();
+    if (werr) return not_handed(*werr);
   }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return not_handed(ErrnoMessage("the message file", errno));
+  r.message_bytes = static_cast<std::uint64_t>(st.st_size);
+  if (::lseek(fd, 0, SEEK_SET) != 0) return not_handed(ErrnoMessage("the message file", errno));
+
+  // 2. The program, with the file as its stdin (same open file: shared offset).
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[0], STDIN_FILENO);  // clears FD_CLOEXEC on 0
+  posix_spawn_file_actions_adddup2(&actions, fd, STDIN_FILENO);  // clears FD_CLOEXEC on 0
   posix_spawnattr_init(&attr);
   sigset_t all, none;
   sigfillset(&all);
@@ -119,53 +133,31 @@ SendmailResult RunSendmail(const std::string& program, const MessageWriter& writ
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   std::string a0 = program, a1 = "-t", a2 = "-oi";
-  std::vector<char*> argv = {a0.data(), a1.data(), a2.data(), nullptr};
+  char* argv[] = {a0.data(), a1.data(), a2.data(), nullptr};
   pid_t pid = -1;
   int rc = program.find('/') == std::string::npos
-               ? ::posix_spawnp(&pid, program.c_str(), &actions, &attr, argv.data(), environ)
-               : ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), environ);
+               ? ::posix_spawnp(&pid, program.c_str(), &actions, &attr, argv, environ)
+               : ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
-  ::close(fds[0]);
   if (rc != 0) {
-    ::close(fds[1]);
     r.error = ErrnoMessage("cannot run " + program, rc);
     return r;
   }
   r.started = true;
-
-  std::optional<std::string> write_error;
-  bool sink_failed = false;
-  {
-    IgnoreSigpipe ignore;
-    FdSink sink(fds[1], program);
-    write_error = write(sink);
-    if (!sink.Flush() || sink.error()) {
-      sink_failed = true;
-      write_error = sink.error();
-    }
-    if (write_error && !sink_failed) {
-      // Incomplete message: make sure it is never submitted.
-      ::kill(pid, SIGKILL);
-    }
-  }
-  ::close(fds[1]);
   r.wait_status = WaitFor(pid);
   if (r.wait_status == -1) {
     r.error = ErrnoMessage("waitpid " + command, errno);
-    return r;
-  }
-  if (write_error && !sink_failed) {
-    r.error = "message not handed to " + program + ": " + *write_error;
     return r;
   }
   if (!(WIFEXITED(r.wait_status) && WEXITSTATUS(r.wait_status) == 0)) {
     r.error = command + " failed: " + DescribeSendmailStatus(r.wait_status);
     return r;
   }
-  if (sink_failed) {
-    r.error = command + " stopped reading the message: " + *write_error;
-    return r;
+  off_t read_to = ::lseek(fd, 0, SEEK_CUR);
+  if (read_to >= 0 && static_cast<std::uint64_t>(read_to) < r.message_bytes) {
+    r.error = command + " exited without reading the whole message (" + std::to_string(read_to) +
+              " of " + std::to_string(r.message_bytes) + " bytes)";
   }
   return r;
 }

@@ -1,20 +1,21 @@
 #pragma once
 // Hands a message to the local MTA: runs `PROGRAM -t -oi` (recipients from the
-// message's headers, a line holding only "." is data) with the message on its
-// stdin, then maps how it ended to an error naming the program and the reason.
+// message's headers, a line holding only "." is data) and maps how it ended to
+// an error naming the program and the reason.
 //
-// A message the writer could not finish (unreadable attachment...) is never
-// submitted half-written: the program gets SIGKILL before its stdin is closed,
-// so it sees neither end-of-file nor a complete message. SIGPIPE is ignored
-// while writing; a program that exits without reading everything makes the
-// write fail with EPIPE and the hand-off an error, whatever its exit status.
-// A program that exits 0 after reading only part of a message that fit in the
-// pipe buffer (64 KiB) cannot be told apart from a successful one.
+// The message is written to an unlinked scratch file first and the program gets
+// that file as its stdin. So it is never started for a message that could not
+// be written whole (unreadable attachment, full disk), and it never sees half a
+// message as a complete one: if we are killed while it runs, it still reads a
+// complete file (a pipe would give it end-of-file early, and sendmail submits
+// what it has). Its stdin shares our file offset, so after it exits we also
+// know whether it read everything.
 
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mime.h"
 
@@ -28,22 +29,26 @@ std::string_view SysexitsMeaning(int code);
 std::string DescribeSendmailStatus(int wait_status);
 
 // Writes the message. nullopt when it was written completely, else why not.
-// The sink's own errors (a write to the program failed) are read from the sink.
+// The sink's own errors are read from the sink.
 using MessageWriter = std::function<std::optional<std::string>(Sink& sink)>;
 
 struct SendmailResult {
-  std::optional<std::string> error;  // nullopt: the program took the message and exited 0
-  int wait_status = 0;               // valid when the program was started
+  std::optional<std::string> error;  // nullopt: the program read the message and exited 0
+  int wait_status = 0;               // valid when started
   bool started = false;
+  std::uint64_t message_bytes = 0;
 };
 
-// Runs `program -t -oi` (a program without '/' is looked up in PATH) with stdin a
-// pipe, stdout and stderr inherited, signal dispositions and mask reset. Errors:
+// Writes the message to a scratch file in the first usable of `scratch_dirs`,
+// then runs `program -t -oi` (a program without '/' is looked up in PATH) with
+// that file as stdin, stdout and stderr inherited, signal dispositions and mask
+// reset. Errors:
+//   "message not handed to /usr/sbin/sendmail: <writer's or the file's error>"
 //   "cannot run /usr/sbin/sendmail: No such file or directory"
 //   "/usr/sbin/sendmail -t -oi failed: exit status 75 (temporary failure)"
 //   "/usr/sbin/sendmail -t -oi failed: killed by signal 9 (Killed)"
-//   "/usr/sbin/sendmail -t -oi stopped reading the message: write: Broken pipe"
-//   "message not handed to /usr/sbin/sendmail: <writer's error>"
-SendmailResult RunSendmail(const std::string& program, const MessageWriter& write);
+//   "/usr/sbin/sendmail -t -oi exited without reading the whole message (0 of 5120 bytes)"
+SendmailResult RunSendmail(const std::string& program, const MessageWriter& write,
+                           const std::vector<std::string>& scratch_dirs = {"/tmp"});
 
 }  // namespace mls

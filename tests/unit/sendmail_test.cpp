@@ -91,38 +91,66 @@ TEST_F(Sendmail, NotExecutableOrMissing) {
   EXPECT_EQ("no sendmail program configured", RunSendmail("", Text("x\n")).error.value_or(""));
 }
 
-TEST_F(Sendmail, ProgramThatReadsNothingAndExitsIsAnError) {
-  // Exits 0 at once: the message is larger than a pipe buffer, so the writes
-  // fail with EPIPE (and SIGPIPE must not kill the test).
+TEST_F(Sendmail, ProgramThatDoesNotReadEverythingIsAnError) {
   std::string p = Script("lazy", "exit 0");
-  SendmailResult r = RunSendmail(p, Text(std::string(1 << 20, 'x')));
+  SendmailResult r = RunSendmail(p, Text("Subject: x\n\nbody\n"), {dir_});
+  EXPECT_EQ(p + " -t -oi exited without reading the whole message (0 of 17 bytes)",
+            r.error.value_or(""));
+  p = Script("partial", "head -c 10 >/dev/null; exit 0");
+  r = RunSendmail(p, Text(std::string(1 << 20, 'x')), {dir_});
   ASSERT_TRUE(r.error.has_value());
-  EXPECT_EQ(p + " -t -oi stopped reading the message: write to " + p + ": Broken pipe", *r.error);
-  // Same with a failing exit: the exit status is the better reason.
+  EXPECT_EQ(0u, r.error->find(p + " -t -oi exited without reading the whole message ("))
+      << *r.error;
+  EXPECT_NE(std::string::npos, r.error->find(" of 1048576 bytes)")) << *r.error;
+  // A failing exit is the better reason.
   p = Script("lazyfail", "exit 75");
-  r = RunSendmail(p, Text(std::string(1 << 20, 'x')));
+  r = RunSendmail(p, Text(std::string(1 << 20, 'x')), {dir_});
   EXPECT_EQ(p + " -t -oi failed: exit status 75 (temporary failure)", r.error.value_or(""));
-  // SIGPIPE's disposition is restored afterwards.
-  struct sigaction sa {};
-  ::sigaction(SIGPIPE, nullptr, &sa);
-  EXPECT_EQ(SIG_DFL, sa.sa_handler);
 }
 
-TEST_F(Sendmail, WriterErrorKillsTheProgramBeforeItSeesEndOfFile) {
-  // A program that would submit whatever it read once stdin ends.
-  std::string p = Script("submit",
-                         "cat > \"$(dirname \"$0\")/partial\"; "
-                         "touch \"$(dirname \"$0\")/submitted\"");
-  SendmailResult r = RunSendmail(p, [](Sink& sink) -> std::optional<std::string> {
-    sink.Write("From: a@b\n");
-    sink.Flush();
-    return "read attachment: Input/output error";
-  });
+TEST_F(Sendmail, IncompleteMessageNeverStartsTheProgram) {
+  std::string p = Script("submit", "touch \"$(dirname \"$0\")/ran\"; cat >/dev/null");
+  SendmailResult r = RunSendmail(p,
+                                 [](Sink& sink) -> std::optional<std::string> {
+                                   sink.Write("From: a@b\n");
+                                   return "read attachment: Input/output error";
+                                 },
+                                 {dir_});
   EXPECT_EQ("message not handed to " + p + ": read attachment: Input/output error",
             r.error.value_or(""));
-  EXPECT_TRUE(WIFSIGNALED(r.wait_status));
-  EXPECT_EQ("", Read("submitted"));
-  EXPECT_NE(0, ::access((dir_ + "/submitted").c_str(), F_OK));
+  EXPECT_FALSE(r.started);
+  EXPECT_NE(0, ::access((dir_ + "/ran").c_str(), F_OK));
+  r = RunSendmail(p, Text("x\n"), {dir_ + "/missing"});
+  EXPECT_EQ("message not handed to " + p + ": temporary file in " + dir_ +
+                "/missing: No such file or directory",
+            r.error.value_or(""));
+  EXPECT_NE(0, ::access((dir_ + "/ran").c_str(), F_OK));
+}
+
+TEST_F(Sendmail, KillingUsWhileItRunsLeavesItAWholeMessage) {
+  // The program outlives its parent: it still reads the complete file.
+  std::string p = Script("slow",
+                         "d=$(dirname \"$0\"); touch \"$d/started\"; sleep 0.2; "
+                         "cat > \"$d/stdin.tmp\"; mv \"$d/stdin.tmp\" \"$d/stdin\"");
+  std::string message(300000, 'm');
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::alarm(5);
+    RunSendmail(p, Text(message), {dir_});
+    ::_exit(0);
+  }
+  for (int i = 0; i < 200 && ::access((dir_ + "/started").c_str(), F_OK) != 0; ++i) {
+    ::usleep(25000);
+  }
+  ::kill(child, SIGKILL);  // while the program sleeps before reading
+  ::waitpid(child, nullptr, 0);
+  std::string got;
+  for (int i = 0; i < 200 && got.empty(); ++i) {
+    ::usleep(50000);
+    got = Read("stdin");
+  }
+  EXPECT_EQ(message.size(), got.size());
 }
 
 TEST_F(Sendmail, ChildGetsDefaultSignalsEvenIfTheCallerIgnoresThem) {
