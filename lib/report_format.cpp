@@ -222,7 +222,10 @@ std::vector<std::string> HealthWarnings(const ReportData& data) {
                 " in this window: Postfix lost its connection to the authentication server, "
                 "so legitimate users may have been refused too");
   }
-  if (!data.last_extraction) {
+  if (!data.last_extraction && !data.outages) {
+    w.push_back("the op log could not be read: the last extraction run and the outages are "
+                "unknown");
+  } else if (!data.last_extraction) {
     w.push_back("no committed extraction run found in the op log: the dataset may be stale");
   } else if (data.generated - *data.last_extraction > kStaleExtraction) {
     w.push_back("the last extraction run committed " +

@@ -65,8 +65,9 @@ struct Chart {
 Chart BuildChart(const ReportData& data);
 
 // Health warnings for the top of the report, most serious first: SASL backend
-// outages, no or a stale (older than kStaleExtraction before `generated`)
-// extraction run, unreadable dataset rows.
+// outages, an unreadable op log (no outage count, no last run), no or a stale
+// (older than kStaleExtraction before `generated`) extraction run, unreadable
+// dataset rows.
 inline constexpr std::int64_t kStaleExtraction = 2 * 3600;
 std::vector<std::string> HealthWarnings(const ReportData& data);
 

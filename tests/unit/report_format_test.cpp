@@ -199,7 +199,12 @@ TEST(ReportWarnings, OutagesStaleExtractionSkippedRows) {
   d.last_extraction = d.generated - kStaleExtraction;  // exactly at the limit: fine
   d.skipped_rows = 0;
   EXPECT_TRUE(HealthWarnings(d).empty());
-  d.last_extraction = std::nullopt;
+  d.last_extraction = std::nullopt;  // and no outage count: the op log was not read
+  w = HealthWarnings(d);
+  ASSERT_EQ(1u, w.size());
+  EXPECT_EQ("the op log could not be read: the last extraction run and the outages are unknown",
+            w[0]);
+  d.outages = 0;  // read, but no run committed
   w = HealthWarnings(d);
   ASSERT_EQ(1u, w.size());
   EXPECT_NE(std::string::npos, w[0].find("no committed extraction run")) << w[0];
