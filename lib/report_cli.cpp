@@ -53,7 +53,9 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
   spec.synopsis =
       "mls-report [--config FILE | --csv FILE] [--window today|yesterday|24h|7d |\n"
       "                  --since ISO [--until ISO]] [--now ISO] [--top N]\n"
-      "                  [--format text|html|json|ips] [--threshold N] [--oplog FILE]";
+      "                  [--format text|html|json|ips] [--threshold N] [--oplog FILE]\n"
+      "  or: mls-report --send [--to ADDR] [--dry-run] [--max-attachment BYTES]\n"
+      "                  [--config FILE] [window options] [--top N] [--oplog FILE]";
   spec.summary =
       "Summarise the SASL authentication failures of one time window of the dataset:\n"
       "top users, source IPs, countries, networks, attempts per hour, brute force and\n"
@@ -79,8 +81,10 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
       "oplog", po::value<std::string>()->value_name("FILE"),
       "the driver's op log, for outages and the last extraction (default\n"
       "<working_dir>/maillogsentinel.log when a config is read)");
+  AddSendOptions(spec.options);
   po::variables_map vm;
   if (auto rc = ParseCli(spec, argc, argv, vm)) return rc;
+  if (auto e = ReadSendOptions(vm, vm.count("format") > 0, o.send)) return Usage(*e);
 
   auto str = [&](const char* name) -> std::optional<std::string> {
     if (!vm.count(name)) return std::nullopt;
@@ -213,7 +217,8 @@ PreparedReport PrepareReport(const ReportSetup& s, const ReportEnv& env, int row
     d.server_name = host.fqdn;
     d.server_address = host.address;
   }
-  d.schedule = (env.schedule ? env.schedule() : std::nullopt).value_or("unknown");
+  d.schedule = (env.schedule ? env.schedule() : std::nullopt).value_or("");
+  if (d.schedule.empty()) d.schedule = "unknown";  // no timer unit, or one without triggers
   d.generated = s.now;
   d.dataset_path = s.csv_path;
   if (!s.oplog_path.empty()) {
@@ -235,6 +240,7 @@ int RunReport(const ReportCliOptions& o, const ReportEnv& env) {
     Warn(*setup.error);
     return 2;
   }
+  if (o.send.send) return SendReport(o.send, setup, env);
   PreparedReport p = PrepareReport(setup, env);
   if (p.fatal) return p.status;
   std::string out;

@@ -1,0 +1,339 @@
+#include "report_cli.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "csv.h"
+#include "progress.h"
+#include "syslog_time.h"
+#include "test_files.h"
+#include "tz_scope.h"
+
+namespace mls {
+namespace {
+
+std::time_t At(const char* iso) { return ParseIso8601Instant(iso).value(); }
+
+std::optional<int> Parse(std::vector<std::string> args, ReportCliOptions& o) {
+  args.insert(args.begin(), "mls-report");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  return ParseReportOptions(static_cast<int>(args.size()), argv.data(), o);
+}
+
+// The exit status of a usage error, and what it printed.
+std::pair<std::optional<int>, std::string> ParseError(std::vector<std::string> args) {
+  ReportCliOptions o;
+  testing::internal::CaptureStderr();
+  std::optional<int> rc = Parse(std::move(args), o);
+  return {rc, testing::internal::GetCapturedStderr()};
+}
+
+std::string Row(const std::string& time, const std::string& ip, const std::string& user) {
+  std::vector<std::string> f = {
+      time,           "mx1",       ip,   user, "LOGIN", "unknown", "", "postfix/smtpd",
+      "UGFzc3dvcmQ6", "h.example", "OK", "FR", "3215",  "Orange"};
+  std::string out;
+  CsvAppendEvent(f, out);
+  return out;
+}
+
+TEST(ReportOptions, Defaults) {
+  ReportCliOptions o;
+  EXPECT_EQ(std::nullopt, Parse({}, o));
+  EXPECT_FALSE(o.config_path);
+  EXPECT_FALSE(o.csv_path);
+  EXPECT_FALSE(o.window);
+  EXPECT_FALSE(o.since);
+  EXPECT_FALSE(o.until);
+  EXPECT_FALSE(o.now);
+  EXPECT_FALSE(o.top);
+  EXPECT_EQ("text", o.format);
+  EXPECT_FALSE(o.threshold);
+  EXPECT_FALSE(o.oplog);
+}
+
+TEST(ReportOptions, ParsesEveryOption) {
+  ReportCliOptions o;
+  EXPECT_EQ(std::nullopt,
+            Parse({"--config", "/c.conf", "--csv", "/d.csv", "--since", "2026-11-01T00:00:00Z",
+                   "--until", "2026-11-02", "--now", "@1764000000", "--top", "25", "--format",
+                   "ips", "--threshold", "7", "--oplog", "/o.log"},
+                  o));
+  EXPECT_EQ("/c.conf", o.config_path);
+  EXPECT_EQ("/d.csv", o.csv_path);
+  EXPECT_EQ(At("2026-11-01T00:00:00Z"), o.since);
+  EXPECT_EQ(At("2026-11-02"), o.until);
+  EXPECT_EQ(1764000000, o.now);
+  EXPECT_EQ(25u, o.top);
+  EXPECT_EQ("ips", o.format);
+  EXPECT_EQ(7u, o.threshold);
+  EXPECT_EQ("/o.log", o.oplog);
+
+  ReportCliOptions s;
+  EXPECT_EQ(std::nullopt, Parse({"-w", "yesterday", "-n", "1", "-f", "json"}, s));
+  EXPECT_EQ("yesterday", s.window);
+  EXPECT_EQ(1u, s.top);
+  EXPECT_EQ("json", s.format);
+}
+
+TEST(ReportOptions, UsageErrorsAreStatus2WithAClearMessage) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {{"--window", "week"}, "--window: expected today, yesterday, 24h or 7d, got 'week'"},
+      {{"--window", "today", "--since", "2026-11-01"}, "--window excludes --since and --until"},
+      {{"--until", "2026-11-01"}, "--until needs --since"},
+      {{"--since", "2026-11-02", "--until", "2026-11-01"}, "--since must be before --until"},
+      {{"--since", "2026-11-02", "--until", "2026-11-02"}, "--since must be before --until"},
+      {{"--since", "yesterday"}, "--since: not an ISO 8601 time: 'yesterday'"},
+      {{"--now", "2026-13-01"}, "--now: not an ISO 8601 time: '2026-13-01'"},
+      {{"--top", "0"}, "--top: expected a number from 1 to 1000000"},
+      {{"--top", "10x"}, "--top: expected a number from 1 to 1000000"},
+      {{"--top", "-1"}, "--top: expected a number from 1 to 1000000"},
+      {{"--top", "1000001"}, "--top: expected a number from 1 to 1000000"},
+      {{"--format", "xml"}, "--format: expected text, html, json or ips, got 'xml'"},
+      {{"--format", "ips", "--threshold", "0"}, "--threshold: expected a number of attempts"},
+      {{"--threshold", "5"}, "--threshold applies to --format ips and json only"},
+      {{"--format", "html", "--threshold", "5"}, "--threshold applies to --format ips and json"},
+      {{"--csv", ""}, "--csv: empty file name"},
+      {{"--config", ""}, "--config: empty file name"},
+      {{"--oplog", ""}, "--oplog: empty file name"},
+      {{"--bogus"}, "unrecognised option '--bogus'"},
+      {{"extra"}, "too many positional options"},
+  };
+  for (const Case& c : cases) {
+    auto [rc, err] = ParseError(c.args);
+    EXPECT_EQ(2, rc) << c.args[0];
+    EXPECT_NE(std::string::npos, err.find("mls-report: ")) << err;
+    EXPECT_NE(std::string::npos, err.find(c.message)) << err;
+    EXPECT_NE(std::string::npos, err.find("Try 'mls-report --help'.")) << err;
+  }
+}
+
+TEST(ReportOptions, HelpAndVersionStopWithStatus0) {
+  ReportCliOptions o;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(0, Parse({"--help"}, o));
+  std::string help = testing::internal::GetCapturedStdout();
+  for (const char* opt : {"--config", "--csv", "--window", "--since", "--until", "--now", "--top",
+                          "--format", "--threshold", "--oplog"})
+    EXPECT_NE(std::string::npos, help.find(opt)) << opt;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(0, Parse({"--version"}, o));
+  EXPECT_NE(std::string::npos, testing::internal::GetCapturedStdout().find("mls-report"));
+}
+
+class ReportRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/mls-report-cli.XXXXXX";
+    ASSERT_NE(nullptr, ::mkdtemp(tmpl));
+    dir_ = tmpl;
+    out_path_ = dir_ + "/out";
+    env_.clock = [] { return At("2026-11-25T15:00:00+01:00"); };
+    env_.host = [] { return HostIdentity{"mx1.example.org", "127.0.0.1"}; };
+    env_.schedule = [] { return std::optional<std::string>("OnCalendar=*:0/10"); };
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void WriteConfig(const std::string& report_section) {
+    WriteAll(dir_ + "/c.conf", "[paths]\nworking_dir = " + dir_ + "\nstate_dir = " + dir_ +
+                                   "\n[report]\n" + report_section);
+  }
+
+  // Runs mls-report with `args`; returns the exit status, sets out_ and err_.
+  int Run(std::vector<std::string> args) {
+    ReportCliOptions o;
+    testing::internal::CaptureStderr();
+    std::optional<int> rc = Parse(std::move(args), o);
+    if (!rc) {
+      int fd = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      env_.out_fd = fd;
+      rc = RunReport(o, env_);
+      ::close(fd);
+    }
+    err_ = testing::internal::GetCapturedStderr();
+    out_ = ReadAll(out_path_);
+    return *rc;
+  }
+
+  TzScope tz_{"Europe/Paris"};
+  std::string dir_, out_path_, out_, err_;
+  ReportEnv env_;
+};
+
+TEST_F(ReportRun, TheConfigGivesTheDatasetOpLogWindowAndTop) {
+  WriteConfig("window = yesterday\ntop = 1\n");
+  WriteAll(dir_ + "/maillogsentinel.csv", std::string(kCsvHeader) + "\n" +
+                                              Row("2026-11-24T10:00:00+01:00", "127.0.0.1", "a") +
+                                              Row("2026-11-24T11:00:00+01:00", "127.0.0.2", "b") +
+                                              Row("2026-11-25T10:00:00+01:00", "127.0.0.3", "c"));
+  RunStats stats;
+  stats.outages = 3;
+  WriteAll(
+      dir_ + "/maillogsentinel.log",
+      "2026-11-24T12:00:00+01:00 INFO maillogsentinel: committed: " + FormatSummary(stats) + "\n");
+  ASSERT_EQ(0, Run({"--config", dir_ + "/c.conf", "--format", "json"})) << err_;
+  EXPECT_EQ("", err_);
+  EXPECT_NE(std::string::npos, out_.find("\"window\": {\"name\": \"yesterday\", \"since\": "
+                                         "\"2026-11-24T00:00:00+01:00\""))
+      << out_;
+  EXPECT_NE(std::string::npos, out_.find("\n  \"total\": 2,\n"));
+  EXPECT_NE(std::string::npos, out_.find("\n  \"outages\": 3,\n"));
+  EXPECT_NE(std::string::npos,
+            out_.find("\n  \"last_extraction\": \"2026-11-24T12:00:00+01:00\",\n"));
+  EXPECT_NE(std::string::npos, out_.find("\"server\": {\"name\": \"mx1.example.org\", "
+                                         "\"address\": \"127.0.0.1\"}"));
+  EXPECT_NE(std::string::npos, out_.find("\"schedule\": \"OnCalendar=*:0/10\""));
+  EXPECT_NE(std::string::npos, out_.find("\"generated\": \"2026-11-25T15:00:00+01:00\""));
+  EXPECT_NE(std::string::npos, out_.find("\"version\": \"" MLS_VERSION "\""));
+  EXPECT_NE(std::string::npos,
+            out_.find("\"dataset\": {\"path\": \"" + dir_ + "/maillogsentinel.csv\""));
+  // top = 1
+  EXPECT_NE(std::string::npos,
+            out_.find("\"top_users\": [\n    {\"user\": \"a\", \"count\": 1}\n  ]"))
+      << out_;
+
+  // Options win over the config.
+  ASSERT_EQ(0, Run({"--config", dir_ + "/c.conf", "--format", "json", "--window", "today", "--top",
+                    "5", "--oplog", dir_ + "/none.log"}));
+  EXPECT_NE(std::string::npos, out_.find("\n  \"total\": 1,\n"));
+  EXPECT_NE(std::string::npos, out_.find("\n  \"outages\": null,\n"));
+  EXPECT_NE(std::string::npos, err_.find(dir_ + "/none.log: cannot read the op log")) << err_;
+}
+
+TEST_F(ReportRun, CsvAloneReadsNoConfig) {
+  // No config file exists at the default path's place in this test; --csv alone
+  // must not try to read one, and has no op log.
+  std::string csv = dir_ + "/d.csv";
+  WriteAll(csv,
+           std::string(kCsvHeader) + "\n" + Row("2026-11-25T10:00:00+01:00", "127.0.0.1", "a"));
+  ASSERT_EQ(0, Run({"--csv", csv, "--format", "json"})) << err_;
+  EXPECT_NE(std::string::npos, out_.find("\"name\": \"today\""));
+  EXPECT_NE(std::string::npos, out_.find("\n  \"outages\": null,\n"));
+  EXPECT_NE(std::string::npos, out_.find("\n  \"last_extraction\": null,\n"));
+
+  ReportCliOptions o;
+  o.csv_path = csv;
+  ReportSetup s = ResolveReportSetup(o, env_);
+  EXPECT_FALSE(s.error);
+  EXPECT_FALSE(s.config_read);
+  EXPECT_EQ("", s.oplog_path);
+  EXPECT_EQ(10u, s.build.top);
+  EXPECT_EQ(0u, s.build.threshold);
+}
+
+TEST_F(ReportRun, NowSinceAndUntil) {
+  ReportCliOptions o;
+  o.csv_path.emplace("/x.csv");
+  o.now = At("2026-10-25T12:00:00+01:00");
+  ReportSetup s = ResolveReportSetup(o, env_);
+  EXPECT_EQ(At("2026-10-25T00:00:00+02:00"), s.build.window.since);
+  EXPECT_EQ(*o.now, s.build.window.until);
+  EXPECT_EQ(*o.now, s.now);
+
+  o.since = At("2026-10-20T00:00:00+02:00");
+  s = ResolveReportSetup(o, env_);
+  EXPECT_EQ("custom", s.build.window.name);
+  EXPECT_EQ(*o.since, s.build.window.since);
+  EXPECT_EQ(*o.now, s.build.window.until);  // --until defaults to now
+
+  o.since = At("2026-10-26T00:00:00+01:00");  // after now
+  s = ResolveReportSetup(o, env_);
+  ASSERT_TRUE(s.error);
+  EXPECT_TRUE(s.usage_error);
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(2, RunReport(o, env_));
+  EXPECT_NE(std::string::npos,
+            testing::internal::GetCapturedStderr().find("--since must be before --until"));
+
+  // Without --now, the clock.
+  ReportCliOptions c;
+  c.csv_path.emplace("/x.csv");
+  s = ResolveReportSetup(c, env_);
+  EXPECT_EQ(At("2026-11-25T15:00:00+01:00"), s.now);
+}
+
+TEST_F(ReportRun, BadConfigIsStatus2) {
+  WriteAll(dir_ + "/c.conf", "[report]\nwindow = fortnight\n");
+  EXPECT_EQ(2, Run({"--config", dir_ + "/c.conf"}));
+  EXPECT_NE(std::string::npos, err_.find(dir_ + "/c.conf:2:")) << err_;
+  EXPECT_EQ("", out_);
+  EXPECT_EQ(2, Run({"--config", dir_ + "/missing.conf"}));
+  EXPECT_NE(std::string::npos, err_.find("missing.conf")) << err_;
+}
+
+TEST_F(ReportRun, SkippedRowsStillGiveTheReportAndStatus1) {
+  std::string csv = dir_ + "/d.csv";
+  WriteAll(csv, std::string(kCsvHeader) + "\n" +
+                    Row("2026-11-25T10:00:00+01:00", "127.0.0.1", "a") + "broken;row\n" +
+                    Row("2026-11-25T11:00:00+01:00", "127.0.0.1", "a"));
+  EXPECT_EQ(1, Run({"--csv", csv, "--format", "json"}));
+  EXPECT_NE(std::string::npos, out_.find("\n  \"total\": 2,\n"));
+  EXPECT_NE(std::string::npos, out_.find("\"skipped_rows\": 1"));
+  EXPECT_NE(std::string::npos,
+            err_.find("mls-report: " + csv + ": line 3: expected 14 fields, got 2; row skipped"))
+      << err_;
+  EXPECT_NE(std::string::npos, err_.find(csv + ": 1 unreadable row left out of the report"));
+}
+
+TEST_F(ReportRun, ForeignOrUnreadableDatasetIsStatus1AndPrintsNothing) {
+  std::string csv = dir_ + "/d.csv";
+  WriteAll(csv, "Date,Time,Amount\n2026-11-25,10:00,5\n");
+  EXPECT_EQ(1, Run({"--csv", csv}));
+  EXPECT_EQ("", out_);
+  EXPECT_EQ("mls-report: " + csv + ": line 1: not a maillogsentinel dataset (unexpected header)\n",
+            err_);
+  EXPECT_EQ(1, Run({"--csv", dir_}));
+  EXPECT_EQ("", out_);
+  EXPECT_NE(std::string::npos, err_.find("Is a directory"));
+}
+
+TEST_F(ReportRun, MissingDatasetIsAnEmptyReportWithAWarning) {
+  EXPECT_EQ(0, Run({"--csv", dir_ + "/none.csv", "--format", "json"}));
+  EXPECT_NE(std::string::npos, out_.find("\n  \"total\": 0,\n"));
+  EXPECT_NE(std::string::npos, err_.find(dir_ + "/none.csv: no dataset yet")) << err_;
+}
+
+TEST_F(ReportRun, EveryFormat) {
+  std::string csv = dir_ + "/d.csv";
+  std::string rows;
+  for (int i = 0; i < 3; ++i) rows += Row("2026-11-25T10:00:00+01:00", "127.0.0.1", "a");
+  rows += Row("2026-11-25T10:00:00+01:00", "::1", "b");
+  WriteAll(csv, std::string(kCsvHeader) + "\n" + rows);
+  ASSERT_EQ(0, Run({"--csv", csv, "--format", "ips"}));
+  EXPECT_EQ("127.0.0.1\n::1\n", out_);
+  ASSERT_EQ(0, Run({"--csv", csv, "--format", "ips", "--threshold", "2"}));
+  EXPECT_EQ("127.0.0.1\n", out_);
+  ASSERT_EQ(0, Run({"--csv", csv, "--format", "json", "--threshold", "2"}));
+  EXPECT_NE(std::string::npos, out_.find("\"threshold_ips\": {\"threshold\": 2"));
+  ASSERT_EQ(0, Run({"--csv", csv}));
+  EXPECT_NE(std::string::npos, out_.find("mx1.example.org")) << out_;
+  ASSERT_EQ(0, Run({"--csv", csv, "--format", "html"}));
+  EXPECT_NE(std::string::npos, out_.find("<html")) << out_.substr(0, 200);
+}
+
+TEST_F(ReportRun, AWriteErrorIsStatus1) {
+  std::string csv = dir_ + "/d.csv";
+  WriteAll(csv, std::string(kCsvHeader) + "\n");
+  ReportCliOptions o;
+  o.csv_path = csv;
+  int fd = ::open(csv.c_str(), O_RDONLY);
+  env_.out_fd = fd;
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(1, RunReport(o, env_));
+  ::close(fd);
+  EXPECT_NE(std::string::npos,
+            testing::internal::GetCapturedStderr().find("standard output: write: Bad file"));
+}
+
+}  // namespace
+}  // namespace mls
