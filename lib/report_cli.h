@@ -18,6 +18,7 @@
 #include "config.h"
 #include "report.h"
 #include "report_context.h"
+#include "report_mail.h"
 
 namespace mls {
 
@@ -31,6 +32,7 @@ struct ReportCliOptions {
   std::string format = "text";              // --format text|html|json|ips
   std::optional<std::uint64_t> threshold;   // --threshold
   std::optional<std::string> oplog;         // --oplog
+  ReportSendOptions send;                   // --send --to --dry-run --max-attachment
 };
 
 // Parses argv into `options`. Returns the exit status to stop with (0 after

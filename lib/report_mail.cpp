@@ -2,8 +2,12 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <ctime>
 
+#include "diag.h"
+#include "report_cli.h"
+#include "report_render.h"
 #include "sendmail.h"
 
 namespace mls {
@@ -139,6 +143,126 @@ ReportMailResult SendReportMail(const ReportMailSettings& settings,
   }
   r.summary += ")";
   return r;
+}
+
+// ---- mls-report --send ------------------------------------------------------------
+
+void AddSendOptions(po::options_description& options) {
+  options.add_options()("send", po::bool_switch(),
+                        "email the report (text and HTML alternatives, the window's rows as a CSV\n"
+                        "attachment) through [report] sendmail to [report] email")(
+      "to", po::value<std::string>()->value_name("ADDR"),
+      "with --send: the recipient(s), ','-separated, instead of [report] email")(
+      "dry-run", po::bool_switch(), "with --send: print the message instead of sending it")(
+      "max-attachment", po::value<std::string>()->value_name("BYTES"),
+      "with --send: attach the rows gzip-compressed above this size, not at all if\n"
+      "still larger (default 5M; K, M, G suffixes)");
+}
+
+std::optional<std::uint64_t> ParseByteSize(std::string_view s) {
+  std::uint64_t unit = 1;
+  if (!s.empty()) {
+    switch (s.back()) {
+      case 'K':
+      case 'k':
+        unit = 1ULL << 10;
+        break;
+      case 'M':
+        unit = 1ULL << 20;
+        break;
+      case 'G':
+        unit = 1ULL << 30;
+        break;
+      default:
+        break;
+    }
+    if (unit != 1) s.remove_suffix(1);
+  }
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  if (v > UINT64_MAX / unit) return std::nullopt;
+  return v * unit;
+}
+
+std::optional<std::string> ReadSendOptions(const po::variables_map& vm, bool format_given,
+                                           ReportSendOptions& out) {
+  out.send = vm.count("send") && vm["send"].as<bool>();
+  out.dry_run = vm.count("dry-run") && vm["dry-run"].as<bool>();
+  if (vm.count("to")) out.to = vm["to"].as<std::string>();
+  if (vm.count("max-attachment")) {
+    std::string v = vm["max-attachment"].as<std::string>();
+    out.max_attachment = ParseByteSize(v);
+    if (!out.max_attachment) {
+      return "--max-attachment: expected a number of bytes (K, M, G suffixes allowed), got '" + v +
+             "'";
+    }
+  }
+  if (!out.send) {
+    if (out.to) return "--to needs --send";
+    if (out.dry_run) return "--dry-run needs --send";
+    if (out.max_attachment) return "--max-attachment needs --send";
+    return std::nullopt;
+  }
+  if (out.to && out.to->find_first_not_of(" \t") == std::string::npos) {
+    return "--to: empty address";
+  }
+  if (format_given) return "--format does not apply to --send (the mail holds text and HTML)";
+  return std::nullopt;
+}
+
+int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const ReportEnv& env) {
+  ReportMailSettings ms;
+  ms.sender = setup.config.report_sender;
+  ms.email = setup.config.report_email;
+  ms.to = o.to.value_or("");
+  ms.subject_prefix = setup.config.report_subject_prefix;
+  ms.sendmail = setup.config.report_sendmail;
+  ms.max_attachment = o.max_attachment.value_or(kDefaultMaxAttachment);
+  ms.dry_run = o.dry_run;
+  ms.config_path = setup.config_read ? setup.config_path : "";
+  std::string::size_type slash = setup.csv_path.rfind('/');
+  ms.scratch_dirs = {slash == std::string::npos ? "."
+                     : slash == 0               ? "/"
+                                                : setup.csv_path.substr(0, slash),
+                     "/tmp"};
+
+  // The addresses before the dataset is read (the sender's default needs the
+  // host name, known after PrepareReport: checked again then).
+  ReportAddresses early = ResolveReportAddresses(ms, "localhost");
+  if (early.error) {
+    Warn(*early.error);
+    return early.exit_status;
+  }
+  std::string error;
+  int rows_fd = OpenScratchFile(ms.scratch_dirs, error);
+  if (rows_fd < 0) {
+    Warn("report not sent: " + error);
+    return 1;
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{rows_fd};
+
+  PreparedReport p = PrepareReport(setup, env, rows_fd);
+  if (p.fatal) {
+    Warn("report not sent");
+    return 1;
+  }
+  ReportAddresses addresses = ResolveReportAddresses(ms, p.data.server_name);
+  if (addresses.error) {  // cannot happen: only the default sender changed
+    Warn(*addresses.error);
+    return addresses.exit_status;
+  }
+  ReportMailResult r = SendReportMail(ms, addresses, p.data, RenderText(p.data), RenderHtml(p.data),
+                                      rows_fd, p.rows_written, env.out_fd);
+  if (r.error) {
+    Warn(ms.dry_run ? *r.error : "report not sent: " + *r.error);
+    return 1;
+  }
+  if (!ms.dry_run) Warn(r.summary);
+  return p.status;
 }
 
 }  // namespace mls

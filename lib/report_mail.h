@@ -12,10 +12,43 @@
 #include <string_view>
 #include <vector>
 
+#include "cli.h"
 #include "mime.h"
 #include "report.h"
 
 namespace mls {
+
+struct ReportSetup;  // lib/report_cli.h
+struct ReportEnv;
+
+// ---- mls-report's --send options ----------------------------------------------
+
+struct ReportSendOptions {
+  bool send = false;                            // --send
+  std::optional<std::string> to;                // --to ADDR[,ADDR...]
+  bool dry_run = false;                         // --dry-run
+  std::optional<std::uint64_t> max_attachment;  // --max-attachment BYTES[K|M|G]
+};
+
+// Adds --send, --to, --dry-run and --max-attachment to `options`.
+void AddSendOptions(po::options_description& options);
+
+// Reads them from `vm` into `out`; a usage error ("--to needs --send") or nullopt.
+// `format_given`: --format was on the command line (not allowed with --send).
+std::optional<std::string> ReadSendOptions(const po::variables_map& vm, bool format_given,
+                                           ReportSendOptions& out);
+
+// "5242880", "512K", "5M", "1G" (binary multiples) -> bytes.
+std::optional<std::uint64_t> ParseByteSize(std::string_view s);
+
+// mls-report --send: checks the addresses, builds the report with the window's
+// rows in a scratch file (the dataset's directory, else /tmp), renders the text
+// and HTML forms and sends them (SendReportMail). Messages on stderr; returns the
+// exit status: 0 sent (or printed), 1 not sent (no recipient, sendmail failed,
+// unreadable dataset) or sent with rows left out, 2 a bad address.
+int SendReport(const ReportSendOptions& options, const ReportSetup& setup, const ReportEnv& env);
+
+// ---- the pieces -----------------------------------------------------------------
 
 struct ReportMailSettings {
   std::string sender;          // [report] sender; empty: DefaultSender(fqdn)
