@@ -339,3 +339,29 @@ TEST(RenderHtml, NoBucketsNoChart) {
 
 }  // namespace
 }  // namespace mls
+
+namespace mls {
+namespace {
+
+TEST(RenderHtml, RandomBytesInEveryNameStaySafe) {
+  TzScope tz("Europe/Paris");
+  std::uint32_t seed = 54321;
+  auto next = [&] { return seed = seed * 1103515245u + 12345u, seed >> 16; };
+  for (int round = 0; round < 200; ++round) {
+    std::string junk(next() % 160, '\0');
+    for (char& c : junk) c = static_cast<char>(next() & 0xFF);
+    // Biased towards the characters HTML cares about.
+    for (char& c : junk) {
+      if (next() % 4 == 0) c = "<>&\"'\\"[next() % 6];
+    }
+    ReportData d = FullReport(junk, junk);
+    d.top_as_orgs[0].key = junk;
+    d.server_name = junk;
+    std::string h = RenderHtml(d);
+    ASSERT_EQ("", CheckWellFormed(h)) << testing::PrintToString(junk);
+    ASSERT_TRUE(SafeUtf8(h)) << testing::PrintToString(junk);
+  }
+}
+
+}  // namespace
+}  // namespace mls

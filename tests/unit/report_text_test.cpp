@@ -346,3 +346,33 @@ TEST(RenderText, NoBucketsNoChartAndUnrecordedRdnsStatus) {
 
 }  // namespace
 }  // namespace mls
+
+namespace mls {
+namespace {
+
+TEST(RenderText, RandomBytesInEveryNameStaySafe) {
+  TzScope tz("Europe/Paris");
+  std::uint32_t seed = 12345;
+  auto next = [&] { return seed = seed * 1103515245u + 12345u, seed >> 16; };
+  for (int round = 0; round < 200; ++round) {
+    std::string junk(next() % 160, '\0');
+    for (char& c : junk) c = static_cast<char>(next() & 0xFF);
+    ReportData d = FullReport(junk, junk);
+    d.top_as_orgs[0].key = junk;
+    d.spraying[0].user = junk;
+    std::string t = RenderText(d);
+    ExpectSafeText(t);
+    ExpectLinesFit(t);
+    std::string shown = DisplayText(junk);
+    for (std::size_t i = 0; i < shown.size();) {  // DisplayText alone: safe too
+      char32_t cp = 0;
+      std::size_t len = DecodeUtf8(shown, i, cp);
+      ASSERT_NE(0u, len);
+      ASSERT_FALSE(cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F));
+      i += len;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mls
