@@ -1,6 +1,8 @@
 #include "driver.h"
 
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +17,8 @@
 #include "progress.h"
 #include "runner.h"
 #include "txn.h"
+
+extern char** environ;
 
 namespace mls {
 namespace {
@@ -173,25 +177,133 @@ int Extraction::RunPipelineInTxn() {
   return 1;
 }
 
+bool Executable(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
+}
+
+// --report: mls-report --config FILE --send [--dry-run]; its messages go to
+// stderr and the op log; its exit status is ours.
+class ReportRun {
+ public:
+  ReportRun(const Options& o, const DriverEnv& env) : o_(o), env_(env) {}
+  int Run();
+
+ private:
+  int Fail(const std::string& msg) {
+    Warn(SanitizeForLog(msg));
+    log_.Log(LogLevel::kError, kTag, msg);
+    return 1;
+  }
+  int RunDryRun(const Stage& stage);
+  // A line mls-report wrote to stderr: copied to ours and to the op log (its
+  // summary "report for ... handed to ..." as INFO, "report not sent: ..." as ERROR).
+  void OnLine(std::string_view line) {
+    WriteFd(STDERR_FILENO, SanitizeForLog(line) + "\n");
+    std::string_view msg = line;
+    if (msg.starts_with("mls-report: ")) msg.remove_prefix(12);
+    LogLevel level = LogLevel::kWarning;
+    if (msg.starts_with("report for ")) level = LogLevel::kInfo;
+    if (msg.starts_with("report not sent")) level = LogLevel::kError;
+    log_.Log(level, "mls-report", msg);
+  }
+
+  const Options& o_;
+  const DriverEnv& env_;
+  OpLog log_;
+};
+
+// The message on our stdout: no log, nothing to capture.
+int ReportRun::RunDryRun(const Stage& stage) {
+  std::vector<std::string> args = {stage.program};
+  args.insert(args.end(), stage.args.begin(), stage.args.end());
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  pid_t pid;
+  int rc = ::posix_spawn(&pid, stage.program.c_str(), nullptr, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return Fail(ErrnoMessage("cannot run " + stage.program, rc));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return Fail(ErrnoMessage("waitpid", errno));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) <= 2) return WEXITSTATUS(status);
+  return Fail("mls-report failed (" + DescribeWaitStatus(status) + ")");
+}
+
+int ReportRun::Run() {
+  ConfigResult cr = LoadConfig(o_.config_path);
+  if (cr.error) return Fail(*cr.error);
+  Stage stage{"mls-report", {"--config", o_.config_path, "--send"}, "", -1};
+  if (o_.dry_run) stage.args.push_back("--dry-run");
+  std::vector<Stage> stages = {stage};
+  if (auto err = ResolveStages(stages, env_.self_dir, env_.path_env, Executable)) {
+    return Fail(*err);
+  }
+  if (o_.dry_run) return RunDryRun(stages[0]);
+  if (env_.euid == 0) {
+    return Fail(
+        "refusing to run the report as root; run it as the service user (or mls-report --send "
+        "directly)");
+  }
+  const Config& config = cr.config;
+  LogLevel level = ParseLogLevel(config.log_level).value_or(LogLevel::kInfo);
+  if (auto err = log_.Open(config.LogPath(), level, env_.clock)) return Fail(*err);
+  log_.Log(
+      LogLevel::kInfo, kTag,
+      "report started (pid " + std::to_string(::getpid()) + ", config " + o_.config_path + ")");
+
+  // mls-report prints its own config warnings and errors.
+  RunCallbacks callbacks{[this](std::size_t, std::string_view line) { OnLine(line); }, {}};
+  RunResult run = RunPipeline(stages, callbacks);
+  if (run.error) return Fail("cannot run mls-report: " + *run.error);
+  int status = run.stages[0].wait_status;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+  std::string why = "report failed (mls-report " + DescribeWaitStatus(status) + ")";
+  if (run.interrupted_by != 0) why += " after signal " + std::to_string(run.interrupted_by);
+  Fail(why);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 2 ? 2 : 1;
+}
+
 }  // namespace
 
 std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
   CliSpec spec;
   spec.name = "maillogsentinel";
-  spec.synopsis = "maillogsentinel [--config FILE] [--dry-run] [--lock-timeout SECONDS]";
+  spec.synopsis =
+      "maillogsentinel [--config FILE] [--dry-run] [--lock-timeout SECONDS]\n"
+      "  or: maillogsentinel --report [--config FILE] [--dry-run]";
   spec.summary =
       "Extract Postfix SASL authentication failures from the mail log into the CSV dataset:\n"
       "mls-tail | mls-parse | mls-enrich | mls-store, exactly once, with the settings of the\n"
-      "config file.";
+      "config file. With --report, mail the report instead (mls-report --send).";
   spec.options.add_options()(
       "config,c", po::value(&options.config_path)->value_name("FILE"),
       ("configuration file (default " + std::string(kDefaultConfigPath) + ")").c_str())(
+      "report", po::bool_switch(), "mail the report of [report] window to [report] email")(
       "dry-run,n", po::bool_switch(&options.dry_run),
-      "print the equivalent shell pipeline and exit")(
+      "print the equivalent shell pipeline (with --report: the message) and exit")(
       "lock-timeout", po::value(&options.lock_timeout_seconds)->value_name("SECONDS"),
       "wait at most this long for another run to finish (default 10)");
   po::variables_map vm;
   if (auto rc = ParseCli(spec, argc, argv, vm)) return rc;
+  if (vm["report"].as<bool>()) {
+    options.command = Command::kReport;
+    if (vm.count("lock-timeout")) {
+      Warn("--lock-timeout does not apply to --report");
+      Warn("Try 'maillogsentinel --help'.");
+      return 2;
+    }
+  }
   if (!(options.lock_timeout_seconds >= 0 && options.lock_timeout_seconds <= 86400)) {
     Warn("--lock-timeout: expected a number of seconds between 0 and 86400");
     Warn("Try 'maillogsentinel --help'.");
@@ -204,6 +316,8 @@ int RunDriver(const Options& options, const DriverEnv& env) {
   switch (options.command) {
     case Command::kExtract:
       return Extraction(options, env).Run();
+    case Command::kReport:
+      return ReportRun(options, env).Run();
   }
   return 1;
 }

@@ -12,12 +12,14 @@ namespace mls {
 // --sql-export, --sql-import) add an enumerator and a branch in RunDriver.
 enum class Command {
   kExtract,  // no command flag: the extraction run
+  kReport,   // --report: mls-report --send with the config's settings
 };
 
 struct Options {
   Command command = Command::kExtract;
   std::string config_path = kDefaultConfigPath;
-  bool dry_run = false;              // --dry-run/-n: print the shell pipeline, run nothing
+  bool dry_run = false;              // --dry-run/-n: print the shell pipeline (with --report:
+                                     // the message), run nothing
   double lock_timeout_seconds = 10;  // --lock-timeout: how long to wait for state_dir/lock
   int progress_fd = 3;               // fd number mls-tail writes "progress DONE TOTAL" to
 };
