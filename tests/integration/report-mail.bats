@@ -122,7 +122,7 @@ check([p.get_content_type() for p in alts] == ["text/plain", "text/html"], "text
 text, html = alts[0].get_content(), alts[1].get_content()
 check(re.search(r"Failed logins\s+%d\b" % exp["total"], text), "text part names the total")
 check("<html" in html.lower() and "<script" not in html.lower(), "html part")
-check("Bcc: x@y" not in html, "hostile name escaped in HTML")
+check("x\\x0D\\x0ABcc: x@y" in html and "\r" not in html, "hostile name shown escaped in HTML")
 check(att.get_content_type() == "text/csv", "text/csv attachment, got " + att.get_content_type())
 check(att.get_content_disposition() == "attachment", "disposition attachment")
 check(re.fullmatch(r"maillogsentinel-.+-\d{4}-\d{2}-\d{2}\.csv", att.get_filename() or ""),
