@@ -1,0 +1,300 @@
+#!/usr/bin/env bats
+# mls-report: the report of one window of the dataset (mls-report(1)).
+#
+# The fixture (tests/data/report/dataset.csv, made by gen-dataset) spans the two
+# 2026 DST days and a normal week; every JSON report is recounted by
+# tests/data/report/recount (Python csv/json/zoneinfo, its own window rules)
+# and the goldens are compared byte for byte (machine-dependent header lines
+# masked, see goldens.sh). Regenerate with tests/data/report/make-goldens.
+
+bats_require_minimum_version 1.5.0
+
+load test_helper
+
+D="$MLS_SRCDIR/tests/data/report"
+HEADER='server;date;ip;user;hostname;reverse_dns_status;country_code;asn;aso;method;client;port;service;reason'
+
+setup() {
+  mls_scratch
+  export TZ=Europe/Paris
+  . "$D/goldens.sh"
+}
+teardown() { mls_scratch_cleanup; }
+
+# report ARGS...: the JSON report of the fixture with complete lists, then its recount.
+recount() {
+  mls-report --csv "$D/dataset.csv" --format json --top 1000 "$@" >"$T/r.json"
+  run "$D/recount" "$D/dataset.csv" "$T/r.json" "$@"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == "ok: "* ]]
+}
+
+# row TIME IP USER: one dataset row.
+row() { printf 'mx1;%s;%s;%s;h.example;OK;FR;3215;Orange;LOGIN;unknown;;postfix/smtpd;x\n' "$1" "$2" "$3"; }
+
+@test "mls-report: the golden reports, byte for byte" {
+  cd "$MLS_SRCDIR/tests/data"
+  golden_list | {
+    n=0
+    while read -r name format args; do
+      # shellcheck disable=SC2086
+      mls-report --csv report/dataset.csv --format "$format" $args >"$T/out"
+      golden_normalise "$format" <"$T/out" >"$T/$name"
+      diff -u "report/$name" "$T/$name"
+      n=$((n + 1))
+    done
+    [ "$n" -eq 5 ]
+  }
+}
+
+@test "mls-report: the goldens' JSON recounts independently" {
+  cd "$MLS_SRCDIR/tests/data"
+  golden_list | while read -r name format args; do
+    [ "$format" = json ] || continue
+    args=$(echo "$args" | sed 's/--top [0-9]*//')  # complete lists for the recount
+    # shellcheck disable=SC2086
+    mls-report --csv report/dataset.csv --format json --top 1000 $args >"$T/full.json"
+    # shellcheck disable=SC2086
+    "$D/recount" report/dataset.csv "$T/full.json" $args
+  done
+}
+
+@test "mls-report: today, a normal day, recounted" {
+  recount --window today --now 2026-11-25T18:30:00
+  [[ "$output" == *" total=52 "* ]]
+}
+
+@test "mls-report: yesterday at exactly midnight is the whole day before (rows at 00:00:00 and 23:59:59)" {
+  recount --window yesterday --now 2026-11-26T00:00:00
+  # The row at 2026-11-25T00:00:00 is in, the one at 2026-11-26T00:00:00 is not.
+  python3 - "$T/r.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["window"]["since"] == "2026-11-25T00:00:00+01:00", r["window"]
+assert r["window"]["until"] == "2026-11-26T00:00:00+01:00", r["window"]
+users = {u["user"]: u["count"] for u in r["top_users"]}
+assert users["midnight"] == 1 and users["before-midnight"] == 1, users
+assert len(r["attempts"]["buckets"]) == 24
+EOF
+}
+
+@test "mls-report: today at midnight is an empty window" {
+  recount --window today --now 2026-11-25T00:00:00
+  [[ "$output" == *" total=0 "*" buckets=0" ]]
+}
+
+@test "mls-report: the day clocks go back has 25 hourly buckets" {
+  recount --window today --now 2026-10-25T23:59:59
+  [[ "$output" == *" buckets=25" ]]
+  recount --window yesterday --now 2026-10-26T09:00:00
+  [[ "$output" == *" buckets=25" ]]
+  # Both 02:00 hours hold their own rows (fold0 and fold1, 3 each).
+  python3 - "$T/r.json" <<'EOF'
+import json, sys
+b = json.load(open(sys.argv[1]))["attempts"]["buckets"]
+starts = [x["start"] for x in b]
+i = starts.index("2026-10-25T02:00:00+02:00")
+assert starts[i + 1] == "2026-10-25T02:00:00+01:00", starts
+assert b[i]["count"] >= 3 and b[i + 1]["count"] >= 3, b[i:i + 2]
+EOF
+}
+
+@test "mls-report: the day clocks go forward has 23 hourly buckets" {
+  recount --window yesterday --now 2026-03-30T00:00:00
+  [[ "$output" == *" buckets=23" ]]
+  recount --window today --now 2026-03-29T23:59:59
+  [[ "$output" == *" buckets=23" ]]
+  recount --window today --now 2026-03-29T23:00:00
+  [[ "$output" == *" buckets=22" ]]  # 00 01 03 .. 22: the hour of 23:00 has not begun
+  recount --window yesterday --now 2026-03-29T08:00:00
+}
+
+@test "mls-report: rolling and custom windows recounted, across DST changes" {
+  recount --window 24h --now 2026-10-25T12:00:00
+  recount --window 24h --now 2026-03-29T12:00:00
+  recount --window 7d --now 2026-11-26T12:00:00
+  [[ "$output" == *" buckets=168" ]]
+  recount --window 7d --now 2026-10-27T10:30:00
+  recount --since 2026-10-20T00:00:00 --until 2026-11-26T00:00:00
+  [[ "$output" == *" buckets=37" ]]  # local days beyond 7 days
+  recount --since 2026-03-28T06:00:00+01:00 --until 2026-03-29T06:00:00+02:00
+  recount --since 2026-01-01 --until 2027-01-01
+}
+
+@test "mls-report: the older tool's 9-column dataset" {
+  mls-report --csv "$D/legacy.csv" --format json --top 1000 --window yesterday \
+    --now 2026-11-24T12:00:00 >"$T/l.json"
+  run "$D/recount" "$D/legacy.csv" "$T/l.json" --window yesterday --now 2026-11-24T12:00:00
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == "ok: yesterday total=15 "* ]]
+}
+
+@test "mls-report: --format ips lists the IPs at or above --threshold, most attempts first" {
+  for n in 1 2 4 10 11; do
+    mls-report --csv "$D/dataset.csv" --format ips --threshold "$n" --window today \
+      --now 2026-11-25T18:30:00 >"$T/ips"
+    python3 - "$D/dataset.csv" "$n" >"$T/want" <<'EOF'
+import collections, csv, datetime as dt, io, sys
+from zoneinfo import ZoneInfo
+tz = ZoneInfo("Europe/Paris")
+since = dt.datetime(2026, 11, 25, tzinfo=tz).timestamp()
+until = dt.datetime(2026, 11, 25, 18, 30, tzinfo=tz).timestamp()
+text = open(sys.argv[1], "rb").read().decode("utf-8", "surrogateescape")
+rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))[1:]
+count = collections.Counter()
+for r in rows:
+    if "/" in r[1]:
+        t = dt.datetime.strptime(r[1], "%d/%m/%Y %H:%M").replace(tzinfo=tz).timestamp()
+    else:
+        t = dt.datetime.fromisoformat(r[1]).timestamp()
+    if since <= t < until:
+        count[r[2]] += 1
+for ip, n in sorted(count.items(), key=lambda kv: (-kv[1], kv[0])):
+    if n >= int(sys.argv[2]):
+        print(ip)
+EOF
+    diff -u "$T/want" "$T/ips"
+  done
+  [ "$(mls-report --csv "$D/dataset.csv" --format ips --threshold 10 --window today \
+    --now 2026-11-25T18:30:00)" = "127.0.66.6" ]
+  # Without --threshold: every IP of the window.
+  run mls-report --csv "$D/dataset.csv" --format ips --window today --now 2026-11-25T18:30:00
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 22 ]
+}
+
+@test "mls-report: --format ips prints nothing but addresses, whatever the dataset holds" {
+  { echo "$HEADER"
+    row 2026-11-25T10:00:00+01:00 '127.0.0.1' a
+    row 2026-11-25T10:00:00+01:00 '127.0.0.2 -j ACCEPT' a
+    row 2026-11-25T10:00:00+01:00 '$(reboot)' a
+    row 2026-11-25T10:00:00+01:00 '::1' a
+  } >"$T/d.csv"
+  run --separate-stderr mls-report --csv "$T/d.csv" --format ips --now 2026-11-25T12:00:00
+  [ "$status" -eq 0 ]
+  [ "$output" = $'127.0.0.1\n::1' ]
+}
+
+@test "mls-report: the text report is the default format" {
+  run --separate-stderr mls-report --csv "$D/dataset.csv" --now 2026-11-25T18:30:00
+  [ "$status" -eq 0 ]
+  [[ "$output" == "SMTP AUTH failures on "* ]]
+  [[ "$output" == *"Failed logins       52"* ]]
+}
+
+@test "mls-report: --format html is one HTML document" {
+  run --separate-stderr mls-report --csv "$D/dataset.csv" --now 2026-11-25T18:30:00 --format html
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"<html"*"</html>"* ]]
+  [[ "$output" != *"<script"* ]]
+}
+
+@test "mls-report: the config gives the dataset, the window and the top" {
+  mkdir -p "$T/work/state"
+  cp "$D/dataset.csv" "$T/work/maillogsentinel.csv"
+  printf '[paths]\nworking_dir = %s\nstate_dir = %s\n[report]\nwindow = yesterday\ntop = 2\n' \
+    "$T/work" "$T/work/state" >"$T/c.conf"
+  run --separate-stderr mls-report --config "$T/c.conf" --format json --now 2026-11-26T10:00:00
+  [ "$status" -eq 0 ]
+  echo "$output" >"$T/r.json"
+  python3 - "$T/r.json" "$T/work/maillogsentinel.csv" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["window"]["name"] == "yesterday", r["window"]
+assert len(r["top_users"]) == 2 and len(r["top_ips"]) == 2
+assert r["dataset"]["path"] == sys.argv[2]
+assert r["outages"] is None  # the config's op log does not exist
+EOF
+  # The same with complete lists recounts.
+  mls-report --config "$T/c.conf" --format json --now 2026-11-26T10:00:00 --top 1000 >"$T/r.json"
+  "$D/recount" "$T/work/maillogsentinel.csv" "$T/r.json" --window yesterday \
+    --now 2026-11-26T10:00:00 | grep -q '^ok'
+}
+
+@test "mls-report: a bad configuration file is exit 2, naming the file and line" {
+  printf '[report]\ntop = many\n' >"$T/c.conf"
+  run --separate-stderr mls-report --config "$T/c.conf"
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  [[ "$stderr" == "mls-report: $T/c.conf:2:"* ]]
+}
+
+@test "mls-report: usage errors are exit 2 with a message and nothing on stdout" {
+  for args in "--window fortnight" "--top 0" "--top x" "--format xml" "--threshold 3" \
+    "--since 2026-11-02 --until 2026-11-01" "--until 2026-11-01" "--now yesterday" \
+    "--window today --since 2026-11-01" "--frobnicate" "--csv"; do
+    # shellcheck disable=SC2086
+    run --separate-stderr mls-report --csv "$D/dataset.csv" $args
+    echo "$args: $status $stderr"
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ "$stderr" == "mls-report: "* ]]
+    [[ "$stderr" == *"Try 'mls-report --help'."* ]]
+  done
+  run --separate-stderr mls-report --csv "$D/dataset.csv" --since 2026-11-02 --now 2026-11-01
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"--since must be before --until"* ]]
+}
+
+@test "mls-report: --help names every option, --version the tool" {
+  run mls-report --help
+  [ "$status" -eq 0 ]
+  for opt in --config --csv --window --since --until --now --top --format --threshold --oplog; do
+    [[ "$output" == *"$opt"* ]]
+  done
+  run mls-report --version
+  [ "$status" -eq 0 ]
+  [[ "$output" == "mls-report (maillogsentinel) "* ]]
+}
+
+@test "mls-report: a missing dataset is an empty report with a warning" {
+  run --separate-stderr mls-report --csv "$T/none.csv" --format json --now 2026-11-25T12:00:00
+  [ "$status" -eq 0 ]
+  [[ "$output" == *$'\n  "total": 0,\n'* ]]
+  [[ "$stderr" == "mls-report: $T/none.csv: no dataset yet"* ]]
+}
+
+@test "mls-report: a file that is not a dataset is exit 1 with a clear message and no report" {
+  printf 'Date,Amount\n2026-11-25,5\n' >"$T/foreign.csv"
+  run --separate-stderr mls-report --csv "$T/foreign.csv"
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
+  [ "$stderr" = "mls-report: $T/foreign.csv: line 1: not a maillogsentinel dataset (unexpected header)" ]
+  run --separate-stderr mls-report --csv "$T"
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
+  [ "$stderr" = "mls-report: $T: read: Is a directory" ]
+}
+
+@test "mls-report: unreadable rows are named and left out; the report is printed, exit 1" {
+  { echo "$HEADER"
+    row 2026-11-25T10:00:00+01:00 127.0.0.1 a
+    echo 'mx1;2026-11-25T10:00:00+01:00;127.0.0.1'
+    row 2026-11-25T25:00:00+01:00 127.0.0.1 a
+    row 2026-11-25T11:00:00+01:00 127.0.0.1 b
+  } >"$T/d.csv"
+  run --separate-stderr mls-report --csv "$T/d.csv" --format json --now 2026-11-25T12:00:00
+  [ "$status" -eq 1 ]
+  [[ "$output" == *$'\n  "total": 2,\n'* ]]
+  [[ "$output" == *'"skipped_rows": 2'* ]]
+  [[ "$stderr" == *"mls-report: $T/d.csv: line 3: expected 14 fields, got 3; row skipped"* ]]
+  [[ "$stderr" == *"mls-report: $T/d.csv: line 4: date is neither ISO 8601 nor DD/MM/YYYY HH:MM; row skipped"* ]]
+  [[ "$stderr" == *"mls-report: $T/d.csv: 2 unreadable rows left out of the report"* ]]
+}
+
+@test "mls-report: a last line still being written is left out silently" {
+  cp "$D/dataset.csv" "$T/d.csv"
+  printf 'mx1;2026-11-25T17:00:00+01:00;127.0.0.1;partial;h' >>"$T/d.csv"
+  run --separate-stderr mls-report --csv "$T/d.csv" --format json --now 2026-11-25T18:30:00
+  [ "$status" -eq 0 ]
+  [ -z "$stderr" ]
+  [[ "$output" == *$'\n  "total": 52,\n'* ]]
+}
+
+@test "mls-report: a closed pipe stops it quietly" {
+  run bash -c 'mls-report --csv "$1" --format ips --window 7d --now 2026-11-26T12:00:00 | head -n 1' _ "$D/dataset.csv"
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+}
