@@ -3,6 +3,8 @@
 # the operational log, stage failures, the lock, concurrency, rotation.
 # (Crashes: driver-faults.bats. Bad input: driver-bad-input.bats.)
 
+bats_require_minimum_version 1.5.0
+
 load test_helper
 load driver_helper
 
@@ -344,4 +346,90 @@ fake_stage() {  # fake_stage NAME SCRIPT
   assert_success
   assert_line 'maillogsentinel: 0 new lines read, 0 events stored'
   cmp "$SAMPLE_DIR/all.csv" "$T/work/maillogsentinel.csv"
+}
+
+# ---- --report ------------------------------------------------------------------
+
+# report_setup [SENDMAIL BODY]: a [report] section for root@localhost whose
+# sendmail is $T/sendmail, a shell script (default: keep the message).
+report_setup() {
+  printf '#!/bin/sh\n%s\n' "${1:-cat >"\$(dirname "\$0")/msg.eml"}" >"$T/sendmail"
+  chmod 0755 "$T/sendmail"
+  printf '\n[report]\nemail = root@localhost\nwindow = 24h\nsendmail = %s/sendmail\n' "$T" >>"$T/conf"
+  # A dataset: 3 rows of the last 24 hours.
+  python3 -c '
+import datetime
+now = datetime.datetime.now().astimezone().replace(microsecond=0)
+for k in range(1, 4):
+    t = (now - datetime.timedelta(minutes=k)).isoformat()
+    print("\t".join([t, "mx1", "127.0.0.%d" % k, "user%d" % k, "PLAIN", "unknown", "",
+                     "postfix/smtpd", "x", "", "NXDOMAIN", "", "", ""]))' |
+    mls-store --csv "$T/work/maillogsentinel.csv" 2>/dev/null
+  give_to_user "$T"
+}
+
+@test "maillogsentinel --report: mls-report --send; its lines on stderr and in the op log" {
+  report_setup
+  run -0 --separate-stderr drv_run --report
+  [ -z "$output" ]
+  [ "$stderr" = "mls-report: report for root@localhost handed to $T/sendmail (3 rows attached)" ] ||
+    { echo "$stderr"; false; }
+  grep -q '^From: maillogsentinel@' "$T/msg.eml"
+  grep -q '^Content-Type: multipart/mixed;$' "$T/msg.eml"
+  grep -q ' INFO maillogsentinel: report started (pid [0-9]*, config '"$T"'/conf)$' "$T/work/maillogsentinel.log"
+  grep -q " INFO mls-report: report for root@localhost handed to $T/sendmail (" "$T/work/maillogsentinel.log"
+  run maillogsentinel --help
+  assert_output --partial '--report'
+}
+
+@test "maillogsentinel --report: a failed hand-off is exit 1, named on stderr and in the op log" {
+  report_setup 'cat >/dev/null; exit 75'
+  run -1 drv_run --report
+  assert_line "mls-report: report not sent: $T/sendmail -t -oi failed: exit status 75 (temporary failure)"
+  assert_line 'maillogsentinel: report failed (mls-report exit status 1)'
+  refute_output --partial 'handed to'
+  grep -q " ERROR mls-report: report not sent: $T/sendmail -t -oi failed: exit status 75 (temporary failure)$" "$T/work/maillogsentinel.log"
+  grep -q ' ERROR maillogsentinel: report failed (mls-report exit status 1)$' "$T/work/maillogsentinel.log"
+}
+
+@test "maillogsentinel --report: no recipient exits 1, a bad address 2 (mls-report's status)" {
+  report_setup
+  sed -i '/^email = /d' "$T/conf"
+  run -1 drv_run --report
+  assert_line "mls-report: no recipient: set [report] email in $T/conf or use --to"
+  printf 'email = root at localhost\n' >>"$T/conf"
+  run -2 drv_run --report
+  assert_line "mls-report: $T/conf: [report] email: bad address 'root at localhost': space outside quotes"
+  assert_line 'maillogsentinel: report failed (mls-report exit status 2)'
+  [ ! -e "$T/msg.eml" ]
+}
+
+@test "maillogsentinel --report --dry-run prints the message, sends and logs nothing (root too)" {
+  report_setup 'touch "$(dirname "$0")/ran"'
+  rm -f "$T/work/maillogsentinel.log"
+  run -0 --separate-stderr maillogsentinel --config "$T/conf" --report --dry-run
+  [ "${lines[0]%%@*}" = "From: maillogsentinel" ]
+  assert_line 'To: root@localhost'
+  assert_line 'MIME-Version: 1.0'
+  [ ! -e "$T/ran" ] && [ ! -e "$T/work/maillogsentinel.log" ]
+}
+
+@test "maillogsentinel --report: refuses root (the op log belongs to the service user)" {
+  [ "$(id -u)" = 0 ] || skip "needs root"
+  report_setup 'touch "$(dirname "$0")/ran"'
+  rm -f "$T/work/maillogsentinel.log"
+  run -1 maillogsentinel --config "$T/conf" --report
+  assert_output 'maillogsentinel: refusing to run the report as root; run it as the service user (or mls-report --send directly)'
+  [ ! -e "$T/ran" ] && [ ! -e "$T/work/maillogsentinel.log" ]
+}
+
+@test "maillogsentinel --report: usage, and mls-report missing" {
+  run -2 maillogsentinel --report --lock-timeout 5
+  assert_line 'maillogsentinel: --lock-timeout does not apply to --report'
+  # A driver alone in its directory, with a PATH that has no mls-report.
+  mkdir "$T/lonely"
+  cp "$MLS_BIN/maillogsentinel" "$T/lonely/"
+  report_setup
+  run -1 as_user env PATH=/usr/bin:/bin "$T/lonely/maillogsentinel" --config "$T/conf" --report
+  assert_output "maillogsentinel: cannot find mls-report (looked in $T/lonely and PATH)"
 }
