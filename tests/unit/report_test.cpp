@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <random>
 
 #include "csv.h"
 #include "syslog_time.h"
@@ -583,6 +585,38 @@ TEST_F(ReportTest, ManyRowsAcrossReadBlocks) {
   EXPECT_EQ(0u, b.data.skipped_rows);
   EXPECT_EQ(200u, b.data.distinct_ips);
   EXPECT_EQ(0u, b.data.new_ip_count);
+}
+
+TEST_F(ReportTest, SeededGarbageNeverBreaksTheInvariants) {
+  // Valid rows cut, spliced and salted with quotes, separators and line ends.
+  ReportWindow w = Window("2026-11-25T00:00:00+01:00", "2026-11-26T00:00:00+01:00");
+  std::mt19937 rng(2026);
+  const std::string pieces[] = {"\"", ";", "\n", "\r\n", "\"\"", "'=", "\xff", "25/11/2026 10:00"};
+  for (int round = 0; round < 200; ++round) {
+    std::string text = Header();
+    int rows = static_cast<int>(rng() % 30);
+    for (int i = 0; i < rows; ++i) {
+      std::string r =
+          Row({"2026-11-25T1" + std::to_string(rng() % 10) + ":00:00+01:00",
+               "127.0.0." + std::to_string(rng() % 5), "u" + std::to_string(rng() % 3)});
+      if (rng() % 4 == 0) r.insert(rng() % r.size(), pieces[rng() % std::size(pieces)]);
+      if (rng() % 8 == 0) r.erase(rng() % r.size(), rng() % 20);
+      text += r;
+    }
+    ReportBuild b = Build(text, w, 3, 1);
+    ASSERT_FALSE(b.error) << text;
+    std::uint64_t sum = 0;
+    for (const Bucket& k : b.data.buckets) sum += k.count;
+    EXPECT_EQ(b.data.total, sum) << text;
+    EXPECT_LE(b.data.total, b.data.dataset_rows);
+    EXPECT_LE(b.data.dataset_rows + b.data.skipped_rows,
+              static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n')));
+    EXPECT_LE(b.data.distinct_ips, 5u + b.data.total);
+    std::uint64_t by_ip = 0;
+    for (const KeyCount& k : b.data.threshold_ips) by_ip += k.count;
+    EXPECT_EQ(b.data.total, by_ip);
+    EXPECT_LE(b.data.new_ip_count, b.data.distinct_ips);
+  }
 }
 
 }  // namespace
