@@ -6,7 +6,7 @@ load test_helper
 
 setup() {
   mls_scratch
-  command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed"
+  command -v systemd-analyze >/dev/null || skip_unless_available "systemd-analyze not installed"
 }
 teardown() { mls_scratch_cleanup; }
 

@@ -43,3 +43,16 @@ as_user() {
 give_to_user() {
   if [ "$(id -u)" = 0 ]; then chown -R "$MLS_TEST_UID:$MLS_TEST_GID" "$@"; fi
 }
+
+# skip_unless_available REASON: skips the test (or, from setup_file, the file)
+# for a missing package or an environment that cannot run it; with
+# MLS_REQUIRE_ALL=1 (set by .ci/run, where scripts/install-deps put everything
+# in place and we run as root) it fails instead, so CI never passes by
+# skipping the real-service tests.
+skip_unless_available() {
+  if [ "${MLS_REQUIRE_ALL:-0}" = 1 ]; then
+    echo "required but unavailable (MLS_REQUIRE_ALL=1): $1" >&2
+    return 1
+  fi
+  skip "$1"
+}

@@ -78,7 +78,7 @@ PY
 IPS=(192.0.2.1 2001:db8::25 192.0.2.99 203.0.113.5 233.252.0.1 8.8.8.8 198.51.100.7 192.0.2.98 192.0.2.1)
 
 @test "driver + enrichment: real DNS and GeoIP columns in the CSV, cache in state_dir" {
-  [ -n "$MMDB_DIR" ] || skip "libmaxmind-db-writer-perl missing: no test .mmdb"
+  [ -n "$MMDB_DIR" ] || skip_unless_available "libmaxmind-db-writer-perl missing: no test .mmdb"
   enrich_config >"$T/conf"
   maillog_lines "${IPS[@]}" >"$T/log/mail.log"
   give_to_user "$T"

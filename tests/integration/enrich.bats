@@ -39,7 +39,7 @@ DNS_DIR() { echo "$SUITE_DIR/dns"; }
 enrich() { mls-enrich --dns-server "127.0.0.1:$DNS_PORT" "$@"; }
 
 need_mmdb() {
-  [ -n "$MMDB_DIR" ] || skip "libmaxmind-db-writer-perl missing: no test .mmdb (scripts/install-deps)"
+  [ -n "$MMDB_DIR" ] || skip_unless_available "libmaxmind-db-writer-perl missing: no test .mmdb (scripts/install-deps)"
 }
 
 # cache_entries FILE: entries in a cache file (its first line is the header).

@@ -12,7 +12,7 @@ dns_skip_unless_installed() {
   local c
   for c in unbound unbound-checkconf dig; do
     command -v "$c" >/dev/null 2>&1 ||
-      skip "$c is not installed (scripts/install-deps installs unbound and bind9-dnsutils)"
+      skip_unless_available "$c is not installed (scripts/install-deps installs unbound and bind9-dnsutils)"
   done
 }
 

@@ -15,12 +15,12 @@ PF_LOG=/var/log/mls-report-test.log # maillog_file must be under /var (maillog_f
 # pf_skip_unless_possible: skips the whole file (call from setup_file) unless
 # we are root, Postfix and Python are installed and no Postfix runs already.
 pf_skip_unless_possible() {
-  [ "$(id -u)" = 0 ] || skip "needs root (starts the system Postfix)"
+  [ "$(id -u)" = 0 ] || skip_unless_available "needs root (starts the system Postfix)"
   command -v postfix >/dev/null 2>&1 && [ -x /usr/sbin/sendmail ] ||
-    skip "postfix is not installed (scripts/install-deps installs it)"
-  command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
+    skip_unless_available "postfix is not installed (scripts/install-deps installs it)"
+  command -v python3 >/dev/null 2>&1 || skip_unless_available "python3 is not installed"
   if postfix status >/dev/null 2>&1; then
-    skip "a Postfix is already running here; this suite configures and starts its own"
+    skip_unless_available "a Postfix is already running here; this suite configures and starts its own"
   fi
 }
 

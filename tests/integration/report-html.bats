@@ -17,8 +17,8 @@ NOW=2026-11-28T14:30:00+01:00
 
 setup_file() {
   command -v chromium >/dev/null 2>&1 ||
-    skip "chromium is not installed (scripts/install-deps installs it)"
-  [ -x "$MLS_BIN/mls-report" ] || skip "mls-report is not built"
+    skip_unless_available "chromium is not installed (scripts/install-deps installs it)"
+  [ -x "$MLS_BIN/mls-report" ] || skip_unless_available "mls-report is not built"
 }
 
 setup() {

@@ -19,7 +19,7 @@ load postfix-local
 
 setup_file() {
   pf_skip_unless_possible
-  [ -x "$MLS_BIN/mls-report" ] || skip "mls-report is not built"
+  [ -x "$MLS_BIN/mls-report" ] || skip_unless_available "mls-report is not built"
   PF_DIR=$(mktemp -d /tmp/mls-report-mail.XXXXXX)
   export PF_DIR
   pf_start "$PF_DIR"
