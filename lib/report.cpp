@@ -187,9 +187,11 @@ unsigned Popcount16(unsigned x) {
 struct Stop {
   std::size_t at;  // n if neither was found
   std::size_t semicolons;
+  std::size_t semi[3];  // offsets of the first three ';' (valid up to `semicolons`)
 };
 Stop ScanToStop(const char* p, std::size_t n) {
-  std::size_t i = 0, semis = 0;
+  Stop s{n, 0, {0, 0, 0}};
+  std::size_t i = 0;
 #if defined(__SSE2__)
   const __m128i nl = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"'), semi = _mm_set1_epi8(';');
   for (; i + 16 <= n; i += 16) {
@@ -198,17 +200,26 @@ Stop ScanToStop(const char* p, std::size_t n) {
         _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, quote))));
     unsigned sc = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, semi)));
     if (stop != 0) {
-      unsigned k = static_cast<unsigned>(std::countr_zero(stop));
-      return {i + k, semis + Popcount16(sc & ((1u << k) - 1))};
+      s.at = i + static_cast<unsigned>(std::countr_zero(stop));
+      sc &= (1u << (s.at - i)) - 1;
     }
-    semis += Popcount16(sc);
+    for (; sc != 0 && s.semicolons < 3; sc &= sc - 1)
+      s.semi[s.semicolons++] = i + static_cast<unsigned>(std::countr_zero(sc));
+    s.semicolons += Popcount16(sc);
+    if (stop != 0) return s;
   }
 #endif
   for (; i < n; ++i) {
-    if (p[i] == '\n' || p[i] == '"') return {i, semis};
-    semis += p[i] == ';';
+    if (p[i] == '\n' || p[i] == '"') {
+      s.at = i;
+      return s;
+    }
+    if (p[i] == ';') {
+      if (s.semicolons < 3) s.semi[s.semicolons] = i;
+      ++s.semicolons;
+    }
   }
-  return {n, semis};
+  return s;
 }
 
 struct RawRecord {
@@ -217,6 +228,7 @@ struct RawRecord {
   std::string_view text;
   const std::vector<std::string>* cells = nullptr;
   std::size_t fields = 0;
+  std::size_t semi[3] = {0, 0, 0};  // unquoted: offsets of the first three ';' in text
   std::size_t line = 0;
   std::uint64_t end_offset = 0;  // file offset just past the record
   bool terminated = true;        // false: the last bytes of the file, without LF
@@ -249,6 +261,7 @@ class RecordScanner {
         if (n > 0 && p[n - 1] == '\r') --n;
         rec.text = std::string_view(p, n);
         rec.fields = s.semicolons + 1;
+        std::copy(std::begin(s.semi), std::end(s.semi), std::begin(rec.semi));
         Take(rec, s.at + 1, 1);
         return true;
       }
@@ -418,16 +431,21 @@ class Aggregator {
   }
 
   // Pass 2: an IP of the window seen in a row dated before it. Returns the
-  // number of window IPs not yet seen before.
+  // number of window IPs not yet seen before. Looked up in a table of the
+  // unseen ones only, which shrinks as they are found: most rows miss at once.
   std::size_t MarkSeenBefore(std::string_view ip) {
-    auto it = ips_.find(ip);
-    if (it != ips_.end() && !it->second.seen_before) {
-      it->second.seen_before = true;
-      --unseen_;
+    auto it = unseen_.find(ip);
+    if (it != unseen_.end()) {
+      it->second->seen_before = true;
+      unseen_.erase(it);
     }
-    return unseen_;
+    return unseen_.size();
   }
-  void StartPass2() { unseen_ = ips_.size(); }
+  void StartPass2() {
+    unseen_.clear();
+    unseen_.reserve(ips_.size());
+    for (auto& [k, a] : ips_) unseen_.emplace(k, &a);
+  }
   bool empty() const { return ips_.empty(); }
 
   void Fill(ReportData& d) const;
@@ -453,7 +471,7 @@ class Aggregator {
   std::uint64_t total_ = 0, rdns_ok_ = 0;
   StrMap<IpAgg> ips_;
   StrMap<std::uint64_t> users_, countries_, asns_, as_orgs_, rdns_;
-  std::size_t unseen_ = 0;
+  std::unordered_map<std::string_view, IpAgg*> unseen_;  // views of ips_'s keys
 };
 
 // The first `top` of `v` by `less`, sorted (all of them when top is 0).
@@ -664,19 +682,12 @@ bool Builder::SplitCells(const RawRecord& rec, RowCells& r) const {
 
 std::string_view Builder::DateCell(const RawRecord& rec) const {
   if (rec.cells) return CsvUnneutraliseView((*rec.cells)[kDTime]);
-  std::string_view t = rec.text;
-  std::size_t a = t.find(';');
-  std::size_t b = t.find(';', a + 1);
-  return CsvUnneutraliseView(t.substr(a + 1, b - a - 1));
+  return CsvUnneutraliseView(rec.text.substr(rec.semi[0] + 1, rec.semi[1] - rec.semi[0] - 1));
 }
 
 std::string_view Builder::IpCell(const RawRecord& rec) const {
   if (rec.cells) return CsvUnneutraliseView((*rec.cells)[kDIp]);
-  std::string_view t = rec.text;
-  std::size_t a = t.find(';');
-  std::size_t b = t.find(';', a + 1);
-  std::size_t c = t.find(';', b + 1);
-  return CsvUnneutraliseView(t.substr(b + 1, c - b - 1));
+  return CsvUnneutraliseView(rec.text.substr(rec.semi[1] + 1, rec.semi[2] - rec.semi[1] - 1));
 }
 
 bool Builder::Flush() {
