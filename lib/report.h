@@ -133,6 +133,9 @@ struct ReportData {
   // by extraction runs committed inside the window; nullopt when the op log is
   // unreadable or absent.
   std::optional<std::uint64_t> outages;
+  // The op log consulted for `outages` and `last_extraction`; "" when there was
+  // none to consult (mls-report --csv without a config or --oplog).
+  std::string oplog_path;
 
   // The dataset as a whole.
   std::uint64_t dataset_rows = 0;

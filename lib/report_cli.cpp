@@ -221,6 +221,7 @@ PreparedReport PrepareReport(const ReportSetup& s, const ReportEnv& env, int row
   if (d.schedule.empty()) d.schedule = "unknown";  // no timer unit, or one without triggers
   d.generated = s.now;
   d.dataset_path = s.csv_path;
+  d.oplog_path = s.oplog_path;
   if (!s.oplog_path.empty()) {
     OpLogFacts facts = ReadOpLogFacts(s.oplog_path, d.window.since, d.window.until);
     if (facts.readable) {

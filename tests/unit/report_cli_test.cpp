@@ -229,6 +229,17 @@ TEST_F(ReportRun, CsvAloneReadsNoConfig) {
   EXPECT_EQ("", s.oplog_path);
   EXPECT_EQ(10u, s.build.top);
   EXPECT_EQ(0u, s.build.threshold);
+  PreparedReport p = PrepareReport(s, env_);
+  EXPECT_EQ("", p.data.oplog_path);
+  EXPECT_FALSE(p.data.outages);
+
+  WriteConfig("");
+  o.config_path = dir_ + "/c.conf";
+  s = ResolveReportSetup(o, env_);
+  EXPECT_TRUE(s.config_read);
+  EXPECT_EQ(csv, s.csv_path);  // --csv wins over the config's working_dir
+  EXPECT_EQ(dir_ + "/maillogsentinel.log", s.oplog_path);
+  EXPECT_EQ(dir_ + "/maillogsentinel.log", PrepareReport(s, env_).data.oplog_path);
 }
 
 TEST_F(ReportRun, NowSinceAndUntil) {
