@@ -214,6 +214,11 @@ Chart BuildChart(const ReportData& data) {
   return chart;
 }
 
+std::string OutagesUnknownReason(const ReportData& data) {
+  if (data.outages) return "";
+  return data.oplog_path.empty() ? "no op log" : "op log unreadable";
+}
+
 std::vector<std::string> HealthWarnings(const ReportData& data) {
   std::vector<std::string> w;
   if (data.outages && *data.outages > 0) {
@@ -222,9 +227,11 @@ std::vector<std::string> HealthWarnings(const ReportData& data) {
                 " in this window: Postfix lost its connection to the authentication server, "
                 "so legitimate users may have been refused too");
   }
-  if (!data.last_extraction && !data.outages) {
-    w.push_back("the op log could not be read: the last extraction run and the outages are "
-                "unknown");
+  if (data.oplog_path.empty()) {
+    // mls-report --csv alone: no op log was consulted, nothing to warn about.
+  } else if (!data.last_extraction && !data.outages) {
+    w.push_back("the op log " + data.oplog_path +
+                " could not be read: the last extraction run and the outages are unknown");
   } else if (!data.last_extraction) {
     w.push_back("no committed extraction run found in the op log: the dataset may be stale");
   } else if (data.generated - *data.last_extraction > kStaleExtraction) {

@@ -64,10 +64,15 @@ struct Chart {
 };
 Chart BuildChart(const ReportData& data);
 
+// Why the outage count is unknown: "no op log" when none was consulted
+// (oplog_path empty), "op log unreadable" when it could not be read; "" when known.
+std::string OutagesUnknownReason(const ReportData& data);
+
 // Health warnings for the top of the report, most serious first: SASL backend
 // outages, an unreadable op log (no outage count, no last run), no or a stale
 // (older than kStaleExtraction before `generated`) extraction run, unreadable
-// dataset rows.
+// dataset rows. Without an op log to consult (oplog_path empty) nothing is
+// said about extraction runs.
 inline constexpr std::int64_t kStaleExtraction = 2 * 3600;
 std::vector<std::string> HealthWarnings(const ReportData& data);
 

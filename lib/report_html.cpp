@@ -299,7 +299,7 @@ std::string RenderHtml(const ReportData& d) {
     Tile("SASL outages", Num(*d.outages), *d.outages > 0 ? "backend unhealthy" : "backend healthy",
          *d.outages > 0 ? kBarColour : "#15803d", out);
   } else {
-    Tile("SASL outages", "unknown", "op log unreadable", kMuted, out);
+    Tile("SASL outages", "unknown", OutagesUnknownReason(d), kMuted, out);
   }
   out += "</tr></table></td></tr>\n";
 

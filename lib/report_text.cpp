@@ -233,7 +233,7 @@ std::string RenderText(const ReportData& d) {
   std::vector<std::string> notes = {
       change,
       d.new_ip_count > 0 ? Num(d.new_ip_count) + " new (never seen before this window)" : "", "",
-      d.outages ? "" : "(op log unreadable)"};
+      d.outages ? "" : "(" + OutagesUnknownReason(d) + ")"};
   std::size_t vw = 0;
   for (const auto& f : facts) vw = std::max(vw, f.second.size());
   for (std::size_t k = 0; k < facts.size(); ++k) {

@@ -202,8 +202,15 @@ TEST(ReportWarnings, OutagesStaleExtractionSkippedRows) {
   d.last_extraction = std::nullopt;  // and no outage count: the op log was not read
   w = HealthWarnings(d);
   ASSERT_EQ(1u, w.size());
-  EXPECT_EQ("the op log could not be read: the last extraction run and the outages are unknown",
-            w[0]);
+  EXPECT_EQ(
+      "the op log /var/lib/maillogsentinel/maillogsentinel.log could not be read: the last "
+      "extraction run and the outages are unknown",
+      w[0]);
+  EXPECT_EQ("op log unreadable", OutagesUnknownReason(d));
+  d.oplog_path.clear();  // none consulted (mls-report --csv): no warning about it
+  EXPECT_TRUE(HealthWarnings(d).empty());
+  EXPECT_EQ("no op log", OutagesUnknownReason(d));
+  d.oplog_path = "/var/lib/maillogsentinel/maillogsentinel.log";
   d.outages = 0;  // read, but no run committed
   w = HealthWarnings(d);
   ASSERT_EQ(1u, w.size());

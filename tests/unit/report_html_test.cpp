@@ -311,7 +311,8 @@ TEST(RenderHtml, EmptyWindowAndWarnings) {
   EXPECT_NE(std::string::npos, h.find(">unknown<"));  // SASL outages
   EXPECT_NE(std::string::npos, h.find("op log unreadable"));
   EXPECT_EQ(2u, Count(h, "class=\"warning\""));
-  EXPECT_NE(std::string::npos, h.find("the op log could not be read"));
+  EXPECT_NE(std::string::npos,
+            h.find("the op log /var/lib/maillogsentinel/maillogsentinel.log could not be read"));
   EXPECT_NE(std::string::npos, h.find("3 dataset rows could not be read"));
   d.outages = 4;
   h = RenderHtml(d);

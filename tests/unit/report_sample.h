@@ -41,6 +41,7 @@ inline ReportData EmptyReport() {
   d.schedule = "OnBootSec=2min, OnUnitActiveSec=10min";
   d.last_extraction = d.generated - 240;
   d.dataset_path = "/var/lib/maillogsentinel/maillogsentinel.csv";
+  d.oplog_path = "/var/lib/maillogsentinel/maillogsentinel.log";
   d.buckets = HourBuckets(d.window.since, 14, {0});
   d.previous_window = {"custom", d.window.since - 14 * 3600, d.window.since};
   d.outages = 0;

@@ -131,6 +131,10 @@ TEST(RenderText, SummaryWithChangeNewIpsAndOutages) {
   EXPECT_EQ("  Failed logins      184   no attempts in the previous window", s[0]);
   EXPECT_EQ("  Source IPs           6", s[1]);
   EXPECT_EQ("  SASL outages   unknown   (op log unreadable)", s[3]);
+  d.oplog_path.clear();
+  s = SectionLines(RenderText(d), "SUMMARY");
+  ASSERT_EQ(4u, s.size());
+  EXPECT_EQ("  SASL outages   unknown   (no op log)", s[3]);
 
   d.previous_total = 184;
   d.outages = 2;
