@@ -214,6 +214,15 @@ Chart BuildChart(const ReportData& data) {
   return chart;
 }
 
+std::string LastRunText(const ReportData& data) {
+  if (!data.last_extraction) return "unknown";
+  std::string s = LocalTime(*data.last_extraction, "%Y-%m-%d %H:%M %Z");
+  if (*data.last_extraction < data.generated) {
+    s += " (" + HumanDuration(data.generated - *data.last_extraction) + " ago)";
+  }
+  return s;
+}
+
 std::string OutagesUnknownReason(const ReportData& data) {
   if (data.outages) return "";
   return data.oplog_path.empty() ? "no op log" : "op log unreadable";

@@ -64,6 +64,11 @@ struct Chart {
 };
 Chart BuildChart(const ReportData& data);
 
+// The last committed extraction run for the header: "2026-11-28 15:10 CET (20 min
+// ago)", without the age when it is not before `generated` (a report for a past
+// --now), "unknown" when there is none.
+std::string LastRunText(const ReportData& data);
+
 // Why the outage count is unknown: "no op log" when none was consulted
 // (oplog_path empty), "op log unreadable" when it could not be read; "" when known.
 std::string OutagesUnknownReason(const ReportData& data);

@@ -261,13 +261,8 @@ std::string RenderHtml(const ReportData& d) {
   field("Generated", LocalTime(d.generated, "%Y-%m-%d %H:%M:%S %Z") + " by maillogsentinel " +
                          (d.version.empty() ? std::string("?") : DisplayText(d.version)));
   std::string extraction =
-      (d.schedule.empty() ? std::string("unknown") : DisplayText(d.schedule)) + "; last run ";
-  if (d.last_extraction) {
-    extraction += LocalTime(*d.last_extraction, kStamp) + " (" +
-                  HumanDuration(d.generated - *d.last_extraction) + " ago)";
-  } else {
-    extraction += "unknown";
-  }
+      (d.schedule.empty() ? std::string("unknown") : DisplayText(d.schedule)) + "; last run " +
+      LastRunText(d);
   field("Extraction", extraction);
   out += "</table></td></tr>\n";
 

@@ -189,14 +189,7 @@ std::string RenderText(const ReportData& d) {
                       ")");
   field("Generated", LocalTime(d.generated, "%Y-%m-%d %H:%M:%S %Z") + " by maillogsentinel " +
                          Show(d.version, "?"));
-  std::string extraction = Show(d.schedule, "unknown") + "; last run ";
-  if (d.last_extraction) {
-    extraction += LocalTime(*d.last_extraction, kStamp) + " (" +
-                  HumanDuration(d.generated - *d.last_extraction) + " ago)";
-  } else {
-    extraction += "unknown";
-  }
-  field("Extraction", extraction);
+  field("Extraction", Show(d.schedule, "unknown") + "; last run " + LastRunText(d));
 
   std::vector<std::string> warnings = HealthWarnings(d);
   if (!warnings.empty()) out += "\n";

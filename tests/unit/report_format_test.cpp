@@ -217,5 +217,16 @@ TEST(ReportWarnings, OutagesStaleExtractionSkippedRows) {
   EXPECT_NE(std::string::npos, w[0].find("no committed extraction run")) << w[0];
 }
 
+TEST(ReportHeader, LastRunTextHasAnAgeOnlyWhenBeforeTheReport) {
+  TzScope tz("Europe/Paris");
+  ReportData d = FullReport();
+  d.last_extraction = std::nullopt;
+  EXPECT_EQ("unknown", LastRunText(d));
+  d.last_extraction = d.generated - 1200;
+  EXPECT_EQ(LocalTime(*d.last_extraction, "%Y-%m-%d %H:%M %Z") + " (20 min ago)", LastRunText(d));
+  d.last_extraction = d.generated + 86400;  // a report for a past --now
+  EXPECT_EQ(LocalTime(*d.last_extraction, "%Y-%m-%d %H:%M %Z"), LastRunText(d));
+}
+
 }  // namespace
 }  // namespace mls
