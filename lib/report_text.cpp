@@ -15,15 +15,6 @@ constexpr std::size_t kIndent = 2;
 constexpr std::size_t kGap = 2;
 constexpr std::size_t kChartWidth = 50;  // columns of the longest bar
 
-// Characters that are valid UTF-8 but steer a terminal or the text direction:
-// C1 controls (U+0080..U+009F; a UTF-8 terminal may take U+009B as CSI), the
-// bidirectional embeddings, overrides and isolates ("Trojan Source"), and the
-// line/paragraph separators.
-bool IsHiddenControl(char32_t cp) {
-  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E || cp == 0x200F ||
-         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
 void AppendHex(unsigned char c, std::string& out) {
   static const char kHex[] = "0123456789ABCDEF";
   out += "\\x";
