@@ -15,6 +15,7 @@
 #include <random>
 
 #include "diag.h"
+#include "report_render.h"
 
 namespace mls {
 namespace {
@@ -416,6 +417,8 @@ std::string CleanHeaderText(std::string_view text) {
     if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xA0) || cp == 0x2028 || cp == 0x2029 ||
         cp == ' ') {
       space();
+    } else if (IsHiddenControl(cp)) {
+      // bidi marks, embeddings, overrides, isolates (report_render.h): dropped
     } else {
       out.append(text.substr(i, n));
     }
@@ -604,7 +607,7 @@ std::string Base64Lines(std::string_view data, std::string_view eol) {
 
 MimeResult WriteMimeMessage(const MailMessage& m, Sink& sink) {
   MimeResult r;
-  if (auto why = ValidateAddress(m.from)) {
+  if (auto why = m.from.empty() ? std::nullopt : ValidateAddress(m.from)) {
     r.error = "bad sender address '" + Shown(m.from) + "': " + *why;
     return r;
   }
@@ -621,7 +624,8 @@ MimeResult WriteMimeMessage(const MailMessage& m, Sink& sink) {
   std::string message_id = m.message_id;
   if (message_id.empty()) {
     message_id =
-        MakeMessageId(m.date, static_cast<long>(::getpid()), m.from.substr(m.from.rfind('@') + 1));
+        MakeMessageId(m.date, static_cast<long>(::getpid()),
+                      m.from.empty() ? "" : m.from.substr(m.from.rfind('@') + 1));
   } else {
     bool ok = message_id.size() > 2 && message_id.front() == '<' && message_id.back() == '>' &&
               message_id.find('@') != std::string::npos;
@@ -683,7 +687,7 @@ MimeResult WriteMimeMessage(const MailMessage& m, Sink& sink) {
   const std::string mixed = "=_mls_mixed_" + RandomHex(12);
   const std::string alt = "=_mls_alt_" + RandomHex(12);
 
-  w.Line("From: " + m.from);
+  if (!m.from.empty()) w.Line("From: " + m.from);  // else sendmail writes one
   std::string to = "To:";
   std::size_t col = to.size();
   for (std::size_t k = 0; k < m.to.size(); ++k) {

@@ -87,7 +87,9 @@ struct AddressList {
 AddressList ParseAddressList(std::string_view list);
 
 // `text` made safe for one header line: each byte that is not part of valid
-// UTF-8 becomes U+FFFD, control characters (C0, DEL, C1) become spaces, then runs of spaces
+// UTF-8 becomes U+FFFD, control characters (C0, DEL, C1) and line separators become
+// spaces, bidi marks, embeddings, overrides and isolates (IsHiddenControl in
+// report_render.h: U+200E, U+202E, U+2066, ...) are dropped, then runs of spaces
 // collapse and the ends are trimmed.
 std::string CleanHeaderText(std::string_view text);
 
@@ -137,7 +139,8 @@ int OpenScratchFile(const std::vector<std::string>& dirs, std::string& error);
 inline constexpr std::uint64_t kDefaultMaxAttachment = std::uint64_t{5} << 20;
 
 struct MailMessage {
-  std::string from;             // one address (ValidateAddress)
+  std::string from;             // one address (ValidateAddress); empty: no From header
+                                // (sendmail adds one from the envelope sender)
   std::vector<std::string> to;  // one or more addresses
   std::string subject;          // UTF-8 text (CleanHeaderText, encoded as needed)
   std::time_t date = 0;

@@ -29,7 +29,10 @@ std::string Plural(std::uint64_t n, std::string_view one, std::string_view many)
 
 std::string DefaultSender(std::string_view fqdn) {
   std::string a = "maillogsentinel@" + std::string(fqdn);
-  return ValidateAddress(a) ? "maillogsentinel@localhost" : a;
+  if (fqdn.find('.') == std::string_view::npos || fqdn.back() == '.' || ValidateAddress(a)) {
+    return "";  // no domain to send from: sendmail picks the From and envelope sender
+  }
+  return a;
 }
 
 ReportAddresses ResolveReportAddresses(const ReportMailSettings& s, std::string_view fqdn) {
@@ -84,8 +87,11 @@ std::string ReportSubject(std::string_view prefix, const ReportData& d) {
 }
 
 std::string ReportAttachmentName(const ReportData& d) {
+  // today/yesterday/custom: the day the window starts; 24h/7d: the day it ends
+  // (now), as their subject says "to <end>".
+  bool to_end = d.window.name == "24h" || d.window.name == "7d";
   return "maillogsentinel-" + (d.server_name.empty() ? std::string("unknown") : d.server_name) +
-         "-" + Local(d.window.since, "%Y-%m-%d");
+         "-" + Local(to_end ? d.window.until : d.window.since, "%Y-%m-%d");
 }
 
 ReportMailResult SendReportMail(const ReportMailSettings& settings,
@@ -113,13 +119,24 @@ ReportMailResult SendReportMail(const ReportMailSettings& settings,
     r.error = r.mime.error;
     return r;
   }
+  SendmailOptions so;
+  so.scratch_dirs = m.tmp_dirs;
+  so.envelope_sender = m.from;  // validated; empty: sendmail's default
+  so.timeout_ms = static_cast<std::int64_t>(settings.timeout_seconds) * 1000;
+  so.kill_grace_ms = settings.kill_grace_ms;
+  std::string label = settings.sendmail.substr(settings.sendmail.rfind('/') + 1) + ": ";
+  if (settings.on_sendmail_line) {
+    so.on_stderr_line = [&](std::string_view line) {
+      settings.on_sendmail_line(label + std::string(line));
+    };
+  }
   SendmailResult sent = RunSendmail(
       settings.sendmail,
       [&](Sink& sink) {
         r.mime = WriteMimeMessage(m, sink);
         return r.mime.error;
       },
-      m.tmp_dirs);
+      so);
   if (sent.error) {
     r.error = sent.error;
     return r;
@@ -156,7 +173,10 @@ void AddSendOptions(po::options_description& options) {
       "dry-run", po::bool_switch(), "with --send: print the message instead of sending it")(
       "max-attachment", po::value<std::string>()->value_name("BYTES"),
       "with --send: attach the rows gzip-compressed above this size, not at all if\n"
-      "still larger (default 5M; K, M, G suffixes)");
+      "still larger (default 5M; K, M, G suffixes)")(
+      "sendmail-timeout", po::value<std::string>()->value_name("SECONDS"),
+      "with --send: stop sendmail (SIGTERM, SIGKILL 5 s later) and fail if it has not\n"
+      "finished after this long (default 300; 0: no limit)");
 }
 
 std::optional<std::uint64_t> ParseByteSize(std::string_view s) {
@@ -198,7 +218,17 @@ std::optional<std::string> ReadSendOptions(const po::variables_map& vm, bool for
              "'";
     }
   }
+  if (vm.count("sendmail-timeout")) {
+    std::string v = vm["sendmail-timeout"].as<std::string>();
+    std::uint32_t t = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), t);
+    if (v.empty() || ec != std::errc() || end != v.data() + v.size() || t > 86400) {
+      return "--sendmail-timeout: expected a number of seconds from 0 to 86400, got '" + v + "'";
+    }
+    out.sendmail_timeout = t;
+  }
   if (!out.send) {
+    if (out.sendmail_timeout) return "--sendmail-timeout needs --send";
     if (out.to) return "--to needs --send";
     if (out.dry_run) return "--dry-run needs --send";
     if (out.max_attachment) return "--max-attachment needs --send";
@@ -220,6 +250,8 @@ int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const Repor
   ms.sendmail = setup.config.report_sendmail;
   ms.max_attachment = o.max_attachment.value_or(kDefaultMaxAttachment);
   ms.dry_run = o.dry_run;
+  ms.timeout_seconds = o.sendmail_timeout.value_or(kDefaultSendmailTimeout);
+  ms.on_sendmail_line = [](std::string_view line) { Warn(line); };
   ms.config_path = setup.config_read ? setup.config_path : "";
   std::string::size_type slash = setup.csv_path.rfind('/');
   ms.scratch_dirs = {slash == std::string::npos ? "."
@@ -262,7 +294,9 @@ int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const Repor
     return 1;
   }
   if (!ms.dry_run) Warn(r.summary);
-  return p.status;
+  // Sent: unreadable rows (p.status 1) were warned about above and are named in
+  // the report itself; not sending it again tomorrow is not the way to fix them.
+  return 0;
 }
 
 }  // namespace mls

@@ -7,6 +7,7 @@
 // OpenScratchFile (lib/mime.h), renders the text and HTML forms, then calls SendReportMail.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,14 +24,18 @@ struct ReportEnv;
 
 // ---- mls-report's --send options ----------------------------------------------
 
+// --sendmail-timeout's default: how long sendmail may take to accept the message.
+inline constexpr std::uint32_t kDefaultSendmailTimeout = 300;
+
 struct ReportSendOptions {
   bool send = false;                            // --send
   std::optional<std::string> to;                // --to ADDR[,ADDR...]
   bool dry_run = false;                         // --dry-run
   std::optional<std::uint64_t> max_attachment;  // --max-attachment BYTES[K|M|G]
+  std::optional<std::uint32_t> sendmail_timeout;  // --sendmail-timeout SECONDS (0: none)
 };
 
-// Adds --send, --to, --dry-run and --max-attachment to `options`.
+// Adds --send, --to, --dry-run, --max-attachment and --sendmail-timeout to `options`.
 void AddSendOptions(po::options_description& options);
 
 // Reads them from `vm` into `out`; a usage error ("--to needs --send") or nullopt.
@@ -44,8 +49,9 @@ std::optional<std::uint64_t> ParseByteSize(std::string_view s);
 // mls-report --send: checks the addresses, builds the report with the window's
 // rows in a scratch file (the dataset's directory, else /tmp), renders the text
 // and HTML forms and sends them (SendReportMail). Messages on stderr; returns the
-// exit status: 0 sent (or printed), 1 not sent (no recipient, sendmail failed,
-// unreadable dataset) or sent with rows left out, 2 a bad address.
+// exit status: 0 sent (or printed; also when dataset rows were unreadable: the
+// report says so and stderr has the warning), 1 not sent (no recipient, sendmail
+// failed or timed out, unreadable dataset), 2 a bad address.
 int SendReport(const ReportSendOptions& options, const ReportSetup& setup, const ReportEnv& env);
 
 // ---- the pieces -----------------------------------------------------------------
@@ -60,6 +66,11 @@ struct ReportMailSettings {
   bool dry_run = false;                                  // print the message to stdout instead
   std::string config_path;                               // named in messages
   std::vector<std::string> scratch_dirs;  // where temporary files may go, first that works
+  std::uint32_t timeout_seconds = kDefaultSendmailTimeout;  // 0: wait as long as it takes
+  std::int64_t kill_grace_ms = 5000;  // SIGTERM -> SIGKILL after a timeout
+  // Each line sendmail writes to stderr, labelled with its name ("sendmail: postdrop:
+  // warning: ..."); null: it inherits our stderr.
+  std::function<void(std::string_view)> on_sendmail_line;
 };
 
 struct ReportAddresses {
@@ -74,8 +85,9 @@ struct ReportAddresses {
 // ("--to", "FILE: [report] email", "FILE: [report] sender") (exit 2).
 ReportAddresses ResolveReportAddresses(const ReportMailSettings& settings, std::string_view fqdn);
 
-// "maillogsentinel@<fqdn>" ("maillogsentinel@localhost" when `fqdn` is not a
-// valid host name).
+// "maillogsentinel@<fqdn>"; "" when `fqdn` has no dot or is not a valid host
+// name: then the message has no From header, sendmail is run without -f and
+// fills both in (user@myorigin for Postfix).
 std::string DefaultSender(std::string_view fqdn);
 
 // How the subject names the window (local time):
@@ -88,7 +100,8 @@ std::string WindowPhrase(const ReportWindow& window);
 std::string ReportSubject(std::string_view prefix, const ReportData& data);
 
 // "maillogsentinel-mx1.example.org-2026-11-28": the attachment's name without
-// extension (server name and the local date the window starts).
+// extension (server name and a local date: the day of today/yesterday, the end
+// of 24h/7d, the start of a custom window).
 std::string ReportAttachmentName(const ReportData& data);
 
 struct ReportMailResult {
@@ -99,7 +112,8 @@ struct ReportMailResult {
 
 // Writes the message (subject, From/To from `addresses`, bodies `text` and
 // `html`, the CSV in `rows_fd` as attachment, `mailer` as X-Mailer) to
-// `stdout_fd` with dry_run, else to `settings.sendmail -t -oi`.
+// `stdout_fd` with dry_run, else to `settings.sendmail -t -oi [-f FROM]` (-f when
+// there is a From address), stopped after settings.timeout_seconds.
 ReportMailResult SendReportMail(const ReportMailSettings& settings,
                                 const ReportAddresses& addresses, const ReportData& data,
                                 const std::string& text, const std::string& html, int rows_fd,

@@ -1,6 +1,7 @@
 #include "sendmail.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "diag.h"
@@ -17,12 +19,86 @@ extern char** environ;
 namespace mls {
 namespace {
 
-int WaitFor(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
+using Clock = std::chrono::steady_clock;
+
+// Splits what the program writes to stderr into lines for the callback.
+class LineReader {
+ public:
+  explicit LineReader(const std::function<void(std::string_view)>& on_line) : on_line_(on_line) {}
+  // Reads what is there; false at end of file or on an error.
+  bool ReadSome(int fd) {
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) return errno == EINTR || errno == EAGAIN;
+    if (n == 0) return false;
+    pending_.append(buf, static_cast<std::size_t>(n));
+    for (std::size_t nl; (nl = pending_.find('\n')) != std::string::npos;) {
+      on_line_(std::string_view(pending_).substr(0, nl));
+      pending_.erase(0, nl + 1);
+    }
+    if (pending_.size() > 8192) Finish();  // an endless line: pass it on in pieces
+    return true;
   }
-  return status;
+  void Finish() {
+    if (!pending_.empty()) on_line_(pending_);
+    pending_.clear();
+  }
+
+ private:
+  const std::function<void(std::string_view)>& on_line_;
+  std::string pending_;
+};
+
+struct WaitResult {
+  int status = -1;  // -1: waitpid failed (errno in error_number)
+  int error_number = 0;
+  int stopped_with = 0;  // 0, SIGTERM or SIGKILL: we stopped it after the timeout
+};
+
+// Waits for `pid` (the leader of its own process group), reading `err_fd`
+// (-1: none) meanwhile; after `timeout_ms` (0: never) SIGTERM to the group,
+// after `grace_ms` more SIGKILL.
+WaitResult WaitFor(pid_t pid, int err_fd, LineReader* lines, std::int64_t timeout_ms,
+                   std::int64_t grace_ms) {
+  WaitResult w;
+  const Clock::time_point start = Clock::now();
+  Clock::time_point kill_at{};
+  for (;;) {
+    pid_t got = ::waitpid(pid, &w.status, WNOHANG);
+    if (got == pid) break;
+    if (got < 0 && errno != EINTR) {
+      w.error_number = errno;
+      w.status = -1;
+      return w;
+    }
+    Clock::time_point now = Clock::now();
+    if (timeout_ms > 0 && w.stopped_with == 0 &&
+        now - start >= std::chrono::milliseconds(timeout_ms)) {
+      ::kill(-pid, SIGTERM);
+      w.stopped_with = SIGTERM;
+      kill_at = now + std::chrono::milliseconds(grace_ms);
+    } else if (w.stopped_with == SIGTERM && now >= kill_at) {
+      ::kill(-pid, SIGKILL);
+      w.stopped_with = SIGKILL;
+    }
+    // Short naps: a child's exit is noticed within 20 ms.
+    struct pollfd p {err_fd, POLLIN, 0};
+    int rc = ::poll(&p, err_fd >= 0 ? 1 : 0, 20);
+    if (rc > 0 && err_fd >= 0 && !lines->ReadSome(err_fd)) {
+      ::close(err_fd);
+      err_fd = -1;
+    }
+  }
+  if (err_fd >= 0) {  // what is left; a grandchild may keep the pipe open: no blocking
+    ::fcntl(err_fd, F_SETFL, ::fcntl(err_fd, F_GETFL) | O_NONBLOCK);
+    for (;;) {
+      struct pollfd p {err_fd, POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0 || !lines->ReadSome(err_fd)) break;
+    }
+    ::close(err_fd);
+  }
+  if (lines) lines->Finish();
+  return w;
 }
 
 class FdCloser {
@@ -31,6 +107,7 @@ class FdCloser {
   ~FdCloser() {
     if (fd_ >= 0) ::close(fd_);
   }
+  void Release() { fd_ = -1; }
 
  private:
   int fd_;
@@ -91,8 +168,23 @@ std::string DescribeSendmailStatus(int status) {
   return "wait status " + std::to_string(status);
 }
 
+std::string DescribeDuration(std::int64_t ms) {
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+  if (ms > 1000 && ms % 100 == 0) {
+    return std::to_string(ms / 1000) + "." + std::to_string(ms / 100 % 10) + " s";
+  }
+  return std::to_string(ms) + " ms";
+}
+
 SendmailResult RunSendmail(const std::string& program, const MessageWriter& write,
                            const std::vector<std::string>& scratch_dirs) {
+  SendmailOptions o;
+  o.scratch_dirs = scratch_dirs;
+  return RunSendmail(program, write, o);
+}
+
+SendmailResult RunSendmail(const std::string& program, const MessageWriter& write,
+                           const SendmailOptions& options) {
   SendmailResult r;
   if (program.empty()) {
     r.error = "no sendmail program configured";
@@ -106,7 +198,7 @@ SendmailResult RunSendmail(const std::string& program, const MessageWriter& writ
 
   // 1. The whole message into a scratch file.
   std::string error;
-  int fd = OpenScratchFile(scratch_dirs, error);
+  int fd = OpenScratchFile(options.scratch_dirs, error);
   if (fd < 0) return not_handed(error);
   FdCloser closer(fd);
   {
@@ -120,34 +212,66 @@ SendmailResult RunSendmail(const std::string& program, const MessageWriter& writ
   r.message_bytes = static_cast<std::uint64_t>(st.st_size);
   if (::lseek(fd, 0, SEEK_SET) != 0) return not_handed(ErrnoMessage("the message file", errno));
 
-  // 2. The program, with the file as its stdin (same open file: shared offset).
+  // 2. The program, with the file as its stdin (same open file: shared offset),
+  // its stderr through a pipe when the caller wants the lines.
+  int err_pipe[2] = {-1, -1};
+  if (options.on_stderr_line && ::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    return not_handed(ErrnoMessage("pipe", errno));
+  }
+  FdCloser err_write(err_pipe[1]);
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fd, STDIN_FILENO);  // clears FD_CLOEXEC on 0
+  if (err_pipe[1] >= 0) posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
   posix_spawnattr_init(&attr);
   sigset_t all, none;
   sigfillset(&all);
   sigemptyset(&none);
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  std::string a0 = program, a1 = "-t", a2 = "-oi";
-  char* argv[] = {a0.data(), a1.data(), a2.data(), nullptr};
+  posix_spawnattr_setpgroup(&attr, 0);  // its own group: a timeout stops its children too
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
+  std::vector<std::string> args = {program, "-t", "-oi"};
+  if (!options.envelope_sender.empty()) {
+    args.push_back("-f");
+    args.push_back(options.envelope_sender);
+  }
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_t pid = -1;
   int rc = program.find('/') == std::string::npos
-               ? ::posix_spawnp(&pid, program.c_str(), &actions, &attr, argv, environ)
-               : ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv, environ);
+               ? ::posix_spawnp(&pid, program.c_str(), &actions, &attr, argv.data(), environ)
+               : ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
+  if (err_pipe[1] >= 0) {
+    ::close(err_pipe[1]);
+    err_write.Release();
+  }
   if (rc != 0) {
+    if (err_pipe[0] >= 0) ::close(err_pipe[0]);
     r.error = ErrnoMessage("cannot run " + program, rc);
     return r;
   }
   r.started = true;
-  r.wait_status = WaitFor(pid);
-  if (r.wait_status == -1) {
-    r.error = ErrnoMessage("waitpid " + command, errno);
+  LineReader lines(options.on_stderr_line);
+  WaitResult w = WaitFor(pid, err_pipe[0], err_pipe[0] >= 0 ? &lines : nullptr,
+                         options.timeout_ms, options.kill_grace_ms);
+  r.wait_status = w.status;
+  if (w.status == -1) {
+    r.error = ErrnoMessage("waitpid " + command, w.error_number);
+    return r;
+  }
+  if (w.stopped_with != 0) {
+    r.timed_out = true;
+    r.error = program + " did not finish within " + DescribeDuration(options.timeout_ms);
+    *r.error += w.stopped_with == SIGTERM
+                    ? " (stopped with SIGTERM)"
+                    : " (killed with SIGKILL: SIGTERM did not stop it within " +
+                          DescribeDuration(options.kill_grace_ms) + ")";
     return r;
   }
   if (!(WIFEXITED(r.wait_status) && WEXITSTATUS(r.wait_status) == 0)) {

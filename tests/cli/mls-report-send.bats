@@ -123,12 +123,12 @@ PY
   assert_output ok
 }
 
-@test "mls-report --send: hands the message to 'sendmail -t -oi' and says so" {
+@test "mls-report --send: hands the message to 'sendmail -t -oi -f FROM' and says so" {
   fake_sendmail 'printf "%s\n" "$@" >"$(dirname "$0")/args"; cat >"$(dirname "$0")/msg.eml"'
   run -0 --separate-stderr send
   [ -z "$output" ]
   [ "$stderr" = "mls-report: report for root@localhost handed to $T/sendmail (9 rows attached)" ]
-  [ "$(cat "$T/args")" = "$(printf -- '-t\n-oi')" ]
+  [ "$(cat "$T/args")" = "$(printf -- '-t\n-oi\n-f\nreports@mx1.example.org')" ]
   run -0 check_message "$T/msg.eml"
   assert_output ok
 }
@@ -136,7 +136,7 @@ PY
 @test "mls-report --send: sendmail exits 75 -> exit 1 naming the failure" {
   fake_sendmail 'cat >/dev/null; echo "sendmail: queue file write error" >&2; exit 75'
   run -1 send
-  assert_line "sendmail: queue file write error"
+  assert_line "mls-report: sendmail: sendmail: queue file write error"  # labelled with its name
   assert_line "mls-report: report not sent: $T/sendmail -t -oi failed: exit status 75 (temporary failure)"
   refute_output --partial "handed to"
 }
@@ -156,6 +156,62 @@ PY
   sed -i "s|^sendmail = .*|sendmail = $T/nowhere/sendmail|" "$T/conf"
   run -1 send
   assert_output "mls-report: report not sent: cannot run $T/nowhere/sendmail: No such file or directory"
+}
+
+@test "mls-report --send: a hanging sendmail is stopped after --sendmail-timeout (exit 1)" {
+  fake_sendmail 'cat >/dev/null; sleep 60'
+  SECONDS=0
+  run -1 send --sendmail-timeout 1
+  assert_output "mls-report: report not sent: $T/sendmail did not finish within 1 s (stopped with SIGTERM)"
+  [ "$SECONDS" -lt 20 ]
+  fake_sendmail "trap '' TERM; cat >/dev/null; while :; do sleep 0.1; done"
+  SECONDS=0
+  run -1 send --sendmail-timeout 1
+  assert_output "mls-report: report not sent: $T/sendmail did not finish within 1 s (killed with SIGKILL: SIGTERM did not stop it within 5 s)"
+  [ "$SECONDS" -lt 30 ]
+  fake_sendmail 'cat >/dev/null; sleep 1'
+  run -0 send --sendmail-timeout 0
+  run -0 send --sendmail-timeout 30
+}
+
+@test "mls-report --send: sent with unreadable rows is exit 0; stderr and the report say so" {
+  fake_sendmail 'cat >"$(dirname "$0")/msg.eml"'
+  printf 'not;a;row\n' >>"$T/work/maillogsentinel.csv"
+  run -0 --separate-stderr send
+  grep -Fxq "mls-report: $T/work/maillogsentinel.csv: 1 unreadable row left out of the report" <<<"$stderr"
+  [ "$(tail -n 1 <<<"$stderr")" = "mls-report: report for root@localhost handed to $T/sendmail (9 rows attached)" ]
+  python3 -c 'import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+print(m.get_body(("plain",)).get_content())' "$T/msg.eml" | grep -q '1 dataset row could not be read'
+  # Without --send, the printed report still exits 1.
+  run -1 --separate-stderr mls-report --config "$T/conf" --now "$NOW"
+}
+
+@test "mls-report --send: no domain in the host name and no sender: no From, no -f" {
+  fake_sendmail 'printf "%s\n" "$@" >"$(dirname "$0")/args"; cat >"$(dirname "$0")/msg.eml"'
+  sed -i '/^sender = /d' "$T/conf"
+  fqdn=$(hostname -f 2>/dev/null || hostname)
+  run -0 send
+  if [[ $fqdn == *.* ]]; then
+    [ "$(cat "$T/args")" = "$(printf -- '-t\n-oi\n-f\nmaillogsentinel@%s' "$fqdn")" ]
+    grep -qx "From: maillogsentinel@$fqdn" "$T/msg.eml"
+  else
+    [ "$(cat "$T/args")" = "$(printf -- '-t\n-oi')" ]
+    ! grep -q '^From:' "$T/msg.eml"
+    grep -qx 'To: root@localhost' "$T/msg.eml"
+  fi
+}
+
+@test "mls-report --send: bidi controls in subject_prefix do not reach the Subject" {
+  write_config $'subject_prefix = [mls\xe2\x80\xae] \xe2\x81\xa6evil\xe2\x81\xa9 caf\xc3\xa9\xe2\x80\x8f'
+  run -0 --separate-stderr send --dry-run
+  printf '%s\n' "$output" >"$T/msg.eml"
+  run -0 python3 -c '
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+print(ascii(str(m["Subject"])))' "$T/msg.eml"
+  assert_output --regexp "^'\[mls\] evil caf\\\\xe9 [^']*: 9 SASL failures today \(2026-11-28\)'$"
 }
 
 @test "mls-report --send: no recipient -> exit 1; --to overrides [report] email" {
@@ -272,9 +328,16 @@ PY
   assert_line "mls-report: --max-attachment: expected a number of bytes (K, M, G suffixes allowed), got 'lots'"
   run -2 mls-report --config "$T/conf" --send --to ' '
   assert_line "mls-report: --to: empty address"
+  run -2 mls-report --config "$T/conf" --sendmail-timeout 5
+  assert_line "mls-report: --sendmail-timeout needs --send"
+  for bad in 1.5 5s 86401 ''; do
+    run -2 mls-report --config "$T/conf" --send --sendmail-timeout "$bad"
+    assert_line "mls-report: --sendmail-timeout: expected a number of seconds from 0 to 86400, got '$bad'"
+  done
   run -0 mls-report --help
   assert_output --partial "--send"
   assert_output --partial "--max-attachment"
+  assert_output --partial "--sendmail-timeout"
 }
 
 @test "mls-report --send: an unreadable dataset sends nothing (exit 1)" {

@@ -377,12 +377,22 @@ TEST(Mime, InjectionThroughSubjectAndMailerCreatesNoHeader) {
   }
 }
 
+TEST(Mime, EmptySenderWritesNoFromHeader) {
+  MailMessage m = Sample();
+  m.from = "";
+  m.message_id = "";
+  StringSink sink;
+  EXPECT_EQ(std::nullopt, WriteMimeMessage(m, sink).error);
+  EXPECT_EQ(0u, sink.out.find("To: root@localhost\n")) << sink.out;
+  EXPECT_EQ(std::string::npos, sink.out.find("\nFrom:"));
+  EXPECT_NE(std::string::npos, sink.out.find("@localhost.invalid>\n"));
+}
+
 TEST(Mime, BadAddressesWriteNothing) {
   for (auto [from, to, want] : std::vector<std::tuple<std::string, std::string, std::string>>{
            {"x\r\nBcc: evil@y", "root@localhost", "bad sender address 'x\\x0D\\x0ABcc: evil@y'"},
            {"me@localhost", "root@localhost\nBcc: evil@y", "bad recipient address"},
-           {"me@localhost", "a b@c", "space outside quotes"},
-           {"", "root@localhost", "bad sender address '': empty address"}}) {
+           {"me@localhost", "a b@c", "space outside quotes"}}) {
     MailMessage m = Sample();
     m.from = from;
     m.to = {to};
@@ -610,6 +620,10 @@ TEST(MimeHeader, CleanHeaderText) {
   EXPECT_EQ("a b", CleanHeaderText("a\xe2\x80\xa8"
                                    "b"));                                // U+2028
   EXPECT_EQ("x\xef\xbf\xbd\xef\xbf\xbd", CleanHeaderText("x\xe2\x82"));  // truncated: per byte
+  // bidi override (U+202E), isolates (U+2066, U+2069), marks (U+200F, U+061C): dropped
+  EXPECT_EQ("abc", CleanHeaderText("a\xe2\x80\xae" "b\xe2\x81\xa6\xe2\x81\xa9" "c"));
+  EXPECT_EQ("ab", CleanHeaderText("\xe2\x80\x8f" "a\xd8\x9c" "b"));
+  EXPECT_EQ("Subject: =?UTF-8?B?w6k=?=", EncodeUnstructuredHeader("Subject", "\xe2\x80\xae\xc3\xa9"));
 }
 
 TEST(MimeHeader, PlainAsciiFoldsAtSpaces) {

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "tz_scope.h"
 
@@ -91,9 +93,13 @@ TEST(ReportMail, BadAddressesAreConfigOrUsageErrors) {
 }
 
 TEST(ReportMail, DefaultSender) {
-  EXPECT_EQ("maillogsentinel@vm", DefaultSender("vm"));
-  EXPECT_EQ("maillogsentinel@localhost", DefaultSender(""));
-  EXPECT_EQ("maillogsentinel@localhost", DefaultSender("bad host"));
+  EXPECT_EQ("maillogsentinel@mx1.example.org", DefaultSender("mx1.example.org"));
+  // No domain: no From (sendmail fills it in from the envelope sender).
+  EXPECT_EQ("", DefaultSender("vm"));
+  EXPECT_EQ("", DefaultSender("localhost"));
+  EXPECT_EQ("", DefaultSender(""));
+  EXPECT_EQ("", DefaultSender("bad host.example"));
+  EXPECT_EQ("", DefaultSender("example.org."));
 }
 
 TEST(ReportMail, SubjectAndAttachmentName) {
@@ -108,6 +114,12 @@ TEST(ReportMail, SubjectAndAttachmentName) {
   EXPECT_EQ("yesterday (2026-11-27)", WindowPhrase(d.window));
   EXPECT_EQ("maillogsentinel-mx1.example.org-2026-11-27", ReportAttachmentName(d));
   EXPECT_EQ("in the last 24 hours (to 2026-11-28 14:05)", WindowPhrase(Data("24h").window));
+  // 24h and 7d are named after the day they end (now), not the day they start.
+  EXPECT_EQ("maillogsentinel-mx1.example.org-2026-11-28", ReportAttachmentName(Data("24h")));
+  EXPECT_EQ("maillogsentinel-mx1.example.org-2026-11-28", ReportAttachmentName(Data("7d")));
+  d = Data("24h");
+  d.window.until = kNow - 14 * 3600 - 10 * 60;  // 2026-11-27 23:55
+  EXPECT_EQ("maillogsentinel-mx1.example.org-2026-11-27", ReportAttachmentName(d));
   EXPECT_EQ("in the last 7 days (to 2026-11-28 14:05)", WindowPhrase(Data("7d").window));
   ReportWindow custom{"custom", kNow - 86400, kNow};
   EXPECT_EQ("from 2026-11-27 14:05 to 2026-11-28 14:05", WindowPhrase(custom));
@@ -168,6 +180,53 @@ TEST_F(ReportMailSend, HandsTheMessageToSendmail) {
   EXPECT_NE(std::string::npos, msg.find("\nc2VydmVyO2RhdGUKbXgxO3gK\n"));  // base64 of the rows
 }
 
+TEST_F(ReportMailSend, EnvelopeSenderIsTheFromAddress) {
+  ReportMailSettings s = Settings();
+  s.sendmail = Script("printf '%s\\n' \"$@\" > \"$(dirname \"$0\")/args\"; "
+                      "cat > \"$(dirname \"$0\")/msg\"");
+  s.sender = "reports@example.org";
+  ReportAddresses a = ResolveReportAddresses(s, "vm");
+  EXPECT_EQ(std::nullopt, SendReportMail(s, a, Data("today"), "t\n", "h\n", -1, 0).error);
+  EXPECT_EQ("-t\n-oi\n-f\nreports@example.org\n", Read(dir_ + "/args"));
+  EXPECT_EQ(0u, Read(dir_ + "/msg").find("From: reports@example.org\n"));
+
+  s.sender = "";
+  a = ResolveReportAddresses(s, "mx1.example.org");
+  EXPECT_EQ(std::nullopt, SendReportMail(s, a, Data("today"), "t\n", "h\n", -1, 0).error);
+  EXPECT_EQ("-t\n-oi\n-f\nmaillogsentinel@mx1.example.org\n", Read(dir_ + "/args"));
+
+  // A host name without a domain: neither From nor -f, sendmail decides.
+  a = ResolveReportAddresses(s, "vm");
+  EXPECT_EQ(std::nullopt, a.error);
+  EXPECT_EQ("", a.from);
+  EXPECT_EQ(std::nullopt, SendReportMail(s, a, Data("today"), "t\n", "h\n", -1, 0).error);
+  EXPECT_EQ("-t\n-oi\n", Read(dir_ + "/args"));
+  std::string msg = Read(dir_ + "/msg");
+  EXPECT_EQ(0u, msg.find("To: root@localhost\n")) << msg;
+  EXPECT_EQ(std::string::npos, msg.find("\nFrom:"));
+}
+
+TEST_F(ReportMailSend, SendmailStderrLinesAreLabelled) {
+  ReportMailSettings s = Settings();
+  s.sendmail = Script("cat >/dev/null; echo 'postdrop: warning: unable to look up public/pickup' >&2");
+  std::vector<std::string> lines;
+  s.on_sendmail_line = [&](std::string_view l) { lines.emplace_back(l); };
+  ReportAddresses a = ResolveReportAddresses(s, "mx1");
+  EXPECT_EQ(std::nullopt, SendReportMail(s, a, Data("today"), "t\n", "h\n", -1, 0).error);
+  EXPECT_EQ(std::vector<std::string>{"sendmail: postdrop: warning: unable to look up public/pickup"},
+            lines);
+}
+
+TEST_F(ReportMailSend, HangingSendmailTimesOut) {
+  ReportMailSettings s = Settings();
+  s.sendmail = Script("cat >/dev/null; sleep 30");
+  s.timeout_seconds = 1;
+  ReportAddresses a = ResolveReportAddresses(s, "mx1");
+  ReportMailResult r = SendReportMail(s, a, Data("today"), "t\n", "h\n", -1, 0);
+  EXPECT_EQ(s.sendmail + " did not finish within 1 s (stopped with SIGTERM)", r.error.value_or(""));
+  EXPECT_EQ("", r.summary);
+}
+
 TEST_F(ReportMailSend, SendmailFailureIsTheError) {
   ReportMailSettings s = Settings();
   s.sendmail = Script("cat >/dev/null; exit 75");
@@ -191,7 +250,7 @@ TEST_F(ReportMailSend, DryRunWritesToTheGivenFdAndRunsNothing) {
   msg.resize(
       static_cast<std::size_t>(std::max<ssize_t>(0, ::pread(out, msg.data(), msg.size(), 0))));
   ::close(out);
-  EXPECT_EQ(0u, msg.find("From: maillogsentinel@mx1\n"));
+  EXPECT_EQ(0u, msg.find("To: root@localhost\n"));  // "mx1": no domain, no From
   EXPECT_NE(std::string::npos, msg.find("\nTotal\n"));
   EXPECT_NE(0, ::access((dir_ + "/ran").c_str(), F_OK));
 }

@@ -5,10 +5,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace mls {
 namespace {
@@ -187,6 +189,90 @@ TEST_F(Sendmail, WholeMimeMessageThroughAFakeSendmail) {
   EXPECT_EQ(0u, got.find("From: maillogsentinel@localhost\nTo: root@localhost\nSubject: report\n"));
   EXPECT_NE(std::string::npos, got.find("Message-ID: <fixed@localhost>\n"));
   EXPECT_NE(std::string::npos, got.find("\nTotal: 1\n"));
+}
+
+TEST_F(Sendmail, EnvelopeSenderIsPassedWithDashF) {
+  std::string p = Script("ok",
+                         "printf '%s\\n' \"$@\" > \"$(dirname \"$0\")/args\"; cat >/dev/null");
+  SendmailOptions o;
+  o.envelope_sender = "reports@mx1.example.org";
+  EXPECT_EQ(std::nullopt, RunSendmail(p, Text("x\n"), o).error);
+  EXPECT_EQ("-t\n-oi\n-f\nreports@mx1.example.org\n", Read("args"));
+  o.envelope_sender.clear();
+  EXPECT_EQ(std::nullopt, RunSendmail(p, Text("x\n"), o).error);
+  EXPECT_EQ("-t\n-oi\n", Read("args"));
+}
+
+TEST_F(Sendmail, HangingProgramIsStoppedAfterTheTimeout) {
+  // It and its child (sleep) are stopped: the group gets SIGTERM.
+  std::string p = Script("hang", "cat >/dev/null; sleep 30; exit 0");
+  SendmailOptions o;
+  o.timeout_ms = 300;
+  o.scratch_dirs = {dir_};
+  auto t0 = std::chrono::steady_clock::now();
+  SendmailResult r = RunSendmail(p, Text("x\n"), o);
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(p + " did not finish within 300 ms (stopped with SIGTERM)", r.error.value_or(""));
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_TRUE(WIFSIGNALED(r.wait_status) && WTERMSIG(r.wait_status) == SIGTERM);
+  EXPECT_LT(took, std::chrono::seconds(5));
+  EXPECT_GE(took, std::chrono::milliseconds(300));
+}
+
+TEST_F(Sendmail, ProgramIgnoringSigtermIsKilled) {
+  std::string p = Script("stubborn", "trap '' TERM; cat >/dev/null; while :; do sleep 0.05; done");
+  SendmailOptions o;
+  o.timeout_ms = 200;
+  o.kill_grace_ms = 300;
+  std::vector<std::string> lines;
+  o.on_stderr_line = [&](std::string_view l) { lines.emplace_back(l); };  // pipe: must not block
+  auto t0 = std::chrono::steady_clock::now();
+  SendmailResult r = RunSendmail(p, Text("x\n"), o);
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(p + " did not finish within 200 ms (killed with SIGKILL: SIGTERM did not stop it "
+                "within 300 ms)",
+            r.error.value_or(""));
+  EXPECT_TRUE(WIFSIGNALED(r.wait_status) && WTERMSIG(r.wait_status) == SIGKILL);
+  EXPECT_LT(took, std::chrono::seconds(5));
+  EXPECT_GE(took, std::chrono::milliseconds(500));
+}
+
+TEST_F(Sendmail, NoTimeoutWithZero) {
+  std::string p = Script("slowok", "cat >/dev/null; sleep 0.3");
+  SendmailOptions o;
+  o.timeout_ms = 0;
+  EXPECT_EQ(std::nullopt, RunSendmail(p, Text("x\n"), o).error);
+  o.timeout_ms = 5000;
+  EXPECT_EQ(std::nullopt, RunSendmail(p, Text("x\n"), o).error);
+}
+
+TEST_F(Sendmail, StderrLinesGoToTheCallback) {
+  std::string p = Script("chatty",
+                         "cat >/dev/null; echo 'postdrop: warning: one' >&2; "
+                         "printf 'two\\nthree' >&2; exit 75");
+  SendmailOptions o;
+  std::vector<std::string> lines;
+  o.on_stderr_line = [&](std::string_view l) { lines.emplace_back(l); };
+  SendmailResult r = RunSendmail(p, Text("x\n"), o);
+  EXPECT_EQ(p + " -t -oi failed: exit status 75 (temporary failure)", r.error.value_or(""));
+  EXPECT_EQ((std::vector<std::string>{"postdrop: warning: one", "two", "three"}), lines);
+}
+
+TEST_F(Sendmail, StderrHeldOpenByAGrandchildDoesNotBlock) {
+  std::string p = Script("daemonizes", "cat >/dev/null; echo hi >&2; (sleep 3 &) ; exit 0");
+  SendmailOptions o;
+  std::vector<std::string> lines;
+  o.on_stderr_line = [&](std::string_view l) { lines.emplace_back(l); };
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(std::nullopt, RunSendmail(p, Text("x\n"), o).error);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  EXPECT_EQ(std::vector<std::string>{"hi"}, lines);
+}
+
+TEST(SendmailStatus, Durations) {
+  EXPECT_EQ("300 s", DescribeDuration(300000));
+  EXPECT_EQ("1.5 s", DescribeDuration(1500));
+  EXPECT_EQ("200 ms", DescribeDuration(200));
 }
 
 TEST(SendmailStatus, Descriptions) {
