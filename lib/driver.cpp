@@ -244,6 +244,10 @@ int ReportRun::Run() {
   ConfigResult cr = LoadConfig(o_.config_path);
   if (cr.error) return Fail(*cr.error);
   Stage stage{"mls-report", {"--config", o_.config_path, "--send"}, "", -1};
+  if (!o_.report_window.empty()) {
+    stage.args.push_back("--window");
+    stage.args.push_back(o_.report_window);
+  }
   if (o_.dry_run) stage.args.push_back("--dry-run");
   std::vector<Stage> stages = {stage};
   if (auto err = ResolveStages(stages, env_.self_dir, env_.path_env, Executable)) {
@@ -281,7 +285,7 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
   spec.name = "maillogsentinel";
   spec.synopsis =
       "maillogsentinel [--config FILE] [--dry-run] [--lock-timeout SECONDS]\n"
-      "  or: maillogsentinel --report [--config FILE] [--dry-run]";
+      "  or: maillogsentinel --report [--config FILE] [--window NAME] [--dry-run]";
   spec.summary =
       "Extract Postfix SASL authentication failures from the mail log into the CSV dataset:\n"
       "mls-tail | mls-parse | mls-enrich | mls-store, exactly once, with the settings of the\n"
@@ -290,12 +294,27 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
       "config,c", po::value(&options.config_path)->value_name("FILE"),
       ("configuration file (default " + std::string(kDefaultConfigPath) + ")").c_str())(
       "report", po::bool_switch(), "mail the report of [report] window to [report] email")(
+      "window", po::value(&options.report_window)->value_name("NAME"),
+      "with --report: report this window instead of [report] window\n"
+      "(today, yesterday, 24h, 7d)")(
       "dry-run,n", po::bool_switch(&options.dry_run),
       "print the equivalent shell pipeline (with --report: the message) and exit")(
       "lock-timeout", po::value(&options.lock_timeout_seconds)->value_name("SECONDS"),
       "wait at most this long for another run to finish (default 10)");
   po::variables_map vm;
   if (auto rc = ParseCli(spec, argc, argv, vm)) return rc;
+  auto usage = [](const std::string& msg) {
+    Warn(msg);
+    Warn("Try 'maillogsentinel --help'.");
+    return 2;
+  };
+  if (vm.count("window")) {
+    if (!vm["report"].as<bool>()) return usage("--window needs --report");
+    const std::string& w = options.report_window;
+    if (w != "today" && w != "yesterday" && w != "24h" && w != "7d") {
+      return usage("--window: expected today, yesterday, 24h or 7d, got '" + w + "'");
+    }
+  }
   if (vm["report"].as<bool>()) {
     options.command = Command::kReport;
     if (vm.count("lock-timeout")) {

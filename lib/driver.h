@@ -3,7 +3,7 @@
 // (config -> checks -> log -> lock -> recover -> begin -> run -> commit or
 // roll back). Everything from the environment comes in through DriverEnv.
 //
-// --report runs `mls-report --config FILE --send` (found like the stages:
+// --report runs `mls-report --config FILE --send [--window NAME]` (found like the stages:
 // next to the driver, then PATH), copies its messages to stderr and the op log
 // and exits with its status (0, 1, 2). With --dry-run, `mls-report --send
 // --dry-run` prints the message instead and nothing is logged.

@@ -42,3 +42,30 @@ teardown() { mls_scratch_cleanup; }
     grep -q "^$k" "$f" || { echo "missing $k"; false; }
   done
 }
+
+@test "the report runs after midnight: extraction first, then yesterday's report, with a time limit" {
+  t="$MLS_SRCDIR/systemd/maillogsentinel-report.timer"
+  s="$MLS_SRCDIR/systemd/maillogsentinel-report.service"
+  grep -qx 'OnCalendar=\*-\*-\* 00:05:00' "$t"
+  grep -qx 'Persistent=yes' "$t"
+  run systemd-analyze calendar "$(sed -n 's/^OnCalendar=//p' "$t")"
+  assert_success
+  assert_line --regexp '^ *Next elapse: .* 00:05:00 '
+  run grep '^Exec' "$s"
+  assert_output - <<'OUT'
+ExecStartPre=-@BINDIR@/maillogsentinel --config /etc/maillogsentinel.conf --lock-timeout 600
+ExecStart=@BINDIR@/maillogsentinel --config /etc/maillogsentinel.conf --report --window yesterday
+OUT
+  grep -qx 'TimeoutStartSec=1h' "$s"
+  # Both command lines are valid for the driver: no usage error (2), only the
+  # missing config (1).
+  while read -r line; do
+    line=${line#*=}
+    line=${line#-}
+    line=${line#@BINDIR@/maillogsentinel }
+    # shellcheck disable=SC2086
+    run maillogsentinel ${line//\/etc\/maillogsentinel.conf/$T/none.conf}
+    assert_failure 1
+    assert_output --partial "$T/none.conf"
+  done < <(grep '^Exec' "$s")
+}
