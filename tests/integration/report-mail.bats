@@ -85,6 +85,7 @@ EOF
 @test "maillogsentinel --report: delivered by Postfix, parsed back whole, nothing injected" {
   make_dataset
   report_config >"$T/conf"
+  printf 'sender = reports-%s@localhost\n' "$TOKEN" >>"$T/conf"
   give_to_user "$T/conf"
 
   run -0 drv_run --report
@@ -106,7 +107,10 @@ for h in ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version"]:
     check(len(msg.get_all(h) or []) == 1, "exactly one %s header" % h)
 check(msg.get_all("Bcc") is None and msg.get_all("Cc") is None, "no Bcc/Cc header")
 check(str(msg["To"]) == "root@localhost", "To: root@localhost, got %r" % str(msg["To"]))
-check(re.fullmatch(r"maillogsentinel@[A-Za-z0-9.-]+", str(msg["From"])), "From: %s" % msg["From"])
+check(str(msg["From"]) == "reports-%s@localhost" % token, "From: %s" % msg["From"])
+# The envelope sender is the From address (sendmail -f), not the service user.
+check(msg.get_all("Return-Path") == ["<reports-%s@localhost>" % token],
+      "Return-Path: %r" % msg.get_all("Return-Path"))
 subject = str(msg["Subject"])
 check(subject.startswith("[%s] " % token), "subject prefix: %r" % subject)
 check(": %d SASL failures in the last 24 hours (to " % exp["total"] in subject, "subject: %r" % subject)
@@ -133,6 +137,7 @@ got = sorted([r[2], r[3]] for r in rows[1:])
 check(got == sorted(exp["rows"]), "attachment rows == window rows:\n%r\n%r" % (got, exp["rows"]))
 check(["127.0.0.99", "old"] not in got, "no row from outside the window")
 check(any(r[3] == "x\r\nBcc: x@y" for r in rows[1:]), "hostile user name kept as data")
+open(sys.argv[1] + ".html", "w", encoding="utf-8").write(html)
 print(msg["Message-ID"])
 PY
   assert_success
@@ -146,6 +151,37 @@ PY
   assert_line --partial "status=sent (delivered to mailbox)"
   refute_output --partial "x@y"
   refute_output --partial "status=bounced"
+
+  # The delivered HTML part in a browser: the chart's bars and the tables are in
+  # its DOM (the bars' counts add up to the total).
+  command -v chromium >/dev/null 2>&1 ||
+    skip_unless_available "chromium is not installed (the delivered HTML part is not rendered)"
+  run -0 timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic \
+    --no-first-run --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$(mktemp -d "$T/chromium.XXXXXX")" --dump-dom "file://$T/msg.eml.html"
+  printf '%s\n' "$output" >"$T/dom.html"
+  run python3 - "$T/dom.html" "$T/expected.json" <<'PY'
+import json, sys
+from html.parser import HTMLParser
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.bars, self.ids = [], set()
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if tag == "td" and a.get("class") == "bar":
+            self.bars.append(int(a["data-count"]))
+p = P()
+p.feed(open(sys.argv[1], encoding="utf-8").read())
+exp = json.load(open(sys.argv[2]))
+assert p.bars and sum(p.bars) == exp["total"], (p.bars, exp["total"])
+missing = {"chart", "summary", "top-ips", "top-users", "top-auth"} - p.ids
+assert not missing, missing
+print("ok")
+PY
+  assert_output ok
 }
 
 @test "mls-report --send: encoded subject and gzip attachment survive Postfix" {
@@ -171,6 +207,12 @@ subject = str(msg["Subject"])
 assert subject.startswith("[%s] \u00dcberwachung \u20ac " % sys.argv[3]), subject
 raw = open(sys.argv[1], "rb").read().split(b"\n\n", 1)[0]
 assert b"=?UTF-8?B?" in raw and "\u00dc".encode() not in raw, "subject sent as encoded-words"
+# No [report] sender: From is maillogsentinel@FQDN (and the envelope the same) or,
+# on a host without a domain, left to Postfix (user@myorigin, as the envelope).
+frm = msg.get_all("From")
+assert frm and len(frm) == 1, frm
+assert msg.get_all("Return-Path") == ["<%s>" % frm[0].addresses[0].addr_spec], \
+    (msg.get_all("Return-Path"), frm)
 att = list(msg.iter_parts())[1]
 assert att.get_content_type() == "application/gzip", att.get_content_type()
 assert att.get_filename().endswith(".csv.gz"), att.get_filename()
