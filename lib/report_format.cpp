@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 namespace mls {
@@ -138,7 +139,7 @@ std::string HumanDuration(std::int64_t seconds) {
     std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(seconds));
   } else if (seconds < 3600) {
     std::snprintf(buf, sizeof buf, "%lld min", static_cast<long long>(seconds / 60));
-  } else if (seconds < 86400) {
+  } else if (seconds < 48 * 3600) {
     std::snprintf(buf, sizeof buf, "%lld h %02lld min", static_cast<long long>(seconds / 3600),
                   static_cast<long long>(seconds % 3600 / 60));
   } else {
@@ -163,6 +164,59 @@ std::string FormatChange(std::uint64_t total, std::uint64_t previous) {
   return sign + std::to_string(diff) + " (" + sign + Format("%.1f %%", pct) + ")";
 }
 
+namespace {
+
+// Local midnight starting the day of `t`, `days` days later (DST-aware).
+std::time_t LocalMidnight(std::time_t t, int days = 0) {
+  std::tm tm{};
+  if (localtime_r(&t, &tm) == nullptr) return t;
+  tm.tm_mday += days;
+  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+  tm.tm_isdst = -1;
+  return std::mktime(&tm);
+}
+
+// Local 00:00 of the first of the month of `t`, `months` months later.
+std::time_t LocalMonthStart(std::time_t t, int months = 0) {
+  std::tm tm{};
+  if (localtime_r(&t, &tm) == nullptr) return t;
+  tm.tm_mon += months;
+  tm.tm_mday = 1;
+  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+  tm.tm_isdst = -1;
+  return std::mktime(&tm);
+}
+
+// "HH:MM-HH:MM" of [lo, hi) inside one local day, the end of the day as "24:00".
+std::string ClockRange(std::time_t lo, std::time_t hi) {
+  std::string end = hi == LocalMidnight(lo, 1) ? "24:00" : LocalTime(hi, "%H:%M");
+  return LocalTime(lo, "%H:%M") + "-" + end;
+}
+
+}  // namespace
+
+std::string WindowRangeText(const ReportWindow& prev, std::time_t now) {
+  if (prev.since >= prev.until) return "in the previous window";
+  std::time_t day = LocalMidnight(prev.since), next = LocalMidnight(prev.since, 1);
+  if (prev.until <= next) {
+    std::time_t today = LocalMidnight(now);
+    std::string when = day == today                     ? "today"
+                       : LocalMidnight(day, 1) == today ? "yesterday"
+                                                        : "on " + LocalTime(day, "%Y-%m-%d");
+    if (prev.since == day && prev.until == next) return when;
+    return when + " " + ClockRange(prev.since, prev.until);
+  }
+  return "in " + LocalTime(prev.since, "%Y-%m-%d %H:%M") + " .. " +
+         LocalTime(prev.until, "%Y-%m-%d %H:%M");
+}
+
+std::string ChangeText(const ReportData& data) {
+  std::string range = WindowRangeText(data.previous_window, data.generated);
+  if (data.previous_total == 0) return "no attempts " + range;
+  return FormatChange(data.total, data.previous_total) + " vs " +
+         std::to_string(data.previous_total) + " " + range;
+}
+
 std::string AsnLabel(std::string_view asn) {
   if (asn.empty()) return "(unknown)";
   bool digits = std::all_of(asn.begin(), asn.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -180,7 +234,7 @@ Chart BuildChart(const ReportData& data) {
     for (const Bucket& k : b) {
       std::string day = LocalTime(k.start, "%Y-%m-%d");
       auto [it, fresh] = index.try_emplace(day, chart.rows.size());
-      if (fresh) chart.rows.push_back({day, k.start, 0});
+      if (fresh) chart.rows.push_back({day, k.start, 0, ""});
       chart.rows[it->second].count += k.count;
     }
     if (chart.rows.size() > 62) {
@@ -191,7 +245,7 @@ Chart BuildChart(const ReportData& data) {
       for (const ChartRow& d : days) {
         std::string month = d.label.substr(0, 7);
         auto [it, fresh] = index.try_emplace(month, chart.rows.size());
-        if (fresh) chart.rows.push_back({month, d.start, 0});
+        if (fresh) chart.rows.push_back({month, d.start, 0, ""});
         chart.rows[it->second].count += d.count;
       }
     }
@@ -201,12 +255,24 @@ Chart BuildChart(const ReportData& data) {
     const char* fmt = multi_day ? "%m-%d %H:00" : "%H:00";
     std::map<std::string, int> seen;
     for (const Bucket& k : b) {
-      chart.rows.push_back({LocalTime(k.start, fmt), k.start, k.count});
+      chart.rows.push_back({LocalTime(k.start, fmt), k.start, k.count, ""});
       ++seen[chart.rows.back().label];
     }
     for (ChartRow& r : chart.rows) {
       if (seen[r.label] > 1) r.label += LocalTime(r.start, " %Z");
     }
+  }
+  // Rows only partly inside the window (in practice the first and the last).
+  const std::time_t since = data.window.since, until = data.window.until;
+  for (ChartRow& r : chart.rows) {
+    std::time_t ps = r.start, pe = r.start + 3600;
+    if (chart.unit == "day") ps = LocalMidnight(r.start), pe = LocalMidnight(r.start, 1);
+    if (chart.unit == "month") ps = LocalMonthStart(r.start), pe = LocalMonthStart(r.start, 1);
+    std::time_t lo = std::max(ps, since), hi = std::min(pe, until);
+    if ((lo == ps && hi == pe) || lo >= hi) continue;
+    r.partial = chart.unit == "month"
+                    ? LocalTime(lo, "%m-%d %H:%M") + " .. " + LocalTime(hi, "%m-%d %H:%M")
+                    : ClockRange(lo, hi);
   }
   for (std::size_t i = 0; i < chart.rows.size(); ++i) {
     if (chart.rows[i].count > chart.peak) chart.peak = chart.rows[i].count, chart.peak_row = i;
@@ -228,6 +294,75 @@ std::string OutagesUnknownReason(const ReportData& data) {
   return data.oplog_path.empty() ? "no op log" : "op log unreadable";
 }
 
+std::optional<std::int64_t> ParseTimeSpan(std::string_view span) {
+  struct Unit {
+    const char* name;
+    double seconds;
+  };
+  static constexpr Unit kUnits[] = {
+      {"usec", 1e-6},   {"us", 1e-6},        {"msec", 1e-3},      {"ms", 1e-3},
+      {"seconds", 1},   {"second", 1},       {"sec", 1},          {"s", 1},
+      {"minutes", 60},  {"minute", 60},      {"min", 60},         {"m", 60},
+      {"hours", 3600},  {"hour", 3600},      {"hr", 3600},        {"h", 3600},
+      {"days", 86400},  {"day", 86400},      {"d", 86400},        {"weeks", 604800},
+      {"week", 604800}, {"w", 604800},       {"months", 2629800}, {"month", 2629800},
+      {"M", 2629800},   {"years", 31557600}, {"year", 31557600},  {"y", 31557600},
+  };
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  double total = 0;
+  bool any = false;
+  std::size_t i = 0;
+  while (true) {
+    while (i < span.size() && span[i] == ' ') ++i;
+    if (i == span.size()) break;
+    std::size_t n0 = i;
+    while (i < span.size() && is_digit(span[i])) ++i;
+    if (i < span.size() && span[i] == '.') {
+      ++i;
+      while (i < span.size() && is_digit(span[i])) ++i;
+    }
+    std::string number(span.substr(n0, i - n0));
+    if (number.empty() || number == "." || number.size() > 12) return std::nullopt;
+    while (i < span.size() && span[i] == ' ') ++i;
+    std::size_t u0 = i;
+    while (i < span.size() && is_alpha(span[i])) ++i;
+    std::string_view unit = span.substr(u0, i - u0);
+    double factor = unit.empty() ? 1 : 0;
+    for (const Unit& u : kUnits) {
+      if (unit == u.name) factor = u.seconds;
+    }
+    if (factor == 0) return std::nullopt;
+    total += std::strtod(number.c_str(), nullptr) * factor;
+    any = true;
+  }
+  if (!any || total < 1 || total > 100.0 * 31557600) return std::nullopt;
+  return static_cast<std::int64_t>(total);
+}
+
+std::int64_t StaleExtractionLimit(std::string_view schedule) {
+  static constexpr std::string_view kMonotonic[] = {"OnActiveSec", "OnBootSec", "OnStartupSec",
+                                                    "OnUnitActiveSec", "OnUnitInactiveSec"};
+  std::int64_t longest = 0;
+  std::size_t pos = 0;
+  while (pos < schedule.size()) {
+    std::size_t end = schedule.find(", ", pos);
+    std::string_view item = schedule.substr(pos, end == std::string_view::npos ? end : end - pos);
+    pos = end == std::string_view::npos ? schedule.size() : end + 2;
+    std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos) return kStaleExtractionOther;
+    std::string_view key = item.substr(0, eq);
+    if (std::find(std::begin(kMonotonic), std::end(kMonotonic), key) == std::end(kMonotonic)) {
+      return kStaleExtractionOther;
+    }
+    std::optional<std::int64_t> s = ParseTimeSpan(item.substr(eq + 1));
+    if (!s) return kStaleExtractionOther;
+    longest = std::max(longest, *s);
+  }
+  if (longest == 0) return kStaleExtractionOther;
+  return std::max(kStaleExtraction, 3 * longest);
+}
+
 std::vector<std::string> HealthWarnings(const ReportData& data) {
   std::vector<std::string> w;
   if (data.outages && *data.outages > 0) {
@@ -243,7 +378,7 @@ std::vector<std::string> HealthWarnings(const ReportData& data) {
                 " could not be read: the last extraction run and the outages are unknown");
   } else if (!data.last_extraction) {
     w.push_back("no committed extraction run found in the op log: the dataset may be stale");
-  } else if (data.generated - *data.last_extraction > kStaleExtraction) {
+  } else if (data.generated - *data.last_extraction > StaleExtractionLimit(data.schedule)) {
     w.push_back("the last extraction run committed " +
                 HumanDuration(data.generated - *data.last_extraction) + " ago (" +
                 LocalTime(*data.last_extraction, "%Y-%m-%d %H:%M %Z") +

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,7 +34,8 @@ std::string LocalTime(std::time_t t, const char* fmt);
 // 1536 -> "1.5 KiB"; below 1024: "512 B".
 std::string HumanBytes(std::uint64_t bytes);
 
-// Seconds -> "45 s", "12 min", "3 h 05 min", "2 d 04 h" (negative -> as 0).
+// Seconds -> "45 s", "12 min", "3 h 05 min", "24 h 30 min" (minutes kept below
+// 48 h), "2 d 04 h" (negative -> as 0).
 std::string HumanDuration(std::int64_t seconds);
 
 // `part` of `whole` as "17.3 %" ("0.0 %" when whole is 0).
@@ -43,6 +45,18 @@ std::string Percent(std::uint64_t part, std::uint64_t whole);
 // "unchanged", or "no attempts in the previous window" when previous is 0.
 std::string FormatChange(std::uint64_t total, std::uint64_t previous);
 
+// Which window `prev` is, said from its bounds (not its name) relative to the
+// local day of `now`: "yesterday" / "on 2026-11-23" for a whole local day,
+// "yesterday 00:00-18:00" / "on 2026-11-23 06:00-24:00" within one local day,
+// "in 2026-11-17 18:00 .. 2026-11-24 18:00" otherwise; "in the previous
+// window" when `prev` is empty (since >= until).
+std::string WindowRangeText(const ReportWindow& prev, std::time_t now);
+
+// The change against the previous window with that window named:
+// "+37 (+246.7 %) vs 15 yesterday 00:00-18:00", "unchanged vs 15 on 2026-11-23",
+// "no attempts yesterday 00:00-18:00".
+std::string ChangeText(const ReportData& data);
+
 // "AS15169" for a decimal ASN, the key itself otherwise, "(unknown)" if empty.
 std::string AsnLabel(std::string_view asn);
 
@@ -51,10 +65,14 @@ std::string AsnLabel(std::string_view asn);
 // local days; with the zone abbreviation when an hour repeats on the day clocks
 // go back); more than 48 hourly buckets are summed per local day and more than
 // 62 days per month, labelled "YYYY-MM-DD" / "YYYY-MM".
+// A row whose hour/day/month is only partly inside the window (the first and
+// last ones) has `partial` set to the part inside it: "18:00-24:00" for a day
+// or an hour, "11-05 18:00 .. 11-28 14:00" for a month; "" for a whole one.
 struct ChartRow {
   std::string label;
   std::time_t start = 0;
   std::uint64_t count = 0;
+  std::string partial;
 };
 struct Chart {
   std::string unit;  // "hour", "day" or "month"
@@ -73,12 +91,25 @@ std::string LastRunText(const ReportData& data);
 // (oplog_path empty), "op log unreadable" when it could not be read; "" when known.
 std::string OutagesUnknownReason(const ReportData& data);
 
+// How old the last extraction run may be before the report calls it stale,
+// from the extraction schedule (ReportData::schedule, ExtractionSchedule's
+// "Key=value, ..." form): when it holds only monotonic triggers (OnBootSec=,
+// OnUnitActiveSec=, ...) with systemd time spans ("10min", "1h 30min", "90"),
+// max(kStaleExtraction, 3 x the longest of them); otherwise (OnCalendar=,
+// unknown, unparsable) kStaleExtractionOther, enough for a daily schedule.
+inline constexpr std::int64_t kStaleExtraction = 2 * 3600;
+inline constexpr std::int64_t kStaleExtractionOther = 26 * 3600;
+std::int64_t StaleExtractionLimit(std::string_view schedule);
+
+// A systemd time span ("10min", "1h 30min", "2 d", "90" = seconds) in whole
+// seconds; nullopt if it is not one (or is 0 or absurdly long).
+std::optional<std::int64_t> ParseTimeSpan(std::string_view span);
+
 // Health warnings for the top of the report, most serious first: SASL backend
 // outages, an unreadable op log (no outage count, no last run), no or a stale
-// (older than kStaleExtraction before `generated`) extraction run, unreadable
-// dataset rows. Without an op log to consult (oplog_path empty) nothing is
-// said about extraction runs.
-inline constexpr std::int64_t kStaleExtraction = 2 * 3600;
+// (older than StaleExtractionLimit(schedule) before `generated`) extraction
+// run, unreadable dataset rows. Without an op log to consult (oplog_path
+// empty) nothing is said about extraction runs.
 std::vector<std::string> HealthWarnings(const ReportData& data);
 
 }  // namespace mls

@@ -22,6 +22,7 @@ constexpr const char* kFont =
     "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;";
 constexpr const char* kMono = "font-family:'SFMono-Regular',Consolas,'Liberation Mono',monospace;";
 constexpr const char* kBarColour = "#c0392b";
+constexpr const char* kPartialBarColour = "#e8a49c";  // a row only partly inside the window
 constexpr const char* kMuted = "#6b7280";
 
 std::string Esc(std::string_view s) {
@@ -161,6 +162,13 @@ void Tile(std::string_view label, const std::string& value, const std::string& n
 
 // The attempts chart: one row per chart row, the bar's width relative to the peak.
 void ChartHtml(const Chart& chart, std::uint64_t total, std::string& out) {
+  std::string partial_note;
+  for (const ChartRow& r : chart.rows) {
+    if (!r.partial.empty()) {
+      partial_note +=
+          " " + r.label + "*: partial " + chart.unit + ", " + r.partial + " in the window.";
+    }
+  }
   SectionStart("Attempts per " + chart.unit,
                "peak " + Num(chart.peak) + " at " + chart.rows[chart.peak_row].label, out);
   out +=
@@ -169,26 +177,31 @@ void ChartHtml(const Chart& chart, std::uint64_t total, std::string& out) {
       "<caption style=\"caption-side:bottom;text-align:left;font-size:11px;color:";
   out += kMuted;
   out += ";padding-top:4px;\">" +
-         Esc("Failed logins per " + chart.unit + ", " + Num(total) + " in total; each row: " +
-             chart.unit + ", count, bar scaled to the peak (" + Num(chart.peak) + ").") +
+         Esc("Failed logins per " + chart.unit + ", " + Num(total) +
+             " in total; each row: " + chart.unit + ", count, bar scaled to the peak (" +
+             Num(chart.peak) + ")." + partial_note) +
          "</caption><tbody>";
   for (const ChartRow& r : chart.rows) {
     std::uint64_t pct = chart.peak == 0 ? 0 : (r.count * 100 + chart.peak / 2) / chart.peak;
     if (r.count > 0 && pct == 0) pct = 1;
+    const bool partial = !r.partial.empty();
     std::string title =
-        Esc(r.label + ": " + Num(r.count) + (r.count == 1 ? " attempt" : " attempts"));
+        Esc(r.label + ": " + Num(r.count) + (r.count == 1 ? " attempt" : " attempts") +
+            (partial ? " (partial " + chart.unit + ", " + r.partial + " in the window)" : ""));
+    const char* colour = partial ? kPartialBarColour : kBarColour;
     out += "<tr><td class=\"label\" style=\"padding:1px 8px 1px 0;white-space:nowrap;";
     out += kMono;
-    out += "\">" + Esc(r.label) +
+    out += "\">" + Esc(partial ? r.label + "*" : r.label) +
            "</td><td class=\"count\" align=\"right\" style=\"padding:1px 8px 1px 0;"
            "white-space:nowrap;font-variant-numeric:tabular-nums;width:1%;\">" +
-           Num(r.count) + "</td><td class=\"bar\" data-count=\"" + Num(r.count) + "\" title=\"" +
+           Num(r.count) + "</td><td class=\"bar\" data-count=\"" + Num(r.count) + "\"" +
+           (partial ? " data-partial=\"" + Esc(r.partial) + "\"" : std::string()) + " title=\"" +
            title + "\" style=\"padding:1px 0;width:100%;\">";
     if (pct > 0) {
       out += "<table role=\"presentation\" width=\"" + Num(pct) +
              "%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" style=\"width:" + Num(pct) +
-             "%;\"><tr><td height=\"12\" bgcolor=\"" + kBarColour +
-             "\" style=\"height:12px;background:" + kBarColour +
+             "%;\"><tr><td height=\"12\" bgcolor=\"" + colour +
+             "\" style=\"height:12px;background:" + colour +
              ";font-size:0;line-height:0;\">&nbsp;</td></tr></table>";
     }
     out += "</td></tr>";
@@ -221,12 +234,12 @@ std::string RenderHtml(const ReportData& d) {
   out += "<body style=\"margin:0;padding:0;background:#f3f4f6;\">";
   // The inbox preview line (hidden in the message itself).
   std::string preview = Num(d.total) + " failed SMTP logins from " + Num(d.distinct_ips) +
-                        " IPs, " + Num(d.distinct_users) + " user names; " +
-                        FormatChange(d.total, d.previous_total);
+                        " IPs, " + Num(d.distinct_users) + " user names; " + ChangeText(d);
   if (d.outages && *d.outages > 0) preview += "; SASL backend outages: " + Num(*d.outages);
-  out += "<div id=\"preview\" style=\"display:none;font-size:1px;line-height:1px;max-height:0;"
-         "max-width:0;opacity:0;overflow:hidden;\">" +
-         Esc(preview) + "</div>\n";
+  out +=
+      "<div id=\"preview\" style=\"display:none;font-size:1px;line-height:1px;max-height:0;"
+      "max-width:0;opacity:0;overflow:hidden;\">" +
+      Esc(preview) + "</div>\n";
   out +=
       "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
       "border=\"0\" style=\"background:#f3f4f6;\"><tr><td align=\"center\" "
@@ -260,9 +273,8 @@ std::string RenderHtml(const ReportData& d) {
   field("Window", window_text);
   field("Generated", LocalTime(d.generated, "%Y-%m-%d %H:%M:%S %Z") + " by maillogsentinel " +
                          (d.version.empty() ? std::string("?") : DisplayText(d.version)));
-  std::string extraction =
-      (d.schedule.empty() ? std::string("unknown") : DisplayText(d.schedule)) + "; last run " +
-      LastRunText(d);
+  std::string extraction = (d.schedule.empty() ? std::string("unknown") : DisplayText(d.schedule)) +
+                           "; last run " + LastRunText(d);
   field("Extraction", extraction);
   out += "</table></td></tr>\n";
 
@@ -284,8 +296,7 @@ std::string RenderHtml(const ReportData& d) {
   out +=
       "<tr><td style=\"padding:16px 24px 4px 24px;\"><table id=\"summary\" role=\"presentation\" "
       "width=\"100%\" cellpadding=\"0\" cellspacing=\"6\" border=\"0\"><tr>";
-  std::string change = FormatChange(d.total, d.previous_total);
-  if (d.previous_total > 0) change += " vs " + Num(d.previous_total) + " before";
+  std::string change = ChangeText(d);
   Tile("Failed logins", Num(d.total), change, "#111827", out);
   Tile("Source IPs", Num(d.distinct_ips),
        d.new_ip_count > 0 ? Num(d.new_ip_count) + " new" : "none new", "#111827", out);
@@ -350,6 +361,10 @@ std::string RenderHtml(const ReportData& d) {
              {"AS organisation"},
              {"Hostname"}},
             rows, out);
+      Note("top-ips-note",
+           "CC, ASN, organisation and hostname: from each IP's latest row (Top countries "
+           "counts every row).",
+           out);
       SectionEnd(out);
     }
     SectionStart("Brute force", "IPs trying several user names", out);

@@ -113,15 +113,21 @@ void ChartText(const Chart& chart, std::string& out) {
   Section(std::string("ATTEMPTS PER ") + unit + " (peak " + Num(chart.peak) + " at " +
               chart.rows[chart.peak_row].label + ")",
           out);
+  // A row only partly inside the window is marked "*" and explained below.
+  auto label = [](const ChartRow& r) { return r.partial.empty() ? r.label : r.label + "*"; };
   std::size_t lw = 0, cw = 0;
   for (const ChartRow& r : chart.rows) {
-    lw = std::max(lw, DisplayWidth(r.label));
+    lw = std::max(lw, DisplayWidth(label(r)));
     cw = std::max(cw, Num(r.count).size());
   }
   for (const ChartRow& r : chart.rows) {
-    out += RTrim("  " + Pad(r.label, lw, false) + "  " + Pad(Num(r.count), cw, true) + "  " +
+    out += RTrim("  " + Pad(label(r), lw, false) + "  " + Pad(Num(r.count), cw, true) + "  " +
                  Bar(r.count, chart.peak)) +
            "\n";
+  }
+  for (const ChartRow& r : chart.rows) {
+    if (r.partial.empty()) continue;
+    out += "  * " + r.label + ": partial " + chart.unit + ", " + r.partial + " in the window\n";
   }
 }
 
@@ -206,8 +212,7 @@ std::string RenderText(const ReportData& d) {
 
   // ---- summary
   Section("SUMMARY", out);
-  std::string change = FormatChange(d.total, d.previous_total);
-  if (d.previous_total > 0) change += " vs " + Num(d.previous_total) + " in the previous window";
+  std::string change = ChangeText(d);
   std::vector<std::pair<std::string, std::string>> facts = {
       {"Failed logins", Num(d.total)},
       {"Source IPs", Num(d.distinct_ips)},
@@ -271,6 +276,9 @@ std::string RenderText(const ReportData& d) {
              {"AS ORGANISATION", false, 24},
              {"HOSTNAME", false, 40}},
             rows, out);
+      out +=
+          "  CC, ASN, organisation and hostname: from each IP's latest row "
+          "(TOP COUNTRIES counts every row)\n";
     }
     Section("BRUTE FORCE (IPs trying several user names)", out);
     if (d.brute_force.empty()) {

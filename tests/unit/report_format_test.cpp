@@ -72,7 +72,10 @@ TEST(ReportFormat, HumanSizesAndDurations) {
   EXPECT_EQ("59 min", HumanDuration(3599));
   EXPECT_EQ("1 h 00 min", HumanDuration(3600));
   EXPECT_EQ("14 h 05 min", HumanDuration(14 * 3600 + 300));
-  EXPECT_EQ("1 d 00 h", HumanDuration(86400));
+  EXPECT_EQ("24 h 00 min", HumanDuration(86400));
+  EXPECT_EQ("24 h 30 min", HumanDuration(86400 + 1800));  // "today" on the day clocks go back
+  EXPECT_EQ("47 h 59 min", HumanDuration(48 * 3600 - 1));
+  EXPECT_EQ("2 d 00 h", HumanDuration(48 * 3600));
   EXPECT_EQ("7 d 01 h", HumanDuration(7 * 86400 + 3600 + 59));
 }
 
@@ -162,6 +165,10 @@ TEST(ReportChart, LongWindowsAreSummedPerDayThenMonth) {
   EXPECT_EQ(Sum(d.buckets), sum);
   EXPECT_EQ(7u * 6 + 1 + 2, c.rows[0].count);  // 23 hours of 1, 2, 3, 1, ...
   EXPECT_EQ(3u, c.rows[7].count);              // the 00:00 hour, the 168th
+  // The first and last days are only partly inside the window.
+  EXPECT_EQ("01:00-24:00", c.rows[0].partial);
+  EXPECT_EQ("00:00-01:00", c.rows[7].partial);
+  for (std::size_t i = 1; i < 7; ++i) EXPECT_EQ("", c.rows[i].partial) << i;
 
   // 100 day buckets: per month.
   d.bucket_seconds = 86400;
@@ -177,6 +184,102 @@ TEST(ReportChart, LongWindowsAreSummedPerDayThenMonth) {
   EXPECT_EQ(28u, c.rows[3].count);
   EXPECT_EQ("2027-03", c.rows[4].label);
   EXPECT_EQ(7u, c.rows[4].count);
+  EXPECT_EQ("11-22 01:00 .. 11-29 01:00", c.rows[0].partial);  // the window, not the buckets
+  EXPECT_EQ("", c.rows[1].partial);  // December: after the window, not partial
+}
+
+TEST(ReportChart, PartialHoursAndDays) {
+  TzScope tz("Europe/Paris");
+  ReportData d = FullReport();  // today 00:00 .. 14:00: all whole hours
+  for (const ChartRow& r : BuildChart(d).rows) EXPECT_EQ("", r.partial) << r.label;
+  d.window.since = kNov28 + 20 * 60;  // 00:20 .. 13:45
+  d.window.until = kNov28 + 13 * 3600 + 45 * 60;
+  Chart c = BuildChart(d);
+  ASSERT_EQ(14u, c.rows.size());
+  EXPECT_EQ("00:20-01:00", c.rows[0].partial);
+  EXPECT_EQ("", c.rows[1].partial);
+  EXPECT_EQ("13:00-13:45", c.rows[13].partial);
+  // A 7d window at 18:00: the first day from 18:00, the last up to 18:00.
+  d.window = {"7d", kNov28 - 7 * 86400 + 18 * 3600, kNov28 + 18 * 3600};
+  d.buckets = HourBuckets(d.window.since, 7 * 24, {1});
+  c = BuildChart(d);
+  ASSERT_EQ(8u, c.rows.size());
+  EXPECT_EQ("2026-11-21", c.rows[0].label);
+  EXPECT_EQ("18:00-24:00", c.rows[0].partial);
+  EXPECT_EQ("00:00-18:00", c.rows[7].partial);
+  // A whole day of 25 hours is whole.
+  d.window = {"yesterday", kFallBack, kFallBack + 25 * 3600};
+  d.bucket_seconds = 86400;
+  d.buckets = {{kFallBack, 25}};
+  c = BuildChart(d);
+  ASSERT_EQ(1u, c.rows.size());
+  EXPECT_EQ("", c.rows[0].partial);
+}
+
+TEST(ReportChange, NamesThePreviousWindowFromItsBounds) {
+  TzScope tz("Europe/Paris");
+  const std::time_t now = kNov28 + 18 * 3600;  // 2026-11-28 18:00
+  const std::time_t nov27 = kNov28 - 86400;
+  EXPECT_EQ("yesterday 00:00-18:00", WindowRangeText({"previous", nov27, nov27 + 18 * 3600}, now));
+  EXPECT_EQ("yesterday", WindowRangeText({"previous", nov27, kNov28}, now));
+  EXPECT_EQ("yesterday 06:00-24:00", WindowRangeText({"previous", nov27 + 6 * 3600, kNov28}, now));
+  EXPECT_EQ("on 2026-11-26", WindowRangeText({"previous", nov27 - 86400, nov27}, now));
+  EXPECT_EQ("on 2026-11-26 10:00-11:30",
+            WindowRangeText({"previous", nov27 - 14 * 3600, nov27 - 12 * 3600 - 1800}, now));
+  EXPECT_EQ("today 08:00-12:00",
+            WindowRangeText({"previous", kNov28 + 8 * 3600, kNov28 + 12 * 3600}, now));
+  EXPECT_EQ("in 2026-11-20 18:00 .. 2026-11-27 18:00",
+            WindowRangeText({"previous", now - 8 * 86400, now - 86400}, now));
+  EXPECT_EQ("in 2026-11-27 12:00 .. 2026-11-28 12:00",
+            WindowRangeText({"previous", now - 30 * 3600, now - 6 * 3600}, now));
+  // A 25-hour local day is still a whole day.
+  EXPECT_EQ("on 2026-10-25", WindowRangeText({"previous", kFallBack, kFallBack + 25 * 3600}, now));
+  EXPECT_EQ("in the previous window", WindowRangeText({}, now));
+
+  ReportData d = FullReport();
+  d.generated = now;
+  d.total = 37;
+  d.previous_total = 15;
+  d.previous_window = {"previous", nov27, nov27 + 18 * 3600};
+  EXPECT_EQ("+22 (+146.7 %) vs 15 yesterday 00:00-18:00", ChangeText(d));
+  d.total = 15;
+  EXPECT_EQ("unchanged vs 15 yesterday 00:00-18:00", ChangeText(d));
+  d.previous_total = 0;
+  EXPECT_EQ("no attempts yesterday 00:00-18:00", ChangeText(d));
+}
+
+TEST(ReportWarnings, StaleLimitFollowsTheSchedule) {
+  EXPECT_EQ(600, ParseTimeSpan("10min"));
+  EXPECT_EQ(3600, ParseTimeSpan("1h"));
+  EXPECT_EQ(5400, ParseTimeSpan("1h 30min"));
+  EXPECT_EQ(5400, ParseTimeSpan("1.5h"));
+  EXPECT_EQ(90, ParseTimeSpan("90"));
+  EXPECT_EQ(120, ParseTimeSpan("2 min"));
+  EXPECT_EQ(86400, ParseTimeSpan("1d"));
+  EXPECT_EQ(604800, ParseTimeSpan("1w"));
+  for (std::string_view bad : {"", "min", "10 parsecs", "-5min", "0", "1h;", "1e9h"}) {
+    EXPECT_FALSE(ParseTimeSpan(bad)) << bad;
+  }
+  EXPECT_EQ(kStaleExtraction, StaleExtractionLimit("OnBootSec=2min, OnUnitActiveSec=10min"));
+  EXPECT_EQ(3 * 3600, StaleExtractionLimit("OnBootSec=2min, OnUnitActiveSec=1h"));
+  EXPECT_EQ(3 * 86400, StaleExtractionLimit("OnUnitActiveSec=1d"));
+  EXPECT_EQ(kStaleExtractionOther, StaleExtractionLimit("OnCalendar=daily"));
+  EXPECT_EQ(kStaleExtractionOther, StaleExtractionLimit("OnCalendar=*:0/10"));
+  EXPECT_EQ(kStaleExtractionOther, StaleExtractionLimit("OnBootSec=2min, OnCalendar=daily"));
+  EXPECT_EQ(kStaleExtractionOther, StaleExtractionLimit("unknown"));
+  EXPECT_EQ(kStaleExtractionOther, StaleExtractionLimit(""));
+  EXPECT_EQ(kStaleExtractionOther, StaleExtractionLimit("OnUnitActiveSec=soon"));
+
+  // The warning uses it: a run 5 h ago is stale every 10 minutes, not daily.
+  TzScope tz("Europe/Paris");
+  ReportData d = FullReport();
+  d.last_extraction = d.generated - 5 * 3600;
+  ASSERT_EQ(1u, HealthWarnings(d).size());
+  d.schedule = "OnCalendar=*-*-* 06:00:00";
+  EXPECT_TRUE(HealthWarnings(d).empty());
+  d.last_extraction = d.generated - kStaleExtractionOther - 60;
+  ASSERT_EQ(1u, HealthWarnings(d).size());
+  EXPECT_NE(std::string::npos, HealthWarnings(d)[0].find("26 h 01 min ago"));
 }
 
 TEST(ReportWarnings, OutagesStaleExtractionSkippedRows) {

@@ -223,6 +223,24 @@ TEST(RenderHtml, DayClocksGoBack) {
   EXPECT_EQ("", CheckWellFormed(h));
 }
 
+TEST(RenderHtml, PartialRowsHaveALighterBarAndSayWhy) {
+  TzScope tz("Europe/Paris");
+  ReportData d = FullReport();
+  d.window.until = kNov28 + 13 * 3600 + 45 * 60;  // the 13:00 hour is cut at 13:45
+  d.generated = d.window.until;
+  std::string h = RenderHtml(d);
+  EXPECT_EQ(14u, Count(h, "<td class=\"bar\""));
+  EXPECT_EQ(1u, Count(h, "data-partial="));
+  EXPECT_NE(std::string::npos,
+            h.find("data-count=\"22\" data-partial=\"13:00-13:45\" title=\"13:00: 22 attempts "
+                   "(partial hour, 13:00-13:45 in the window)\""));
+  EXPECT_NE(std::string::npos, h.find(">13:00*</td>"));
+  EXPECT_NE(std::string::npos, h.find("13:00*: partial hour, 13:00-13:45 in the window."));
+  EXPECT_EQ(1u, Count(h, "background:#e8a49c;"));
+  EXPECT_EQ("", CheckWellFormed(h));
+  EXPECT_EQ(0u, Count(RenderHtml(FullReport()), "data-partial="));
+}
+
 TEST(RenderHtml, TablesAndHooks) {
   TzScope tz("Europe/Paris");
   ReportData d = FullReport();
@@ -248,10 +266,11 @@ TEST(RenderHtml, TablesAndHooks) {
   EXPECT_NE(std::string::npos, h.find(">CHINANET-BACKBONE</td>"));
   EXPECT_NE(std::string::npos, h.find(">AS4134</td>"));
   EXPECT_NE(std::string::npos, h.find(">38.0 %</td>"));
-  EXPECT_NE(std::string::npos, h.find("+104 (+130.0 %) vs 80 before"));
+  EXPECT_NE(std::string::npos, h.find(">+104 (+130.0 %) vs 80 yesterday 00:00-14:00<"));
+  EXPECT_NE(std::string::npos, h.find("id=\"top-ips-note\""));
   EXPECT_NE(std::string::npos, h.find(">164 OK (89.1 %)<"));
   EXPECT_NE(std::string::npos, h.find(">184 failed SMTP logins from 6 IPs, 4 user names; +104 "
-                                      "(+130.0 %)</div>"));
+                                      "(+130.0 %) vs 80 yesterday 00:00-14:00</div>"));
 }
 
 TEST(RenderHtml, HostileStringsAreEscapedAfterDisplayText) {
@@ -307,7 +326,7 @@ TEST(RenderHtml, EmptyWindowAndWarnings) {
   EXPECT_NE(std::string::npos, h.find("No failed SMTP authentications in this window."));
   EXPECT_EQ(std::string::npos, h.find("id=\"chart\""));
   EXPECT_EQ(std::string::npos, h.find("id=\"top-ips\""));
-  EXPECT_NE(std::string::npos, h.find("no attempts in the previous window"));
+  EXPECT_NE(std::string::npos, h.find(">no attempts yesterday 00:00-14:00<"));
   EXPECT_NE(std::string::npos, h.find(">unknown<"));  // SASL outages
   EXPECT_NE(std::string::npos, h.find("op log unreadable"));
   EXPECT_EQ(2u, Count(h, "class=\"warning\""));

@@ -43,7 +43,8 @@ inline ReportData EmptyReport() {
   d.dataset_path = "/var/lib/maillogsentinel/maillogsentinel.csv";
   d.oplog_path = "/var/lib/maillogsentinel/maillogsentinel.log";
   d.buckets = HourBuckets(d.window.since, 14, {0});
-  d.previous_window = {"custom", d.window.since - 14 * 3600, d.window.since};
+  // "today" compares with the same clock interval of the day before.
+  d.previous_window = {"previous", d.window.since - 86400, d.window.since - 86400 + 14 * 3600};
   d.outages = 0;
   d.dataset_rows = 10;
   d.dataset_bytes = 2048;

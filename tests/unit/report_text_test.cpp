@@ -87,7 +87,7 @@ TEST(RenderText, EmptyWindowIsShortAndClear) {
   ReportData d = EmptyReport();
   std::string t = RenderText(d);
   EXPECT_NE(std::string::npos, t.find("No failed SMTP authentications in this window.")) << t;
-  EXPECT_NE(std::string::npos, t.find("no attempts in the previous window")) << t;
+  EXPECT_NE(std::string::npos, t.find("   no attempts yesterday 00:00-14:00\n")) << t;
   EXPECT_EQ(std::string::npos, t.find("ATTEMPTS PER")) << t;
   EXPECT_EQ(std::string::npos, t.find("TOP ")) << t;
   EXPECT_NE(std::string::npos, t.find("DATASET")) << t;
@@ -118,7 +118,7 @@ TEST(RenderText, SummaryWithChangeNewIpsAndOutages) {
   ReportData d = FullReport();  // 184 attempts, 80 before
   std::vector<std::string> s = SectionLines(RenderText(d), "SUMMARY");
   ASSERT_EQ(4u, s.size());
-  EXPECT_EQ("  Failed logins  184   +104 (+130.0 %) vs 80 in the previous window", s[0]);
+  EXPECT_EQ("  Failed logins  184   +104 (+130.0 %) vs 80 yesterday 00:00-14:00", s[0]);
   EXPECT_EQ("  Source IPs       6   2 new (never seen before this window)", s[1]);
   EXPECT_EQ("  User names       4", s[2]);
   EXPECT_EQ("  SASL outages     0", s[3]);
@@ -128,7 +128,7 @@ TEST(RenderText, SummaryWithChangeNewIpsAndOutages) {
   d.new_ip_count = 0;
   s = SectionLines(RenderText(d), "SUMMARY");
   ASSERT_EQ(4u, s.size());
-  EXPECT_EQ("  Failed logins      184   no attempts in the previous window", s[0]);
+  EXPECT_EQ("  Failed logins      184   no attempts yesterday 00:00-14:00", s[0]);
   EXPECT_EQ("  Source IPs           6", s[1]);
   EXPECT_EQ("  SASL outages   unknown   (op log unreadable)", s[3]);
   d.oplog_path.clear();
@@ -140,10 +140,18 @@ TEST(RenderText, SummaryWithChangeNewIpsAndOutages) {
   d.outages = 2;
   std::string t = RenderText(d);
   EXPECT_NE(std::string::npos,
-            t.find("  Failed logins  184   unchanged vs 184 in the previous window"))
+            t.find("  Failed logins  184   unchanged vs 184 yesterday 00:00-14:00\n"))
       << t;
   EXPECT_NE(std::string::npos, t.find("!! WARNING: 2 SASL backend outages in this window")) << t;
   ExpectLinesFit(t);
+
+  // A 7-day window compares with the 7 days before it, named by its bounds.
+  d.window = {"7d", d.generated - 7 * 86400, d.generated};
+  d.previous_window = {"previous", d.generated - 14 * 86400, d.generated - 7 * 86400};
+  d.previous_total = 15;
+  s = SectionLines(RenderText(d), "SUMMARY");
+  EXPECT_EQ("  Failed logins  184   +169 (+1126.7 %) vs 15 in 2026-11-14 14:00 .. 2026-11-21 14:00",
+            s[0]);
 }
 
 TEST(RenderText, ChartHasOneRowPerBucketWithProportionalBars) {
@@ -166,6 +174,27 @@ TEST(RenderText, ChartHasOneRowPerBucketWithProportionalBars) {
   }
 }
 
+TEST(RenderText, PartialFirstAndLastDaysAreMarked) {
+  TzScope tz("Europe/Paris");
+  ReportData d = FullReport();
+  d.generated = kNov28 + 18 * 3600;
+  d.last_extraction = d.generated - 60;
+  d.window = {"7d", d.generated - 7 * 86400, d.generated};
+  d.buckets = HourBuckets(d.window.since, 7 * 24, {1, 0});
+  d.total = Sum(d.buckets);
+  std::string t = RenderText(d);
+  std::vector<std::string> c = SectionLines(t, "ATTEMPTS PER DAY");
+  ASSERT_EQ(10u, c.size()) << t;  // 8 days and 2 footnotes
+  EXPECT_TRUE(c[0].starts_with("  2026-11-21*   3 ")) << c[0];
+  EXPECT_TRUE(c[1].starts_with("  2026-11-22   12 ")) << c[1];
+  EXPECT_TRUE(c[7].starts_with("  2026-11-28*   9 ")) << c[7];
+  EXPECT_EQ("  * 2026-11-21: partial day, 18:00-24:00 in the window", c[8]);
+  EXPECT_EQ("  * 2026-11-28: partial day, 00:00-18:00 in the window", c[9]);
+  ExpectLinesFit(t);
+  // Whole hours: no marks.
+  EXPECT_EQ(std::string::npos, RenderText(FullReport()).find('*'));
+}
+
 TEST(RenderText, DayClocksGoBackShows25Hours) {
   TzScope tz("Europe/Paris");
   ReportData d = FullReport();
@@ -180,7 +209,8 @@ TEST(RenderText, DayClocksGoBackShows25Hours) {
   EXPECT_TRUE(c[2].starts_with("  02:00 CEST")) << c[2];
   EXPECT_TRUE(c[3].starts_with("  02:00 CET ")) << c[3];
   EXPECT_TRUE(c[24].starts_with("  23:00     ")) << c[24];
-  EXPECT_NE(std::string::npos, t.find("2026-10-25 00:00 CEST .. 2026-10-26 00:00 CET (1 d 01 h)"))
+  EXPECT_NE(std::string::npos,
+            t.find("2026-10-25 00:00 CEST .. 2026-10-26 00:00 CET (25 h 00 min)"))
       << t;
 }
 
@@ -275,8 +305,12 @@ TEST(RenderText, EverySectionOfAFullReport) {
     at = next + 1;
   }
   std::vector<std::string> ips = SectionLines(t, "TOP SOURCE IPS");
-  ASSERT_EQ(3u, ips.size());
+  ASSERT_EQ(4u, ips.size());
   EXPECT_EQ("  COUNT  USERS  IP         CC  ASN     AS ORGANISATION    HOSTNAME", ips[0]);
+  EXPECT_EQ(
+      "  CC, ASN, organisation and hostname: from each IP's latest row (TOP COUNTRIES counts "
+      "every row)",
+      ips[3]);
   EXPECT_EQ("     70      3  127.0.0.2  CN  AS4134  CHINANET-BACKBONE  scanner.example.net",
             ips[1]);
   EXPECT_EQ("     17      1  ::1        -   -       -                  -", ips[2]);
