@@ -16,6 +16,7 @@
 
 #include "diag.h"
 #include "report_render.h"
+#include "utf8.h"
 
 namespace mls {
 namespace {
@@ -88,34 +89,6 @@ std::optional<std::string> CheckDomain(std::string_view d) {
   return CheckHostName(d);
 }
 
-// Length of the UTF-8 sequence at s[i] if it is valid (1..4), else 0.
-std::size_t Utf8Length(std::string_view s, std::size_t i) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  std::size_t n;
-  std::uint32_t cp;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-    cp = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b(k) & 0x3F);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
-  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
-  return n;
-}
 
 std::uint32_t CodePoint(std::string_view s, std::size_t i, std::size_t n) {
   auto c = static_cast<unsigned char>(s[i]);

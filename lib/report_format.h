@@ -13,11 +13,9 @@
 
 #include "report.h"
 
-namespace mls {
+#include "utf8.h"
 
-// Decodes the UTF-8 character at s[i] into `cp`; returns its length in bytes,
-// 0 if the bytes there are not valid UTF-8 (overlong, surrogate, truncated...).
-std::size_t DecodeUtf8(std::string_view s, std::size_t i, char32_t& cp);
+namespace mls {
 
 // Terminal columns of `s`, valid UTF-8 without control characters (what
 // DisplayText returns): East Asian wide characters and most emoji count 2,
