@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -51,13 +52,22 @@ static_assert(kDTime == 1 && kDIp == 2);
 
 // ---- times -----------------------------------------------------------------
 
-std::time_t LocalDayStart(std::time_t t, int day_offset) {
+long OffsetAt(std::time_t t) {
+  std::tm tm{};
+  if (localtime_r(&t, &tm) == nullptr) return 0;
+  return tm.tm_gmtoff;
+}
+
+// t's local date as days since 1970-01-01 and its local time of day in seconds.
+std::int64_t LocalDays(std::time_t t, std::int64_t* seconds = nullptr) {
   std::tm tm{};
   localtime_r(&t, &tm);
-  tm.tm_mday += day_offset;
-  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-  tm.tm_isdst = -1;
-  return std::mktime(&tm);
+  if (seconds != nullptr) *seconds = tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+  return DaysFromCivil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+std::time_t LocalDayStart(std::time_t t, int day_offset) {
+  return LocalToInstant((LocalDays(t) + day_offset) * 86400);
 }
 
 // The start of the local hour containing t.
@@ -115,7 +125,7 @@ bool ParseIsoTime(std::string_view s, std::time_t& t, DayCache& cache) {
   } else {
     if (p[4] != '-' || p[7] != '-') return false;
     int y = Num(p, 4), mo = Num(p + 5, 2), d = Num(p + 8, 2);
-    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31) return false;
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo)) return false;
     days = DaysFromCivil(y, mo, d);
     std::memcpy(cache.date, p, 10);
     cache.days = days;
@@ -141,36 +151,40 @@ bool ParseIsoTime(std::string_view s, std::time_t& t, DayCache& cache) {
   return true;
 }
 
-// A row's date cell: ISO (ours) or "DD/MM/YYYY HH:MM" (legacy, local time).
+// A row's date cell: ISO (ours) or "DD/MM/YYYY HH:MM" (legacy, local time,
+// converted by LocalToInstant's rule, cached per minute).
 class RowTimes {
  public:
-  RowTimes() : resolver_(0) {}
-  // False if the date is neither. For a legacy date, `iso` is set to the same
-  // instant in ISO 8601 with the local offset.
+  // False if the date is neither (or names no real day). For a legacy date,
+  // iso() is the same instant in ISO 8601 with the local offset.
   bool Parse(std::string_view s, std::time_t& t, bool& legacy) {
     legacy = false;
     if (s.size() != 16 || s[2] != '/') return ParseIsoTime(s, t, days_);
     const char* p = s.data();
-    HeaderTime ht;
-    ht.day = Num(p, 2);
-    ht.month = Num(p + 3, 2);
-    ht.year = Num(p + 6, 4);
-    ht.hour = Num(p + 11, 2);
-    ht.minute = Num(p + 14, 2);
-    if (p[5] != '/' || p[10] != ' ' || p[13] != ':' || ht.year < 0 || ht.month < 1 ||
-        ht.month > 12 || ht.day < 1 || ht.day > 31 || ht.hour < 0 || ht.hour > 23 ||
-        ht.minute < 0 || ht.minute > 59)
+    int day = Num(p, 2), month = Num(p + 3, 2), year = Num(p + 6, 4), hour = Num(p + 11, 2),
+        minute = Num(p + 14, 2);
+    if (p[5] != '/' || p[10] != ' ' || p[13] != ':' || year < 0 || month < 1 || month > 12 ||
+        day < 1 || day > DaysInMonth(year, month) || hour < 0 || hour > 23 || minute < 0 ||
+        minute > 59)
       return false;
-    resolver_.Format(ht, iso_);  // local time -> offset, cached per minute
+    const std::int64_t local = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60;
+    if (local != cached_local_) {
+      cached_local_ = local;
+      cached_t_ = LocalToInstant(local);
+      std::string iso = FormatLocalIso(cached_t_);
+      std::memcpy(iso_, iso.data(), std::min(iso.size(), sizeof iso_));
+    }
     legacy = true;
-    return ParseIsoTime(iso(), t, legacy_days_);
+    t = cached_t_;
+    return true;
   }
   std::string_view iso() const { return std::string_view(iso_, kIsoTimeLength); }
 
  private:
-  TimeResolver resolver_;
+  std::int64_t cached_local_ = std::numeric_limits<std::int64_t>::min();
+  std::time_t cached_t_ = 0;
   char iso_[kIsoTimeLength] = {};
-  DayCache days_, legacy_days_;
+  DayCache days_;
 };
 
 // ---- raw records -------------------------------------------------------------
@@ -267,6 +281,19 @@ class RecordScanner {
       }
       if (s.at < avail) {  // a quote: the full RFC 4180 split
         CsvSplit sp = CsvSplitRecord(std::string_view(p, avail), eof_, cells_);
+        if (sp.status == CsvSplit::kRecord && sp.lines > 1 && fields_ != 0 &&
+            cells_.size() != fields_) {
+          // A quote that opens a cell and never closes on its line: the record
+          // would swallow the lines after it. Skip this line only, read on.
+          const void* nl = std::memchr(p, '\n', avail);
+          rec.error = "unbalanced quote: a record over lines " + std::to_string(line_) + "-" +
+                      std::to_string(line_ + sp.lines - 1) + " would have " +
+                      std::to_string(cells_.size()) + " fields, not " + std::to_string(fields_) +
+                      "; reading on at line " + std::to_string(line_ + 1);
+          rec.fields = 0;
+          Take(rec, static_cast<std::size_t>(static_cast<const char*>(nl) - p) + 1, 1);
+          return true;
+        }
         if (sp.status == CsvSplit::kRecord) {
           rec.cells = &cells_;
           rec.fields = cells_.size();
@@ -299,6 +326,9 @@ class RecordScanner {
   }
 
   void set_limit(std::uint64_t limit) { limit_ = limit; }
+  // The rows' field count (0: unknown, the header): a quoted record over
+  // several lines with another count is taken for a stray quote.
+  void set_fields(std::size_t n) { fields_ = n; }
   const std::optional<std::string>& error() const { return error_; }
 
  private:
@@ -363,6 +393,7 @@ class RecordScanner {
   std::uint64_t offset_;  // file offset of buf_[pos_]
   std::uint64_t limit_ = std::numeric_limits<std::uint64_t>::max();
   std::size_t line_;
+  std::size_t fields_ = 0;
   std::vector<std::string> cells_;
   std::optional<std::string> error_;
 };
@@ -390,12 +421,64 @@ struct IpAgg {
   std::string hostname, country, asn, as_org;
   StrMap<std::uint64_t> users;
   bool seen_before = false;
+  bool is_ip = true;  // false: the cell is not an IP address (never in threshold_ips)
 };
 
 // One row's cells in dataset order, unneutralised (legacy: null/N/A emptied).
 struct RowCells {
   std::array<std::string_view, kEnrichedColumns> c{};
-  bool legacy = false;
+  bool legacy = false;  // a legacy date (DD/MM/YYYY HH:MM)
+};
+
+// Whether s is an IPv4 address in canonical dotted-quad form (the common case,
+// checked without a copy).
+bool IsCanonicalIpv4(std::string_view s) {
+  int parts = 0;
+  std::size_t i = 0;
+  while (parts < 4) {
+    std::size_t start = i;
+    int v = 0;
+    while (i < s.size() && i - start < 4 && Digit(s[i]) <= 9) v = v * 10 + static_cast<int>(Digit(s[i++]));
+    std::size_t n = i - start;
+    if (n == 0 || n > 3 || v > 255 || (n > 1 && s[start] == '0')) return false;
+    if (++parts < 4) {
+      if (i >= s.size() || s[i] != '.') return false;
+      ++i;
+    }
+  }
+  return i == s.size();
+}
+
+// The canonical text of an IP address cell: IPv4 in dotted-quad form, IPv6 in
+// inet_ntop(3) form, an IPv4-mapped IPv6 address (::ffff:a.b.c.d) as its IPv4.
+// False when the cell is not an address: `out` is then the cell as is.
+class IpCanon {
+ public:
+  bool Canon(std::string_view cell, std::string_view& out) {
+    out = cell;
+    if (IsCanonicalIpv4(cell)) return true;
+    if (cell.empty() || cell.size() >= sizeof in_) return false;
+    std::memcpy(in_, cell.data(), cell.size());
+    in_[cell.size()] = '\0';
+    unsigned char a[16];
+    const char* r = nullptr;
+    if (cell.find(':') != std::string_view::npos) {
+      if (::inet_pton(AF_INET6, in_, a) != 1) return false;
+      static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+      r = std::memcmp(a, kMapped, 12) == 0 ? ::inet_ntop(AF_INET, a + 12, out_, sizeof out_)
+                                           : ::inet_ntop(AF_INET6, a, out_, sizeof out_);
+    } else {
+      if (::inet_pton(AF_INET, in_, a) != 1) return false;
+      r = ::inet_ntop(AF_INET, a, out_, sizeof out_);
+    }
+    if (r == nullptr) return false;
+    out = out_;
+    return true;
+  }
+
+ private:
+  char in_[INET6_ADDRSTRLEN + 1] = {};
+  char out_[INET6_ADDRSTRLEN] = {};
 };
 
 class Aggregator {
@@ -403,9 +486,10 @@ class Aggregator {
   Aggregator(const ReportOptions& o, std::vector<std::time_t> starts)
       : o_(o), starts_(std::move(starts)), counts_(starts_.size(), 0) {}
 
-  void Add(const RowCells& r, std::time_t t) {
+  void Add(const RowCells& r, std::time_t t, bool is_ip) {
     ++total_;
     IpAgg& ip = Slot(ips_, r.c[kDIp]);
+    ip.is_ip = is_ip;
     ++ip.count;
     ip.first = std::min(ip.first, t);
     ip.last = std::max(ip.last, t);
@@ -587,7 +671,7 @@ void Aggregator::Fill(ReportData& d) const {
   if (o_.threshold > 0) {
     std::vector<IpRef> v;
     for (const IpRef& r : ips)
-      if (r.second->count >= o_.threshold) v.push_back(r);
+      if (r.second->count >= o_.threshold && r.second->is_ip) v.push_back(r);
     TopN(v, 0, by_count);
     for (const auto& [k, a] : v) d.threshold_ips.push_back({*k, a->count});
   }
@@ -638,6 +722,7 @@ class Builder {
   RowTimes times_;
   std::string pending_;  // rows for rows_fd
   std::vector<std::string> fields_;
+  IpCanon canon_;
 };
 
 bool Builder::ReadHeader(RecordScanner& scan) {
@@ -661,6 +746,7 @@ bool Builder::ReadHeader(RecordScanner& scan) {
     return false;
   }
   data_start_ = rec.end_offset;
+  scan.set_fields(columns_);
   return rec.terminated;
 }
 
@@ -712,11 +798,16 @@ void Builder::Run() {
   ReportData& d = out_.data;
   d.window = o_.window;
   d.previous_window = prev_;
+  if (auto e = CheckWindow(o_.window)) {
+    out_.error = *e;
+    return;
+  }
   std::vector<std::time_t> starts = BucketStarts(o_.window, d.bucket_seconds);
   Aggregator agg(o_, std::move(starts));
 
   if (o_.rows_fd >= 0) pending_.append(kCsvHeader).append("\n");
-  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO must not block the open (it is refused below).
+  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ENOENT) {
       out_.missing = true;
@@ -725,7 +816,18 @@ void Builder::Run() {
     }
   } else {
     struct stat st;
-    if (::fstat(fd, &st) == 0) d.dataset_bytes = static_cast<std::uint64_t>(st.st_size);
+    if (::fstat(fd, &st) != 0) {
+      out_.error = ErrnoMessage(path_, errno);
+      ::close(fd);
+      return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      out_.error = path_ + ": not a regular file (the dataset must be a regular file)";
+      out_.not_regular = true;
+      ::close(fd);
+      return;
+    }
+    d.dataset_bytes = static_cast<std::uint64_t>(st.st_size);
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     RecordScanner scan(fd, 0, 1);
     std::time_t first = kTimeMax, last = kTimeMin;
@@ -756,17 +858,20 @@ void Builder::Run() {
         if (t < o_.window.since) {
           ++before_rows_;
           before_end_ = rec.end_offset;
-          if (t >= prev_.since) ++d.previous_total;
+          if (t >= prev_.since && t < prev_.until) ++d.previous_total;
           continue;
         }
         if (t >= o_.window.until) continue;
         SplitCells(rec, cells);
         cells.legacy = legacy;
-        if (legacy) {
+        if (columns_ == 9) {  // the legacy file's "no value" cells
           for (std::string_view& c : cells.c)
             if (c == "null" || c == "N/A") c = std::string_view();
         }
-        agg.Add(cells, t);
+        const std::string_view ip_cell = cells.c[kDIp];
+        const bool is_ip = canon_.Canon(ip_cell, cells.c[kDIp]);
+        agg.Add(cells, t, is_ip);
+        cells.c[kDIp] = ip_cell;  // the attachment keeps the row as stored
         if (o_.rows_fd >= 0 && !EmitRow(cells)) break;
       }
       if (scan.error() && !out_.error) out_.error = path_ + ": " + *scan.error();
@@ -797,6 +902,7 @@ void Builder::Pass2(int fd, Aggregator& agg) {
   agg.StartPass2();
   RecordScanner scan(fd, data_start_, 2);
   scan.set_limit(before_end_);
+  scan.set_fields(columns_);
   RawRecord rec;
   while (scan.Next(rec)) {
     if (!rec.terminated || rec.error || rec.fields != columns_) continue;
@@ -804,7 +910,8 @@ void Builder::Pass2(int fd, Aggregator& agg) {
     bool legacy;
     if (!times_.Parse(DateCell(rec), t, legacy) || t >= o_.window.since) continue;
     std::string_view ip = IpCell(rec);
-    if (legacy && (ip == "null" || ip == "N/A")) ip = std::string_view();
+    if (columns_ == 9 && (ip == "null" || ip == "N/A")) ip = std::string_view();
+    canon_.Canon(ip, ip);
     if (agg.MarkSeenBefore(ip) == 0) break;
   }
   if (scan.error()) out_.error = path_ + ": " + *scan.error();
@@ -834,9 +941,48 @@ std::optional<ReportWindow> NamedWindow(std::string_view name, std::time_t now) 
 ReportWindow PreviousWindow(const ReportWindow& w) {
   ReportWindow p;
   p.name = "previous";
-  p.since = w.since - (w.until - w.since);
-  p.until = w.since;
+  if (w.name == "today") {
+    // The same clock interval of the previous local day.
+    std::int64_t clock = 0;
+    const std::int64_t day = LocalDays(w.until, &clock) - 1;
+    p.since = LocalToInstant(day * 86400);
+    p.until = std::max(p.since, LocalToInstant(day * 86400 + clock));
+  } else if (w.name == "yesterday") {
+    p.since = LocalDayStart(w.since, -1);
+    p.until = w.since;
+  } else {
+    p.since = w.since - (w.until - w.since);
+    p.until = w.since;
+  }
   return p;
+}
+
+std::time_t LocalToInstant(std::int64_t local) {
+  // The offsets a day before and a day after (at most one change between).
+  const long before = OffsetAt(static_cast<std::time_t>(local - 86400));
+  const long after = OffsetAt(static_cast<std::time_t>(local + 86400));
+  const auto u1 = static_cast<std::time_t>(local - before);
+  const auto u2 = static_cast<std::time_t>(local - after);
+  const bool ok1 = OffsetAt(u1) == before, ok2 = OffsetAt(u2) == after;
+  if (ok1 && ok2) return std::min(u1, u2);  // ambiguous: the earlier
+  if (ok2) return u2;
+  return u1;  // valid with the old offset, or in a gap: read with the old offset
+}
+
+std::optional<std::time_t> ParseReportTime(std::string_view text) {
+  if (!text.empty() && text[0] != '@') {
+    // Without an offset, "TEXTZ" parses: the local civil time.
+    if (std::optional<std::time_t> civil = ParseIso8601Instant(std::string(text) + "Z"))
+      return LocalToInstant(*civil);
+  }
+  return ParseIso8601Instant(text);
+}
+
+std::optional<std::string> CheckWindow(const ReportWindow& w) {
+  if (w.since < 0) return "the window starts before 1970-01-01T00:00Z";
+  if (w.until > w.since && w.until - w.since > kMaxWindowSeconds)
+    return "the window is longer than 100 years";
+  return std::nullopt;
 }
 
 std::string FormatLocalIso(std::time_t t) {

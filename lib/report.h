@@ -31,9 +31,32 @@ struct ReportWindow {
 // clocks go back is 25 hours long). nullopt for an unknown name.
 std::optional<ReportWindow> NamedWindow(std::string_view name, std::time_t now);
 
-// The window of the same length just before `w`: [2*since - until, since),
-// named "previous".
+// The window `w` is compared with, named "previous":
+//   today      the same clock interval of the previous local day: [yesterday
+//              00:00, yesterday at until's local clock time] (DST-aware, so it
+//              may be an hour shorter or longer than `w`)
+//   yesterday  the local day before
+//   others     the window of the same length just before: [2*since - until, since)
 ReportWindow PreviousWindow(const ReportWindow& w);
+
+// Windows must start at or after 1970-01-01T00:00Z and last at most 100 years
+// (36525 days: buckets and output stay bounded). The reason, or nullopt.
+inline constexpr std::int64_t kMaxWindowSeconds = std::int64_t{36525} * 86400;
+std::optional<std::string> CheckWindow(const ReportWindow& w);
+
+// Local civil time (seconds since 1970-01-01T00:00 read as if UTC) -> instant
+// (TZ). The rule for times that do not name exactly one instant:
+//   ambiguous (clocks go back: the hour happens twice)  the earlier instant,
+//     i.e. the offset before the change (2026-10-25 02:30 Paris -> +02:00)
+//   non-existent (clocks go forward: the gap)  read with the offset before the
+//     change, i.e. moved forward by the gap (2026-03-29 02:30 -> 03:30+02:00)
+// Used for legacy rows ("DD/MM/YYYY HH:MM") and --since/--until/--now without an
+// offset alike.
+std::time_t LocalToInstant(std::int64_t local);
+
+// --since/--until/--now: ParseIso8601Instant (lib/syslog_time.h), except that a
+// time without an offset is local time by LocalToInstant's rule.
+std::optional<std::time_t> ParseReportTime(std::string_view text);
 
 // `t` as local time (TZ) in ISO 8601 with its offset: "2026-11-25T21:18:08+01:00".
 std::string FormatLocalIso(std::time_t t);
@@ -125,7 +148,7 @@ struct ReportData {
   std::uint64_t new_ip_count = 0;
   std::vector<IpCount> new_ips;  // top-N of them by count
 
-  // The previous window of the same length.
+  // The window compared with (PreviousWindow) and its attempts.
   ReportWindow previous_window;
   std::uint64_t previous_total = 0;
 
@@ -167,6 +190,7 @@ struct ReportBuild {
   std::vector<std::string> warnings;  // "FILE: line 7: ...; row skipped" (capped)
   std::optional<std::string> error;   // fatal: unreadable file, foreign header, write error
   bool missing = false;               // the dataset does not exist (reported as empty)
+  bool not_regular = false;  // error: the dataset is a pipe, device... (a usage error)
 };
 
 // Streams the dataset at `csv_path` (legacy rows included). A missing dataset is

@@ -1,5 +1,6 @@
 #include "report_cli.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -108,7 +109,7 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
   auto time = [&](const char* name, std::optional<std::time_t>& out) {
     auto v = str(name);
     if (!v || bad_time) return;
-    out = ParseIso8601Instant(*v);
+    out = ParseReportTime(*v);
     if (!out) {
       bad_time = Usage(std::string("--") + name + ": not an ISO 8601 time: '" + *v +
                        "' (e.g. 2026-11-25T08:00, 2026-11-25T08:00:00+01:00, @1764054000)");
@@ -179,6 +180,20 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
     }
     w = *named;
   }
+  if (std::optional<std::string> e = CheckWindow(w)) {
+    s.error = "the report window " + FormatLocalIso(w.since) + " .. " + FormatLocalIso(w.until) +
+              ": " + *e;
+    return s;
+  }
+  if (s.csv_path == "-") {
+    s.error = "--csv -: standard input cannot be read; the dataset must be a regular file";
+    return s;
+  }
+  if (struct stat st; ::stat(s.csv_path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    s.error = s.csv_path + ": not a regular file (the dataset must be a regular file)";
+    s.usage_error = false;
+    return s;
+  }
   s.build.top = o.top ? *o.top : s.config_read ? static_cast<std::size_t>(s.config.report_top) : 10;
   if (o.format == "ips") {
     s.build.threshold = o.threshold.value_or(1);
@@ -197,7 +212,7 @@ PreparedReport PrepareReport(const ReportSetup& s, const ReportEnv& env, int row
   if (b.error) {
     Warn(*b.error);
     p.fatal = true;
-    p.status = 1;
+    p.status = b.not_regular ? 2 : 1;
     return p;
   }
   if (b.missing)

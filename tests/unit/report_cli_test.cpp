@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -303,9 +304,9 @@ TEST_F(ReportRun, ForeignOrUnreadableDatasetIsStatus1AndPrintsNothing) {
   EXPECT_EQ("", out_);
   EXPECT_EQ("mls-report: " + csv + ": line 1: not a maillogsentinel dataset (unexpected header)\n",
             err_);
-  EXPECT_EQ(1, Run({"--csv", dir_}));
+  EXPECT_EQ(2, Run({"--csv", dir_}));  // not a regular file: a usage error
   EXPECT_EQ("", out_);
-  EXPECT_NE(std::string::npos, err_.find("Is a directory"));
+  EXPECT_NE(std::string::npos, err_.find("not a regular file"));
 }
 
 TEST_F(ReportRun, MissingDatasetIsAnEmptyReportWithAWarning) {
@@ -344,6 +345,38 @@ TEST_F(ReportRun, AWriteErrorIsStatus1) {
   ::close(fd);
   EXPECT_NE(std::string::npos,
             testing::internal::GetCapturedStderr().find("standard output: write: Bad file"));
+}
+
+TEST_F(ReportRun, WindowsOutOfRangeAndDatasetsThatAreNotFilesAreStatus2) {
+  std::string csv = dir_ + "/d.csv";
+  WriteAll(csv,
+           std::string(kCsvHeader) + "\n" + Row("2026-11-25T10:00:00+01:00", "127.0.0.1", "a"));
+  EXPECT_EQ(2, Run({"--csv", csv, "--since", "@-9999999999999", "--until", "2026-11-26"}));
+  EXPECT_EQ("", out_);
+  EXPECT_NE(std::string::npos, err_.find("the window starts before 1970-01-01T00:00Z")) << err_;
+  EXPECT_EQ(2, Run({"--csv", csv, "--since", "2026-01-01", "--until", "2126-02-01"}));
+  EXPECT_NE(std::string::npos, err_.find("the window is longer than 100 years")) << err_;
+  EXPECT_EQ(2, Run({"--csv", csv, "--window", "7d", "--now", "1970-01-02T00:00:00Z"}));
+  EXPECT_EQ(0, Run({"--csv", csv, "--since", "2026-01-01", "--until", "2126-01-01", "--format",
+                    "json"}))
+      << err_;
+
+  EXPECT_EQ(2, Run({"--csv", dir_}));
+  EXPECT_EQ("mls-report: " + dir_ + ": not a regular file (the dataset must be a regular file)\n",
+            err_);
+  EXPECT_EQ(2, Run({"--csv", "-"}));
+  EXPECT_NE(std::string::npos, err_.find("--csv -: standard input cannot be read")) << err_;
+  ASSERT_EQ(0, ::mkfifo((dir_ + "/fifo").c_str(), 0600));
+  EXPECT_EQ(2, Run({"--csv", dir_ + "/fifo"}));
+  EXPECT_NE(std::string::npos, err_.find("/fifo: not a regular file")) << err_;
+  EXPECT_EQ("", out_);
+}
+
+TEST_F(ReportRun, SinceWithoutAnOffsetInADstChange) {
+  ReportCliOptions o;
+  ASSERT_FALSE(Parse({"--since", "2026-03-29T02:30", "--until", "2026-10-25T02:30"}, o));
+  EXPECT_EQ(At("2026-03-29T03:30:00+02:00"), o.since);
+  EXPECT_EQ(At("2026-10-25T02:30:00+02:00"), o.until);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -487,7 +488,7 @@ TEST_F(ReportTest, LegacyDatesInOurFormat) {
   ASSERT_FALSE(b.error);
   EXPECT_EQ(1u, b.data.total);
   EXPECT_EQ(At("2026-11-25T10:05:00+01:00"), b.data.top_ips[0].first);
-  EXPECT_EQ("", b.data.top_ips[0].hostname);
+  EXPECT_EQ("null", b.data.top_ips[0].hostname);  // our header: cells are data
 }
 
 TEST_F(ReportTest, RowsFdGetsTheWindowsRowsAsADataset) {
@@ -507,7 +508,9 @@ TEST_F(ReportTest, RowsFdGetsTheWindowsRowsAsADataset) {
   ::close(fd);
   ASSERT_FALSE(b.error);
   EXPECT_EQ(2u, b.rows_written);
-  std::string legacy = "mx1;2026-11-25T11:00:00+01:00;127.0.0.2;bob" + std::string(10, ';') + "\n";
+  // The legacy date is rewritten; in our file its null/N/A cells are data, kept.
+  std::string legacy =
+      "mx1;2026-11-25T11:00:00+01:00;127.0.0.2;bob;null;N/A;null;null;null;;;;;\n";
   EXPECT_EQ(Header() + in1 + legacy, ReadAll(rows_path));
 
   // An empty window still gets the header; a write error is fatal.
@@ -554,7 +557,14 @@ TEST_F(ReportTest, MissingEmptyForeignAndUnreadableFiles) {
 
   ReportBuild dir = BuildReport(dir_, o);
   ASSERT_TRUE(dir.error);
-  EXPECT_EQ(dir_ + ": read: Is a directory", *dir.error);
+  EXPECT_EQ(dir_ + ": not a regular file (the dataset must be a regular file)", *dir.error);
+  EXPECT_TRUE(dir.not_regular);
+  // A pipe is refused at once (it could not be read twice), not waited on.
+  ASSERT_EQ(0, ::mkfifo((dir_ + "/fifo").c_str(), 0600));
+  ReportBuild fifo = BuildReport(dir_ + "/fifo", o);
+  ASSERT_TRUE(fifo.error);
+  EXPECT_TRUE(fifo.not_regular);
+  EXPECT_NE(std::string::npos, fifo.error->find("/fifo: not a regular file")) << *fifo.error;
 
   if (::geteuid() != 0) {
     WriteAll(csv_, Header());
@@ -613,10 +623,197 @@ TEST_F(ReportTest, SeededGarbageNeverBreaksTheInvariants) {
               static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n')));
     EXPECT_LE(b.data.distinct_ips, 5u + b.data.total);
     std::uint64_t by_ip = 0;
-    for (const KeyCount& k : b.data.threshold_ips) by_ip += k.count;
-    EXPECT_EQ(b.data.total, by_ip);
+    for (const KeyCount& k : b.data.threshold_ips) {
+      by_ip += k.count;
+      unsigned char a[16];
+      EXPECT_TRUE(::inet_pton(AF_INET, k.key.c_str(), a) == 1 ||
+                  ::inet_pton(AF_INET6, k.key.c_str(), a) == 1)
+          << k.key;
+    }
+    EXPECT_LE(by_ip, b.data.total);  // cells that are not addresses are left out
     EXPECT_LE(b.data.new_ip_count, b.data.distinct_ips);
   }
+}
+
+// ---- review fixes ------------------------------------------------------------
+
+TEST_F(ReportTest, WindowsBefore1970OrLongerThan100YearsAreRefused) {
+  EXPECT_FALSE(CheckWindow(Window("1970-01-01T00:00:00Z", "2069-12-31T00:00:00Z")));
+  EXPECT_EQ("the window starts before 1970-01-01T00:00Z",
+            CheckWindow(Window("1969-12-31T23:59:59Z", "2026-11-25T00:00:00Z")).value_or(""));
+  EXPECT_EQ("the window is longer than 100 years",
+            CheckWindow({"custom", 0, kMaxWindowSeconds + 1}).value_or(""));
+  EXPECT_FALSE(CheckWindow({"custom", 0, kMaxWindowSeconds}));
+  ReportOptions o;
+  o.window = {"custom", -9999999999999, At("2026-11-26T00:00:00Z")};
+  ReportBuild b = BuildReport(dir_ + "/none.csv", o);
+  ASSERT_TRUE(b.error);
+  EXPECT_TRUE(b.data.buckets.empty());
+  // The longest window allowed: one bucket per local day, no more.
+  WriteAll(csv_, Header() + Row({"2026-11-25T10:00:00+01:00", "127.0.0.1", "a"}));
+  o.window = {"custom", 0, kMaxWindowSeconds};
+  b = BuildReport(csv_, o);
+  ASSERT_FALSE(b.error);
+  EXPECT_EQ(86400u, b.data.bucket_seconds);
+  EXPECT_LE(b.data.buckets.size(), 36526u);
+  EXPECT_GE(b.data.buckets.size(), 36525u);
+  EXPECT_EQ(1u, b.data.total);
+}
+
+TEST_F(ReportTest, ABrokenQuoteSpanningLinesCostsOneLine) {
+  ReportWindow w = Window("2026-11-25T00:00:00+01:00", "2026-11-26T00:00:00+01:00");
+  std::string good = Row({"2026-11-25T10:00:00+01:00", "127.0.0.1", "a"});
+  std::string quoted = Row({"2026-11-25T11:00:00+01:00", "127.0.0.2", "x;y"});
+  // Line 3 opens a quote that the quoted row on line 6 seems to close.
+  std::string text = Header() + good +
+                     "mx1;2026-11-25T00:00:01+01:00;127.0.0.1;\"broken;;NXDOMAIN\n" + good + good +
+                     quoted + good;
+  ReportBuild b = Build(text, w);
+  ASSERT_FALSE(b.error);
+  EXPECT_EQ(5u, b.data.total);
+  EXPECT_EQ(1u, b.data.skipped_rows);
+  ASSERT_EQ(1u, b.warnings.size());
+  EXPECT_EQ(csv_ +
+                ": line 3: unbalanced quote: a record over lines 3-6 would have 15 fields, "
+                "not 14; reading on at line 4; row skipped",
+            b.warnings[0]);
+  // Rows before the window behind a broken quote still count as seen.
+  std::string old = Row({"2026-11-24T10:00:00+01:00", "127.0.0.2", "b"});
+  b = Build(Header() + "mx1;2026-11-24T00:00:01+01:00;127.0.0.1;\"broken\n" + old + quoted, w);
+  EXPECT_EQ(1u, b.data.total);
+  EXPECT_EQ(1u, b.data.skipped_rows);
+  EXPECT_EQ(1u, b.data.previous_total);
+  EXPECT_EQ(0u, b.data.new_ip_count);
+}
+
+TEST_F(ReportTest, IpsAreCanonicalBeforeCounting) {
+  ReportWindow w = Window("2026-11-25T00:00:00+01:00", "2026-11-26T00:00:00+01:00");
+  std::string text = Header() + Row({"2026-11-24T10:00:00+01:00", "::ffff:127.0.0.3", "a"}) +
+                     Row({"2026-11-25T10:00:00+01:00", "::ffff:127.0.0.9", "a"}) +
+                     Row({"2026-11-25T10:00:00+01:00", "127.0.0.9", "b"}) +
+                     Row({"2026-11-25T10:00:00+01:00", "0:0:0:0:0:0:0:1", "a"}) +
+                     Row({"2026-11-25T10:00:00+01:00", "::1", "a"}) +
+                     Row({"2026-11-25T10:00:00+01:00", "::FFFF:7F00:3", "a"}) +
+                     Row({"2026-11-25T10:00:00+01:00", "not-an-ip", "a"}) +
+                     Row({"2026-11-25T10:00:00+01:00", "not-an-ip", "a"}) +
+                     Row({"2026-11-25T10:00:00+01:00", "127.000.0.1", "a"});
+  ReportBuild b = Build(text, w, 10, 1);
+  ASSERT_FALSE(b.error);
+  std::vector<KeyCount> want = {{"127.0.0.9", 2}, {"::1", 2}, {"127.0.0.3", 1}};
+  EXPECT_EQ(want, b.data.threshold_ips);  // never "not-an-ip" nor "127.000.0.1"
+  EXPECT_EQ(5u, b.data.distinct_ips);
+  EXPECT_EQ(2u, b.data.top_ips[0].distinct_users);  // 127.0.0.9: a and b
+  bool kept = false;
+  for (const IpCount& ip : b.data.top_ips) kept |= ip.ip == "not-an-ip" && ip.count == 2;
+  EXPECT_TRUE(kept);
+  EXPECT_EQ(4u, b.data.new_ip_count);  // 127.0.0.3 was seen before as ::ffff:127.0.0.3
+}
+
+TEST_F(ReportTest, PreviousWindowOfTodayIsTheSameClockIntervalYesterday) {
+  ReportWindow today = *NamedWindow("today", At("2026-11-25T18:00:00+01:00"));
+  ReportWindow p = PreviousWindow(today);
+  EXPECT_EQ("previous", p.name);
+  EXPECT_EQ(At("2026-11-24T00:00:00+01:00"), p.since);
+  EXPECT_EQ(At("2026-11-24T18:00:00+01:00"), p.until);
+  std::string text = Header() + Row({"2026-11-23T23:59:59+01:00", "127.0.0.1", "a"}) +
+                     Row({"2026-11-24T00:00:00+01:00", "127.0.0.1", "a"}) +
+                     Row({"2026-11-24T17:59:59+01:00", "127.0.0.1", "a"}) +
+                     Row({"2026-11-24T18:00:00+01:00", "127.0.0.1", "a"}) +
+                     Row({"2026-11-24T23:00:00+01:00", "127.0.0.1", "a"}) +
+                     Row({"2026-11-25T10:00:00+01:00", "127.0.0.1", "a"});
+  ReportBuild b = Build(text, today);
+  EXPECT_EQ(2u, b.data.previous_total);
+  EXPECT_EQ(p.since, b.data.previous_window.since);
+  EXPECT_EQ(p.until, b.data.previous_window.until);
+  // The day after the DST days: the clock interval, not the length.
+  p = PreviousWindow(*NamedWindow("today", At("2026-03-30T12:00:00+02:00")));
+  EXPECT_EQ(At("2026-03-29T00:00:00+01:00"), p.since);
+  EXPECT_EQ(At("2026-03-29T12:00:00+02:00"), p.until);
+  p = PreviousWindow(*NamedWindow("today", At("2026-10-26T12:00:00+01:00")));
+  EXPECT_EQ(At("2026-10-25T00:00:00+02:00"), p.since);
+  EXPECT_EQ(At("2026-10-25T12:00:00+01:00"), p.until);
+  // At midnight both are empty.
+  p = PreviousWindow(*NamedWindow("today", At("2026-11-25T00:00:00+01:00")));
+  EXPECT_EQ(At("2026-11-24T00:00:00+01:00"), p.since);
+  EXPECT_EQ(p.since, p.until);
+}
+
+TEST_F(ReportTest, PreviousWindowOfYesterdayIsTheDayBefore) {
+  ReportWindow p = PreviousWindow(*NamedWindow("yesterday", At("2026-03-31T08:00:00+02:00")));
+  EXPECT_EQ(At("2026-03-29T00:00:00+01:00"), p.since);
+  EXPECT_EQ(At("2026-03-30T00:00:00+02:00"), p.until);
+  p = PreviousWindow(*NamedWindow("yesterday", At("2026-03-30T08:00:00+02:00")));
+  EXPECT_EQ(At("2026-03-28T00:00:00+01:00"), p.since);
+  EXPECT_EQ(At("2026-03-29T00:00:00+01:00"), p.until);
+  // 24h and 7d: the same length just before.
+  ReportWindow d = *NamedWindow("24h", At("2026-11-25T18:00:00+01:00"));
+  p = PreviousWindow(d);
+  EXPECT_EQ(d.since - 86400, p.since);
+  EXPECT_EQ(d.since, p.until);
+}
+
+TEST_F(ReportTest, ImpossibleDatesAreSkipped) {
+  ReportWindow w = Window("2026-01-01T00:00:00+01:00", "2029-01-01T00:00:00+01:00");
+  std::string text = Header() + Row({"2026-02-31T10:00:00+01:00", "127.0.0.1", "a"}) +
+                     Row({"2027-02-29T10:00:00+01:00", "127.0.0.1", "a"}) +
+                     Row({"2026-04-31T10:00:00+01:00", "127.0.0.1", "a"}) +
+                     Row({"2028-02-29T10:00:00+01:00", "127.0.0.1", "a"}) +
+                     "mx1;31/02/2026 10:00;127.0.0.1;a;;;;;;;;;;\n"
+                     "mx1;29/02/2028 10:00;127.0.0.1;a;;;;;;;;;;\n";
+  ReportBuild b = Build(text, w);
+  EXPECT_EQ(2u, b.data.total);
+  EXPECT_EQ(4u, b.data.skipped_rows);
+  ASSERT_EQ(4u, b.warnings.size());
+  EXPECT_EQ(csv_ + ": line 2: date is neither ISO 8601 nor DD/MM/YYYY HH:MM; row skipped",
+            b.warnings[0]);
+  EXPECT_NE(std::string::npos, b.warnings[3].find(": line 6: date"));
+  b = Build(std::string(kLegacyCsvHeader) + "\nmx1;31/02/2026 10:00;127.0.0.1;a;;;;;\n", w);
+  EXPECT_EQ(0u, b.data.total);
+  EXPECT_EQ(1u, b.data.skipped_rows);
+}
+
+TEST_F(ReportTest, LocalTimesOutsideOneInstantFollowOneRule) {
+  // Spring forward: 02:30 does not exist -> 03:30+02:00, for --since and rows alike.
+  EXPECT_EQ(At("2026-03-29T03:30:00+02:00"), ParseReportTime("2026-03-29T02:30"));
+  EXPECT_EQ(At("2026-03-29T03:30:00+02:00"), ParseReportTime("2026-03-29 02:30:00"));
+  // Fall back: 02:30 happens twice -> the first, +02:00.
+  EXPECT_EQ(At("2026-10-25T02:30:00+02:00"), ParseReportTime("2026-10-25T02:30"));
+  // Ordinary times, offsets, epoch seconds, dates.
+  EXPECT_EQ(At("2026-11-25T08:00:00+01:00"), ParseReportTime("2026-11-25T08:00"));
+  EXPECT_EQ(At("2026-11-25T00:00:00+01:00"), ParseReportTime("2026-11-25"));
+  EXPECT_EQ(At("2026-07-01T08:00:00+02:00"), ParseReportTime("2026-07-01T08:00"));
+  EXPECT_EQ(At("2026-10-25T02:30:00+01:00"), ParseReportTime("2026-10-25T02:30+01:00"));
+  EXPECT_EQ(std::time_t{1764054000}, ParseReportTime("@1764054000"));
+  EXPECT_FALSE(ParseReportTime("2026-02-31T10:00"));
+  EXPECT_FALSE(ParseReportTime("2026-11-25T08:00ZZ"));
+  EXPECT_FALSE(ParseReportTime(""));
+  std::string text = std::string(kLegacyCsvHeader) + "\n" +
+                     "mx1;29/03/2026 02:30;127.0.0.1;a;;;;;\n"
+                     "mx1;25/10/2026 02:30;127.0.0.2;a;;;;;\n";
+  ReportBuild b = Build(text, Window("2026-03-29T03:30:00+02:00", "2026-03-29T03:31:00+02:00"));
+  EXPECT_EQ(1u, b.data.total);
+  b = Build(text, Window("2026-10-25T02:30:00+02:00", "2026-10-25T02:31:00+02:00"));
+  EXPECT_EQ(1u, b.data.total);
+  b = Build(text, Window("2026-10-25T02:30:00+01:00", "2026-10-25T02:31:00+01:00"));
+  EXPECT_EQ(0u, b.data.total);
+}
+
+TEST_F(ReportTest, LegacyNullCellsFollowTheFilesHeader) {
+  ReportWindow w = Window("2026-11-25T00:00:00+01:00", "2026-11-26T00:00:00+01:00");
+  // A legacy file: every row cleaned, whatever its date format.
+  std::string text = std::string(kLegacyCsvHeader) + "\n" +
+                     "mx1;2026-11-25T10:00:00+01:00;127.0.0.1;a;null;null;N/A;null;null\n"
+                     "mx1;25/11/2026 10:00;127.0.0.1;a;null;null;N/A;null;null\n";
+  ReportBuild b = Build(text, w);
+  ASSERT_EQ(1u, b.data.top_countries.size());
+  EXPECT_EQ(KeyCount({"", 2}), b.data.top_countries[0]);
+  EXPECT_EQ("", b.data.top_ips[0].hostname);
+  // Our file: cells are data, "null" included, whatever the date format.
+  text = Header() + "mx1;25/11/2026 10:00;127.0.0.1;null;;;N/A;;;;;;;\n";
+  b = Build(text, w);
+  ASSERT_EQ(1u, b.data.top_users.size());
+  EXPECT_EQ("null", b.data.top_users[0].key);
+  EXPECT_EQ("N/A", b.data.top_countries[0].key);
 }
 
 }  // namespace
