@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "config.h"
 #include "diag.h"
+#include "fd_io.h"
 #include "lock.h"
 #include "oplog.h"
 #include "pipeline.h"
@@ -25,14 +26,8 @@ namespace {
 
 constexpr const char* kTag = "maillogsentinel";
 
-void WriteFd(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = ::write(fd, s.data(), s.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // stdout gone (EPIPE): progress is best effort
-    s.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
+// Best effort: stdout gone (EPIPE) loses the progress, nothing else.
+void WriteFd(int fd, std::string_view s) { (void)WriteAll(fd, s); }
 
 void WriteOut(std::string_view s) { WriteFd(STDOUT_FILENO, s); }
 

@@ -12,6 +12,7 @@
 #endif
 
 #include "diag.h"
+#include "fd_io.h"
 
 namespace mls {
 namespace {
@@ -24,18 +25,6 @@ constexpr std::size_t kPairGap = 3;
 
 // Individual warnings per run before they are only counted.
 constexpr std::uint64_t kMaxWarnings = 10;
-
-bool WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 }  // namespace
 

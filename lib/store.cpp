@@ -12,6 +12,7 @@
 #include "atomic_file.h"
 #include "csv.h"
 #include "diag.h"
+#include "fd_io.h"
 #include "event.h"
 #include "record_reader.h"
 
@@ -22,17 +23,6 @@ constexpr std::size_t kWriteChunk = std::size_t{1} << 20;
 constexpr const char* kJournalMagic = "mls-store journal v1\n";
 
 std::string Err(const std::string& what, int err = errno) { return ErrnoMessage(what, err); }
-
-bool WriteAll(int fd, const char* p, std::size_t n) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
 
 // Journal text: magic line, then "absent\n" or "size N\n". nullopt: unreadable
 // (torn while being written, so the CSV was never touched); -1: absent.
@@ -169,7 +159,7 @@ std::optional<std::string> CsvAppender::BeginBatch() {
   text += fd_ < 0 ? std::string("absent\n") : "size " + std::to_string(size_) + "\n";
   int jfd = ::open(journal_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
   if (jfd < 0) return Err(journal_);
-  bool ok = WriteAll(jfd, text.data(), text.size()) && ::fsync(jfd) == 0;
+  bool ok = WriteAll(jfd, text) && ::fsync(jfd) == 0;
   int err = errno;
   ::close(jfd);
   if (!ok || ::fsync(dir_fd_) != 0) {
@@ -193,7 +183,7 @@ std::optional<std::string> CsvAppender::BeginBatch() {
 std::optional<std::string> CsvAppender::Write() {
   if (!batch_open_)
     if (auto e = BeginBatch()) return e;
-  if (!WriteAll(fd_, buf_.data(), buf_.size())) return Err(csv_ + ": write");
+  if (!WriteAll(fd_, buf_)) return Err(csv_ + ": write");
   size_ += static_cast<std::int64_t>(buf_.size());
   buf_.clear();
   return std::nullopt;

@@ -1,0 +1,43 @@
+#include "fd_io.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <thread>
+
+namespace mls {
+namespace {
+
+TEST(WriteAll, WritesEverythingThroughAPipeLargerThanItsBuffer) {
+  int p[2];
+  ASSERT_EQ(0, ::pipe(p));
+  std::string data(1 << 20, 'x');  // 1 MiB: many short writes into a 64 KiB pipe
+  for (std::size_t i = 0; i < data.size(); i += 4093) data[i] = static_cast<char>('a' + i % 26);
+  std::string got;
+  std::thread reader([&] {
+    char buf[8192];
+    ssize_t n;
+    while ((n = ::read(p[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<std::size_t>(n));
+  });
+  EXPECT_TRUE(WriteAll(p[1], data));
+  ::close(p[1]);
+  reader.join();
+  ::close(p[0]);
+  EXPECT_EQ(data, got);
+}
+
+TEST(WriteAll, ReportsErrorsWithErrno) {
+  int fd = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(fd, 0);
+  errno = 0;
+  EXPECT_FALSE(WriteAll(fd, "abc"));
+  EXPECT_EQ(EBADF, errno);
+  ::close(fd);
+  EXPECT_TRUE(WriteAll(fd, ""));  // nothing to write: no call at all
+}
+
+}  // namespace
+}  // namespace mls
