@@ -60,6 +60,53 @@ row() { printf 'mx1;%s;%s;%s;h.example;OK;FR;3215;Orange;LOGIN;unknown;;postfix/
   done
 }
 
+@test "mls-report: the text golden's numbers and tables agree with the recounted JSON" {
+  cd "$MLS_SRCDIR/tests/data"
+  args="--window today --now 2026-11-25T18:30:00"
+  golden_list | grep -q "^today-2026-11-25.txt text $args\$"
+  # shellcheck disable=SC2086
+  mls-report --csv report/dataset.csv --format json --top 1000 $args >"$T/full.json"
+  # shellcheck disable=SC2086
+  "$D/recount" report/dataset.csv "$T/full.json" $args
+  python3 - report/today-2026-11-25.txt "$T/full.json" <<'EOF'
+import datetime as dt, json, re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+r = json.load(open(sys.argv[2]))
+def num(pattern):
+    m = re.search(pattern, text, re.M)
+    assert m, pattern
+    return int(m.group(1))
+assert num(r"^  Failed logins +(\d+) ") == r["total"]
+assert num(r"^  Failed logins .* vs (\d+) ") == r["previous_window"]["total"]
+assert num(r"^  Source IPs +(\d+) ") == r["distinct_ips"]
+assert num(r"^  Source IPs .* (\d+) new ") == r["new_ips"]["count"]
+assert num(r"^  User names +(\d+)$") == r["distinct_users"]
+def section(title):
+    """The lines of a section up to the next blank line, its title line dropped."""
+    lines = text.split("\n")
+    i = next(i for i, l in enumerate(lines) if l.startswith(title))
+    out = []
+    for l in lines[i + 1:]:
+        if not l:
+            break
+        out.append(l)
+    return out
+# "  HH:MM[*]  COUNT  bar"; a "*" marks a partial hour, explained by a footnote line.
+chart = [re.match(r"^  (\d\d:\d\d)\*? +(\d+)", l).groups() for l in section("ATTEMPTS PER HOUR")
+         if not l.startswith("  * ")]
+want = [(dt.datetime.fromisoformat(b["start"]).strftime("%H:%M"), str(b["count"]))
+        for b in r["attempts"]["buckets"]]
+assert chart == want, (chart, want)
+# "  COUNT   SHARE  USER": the user name is what follows the share's "%  ".
+users = [m.groups() for m in (re.match(r"^ +(\d+) +[\d.]+ %  (.*)$", l)
+                              for l in section("TOP USER NAMES")[1:]) if m]
+users = [(int(c), "" if u == "(none)" else u) for c, u in users]
+assert users == [(u["count"], u["user"]) for u in r["top_users"][:10]], users
+ips = [l.split()[:3] for l in section("TOP SOURCE IPS")[1:] if re.match(r"^ +\d+ +\d+ ", l)]
+assert ips == [[str(i["count"]), str(i["distinct_users"]), i["ip"]] for i in r["top_ips"][:10]], ips
+EOF
+}
+
 @test "mls-report: today, a normal day, recounted" {
   recount --window today --now 2026-11-25T18:30:00
   [[ "$output" == *" total=52 "* ]]
@@ -136,7 +183,7 @@ EOF
     mls-report --csv "$D/dataset.csv" --format ips --threshold "$n" --window today \
       --now 2026-11-25T18:30:00 >"$T/ips"
     python3 - "$D/dataset.csv" "$n" >"$T/want" <<'EOF'
-import collections, csv, datetime as dt, io, sys
+import collections, csv, datetime as dt, io, ipaddress, sys
 from zoneinfo import ZoneInfo
 tz = ZoneInfo("Europe/Paris")
 since = dt.datetime(2026, 11, 25, tzinfo=tz).timestamp()
@@ -150,7 +197,8 @@ for r in rows:
     else:
         t = dt.datetime.fromisoformat(r[1]).timestamp()
     if since <= t < until:
-        count[r[2]] += 1
+        ip = ipaddress.ip_address(r[2])  # the fixture holds only addresses
+        count[str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)] += 1
 for ip, n in sorted(count.items(), key=lambda kv: (-kv[1], kv[0])):
     if n >= int(sys.argv[2]):
         print(ip)
@@ -263,9 +311,96 @@ EOF
   [ -z "$output" ]
   [ "$stderr" = "mls-report: $T/foreign.csv: line 1: not a maillogsentinel dataset (unexpected header)" ]
   run --separate-stderr mls-report --csv "$T"
-  [ "$status" -eq 1 ]
+  [ "$status" -eq 2 ]
   [ -z "$output" ]
-  [ "$stderr" = "mls-report: $T: read: Is a directory" ]
+  [ "$stderr" = "mls-report: $T: not a regular file (the dataset must be a regular file)" ]
+}
+
+@test "mls-report: a dataset that is not a regular file (pipe, standard input) is exit 2" {
+  run --separate-stderr bash -c 'cat "$1" | mls-report --csv /dev/stdin --format json' _ "$D/dataset.csv"
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  [[ "$stderr" == "mls-report: /dev/stdin: not a regular file (the dataset must be a regular file)" ]]
+  run --separate-stderr bash -c 'cat "$1" | mls-report --csv -' _ "$D/dataset.csv"
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  [[ "$stderr" == "mls-report: --csv -: standard input cannot be read; the dataset must be a regular file"* ]]
+}
+
+@test "mls-report: windows before 1970 or longer than 100 years are usage errors" {
+  for args in "--since @-9999999999999 --until 2026-11-26" "--since 0001-01-01 --until 2026-11-26" \
+    "--since 1969-12-31T23:59:59Z --until 2026-11-26" "--since 2026-01-01 --until 2127-01-01" \
+    "--window 7d --now 1970-01-03T00:00:00Z"; do
+    # shellcheck disable=SC2086
+    run --separate-stderr mls-report --csv "$D/dataset.csv" --format json $args
+    echo "$args: $status $stderr"
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ "$stderr" == "mls-report: the report window "*": the window "* ]]
+  done
+  # The limits themselves are fine.
+  run --separate-stderr mls-report --csv "$D/dataset.csv" --format json \
+    --since 1970-01-01T00:00:00Z --until 2069-12-31T00:00:00Z
+  [ "$status" -eq 0 ]
+  [ "$(printf '%s\n' "$output" | grep -c '"start": ')" -le 36526 ]
+}
+
+@test "mls-report: a broken quote costs its own line, not the good rows after it" {
+  { head -n 305 "$D/dataset.csv"
+    echo 'mx1;2026-11-25T00:00:01+01:00;127.0.0.1;"broken;;NXDOMAIN;FR;;;LOGIN;unknown;;postfix/smtpd;x'
+    tail -n +306 "$D/dataset.csv"
+  } >"$T/d.csv"
+  run --separate-stderr mls-report --csv "$T/d.csv" --format json --window today --now 2026-11-25T18:30:00
+  [ "$status" -eq 1 ]
+  [[ "$output" == *$'\n  "total": 52,\n'* ]]
+  [[ "$output" == *'"skipped_rows": 1'* ]]
+  [[ "$stderr" == *"mls-report: $T/d.csv: line 306: unbalanced quote: a record over lines 306-"*"; reading on at line 307; row skipped"* ]]
+  [[ "$stderr" == *"$T/d.csv: 1 unreadable row left out of the report"* ]]
+}
+
+@test "mls-report: impossible dates are unreadable rows" {
+  { echo "$HEADER"
+    row 2026-11-25T10:00:00+01:00 127.0.0.1 a
+    row 2026-02-31T10:00:00+01:00 127.0.0.1 a
+    echo 'mx1;31/02/2026 10:00;127.0.0.1;a;;;;;;;;;;'
+  } >"$T/d.csv"
+  run --separate-stderr mls-report --csv "$T/d.csv" --format json --since 2026-01-01 --now 2026-11-26T00:00:00
+  [ "$status" -eq 1 ]
+  [[ "$output" == *$'\n  "total": 1,\n'* ]]
+  [[ "$stderr" == *"line 3: date is neither ISO 8601 nor DD/MM/YYYY HH:MM; row skipped"* ]]
+  [[ "$stderr" == *"line 4: date is neither ISO 8601 nor DD/MM/YYYY HH:MM; row skipped"* ]]
+}
+
+@test "mls-report: --since and legacy rows read a local time in a DST change alike" {
+  { echo "$HEADER"
+    echo 'mx1;29/03/2026 02:30;127.0.0.1;gap;;;;;;;;;;'
+    echo 'mx1;25/10/2026 02:30;127.0.0.1;twice;;;;;;;;;;'
+  } >"$T/d.csv"
+  # The non-existent 02:30 is 03:30+02:00 for both.
+  run --separate-stderr mls-report --csv "$T/d.csv" --format json --since 2026-03-29T02:30 --until 2026-03-29T02:31
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'"since": "2026-03-29T03:30:00+02:00"'* ]]
+  [[ "$output" == *$'\n  "total": 1,\n'* ]]
+  # The repeated 02:30 is the first one, +02:00, for both.
+  run --separate-stderr mls-report --csv "$T/d.csv" --format json --since 2026-10-25T02:30 --until 2026-10-25T02:31
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'"since": "2026-10-25T02:30:00+02:00"'* ]]
+  [[ "$output" == *$'\n  "total": 1,\n'* ]]
+}
+
+@test "mls-report: --format ips counts each address once, in canonical form" {
+  { echo "$HEADER"
+    row 2026-11-25T10:00:00+01:00 '::ffff:127.0.0.9' a
+    row 2026-11-25T10:00:00+01:00 '127.0.0.9' b
+    row 2026-11-25T10:00:00+01:00 '0:0:0:0:0:0:0:1' a
+    row 2026-11-25T10:00:00+01:00 '::1' a
+    row 2026-11-25T10:00:00+01:00 '127.0.0.5' a
+    row 2026-11-25T10:00:00+01:00 'not-an-address' a
+    row 2026-11-25T10:00:00+01:00 'not-an-address' a
+  } >"$T/d.csv"
+  run --separate-stderr mls-report --csv "$T/d.csv" --format ips --threshold 2 --now 2026-11-25T12:00:00
+  [ "$status" -eq 0 ]
+  [ "$output" = $'127.0.0.9\n::1' ]
 }
 
 @test "mls-report: unreadable rows are named and left out; the report is printed, exit 1" {
