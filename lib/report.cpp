@@ -21,6 +21,7 @@
 
 #include "csv.h"
 #include "diag.h"
+#include "fd_io.h"
 #include "event.h"
 #include "syslog_time.h"
 
@@ -678,16 +679,6 @@ void Aggregator::Fill(ReportData& d) const {
 }
 
 // ---- the dataset -------------------------------------------------------------
-
-bool WriteAll(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = ::write(fd, s.data(), s.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    s.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 class Builder {
  public:

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "diag.h"
+#include "fd_io.h"
 #include "report_render.h"
 #include "syslog_time.h"
 
@@ -34,16 +35,6 @@ std::optional<std::uint64_t> ParseCount(const std::string& s, std::uint64_t lo, 
   if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < lo || v > hi)
     return std::nullopt;
   return v;
-}
-
-bool WriteAll(int fd, std::string_view s) {
-  while (!s.empty()) {
-    ssize_t n = ::write(fd, s.data(), s.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    s.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 }  // namespace
