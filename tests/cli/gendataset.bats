@@ -33,7 +33,8 @@ def fail(msg):
 
 end_t = datetime.datetime.fromisoformat(end + offset)
 since_t = end_t.replace(hour=0, minute=0, second=0)
-prev_t = since_t - (end_t - since_t)
+# mls-report's previous window of "today": the day before, midnight to END's clock time.
+prev_lo, prev_hi = since_t - datetime.timedelta(days=1), end_t - datetime.timedelta(days=1)
 rows = wrows = prev = 0
 wips, wusers, before, every = {}, {}, set(), set()
 last = None
@@ -67,7 +68,7 @@ with open(path, newline="", encoding="utf-8") as f:
             wusers[user] = wusers.get(user, 0) + 1
         else:
             before.add(ip)
-            prev += t >= prev_t
+            prev += prev_lo <= t < prev_hi
 
 def top(d):
     return "%s:%d" % min(d.items(), key=lambda kv: (-kv[1], kv[0])) if d else ""
