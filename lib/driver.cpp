@@ -1,6 +1,5 @@
 #include "driver.h"
 
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,9 +16,9 @@
 #include "pipeline.h"
 #include "progress.h"
 #include "runner.h"
+#include "subprocess.h"
 #include "txn.h"
 
-extern char** environ;
 
 namespace mls {
 namespace {
@@ -212,20 +211,9 @@ class ReportRun {
 int ReportRun::RunDryRun(const Stage& stage) {
   std::vector<std::string> args = {stage.program};
   args.insert(args.end(), stage.args.begin(), stage.args.end());
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t all, none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  pid_t pid;
-  int rc = ::posix_spawn(&pid, stage.program.c_str(), nullptr, &attr, argv.data(), environ);
-  posix_spawnattr_destroy(&attr);
+  SpawnResult child = Spawn(args, nullptr, false);
+  pid_t pid = child.pid;
+  int rc = child.error;
   if (rc != 0) return Fail(ErrnoMessage("cannot run " + stage.program, rc));
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {

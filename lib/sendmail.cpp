@@ -13,8 +13,8 @@
 #include <cstring>
 
 #include "diag.h"
+#include "subprocess.h"
 
-extern char** environ;
 
 namespace mls {
 namespace {
@@ -220,33 +220,19 @@ SendmailResult RunSendmail(const std::string& program, const MessageWriter& writ
   }
   FdCloser err_write(err_pipe[1]);
   posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fd, STDIN_FILENO);  // clears FD_CLOEXEC on 0
   if (err_pipe[1] >= 0) posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-  posix_spawnattr_init(&attr);
-  sigset_t all, none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setpgroup(&attr, 0);  // its own group: a timeout stops its children too
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
   std::vector<std::string> args = {program, "-t", "-oi"};
   if (!options.envelope_sender.empty()) {
     args.push_back("-f");
     args.push_back(options.envelope_sender);
   }
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = program.find('/') == std::string::npos
-               ? ::posix_spawnp(&pid, program.c_str(), &actions, &attr, argv.data(), environ)
-               : ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), environ);
+  // Its own process group: a timeout stops its children too.
+  SpawnResult child = Spawn(args, &actions, true);
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  pid_t pid = child.pid;
+  int rc = child.error;
   if (err_pipe[1] >= 0) {
     ::close(err_pipe[1]);
     err_write.Release();
