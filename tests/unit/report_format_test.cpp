@@ -11,23 +11,6 @@
 namespace mls {
 namespace {
 
-TEST(ReportFormat, DecodesUtf8Strictly) {
-  char32_t cp = 0;
-  EXPECT_EQ(1u, DecodeUtf8("a", 0, cp));
-  EXPECT_EQ(U'a', cp);
-  EXPECT_EQ(2u, DecodeUtf8("\xC3\xA9", 0, cp));
-  EXPECT_EQ(U'\u00E9', cp);
-  EXPECT_EQ(3u, DecodeUtf8("\xE6\x97\xA5", 0, cp));
-  EXPECT_EQ(U'\u65E5', cp);
-  EXPECT_EQ(4u, DecodeUtf8("\xF0\x9F\x98\x80", 0, cp));
-  EXPECT_EQ(U'\U0001F600', cp);
-  for (std::string_view bad :
-       {"\x80", "\xC0\xAF", "\xC3", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80",
-        "\xF8\x88\x80\x80\x80", "\xFF", "\xC3(", "\xE6\x97"}) {
-    EXPECT_EQ(0u, DecodeUtf8(bad, 0, cp)) << testing::PrintToString(std::string(bad));
-  }
-}
-
 TEST(ReportFormat, DisplayWidthCountsColumns) {
   EXPECT_EQ(0u, DisplayWidth(""));
   EXPECT_EQ(5u, DisplayWidth("admin"));

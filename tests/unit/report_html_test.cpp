@@ -19,15 +19,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-std::size_t Count(std::string_view hay, std::string_view needle) {
-  std::size_t n = 0;
-  for (std::size_t at = hay.find(needle); at != std::string_view::npos;
-       at = hay.find(needle, at + needle.size())) {
-    ++n;
-  }
-  return n;
-}
-
 // Checks that tags nest properly and that the text between tags and inside
 // attribute values has no raw '<', '>' or stray '&'. Returns "" or the problem.
 std::string CheckWellFormed(const std::string& html) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "report.h"
@@ -22,6 +23,16 @@ inline std::vector<Bucket> HourBuckets(std::time_t since, int hours,
     b.push_back({since + h * 3600, counts[static_cast<std::size_t>(h) % counts.size()]});
   }
   return b;
+}
+
+// Occurrences of `needle` in `hay` (not overlapping).
+inline std::size_t Count(std::string_view hay, std::string_view needle) {
+  std::size_t n = 0;
+  for (std::size_t at = hay.find(needle); at != std::string_view::npos;
+       at = hay.find(needle, at + needle.size())) {
+    ++n;
+  }
+  return n;
 }
 
 inline std::uint64_t Sum(const std::vector<Bucket>& b) {

@@ -29,15 +29,6 @@ std::vector<std::string> SectionLines(const std::string& text, std::string_view 
   return out;
 }
 
-std::size_t Count(std::string_view hay, std::string_view needle) {
-  std::size_t n = 0;
-  for (std::size_t at = hay.find(needle); at != std::string_view::npos;
-       at = hay.find(needle, at + needle.size())) {
-    ++n;
-  }
-  return n;
-}
-
 // Valid UTF-8 with no control character but '\n'.
 void ExpectSafeText(const std::string& text) {
   for (std::size_t i = 0; i < text.size();) {

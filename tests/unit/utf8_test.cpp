@@ -29,6 +29,8 @@ TEST(Utf8, RejectsWhatIsNotUtf8) {
            std::string_view("\xF5\x80\x80\x80", 4),  // never a lead byte
            std::string_view("\xE2\x80", 2),          // truncated at the end
            std::string_view("\xE2\x41\x41", 3),      // not a continuation
+           std::string_view("\xF8\x88\x80\x80\x80", 5),  // 5-byte form
+           std::string_view("\xFF", 1),              // never in UTF-8
        }) {
     EXPECT_EQ(0u, Utf8Length(bad, 0)) << testing::PrintToString(std::string(bad));
   }
