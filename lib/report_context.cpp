@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "progress.h"
+#include "syslog_time.h"
 
 namespace mls {
 namespace {
@@ -63,16 +64,6 @@ int Digits(std::string_view s, std::size_t at, std::size_t n, bool& ok) {
   return v;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 }  // namespace
 
 // "2026-11-28T12:00:00+01:00" (or "...Z"), the op log's timestamps, to epoch
@@ -104,7 +95,7 @@ std::optional<std::time_t> ParseOpLogTime(std::string_view s, std::size_t& len) 
     return std::nullopt;
   }
   len = at;
-  std::int64_t days = DaysFromCivil(year, static_cast<unsigned>(mon), static_cast<unsigned>(day));
+  std::int64_t days = DaysFromCivil(year, mon, day);
   return static_cast<std::time_t>(days * 86400 + hour * 3600 + min * 60 + sec - offset);
 }
 
