@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 
 #include "cli.h"
 #include "config.h"
@@ -24,6 +25,12 @@ namespace mls {
 namespace {
 
 constexpr const char* kTag = "maillogsentinel";
+
+std::string FormatSeconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g s", s);
+  return buf;
+}
 
 // Best effort: stdout gone (EPIPE) loses the progress, nothing else.
 void WriteFd(int fd, std::string_view s) { (void)WriteAll(fd, s); }
@@ -115,6 +122,28 @@ int Extraction::Run() {
     case FileLock::Status::kError:
       return Fail(lock.error());
   }
+  // The dataset may be shared with other configs (and a standalone mls-store):
+  // its own lock, held for the whole run and inherited by the stages.
+  FileLock dataset_lock;
+  auto waiting = [this] {
+    log_.Log(LogLevel::kInfo, kTag,
+             "waiting for " + DatasetLockPath(config_.CsvPath()) + " (another writer of the dataset)");
+  };
+  switch (LockDataset(dataset_lock, config_.CsvPath(), o_.lock_timeout_seconds, waiting)) {
+    case FileLock::Status::kLocked:
+      break;
+    case FileLock::Status::kBusy:
+      return Fail("another writer of " + config_.CsvPath() + " holds " +
+                  DatasetLockPath(config_.CsvPath()) + " (waited " +
+                  FormatSeconds(o_.lock_timeout_seconds) + "; see --lock-timeout)");
+    case FileLock::Status::kError:
+      return Fail(dataset_lock.error());
+  }
+  for (Stage& s : stages_) {
+    if (s.name != "mls-store") continue;
+    s.args.push_back("--dataset-lock-fd");
+    s.args.push_back(std::to_string(dataset_lock.fd()));
+  }
   return RunPipelineInTxn();
 }
 
@@ -123,7 +152,9 @@ int Extraction::RunPipelineInTxn() {
   TxnResult rec = Recover(paths);
   if (rec.error) return Fail(*rec.error);
   if (!rec.note.empty()) Report(LogLevel::kWarning, rec.note);
-  if (TxnResult b = Begin(paths); b.error) return Fail(*b.error);
+  std::string owner = "maillogsentinel pid " + std::to_string(::getpid()) + " (config " +
+                      o_.config_path + ")";
+  if (TxnResult b = Begin(paths, owner); b.error) return Fail(*b.error);
 
   for (std::size_t i = 0; i < stages_.size(); ++i) {
     std::string cmd = stages_[i].program;

@@ -21,10 +21,16 @@ class FileLock {
   ~FileLock() { Release(); }
 
   // Opens `path` (created 0640 if absent; opened read-only when it is not
-  // writable) and takes an exclusive lock, polling every `poll_ms` until
+  // writable; a symlink is refused, so a planted link cannot redirect it) and takes an exclusive lock, polling every `poll_ms` until
   // `timeout_seconds` have passed (0 = one try). kBusy: someone else holds
   // it. kError: `error()` says why ("PATH: Permission denied").
   Status Acquire(const std::string& path, double timeout_seconds, int poll_ms = 50);
+
+  // Takes over `fd`, a descriptor inherited from the process that locked
+  // `path` (the driver, for its stages): checks that it is open on `path` and
+  // holds the lock. Release() then only closes it: the lock stays the owner's.
+  // Never follows a symlink at `path`.
+  Status Adopt(const std::string& path, int fd);
 
   // Unlocks and closes (idempotent).
   void Release();
@@ -34,6 +40,7 @@ class FileLock {
 
  private:
   int fd_ = -1;
+  bool adopted_ = false;
   std::string error_;
 };
 

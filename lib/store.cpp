@@ -15,127 +15,91 @@
 #include "fd_io.h"
 #include "event.h"
 #include "record_reader.h"
+#include "txn.h"
 
 namespace mls {
 namespace {
 
 constexpr std::size_t kWriteChunk = std::size_t{1} << 20;
-constexpr const char* kJournalMagic = "mls-store journal v1\n";
 
 std::string Err(const std::string& what, int err = errno) { return ErrnoMessage(what, err); }
 
-// Journal text: magic line, then "absent\n" or "size N\n". nullopt: unreadable
-// (torn while being written, so the CSV was never touched); -1: absent.
-std::optional<std::int64_t> ParseJournal(const std::string& text) {
-  std::string_view t(text);
-  std::string_view magic(kJournalMagic);
-  if (t.substr(0, magic.size()) != magic) return std::nullopt;
-  t.remove_prefix(magic.size());
-  if (t == "absent\n") return -1;
-  if (t.substr(0, 5) != "size " || t.size() < 7 || t.back() != '\n') return std::nullopt;
-  t = t.substr(5, t.size() - 6);
-  std::int64_t n = 0;
-  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-  if (ec != std::errc() || p != t.data() + t.size() || n < 0) return std::nullopt;
-  return n;
-}
-
 }  // namespace
-
-Recovery RecoverTornAppend(const std::string& csv) {
-  Recovery r;
-  const std::string journal = csv + ".journal";
-  std::optional<std::string> text;
-  if (auto err = ReadWholeFile(journal, text, /*missing_ok=*/true, 4096)) {
-    r.error = *err;
-    return r;
-  }
-  if (!text) return r;
-  std::optional<std::int64_t> before = ParseJournal(*text);
-  struct stat st {};
-  bool exists = ::stat(csv.c_str(), &st) == 0;
-  if (!exists && errno != ENOENT) {
-    r.error = Err(csv);
-    return r;
-  }
-  if (!before) {
-    r.note = journal + ": incomplete journal (the append never started); removed it";
-  } else if (*before < 0) {
-    if (exists && ::unlink(csv.c_str()) != 0) {
-      r.error = Err(csv + ": unlink");
-      return r;
-    }
-    r.note = csv + ": rolled back a torn append (removed the file it had created)";
-  } else if (!exists || st.st_size < *before) {
-    r.note = csv + ": journal records " + std::to_string(*before) + " bytes but the file " +
-             (exists ? "has " + std::to_string(st.st_size) : std::string("is missing")) +
-             "; left it as it is";
-  } else {
-    int fd = ::open(csv.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || ::ftruncate(fd, *before) != 0 || ::fsync(fd) != 0) {
-      r.error = Err(csv + ": truncate");
-      if (fd >= 0) ::close(fd);
-      return r;
-    }
-    ::close(fd);
-    r.note = csv + ": rolled back a torn append (truncated from " + std::to_string(st.st_size) +
-             " to " + std::to_string(*before) + " bytes)";
-  }
-  if (::unlink(journal.c_str()) != 0) {
-    r.error = Err(journal + ": remove");
-  } else if (auto err = SyncDir(DirName(csv))) {
-    r.error = *err;
-  }
-  return r;
-}
 
 // ---- CsvAppender ------------------------------------------------------------
 
 CsvAppender::~CsvAppender() {
   if (batch_open_) Rollback();
   if (fd_ >= 0) ::close(fd_);
-  if (dir_fd_ >= 0) ::close(dir_fd_);
 }
 
 std::optional<std::string> CsvAppender::Open(const std::string& csv,
-                                             std::vector<std::string>* notes) {
-  std::optional<std::string> err = OpenLocked(csv, notes);
-  if (err) {  // release the file and the lock at once
-    if (fd_ >= 0) ::close(fd_);
-    if (dir_fd_ >= 0) ::close(dir_fd_);
-    fd_ = dir_fd_ = -1;
+                                             const AppenderOptions& options) {
+  csv_ = csv;
+  options_ = options;
+  std::optional<std::string> err;
+  if (options_.held_lock_fd >= 0) {
+    if (lock_.Adopt(DatasetLockPath(csv_), options_.held_lock_fd) != FileLock::Status::kLocked) {
+      return lock_.error() + " (--dataset-lock-fd is for the driver's own mls-store)";
+    }
+    if (::access(DatasetJournalPath(csv_).c_str(), F_OK) != 0) {
+      err = DatasetJournalPath(csv_) + ": the lock holder has no transaction open; refusing to append";
+    } else {
+      err = CheckFile();
+    }
+  } else {
+    err = Lock();
+    if (!err) err = CheckFile();
+    lock_.Release();
+  }
+  if (err && fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
   }
   return err;
 }
 
-std::optional<std::string> CsvAppender::OpenLocked(const std::string& csv,
-                                                   std::vector<std::string>* notes) {
-  csv_ = csv;
-  journal_ = csv + ".journal";
-  std::string dir = DirName(csv);
-  dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd_ < 0) return Err(dir);
-  if (::flock(dir_fd_, LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EWOULDBLOCK) return csv + ": another mls-store is appending in " + dir;
-    return Err(dir + ": lock");
+// Standalone: the dataset's lock, then whatever a dead writer left is finished.
+std::optional<std::string> CsvAppender::Lock() {
+  auto waiting = [this] {
+    if (options_.waiting) options_.waiting(DatasetLockPath(csv_));
+  };
+  switch (LockDataset(lock_, csv_, options_.lock_timeout_seconds, waiting)) {
+    case FileLock::Status::kLocked:
+      break;
+    case FileLock::Status::kBusy:
+      return csv_ + ": another writer holds " + DatasetLockPath(csv_);
+    case FileLock::Status::kError:
+      return lock_.error();
   }
-  Recovery rec = RecoverTornAppend(csv);
-  if (rec.note && notes) notes->push_back(*rec.note);
-  if (rec.error) return rec.error;
+  TxnResult rec = RecoverDataset(csv_);
+  if (!rec.note.empty() && options_.note) options_.note(rec.note);
+  if (rec.error) {
+    lock_.Release();
+    return rec.error;
+  }
+  return std::nullopt;
+}
 
-  fd_ = ::open(csv.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
+// With the lock held: (re)opens the CSV (never through a symlink) and checks
+// that it is ours. Another writer may have appended, or replaced it, since.
+std::optional<std::string> CsvAppender::CheckFile() {
+  if (fd_ >= 0) ::close(fd_);
+  size_ = 0;
+  fd_ = ::open(csv_.c_str(), O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
   if (fd_ < 0) {
     if (errno == ENOENT) return std::nullopt;  // created by the first batch
-    return Err(csv);
+    if (errno == ELOOP) return csv_ + ": is a symbolic link; refusing to write through it";
+    return Err(csv_);
   }
   struct stat st {};
-  if (::fstat(fd_, &st) != 0) return Err(csv);
-  if (!S_ISREG(st.st_mode)) return csv + ": not a regular file";
+  if (::fstat(fd_, &st) != 0) return Err(csv_);
+  if (!S_ISREG(st.st_mode)) return csv_ + ": not a regular file";
   size_ = st.st_size;
-  if (size_ == 0) return std::nullopt;
+  if (size_ == 0) return std::nullopt;  // an empty dataset is a new dataset
   std::string head(kCsvHeader.size() + 1, '\0');
   ssize_t n = ::pread(fd_, head.data(), head.size(), 0);
-  if (n < 0) return Err(csv + ": read");
+  if (n < 0) return Err(csv_ + ": read");
   head.resize(static_cast<std::size_t>(n));
   if (head != std::string(kCsvHeader) + "\n") {
     std::string_view first(head);
@@ -143,41 +107,54 @@ std::optional<std::string> CsvAppender::OpenLocked(const std::string& csv,
     if (first.size() < head.size() && !first.empty() && first.back() == '\r')
       first.remove_suffix(1);
     if (first == kLegacyCsvHeader && first.size() < head.size())
-      return csv +
+      return csv_ +
              ": has the older tool's 9-column header; refusing to append (start a new "
              "dataset; mls-report and mls-sql still read this one)";
-    return csv + ": not a maillogsentinel dataset (unexpected header line); refusing to append";
+    return csv_ + ": not a maillogsentinel dataset (unexpected header line); refusing to append";
   }
   char last = 0;
-  if (::pread(fd_, &last, 1, size_ - 1) != 1) return Err(csv + ": read");
-  if (last != '\n') return csv + ": last line is incomplete; refusing to append";
+  if (::pread(fd_, &last, 1, size_ - 1) != 1) return Err(csv_ + ": read");
+  if (last != '\n') return csv_ + ": last line is incomplete; refusing to append";
   return std::nullopt;
 }
 
 std::optional<std::string> CsvAppender::BeginBatch() {
-  std::string text = kJournalMagic;
-  text += fd_ < 0 ? std::string("absent\n") : "size " + std::to_string(size_) + "\n";
-  int jfd = ::open(journal_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
-  if (jfd < 0) return Err(journal_);
-  bool ok = WriteAll(jfd, text) && ::fsync(jfd) == 0;
-  int err = errno;
-  ::close(jfd);
-  if (!ok || ::fsync(dir_fd_) != 0) {
-    if (ok) err = errno;
-    ::unlink(journal_.c_str());
-    return Err(journal_ + ": write", err);
+  if (options_.held_lock_fd >= 0) {
+    // The driver's transaction: its journal covers every byte of the run.
+    struct stat st {};
+    if (fd_ >= 0 && ::fstat(fd_, &st) == 0) size_ = st.st_size;
+  } else {
+    if (auto e = Lock()) return e;
+    std::optional<std::string> err = CheckFile();
+    if (!err) {
+      Journal j;
+      j.csv = csv_;
+      j.owner = "mls-store pid " + std::to_string(::getpid());
+      TxnResult b = BeginAppend(std::move(j));
+      err = b.error;
+    }
+    if (err) {
+      lock_.Release();
+      return err;
+    }
   }
   batch_open_ = true;
   batch_start_ = size_;
   batch_created_file_ = false;
   if (fd_ < 0) {
-    fd_ = ::open(csv_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    fd_ = ::open(csv_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
     if (fd_ < 0) return Err(csv_);
     batch_created_file_ = true;
-    if (::fchmod(fd_, 0640) != 0 || ::fsync(dir_fd_) != 0) return Err(csv_);
-    buf_.insert(0, std::string(kCsvHeader) + "\n");
+    if (::fchmod(fd_, 0640) != 0) return Err(csv_);
+    if (auto e = SyncDir(DirName(csv_))) return e;
   }
+  if (size_ == 0) buf_.insert(0, std::string(kCsvHeader) + "\n");
   return std::nullopt;
+}
+
+void CsvAppender::EndBatch() {
+  batch_open_ = false;
+  if (options_.held_lock_fd < 0) lock_.Release();
 }
 
 std::optional<std::string> CsvAppender::Write() {
@@ -201,11 +178,11 @@ std::optional<std::string> CsvAppender::Commit() {
   if (!buf_.empty())
     if (auto e = Write()) return e;
   if (::fsync(fd_) != 0) return Err(csv_ + ": fsync");
-  if (::unlink(journal_.c_str()) != 0) return Err(journal_ + ": remove");
-  batch_open_ = false;
+  if (options_.held_lock_fd < 0)
+    if (TxnResult r = EndAppend(csv_); r.error) return r.error;
+  EndBatch();
   committed_rows_ += pending_rows_;
   pending_rows_ = 0;
-  if (::fsync(dir_fd_) != 0) return Err(DirName(csv_) + ": fsync");
   return std::nullopt;
 }
 
@@ -213,19 +190,24 @@ std::optional<std::string> CsvAppender::Rollback() {
   buf_.clear();
   pending_rows_ = 0;
   if (!batch_open_) return std::nullopt;
-  if (fd_ < 0) {
-    // The journal was written but the file could not be created: nothing to undo.
-  } else if (batch_created_file_) {
-    if (::unlink(csv_.c_str()) != 0) return Err(csv_ + ": unlink");
+  std::optional<std::string> err;
+  if (options_.held_lock_fd >= 0) {
+    // Only our own bytes: the driver's lock kept every other writer out.
+    if (batch_created_file_) {
+      if (::unlink(csv_.c_str()) != 0) err = Err(csv_ + ": unlink");
+    } else if (fd_ >= 0 && (::ftruncate(fd_, batch_start_) != 0 || ::fsync(fd_) != 0)) {
+      err = Err(csv_ + ": truncate");
+    }
+  } else if (TxnResult r = UndoAppend(csv_); r.error) {
+    err = r.error;  // the journal stays: the next writer rolls back
+  }
+  if (batch_created_file_ && fd_ >= 0) {
     ::close(fd_);
     fd_ = -1;
-  } else if (::ftruncate(fd_, batch_start_) != 0 || ::fsync(fd_) != 0) {
-    return Err(csv_ + ": truncate");  // the journal stays: the next start rolls back
   }
   size_ = batch_start_;
-  if (::unlink(journal_.c_str()) != 0 || ::fsync(dir_fd_) != 0) return Err(journal_ + ": remove");
-  batch_open_ = false;
-  return std::nullopt;
+  EndBatch();
+  return err;
 }
 
 // ---- RunStore ---------------------------------------------------------------
@@ -233,9 +215,9 @@ std::optional<std::string> CsvAppender::Rollback() {
 StoreResult RunStore(const StoreOptions& opt) {
   StoreResult result;
   CsvAppender app;
-  std::vector<std::string> notes;
-  std::optional<std::string> err = app.Open(opt.csv, &notes);
-  for (const std::string& n : notes) Warn(n);
+  AppenderOptions appender = opt.appender;
+  if (!appender.note) appender.note = [](const std::string& n) { Warn(n); };
+  std::optional<std::string> err = app.Open(opt.csv, appender);
   if (err) {
     Warn(*err);
     result.failed = true;

@@ -1,13 +1,18 @@
 #pragma once
-// mls-store: appends events to the CSV dataset (lib/csv.h), crash-safely.
+// mls-store: appends events to the CSV dataset (lib/csv.h), crash-safely, as one
+// of possibly many writers of that dataset (lib/txn.h).
 //
-// Journal protocol, per batch: `<csv>.journal` records the CSV size before the
-// batch ("absent" if the file did not exist) and is fsynced with its directory
-// before the CSV is touched; the rows are appended in big writes; the CSV is
-// fsynced; the journal is removed and the directory fsynced. A journal found at
-// start means a torn append: the CSV is cut back to the recorded size (or
-// removed) first. A new CSV is created with mode 0640 and the header line.
-
+// Standalone, every batch is a transaction of its own: take the dataset's lock
+// (`<csv>.lock`), recover what a dead writer left, write the journal
+// (`<csv>.journal`), append the rows in big writes, fsync, remove the journal,
+// release the lock. Between batches the lock is free, so drivers and other
+// appenders interleave whole batches, never bytes.
+//
+// Under the driver (`held_lock_fd`), the driver holds the lock and owns the
+// journal for its whole run; the appender only appends, and the driver commits
+// or rolls back.
+//
+// A new or empty CSV gets the header line first; a new one is created 0640.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -15,15 +20,20 @@
 #include <string>
 #include <vector>
 
+#include "lock.h"
+
 namespace mls {
 
-// Rolls back a torn append if `<csv>.journal` exists. `note` says what was done
-// ("FILE: rolled back a torn append (truncated from 900 to 512 bytes)").
-struct Recovery {
-  std::optional<std::string> note;
-  std::optional<std::string> error;
+struct AppenderOptions {
+  // >= 0: an inherited descriptor holding the dataset's lock (the driver's run).
+  int held_lock_fd = -1;
+  // How long a batch waits for the lock (negative: as long as it takes).
+  double lock_timeout_seconds = -1;
+  // Called once per long wait, with the lock's path.
+  std::function<void(const std::string&)> waiting;
+  // What recovery did ("recovered FILE: truncated ... (rows of mls-store pid 7, ...)").
+  std::function<void(const std::string&)> note;
 };
-Recovery RecoverTornAppend(const std::string& csv);
 
 class CsvAppender {
  public:
@@ -32,17 +42,19 @@ class CsvAppender {
   CsvAppender& operator=(const CsvAppender&) = delete;
   ~CsvAppender();  // rolls back an uncommitted batch
 
-  // Locks the directory (one appender per directory), recovers a torn append
-  // (notes get the message), and checks that an existing CSV is ours: our
-  // header line and a complete last line. Errors name the file.
-  std::optional<std::string> Open(const std::string& csv, std::vector<std::string>* notes);
+  // Under the lock: recovers what a dead writer left (options.note hears of it),
+  // and checks that an existing CSV is ours: our header line and a complete
+  // last line. Errors name the file. Under the driver, checks that the
+  // inherited descriptor holds the lock and that the driver's journal exists.
+  std::optional<std::string> Open(const std::string& csv, const AppenderOptions& options = {});
 
   // Adds one event (9 or 14 fields, lib/event.h order) to the current batch.
-  // The journal is written before the first byte reaches the CSV.
+  // The batch begins (lock, recovery, checks, journal) before the first byte
+  // reaches the CSV.
   std::optional<std::string> Add(const std::vector<std::string>& fields);
-  // Makes the batch durable (write, fsync, drop the journal). No-op if empty.
+  // Makes the batch durable (write, fsync, drop the journal, unlock). No-op if empty.
   std::optional<std::string> Commit();
-  // Cuts the CSV back to where the batch started and drops the journal.
+  // Cuts the CSV back to where the batch started, drops the journal, unlocks.
   std::optional<std::string> Rollback();
 
   bool pending() const { return pending_rows_ > 0; }
@@ -50,11 +62,14 @@ class CsvAppender {
   const std::string& path() const { return csv_; }
 
  private:
-  std::optional<std::string> OpenLocked(const std::string& csv, std::vector<std::string>* notes);
+  std::optional<std::string> Lock();
+  std::optional<std::string> CheckFile();
   std::optional<std::string> Write();
   std::optional<std::string> BeginBatch();
-  std::string csv_, journal_;
-  int dir_fd_ = -1;
+  void EndBatch();
+  std::string csv_;
+  AppenderOptions options_;
+  FileLock lock_;
   int fd_ = -1;  // -1 while the CSV does not exist
   std::int64_t size_ = 0;
   bool batch_open_ = false;
@@ -67,6 +82,7 @@ class CsvAppender {
 
 struct StoreOptions {
   std::string csv;
+  AppenderOptions appender;
   int input_fd = 0;
   // Monotonic milliseconds. Rows read are committed as a batch at most
   // commit_interval_ms after the previous commit (so a live trickle is durable

@@ -14,7 +14,9 @@
 namespace mls {
 namespace {
 
-constexpr std::string_view kMagic = "maillogsentinel-txn 1\n";
+constexpr std::string_view kMagic = "maillogsentinel-txn 2\n";
+constexpr std::string_view kMagicV1 = "maillogsentinel-txn 1\n";
+constexpr std::string_view kStoreMagicV1 = "mls-store journal v1\n";
 
 void PutField(std::string& out, std::string_view name, const std::optional<std::string>& v) {
   out.append(name);
@@ -53,21 +55,39 @@ bool GetField(std::string_view& text, std::string_view name, std::optional<std::
   return true;
 }
 
-// fsync of the directory holding `path`.
-std::optional<std::string> SyncDirOf(const std::string& path) { return SyncDir(DirName(path)); }
+std::optional<std::uint64_t> ParseSize(std::string_view s) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
 
-// Whole file; nullopt content when absent. Journals and state files are small.
+// "mls-store journal v1\n" + "absent\n" | "size N\n".
+std::optional<Journal> DecodeStoreV1(std::string_view t, const std::string& csv) {
+  Journal j;
+  j.csv = csv;
+  j.owner = "mls-store (an earlier version)";
+  if (t == "absent\n") return j;
+  if (t.substr(0, 5) != "size " || t.size() < 7 || t.back() != '\n') return std::nullopt;
+  j.csv_size = ParseSize(t.substr(5, t.size() - 6));
+  if (!j.csv_size) return std::nullopt;
+  return j;
+}
+
+// Journals and state files are small.
 std::optional<std::string> ReadFile(const std::string& path, std::optional<std::string>& content) {
   return ReadWholeFile(path, content, /*missing_ok=*/true, std::size_t{16} << 20);
 }
 
+// The size of `path` without following a final symlink; nullopt when absent.
 std::optional<std::string> FileSize(const std::string& path, std::optional<std::uint64_t>& size) {
   size.reset();
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
+  if (::lstat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) return std::nullopt;
     return ErrnoMessage(path, errno);
   }
+  if (!S_ISREG(st.st_mode)) return path + ": not a regular file";
   size = static_cast<std::uint64_t>(st.st_size);
   return std::nullopt;
 }
@@ -86,153 +106,306 @@ void RemoveTempSiblings(const std::string& path) {
   while (dirent* e = ::readdir(d)) {
     std::string_view name(e->d_name);
     if (name.size() == prefix.size() + 6 && name.substr(0, prefix.size()) == prefix) {
-      ::unlink((dir + "/" + std::string(name)).c_str());
+      ::unlinkat(::dirfd(d), e->d_name, 0);
     }
   }
   ::closedir(d);
 }
 
-std::optional<std::string> LoadJournal(const std::string& path, std::optional<Journal>& journal) {
+std::optional<std::string> LoadJournal(const std::string& path, const std::string& csv,
+                                       std::optional<Journal>& journal) {
   journal.reset();
   std::optional<std::string> text;
   if (auto err = ReadFile(path, text)) return err;
   if (!text) return std::nullopt;
-  journal = DecodeJournal(*text);
+  journal = DecodeJournal(*text, csv);
+  std::string_view t(*text);
+  if (!journal && (kStoreMagicV1.starts_with(t) || t.starts_with(kStoreMagicV1))) {
+    // An earlier mls-store wrote its journal in place and fsync'ed it before
+    // touching the CSV: an incomplete one means the append never started.
+    journal = Journal{};
+    journal->csv = csv;
+    journal->never_started = true;
+    return std::nullopt;
+  }
   if (!journal)
     return path + ": malformed transaction journal (remove it only after checking the CSV)";
   return std::nullopt;
 }
 
-// Undoes the run `j` describes; removes the journal last.
-TxnResult Undo(const TxnPaths& paths, const Journal& j) {
+// Cuts the dataset back to what `j` recorded; never grows it, never cuts
+// below the recorded size. Does not touch the journal.
+TxnResult CutBack(const Journal& j) {
   TxnResult r;
   std::optional<std::uint64_t> now;
   if (auto err = FileSize(j.csv, now)) return {err, ""};
   if (!j.csv_size) {
     if (now) {
       if (::unlink(j.csv.c_str()) != 0) return {ErrnoMessage(j.csv, errno), ""};
-      if (auto err = SyncDirOf(j.csv)) return {err, ""};
-      r.note = "removed " + j.csv + " (" + std::to_string(*now) +
-               " bytes) created by an uncommitted run";
+      if (auto err = SyncDir(DirName(j.csv))) return {err, ""};
+      r.note = "removed " + j.csv + " (" + std::to_string(*now) + " bytes) created by " +
+               (j.owner.empty() ? "an uncommitted run" : j.owner + ", which did not commit");
     }
   } else if (now && *now > *j.csv_size) {
-    if (::truncate(j.csv.c_str(), static_cast<off_t>(*j.csv_size)) != 0) {
-      return {ErrnoMessage(j.csv, errno), ""};
-    }
-    if (auto err = SyncFile(j.csv)) return {err, ""};
+    int fd = ::open(j.csv.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return {ErrnoMessage(j.csv, errno), ""};
+    bool ok = ::ftruncate(fd, static_cast<off_t>(*j.csv_size)) == 0 && ::fsync(fd) == 0;
+    int err = errno;
+    ::close(fd);
+    if (!ok) return {ErrnoMessage(j.csv, err), ""};
     r.note = "truncated " + j.csv + " from " + std::to_string(*now) + " to " +
-             std::to_string(*j.csv_size) + " bytes (uncommitted rows)";
+             std::to_string(*j.csv_size) + " bytes (rows of " +
+             (j.owner.empty() ? "an uncommitted run" : j.owner + ", which did not commit") + ")";
   } else if (!now || *now < *j.csv_size) {
-    r.note = j.csv + " is smaller than before the uncommitted run (" +
+    r.note = j.csv + " is smaller than before the uncommitted transaction (" +
              (now ? std::to_string(*now) : std::string("absent")) + " < " +
              std::to_string(*j.csv_size) + " bytes); left alone";
   }
-  if (auto err = RemoveIfPresent(j.csv + ".journal")) return {err, ""};
-  if (auto err = RemoveIfPresent(j.pending)) return {err, ""};
-  RemoveTempSiblings(j.pending);
-  if (auto err = SyncDirOf(j.pending)) return {err, ""};
-  if (auto err = RemoveIfPresent(paths.journal)) return {err, ""};
-  if (auto err = SyncDirOf(paths.journal)) return {err, ""};
+  return r;
+}
+
+// Whether the writer of `j` reached its commit point.
+std::optional<std::string> Committed(const Journal& j, bool& committed) {
+  committed = false;
+  if (!j.state) return std::nullopt;  // standalone: the journal's removal commits
+  std::optional<std::string> now;
+  if (auto err = ReadFile(*j.state, now)) {
+    return "cannot tell whether " + (j.owner.empty() ? std::string("the last run") : j.owner) +
+           " committed: " + *err + "; nothing changed";
+  }
+  committed = now != j.state_bytes;
+  return std::nullopt;
+}
+
+// Finishes the transaction of the journal at `journal_path` as its writer would
+// have: kept when committed, cut back otherwise; the journal removed last.
+TxnResult Finish(const Journal& j, const std::string& journal_path, bool force_undo) {
+  if (j.never_started) {
+    if (auto err = RemoveIfPresent(journal_path)) return {err, ""};
+    return {std::nullopt, journal_path + ": incomplete journal (the append never started); removed it"};
+  }
+  bool committed = false;
+  if (!force_undo)
+    if (auto err = Committed(j, committed)) return {err, ""};
+  TxnResult r;
+  if (committed) {
+    r.note = (j.owner.empty() ? std::string("the last run") : j.owner) +
+             " committed before it was interrupted; its rows are kept";
+  } else {
+    r = CutBack(j);
+    if (r.error) return r;
+    if (j.pending) {
+      // Best effort: another config's state dir may not be ours to write, and
+      // its own next run removes a stale PENDING before it begins.
+      (void)RemoveIfPresent(*j.pending);
+      RemoveTempSiblings(*j.pending);
+    }
+  }
+  if (auto err = RemoveIfPresent(journal_path)) return {err, ""};
+  if (auto err = SyncDir(DirName(journal_path))) return {err, ""};
   return r;
 }
 
 }  // namespace
 
-TxnPaths MakeTxnPaths(const Config& config) {
-  return TxnPaths{config.state_dir + "/txn.journal", config.StatePath(),
-                  config.StatePath() + ".pending", config.CsvPath()};
-}
+std::string DatasetLockPath(const std::string& csv) { return csv + ".lock"; }
+std::string DatasetJournalPath(const std::string& csv) { return csv + ".journal"; }
 
 std::string EncodeJournal(const Journal& j) {
   std::string out(kMagic);
   PutField(out, "csv", j.csv);
   PutField(out, "csv_size", j.csv_size ? std::optional(std::to_string(*j.csv_size)) : std::nullopt);
-  PutField(out, "pending", j.pending);
+  PutField(out, "owner", j.owner);
   PutField(out, "state", j.state);
+  PutField(out, "state_bytes", j.state_bytes);
+  PutField(out, "pending", j.pending);
   return out;
 }
 
-std::optional<Journal> DecodeJournal(std::string_view text) {
-  if (text.substr(0, kMagic.size()) != kMagic) return std::nullopt;
+std::optional<Journal> DecodeJournal(std::string_view text, const std::string& csv) {
+  if (text.substr(0, kStoreMagicV1.size()) == kStoreMagicV1) {
+    return DecodeStoreV1(text.substr(kStoreMagicV1.size()), csv);
+  }
+  bool v1 = text.substr(0, kMagicV1.size()) == kMagicV1;
+  if (!v1 && text.substr(0, kMagic.size()) != kMagic) return std::nullopt;
   text.remove_prefix(kMagic.size());
   Journal j;
-  std::optional<std::string> csv, size, pending;
-  if (!GetField(text, "csv", csv) || !csv || !GetField(text, "csv_size", size) ||
-      !GetField(text, "pending", pending) || !pending || !GetField(text, "state", j.state) ||
-      !text.empty()) {
+  std::optional<std::string> path, size, owner, state;
+  if (!GetField(text, "csv", path) || !path || !GetField(text, "csv_size", size)) {
     return std::nullopt;
   }
-  j.csv = *csv;
-  j.pending = *pending;
+  if (v1) {
+    // csv, csv_size, pending, state (the bytes); the commit point is the
+    // state file next to PENDING, which the caller knows.
+    if (!GetField(text, "pending", j.pending) || !j.pending ||
+        !GetField(text, "state", j.state_bytes) || !text.empty()) {
+      return std::nullopt;
+    }
+    std::string_view p = *j.pending;
+    if (!p.ends_with(".pending")) return std::nullopt;
+    j.state = std::string(p.substr(0, p.size() - 8));
+    j.owner = "an interrupted run of an earlier version";
+  } else if (!GetField(text, "owner", owner) || !owner || !GetField(text, "state", j.state) ||
+             !GetField(text, "state_bytes", j.state_bytes) ||
+             !GetField(text, "pending", j.pending) || !text.empty()) {
+    return std::nullopt;
+  } else {
+    j.owner = *owner;
+  }
+  j.csv = *path;
   if (size) {
-    std::uint64_t v = 0;
-    auto [p, ec] = std::from_chars(size->data(), size->data() + size->size(), v);
-    if (size->empty() || ec != std::errc() || p != size->data() + size->size()) return std::nullopt;
-    j.csv_size = v;
+    j.csv_size = ParseSize(*size);
+    if (!j.csv_size) return std::nullopt;
   }
   return j;
 }
 
-TxnResult Recover(const TxnPaths& paths) {
-  RemoveTempSiblings(paths.journal);
+FileLock::Status LockDataset(FileLock& lock, const std::string& csv, double timeout_seconds,
+                             const std::function<void()>& waiting) {
+  const std::string path = DatasetLockPath(csv);
+  const double forever = 1e9;
+  double total = timeout_seconds < 0 ? forever : timeout_seconds;
+  if (!waiting || total <= 1) return lock.Acquire(path, total);
+  FileLock::Status s = lock.Acquire(path, 1);
+  if (s != FileLock::Status::kBusy) return s;
+  waiting();
+  return lock.Acquire(path, total - 1);
+}
+
+TxnResult RecoverDataset(const std::string& csv) {
+  const std::string path = DatasetJournalPath(csv);
+  RemoveTempSiblings(path);
   std::optional<Journal> j;
-  if (auto err = LoadJournal(paths.journal, j)) return {err, ""};
+  if (auto err = LoadJournal(path, csv, j)) return {err, ""};
   if (!j) return {};
-  std::optional<std::string> state;
-  if (auto err = ReadFile(paths.state, state)) return {err, ""};
-  if (state != j->state) {
-    if (auto err = RemoveIfPresent(paths.journal)) return {err, ""};
-    if (auto err = SyncDirOf(paths.journal)) return {err, ""};
-    return {std::nullopt, "the last run committed before it was interrupted; journal dropped"};
+  if (j->csv != csv) {
+    return {path + ": belongs to " + j->csv + ", not to " + csv +
+                " (was the dataset moved?); remove it only after checking both",
+            ""};
   }
-  TxnResult r = Undo(paths, *j);
-  if (!r.error) {
-    r.note = "rolled back an interrupted run" + (r.note.empty() ? "" : ": " + r.note);
-  }
+  TxnResult r = Finish(*j, path, false);
+  if (!r.error && !r.note.empty()) r.note = "recovered " + csv + ": " + r.note;
   return r;
 }
 
-TxnResult Begin(const TxnPaths& paths) {
-  Journal j;
-  j.csv = paths.csv;
-  j.pending = paths.pending;
-  if (auto err = FileSize(paths.csv, j.csv_size)) return {err, ""};
-  if (auto err = ReadFile(paths.state, j.state)) return {err, ""};
-  if (auto err = RemoveIfPresent(paths.pending)) return {err, ""};
-  if (auto err = WriteFileAtomically(paths.journal, EncodeJournal(j), 0640)) return {err, ""};
+TxnResult BeginAppend(Journal j) {
+  const std::string path = DatasetJournalPath(j.csv);
+  if (::access(path.c_str(), F_OK) == 0) {
+    return {path + ": a transaction is already open (recover it first)", ""};
+  }
+  if (auto err = FileSize(j.csv, j.csv_size)) return {err, ""};
+  if (auto err = WriteFileAtomically(path, EncodeJournal(j), 0640)) return {err, ""};
   return {};
 }
 
-TxnResult Commit(const TxnPaths& paths) {
+TxnResult EndAppend(const std::string& csv) {
+  std::optional<std::uint64_t> now;
+  if (auto err = FileSize(csv, now)) return {err, ""};
+  if (now)
+    if (auto err = SyncFile(csv)) return {err, ""};
+  const std::string path = DatasetJournalPath(csv);
+  if (::unlink(path.c_str()) != 0) return {ErrnoMessage(path, errno), ""};
+  if (auto err = SyncDir(DirName(path))) return {err, ""};
+  return {};
+}
+
+TxnResult UndoAppend(const std::string& csv) {
+  const std::string path = DatasetJournalPath(csv);
   std::optional<Journal> j;
-  if (auto err = LoadJournal(paths.journal, j)) return {err, ""};
-  if (!j) return {paths.journal + ": no transaction to commit", ""};
+  if (auto err = LoadJournal(path, csv, j)) return {err, ""};
+  if (!j) return {};
+  return Finish(*j, path, true);
+}
+
+TxnPaths MakeTxnPaths(const Config& config) {
+  return TxnPaths{config.StatePath(), config.StatePath() + ".pending", config.CsvPath(),
+                  config.state_dir + "/txn.dataset", config.state_dir + "/txn.journal"};
+}
+
+TxnResult Recover(const TxnPaths& paths, double other_lock_seconds) {
+  TxnResult r = RecoverDataset(paths.csv);
+  if (r.error) return r;
+  auto add_note = [&r](const std::string& n) {
+    if (!n.empty()) r.note += (r.note.empty() ? "" : "; ") + n;
+  };
+  RemoveTempSiblings(paths.dataset);
+  std::optional<std::string> other;
+  if (auto err = ReadFile(paths.dataset, other)) return {err, r.note};
+  if (other && *other != paths.csv) {
+    FileLock lock;
+    if (LockDataset(lock, *other, other_lock_seconds) != FileLock::Status::kLocked) {
+      return {"the last run of this state directory was interrupted while writing " + *other +
+                  " (the config changed since) and its lock cannot be taken: " + lock.error(),
+              r.note};
+    }
+    TxnResult o = RecoverDataset(*other);
+    if (o.error) return {o.error, r.note};
+    add_note(o.note);
+  }
+  if (other) {
+    if (auto err = RemoveIfPresent(paths.dataset)) return {err, r.note};
+  }
+  RemoveTempSiblings(paths.legacy_journal);
+  std::optional<Journal> old;
+  if (auto err = LoadJournal(paths.legacy_journal, paths.csv, old)) return {err, ""};
+  if (!old) return r;
+  if (old->csv != paths.csv) {
+    return {paths.legacy_journal + ": an interrupted run of an earlier version wrote to " +
+                old->csv + ", not to " + paths.csv +
+                "; run once with the old working_dir, or remove it after checking that CSV",
+            ""};
+  }
+  TxnResult l = Finish(*old, paths.legacy_journal, false);
+  if (l.error) return l;
+  if (!l.note.empty()) add_note("recovered: " + l.note);
+  return r;
+}
+
+TxnResult Begin(const TxnPaths& paths, const std::string& owner) {
+  Journal j;
+  j.csv = paths.csv;
+  j.owner = owner;
+  j.state = paths.state;
+  j.pending = paths.pending;
+  if (auto err = ReadFile(paths.state, j.state_bytes)) return {err, ""};
+  if (auto err = RemoveIfPresent(paths.pending)) return {err, ""};
+  RemoveTempSiblings(paths.pending);
+  if (auto err = WriteFileAtomically(paths.dataset, paths.csv, 0640)) return {err, ""};
+  return BeginAppend(std::move(j));
+}
+
+TxnResult Commit(const TxnPaths& paths) {
+  const std::string journal_path = DatasetJournalPath(paths.csv);
+  std::optional<Journal> j;
+  if (auto err = LoadJournal(journal_path, paths.csv, j)) return {err, ""};
+  if (!j) return {journal_path + ": no transaction to commit", ""};
   std::optional<std::uint64_t> now;
   if (auto err = FileSize(j->csv, now)) return {err, ""};
-  if (now) {
+  if (now)
     if (auto err = SyncFile(j->csv)) return {err, ""};
-  }
-  if (::access(j->pending.c_str(), F_OK) != 0) {
-    if (errno != ENOENT) return {ErrnoMessage(j->pending, errno), ""};
+  if (::access(paths.pending.c_str(), F_OK) != 0) {
+    if (errno != ENOENT) return {ErrnoMessage(paths.pending, errno), ""};
     if (now != j->csv_size) {
-      return {j->pending + ": missing although the CSV changed; nothing committed", ""};
+      return {paths.pending + ": missing although the CSV changed; nothing committed", ""};
     }
   } else {
-    if (::rename(j->pending.c_str(), paths.state.c_str()) != 0) {
+    if (::rename(paths.pending.c_str(), paths.state.c_str()) != 0) {
       return {ErrnoMessage(paths.state, errno), ""};
     }
-    if (auto err = SyncDirOf(paths.state)) return {err, ""};
+    if (auto err = SyncDir(DirName(paths.state))) return {err, ""};
   }
-  if (auto err = RemoveIfPresent(paths.journal)) return {err, ""};
-  if (auto err = SyncDirOf(paths.journal)) return {err, ""};
+  if (auto err = RemoveIfPresent(journal_path)) return {err, ""};
+  if (auto err = SyncDir(DirName(journal_path))) return {err, ""};
+  (void)RemoveIfPresent(paths.dataset);  // a stale pointer only costs a look next time
   return {};
 }
 
 TxnResult Rollback(const TxnPaths& paths) {
-  std::optional<Journal> j;
-  if (auto err = LoadJournal(paths.journal, j)) return {err, ""};
-  if (!j) return {};
-  return Undo(paths, *j);
+  TxnResult r = UndoAppend(paths.csv);
+  if (r.error) return r;
+  if (auto err = RemoveIfPresent(paths.pending)) return {err, r.note};
+  (void)RemoveIfPresent(paths.dataset);
+  return r;
 }
 
 }  // namespace mls

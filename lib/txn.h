@@ -1,68 +1,121 @@
 #pragma once
-// Exactly-once for the extraction run (HACKING.md "Exactly once").
+// Exactly once for every writer of a dataset (HACKING.md "Exactly once").
 //
-// Journal file (state_dir/txn.journal, written atomically), a sequence of
-// length-prefixed fields, each "NAME LEN\n" + LEN bytes + "\n", or "NAME -\n"
-// for an absent value, after the line "maillogsentinel-txn 1\n":
+// The unit is the dataset (the CSV), not the run: several configs (state
+// dirs, logs, servers) and a standalone mls-store may write into one CSV.
+//
+// - The lock: `<csv>.lock` (flock, lib/lock.h). Every writer holds it for its
+//   whole transaction; nothing is appended or cut back without it.
+// - The journal: `<csv>.journal`, written (atomically, fsync'ed) under the lock
+//   before the first byte is appended, removed at the end. It records the CSV's
+//   size before the transaction and, for the driver, the commit point: the
+//   rename of the run's PENDING position over its STATE file.
+// - Recovery, always under the lock, by whichever writer takes it next: a
+//   journal left behind belongs to a writer that died holding the lock, so the
+//   bytes after the recorded size are that writer's own, and nobody else's. If
+//   its commit point was reached (its STATE differs from what the journal
+//   recorded) they are kept; otherwise the CSV is cut back to the recorded size.
+//
+// Journal text: the line "maillogsentinel-txn 2\n", then length-prefixed
+// fields, each "NAME LEN\n" + LEN bytes + "\n", or "NAME -\n" when absent:
 //   csv       the dataset's path
-//   csv_size  its size in decimal before the run, or absent
-//   pending   the pending position file
-//   state     the state file's bytes before the run, or absent
-// The commit point is the rename of PENDING over STATE: Recover compares STATE
-// with the journal to learn whether the last run got there.
+//   csv_size  its size in decimal before the transaction, or absent
+//   owner     who wrote it ("maillogsentinel pid 12", "mls-store pid 7"), for messages
+//   state     the commit point's file (the driver's STATE), or absent: a
+//             standalone append, committed exactly when the journal is removed
+//   state_bytes  that file's bytes before the transaction, or absent (no file)
+//   pending   the driver's PENDING file, or absent
+// Older journals are still recovered: version 1 (state_dir/txn.journal) and
+// "mls-store journal v1" (the size or "absent" of a standalone append).
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "config.h"
+#include "lock.h"
 
 namespace mls {
 
-struct TxnPaths {
-  std::string journal;  // state_dir/txn.journal
-  std::string state;    // state_dir/state.offset
-  std::string pending;  // state_dir/state.offset.pending
-  std::string csv;      // working_dir/maillogsentinel.csv
-};
-
-TxnPaths MakeTxnPaths(const Config& config);
+std::string DatasetLockPath(const std::string& csv);     // <csv>.lock
+std::string DatasetJournalPath(const std::string& csv);  // <csv>.journal
 
 struct Journal {
   std::string csv;
   std::optional<std::uint64_t> csv_size;  // nullopt: the CSV did not exist
-  std::string pending;
-  std::optional<std::string> state;  // nullopt: no state file (first run)
+  std::string owner;
+  std::optional<std::string> state;        // nullopt: standalone append
+  std::optional<std::string> state_bytes;  // nullopt: no state file (first run)
+  std::optional<std::string> pending;
+  bool never_started = false;  // an earlier mls-store's incomplete journal (not encoded)
   bool operator==(const Journal&) const = default;
 };
 
 std::string EncodeJournal(const Journal& journal);
-// nullopt when `text` is not a complete, well-formed journal.
-std::optional<Journal> DecodeJournal(std::string_view text);
+// nullopt when `text` is not a complete, well-formed journal of any version.
+// `csv` fills in the dataset's path for the formats that do not record it.
+std::optional<Journal> DecodeJournal(std::string_view text, const std::string& csv);
 
 struct TxnResult {
   std::optional<std::string> error;  // "PATH: strerror", "PATH: malformed journal"
   std::string note;                  // what was done, for the log; empty when nothing happened
 };
 
-// Step 2: finishes whatever the last run left. No journal: nothing to do.
-// STATE differs from the journal: it committed; the journal is dropped.
-// Otherwise it did not: rolled back as in Rollback.
-TxnResult Recover(const TxnPaths& paths);
+// Takes the dataset's lock: waits up to `timeout_seconds` (negative: forever)
+// for another writer to finish. With `waiting`, it is called once if the lock
+// is still busy after a second, so a long wait is never silent.
+FileLock::Status LockDataset(FileLock& lock, const std::string& csv, double timeout_seconds,
+                             const std::function<void()>& waiting = {});
 
-// Step 3: removes a stale PENDING, records the CSV size and the state file,
-// and writes the journal (fsync'ed). Call with no journal present.
-TxnResult Begin(const TxnPaths& paths);
+// ---- the dataset level: any writer, with the dataset's lock held -----------
 
-// Step 5 success: renames PENDING over STATE (fsyncs the CSV first and the
-// directory after), then removes the journal. No PENDING is an error unless
-// the CSV is exactly as the journal recorded it (nothing to commit): then the
-// journal is just removed.
+// Finishes a transaction a dead writer left (see above). No journal: nothing.
+TxnResult RecoverDataset(const std::string& csv);
+
+// Writes the journal for a transaction starting now (the CSV's current size is
+// recorded; `journal.csv_size` is ignored). Refuses if one exists.
+TxnResult BeginAppend(Journal journal);
+
+// A standalone append is durable: fsyncs the CSV, removes the journal (the
+// commit point), fsyncs the directory.
+TxnResult EndAppend(const std::string& csv);
+
+// Undoes the transaction the journal describes, as if its writer died before
+// its commit point: the CSV is cut back (or removed if it did not exist), the
+// journal removed last.
+TxnResult UndoAppend(const std::string& csv);
+
+// ---- the driver's run (state file + dataset) ------------------------------
+
+struct TxnPaths {
+  std::string state;           // state_dir/state.offset (the commit point)
+  std::string pending;         // state_dir/state.offset.pending
+  std::string csv;             // working_dir/maillogsentinel.csv
+  std::string dataset;         // state_dir/txn.dataset: the CSV of the run in progress
+  std::string legacy_journal;  // state_dir/txn.journal, written by versions before 2
+};
+
+TxnPaths MakeTxnPaths(const Config& config);
+
+// With the dataset's lock held. Recovers the dataset; then, when the last run
+// of this state dir was interrupted while writing another dataset (the config
+// changed since), that dataset under its own lock (waiting up to
+// `other_lock_seconds`); and a version-1 journal an older version left.
+TxnResult Recover(const TxnPaths& paths, double other_lock_seconds = 10);
+
+// Removes a stale PENDING, records the dataset in TxnPaths::dataset, and
+// writes the dataset's journal with the state file as the commit point.
+// `owner` goes into the journal.
+TxnResult Begin(const TxnPaths& paths, const std::string& owner);
+
+// Success: fsyncs the CSV, renames PENDING over STATE (the commit point; the
+// directory fsync'ed), then removes the journal. No PENDING is an error unless
+// the CSV is exactly as the journal recorded it (nothing to commit).
 TxnResult Commit(const TxnPaths& paths);
 
-// Step 5 failure: truncates the CSV back to the recorded size (or removes it
-// when it did not exist), removes CSV.journal and PENDING, then the journal.
+// Failure: UndoAppend, and PENDING removed.
 TxnResult Rollback(const TxnPaths& paths);
 
 }  // namespace mls

@@ -121,14 +121,17 @@ first_part_committed() {
 
 @test "bad input: corrupt transaction journal stops the run before anything changes" {
   first_part_committed
-  printf 'not a journal\n' >"$T/state/txn.journal"
-  give_to_user "$T/state/txn.journal"
-  before=$(drv_snapshot)
-  run drv_run
-  assert_failure 1
-  assert_output "maillogsentinel: $T/state/txn.journal: malformed transaction journal (remove it only after checking the CSV)"
-  [ "$(drv_snapshot)" = "$before" ]
-  rm "$T/state/txn.journal"
+  local j
+  for j in "$T/work/maillogsentinel.csv.journal" "$T/state/txn.journal"; do
+    printf 'not a journal\n' >"$j"
+    give_to_user "$j"
+    before=$(drv_snapshot)
+    run drv_run
+    assert_failure 1
+    assert_output "maillogsentinel: $j: malformed transaction journal (remove it only after checking the CSV)"
+    [ "$(drv_snapshot)" = "$before" ]
+    rm "$j"
+  done
   run drv_run
   assert_success
   cmp "$BAD_DIR/all.csv" "$T/work/maillogsentinel.csv"

@@ -143,7 +143,7 @@ kill_live() {
       tail -20 "$T/err"
       return 1
     fi
-    [ ! -e "$T/state/txn.journal" ]
+    [ ! -e "$T/work/maillogsentinel.csv.journal" ] && [ ! -e "$T/state/txn.dataset" ]
     [ ! -e "$T/state/state.offset.pending" ]
   done
   echo "# $kills kills (driver ${hits[maillogsentinel]:-0}, mls-tail ${hits[mls-tail]:-0}," \
@@ -151,8 +151,8 @@ kill_live() {
     "mls-store ${hits[mls-store]:-0}), $misses misses," \
     "$runs runs, $iterations datasets rebuilt, every one exact" >&3
   # Killed runs were reported as such, and recoveries happened.
-  grep -q 'rolled back an interrupted run' "$T/work/maillogsentinel.log" ||
-    grep -q 'rolled back an interrupted run' "$T/err"
+  grep -q 'which did not commit' "$T/work/maillogsentinel.log" ||
+    grep -q 'which did not commit' "$T/err"
 }
 
 # A private copy of the driver with a slow mls-parse next to it (found there
@@ -197,7 +197,7 @@ signal_mid_run() {
   # ... and all of it was rolled back: no CSV (there was none), no state.
   [ ! -e "$T/work/maillogsentinel.csv" ]
   [ ! -e "$T/state/state.offset" ]
-  [ ! -e "$T/state/txn.journal" ]
+  [ ! -e "$T/work/maillogsentinel.csv.journal" ] && [ ! -e "$T/state/txn.dataset" ]
   [ ! -e "$T/state/state.offset.pending" ]
   grep -q 'ERROR maillogsentinel: interrupted by signal 15' "$T/work/maillogsentinel.log"
   drv_run >/dev/null 2>&1

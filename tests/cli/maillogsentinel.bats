@@ -153,7 +153,7 @@ EOF2
   assert_success
   assert_line 'maillogsentinel: 0 new lines read, 0 events stored'
   [ "$(drv_snapshot)" = "$before" ]
-  [ ! -e "$T/state/txn.journal" ] && [ ! -e "$T/state/state.offset.pending" ]
+  [ ! -e "$T/work/maillogsentinel.csv.journal" ] && [ ! -e "$T/state/txn.dataset" ] && [ ! -e "$T/state/state.offset.pending" ]
 }
 
 @test "maillogsentinel: progress bar on a TTY" {
@@ -218,7 +218,7 @@ fake_stage() {  # fake_stage NAME SCRIPT
   refute_line --partial 'stage mls-tail failed'
   refute_line --partial 'stage mls-store failed'
   [ ! -e "$T/work/maillogsentinel.csv" ] && [ ! -e "$T/state/state.offset" ]
-  [ ! -e "$T/state/txn.journal" ] && [ ! -e "$T/state/state.offset.pending" ]
+  [ ! -e "$T/work/maillogsentinel.csv.journal" ] && [ ! -e "$T/state/txn.dataset" ] && [ ! -e "$T/state/state.offset.pending" ]
   grep -q ' WARNING mls-parse: simulated breakage$' "$T/work/maillogsentinel.log"
   grep -q ' ERROR maillogsentinel: stage mls-parse failed (exit status 3)$' "$T/work/maillogsentinel.log"
   # The real stages afterwards: everything is there, once.

@@ -93,7 +93,7 @@ journal() { printf 'mls-store journal v1\n%s\n' "$1" >"$T/d.csv.journal"; }
   journal "size $size"
   run mls-store --csv "$T/d.csv" </dev/null
   assert_success
-  assert_output "mls-store: $T/d.csv: rolled back a torn append (truncated from $((size + 44)) to $size bytes)"
+  assert_output "mls-store: recovered $T/d.csv: truncated $T/d.csv from $((size + 44)) to $size bytes (rows of mls-store (an earlier version), which did not commit)"
   diff -u "$D/expected9.csv" "$T/d.csv"
   [ ! -e "$T/d.csv.journal" ]
   mls-store --csv "$T/d.csv" <"$D/in14.tsv"
@@ -105,7 +105,7 @@ journal() { printf 'mls-store journal v1\n%s\n' "$1" >"$T/d.csv.journal"; }
   journal absent
   run mls-store --csv "$T/d.csv" <"$D/in9.tsv"
   assert_success
-  assert_output "mls-store: $T/d.csv: rolled back a torn append (removed the file it had created)"
+  assert_output "mls-store: recovered $T/d.csv: removed $T/d.csv (114 bytes) created by mls-store (an earlier version), which did not commit"
   diff -u "$D/expected9.csv" "$T/d.csv"
 }
 
@@ -173,4 +173,80 @@ journal() { printf 'mls-store journal v1\n%s\n' "$1" >"$T/d.csv.journal"; }
   cmp -n "$n" "$T/d.csv" "$T/full.csv"
   [ "$(tail -c 1 "$T/d.csv" | od -An -c | tr -d ' ')" = '\n' ]
   echo "# survived: $n of $(wc -c <"$T/full.csv") bytes" >&3
+}
+
+@test "mls-store: an emptied dataset (': >' or touch) is a new one and gets the header" {
+  : >"$T/d.csv"
+  run mls-store --csv "$T/d.csv" <"$D/in9.tsv"
+  assert_success
+  diff -u "$D/expected9.csv" "$T/d.csv"
+}
+
+@test "mls-store: a dataset that is a symlink is not written through" {
+  cp "$D/expected9.csv" "$T/target.csv"
+  ln -s "$T/target.csv" "$T/d.csv"
+  run mls-store --csv "$T/d.csv" <"$D/in14.tsv"
+  assert_failure 1
+  assert_output "mls-store: $T/d.csv: is a symbolic link; refusing to write through it"
+  diff -u "$D/expected9.csv" "$T/target.csv"
+}
+
+@test "mls-store: waits for another writer's lock, says so, then appends" {
+  cp "$D/expected9.csv" "$T/d.csv"
+  # Another writer holds the dataset's lock for 2 s.
+  flock "$T/d.csv.lock" sleep 2 &
+  local holder=$!
+  while [ ! -e "$T/d.csv.lock" ]; do sleep 0.05; done
+  sleep 0.2
+  run mls-store --csv "$T/d.csv" <"$D/in14.tsv"
+  wait "$holder"
+  assert_success
+  assert_output "mls-store: waiting for $T/d.csv.lock (another writer of the dataset is running)"
+  diff -u <(cat "$D/expected9.csv"; tail -n +2 "$D/expected14.csv") "$T/d.csv"
+}
+
+@test "mls-store: --lock-timeout gives up with a message and appends nothing" {
+  cp "$D/expected9.csv" "$T/d.csv"
+  flock "$T/d.csv.lock" sleep 3 &
+  local holder=$!
+  while [ ! -e "$T/d.csv.lock" ]; do sleep 0.05; done
+  sleep 0.2
+  run mls-store --csv "$T/d.csv" --lock-timeout 0 <"$D/in14.tsv"
+  kill "$holder" 2>/dev/null || true
+  wait "$holder" || true
+  assert_failure 1
+  assert_output "mls-store: $T/d.csv: another writer holds $T/d.csv.lock"
+  diff -u "$D/expected9.csv" "$T/d.csv"
+  run mls-store --csv "$T/d.csv" --lock-timeout -1 </dev/null
+  assert_failure 2
+}
+
+@test "mls-store: --dataset-lock-fd refuses a descriptor without the lock or a transaction" {
+  run mls-store --csv "$T/d.csv" --dataset-lock-fd 1 </dev/null
+  assert_failure 2
+  exec 9>"$T/d.csv.lock"
+  run mls-store --csv "$T/d.csv" --dataset-lock-fd 9 </dev/null
+  exec 9>&-
+  assert_failure 1
+  assert_output "mls-store: $T/d.csv.journal: the lock holder has no transaction open; refusing to append"
+  exec 9>"$T/other"
+  run mls-store --csv "$T/d.csv" --dataset-lock-fd 9 <"$D/in9.tsv"
+  exec 9>&-
+  assert_failure 1
+  assert_output --partial "descriptor 9 is not open on $T/d.csv.lock"
+  [ ! -e "$T/d.csv" ]
+}
+
+@test "mls-store: eight writers at once, every row once, whole rows only" {
+  local i
+  for i in 1 2 3 4 5 6 7 8; do
+    for _ in $(seq 1000); do cat "$D/in14.tsv"; done | sed "s/\t/\tw$i-/" >"$T/in$i.tsv"
+  done
+  for i in 1 2 3 4 5 6 7 8; do mls-store --csv "$T/d.csv" <"$T/in$i.tsv" 2>>"$T/err" & done
+  wait
+  [ ! -s "$T/err" ] || { cat "$T/err"; false; }
+  for i in 1 2 3 4 5 6 7 8; do mls-store --csv "$T/ref$i.csv" <"$T/in$i.tsv"; done
+  diff <(tail -q -n +2 "$T"/ref*.csv | sort) <(tail -n +2 "$T/d.csv" | sort)
+  [ "$(head -n 1 "$T/d.csv")" = "$HEADER" ]
+  [ "$(grep -c "^$HEADER\$" "$T/d.csv")" = 1 ]
 }

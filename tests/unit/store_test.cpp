@@ -15,6 +15,7 @@
 #include "diag.h"
 #include "event.h"
 #include "tsv.h"
+#include "txn.h"
 
 namespace mls {
 namespace {
@@ -50,6 +51,7 @@ class Store : public ::testing::Test {
     SetProgramName("mls-store");
   }
   void TearDown() override {
+    ::unlink((csv_ + ".lock").c_str());
     ::unlink(csv_.c_str());
     ::unlink(journal_.c_str());
     ::rmdir(dir_.c_str());
@@ -95,7 +97,7 @@ TEST_F(Store, CreatesTheFileWithHeaderAndMode0640WhateverTheUmask) {
     mode_t old = ::umask(mask);
     {
       CsvAppender app;
-      ASSERT_EQ(std::nullopt, app.Open(csv_, nullptr));
+      ASSERT_EQ(std::nullopt, app.Open(csv_));
       ASSERT_EQ(std::nullopt, app.Add(Event(1)));
       ASSERT_EQ(std::nullopt, app.Commit());
       EXPECT_EQ(1u, app.committed_rows());
@@ -112,7 +114,7 @@ TEST_F(Store, CreatesTheFileWithHeaderAndMode0640WhateverTheUmask) {
 TEST_F(Store, NothingToAppendChangesNothing) {
   {
     CsvAppender app;
-    ASSERT_EQ(std::nullopt, app.Open(csv_, nullptr));
+    ASSERT_EQ(std::nullopt, app.Open(csv_));
     EXPECT_EQ(std::nullopt, app.Commit());
   }
   EXPECT_FALSE(Exists(csv_));
@@ -123,7 +125,7 @@ TEST_F(Store, AppendsToOurFileAndKeepsItsMode) {
   Put(csv_, kHeaderLine + Row(1));
   ::chmod(csv_.c_str(), 0600);
   CsvAppender app;
-  ASSERT_EQ(std::nullopt, app.Open(csv_, nullptr));
+  ASSERT_EQ(std::nullopt, app.Open(csv_));
   ASSERT_EQ(std::nullopt, app.Add(Event(2)));
   ASSERT_EQ(std::nullopt, app.Add(Event(3)));
   ASSERT_EQ(std::nullopt, app.Commit());
@@ -137,50 +139,128 @@ TEST_F(Store, RefusesForeignFiles) {
   Put(csv_, "name;age\nbob;3\n");
   CsvAppender a;
   EXPECT_EQ(csv_ + ": not a maillogsentinel dataset (unexpected header line); refusing to append",
-            a.Open(csv_, nullptr).value_or(""));
+            a.Open(csv_).value_or(""));
 
   Put(csv_, std::string(kLegacyCsvHeader) + "\nmx1;05/11/2026 07:03;1.2.3.4;;;;;;\n");
   CsvAppender b;
   EXPECT_EQ(csv_ +
                 ": has the older tool's 9-column header; refusing to append (start a new dataset; "
                 "mls-report and mls-sql still read this one)",
-            b.Open(csv_, nullptr).value_or(""));
+            b.Open(csv_).value_or(""));
 
   Put(csv_, kHeaderLine + "mx1;2026");
   CsvAppender c;
   EXPECT_EQ(csv_ + ": last line is incomplete; refusing to append",
-            c.Open(csv_, nullptr).value_or(""));
+            c.Open(csv_).value_or(""));
 
   Put(csv_, std::string(kCsvHeader));  // header without its newline
   CsvAppender d;
   EXPECT_EQ(csv_ + ": not a maillogsentinel dataset (unexpected header line); refusing to append",
-            d.Open(csv_, nullptr).value_or(""));
+            d.Open(csv_).value_or(""));
 }
 
-TEST_F(Store, EmptyExistingFileGetsNoHeader) {
-  // An empty file is accepted as is; mls-store only writes the header when it
-  // creates the file, so an empty file stays headerless (documented).
+TEST_F(Store, AnEmptyExistingFileIsANewDataset) {
+  // ': > maillogsentinel.csv' or 'touch': the first batch writes the header.
   Put(csv_, "");
   CsvAppender app;
-  EXPECT_EQ(std::nullopt, app.Open(csv_, nullptr));
+  ASSERT_EQ(std::nullopt, app.Open(csv_));
+  ASSERT_EQ(std::nullopt, app.Add(Event(1)));
+  ASSERT_EQ(std::nullopt, app.Commit());
+  EXPECT_EQ(kHeaderLine + Row(1), Slurp(csv_));
 }
 
-TEST_F(Store, OneAppenderPerDirectory) {
-  CsvAppender a;
-  ASSERT_EQ(std::nullopt, a.Open(csv_, nullptr));
-  CsvAppender b;
-  EXPECT_EQ(csv_ + ": another mls-store is appending in " + dir_,
-            b.Open(csv_, nullptr).value_or(""));
+TEST_F(Store, RefusesToWriteThroughASymlink) {
+  Put(dir_ + "/target", kHeaderLine);
+  ASSERT_EQ(0, ::symlink((dir_ + "/target").c_str(), csv_.c_str()));
+  CsvAppender app;
+  EXPECT_EQ(csv_ + ": is a symbolic link; refusing to write through it",
+            app.Open(csv_).value_or(""));
+  EXPECT_EQ(kHeaderLine, Slurp(dir_ + "/target"));
+  ::unlink((dir_ + "/target").c_str());
+  ::unlink((csv_ + ".lock").c_str());
+}
+
+// Writers of one dataset take turns by whole batches; each batch appends
+// after whatever the others committed, and a rollback cuts back only its own.
+TEST_F(Store, WritersOfOneDatasetInterleaveWholeBatches) {
+  AppenderOptions no_wait;
+  no_wait.lock_timeout_seconds = 0;
+  CsvAppender a, b;
+  ASSERT_EQ(std::nullopt, a.Open(csv_, no_wait));
+  ASSERT_EQ(std::nullopt, b.Open(csv_, no_wait));
+  int i = 0;
+  while (!Exists(journal_)) ASSERT_EQ(std::nullopt, a.Add(Event(i++)));  // a's batch is open
+  ASSERT_EQ(std::nullopt, b.Add(Event(1000)));
+  EXPECT_EQ(csv_ + ": another writer holds " + csv_ + ".lock", b.Commit().value_or(""));
+  EXPECT_EQ(std::nullopt, b.Rollback());
+  ASSERT_EQ(std::nullopt, a.Commit());
+  const std::string after_a = Slurp(csv_);
+  ASSERT_EQ(std::nullopt, b.Add(Event(1001)));
+  ASSERT_EQ(std::nullopt, b.Commit());
+  EXPECT_EQ(after_a + Row(1001), Slurp(csv_));
+  ASSERT_EQ(std::nullopt, a.Add(Event(2000)));
+  ASSERT_EQ(std::nullopt, a.Commit());
+  EXPECT_EQ(after_a + Row(1001) + Row(2000), Slurp(csv_));
+  // A rolled-back batch after b's: b's row stays.
+  ASSERT_EQ(std::nullopt, b.Add(Event(1002)));
+  ASSERT_EQ(std::nullopt, b.Commit());
+  while (!Exists(journal_)) ASSERT_EQ(std::nullopt, a.Add(Event(i++)));
+  ASSERT_EQ(std::nullopt, a.Rollback());
+  EXPECT_EQ(after_a + Row(1001) + Row(2000) + Row(1002), Slurp(csv_));
+  ::unlink((csv_ + ".lock").c_str());
+}
+
+TEST_F(Store, UnderTheDriverItAppendsInTheDriversTransaction) {
+  FileLock lock;
+  ASSERT_EQ(FileLock::Status::kLocked, LockDataset(lock, csv_, 0));
+  // The stage's inherited copy of the driver's descriptor (same open file).
+  AppenderOptions held;
+  held.held_lock_fd = ::dup(lock.fd());
+  {
+    CsvAppender app;
+    EXPECT_EQ(journal_ + ": the lock holder has no transaction open; refusing to append",
+              app.Open(csv_, held).value_or(""));
+  }
+  Journal j;
+  j.csv = csv_;
+  j.owner = "the driver";
+  ASSERT_EQ(std::nullopt, BeginAppend(j).error);
+  const std::string journal = Slurp(journal_);
+  held.held_lock_fd = ::dup(lock.fd());
+  {
+    CsvAppender app;
+    ASSERT_EQ(std::nullopt, app.Open(csv_, held));
+    ASSERT_EQ(std::nullopt, app.Add(Event(1)));
+    ASSERT_EQ(std::nullopt, app.Commit());
+  }
+  EXPECT_EQ(kHeaderLine + Row(1), Slurp(csv_));
+  EXPECT_EQ(journal, Slurp(journal_)) << "the driver's journal is the driver's";
+  FileLock other_writer;
+  EXPECT_EQ(FileLock::Status::kBusy, LockDataset(other_writer, csv_, 0))
+      << "the appender must not release the owner's lock";
+  // A descriptor that is not the lock's is refused.
+  int other = ::open(csv_.c_str(), O_RDONLY);
+  held.held_lock_fd = other;
+  CsvAppender wrong;
+  EXPECT_NE(std::string::npos, wrong.Open(csv_, held).value_or("").find("is not open on"));
+  ::close(other);
+  EXPECT_EQ(std::nullopt, UndoAppend(csv_).error);
+  EXPECT_FALSE(Exists(csv_));
+  ::unlink((csv_ + ".lock").c_str());
 }
 
 TEST_F(Store, JournalLivesOnlyWhileABatchIsWritten) {
   Put(csv_, kHeaderLine);
   CsvAppender app;
-  ASSERT_EQ(std::nullopt, app.Open(csv_, nullptr));
+  ASSERT_EQ(std::nullopt, app.Open(csv_));
   std::size_t size = kHeaderLine.size();
   int i = 0;
   while (!Exists(journal_)) ASSERT_EQ(std::nullopt, app.Add(Event(i++)));  // > 1 MiB buffered
-  EXPECT_EQ("mls-store journal v1\nsize " + std::to_string(size) + "\n", Slurp(journal_));
+  auto j = DecodeJournal(Slurp(journal_), csv_);
+  ASSERT_TRUE(j);
+  EXPECT_EQ(size, j->csv_size.value_or(0));
+  EXPECT_EQ("mls-store pid " + std::to_string(::getpid()), j->owner);
+  EXPECT_FALSE(j->state);
   EXPECT_GT(Slurp(csv_).size(), size);
   ASSERT_EQ(std::nullopt, app.Commit());
   EXPECT_FALSE(Exists(journal_));
@@ -192,7 +272,7 @@ TEST_F(Store, RollbackRestoresTheFile) {
   const std::string before = Slurp(csv_);
   {
     CsvAppender app;
-    ASSERT_EQ(std::nullopt, app.Open(csv_, nullptr));
+    ASSERT_EQ(std::nullopt, app.Open(csv_));
     while (!Exists(journal_)) ASSERT_EQ(std::nullopt, app.Add(Event(1)));
     EXPECT_EQ(std::nullopt, app.Rollback());
   }
@@ -203,7 +283,7 @@ TEST_F(Store, RollbackRestoresTheFile) {
 TEST_F(Store, UncommittedBatchIsRolledBackOnDestruction) {
   {
     CsvAppender app;
-    ASSERT_EQ(std::nullopt, app.Open(csv_, nullptr));
+    ASSERT_EQ(std::nullopt, app.Open(csv_));
     while (!Exists(journal_)) ASSERT_EQ(std::nullopt, app.Add(Event(1)));
     EXPECT_TRUE(Exists(csv_));
   }
@@ -216,12 +296,15 @@ TEST_F(Store, RecoversATornAppend) {
   Put(csv_, committed + Row(2) + "mx1;2026-11-25T2");
   Put(journal_, "mls-store journal v1\nsize " + std::to_string(committed.size()) + "\n");
   std::vector<std::string> notes;
+  AppenderOptions o;
+  o.note = [&notes](const std::string& n) { notes.push_back(n); };
   CsvAppender app;
-  ASSERT_EQ(std::nullopt, app.Open(csv_, &notes));
+  ASSERT_EQ(std::nullopt, app.Open(csv_, o));
   ASSERT_EQ(1u, notes.size());
-  EXPECT_EQ(csv_ + ": rolled back a torn append (truncated from " +
+  EXPECT_EQ("recovered " + csv_ + ": truncated " + csv_ + " from " +
                 std::to_string(committed.size() + Row(2).size() + 16) + " to " +
-                std::to_string(committed.size()) + " bytes)",
+                std::to_string(committed.size()) +
+                " bytes (rows of mls-store (an earlier version), which did not commit)",
             notes[0]);
   EXPECT_EQ(committed, Slurp(csv_));
   EXPECT_FALSE(Exists(journal_));
@@ -230,22 +313,22 @@ TEST_F(Store, RecoversATornAppend) {
 TEST_F(Store, RecoveryRemovesAFileTheTornAppendCreated) {
   Put(csv_, kHeaderLine + "mx1;20");
   Put(journal_, "mls-store journal v1\nabsent\n");
-  Recovery r = RecoverTornAppend(csv_);
+  TxnResult r = RecoverDataset(csv_);
   EXPECT_FALSE(r.error);
-  EXPECT_EQ(csv_ + ": rolled back a torn append (removed the file it had created)",
-            r.note.value_or(""));
+  EXPECT_NE(std::string::npos, r.note.find("removed " + csv_)) << r.note;
   EXPECT_FALSE(Exists(csv_));
   EXPECT_FALSE(Exists(journal_));
 }
 
 TEST_F(Store, RecoveryDropsAJournalThatWasNeverCompleted) {
   Put(csv_, kHeaderLine);
-  for (const char* torn : {"", "mls-store jour", "mls-store journal v1\nsize 1", "garbage\n"}) {
+  for (const char* torn : {"", "mls-store jour", "mls-store journal v1\nsize 1"}) {
     Put(journal_, torn);
-    Recovery r = RecoverTornAppend(csv_);
+    TxnResult r = RecoverDataset(csv_);
     EXPECT_FALSE(r.error);
-    EXPECT_EQ(journal_ + ": incomplete journal (the append never started); removed it",
-              r.note.value_or(""));
+    EXPECT_EQ("recovered " + csv_ + ": " + journal_ +
+                  ": incomplete journal (the append never started); removed it",
+              r.note);
     EXPECT_EQ(kHeaderLine, Slurp(csv_));
     EXPECT_FALSE(Exists(journal_));
   }
@@ -254,17 +337,15 @@ TEST_F(Store, RecoveryDropsAJournalThatWasNeverCompleted) {
 TEST_F(Store, RecoveryNeverGrowsTheFile) {
   Put(csv_, kHeaderLine);
   Put(journal_, "mls-store journal v1\nsize 99999\n");
-  Recovery r = RecoverTornAppend(csv_);
-  EXPECT_EQ(csv_ + ": journal records 99999 bytes but the file has " +
-                std::to_string(kHeaderLine.size()) + "; left it as it is",
-            r.note.value_or(""));
+  TxnResult r = RecoverDataset(csv_);
+  EXPECT_NE(std::string::npos, r.note.find("left alone")) << r.note;
   EXPECT_EQ(kHeaderLine, Slurp(csv_));
   EXPECT_FALSE(Exists(journal_));
 }
 
 TEST_F(Store, NoJournalNoRecovery) {
-  Recovery r = RecoverTornAppend(csv_);
-  EXPECT_FALSE(r.note);
+  TxnResult r = RecoverDataset(csv_);
+  EXPECT_EQ("", r.note);
   EXPECT_FALSE(r.error);
 }
 

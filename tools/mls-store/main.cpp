@@ -21,13 +21,18 @@ std::int64_t MonotonicMs() {
 int main(int argc, char** argv) {
   mls::CliSpec spec;
   spec.name = "mls-store";
-  spec.synopsis = "mls-store [--csv FILE | --config FILE] [--stats]";
+  spec.synopsis =
+      "mls-store [--csv FILE | --config FILE] [--lock-timeout SECONDS] [--stats]";
   spec.summary = "Append TSV events from standard input to the CSV dataset, crash-safely.";
   spec.options.add_options()(
       "csv", mls::po::value<std::string>()->value_name("FILE"),
       "the dataset (default: <working_dir>/maillogsentinel.csv from the config)")(
       "config", mls::po::value<std::string>()->value_name("FILE"),
       "configuration file (default /etc/maillogsentinel.conf); unused with --csv")(
+      "lock-timeout", mls::po::value<double>()->value_name("SECONDS"),
+      "wait at most this long for another writer of the dataset\n(default: as long as it takes)")(
+      "dataset-lock-fd", mls::po::value<int>()->value_name("N"),
+      "the driver's: fd N holds the dataset's lock and the driver\nowns the transaction")(
       "stats", "print 'mls-store: appended N events to FILE' at the end");
   mls::po::variables_map vm;
   if (auto rc = mls::ParseCli(spec, argc, argv, vm)) return *rc;
@@ -56,6 +61,25 @@ int main(int argc, char** argv) {
 
   mls::StoreOptions opt;
   opt.csv = csv;
+  if (vm.count("lock-timeout")) {
+    double t = vm["lock-timeout"].as<double>();
+    if (!(t >= 0 && t <= 1e6)) {
+      mls::Warn("--lock-timeout: expected a number of seconds between 0 and 1000000");
+      return 2;
+    }
+    opt.appender.lock_timeout_seconds = t;
+  }
+  if (vm.count("dataset-lock-fd")) {
+    int fd = vm["dataset-lock-fd"].as<int>();
+    if (fd < 3) {
+      mls::Warn("--dataset-lock-fd: expected an inherited descriptor (3 or more)");
+      return 2;
+    }
+    opt.appender.held_lock_fd = fd;
+  }
+  opt.appender.waiting = [](const std::string& lock) {
+    mls::Warn("waiting for " + lock + " (another writer of the dataset is running)");
+  };
   opt.input_fd = 0;
   opt.now_ms = MonotonicMs;
   mls::StoreResult r = mls::RunStore(opt);
