@@ -71,13 +71,15 @@ std::string FormatLogLine(std::string_view timestamp, LogLevel level, std::strin
 
 std::optional<std::string> OpLog::Open(const std::string& path, LogLevel min_level, Clock clock) {
   Close();
-  constexpr int kFlags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY;
+  // Never through a symlink: a planted link must not redirect our writes.
+  constexpr int kFlags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW;
   int fd = ::open(path.c_str(), kFlags | O_CREAT | O_EXCL, 0640);
   if (fd >= 0) {
     ::fchmod(fd, 0640);  // new: exactly 0640, whatever the umask
   } else if (errno == EEXIST) {
     fd = ::open(path.c_str(), kFlags);
   }
+  if (fd < 0 && errno == ELOOP) return path + ": is a symbolic link; refusing to write through it";
   if (fd < 0) return ErrnoMessage(path, errno);
   fd_ = fd;
   path_ = path;

@@ -88,5 +88,18 @@ TEST(OpLog, OpenErrorNamesThePath) {
   log.Log(LogLevel::kCritical, "x", "dropped silently");
 }
 
+TEST(OpLog, NeverWritesThroughASymlink) {
+  char tmpl[] = "/tmp/mls-oplog-link.XXXXXX";
+  ASSERT_NE(nullptr, ::mkdtemp(tmpl));
+  std::string dir = tmpl;
+  ASSERT_EQ(0, ::symlink((dir + "/target").c_str(), (dir + "/op.log").c_str()));
+  OpLog log;
+  EXPECT_EQ(dir + "/op.log: is a symbolic link; refusing to write through it",
+            log.Open(dir + "/op.log", LogLevel::kInfo, nullptr).value_or(""));
+  EXPECT_NE(0, ::access((dir + "/target").c_str(), F_OK));
+  ::unlink((dir + "/op.log").c_str());
+  ::rmdir(dir.c_str());
+}
+
 }  // namespace
 }  // namespace mls
