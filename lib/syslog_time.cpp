@@ -260,6 +260,7 @@ int TimeResolver::UtcOffsetMinutes(int year, const HeaderTime& t) {
     // the offset is the same at both, it is the day's offset (two changes
     // within three days, cancelling out, are not a thing zones do).
     cached_day_ = day;
+    fits_minute_ = INT64_MIN;
     day_offset_ = GmtOffsetAt(day * 86400 - kMaxOffsetSeconds);
     day_offset_after_ = GmtOffsetAt((day + 1) * 86400 + kMaxOffsetSeconds);
     day_near_change_ = day_offset_ != day_offset_after_;
@@ -276,8 +277,15 @@ int TimeResolver::UtcOffsetMinutes(int year, const HeaderTime& t) {
 long TimeResolver::OffsetNearChange(std::int64_t day, std::int64_t local) {
   const long before = day_offset_;
   const long after = day_offset_after_;
-  const bool before_fits = GmtOffsetAt(local - before) == before;
-  const bool after_fits = GmtOffsetAt(local - after) == after;
+  // Changes happen on whole minutes: the answer holds for the whole minute.
+  const std::int64_t minute = (local >= 0 ? local : local - 59) / 60;
+  if (minute != fits_minute_) {
+    fits_minute_ = minute;
+    before_fits_ = GmtOffsetAt(local - before) == before;
+    after_fits_ = GmtOffsetAt(local - after) == after;
+  }
+  const bool before_fits = before_fits_;
+  const bool after_fits = after_fits_;
   if (before_fits != after_fits || !before_fits) {
     // One solution, or none (the hour skipped by a change): the offset
     // before the change, as for the minutes before the gap.

@@ -61,7 +61,7 @@ inline constexpr int kFoldStepBackSeconds = 60;
 // stamps get the latest year that does not put them more than one day after
 // the reference time; offset-less stamps are local time in the C library's
 // time zone (TZ). A local day with no change of UTC offset near it costs two
-// localtime_r(3) calls, once; only the days around a change solve each stamp.
+// localtime_r(3) calls, once; the days around a change two per distinct minute.
 //
 // One TimeResolver reads one stream, in order: in the hour repeated when the
 // offset goes back (end of daylight saving time), a stamp more than
@@ -91,6 +91,10 @@ class TimeResolver {
   bool day_near_change_ = false;  // the offset changes within reach of the day
   long day_offset_ = 0;           // seconds east: the day's (before the change)
   long day_offset_after_ = 0;     // after the change
+  // Near a change: which of the two offsets fit the local minute fits_minute_.
+  std::int64_t fits_minute_ = INT64_MIN;
+  bool before_fits_ = false;
+  bool after_fits_ = false;
   // The repeated hour being read: its local day (INT64_MIN: none), the latest
   // local second seen in its first occurrence, and whether the second began.
   std::int64_t fold_day_ = INT64_MIN;

@@ -88,7 +88,9 @@ TEST(SyslogTime, TellsImpossibleStampsFromNoStamp) {
         Row{"", 0}, Row{"Dec 32", 0}}) {
     EXPECT_EQ(row.length, ImpossibleHeaderTimeLength(row.text)) << row.text;
     HeaderTime t;
-    if (row.length > 0) EXPECT_EQ(0u, ParseHeaderTime(row.text, t)) << row.text;
+    if (row.length > 0) {
+      EXPECT_EQ(0u, ParseHeaderTime(row.text, t)) << row.text;
+    }
   }
 }
 
@@ -240,6 +242,15 @@ TEST(SyslogTime, OffsetsAroundChangesInStreamOrder) {
         {"Oct 25 03:00:00", "2026-10-25T03:00:00+01:00"},
         {"Oct 25 02:20:00", "2026-10-25T02:20:00+02:00"},
         {"Oct 25 02:40:00", "2026-10-25T02:40:00+02:00"}}},
+      {"the days around the change, and stamps of one minute in the hour", "Europe/Paris",
+       {{"Oct 24 02:30:00", "2026-10-24T02:30:00+02:00"},
+        {"Oct 25 02:30:10", "2026-10-25T02:30:10+02:00"},
+        {"Oct 25 02:30:50", "2026-10-25T02:30:50+02:00"},
+        {"Oct 25 02:10:05", "2026-10-25T02:10:05+01:00"},
+        {"Oct 25 02:10:45", "2026-10-25T02:10:45+01:00"},
+        {"Oct 25 02:30:30", "2026-10-25T02:30:30+01:00"},
+        {"Oct 26 02:30:00", "2026-10-26T02:30:00+01:00"},
+        {"Oct 23 02:30:00", "2026-10-23T02:30:00+02:00"}}},
       {"stamps with an offset keep it and leave the state alone", "Europe/Paris",
        {{"2026-10-25T02:50:00", "2026-10-25T02:50:00+02:00"},
         {"2026-10-25T02:10:00+01:00", "2026-10-25T02:10:00+01:00"},
