@@ -31,7 +31,7 @@ constexpr std::uint64_t kMaxWarnings = 10;
 std::string FormatScanStats(const ScanStats& s) {
   return "lines=" + std::to_string(s.lines) + " events=" + std::to_string(s.events) +
          " outages=" + std::to_string(s.outages) + " aborted=" + std::to_string(s.aborted) +
-         " overlong=" + std::to_string(s.overlong);
+         " overlong=" + std::to_string(s.overlong) + " bad_time=" + std::to_string(s.bad_time);
 }
 
 LogScanner::LogScanner(const ScanOptions& options, WarnFn warn)
@@ -59,11 +59,24 @@ void LogScanner::Overlong(std::uint64_t length, std::uint64_t number) {
   }
 }
 
+void LogScanner::BadTime(std::uint64_t number) {
+  ++stats_.bad_time;
+  if (++bad_time_warned_ <= kMaxWarnings) {
+    warn_(name_ + ":" + std::to_string(number) + ": skipped an event whose time does not exist ('" +
+          std::string(line_.stamp) + "')" +
+          (bad_time_warned_ == kMaxWarnings ? "; further ones are only counted" : ""));
+  }
+}
+
 void LogScanner::WarnSummary() {
   if (stats_.outages > 0) {
     warn_(std::to_string(stats_.outages) +
           " line(s) report 'Connection lost to authentication server': the SASL backend "
           "was unreachable (not counted as attacks)");
+  }
+  if (stats_.bad_time > 0) {
+    warn_(std::to_string(stats_.bad_time) +
+          " event(s) skipped: their time stamp names no real date or time (bad_time)");
   }
 }
 
@@ -91,6 +104,7 @@ void LogScanner::HandleLine(const char* begin, const char* end, std::uint64_t nu
     case LineKind::kEvent:
       break;
   }
+  if (line_.bad_time) return BadTime(number);
   char when[kIsoTimeLength];
   time_.Format(line_.time, when);
   AppendEventTsv(line_, std::string_view(when, sizeof when), out);

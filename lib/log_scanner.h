@@ -35,9 +35,10 @@ struct ScanStats {
   std::uint64_t outages = 0;   // "Connection lost to authentication server"
   std::uint64_t aborted = 0;   // "authentication aborted" lines (emitted or not)
   std::uint64_t overlong = 0;  // lines longer than max_line_length, skipped
+  std::uint64_t bad_time = 0;  // events dropped: their stamp names no real time
 };
 
-// "lines=N events=N outages=N aborted=N overlong=N"
+// "lines=N events=N outages=N aborted=N overlong=N bad_time=N"
 std::string FormatScanStats(const ScanStats& stats);
 
 class LogScanner {
@@ -57,7 +58,8 @@ class LogScanner {
   void Feed(std::string_view data, std::string& out);
   // End of the input: a last line without '\n' is still a line.
   void EndInput(std::string& out);
-  // End of the run: a summary warning if the SASL backend was reported down.
+  // End of the run: a summary warning if the SASL backend was reported down,
+  // and one if events were dropped for an impossible time.
   void WarnSummary();
 
   const ScanStats& stats() const { return stats_; }
@@ -77,6 +79,7 @@ class LogScanner {
   void NewlineAt(const char* nl);
   void HandleLine(const char* begin, const char* end, std::uint64_t number, std::string& out);
   void Overlong(std::uint64_t length, std::uint64_t number);
+  void BadTime(std::uint64_t number);
 
   ScanOptions options_;
   WarnFn warn_;
@@ -92,6 +95,7 @@ class LogScanner {
   ScanStats stats_;
   std::uint64_t overlong_warned_ = 0;
   std::uint64_t outage_warned_ = 0;
+  std::uint64_t bad_time_warned_ = 0;
   bool portable_ = false;
   SaslLine line_;
 };

@@ -160,8 +160,13 @@ bool CanonicalIp(std::string_view addr, char* out) {
 }
 
 LineKind ParsePostfixLine(std::string_view line, SaslLine& out) {
-  const std::size_t stamp = ParseHeaderTime(line, out.time);
-  if (stamp == 0) return LineKind::kNone;
+  std::size_t stamp = ParseHeaderTime(line, out.time);
+  out.bad_time = stamp == 0;
+  if (out.bad_time) {
+    stamp = ImpossibleHeaderTimeLength(line);
+    if (stamp == 0) return LineKind::kNone;
+  }
+  out.stamp = line.substr(0, stamp);
   const std::size_t msg = ParseHostAndTag(line, stamp, out);
   if (msg == std::string_view::npos) return LineKind::kNone;
   std::string_view rest = line.substr(msg);

@@ -26,7 +26,9 @@ enum class LineKind {
 
 // The fields of a SASL line. The views point into the parsed line.
 struct SaslLine {
-  HeaderTime time;
+  HeaderTime time;           // unset when bad_time
+  std::string_view stamp;    // the header time as written
+  bool bad_time = false;     // stamp-shaped but impossible ("Dec 32", "25:00:00")
   std::string_view server;   // syslog host field
   std::string_view service;  // the tag without "[pid]"
   std::string_view client;   // name before '[', e.g. "unknown"
@@ -38,7 +40,9 @@ struct SaslLine {
 };
 
 // Classifies `line` (no trailing newline; a trailing CR is the caller's job).
-// Fills `out` unless the result is kNone.
+// Fills `out` unless the result is kNone. A line whose stamp has the shape of a
+// time but names none (ImpossibleHeaderTimeLength) is classified like any
+// other, with out.bad_time set: its time cannot be printed.
 LineKind ParsePostfixLine(std::string_view line, SaslLine& out);
 
 // Validates an address and writes its canonical text to `out`

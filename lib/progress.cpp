@@ -26,6 +26,7 @@ bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& sta
     if (auto v = NumberAfter(line, "lines=")) {
       stats.lines = v;
       if (auto o = NumberAfter(line, " outages=")) stats.outages = o;
+      if (auto b = NumberAfter(line, " bad_time=")) stats.bad_time = b;
       return true;
     }
   }
@@ -68,6 +69,11 @@ std::string FormatSummary(const RunStats& stats) {
     if (!out.empty()) out += ", ";
     out += std::to_string(*stats.outages) + std::string(kOutageWords);
     if (*stats.outages != 1) out += 's';
+  }
+  if (stats.bad_time && *stats.bad_time > 0) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(*stats.bad_time) +
+           (*stats.bad_time == 1 ? " event" : " events") + " with an impossible time skipped";
   }
   return out.empty() ? "done" : out;
 }

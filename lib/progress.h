@@ -21,6 +21,9 @@ struct RunStats {
   // "mls-parse: ... outages=N ...": SASL backend outages ("Connection lost to
   // authentication server") seen in the lines read.
   std::optional<std::uint64_t> outages;
+  // "mls-parse: ... bad_time=N": events skipped because their time stamp
+  // names no real date or time (Dec 32, 25:00).
+  std::optional<std::uint64_t> bad_time;
 };
 
 // Updates `stats` from one stderr line of stage `stage`; true if it was a
@@ -30,7 +33,8 @@ bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& sta
 // "300000 new lines read, 2345 events stored" (unknown counts left out), then
 // ", 120 reverse DNS queries, 80 cache hits" when mls-enrich asked or used its
 // cache (nothing with DNS disabled), then ", 3 SASL backend outages" (", 1 SASL
-// backend outage") when mls-parse counted any.
+// backend outage") when mls-parse counted any, then ", 2 events with an
+// impossible time skipped" (", 1 event ...") likewise.
 std::string FormatSummary(const RunStats& stats);
 
 // The outage count FormatSummary wrote into `summary` ("N SASL backend

@@ -27,13 +27,14 @@ bool ValidClock(int h, int mi, int s) {
   return h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 60;
 }
 
-// "HH:MM:SS" at pos.
-bool ParseClock(std::string_view text, std::size_t pos, HeaderTime& t) {
+// "HH:MM:SS" at pos. `check`: also a clock that exists (else only the shape).
+bool ParseClock(std::string_view text, std::size_t pos, HeaderTime& t, bool check) {
   if (pos + 8 > text.size() || text[pos + 2] != ':' || text[pos + 5] != ':') return false;
   t.hour = Digits(text, pos, 2);
   t.minute = Digits(text, pos + 3, 2);
   t.second = Digits(text, pos + 6, 2);
-  return ValidClock(t.hour, t.minute, t.second);
+  if (t.hour < 0 || t.minute < 0 || t.second < 0) return false;
+  return !check || ValidClock(t.hour, t.minute, t.second);
 }
 
 // Optional ".digits" at pos; returns the position after it.
@@ -77,14 +78,17 @@ std::size_t ParseOffset(std::string_view text, std::size_t pos, bool allow_hours
   return len;
 }
 
-std::size_t ParseRfc3339(std::string_view text, HeaderTime& t) {
+// `check` (here and in ParseBsd): the date and clock must exist; without it
+// only the shape counts (ImpossibleHeaderTimeLength).
+std::size_t ParseRfc3339(std::string_view text, HeaderTime& t, bool check) {
   // YYYY-MM-DDTHH:MM:SS
   if (text.size() < 19 || text[4] != '-' || text[7] != '-' || text[10] != 'T') return 0;
   t.year = Digits(text, 0, 4);
   t.month = Digits(text, 5, 2);
   t.day = Digits(text, 8, 2);
-  if (t.year < 0 || !ValidDate(t.year, t.month, t.day)) return 0;
-  if (!ParseClock(text, 11, t)) return 0;
+  if (t.year < 0 || t.month < 0 || t.day < 0) return 0;
+  if (check && !ValidDate(t.year, t.month, t.day)) return 0;
+  if (!ParseClock(text, 11, t, check)) return 0;
   std::size_t pos = SkipFraction(text, 19);
   std::size_t off = ParseOffset(text, pos, false, t.offset_minutes);
   t.has_offset = off > 0;
@@ -93,7 +97,7 @@ std::size_t ParseRfc3339(std::string_view text, HeaderTime& t) {
 
 constexpr char kMonths[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 
-std::size_t ParseBsd(std::string_view text, HeaderTime& t) {
+std::size_t ParseBsd(std::string_view text, HeaderTime& t, bool check) {
   // "Mmm dd HH:MM:SS", day as " 5", "05" or "5".
   if (text.size() < 14 || text[3] != ' ') return 0;
   t.month = 0;
@@ -112,7 +116,7 @@ std::size_t ParseBsd(std::string_view text, HeaderTime& t) {
   if (pos >= text.size() || text[pos] != ' ') return 0;
   ++pos;
   t.year = 0;
-  if (!ValidDate(0, t.month, t.day) || !ParseClock(text, pos, t)) return 0;
+  if ((check && !ValidDate(0, t.month, t.day)) || !ParseClock(text, pos, t, check)) return 0;
   t.has_offset = false;
   t.offset_minutes = 0;
   return pos + 8;
@@ -150,9 +154,18 @@ std::int64_t DaysFromCivil(int y, int m, int d) {
 std::size_t ParseHeaderTime(std::string_view text, HeaderTime& out) {
   if (text.empty()) return 0;
   HeaderTime t;
-  std::size_t n = IsDigit(text[0]) ? ParseRfc3339(text, t) : ParseBsd(text, t);
+  std::size_t n = IsDigit(text[0]) ? ParseRfc3339(text, t, true) : ParseBsd(text, t, true);
   if (n > 0) out = t;
   return n;
+}
+
+std::size_t ImpossibleHeaderTimeLength(std::string_view text) {
+  if (text.empty()) return 0;
+  HeaderTime t;
+  if (IsDigit(text[0])) {
+    return ParseRfc3339(text, t, true) > 0 ? 0 : ParseRfc3339(text, t, false);
+  }
+  return ParseBsd(text, t, true) > 0 ? 0 : ParseBsd(text, t, false);
 }
 
 std::optional<std::time_t> ParseIso8601Instant(std::string_view text) {
@@ -224,25 +237,76 @@ int TimeResolver::InferYear(const HeaderTime& t) const {
   return reference_year_;
 }
 
+namespace {
+
+// The UTC offset (seconds east) in force at `utc`, 0 if the C library cannot say.
+long GmtOffsetAt(std::int64_t utc) {
+  const std::time_t t = static_cast<std::time_t>(utc);
+  std::tm tm{};
+  if (localtime_r(&t, &tm) == nullptr) return 0;
+  return tm.tm_gmtoff;
+}
+
+// No zone is further than this from UTC (tzdata: -12:00 to +14:00; LMT more).
+constexpr std::int64_t kMaxOffsetSeconds = 16 * 3600;
+
+}  // namespace
+
 int TimeResolver::UtcOffsetMinutes(int year, const HeaderTime& t) {
-  const std::int64_t minute = DaysFromCivil(year, t.month, t.day) * 1440 + t.hour * 60 + t.minute;
-  if (minute == cached_minute_) return cached_offset_;
-  // Solve utc + offset(utc) == local with localtime_r(3) (which, unlike
-  // mktime(3), does not re-read the zone file on every call), starting from
-  // the last offset seen. In a DST gap there is no solution: the offset of the
-  // last guess is used, so the text still names a real instant.
-  const std::int64_t local = minute * 60;
-  std::int64_t offset = std::int64_t{cached_offset_} * 60;
-  for (int round = 0; round < 3; ++round) {
-    const std::time_t guess = static_cast<std::time_t>(local - offset);
-    std::tm tm{};
-    if (localtime_r(&guess, &tm) == nullptr) break;
-    if (tm.tm_gmtoff == offset) break;
-    offset = tm.tm_gmtoff;
+  const std::int64_t day = DaysFromCivil(year, t.month, t.day);
+  const std::int64_t local = day * 86400 + t.hour * 3600 + t.minute * 60 + t.second;
+  if (day != cached_day_) {
+    // Every instant whose local date is `day` lies between these two: if
+    // the offset is the same at both, it is the day's offset (two changes
+    // within three days, cancelling out, are not a thing zones do).
+    cached_day_ = day;
+    fits_minute_ = INT64_MIN;
+    day_offset_ = GmtOffsetAt(day * 86400 - kMaxOffsetSeconds);
+    day_offset_after_ = GmtOffsetAt((day + 1) * 86400 + kMaxOffsetSeconds);
+    day_near_change_ = day_offset_ != day_offset_after_;
   }
-  cached_offset_ = static_cast<int>(offset / 60);
-  cached_minute_ = minute;
-  return cached_offset_;
+  if (!day_near_change_) {
+    fold_day_ = INT64_MIN;
+    return static_cast<int>(day_offset_ / 60);
+  }
+  return static_cast<int>(OffsetNearChange(day, local) / 60);
+}
+
+// `local` (civil seconds) on a day near an offset change: each offset is a
+// solution if the instant it gives has that offset.
+long TimeResolver::OffsetNearChange(std::int64_t day, std::int64_t local) {
+  const long before = day_offset_;
+  const long after = day_offset_after_;
+  // Changes happen on whole minutes: the answer holds for the whole minute.
+  const std::int64_t minute = (local >= 0 ? local : local - 59) / 60;
+  if (minute != fits_minute_) {
+    fits_minute_ = minute;
+    before_fits_ = GmtOffsetAt(local - before) == before;
+    after_fits_ = GmtOffsetAt(local - after) == after;
+  }
+  const bool before_fits = before_fits_;
+  const bool after_fits = after_fits_;
+  if (before_fits != after_fits || !before_fits) {
+    // One solution, or none (the hour skipped by a change): the offset
+    // before the change, as for the minutes before the gap.
+    fold_day_ = INT64_MIN;
+    return after_fits ? after : before;
+  }
+  // The repeated hour: the larger offset is the first occurrence.
+  const long first = before > after ? before : after;
+  const long second = before > after ? after : before;
+  if (fold_day_ != day) {
+    fold_day_ = day;
+    fold_latest_ = local;
+    fold_second_ = false;
+  } else if (!fold_second_) {
+    if (local < fold_latest_ - kFoldStepBackSeconds) {
+      fold_second_ = true;
+    } else if (local > fold_latest_) {
+      fold_latest_ = local;
+    }
+  }
+  return fold_second_ ? second : first;
 }
 
 void TimeResolver::Format(const HeaderTime& t, char* out) {

@@ -32,6 +32,12 @@ struct HeaderTime {
 // Fractional seconds are accepted and dropped. Returns 0 if there is none.
 std::size_t ParseHeaderTime(std::string_view text, HeaderTime& out);
 
+// The length of a stamp at the start of `text` that has the shape of one of
+// the formats above but names a date or clock that does not exist ("Dec 32",
+// "Feb 30", "2026-02-29", "25:00:00", minute 60); 0 when there is none (no
+// stamp at all, or one that ParseHeaderTime accepts).
+std::size_t ImpossibleHeaderTimeLength(std::string_view text);
+
 // Parses an ISO 8601 instant for --reference-time: "YYYY-MM-DD", optionally
 // followed by "THH:MM[:SS[.frac]]" (or a space instead of T) and "Z" or an
 // offset ("+HH:MM", "+HHMM", "+HH"); "@SECONDS" is epoch seconds. Without an
@@ -46,15 +52,29 @@ int DaysInMonth(int year, int month);
 // Length of the ISO 8601 text TimeResolver writes: "2026-11-25T20:18:08+00:00".
 inline constexpr std::size_t kIsoTimeLength = 25;
 
+// How far back (seconds) a stamp in the repeated hour must step behind the
+// latest one of that hour to be taken for its second occurrence: smaller
+// steps are lines logged slightly out of order.
+inline constexpr int kFoldStepBackSeconds = 60;
+
 // Turns header timestamps into ISO 8601 text with a numeric offset. Year-less
 // stamps get the latest year that does not put them more than one day after
 // the reference time; offset-less stamps are local time in the C library's
-// time zone (TZ), converted with localtime_r(3) at most once per distinct minute.
+// time zone (TZ). A local day with no change of UTC offset near it costs two
+// localtime_r(3) calls, once; the days around a change two per distinct minute.
+//
+// One TimeResolver reads one stream, in order: in the hour repeated when the
+// offset goes back (end of daylight saving time), a stamp more than
+// kFoldStepBackSeconds earlier than the latest stamp of that hour starts its
+// second occurrence (the later offset) until a stamp outside the hour is seen;
+// until such a step back, stamps in the hour are its first occurrence. In an
+// hour skipped by a change, the offset before the change is used.
 class TimeResolver {
  public:
   explicit TimeResolver(std::time_t reference);
 
-  // Writes exactly kIsoTimeLength bytes to `out`.
+  // Writes exactly kIsoTimeLength bytes to `out`. Not const: a stamp without
+  // an offset moves the stream state described above.
   void Format(const HeaderTime& t, char* out);
 
   // The year chosen for a year-less stamp (exposed for tests).
@@ -62,11 +82,24 @@ class TimeResolver {
 
  private:
   int UtcOffsetMinutes(int year, const HeaderTime& t);
+  long OffsetNearChange(std::int64_t day, std::int64_t local);  // seconds
 
   std::int64_t reference_local_;  // reference as local civil seconds
   int reference_year_;
-  std::int64_t cached_minute_ = INT64_MIN;  // local civil minute of the cache
-  int cached_offset_ = 0;
+  // The local day (days since 1970-01-01) the following describe.
+  std::int64_t cached_day_ = INT64_MIN;
+  bool day_near_change_ = false;  // the offset changes within reach of the day
+  long day_offset_ = 0;           // seconds east: the day's (before the change)
+  long day_offset_after_ = 0;     // after the change
+  // Near a change: which of the two offsets fit the local minute fits_minute_.
+  std::int64_t fits_minute_ = INT64_MIN;
+  bool before_fits_ = false;
+  bool after_fits_ = false;
+  // The repeated hour being read: its local day (INT64_MIN: none), the latest
+  // local second seen in its first occurrence, and whether the second began.
+  std::int64_t fold_day_ = INT64_MIN;
+  std::int64_t fold_latest_ = 0;
+  bool fold_second_ = false;
 };
 
 }  // namespace mls

@@ -70,27 +70,27 @@ teardown() { mls_scratch_cleanup; }
   run --separate-stderr mls-parse --stats --reference-time "$REF" "$D/golden.log"
   [ "$status" -eq 0 ]
   [ "${#lines[@]}" -eq 5 ]
-  [ "${stderr_lines[-1]}" = "mls-parse: lines=16 events=5 outages=1 aborted=1 overlong=0" ]
+  [ "${stderr_lines[-1]}" = "mls-parse: lines=16 events=5 outages=1 aborted=1 overlong=0 bad_time=0" ]
 }
 
 @test "mls-parse: statistics add up over several files" {
   run --separate-stderr mls-parse --stats --reference-time "$REF" "$D/golden.log" "$D/golden.log"
   [ "$status" -eq 0 ]
-  [ "${stderr_lines[-1]}" = "mls-parse: lines=32 events=10 outages=2 aborted=2 overlong=0" ]
+  [ "${stderr_lines[-1]}" = "mls-parse: lines=32 events=10 outages=2 aborted=2 overlong=0 bad_time=0" ]
 }
 
 @test "mls-parse: --include-aborted emits aborted authentications" {
   run --separate-stderr mls-parse --include-aborted --stats --reference-time "$REF" "$D/golden.log"
   [ "$status" -eq 0 ]
   [ "${lines[5]}" = $'2027-01-01T00:00:08+00:00\tmx3\t198.51.100.79\t\tLOGIN\tunknown\t\tpostfix/smtps/smtpd\tauthentication aborted' ]
-  [ "${stderr_lines[-1]}" = "mls-parse: lines=16 events=6 outages=1 aborted=1 overlong=0" ]
+  [ "${stderr_lines[-1]}" = "mls-parse: lines=16 events=6 outages=1 aborted=1 overlong=0 bad_time=0" ]
 }
 
 @test "mls-parse: no events, no output, exit 0" {
   run --separate-stderr mls-parse --stats </dev/null
   [ "$status" -eq 0 ]
   [ -z "$output" ]
-  [ "$stderr" = "mls-parse: lines=0 events=0 outages=0 aborted=0 overlong=0" ]
+  [ "$stderr" = "mls-parse: lines=0 events=0 outages=0 aborted=0 overlong=0 bad_time=0" ]
 }
 
 @test "mls-parse: a missing file is exit 1 naming it; the other files are still read" {
@@ -128,14 +128,14 @@ teardown() { mls_scratch_cleanup; }
   [ "$status" -eq 0 ]
   [ "$output" = "$EVENT_TSV"$'\n'"$EVENT_TSV" ]
   [ "${stderr_lines[0]}" = "mls-parse: $T/big.log:2: skipped a line of 2097152 bytes (longer than 65536)" ]
-  [ "${stderr_lines[-1]}" = "mls-parse: lines=3 events=2 outages=0 aborted=0 overlong=1" ]
+  [ "${stderr_lines[-1]}" = "mls-parse: lines=3 events=2 outages=0 aborted=0 overlong=1 bad_time=0" ]
 }
 
 @test "mls-parse: --max-line-length raises the limit" {
   { head -c 100000 /dev/zero | tr '\0' 'A'; printf '\n'; } >"$T/long.log"
   run --separate-stderr mls-parse --stats --max-line-length 200000 "$T/long.log"
   [ "$status" -eq 0 ]
-  [ "$stderr" = "mls-parse: lines=1 events=0 outages=0 aborted=0 overlong=0" ]
+  [ "$stderr" = "mls-parse: lines=1 events=0 outages=0 aborted=0 overlong=0 bad_time=0" ]
 }
 
 @test "mls-parse: NUL bytes and invalid UTF-8 pass through as data" {
@@ -143,7 +143,7 @@ teardown() { mls_scratch_cleanup; }
   mls-parse --stats "$T/bin.log" >"$T/out" 2>"$T/err"
   printf '2026-11-25T20:18:08+00:00\tvm\t192.0.2.1\ta\0b\xc3\tLOGIN\tunknown\t\tpostfix/smtpd\t\0\xff\n' >"$T/expected"
   cmp "$T/expected" "$T/out"
-  [ "$(cat "$T/err")" = "mls-parse: lines=2 events=1 outages=0 aborted=0 overlong=0" ]
+  [ "$(cat "$T/err")" = "mls-parse: lines=2 events=1 outages=0 aborted=0 overlong=0 bad_time=0" ]
 }
 
 @test "mls-parse: CRLF line ends are handled" {
@@ -164,6 +164,52 @@ teardown() { mls_scratch_cleanup; }
   [[ "$output" == "2026-11-25T20:18:08+01:00"$'\t'* ]]
   run env TZ=America/New_York mls-parse --reference-time 2026-12-01T00:00:00Z <<<"${EVENT/Nov 25/Jul  4}"
   [[ "$output" == "2026-07-04T20:18:08-04:00"$'\t'* ]]
+}
+
+@test "mls-parse: the repeated hour at the end of DST gets both offsets, in stream order" {
+  # What syslog writes in Paris from 00:00Z to 02:30Z on 2026-10-25 (the clock
+  # goes from 02:59:59 CEST back to 02:00:00 CET at 01:00Z), an event every
+  # 150 seconds with noise between: every printed time must be the instant
+  # the line was written.
+  local start epoch stamp
+  start=$(date -u -d 2026-10-25T00:00:00Z +%s)
+  for ((epoch = start; epoch <= start + 9000; epoch += 150)); do
+    stamp=$(TZ=Europe/Paris LC_ALL=C date -d "@$epoch" '+%b %e %H:%M:%S')
+    printf '%s mx1 postfix/smtpd[1]: connect from unknown[192.0.2.1]\n' "$stamp"
+    printf '%s mx1 postfix/smtpd[1]: warning: unknown[192.0.2.1]: SASL LOGIN authentication failed: x\n' "$stamp"
+    echo "$epoch" >>"$T/epochs"
+  done >"$T/fold.log"
+  TZ=Europe/Paris mls-parse --stats --reference-time 2026-12-01T00:00:00Z "$T/fold.log" >"$T/out" 2>"$T/err"
+  [ "$(cat "$T/err")" = "mls-parse: lines=122 events=61 outages=0 aborted=0 overlong=0 bad_time=0" ]
+  cut -f1 "$T/out" >"$T/times"
+  # The instants, exactly (so also non-decreasing).
+  while read -r stamp; do date -d "$stamp" +%s; done <"$T/times" >"$T/got"
+  diff -u "$T/epochs" "$T/got"
+  # The repeated hour is there twice: first +02:00, then +01:00.
+  [ "$(grep -c '^2026-10-25T02:..:..+02:00$' "$T/times")" -eq 24 ]
+  [ "$(grep -c '^2026-10-25T02:..:..+01:00$' "$T/times")" -eq 24 ]
+  [ "$(sed -n 's/.*\(+0[12]:00\)$/\1/p' "$T/times" | uniq | tr '\n' ' ')" = "+02:00 +01:00 " ]
+  # RFC 3339 stamps carry their offset: the same instants, whatever TZ says.
+  while read -r stamp; do
+    printf '%s mx1 postfix/smtpd[1]: warning: unknown[192.0.2.1]: SASL LOGIN authentication failed: x\n' "$stamp"
+  done <"$T/times" | TZ=America/New_York mls-parse | cut -f1 | diff -u "$T/times" -
+}
+
+@test "mls-parse: events with an impossible time are skipped, counted and warned about (exit 0)" {
+  {
+    printf '%s\n' "${EVENT/Nov 25/Dec 32}" "$EVENT" "${EVENT/20:18:08/25:00:00}"
+    for i in $(seq 30); do printf '%s\n' "${EVENT/Nov 25/Feb 30}"; done
+    printf '%s\n' "${EVENT/Nov 25 20:18:08/2026-11-25T20:60:08+00:00}"
+  } >"$T/bad.log"
+  run --separate-stderr mls-parse --stats --reference-time "$REF" "$T/bad.log"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$EVENT_TSV" ]
+  [ "${stderr_lines[0]}" = "mls-parse: $T/bad.log:1: skipped an event whose time does not exist ('Dec 32 20:18:08')" ]
+  [ "${stderr_lines[1]}" = "mls-parse: $T/bad.log:3: skipped an event whose time does not exist ('Nov 25 25:00:00')" ]
+  [ "${stderr_lines[9]}" = "mls-parse: $T/bad.log:11: skipped an event whose time does not exist ('Feb 30 20:18:08'); further ones are only counted" ]
+  [ "${stderr_lines[10]}" = "mls-parse: 33 event(s) skipped: their time stamp names no real date or time (bad_time)" ]
+  [ "${stderr_lines[11]}" = "mls-parse: lines=34 events=1 outages=0 aborted=0 overlong=0 bad_time=33" ]
+  [ "${#stderr_lines[@]}" -eq 12 ]
 }
 
 @test "mls-parse: year inference follows --reference-time" {
@@ -205,7 +251,7 @@ teardown() { mls_scratch_cleanup; }
     events=$(sed -n 's/^events=//p' "$T/gen.count")
     outages=$(sed -n 's/^outages=//p' "$T/gen.count")
     aborted=$(sed -n 's/^aborted=//p' "$T/gen.count")
-    [ "$(tail -n 1 "$T/gen.err")" = "mls-parse: lines=60000 events=$events outages=$outages aborted=$aborted overlong=0" ]
+    [ "$(tail -n 1 "$T/gen.err")" = "mls-parse: lines=60000 events=$events outages=$outages aborted=$aborted overlong=0 bad_time=0" ]
     [ "$(wc -l <"$T/gen.tsv")" -eq "$events" ]
     # Every record has 9 fields and a valid stamp; the year rolls over once.
     [ "$(awk -F'\t' 'NF != 9' "$T/gen.tsv" | wc -l)" -eq 0 ]

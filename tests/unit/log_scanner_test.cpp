@@ -59,8 +59,8 @@ Result Scan(const std::string& input, const ScanOptions& options, std::size_t ch
 }
 
 TEST(LogScanner, FormatsStats) {
-  ScanStats s{1, 2, 3, 4, 5};
-  EXPECT_EQ("lines=1 events=2 outages=3 aborted=4 overlong=5", FormatScanStats(s));
+  ScanStats s{1, 2, 3, 4, 5, 6};
+  EXPECT_EQ("lines=1 events=2 outages=3 aborted=4 overlong=5 bad_time=6", FormatScanStats(s));
 }
 
 TEST(LogScanner, CountsLinesWithAndWithoutFinalNewline) {
@@ -79,7 +79,7 @@ TEST(LogScanner, CountsLinesWithAndWithoutFinalNewline) {
 TEST(LogScanner, EmitsEventsAndCountsOutages) {
   const Result r = Scan(kNoise + kEvent + kOutage + kNoise, Options());
   EXPECT_EQ(kEventTsv, r.out);
-  EXPECT_EQ("lines=4 events=1 outages=1 aborted=0 overlong=0", FormatScanStats(r.stats));
+  EXPECT_EQ("lines=4 events=1 outages=1 aborted=0 overlong=0 bad_time=0", FormatScanStats(r.stats));
   ASSERT_EQ(2u, r.warnings.size());
   EXPECT_EQ("in.log:3: SASL backend outage (Connection lost to authentication server), not an event",
             r.warnings[0]);
@@ -105,14 +105,86 @@ TEST(LogScanner, AbortedLinesAreCountedAndOptionallyEmitted) {
       "authentication aborted\n";
   Result r = Scan(aborted + kEvent, Options());
   EXPECT_EQ(kEventTsv, r.out);
-  EXPECT_EQ("lines=2 events=1 outages=0 aborted=1 overlong=0", FormatScanStats(r.stats));
+  EXPECT_EQ("lines=2 events=1 outages=0 aborted=1 overlong=0 bad_time=0", FormatScanStats(r.stats));
   ScanOptions with = Options();
   with.include_aborted = true;
   r = Scan(aborted, with);
   EXPECT_EQ("2026-11-25T20:18:10+00:00\tvm\t127.0.0.1\t\tLOGIN\tlocalhost\t\tpostfix/smtpd\t"
             "authentication aborted\n",
             r.out);
-  EXPECT_EQ("lines=1 events=1 outages=0 aborted=1 overlong=0", FormatScanStats(r.stats));
+  EXPECT_EQ("lines=1 events=1 outages=0 aborted=1 overlong=0 bad_time=0", FormatScanStats(r.stats));
+}
+
+// kEvent with another header time.
+std::string EventAt(std::string_view stamp) {
+  return std::string(stamp) + kEvent.substr(kEvent.find(" vm "));
+}
+
+TEST(LogScanner, EventsWithAnImpossibleTimeAreCountedAndWarnedAbout) {
+  const Result r = Scan(EventAt("Dec 32 10:00:00") + kEvent + EventAt("Nov 25 25:00:00") +
+                            EventAt("2026-02-29T10:00:00.25+01:00") + kNoise +
+                            "Nov 31 10:00:00 vm postfix/smtpd[1]: connect from x[192.0.2.1]\n",
+                        Options());
+  EXPECT_EQ(kEventTsv, r.out);
+  EXPECT_EQ("lines=6 events=1 outages=0 aborted=0 overlong=0 bad_time=3", FormatScanStats(r.stats));
+  ASSERT_EQ(4u, r.warnings.size());
+  EXPECT_EQ("in.log:1: skipped an event whose time does not exist ('Dec 32 10:00:00')",
+            r.warnings[0]);
+  EXPECT_EQ("in.log:3: skipped an event whose time does not exist ('Nov 25 25:00:00')",
+            r.warnings[1]);
+  EXPECT_EQ("in.log:4: skipped an event whose time does not exist ('2026-02-29T10:00:00.25+01:00')",
+            r.warnings[2]);
+  EXPECT_EQ("3 event(s) skipped: their time stamp names no real date or time (bad_time)",
+            r.warnings[3]);
+}
+
+TEST(LogScanner, ImpossibleTimeWarningsAreLimited) {
+  std::string input;
+  for (int i = 0; i < 25; ++i) input += EventAt("Feb 30 10:00:00");
+  const Result r = Scan(input, Options());
+  EXPECT_EQ(25u, r.stats.bad_time);
+  ASSERT_EQ(11u, r.warnings.size());
+  EXPECT_EQ(0u, r.warnings[9].find("in.log:10: "));
+  EXPECT_NE(std::string::npos, r.warnings[9].find("; further ones are only counted"));
+  EXPECT_EQ(0u, r.warnings[10].find("25 event(s) skipped"));
+}
+
+TEST(LogScanner, ImpossibleTimesOfOutagesAndAbortedLines) {
+  // Neither prints a time unless aborted lines are events: only then is the
+  // time missed.
+  const std::string outage = "Nov 25 20:60:00" + kOutage.substr(kOutage.find(" vm "));
+  const std::string aborted =
+      "Nov 25 20:60:00 vm postfix/smtpd[1]: warning: localhost[127.0.0.1]: SASL LOGIN "
+      "authentication aborted\n";
+  Result r = Scan(outage + aborted, Options());
+  EXPECT_EQ("lines=2 events=0 outages=1 aborted=1 overlong=0 bad_time=0", FormatScanStats(r.stats));
+  ScanOptions with = Options();
+  with.include_aborted = true;
+  r = Scan(aborted, with);
+  EXPECT_EQ("", r.out);
+  EXPECT_EQ("lines=1 events=0 outages=0 aborted=1 overlong=0 bad_time=1", FormatScanStats(r.stats));
+}
+
+TEST(LogScanner, RepeatedHourIsOneStreamAcrossInputs) {
+  // mail.log.1 ends in the first occurrence, mail.log starts in the second.
+  TzScope tz("Europe/Paris");
+  LogScanner s(Options(), [](std::string_view) {});
+  std::string out;
+  s.BeginInput("mail.log.1");
+  s.Feed(EventAt("Oct 25 02:50:00") + kNoise, out);
+  s.EndInput(out);
+  s.BeginInput("mail.log");
+  s.Feed(EventAt("Oct 25 02:10:00") + EventAt("Oct 25 03:10:00"), out);
+  s.EndInput(out);
+  EXPECT_EQ(
+      "2026-10-25T02:50:00+02:00\n2026-10-25T02:10:00+01:00\n2026-10-25T03:10:00+01:00\n",
+      [&] {
+        std::string times;
+        for (std::size_t at = 0; at < out.size(); at = out.find('\n', at) + 1) {
+          times += out.substr(at, kIsoTimeLength) + "\n";
+        }
+        return times;
+      }());
 }
 
 TEST(LogScanner, SkipsOverlongLinesWithAWarning) {
@@ -120,7 +192,7 @@ TEST(LogScanner, SkipsOverlongLinesWithAWarning) {
   const Result r = Scan(kEvent + longer + kEvent, Options(100));
   // kEvent itself is longer than 100 bytes too.
   EXPECT_EQ("", r.out);
-  EXPECT_EQ("lines=3 events=0 outages=0 aborted=0 overlong=3", FormatScanStats(r.stats));
+  EXPECT_EQ("lines=3 events=0 outages=0 aborted=0 overlong=3 bad_time=0", FormatScanStats(r.stats));
   ASSERT_EQ(3u, r.warnings.size());
   EXPECT_EQ("in.log:2: skipped a line of 150 bytes (longer than 100)", r.warnings[1]);
 }
@@ -141,7 +213,7 @@ TEST(LogScanner, OverlongLinesSpanningManyReads) {
   for (std::size_t chunk : {std::size_t{0}, std::size_t{4093}, std::size_t{65536 + 7}}) {
     Result r = Scan(kEvent + huge + "\n" + kEvent + huge, Options(), chunk);
     EXPECT_EQ(kEventTsv + kEventTsv, r.out) << chunk;
-    EXPECT_EQ("lines=4 events=2 outages=0 aborted=0 overlong=2", FormatScanStats(r.stats));
+    EXPECT_EQ("lines=4 events=2 outages=0 aborted=0 overlong=2 bad_time=0", FormatScanStats(r.stats));
     ASSERT_EQ(2u, r.warnings.size());
     EXPECT_EQ("in.log:2: skipped a line of 3145728 bytes (longer than 65536)", r.warnings[0]);
     EXPECT_EQ("in.log:4: skipped a line of 3145728 bytes (longer than 65536)", r.warnings[1]);
@@ -152,7 +224,7 @@ TEST(LogScanner, OverlongLineContainingTheNeedle) {
   const std::string padded = kEvent.substr(0, kEvent.size() - 1) + std::string(200, 'z') + "\n";
   const Result r = Scan(padded + kEvent, Options(150));
   EXPECT_EQ(kEventTsv, r.out);  // the padded copy is skipped, the plain one is not
-  EXPECT_EQ("lines=2 events=1 outages=0 aborted=0 overlong=1", FormatScanStats(r.stats));
+  EXPECT_EQ("lines=2 events=1 outages=0 aborted=0 overlong=1 bad_time=0", FormatScanStats(r.stats));
 }
 
 TEST(LogScanner, NeedleAtEveryOffsetAndChunkBoundary) {

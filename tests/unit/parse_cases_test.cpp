@@ -159,6 +159,7 @@ std::string RunCase(const Case& c, std::time_t reference, bool portable, const s
   const ScanStats& s = scanner.stats();
   if (s.lines != 1) return "<" + std::to_string(s.lines) + " lines>";
   if (s.events == 0 && out.empty()) {
+    if (s.bad_time == 1) return "bad_time";
     if (s.outages == 1 && s.aborted == 0) return "outage";
     if (s.aborted == 1 && s.outages == 0) return "aborted";
     if (s.aborted == 0 && s.outages == 0) return "-";

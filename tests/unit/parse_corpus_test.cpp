@@ -167,7 +167,7 @@ TEST(SharedCorpus, RealMaillogFile) {
   if (!fs::exists(path)) GTEST_SKIP() << path << " not present";
   const Parsed p = ParseText(ReadFile(path));
   EXPECT_EQ(kRealMaillogEvents, p.tsv);
-  EXPECT_EQ("lines=63 events=10 outages=0 aborted=1 overlong=0", FormatScanStats(p.stats));
+  EXPECT_EQ("lines=63 events=10 outages=0 aborted=1 overlong=0 bad_time=0", FormatScanStats(p.stats));
 }
 
 // rsyslog RFC 3339 and traditional output of the same sessions: 20 lines, 2 + 2.
@@ -182,7 +182,7 @@ TEST(SharedCorpus, RealRsyslog) {
       "2026-11-25T20:18:36+00:00\tvm\t127.0.0.1\teve@test.local\tPLAIN\tlocalhost\t\t"
       "postfix/cyrus/smtpd\tauthentication failure\n";
   EXPECT_EQ(eve_submission + eve_cyrus + eve_submission + eve_cyrus, p.tsv);
-  EXPECT_EQ("lines=20 events=4 outages=0 aborted=0 overlong=0", FormatScanStats(p.stats));
+  EXPECT_EQ("lines=20 events=4 outages=0 aborted=0 overlong=0 bad_time=0", FormatScanStats(p.stats));
 }
 
 // Our own capture (tests/data/postfix-real*.log, see tests/data/README.md):
@@ -209,7 +209,7 @@ TEST(RealCapture, MatchesHandWrittenExpectations) {
       }
       EXPECT_EQ(ReadFile(expected_path), got) << log;
       if (log.filename() == "postfix-real-maillog.log") {
-        EXPECT_EQ("lines=153 events=29 outages=1 aborted=4 overlong=0", FormatScanStats(p.stats));
+        EXPECT_EQ("lines=153 events=29 outages=1 aborted=4 overlong=0 bad_time=0", FormatScanStats(p.stats));
         for (const auto& e : p.events) {
           EXPECT_EQ("vm", e[kServer]);
           EXPECT_TRUE(e[kTime].starts_with("2026-11-28T12:26:")) << e[kTime];

@@ -58,6 +58,29 @@ TEST(Progress, ParsesTheOutageCount) {
   EXPECT_FALSE(bad.outages.has_value());
 }
 
+TEST(Progress, ParsesAndSummarisesTheBadTimeCount) {
+  RunStats s{10, 7, 0, 0, 0};
+  EXPECT_TRUE(ParseStatsLine(
+      "mls-parse", "mls-parse: lines=10 events=4 outages=2 aborted=0 overlong=0 bad_time=3", s));
+  EXPECT_EQ(3u, s.bad_time);
+  EXPECT_EQ(2u, s.outages);
+  s.events = 4;
+  EXPECT_EQ("10 new lines read, 4 events stored, 2 SASL backend outages, "
+            "3 events with an impossible time skipped",
+            FormatSummary(s));
+  EXPECT_EQ(2u, ParseSummaryOutages(FormatSummary(s)));
+  s.bad_time = 1;
+  EXPECT_EQ("10 new lines read, 4 events stored, 2 SASL backend outages, "
+            "1 event with an impossible time skipped",
+            FormatSummary(s));
+  s.bad_time = 0;
+  EXPECT_EQ("10 new lines read, 4 events stored, 2 SASL backend outages", FormatSummary(s));
+  // An older mls-parse does not print the counter: unknown, not zero.
+  RunStats old;
+  EXPECT_TRUE(ParseStatsLine("mls-parse", "mls-parse: lines=10 events=4 outages=0", old));
+  EXPECT_FALSE(old.bad_time.has_value());
+}
+
 TEST(Progress, SummaryNamesOutages) {
   RunStats s{10, 7, 0, 0, 0};
   EXPECT_EQ("10 new lines read, 7 events stored", FormatSummary(s));

@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mls {
 namespace {
@@ -65,6 +67,30 @@ TEST(SyslogTime, RejectsMalformedBsdStamps) {
         "Nov 25 20-18-08 ", "Nov 25 20:18:61 ", "Nov\t25 20:18:08 "}) {
     HeaderTime t;
     EXPECT_EQ(0u, ParseHeaderTime(text, t)) << text;
+  }
+}
+
+TEST(SyslogTime, TellsImpossibleStampsFromNoStamp) {
+  struct Row {
+    std::string_view text;
+    std::size_t length;  // 0: not an impossible stamp
+  };
+  for (const Row& row :
+       {Row{"Dec 32 10:00:00 host", 15}, Row{"Feb 30 10:00:00", 15}, Row{"Nov  0 10:00:00", 15},
+        Row{"Nov 00 10:00:00", 15}, Row{"Nov 25 25:00:00", 15}, Row{"Nov 25 24:00:00", 15},
+        Row{"Nov 25 20:60:08", 15}, Row{"Nov 25 20:18:61", 15}, Row{"Nov 5 99:99:99 x", 14},
+        Row{"2026-02-29T20:18:36Z vm", 20}, Row{"2026-13-01T00:00:00+01:00", 25},
+        Row{"2026-11-25T24:00:00.5+0100", 26}, Row{"2026-04-31T10:00:00 vm", 19},
+        // Real times are not impossible; so is what is no stamp at all.
+        Row{"Nov 25 20:18:08 host", 0}, Row{"Feb 29 10:00:00", 0}, Row{"Nov 25 20:18:60", 0},
+        Row{"2024-02-29T20:18:36Z", 0}, Row{"Foo 32 10:00:00", 0}, Row{"Nov 25 20:18", 0},
+        Row{"Nov  25 20:18:08", 0}, Row{"Nov 25 2O:18:08", 0}, Row{"2026-1x-01T00:00:00Z", 0},
+        Row{"", 0}, Row{"Dec 32", 0}}) {
+    EXPECT_EQ(row.length, ImpossibleHeaderTimeLength(row.text)) << row.text;
+    HeaderTime t;
+    if (row.length > 0) {
+      EXPECT_EQ(0u, ParseHeaderTime(row.text, t)) << row.text;
+    }
   }
 }
 
@@ -157,13 +183,110 @@ TEST(SyslogTime, BsdStampsAreLocalTimeInTz) {
   TimeResolver r(Utc(2026, 11, 26, 12, 0, 0));
   EXPECT_EQ("2026-01-15T08:00:00-05:00", Iso(r, "Jan 15 08:00:00"));
   EXPECT_EQ("2026-06-15T08:00:00-04:00", Iso(r, "Jun 15 08:00:00"));
-  // The per-minute cache must not leak an offset across a DST change.
+  // The per-day cache must not leak an offset across a DST change.
   EXPECT_EQ("2026-11-01T00:59:59-04:00", Iso(r, "Nov  1 00:59:59"));
   EXPECT_EQ("2026-11-01T03:00:00-05:00", Iso(r, "Nov  1 03:00:00"));
   EXPECT_EQ("2026-03-08T01:59:00-05:00", Iso(r, "Mar  8 01:59:00"));
   EXPECT_EQ("2026-03-08T03:00:00-04:00", Iso(r, "Mar  8 03:00:00"));
-  // Same minute again: served from the cache, same answer.
+  // Same day again: served from the cache, same answer.
   EXPECT_EQ("2026-03-08T03:00:59-04:00", Iso(r, "Mar  8 03:00:59"));
+}
+
+// The offsets TimeResolver gives to `stamps`, read in this order as one stream.
+std::vector<std::string> Stream(TimeResolver& r, const std::vector<std::string_view>& stamps) {
+  std::vector<std::string> out;
+  for (std::string_view s : stamps) out.push_back(Iso(r, s));
+  return out;
+}
+
+// ISO text with a numeric offset -> seconds since the epoch.
+std::time_t Instant(const std::string& iso) { return *ParseIso8601Instant(iso); }
+
+TEST(SyslogTime, RepeatedHourStepBackStartsTheSecondOccurrence) {
+  TzScope tz("Europe/Paris");  // 2026-10-25 03:00 CEST -> 02:00 CET
+  TimeResolver r(Utc(2026, 12, 1, 0, 0, 0));
+  const std::vector<std::string> got =
+      Stream(r, {"Oct 25 01:50:00", "Oct 25 02:10:00", "Oct 25 02:50:00", "Oct 25 02:59:59",
+                 "Oct 25 02:00:00", "Oct 25 02:10:00", "Oct 25 02:59:59", "Oct 25 03:00:00"});
+  const std::vector<std::string> want = {
+      "2026-10-25T01:50:00+02:00", "2026-10-25T02:10:00+02:00", "2026-10-25T02:50:00+02:00",
+      "2026-10-25T02:59:59+02:00", "2026-10-25T02:00:00+01:00", "2026-10-25T02:10:00+01:00",
+      "2026-10-25T02:59:59+01:00", "2026-10-25T03:00:00+01:00"};
+  EXPECT_EQ(want, got);
+  for (std::size_t i = 1; i < got.size(); ++i) {
+    EXPECT_LT(Instant(got[i - 1]), Instant(got[i])) << got[i];
+  }
+}
+
+// Streams read by one resolver each: the stamps in order, with the time each
+// must get.
+struct StreamCase {
+  const char* why;
+  const char* tz;
+  std::vector<std::pair<std::string_view, std::string_view>> stamps;
+};
+
+TEST(SyslogTime, OffsetsAroundChangesInStreamOrder) {
+  const std::vector<StreamCase> cases = {
+      {"lines a few seconds out of order are no step back; more than "
+       "kFoldStepBackSeconds is one, even a short one in a sparse log",
+       "Europe/Paris",
+       {{"Oct 25 02:30:00", "2026-10-25T02:30:00+02:00"},
+        {"Oct 25 02:29:30", "2026-10-25T02:29:30+02:00"},
+        {"Oct 25 02:31:00", "2026-10-25T02:31:00+02:00"},
+        {"Oct 25 02:29:00", "2026-10-25T02:29:00+01:00"},
+        {"Oct 25 02:31:00", "2026-10-25T02:31:00+01:00"}}},
+      {"past the hour, the next stamp in it starts afresh", "Europe/Paris",
+       {{"Oct 25 02:40:00", "2026-10-25T02:40:00+02:00"},
+        {"Oct 25 02:20:00", "2026-10-25T02:20:00+01:00"},
+        {"Oct 25 03:00:00", "2026-10-25T03:00:00+01:00"},
+        {"Oct 25 02:20:00", "2026-10-25T02:20:00+02:00"},
+        {"Oct 25 02:40:00", "2026-10-25T02:40:00+02:00"}}},
+      {"the days around the change, and stamps of one minute in the hour", "Europe/Paris",
+       {{"Oct 24 02:30:00", "2026-10-24T02:30:00+02:00"},
+        {"Oct 25 02:30:10", "2026-10-25T02:30:10+02:00"},
+        {"Oct 25 02:30:50", "2026-10-25T02:30:50+02:00"},
+        {"Oct 25 02:10:05", "2026-10-25T02:10:05+01:00"},
+        {"Oct 25 02:10:45", "2026-10-25T02:10:45+01:00"},
+        {"Oct 25 02:30:30", "2026-10-25T02:30:30+01:00"},
+        {"Oct 26 02:30:00", "2026-10-26T02:30:00+01:00"},
+        {"Oct 23 02:30:00", "2026-10-23T02:30:00+02:00"}}},
+      {"stamps with an offset keep it and leave the state alone", "Europe/Paris",
+       {{"2026-10-25T02:50:00", "2026-10-25T02:50:00+02:00"},
+        {"2026-10-25T02:10:00+01:00", "2026-10-25T02:10:00+01:00"},
+        {"2026-10-25T02:20:00.5+02:00", "2026-10-25T02:20:00+02:00"},
+        {"2026-10-25T02:05:00", "2026-10-25T02:05:00+01:00"},
+        {"Oct 25 02:30:00", "2026-10-25T02:30:00+01:00"}}},
+      {"the skipped hour takes the offset before the change", "Europe/Paris",
+       {{"Mar 29 01:59:59", "2026-03-29T01:59:59+01:00"},
+        {"Mar 29 02:30:00", "2026-03-29T02:30:00+01:00"},
+        {"Mar 29 03:00:00", "2026-03-29T03:00:00+02:00"},
+        {"Mar 28 02:30:00", "2026-03-28T02:30:00+01:00"},
+        {"Mar 30 02:30:00", "2026-03-30T02:30:00+02:00"}}},
+      {"southern hemisphere: 2026-04-05 03:00 AEDT -> 02:00 AEST", "Australia/Sydney",
+       {{"Apr  5 01:59:00", "2026-04-05T01:59:00+11:00"},
+        {"Apr  5 02:45:00", "2026-04-05T02:45:00+11:00"},
+        {"Apr  5 02:15:00", "2026-04-05T02:15:00+10:00"},
+        {"Apr  5 03:15:00", "2026-04-05T03:15:00+10:00"},
+        {"Oct  4 01:59:00", "2026-10-04T01:59:00+10:00"},
+        {"Oct  4 03:00:00", "2026-10-04T03:00:00+11:00"}}},
+      {"a repeated half hour: 2026-04-05 02:00 +11 -> 01:30 +10:30", "Australia/Lord_Howe",
+       {{"Apr  5 01:29:00", "2026-04-05T01:29:00+11:00"},
+        {"Apr  5 01:45:00", "2026-04-05T01:45:00+11:00"},
+        {"Apr  5 01:55:00", "2026-04-05T01:55:00+11:00"},
+        {"Apr  5 01:35:00", "2026-04-05T01:35:00+10:30"},
+        {"Apr  5 01:59:59", "2026-04-05T01:59:59+10:30"},
+        {"Apr  5 02:00:00", "2026-04-05T02:00:00+10:30"}}},
+  };
+  for (const StreamCase& c : cases) {
+    TzScope tz(c.tz);
+    TimeResolver r(Utc(2026, 12, 1, 0, 0, 0));
+    for (const auto& [stamp, want] : c.stamps) EXPECT_EQ(want, Iso(r, stamp)) << c.why;
+  }
+  // A new resolver (a new stream) knows nothing of another one's hour.
+  TzScope tz("Europe/Paris");
+  TimeResolver fresh(Utc(2026, 12, 1, 0, 0, 0));
+  EXPECT_EQ("2026-10-25T02:20:00+02:00", Iso(fresh, "Oct 25 02:20:00"));
 }
 
 TEST(SyslogTime, YearInferenceUsesTheLocalReferenceDate) {
