@@ -213,12 +213,13 @@ class Planner {
       bool unsure = live->birth_ns == 0 || st.birth_ns == 0;
       Warn(log_ + ": truncated in place since the saved position (copytruncate" +
            (unsure ? ", or a new file that reuses the inode number" : "") +
-           ") and no rotated copy holds the lines after offset " + offset +
-           ": they are lost; " + what);
+           ") and no rotated copy holds the lines after offset " + offset + ": they are lost; " +
+           what);
     } else {
       Warn(log_ +
            ": the file of the saved position is gone (rotated away or deleted); the lines "
-           "after its offset " + offset + " are lost; " + what);
+           "after its offset " +
+           offset + " are lost; " + what);
     }
     return std::move(plan_);
   }

@@ -219,9 +219,8 @@ class Tail {
       if (auto* nl = static_cast<char*>(std::memchr(buf, '\n', static_cast<std::size_t>(n)))) {
         at += static_cast<std::uint64_t>(nl - buf) + 1;
         src.SkipTo(at);
-        Warn(path + ": the saved offset " + std::to_string(from) +
-             " is inside a line; skipping " + std::to_string(at - from) +
-             " bytes to the start of the next line");
+        Warn(path + ": the saved offset " + std::to_string(from) + " is inside a line; skipping " +
+             std::to_string(at - from) + " bytes to the start of the next line");
         return;
       }
       at += static_cast<std::uint64_t>(n);

@@ -23,7 +23,7 @@ struct Key {
   std::string_view name;
   int since;
 };
-constexpr Key kKeys[] = {{"log", 2},    {"device", 1}, {"inode", 1},    {"birth", 2},
+constexpr Key kKeys[] = {{"log", 2},         {"device", 1}, {"inode", 1}, {"birth", 2},
                          {"fingerprint", 1}, {"offset", 1}, {"mtime", 2}, {"complete", 2}};
 constexpr std::size_t kKeyCount = sizeof kKeys / sizeof kKeys[0];
 
@@ -93,7 +93,9 @@ std::string ParseValue(std::string_view key, std::string_view value, TailState& 
   }
   if (key == "birth" || key == "mtime") {
     auto t = ParseTime(value);
-    if (!t) return "bad " + std::string(key) + " '" + std::string(value) + "' (expected SECONDS.NANOSECONDS)";
+    if (!t)
+      return "bad " + std::string(key) + " '" + std::string(value) +
+             "' (expected SECONDS.NANOSECONDS)";
     (key == "birth" ? st.birth_ns : st.mtime_ns) = *t;
     return "";
   }
@@ -140,11 +142,11 @@ std::string FormatTailState(const TailState& s) {
   std::string log;
   TsvEscapeTo(s.log, log);
   return std::string(kMagic) + " " + std::string(kVersion) + "\n" + "log " + log + "\n" +
-         "device " + std::to_string(s.device) + "\n" + "inode " + std::to_string(s.inode) +
-         "\n" + "birth " + FormatTime(s.birth_ns) + "\n" + "fingerprint " +
-         std::to_string(s.fingerprint.length) + " " + Hex16(s.fingerprint.hash) + "\n" +
-         "offset " + std::to_string(s.offset) + "\n" + "mtime " + FormatTime(s.mtime_ns) +
-         "\n" + "complete " + (s.complete ? "yes" : "no") + "\n";
+         "device " + std::to_string(s.device) + "\n" + "inode " + std::to_string(s.inode) + "\n" +
+         "birth " + FormatTime(s.birth_ns) + "\n" + "fingerprint " +
+         std::to_string(s.fingerprint.length) + " " + Hex16(s.fingerprint.hash) + "\n" + "offset " +
+         std::to_string(s.offset) + "\n" + "mtime " + FormatTime(s.mtime_ns) + "\n" + "complete " +
+         (s.complete ? "yes" : "no") + "\n";
 }
 
 TailStateParse ParseTailState(std::string_view text, std::string_view name) {
@@ -174,7 +176,8 @@ TailStateParse ParseTailState(std::string_view text, std::string_view name) {
                            std::string(kVersion) + "')");
       }
       std::string_view v = line.substr(kMagic.size() + 1);
-      if (v != "1" && v != "2") return fail(1, "unsupported state version '" + std::string(v) + "'");
+      if (v != "1" && v != "2")
+        return fail(1, "unsupported state version '" + std::string(v) + "'");
       version = v[0] - '0';
       continue;
     }

@@ -34,7 +34,7 @@ struct TailState {
   std::uint64_t offset = 0;  // in the decompressed stream for a .gz file
   bool legacy = false;       // the older tool's bare integer: only `offset` is meaningful
   // Since version 2 (zero/empty/false when read from a version 1 file):
-  std::string log;           // LOGFILE, symlinks resolved, when the position was saved
+  std::string log;            // LOGFILE, symlinks resolved, when the position was saved
   std::int64_t birth_ns = 0;  // the file's birth time (statx), 0 if unknown
   std::int64_t mtime_ns = 0;  // its modification time when it was last read
   bool complete = false;      // a rotated file read to its end: nothing more to read in it
