@@ -59,7 +59,9 @@ class Progress {
   std::string last_line_;
 };
 
-enum class Pumped { kOk, kFailed, kStopped };
+// kChanged: LOGFILE changed under the reader (copytruncate, rotation): what was
+// just read was not printed, and the files must be opened again.
+enum class Pumped { kOk, kFailed, kStopped, kChanged };
 
 class Tail {
  public:
@@ -163,9 +165,18 @@ class Tail {
     return true;
   }
 
-  // Plans from the current position and reads the plan. The last step
-  // (LOGFILE) stays open in live_ for following.
+  // Plans from the current position and reads the plan, again as long as
+  // LOGFILE changes under the reader. The last step (LOGFILE) stays open in
+  // live_ for following.
   Pumped Replan(bool first) {
+    for (;;) {
+      Pumped r = ReplanOnce(first);
+      if (r != Pumped::kChanged) return r;
+      first = false;
+    }
+  }
+
+  Pumped ReplanOnce(bool first) {
     live_.reset();
     OpenLogFiles files;
     Plan plan;
@@ -192,7 +203,7 @@ class Tail {
       carry_ = 0;
       std::optional<std::uint64_t> limit;
       if (step.live && !o_.follow) limit = f.file_size;
-      Pumped r = Pump(*src, f, !step.live, limit);
+      Pumped r = Pump(*src, f, !step.live, limit, step.live && o_.follow);
       if (r != Pumped::kOk) return r;
       if (step.live) {
         live_ = std::move(src);
@@ -244,8 +255,13 @@ class Tail {
   // Copies complete lines from `src` to the output. `final`: the file will not
   // grow, so an unterminated last line is printed with a newline appended.
   // The first bytes read are added to f.head, so that it holds what was really
-  // read (not only what was seen when the file was opened).
-  Pumped Pump(LogSource& src, FileFacts& f, bool final, std::optional<std::uint64_t> limit) {
+  // read (not only what was seen when the file was opened). `verify`: the file
+  // may be truncated in place while it is read (LOGFILE, followed): after each
+  // read, its start and its rotated siblings are checked, and the bytes just
+  // read are dropped if they changed (the read may have come after the
+  // truncation, in the middle of other lines).
+  Pumped Pump(LogSource& src, FileFacts& f, bool final, std::optional<std::uint64_t> limit,
+              bool verify) {
     Pumped result = Pumped::kOk;
     bool at_end = false;  // the end of the content was reached without an error
     for (;;) {
@@ -274,8 +290,13 @@ class Tail {
         at_end = true;
         break;
       }
-      KeepHead(f, src.position() - static_cast<std::uint64_t>(n), buf_.data() + carry_,
-               static_cast<std::size_t>(n));
+      std::uint64_t at = src.position() - static_cast<std::uint64_t>(n);
+      if (verify && LiveChanged(src, f)) {
+        Record(f, at - carry_, false);
+        carry_ = 0;
+        return Pumped::kChanged;
+      }
+      KeepHead(f, at, buf_.data() + carry_, static_cast<std::size_t>(n));
       std::size_t len = carry_ + static_cast<std::size_t>(n);
       auto* nl = static_cast<char*>(::memrchr(buf_.data() + carry_, '\n', n));
       carry_ = len;
@@ -295,7 +316,7 @@ class Tail {
       if (!WriteOut(buf_.data(), carry_)) return Pumped::kFailed;
       carry_ = 0;
     }
-    Record(f, src, src.position() - carry_, final && at_end && result == Pumped::kOk);
+    Record(f, src.position() - carry_, final && at_end && result == Pumped::kOk);
     return result;
   }
 
@@ -324,17 +345,11 @@ class Tail {
   // Remembers `offset` in `f` as the position to commit; `complete`: `f` is a
   // rotated file read to its end. The start of an empty file proves nothing, so
   // it does not replace a position found or read in this run.
-  void Record(const FileFacts& f, const LogSource& src, std::uint64_t offset, bool complete) {
-    std::string head = f.head, fresh, err;
-    if (src.PlainFd() >= 0 &&
-        ReadHead(src.PlainFd(), SourceKind::kPlain, kFingerprintMax, fresh, err) &&
-        fresh.compare(0, head.size(), head) == 0) {
-      head = fresh;
-    }
+  void Record(const FileFacts& f, std::uint64_t offset, bool complete) {
     TailState st;
     st.device = f.device;
     st.inode = f.inode;
-    st.fingerprint = FingerprintOf(head);
+    st.fingerprint = FingerprintOf(f.head);
     st.offset = offset;
     st.log = log_id_;
     st.birth_ns = f.birth_ns;
@@ -343,6 +358,15 @@ class Tail {
     if (from_run_ && offset == 0 && st.fingerprint.length == 0) return;
     pos_ = st;
     from_run_ = true;
+  }
+
+  // True when LOGFILE, open in `src`, no longer starts with what was seen and
+  // read of it, or its rotated siblings changed.
+  bool LiveChanged(const LogSource& src, const FileFacts& f) {
+    std::string fresh, err;
+    if (!ReadHead(src.PlainFd(), SourceKind::kPlain, kFingerprintMax, fresh, err)) return false;
+    if (fresh.compare(0, f.head.size(), f.head) != 0) return true;
+    return SiblingSignature(o_.log_path, o_.rotated_dirs) != siblings_;
   }
 
   // True when LOGFILE shrank below what was read or its start is no longer what
@@ -375,7 +399,11 @@ class Tail {
         truncated = true;
       }
       Pumped r = Pumped::kOk;
-      if (live_ && !truncated) r = Pump(*live_, live_facts_, renamed, std::nullopt);
+      if (live_ && !truncated) r = Pump(*live_, live_facts_, renamed, std::nullopt, !renamed);
+      if (r == Pumped::kChanged) {
+        truncated = true;
+        r = Pumped::kOk;
+      }
       if (r == Pumped::kOk && (renamed || truncated)) {
         carry_ = 0;  // after a truncation the held-back line is read from the copy
         r = Replan(false);

@@ -540,6 +540,20 @@ start_follow() {
   timeout 60 mls-tail --follow --poll-ms 20 "$@" "$LOG" >"$T/out" 2>"$T/err" 3>&- &
   FOLLOW_PID=$!
 }
+# pause_follower: stops mls-tail (PAUSED: its pid) while it sleeps between two
+# polls, poll(NULL, 0, MS), so that it sees what follows all at once
+pause_follower() {
+  local i
+  PAUSED=$(pgrep -P "$FOLLOW_PID" mls-tail)
+  for ((i = 0; i < 1000; i++)); do
+    kill -STOP "$PAUSED"
+    grep -qE '^[0-9]+ 0x0 0x0 ' "/proc/$PAUSED/syscall" && return 0
+    kill -CONT "$PAUSED"
+    sleep 0.005
+  done
+  echo "mls-tail never seen sleeping between polls" >&2
+  return 1
+}
 stop_follow() {
   kill -TERM "$FOLLOW_PID"
   local rc=0
@@ -607,11 +621,11 @@ stop_follow() {
   wait_lines 2
   mv "$LOG" "$LOG.1" && : >"$LOG"
   wait_for grep -qx 'complete yes' "$ST"  # reopened the new, empty log
-  kill -STOP "$FOLLOW_PID"                # no poll until all is done
+  pause_follower                          # no look at the files until all is done
   gen 3 5 >>"$LOG"
   mv "$LOG.1" "$LOG.2" && cp "$LOG" "$LOG.1" && : >"$LOG"
   gen 6 7 >>"$LOG"
-  kill -CONT "$FOLLOW_PID"
+  kill -CONT "$PAUSED"
   wait_lines 7
   stop_follow
   expect 1 7
