@@ -20,6 +20,9 @@ namespace {
 constexpr std::size_t kBufSize = 256 * 1024;
 constexpr std::uint64_t kProgressEveryMs = 100;
 constexpr mode_t kStateMode = 0640;
+// How long a compressed sibling that may not be read yet is waited for.
+constexpr int kBusyPollMs = 100;
+constexpr int kBusyPolls = 100;
 
 // "progress DONE TOTAL" lines on a descriptor, at most every 100 ms.
 class Progress {
@@ -56,7 +59,9 @@ class Progress {
   std::string last_line_;
 };
 
-enum class Pumped { kOk, kFailed, kStopped };
+// kChanged: LOGFILE changed under the reader (copytruncate, rotation): what was
+// just read was not printed, and the files must be opened again.
+enum class Pumped { kOk, kFailed, kStopped, kChanged };
 
 class Tail {
  public:
@@ -123,22 +128,59 @@ class Tail {
     return true;
   }
 
-  // Opens the files, plans from the current position and reads the plan. The
-  // last step (LOGFILE) stays open in live_ for following.
-  Pumped Replan(bool first) {
-    live_.reset();
-    OpenLogFiles files = OpenLogFilesOf(o_.log_path);
-    for (const std::string& w : files.warnings) Warn(w);
-    if (!files.error.empty()) {
-      Warn(files.error);
-      return Pumped::kFailed;
+  // Opens the files and plans from the current position. A compressed sibling
+  // that may not be read yet (being compressed) is waited for.
+  bool OpenAndPlan(OpenLogFiles& files, Plan& plan) {
+    std::string waited;
+    for (int poll = 0;; ++poll) {
+      if (o_.follow) siblings_ = SiblingSignature(o_.log_path, o_.rotated_dirs);
+      files = OpenLogFilesOf(o_.log_path, o_.rotated_dirs);
+      if (!files.error.empty()) {
+        for (const std::string& w : files.warnings) Warn(w);
+        Warn(files.error);
+        return false;
+      }
+      plan = MakePlan(files.facts, pos_, o_.log_path);
+      if (plan.busy.empty() || Stopped()) break;
+      if (poll == kBusyPolls) {
+        Warn(plan.error + " (still, after waiting " +
+             std::to_string(kBusyPolls * kBusyPollMs / 1000) + " s for it)");
+        return false;
+      }
+      if (waited != plan.busy) {
+        Warn(plan.error + "; waiting for it (still being compressed?)");
+        waited = plan.busy;
+      }
+      ::poll(nullptr, 0, kBusyPollMs);
     }
-    Plan plan = MakePlan(files.facts, pos_, o_.log_path);
+    if (!waited.empty() && plan.error.empty()) Warn(waited + ": readable now; continuing");
+    for (const std::string& w : files.warnings) Warn(w);
     for (const std::string& w : plan.warnings) Warn(w);
     if (!plan.error.empty()) {
       Warn(plan.error);
-      return Pumped::kFailed;
+      return false;
     }
+    log_id_ = files.facts.id;
+    if (plan.found) from_run_ = true;  // the saved position stands until more is read
+    return true;
+  }
+
+  // Plans from the current position and reads the plan, again as long as
+  // LOGFILE changes under the reader. The last step (LOGFILE) stays open in
+  // live_ for following.
+  Pumped Replan(bool first) {
+    for (;;) {
+      Pumped r = ReplanOnce(first);
+      if (r != Pumped::kChanged) return r;
+      first = false;
+    }
+  }
+
+  Pumped ReplanOnce(bool first) {
+    live_.reset();
+    OpenLogFiles files;
+    Plan plan;
+    if (!OpenAndPlan(files, plan)) return Pumped::kFailed;
     if (first) progress_.SetTotal(TotalBytes(files.facts, plan));
     for (const ReadStep& step : plan.steps) {
       FileFacts& f = step.live ? *files.facts.live : files.facts.rotated[step.index];
@@ -154,12 +196,14 @@ class Tail {
         if (!src->error().empty()) Warn(src->error());
         Warn(f.path + ": shorter than the saved offset " + std::to_string(step.from) +
              "; continuing after its end");
+      } else if (step.align) {
+        AlignToLine(*src, f.path);
       }
       progress_.Add(src->RawPosition() - raw);
       carry_ = 0;
       std::optional<std::uint64_t> limit;
       if (step.live && !o_.follow) limit = f.file_size;
-      Pumped r = Pump(*src, f, !step.live, limit);
+      Pumped r = Pump(*src, f, !step.live, limit, step.live && o_.follow);
       if (r != Pumped::kOk) return r;
       if (step.live) {
         live_ = std::move(src);
@@ -167,6 +211,35 @@ class Tail {
       }
     }
     return Pumped::kOk;
+  }
+
+  // An offset inside a line (an older tool's bare integer) moves on to the
+  // start of the next line, so that no fragment is printed.
+  void AlignToLine(LogSource& src, const std::string& path) {
+    int fd = src.PlainFd();
+    std::uint64_t from = src.position();
+    char c = '\n';
+    if (fd < 0 || from == 0 || ::pread(fd, &c, 1, static_cast<off_t>(from - 1)) != 1 || c == '\n') {
+      return;
+    }
+    std::uint64_t at = from;
+    char buf[4096];
+    for (;;) {
+      ssize_t n = ::pread(fd, buf, sizeof buf, static_cast<off_t>(at));
+      if (n <= 0) break;
+      if (auto* nl = static_cast<char*>(std::memchr(buf, '\n', static_cast<std::size_t>(n)))) {
+        at += static_cast<std::uint64_t>(nl - buf) + 1;
+        src.SkipTo(at);
+        Warn(path + ": the saved offset " + std::to_string(from) + " is inside a line; skipping " +
+             std::to_string(at - from) + " bytes to the start of the next line");
+        return;
+      }
+      at += static_cast<std::uint64_t>(n);
+    }
+    src.SkipTo(at);
+    Warn(path + ": the saved offset " + std::to_string(from) +
+         " is inside a line that has no end yet; skipping " + std::to_string(at - from) +
+         " bytes to the end of the file");
   }
 
   static std::uint64_t TotalBytes(const LogFiles& files, const Plan& plan) {
@@ -181,8 +254,16 @@ class Tail {
 
   // Copies complete lines from `src` to the output. `final`: the file will not
   // grow, so an unterminated last line is printed with a newline appended.
-  Pumped Pump(LogSource& src, const FileFacts& f, bool final, std::optional<std::uint64_t> limit) {
+  // The first bytes read are added to f.head, so that it holds what was really
+  // read (not only what was seen when the file was opened). `verify`: the file
+  // may be truncated in place while it is read (LOGFILE, followed): after each
+  // read, its start and its rotated siblings are checked, and the bytes just
+  // read are dropped if they changed (the read may have come after the
+  // truncation, in the middle of other lines).
+  Pumped Pump(LogSource& src, FileFacts& f, bool final, std::optional<std::uint64_t> limit,
+              bool verify) {
     Pumped result = Pumped::kOk;
+    bool at_end = false;  // the end of the content was reached without an error
     for (;;) {
       if (Stopped()) {
         result = Pumped::kStopped;
@@ -205,7 +286,17 @@ class Tail {
         Warn(src.error());
         return Pumped::kFailed;
       }
-      if (n == 0) break;
+      if (n == 0) {
+        at_end = true;
+        break;
+      }
+      std::uint64_t at = src.position() - static_cast<std::uint64_t>(n);
+      if (verify && LiveChanged(src, f)) {
+        Record(f, at - carry_, false);
+        carry_ = 0;
+        return Pumped::kChanged;
+      }
+      KeepHead(f, at, buf_.data() + carry_, static_cast<std::size_t>(n));
       std::size_t len = carry_ + static_cast<std::size_t>(n);
       auto* nl = static_cast<char*>(::memrchr(buf_.data() + carry_, '\n', n));
       carry_ = len;
@@ -225,8 +316,16 @@ class Tail {
       if (!WriteOut(buf_.data(), carry_)) return Pumped::kFailed;
       carry_ = 0;
     }
-    Record(f, src, src.position() - carry_);
+    Record(f, src.position() - carry_, final && at_end && result == Pumped::kOk);
     return result;
+  }
+
+  // Extends f.head (the file's first bytes) with `n` bytes read at `at`.
+  static void KeepHead(FileFacts& f, std::uint64_t at, const char* p, std::size_t n) {
+    std::size_t have = f.head.size();
+    if (have >= kFingerprintMax || at > have || at + n <= have) return;
+    std::size_t skip = have - static_cast<std::size_t>(at);
+    f.head.append(p + skip, std::min(n - skip, kFingerprintMax - have));
   }
 
   bool WriteOut(const char* p, std::size_t n) {
@@ -243,22 +342,35 @@ class Tail {
     return true;
   }
 
-  // Remembers `offset` in `f` as the position to commit. The start of an empty
-  // file proves nothing, so it does not replace a position found in this run.
-  void Record(const FileFacts& f, const LogSource& src, std::uint64_t offset) {
-    std::string head = f.head, fresh, err;
-    if (src.PlainFd() >= 0 &&
-        ReadHead(src.PlainFd(), SourceKind::kPlain, kFingerprintMax, fresh, err) &&
-        fresh.compare(0, head.size(), head) == 0) {
-      head = fresh;
-    }
-    TailState st{f.device, f.inode, FingerprintOf(head), offset, false};
+  // Remembers `offset` in `f` as the position to commit; `complete`: `f` is a
+  // rotated file read to its end. The start of an empty file proves nothing, so
+  // it does not replace a position found or read in this run.
+  void Record(const FileFacts& f, std::uint64_t offset, bool complete) {
+    TailState st;
+    st.device = f.device;
+    st.inode = f.inode;
+    st.fingerprint = FingerprintOf(f.head);
+    st.offset = offset;
+    st.log = log_id_;
+    st.birth_ns = f.birth_ns;
+    st.mtime_ns = f.mtime_ns;
+    st.complete = complete;
     if (from_run_ && offset == 0 && st.fingerprint.length == 0) return;
     pos_ = st;
     from_run_ = true;
   }
 
-  // True when LOGFILE's start changed or it shrank below what was read.
+  // True when LOGFILE, open in `src`, no longer starts with what was seen and
+  // read of it, or its rotated siblings changed.
+  bool LiveChanged(const LogSource& src, const FileFacts& f) {
+    std::string fresh, err;
+    if (!ReadHead(src.PlainFd(), SourceKind::kPlain, kFingerprintMax, fresh, err)) return false;
+    if (fresh.compare(0, f.head.size(), f.head) != 0) return true;
+    return SiblingSignature(o_.log_path, o_.rotated_dirs) != siblings_;
+  }
+
+  // True when LOGFILE shrank below what was read or its start is no longer what
+  // was seen and read of it.
   bool LiveTruncated() {
     int fd = live_->PlainFd();
     struct stat st;
@@ -266,13 +378,13 @@ class Tail {
     if (static_cast<std::uint64_t>(st.st_size) < live_->position()) return true;
     std::string fresh, err;
     if (!ReadHead(fd, SourceKind::kPlain, kFingerprintMax, fresh, err)) return false;
-    if (fresh.compare(0, live_facts_.head.size(), live_facts_.head) != 0) return true;
-    live_facts_.head = fresh;
-    return false;
+    return fresh.compare(0, live_facts_.head.size(), live_facts_.head) != 0;
   }
 
   // Polls LOGFILE: prints lines as they complete; after a rename drains the old
-  // file and replans; after a truncation replans from the committed offset.
+  // file and replans; after a truncation, or when the rotated files changed
+  // (a copytruncate of a file nothing was read from yet), replans from the
+  // committed position.
   Pumped Follow() {
     while (!Stopped()) {
       ::poll(nullptr, 0, o_.poll_ms);
@@ -282,8 +394,16 @@ class Tail {
       bool renamed =
           exists && (!live_ || st.st_dev != live_facts_.device || st.st_ino != live_facts_.inode);
       bool truncated = exists && !renamed && LiveTruncated();
+      if (exists && !renamed && !truncated &&
+          SiblingSignature(o_.log_path, o_.rotated_dirs) != siblings_) {
+        truncated = true;
+      }
       Pumped r = Pumped::kOk;
-      if (live_ && !truncated) r = Pump(*live_, live_facts_, renamed, std::nullopt);
+      if (live_ && !truncated) r = Pump(*live_, live_facts_, renamed, std::nullopt, !renamed);
+      if (r == Pumped::kChanged) {
+        truncated = true;
+        r = Pumped::kOk;
+      }
       if (r == Pumped::kOk && (renamed || truncated)) {
         carry_ = 0;  // after a truncation the held-back line is read from the copy
         r = Replan(false);
@@ -305,6 +425,8 @@ class Tail {
   std::size_t carry_ = 0;  // bytes of an unterminated line at the start of buf_
   std::unique_ptr<LogSource> live_;
   FileFacts live_facts_;
+  std::string log_id_;    // LOGFILE, symlinks resolved, saved with the position
+  std::string siblings_;  // SiblingSignature when the files were last opened (follow)
 };
 
 }  // namespace

@@ -8,13 +8,15 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace mls {
 
 struct TailOptions {
   std::string log_path;
-  std::string state_path;    // empty: no saved position, print all history
-  std::string pending_path;  // non-empty: commit here instead of state_path
+  std::string state_path;                 // empty: no saved position, print all history
+  std::string pending_path;               // non-empty: commit here instead of state_path
+  std::vector<std::string> rotated_dirs;  // more places for rotated siblings (olddir)
   bool follow = false;
   int poll_ms = 250;
   int out_fd = 1;

@@ -6,14 +6,26 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <vector>
 
 #include "diag.h"
+#include "tsv.h"
 
 namespace mls {
 namespace {
 
 constexpr std::string_view kMagic = "mls-tail-state";
-constexpr std::string_view kVersion = "1";
+constexpr std::string_view kVersion = "2";
+
+// The keys of a state file and the version that introduced each; every key of
+// the file's version must be present exactly once.
+struct Key {
+  std::string_view name;
+  int since;
+};
+constexpr Key kKeys[] = {{"log", 2},         {"device", 1}, {"inode", 1}, {"birth", 2},
+                         {"fingerprint", 1}, {"offset", 1}, {"mtime", 2}, {"complete", 2}};
+constexpr std::size_t kKeyCount = sizeof kKeys / sizeof kKeys[0];
 
 std::uint64_t Fnv1a64(std::string_view bytes) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -46,8 +58,47 @@ std::string Hex16(std::uint64_t v) {
   return buf;
 }
 
+// Nanoseconds since the epoch as "SECONDS.NANOSECONDS" (9 digits).
+std::string FormatTime(std::int64_t ns) {
+  if (ns < 0) ns = 0;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%lld.%09lld", static_cast<long long>(ns / 1000000000),
+                static_cast<long long>(ns % 1000000000));
+  return buf;
+}
+
+std::optional<std::int64_t> ParseTime(std::string_view s) {
+  auto dot = s.find('.');
+  if (dot == std::string_view::npos || s.size() - dot - 1 != 9) return std::nullopt;
+  auto sec = ParseU64(s.substr(0, dot)), nsec = ParseU64(s.substr(dot + 1));
+  if (!sec || !nsec || *sec > 9000000000ULL) return std::nullopt;
+  return static_cast<std::int64_t>(*sec * 1000000000ULL + *nsec);
+}
+
 // Parses the value of one key into `st`; returns an error message or "".
 std::string ParseValue(std::string_view key, std::string_view value, TailState& st) {
+  if (key == "log") {
+    std::vector<std::string> fields;
+    if (value.empty()) return "";  // not known
+    if (TsvDecodeRecord(value, fields) || fields.size() != 1) {
+      return "bad log '" + std::string(value) + "'";
+    }
+    st.log = fields[0];
+    return "";
+  }
+  if (key == "complete") {
+    if (value != "yes" && value != "no") return "bad complete '" + std::string(value) + "'";
+    st.complete = value == "yes";
+    return "";
+  }
+  if (key == "birth" || key == "mtime") {
+    auto t = ParseTime(value);
+    if (!t)
+      return "bad " + std::string(key) + " '" + std::string(value) +
+             "' (expected SECONDS.NANOSECONDS)";
+    (key == "birth" ? st.birth_ns : st.mtime_ns) = *t;
+    return "";
+  }
   if (key == "fingerprint") {
     auto sp = value.find(' ');
     std::optional<std::uint64_t> len, hash;
@@ -88,10 +139,14 @@ bool FingerprintMatches(const Fingerprint& fp, std::string_view head) {
 
 std::string FormatTailState(const TailState& s) {
   if (s.legacy) return std::to_string(s.offset) + "\n";
-  return std::string(kMagic) + " " + std::string(kVersion) + "\n" + "device " +
-         std::to_string(s.device) + "\n" + "inode " + std::to_string(s.inode) + "\n" +
-         "fingerprint " + std::to_string(s.fingerprint.length) + " " + Hex16(s.fingerprint.hash) +
-         "\n" + "offset " + std::to_string(s.offset) + "\n";
+  std::string log;
+  TsvEscapeTo(s.log, log);
+  return std::string(kMagic) + " " + std::string(kVersion) + "\n" + "log " + log + "\n" +
+         "device " + std::to_string(s.device) + "\n" + "inode " + std::to_string(s.inode) + "\n" +
+         "birth " + FormatTime(s.birth_ns) + "\n" + "fingerprint " +
+         std::to_string(s.fingerprint.length) + " " + Hex16(s.fingerprint.hash) + "\n" + "offset " +
+         std::to_string(s.offset) + "\n" + "mtime " + FormatTime(s.mtime_ns) + "\n" + "complete " +
+         (s.complete ? "yes" : "no") + "\n";
 }
 
 TailStateParse ParseTailState(std::string_view text, std::string_view name) {
@@ -107,8 +162,8 @@ TailStateParse ParseTailState(std::string_view text, std::string_view name) {
     r.state.offset = *legacy;
     return r;
   }
-  static constexpr std::string_view kKeys[] = {"device", "inode", "fingerprint", "offset"};
-  bool seen[4] = {};
+  bool seen[kKeyCount] = {};
+  int version = 0;
   std::size_t lineno = 0;
   while (!text.empty()) {
     ++lineno;
@@ -120,10 +175,10 @@ TailStateParse ParseTailState(std::string_view text, std::string_view name) {
         return fail(1, "not an mls-tail state file (expected '" + std::string(kMagic) + " " +
                            std::string(kVersion) + "')");
       }
-      std::string_view version = line.substr(kMagic.size() + 1);
-      if (version != kVersion) {
-        return fail(1, "unsupported state version '" + std::string(version) + "'");
-      }
+      std::string_view v = line.substr(kMagic.size() + 1);
+      if (v != "1" && v != "2")
+        return fail(1, "unsupported state version '" + std::string(v) + "'");
+      version = v[0] - '0';
       continue;
     }
     if (Trim(line).empty() || line.front() == '#') continue;
@@ -131,16 +186,18 @@ TailStateParse ParseTailState(std::string_view text, std::string_view name) {
     std::string_view key = line.substr(0, sp);
     std::string_view value = sp == std::string_view::npos ? "" : line.substr(sp + 1);
     std::size_t k = 0;
-    while (k < 4 && kKeys[k] != key) ++k;
-    if (k == 4) return fail(lineno, "unknown key '" + std::string(key) + "'");
+    while (k < kKeyCount && (kKeys[k].name != key || kKeys[k].since > version)) ++k;
+    if (k == kKeyCount) return fail(lineno, "unknown key '" + std::string(key) + "'");
     if (seen[k]) return fail(lineno, "duplicate key '" + std::string(key) + "'");
     seen[k] = true;
     if (std::string err = ParseValue(key, value, r.state); !err.empty()) {
       return fail(lineno, err);
     }
   }
-  for (std::size_t k = 0; k < 4; ++k) {
-    if (!seen[k]) return fail(lineno, "missing key '" + std::string(kKeys[k]) + "'");
+  for (std::size_t k = 0; k < kKeyCount; ++k) {
+    if (!seen[k] && kKeys[k].since <= version) {
+      return fail(lineno, "missing key '" + std::string(kKeys[k].name) + "'");
+    }
   }
   return r;
 }

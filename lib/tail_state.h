@@ -33,11 +33,17 @@ struct TailState {
   Fingerprint fingerprint;
   std::uint64_t offset = 0;  // in the decompressed stream for a .gz file
   bool legacy = false;       // the older tool's bare integer: only `offset` is meaningful
+  // Since version 2 (zero/empty/false when read from a version 1 file):
+  std::string log;            // LOGFILE, symlinks resolved, when the position was saved
+  std::int64_t birth_ns = 0;  // the file's birth time (statx), 0 if unknown
+  std::int64_t mtime_ns = 0;  // its modification time when it was last read
+  bool complete = false;      // a rotated file read to its end: nothing more to read in it
   bool operator==(const TailState&) const = default;
 };
 
-// Version 1 text ("mls-tail-state 1\n" then one "key value" per line); a legacy
-// state is written back as the bare integer it was.
+// The current text version ("mls-tail-state 2\n" then one "key value" per line);
+// a legacy state is written back as the bare integer it was. Versions 1 and 2
+// are read.
 std::string FormatTailState(const TailState& state);
 
 struct TailStateParse {

@@ -35,7 +35,7 @@ expect() { diff -u <(gen "$1" "$2") "$T/out"; }
   echo junk >"$LOG.swp"; echo junk >"$LOG~"; echo junk >"$LOG.bak"; echo junk >"$T/.mail.log.swp"
   run_tail
   diff -u <(gen 50 54; gen 55 59; gen 85 89; gen 90 94; gen 95 102) "$T/out"
-  head -1 "$ST" | grep -qx 'mls-tail-state 1'
+  head -1 "$ST" | grep -qx 'mls-tail-state 2'
   run_tail
   diff -u <(gen 50 54; gen 55 59; gen 85 89; gen 90 94; gen 95 102) "$T/out"
 }
@@ -170,7 +170,7 @@ expect() { diff -u <(gen "$1" "$2") "$T/out"; }
   gen 6 8 >"$LOG"
   run mls-tail --state "$ST" "$LOG"
   assert_success
-  assert_output --partial "saved position was not found (rotated away?); reading from the start"
+  assert_line --index 0 "mls-tail: $LOG: the file of the saved position is gone (rotated away or deleted); the lines after its offset $(gen 1 5 | wc -c) are lost; reading $LOG from the start"
   mls-tail --state "$ST" "$LOG" >>"$T/out"  # nothing new: no repeat
   diff -u <(gen 1 5) "$T/out"
 }
@@ -180,7 +180,7 @@ expect() { diff -u <(gen "$1" "$2") "$T/out"; }
   gen 1 4 | wc -c >"$ST"
   run_tail
   expect 5 10
-  head -1 "$ST" | grep -qx 'mls-tail-state 1'
+  head -1 "$ST" | grep -qx 'mls-tail-state 2'
   gen 11 11 >>"$LOG"
   run_tail
   expect 5 11
@@ -206,7 +206,7 @@ expect() { diff -u <(gen "$1" "$2") "$T/out"; }
   echo garbage >"$ST"
   run mls-tail --state "$ST" "$LOG"
   assert_failure 1
-  assert_output "mls-tail: $ST:1: not an mls-tail state file (expected 'mls-tail-state 1')"
+  assert_output "mls-tail: $ST:1: not an mls-tail state file (expected 'mls-tail-state 2')"
 }
 
 @test "mls-tail: an unreadable log: Permission denied, exit 1, nothing committed" {
@@ -319,6 +319,210 @@ expect() { diff -u <(gen "$1" "$2") "$T/out"; }
   assert_line --index 0 "mls-tail: --progress-fd 57: not an open descriptor"
 }
 
+# ---- rotation suite: issue 8 ---------------------------------------------------
+
+# wait_for CMD...: until CMD succeeds (10 s deadline)
+wait_for() {
+  local i
+  for ((i = 0; i < 200; i++)); do
+    "$@" && return 0
+    sleep 0.05
+  done
+  echo "timed out waiting for: $*" >&2
+  return 1
+}
+
+@test "mls-tail: postfix logrotate (LOGFILE.YYYYMMDD-HHMMSS, then gzip) loses nothing" {
+  LOG="$T/postfix.log"
+  gen 1 5 >"$LOG"
+  run_tail
+  gen 6 9 >>"$LOG"
+  mv "$LOG" "$LOG.20261205-085712"
+  gen 10 12 >"$LOG"
+  run_tail
+  expect 1 12
+  gen 13 14 >>"$LOG"
+  mv "$LOG" "$LOG.20261206-085712" && gzip "$LOG.20261206-085712"
+  gen 15 16 >"$LOG"
+  run_tail
+  expect 1 16
+  gzip "$LOG.20261205-085712"
+  mls-tail "$LOG" >"$T/all"  # a first run: the whole history, oldest first
+  diff -u <(gen 1 16) "$T/all"
+}
+
+@test "mls-tail: switching logrotate from numbered names to dateext does not re-read LOGFILE.1" {
+  gen 1 3 >"$LOG.1"
+  touch -d '2 days ago' "$LOG.1"
+  gen 4 6 >"$LOG"
+  run_tail
+  gen 7 8 >>"$LOG"
+  mv "$LOG" "$LOG-20261205"
+  gen 9 10 >"$LOG"
+  run_tail
+  expect 1 10
+  gen 11 11 >>"$LOG"
+  mv "$LOG" "$LOG-20261206" && gzip "$LOG-20261205"
+  gen 12 12 >"$LOG"
+  run_tail
+  expect 1 12
+  mls-tail "$LOG" >"$T/all"
+  diff -u <(gen 1 12) "$T/all"
+}
+
+@test "mls-tail: a position saved on an empty log finds its lines after copytruncate" {
+  : >"$LOG"
+  run_tail
+  grep -qx 'fingerprint 0 cbf29ce484222325' "$ST"
+  gen 1 3 >>"$LOG"
+  cp "$LOG" "$LOG.1" && : >"$LOG"
+  gen 4 5 >>"$LOG"
+  run_tail
+  expect 1 5
+}
+
+@test "mls-tail: a position saved on an empty log finds its lines renamed and compressed at once" {
+  : >"$LOG"
+  run_tail
+  gen 1 3 >>"$LOG"
+  mv "$LOG" "$LOG.1" && gzip "$LOG.1"
+  gen 4 5 >"$LOG"
+  run_tail
+  expect 1 5
+  gen 6 6 >>"$LOG"
+  run_tail
+  expect 1 6
+}
+
+@test "mls-tail: the position's file deleted by rotation: loss warned, the newer .1 still read" {
+  gen 1 2 | gzip >"$LOG.9.gz"
+  touch -d '3 days ago' "$LOG.9.gz"  # older history, never rotated again
+  gen 3 5 >"$LOG"
+  run_tail
+  expect 1 5
+  gen 90 91 >>"$LOG"  # never read: rotated away twice (rotate 1)
+  mv "$LOG" "$LOG.1" && gen 6 7 >"$LOG"
+  rm "$LOG.1" && mv "$LOG" "$LOG.1" && gen 8 9 >"$LOG"  # may reuse the inode
+  mls-tail --state "$ST" "$LOG" >>"$T/out" 2>"$T/err"
+  expect 1 9
+  diff -u - "$T/err" <<EOF
+mls-tail: $LOG: the file of the saved position is gone (rotated away or deleted); the lines after its offset $(gen 3 5 | wc -c) are lost; reading 1 rotated file(s) and $LOG from the start; 1 older rotated file(s) not read again
+EOF
+  run_tail
+  expect 1 9
+}
+
+@test "mls-tail: a symlinked LOGFILE: rotated files are looked for next to its target" {
+  mkdir "$T/real"
+  local R="$T/real/mail.log"
+  ln -s real/mail.log "$LOG"
+  gen 1 5 >"$R"
+  run_tail
+  gen 6 8 >>"$R"
+  mv "$R" "$R.1" && gen 9 10 >"$R"
+  run_tail
+  expect 1 10
+  gen 11 11 >>"$R"
+  mv "$R.1" "$R.2" && gzip "$R.2" && mv "$R" "$R.1" && gen 12 12 >"$R"
+  run_tail
+  expect 1 12
+  grep -qx "log $R" "$ST"
+  mls-tail "$LOG" >"$T/all"
+  diff -u <(gen 1 12) "$T/all"
+}
+
+@test "mls-tail: --rotated-dir finds the files logrotate's olddir moved away" {
+  mkdir "$T/old"
+  local O="$T/old/mail.log"
+  gen 1 5 >"$LOG"
+  run_tail --rotated-dir "$T/old"
+  gen 6 8 >>"$LOG"
+  mv "$LOG" "$O.1" && gen 9 10 >"$LOG"
+  run_tail --rotated-dir "$T/old"
+  expect 1 10
+  gen 11 11 >>"$LOG"
+  mv "$O.1" "$O.2" && gzip "$O.2" && mv "$LOG" "$O.1" && gen 12 12 >"$LOG"
+  run_tail --rotated-dir "$T/old"
+  expect 1 12
+  mls-tail --rotated-dir "$T/old" "$LOG" >"$T/all"
+  diff -u <(gen 1 12) "$T/all"
+}
+
+@test "mls-tail: a .gz read to its end is not decompressed again while the log stays empty" {
+  gen 1 5 >"$LOG"
+  run_tail
+  gen 6 9 >>"$LOG"
+  mv "$LOG" "$LOG.1" && gzip "$LOG.1" && : >"$LOG"
+  run_tail
+  expect 1 9
+  grep -qx 'complete yes' "$ST"
+  mls-tail --state "$ST" --progress-fd 3 "$LOG" 3>"$T/progress" >>"$T/out"
+  expect 1 9
+  [ "$(cat "$T/progress")" = "progress 0 0" ]  # not one byte of the .gz read
+  gen 10 10 >>"$LOG"
+  run_tail
+  expect 1 10
+}
+
+@test "mls-tail: an older tool's offset inside a line skips to the next line, with a warning" {
+  gen 1 10 >"$LOG"
+  local at=$(($(gen 1 4 | wc -c) + 7)) line5=$(gen 5 5 | wc -c)
+  echo "$at" >"$ST"
+  mls-tail --state "$ST" "$LOG" >>"$T/out" 2>"$T/err"
+  expect 6 10
+  diff -u - "$T/err" <<EOF
+mls-tail: $LOG: the saved offset $at is inside a line; skipping $((line5 - 7)) bytes to the start of the next line
+EOF
+}
+
+@test "mls-tail: another LOGFILE: its whole history is read, with a message" {
+  gen 1 5 >"$LOG"
+  run_tail
+  LOG="$T/postfix.log"
+  gen 6 7 | gzip >"$LOG.20261204-000000.gz"
+  gen 8 9 >"$LOG.20261205-000000"
+  gen 10 11 >"$LOG"
+  mls-tail --state "$ST" "$LOG" >>"$T/out" 2>"$T/err"
+  expect 1 11
+  diff -u - "$T/err" <<EOF
+mls-tail: $LOG: the saved position is in another log ($T/mail.log); reading the whole history of $LOG
+EOF
+  gen 12 12 >>"$LOG"
+  run_tail
+  expect 1 12
+}
+
+@test "mls-tail: a version 1 state file is still read, and rewritten as version 2" {
+  gen 1 5 >"$LOG"
+  run_tail
+  sed -i -e '1s/ 2$/ 1/' -e '/^\(log\|birth\|mtime\|complete\) /d' "$ST"
+  [ "$(wc -l <"$ST")" = 5 ]
+  gen 6 7 >>"$LOG"
+  run_tail
+  expect 1 7
+  head -1 "$ST" | grep -qx 'mls-tail-state 2'
+  grep -qx "log $LOG" "$ST"
+}
+
+@test "mls-tail: a .gz its compressor has not made readable yet is waited for" {
+  gen 1 5 >"$LOG"
+  as_user mls-tail --state "$ST" "$LOG" >>"$T/out"
+  gen 6 8 >>"$LOG"
+  mv "$LOG" "$LOG.1" && gen 9 10 >"$LOG"
+  gzip "$LOG.1" && chmod 000 "$LOG.1.gz"  # as gzip creates it, before its final mode
+  as_user mls-tail --state "$ST" "$LOG" >>"$T/out" 2>"$T/err" &
+  FOLLOW_PID=$!
+  wait_for grep -q 'waiting for it' "$T/err"
+  chmod 644 "$LOG.1.gz"
+  wait "$FOLLOW_PID"
+  FOLLOW_PID=
+  expect 1 10
+  diff -u - "$T/err" <<EOF
+mls-tail: $LOG.1.gz: Permission denied; waiting for it (still being compressed?)
+mls-tail: $LOG.1.gz: readable now; continuing
+EOF
+}
+
 # ---- --follow ----------------------------------------------------------------
 
 # wait_lines N: until $T/out has at least N lines (10 s deadline)
@@ -335,6 +539,20 @@ start_follow() {
   : >"$T/out"
   timeout 60 mls-tail --follow --poll-ms 20 "$@" "$LOG" >"$T/out" 2>"$T/err" 3>&- &
   FOLLOW_PID=$!
+}
+# pause_follower: stops mls-tail (PAUSED: its pid) while it sleeps between two
+# polls, poll(NULL, 0, MS), so that it sees what follows all at once
+pause_follower() {
+  local i
+  PAUSED=$(pgrep -P "$FOLLOW_PID" mls-tail)
+  for ((i = 0; i < 1000; i++)); do
+    kill -STOP "$PAUSED"
+    grep -qE '^[0-9]+ 0x0 0x0 ' "/proc/$PAUSED/syscall" && return 0
+    kill -CONT "$PAUSED"
+    sleep 0.005
+  done
+  echo "mls-tail never seen sleeping between polls" >&2
+  return 1
 }
 stop_follow() {
   kill -TERM "$FOLLOW_PID"
@@ -395,4 +613,23 @@ stop_follow() {
   diff -u <(gen 1 4) "$T/out"
   mls-tail --state "$ST" "$LOG" >>"$T/out"
   diff -u <(gen 1 4) "$T/out"
+}
+
+@test "mls-tail --follow: a copytruncate of a log that was empty when reopened" {
+  gen 1 2 >"$LOG"
+  start_follow --state "$ST"
+  wait_lines 2
+  mv "$LOG" "$LOG.1" && : >"$LOG"
+  wait_for grep -qx 'complete yes' "$ST"  # reopened the new, empty log
+  pause_follower                          # no look at the files until all is done
+  gen 3 5 >>"$LOG"
+  mv "$LOG.1" "$LOG.2" && cp "$LOG" "$LOG.1" && : >"$LOG"
+  gen 6 7 >>"$LOG"
+  kill -CONT "$PAUSED"
+  wait_lines 7
+  stop_follow
+  expect 1 7
+  gen 8 8 >>"$LOG"
+  run_tail
+  expect 1 8
 }

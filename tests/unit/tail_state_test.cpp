@@ -23,19 +23,35 @@ TEST(Fingerprint, MatchesRehashingOverTheRecordedLength) {
   EXPECT_TRUE(FingerprintMatches(FingerprintOf(""), "anything"));
 }
 
-TEST(TailState, FormatsVersion1) {
+TEST(TailState, FormatsVersion2) {
   TailState st{2049, 131, {1024, 0x0123456789abcdefULL}, 98765, false};
+  st.log = "/var/log/mail.log";
+  st.birth_ns = 1764925032123456789;
+  st.mtime_ns = 1764925099000000001;
+  st.complete = true;
   EXPECT_EQ(
-      "mls-tail-state 1\ndevice 2049\ninode 131\nfingerprint 1024 0123456789abcdef\n"
-      "offset 98765\n",
+      "mls-tail-state 2\nlog /var/log/mail.log\ndevice 2049\ninode 131\n"
+      "birth 1764925032.123456789\nfingerprint 1024 0123456789abcdef\noffset 98765\n"
+      "mtime 1764925099.000000001\ncomplete yes\n",
       FormatTailState(st));
 }
 
 TEST(TailState, RoundTrips) {
   TailState st{1, 2, FingerprintOf("hello\n"), 6, false};
+  st.log = "/odd\tlog\nname\\";
+  st.mtime_ns = 5;
   TailStateParse p = ParseTailState(FormatTailState(st), "s");
   EXPECT_EQ("", p.error);
   EXPECT_EQ(st, p.state);
+  st.log.clear();
+  EXPECT_EQ(st, ParseTailState(FormatTailState(st), "s").state);
+}
+
+TEST(TailState, ReadsVersion1) {
+  TailStateParse p = ParseTailState(
+      "mls-tail-state 1\ndevice 4\ninode 3\nfingerprint 5 00000000000000ff\noffset 5\n", "s");
+  EXPECT_EQ("", p.error);
+  EXPECT_EQ((TailState{4, 3, {5, 0xff}, 5, false}), p.state);  // log, times unknown
 }
 
 TEST(TailState, AcceptsCommentsBlankLinesAnyKeyOrderAndNoFinalNewline) {
@@ -63,10 +79,15 @@ TEST(TailState, RejectsCorruptFilesWithFileAndLine) {
   } cases[] = {
       {"", "st:1: empty state file"},
       {"\n \n", "st:1: empty state file"},
-      {"-5\n", "st:1: not an mls-tail state file (expected 'mls-tail-state 1')"},
-      {"12abc\n", "st:1: not an mls-tail state file (expected 'mls-tail-state 1')"},
-      {"garbage\n" + good_tail, "st:1: not an mls-tail state file (expected 'mls-tail-state 1')"},
-      {"mls-tail-state 2\n" + good_tail, "st:1: unsupported state version '2'"},
+      {"-5\n", "st:1: not an mls-tail state file (expected 'mls-tail-state 2')"},
+      {"12abc\n", "st:1: not an mls-tail state file (expected 'mls-tail-state 2')"},
+      {"garbage\n" + good_tail, "st:1: not an mls-tail state file (expected 'mls-tail-state 2')"},
+      {"mls-tail-state 3\n" + good_tail, "st:1: unsupported state version '3'"},
+      {"mls-tail-state 1\nlog /x\n", "st:2: unknown key 'log'"},
+      {"mls-tail-state 2\n" + good_tail, "st:5: missing key 'log'"},
+      {"mls-tail-state 2\nmtime 5\n", "st:2: bad mtime '5' (expected SECONDS.NANOSECONDS)"},
+      {"mls-tail-state 2\ncomplete maybe\n", "st:2: bad complete 'maybe'"},
+      {"mls-tail-state 2\nlog a\\qb\n", "st:2: bad log 'a\\qb'"},
       {"mls-tail-state 1\ndevice 1\ninode x\n", "st:3: bad inode 'x'"},
       {"mls-tail-state 1\ndevice 1\noffset -1\n", "st:3: bad offset '-1'"},
       {"mls-tail-state 1\noffset 99999999999999999999999\n",

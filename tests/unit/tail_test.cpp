@@ -86,8 +86,15 @@ TEST_F(TailTest, CommitsTheLiveFilePosition) {
   Run(WithState());
   struct stat st;
   ASSERT_EQ(0, ::stat(log_.c_str(), &st));
-  TailState expected{st.st_dev, st.st_ino, FingerprintOf("one\ntwo\npart"), 8, false};
-  EXPECT_EQ(FormatTailState(expected), Read(dir_ + "/state"));
+  TailStateParse p = ParseTailState(Read(dir_ + "/state"), "state");
+  ASSERT_EQ("", p.error);
+  EXPECT_EQ(st.st_dev, p.state.device);
+  EXPECT_EQ(st.st_ino, p.state.inode);
+  EXPECT_EQ(FingerprintOf("one\ntwo\npart"), p.state.fingerprint);
+  EXPECT_EQ(8u, p.state.offset);
+  EXPECT_EQ(log_, p.state.log);
+  EXPECT_EQ(st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec, p.state.mtime_ns);
+  EXPECT_FALSE(p.state.complete);
 }
 
 TEST_F(TailTest, EmptyNewFileKeepsThePositionInTheRotatedFile) {
@@ -177,6 +184,54 @@ TEST_F(TailTest, HardLinkedSiblingIsReadOnce) {
   OpenLogFiles files = OpenLogFilesOf(log_);
   EXPECT_TRUE(files.facts.rotated.empty());
   EXPECT_EQ("one\n", Run(TailOptions()));
+}
+
+TEST_F(TailTest, FilesThatNeverHoldStillFailRatherThanGuess) {
+  Write(log_, "live\n");
+  Write(log_ + ".1", "one\n");
+  int n = 0;
+  // A rotation between every listing and its check: nothing is trusted.
+  OpenLogFiles files = OpenLogFilesOf(log_, {}, [&] {
+    ++n;
+    ::rename((log_ + (n % 2 ? ".1" : ".2")).c_str(), (log_ + (n % 2 ? ".2" : ".1")).c_str());
+  });
+  EXPECT_EQ(log_ +
+                ": its rotated files kept changing while they were opened (10 attempts): "
+                "rotating faster than they can be listed? Nothing read",
+            files.error);
+  EXPECT_EQ(10, n);
+  // Holding still after a few changes is fine.
+  n = 0;
+  files = OpenLogFilesOf(log_, {}, [&] {
+    if (++n < 4) Write(log_ + "." + std::to_string(n + 2) + ".gz", "");
+  });
+  EXPECT_EQ("", files.error);
+  EXPECT_EQ(4, n);
+}
+
+TEST_F(TailTest, SiblingsOfASymlinkAreThoseOfItsTargetAndOfRotatedDirs) {
+  ASSERT_EQ(0, ::mkdir((dir_ + "/real").c_str(), 0755));
+  ASSERT_EQ(0, ::mkdir((dir_ + "/old").c_str(), 0755));
+  std::string real = dir_ + "/real/postfix.log";
+  Write(real, "live\n");
+  WriteGz(dir_ + "/old/postfix.log.20261204-085712.gz", "older\n");
+  Write(real + ".20261205-085712", "old\n");
+  Write(log_ + ".1", "not this log's\n");
+  ASSERT_EQ(0, ::symlink("real/postfix.log", log_.c_str()));
+  OpenLogFiles files = OpenLogFilesOf(log_, {dir_ + "/old"});
+  EXPECT_EQ("", files.error);
+  EXPECT_EQ(real, files.facts.id);
+  std::vector<std::string> got;
+  for (const FileFacts& f : files.facts.rotated) got.push_back(f.path);
+  EXPECT_EQ((std::vector<std::string>{dir_ + "/old/postfix.log.20261204-085712.gz",
+                                      real + ".20261205-085712"}),
+            got);
+  ::unlink(log_.c_str());
+  ::unlink((real + ".20261205-085712").c_str());
+  ::unlink(real.c_str());
+  ::unlink((dir_ + "/old/postfix.log.20261204-085712.gz").c_str());
+  ::rmdir((dir_ + "/real").c_str());
+  ::rmdir((dir_ + "/old").c_str());
 }
 
 TEST_F(TailTest, OpenLogFilesWithoutTheLog) {

@@ -34,7 +34,8 @@ std::uint64_t NowMs() {
 int main(int argc, char** argv) {
   mls::CliSpec spec;
   spec.name = "mls-tail";
-  spec.synopsis = "mls-tail [--state FILE [--pending FILE]] [--follow] [OPTION]... LOGFILE";
+  spec.synopsis =
+      "mls-tail [--state FILE [--pending FILE]] [--rotated-dir DIR] [--follow] [OPTION]... LOGFILE";
   spec.summary = "Print the log lines that are new since the last committed run.";
   mls::TailOptions o;
   spec.options.add_options()(
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
       "saved position; absent file: print all history; committed at the end")(
       "pending", mls::po::value(&o.pending_path)->value_name("FILE"),
       "write the new position here instead, leaving --state untouched")(
+      "rotated-dir", mls::po::value(&o.rotated_dirs)->composing()->value_name("DIR"),
+      "also look for rotated files in DIR (logrotate olddir); repeatable")(
       "follow,f", mls::po::bool_switch(&o.follow), "keep printing lines as the log grows")(
       "poll-ms", mls::po::value(&o.poll_ms)->default_value(250)->value_name("MS"),
       "how often --follow looks for new lines")(
