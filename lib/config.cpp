@@ -154,6 +154,7 @@ const KeySpec kKeys[] = {
     {"paths", "working_dir", MLS_NONEMPTY(working_dir)},
     {"paths", "state_dir", MLS_NONEMPTY(state_dir)},
     {"paths", "mail_log", MLS_NONEMPTY(mail_log)},
+    {"paths", "rotated_dir", MLS_STRING(rotated_dir)},
     {"general", "log_level",
      [](Config& c, std::string_view v) {
        return OneOf(v, {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}, true, c.log_level,

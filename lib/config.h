@@ -14,6 +14,7 @@ struct Config {
   std::string working_dir = "/var/lib/maillogsentinel";
   std::string state_dir = "/var/lib/maillogsentinel/state";
   std::string mail_log = "/var/log/mail.log";
+  std::string rotated_dir;  // logrotate's olddir: rotated files kept elsewhere (empty: none)
   // [general]
   std::string log_level = "INFO";  // DEBUG INFO WARNING ERROR CRITICAL
   // [report]

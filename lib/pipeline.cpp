@@ -40,6 +40,10 @@ std::vector<Stage> BuildPipeline(const Config& config, const Options& options) {
     tail.args.push_back(std::to_string(options.progress_fd));
     tail.progress_fd = options.progress_fd;
   }
+  if (!config.rotated_dir.empty()) {
+    tail.args.push_back("--rotated-dir");
+    tail.args.push_back(config.rotated_dir);
+  }
   tail.args.push_back(config.mail_log);
   stages.push_back(std::move(tail));
 

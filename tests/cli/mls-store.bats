@@ -191,13 +191,18 @@ journal() { printf 'mls-store journal v1\n%s\n' "$1" >"$T/d.csv.journal"; }
   diff -u "$D/expected9.csv" "$T/target.csv"
 }
 
+# hold_lock SECONDS: another writer holds the dataset's lock for SECONDS
+# (flock(1) on d.csv.lock); returns once it does; its pid in HOLDER.
+hold_lock() {
+  flock "$T/d.csv.lock" sh -c ': >"$1"; sleep "$2"' _ "$T/held" "$1" &
+  HOLDER=$!
+  while [ ! -e "$T/held" ]; do sleep 0.02; done
+}
+
 @test "mls-store: waits for another writer's lock, says so, then appends" {
   cp "$D/expected9.csv" "$T/d.csv"
-  # Another writer holds the dataset's lock for 2 s.
-  flock "$T/d.csv.lock" sleep 2 &
-  local holder=$!
-  while [ ! -e "$T/d.csv.lock" ]; do sleep 0.05; done
-  sleep 0.2
+  hold_lock 2
+  local holder=$HOLDER
   run mls-store --csv "$T/d.csv" <"$D/in14.tsv"
   wait "$holder"
   assert_success
@@ -207,10 +212,8 @@ journal() { printf 'mls-store journal v1\n%s\n' "$1" >"$T/d.csv.journal"; }
 
 @test "mls-store: --lock-timeout gives up with a message and appends nothing" {
   cp "$D/expected9.csv" "$T/d.csv"
-  flock "$T/d.csv.lock" sleep 3 &
-  local holder=$!
-  while [ ! -e "$T/d.csv.lock" ]; do sleep 0.05; done
-  sleep 0.2
+  hold_lock 3
+  local holder=$HOLDER
   run mls-store --csv "$T/d.csv" --lock-timeout 0 <"$D/in14.tsv"
   kill "$holder" 2>/dev/null || true
   wait "$holder" || true

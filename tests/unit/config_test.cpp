@@ -23,6 +23,7 @@ TEST(Config, EmptyTextGivesDefaults) {
   EXPECT_EQ("/var/lib/maillogsentinel", c.working_dir);
   EXPECT_EQ("/var/lib/maillogsentinel/state", c.state_dir);
   EXPECT_EQ("/var/log/mail.log", c.mail_log);
+  EXPECT_EQ("", c.rotated_dir);
   EXPECT_EQ("INFO", c.log_level);
   EXPECT_EQ("", c.report_email);
   EXPECT_EQ("", c.report_sender);
@@ -57,6 +58,7 @@ TEST(Config, ParsesEveryKey) {
       "working_dir = /srv/mls\n"
       "state_dir=/srv/mls/state\n"
       "  mail_log   =   /var/log/maillog  \n"
+      "rotated_dir = /var/log/old\n"
       "[general]\n"
       "log_level = debug\n"
       "[report]\n"
@@ -95,6 +97,7 @@ TEST(Config, ParsesEveryKey) {
   EXPECT_EQ("/srv/mls", c.working_dir);
   EXPECT_EQ("/srv/mls/state", c.state_dir);
   EXPECT_EQ("/var/log/maillog", c.mail_log);
+  EXPECT_EQ("/var/log/old", c.rotated_dir);
   EXPECT_EQ("DEBUG", c.log_level);
   EXPECT_EQ("ops@example.com", c.report_email);
   EXPECT_EQ("mls@mx1.example.com", c.report_sender);

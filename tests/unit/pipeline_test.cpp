@@ -40,6 +40,16 @@ TEST(Pipeline, TailParseEnrichStoreWithConfiguredPaths) {
   for (const Stage& s : p) EXPECT_EQ("", s.program);
 }
 
+TEST(Pipeline, RotatedDirIsPassedToTail) {
+  Config c = TestConfig();
+  c.rotated_dir = "/var/log/old mail";
+  std::vector<Stage> p = BuildPipeline(c, Options{});
+  EXPECT_EQ((std::vector<std::string>{"--state", "/srv/mls/state/state.offset", "--pending",
+                                      "/srv/mls/state/state.offset.pending", "--progress-fd", "3",
+                                      "--rotated-dir", "/var/log/old mail", "/var/log/mail.log"}),
+            p[0].args);
+}
+
 TEST(Pipeline, EnrichFlagsFollowTheConfig) {
   Config c = TestConfig();
   c.dns_servers = {"127.0.0.1:5353", "[::1]:53", "2001:db8::1"};
