@@ -87,6 +87,7 @@ std::optional<std::string> FileSize(const std::string& path, std::optional<std::
     if (errno == ENOENT) return std::nullopt;
     return ErrnoMessage(path, errno);
   }
+  if (S_ISLNK(st.st_mode)) return path + ": is a symbolic link; refusing to write through it";
   if (!S_ISREG(st.st_mode)) return path + ": not a regular file";
   size = static_cast<std::uint64_t>(st.st_size);
   return std::nullopt;

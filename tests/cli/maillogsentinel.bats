@@ -307,6 +307,53 @@ fake_stage() {  # fake_stage NAME SCRIPT
   cmp "$T/ab.csv" "$T/work/maillogsentinel.csv"
 }
 
+@test "maillogsentinel: the dataset's lock held by another writer: waits, says so, then exits 1 changing nothing" {
+  use_log a.log
+  drv_run >/dev/null 2>&1
+  cat "$SAMPLE_DIR/b.log" >>"$T/log/mail.log"
+  before=$(drv_snapshot)
+  (exec flock -o "$T/work/maillogsentinel.csv.lock" sleep 30) &
+  HOLDER=$!
+  for i in $(seq 100); do ! flock -n "$T/work/maillogsentinel.csv.lock" true && break; sleep 0.02; done
+  run drv_run --lock-timeout 1.5
+  assert_failure 1
+  assert_line "maillogsentinel: another writer of $T/work/maillogsentinel.csv holds $T/work/maillogsentinel.csv.lock (waited 1.5 s; see --lock-timeout)"
+  [ "$(drv_snapshot)" = "$before" ]
+  grep -q " INFO maillogsentinel: waiting for $T/work/maillogsentinel.csv.lock (another writer of the dataset)\$" "$T/work/maillogsentinel.log"
+  release_holder
+  run drv_run --lock-timeout 5
+  assert_success
+  drv_reference <(cat "$SAMPLE_DIR/a.log" "$SAMPLE_DIR/b.log") "$T/ab.csv"
+  cmp "$T/ab.csv" "$T/work/maillogsentinel.csv"
+}
+
+@test "maillogsentinel: planted symlinks (op log, dataset, its lock) are never written through" {
+  use_log a.log
+  local f target=$T/elsewhere
+  for f in maillogsentinel.log maillogsentinel.csv maillogsentinel.csv.lock; do
+    rm -f "$T/work"/*
+    as_user ln -s "$target" "$T/work/$f"
+    run drv_run
+    assert_failure 1
+    assert_output --partial "$T/work/$f: is a symbolic link; refusing to "
+    [ ! -e "$target" ]
+  done
+}
+
+@test "maillogsentinel: a dataset emptied by hand is a new dataset (header first, the report reads it)" {
+  use_log a.log
+  drv_run >/dev/null 2>&1
+  : >"$T/work/maillogsentinel.csv"
+  cat "$SAMPLE_DIR/b.log" >>"$T/log/mail.log"
+  run drv_run
+  assert_success
+  drv_reference "$SAMPLE_DIR/b.log" "$T/b.csv"
+  cmp "$T/b.csv" "$T/work/maillogsentinel.csv"
+  run mls-report --csv "$T/work/maillogsentinel.csv" --format json --window 7d \
+    --now 2026-01-02T00:00:00
+  assert_success
+}
+
 @test "maillogsentinel: two simultaneous runs store every event once" {
   use_log all.log
   as_user maillogsentinel --config "$T/conf" >"$T/out1" 2>"$T/err1" &
