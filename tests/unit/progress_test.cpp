@@ -32,16 +32,16 @@ TEST(Progress, ParsesEnrichStats) {
   EXPECT_FALSE(ParseStatsLine("mls-enrich", "mls-enrich: line 3: expected 9 fields, got 2", s));
   EXPECT_FALSE(ParseStatsLine("mls-store", "mls-enrich: records=9 queries=5 cache_hits=4", s));
   EXPECT_EQ("7 events stored, 5 reverse DNS queries, 4 cache hits",
-            FormatSummary({std::nullopt, 7, 5, 4, std::nullopt}));
+            FormatSummary({std::nullopt, 7, 5, 4, std::nullopt, std::nullopt}));
   // DNS disabled (nothing asked, nothing cached): the summary is as before.
-  EXPECT_EQ("10 new lines read, 7 events stored", FormatSummary({10, 7, 0, 0, 0}));
+  EXPECT_EQ("10 new lines read, 7 events stored", FormatSummary({10, 7, 0, 0, 0, std::nullopt}));
 }
 
 TEST(Progress, SummaryLeavesOutUnknownCounts) {
   EXPECT_EQ("300000 new lines read, 2345 events stored",
-            FormatSummary({300000, 2345, std::nullopt, std::nullopt, std::nullopt}));
+            FormatSummary({300000, 2345, std::nullopt, std::nullopt, std::nullopt, std::nullopt}));
   EXPECT_EQ("7 events stored",
-            FormatSummary({std::nullopt, 7, std::nullopt, std::nullopt, std::nullopt}));
+            FormatSummary({std::nullopt, 7, std::nullopt, std::nullopt, std::nullopt, std::nullopt}));
   EXPECT_EQ("done", FormatSummary({}));
 }
 
@@ -59,7 +59,7 @@ TEST(Progress, ParsesTheOutageCount) {
 }
 
 TEST(Progress, ParsesAndSummarisesTheBadTimeCount) {
-  RunStats s{10, 7, 0, 0, 0};
+  RunStats s{10, 7, 0, 0, 0, std::nullopt};
   EXPECT_TRUE(ParseStatsLine(
       "mls-parse", "mls-parse: lines=10 events=4 outages=2 aborted=0 overlong=0 bad_time=3", s));
   EXPECT_EQ(3u, s.bad_time);
@@ -82,7 +82,7 @@ TEST(Progress, ParsesAndSummarisesTheBadTimeCount) {
 }
 
 TEST(Progress, SummaryNamesOutages) {
-  RunStats s{10, 7, 0, 0, 0};
+  RunStats s{10, 7, 0, 0, 0, std::nullopt};
   EXPECT_EQ("10 new lines read, 7 events stored", FormatSummary(s));
   s.outages = 1;
   EXPECT_EQ("10 new lines read, 7 events stored, 1 SASL backend outage", FormatSummary(s));
