@@ -194,6 +194,10 @@ int Extraction::RunPipelineInTxn() {
   TxnResult rb = Rollback(paths);
   if (rb.error) {
     Report(LogLevel::kCritical, "rollback failed (the next run retries it): " + *rb.error);
+  } else if (rb.committed) {
+    // Commit failed after its commit point (the position had moved): the rows
+    // belong to it and were kept.
+    Report(LogLevel::kWarning, "the run had committed before the error; its rows are kept");
   } else {
     std::string what = "rolled back; the next run reads these lines again";
     if (!rb.note.empty()) what += " (" + rb.note + ")";

@@ -5,13 +5,73 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <ctime>
+
 #include <cerrno>
 #include <chrono>
-#include <thread>
 
 #include "diag.h"
 
 namespace mls {
+namespace {
+
+void Interrupt(int) {}
+
+// Waits in flock(LOCK_EX) itself until the lock is granted or `seconds` have
+// passed. A waiter blocked in the kernel is woken the moment the holder
+// unlocks, so a writer that locks again right away (a bulk mls-store, batch
+// after batch) cannot starve it the way polling with LOCK_NB could. The wait
+// is cut by a timer that sends SIGALRM to this thread only, every
+// `tick_ms` (so a signal that lands just before flock() costs one tick, not
+// the rest of the wait). Returns 0, EWOULDBLOCK (timed out) or an errno.
+template <typename TimePoint>
+int FlockWithin(int fd, TimePoint deadline, int tick_ms) {
+  struct sigaction sa {}, old_sa {};
+  sa.sa_handler = Interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: flock() returns EINTR
+  if (::sigaction(SIGALRM, &sa, &old_sa) != 0) return errno;
+  sigset_t alrm, old_mask;
+  sigemptyset(&alrm);
+  sigaddset(&alrm, SIGALRM);
+  ::pthread_sigmask(SIG_UNBLOCK, &alrm, &old_mask);
+  struct sigevent sev {};
+  sev.sigev_notify = SIGEV_THREAD_ID;
+  sev.sigev_signo = SIGALRM;
+  sev._sigev_un._tid = ::gettid();  // sigev_notify_thread_id: not named by glibc 2.36
+  timer_t timer;
+  int rc = 0;
+  if (::timer_create(CLOCK_MONOTONIC, &sev, &timer) != 0) {
+    rc = errno;
+  } else {
+    long tick_ns = static_cast<long>(tick_ms) * 1000000L;
+    struct itimerspec its {};
+    its.it_value = {tick_ns / 1000000000L, tick_ns % 1000000000L};
+    its.it_interval = its.it_value;
+    ::timer_settime(timer, 0, &its, nullptr);
+    for (;;) {
+      if (::flock(fd, LOCK_EX) == 0) {
+        rc = 0;
+        break;
+      }
+      if (errno != EINTR) {
+        rc = errno;
+        break;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        rc = EWOULDBLOCK;
+        break;
+      }
+    }
+    ::timer_delete(timer);
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  ::sigaction(SIGALRM, &old_sa, nullptr);
+  return rc;
+}
+
+}  // namespace
 
 FileLock::Status FileLock::Acquire(const std::string& path, double timeout_seconds, int poll_ms) {
   Release();
@@ -34,17 +94,30 @@ FileLock::Status FileLock::Acquire(const std::string& path, double timeout_secon
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::duration<double>(timeout_seconds > 0 ? timeout_seconds : 0);
   for (;;) {
-    if (::flock(high, LOCK_EX | LOCK_NB) == 0) {
-      fd_ = high;
-      return Status::kLocked;
+    int rc = ::flock(high, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
+    if (rc == EWOULDBLOCK && std::chrono::steady_clock::now() < deadline) {
+      rc = FlockWithin(high, deadline, poll_ms);
     }
-    if (errno != EWOULDBLOCK && errno != EINTR) {
-      error_ = ErrnoMessage(path, errno);
+    if (rc == 0) {
+      // Still the file at `path`? (Removed or replaced while we waited: its
+      // lock would exclude nobody. Start again on the new one.)
+      struct stat by_fd {}, by_path {};
+      if (::fstat(high, &by_fd) == 0 && ::lstat(path.c_str(), &by_path) == 0 &&
+          by_fd.st_dev == by_path.st_dev && by_fd.st_ino == by_path.st_ino) {
+        fd_ = high;
+        return Status::kLocked;
+      }
+      ::close(high);
+      double left =
+          std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+      return Acquire(path, left, poll_ms);
+    }
+    if (rc != EWOULDBLOCK && rc != EINTR) {
+      error_ = ErrnoMessage(path, rc);
       ::close(high);
       return Status::kError;
     }
     if (std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
   }
   ::close(high);
   error_ = "another run holds " + path;

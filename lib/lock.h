@@ -21,8 +21,10 @@ class FileLock {
   ~FileLock() { Release(); }
 
   // Opens `path` (created 0640 if absent; opened read-only when it is not
-  // writable; a symlink is refused, so a planted link cannot redirect it) and takes an exclusive lock, polling every `poll_ms` until
-  // `timeout_seconds` have passed (0 = one try). kBusy: someone else holds
+  // writable; a symlink is refused, so a planted link cannot redirect it) and
+  // takes an exclusive lock, waiting in flock(2) itself (woken the moment the
+  // holder unlocks; the timeout checked every `poll_ms`, by a SIGALRM timer
+  // aimed at this thread) until `timeout_seconds` have passed (0 = one try). kBusy: someone else holds
   // it. kError: `error()` says why ("PATH: Permission denied").
   Status Acquire(const std::string& path, double timeout_seconds, int poll_ms = 50);
 

@@ -42,7 +42,12 @@ std::optional<std::string> CsvAppender::Open(const std::string& csv,
     if (lock_.Adopt(DatasetLockPath(csv_), options_.held_lock_fd) != FileLock::Status::kLocked) {
       return lock_.error() + " (--dataset-lock-fd is for the driver's own mls-store)";
     }
-    if (::access(DatasetJournalPath(csv_).c_str(), F_OK) != 0) {
+    // The holder's transaction must be a driver's run (a journal with a commit
+    // point): appending under anything else could not be rolled back right.
+    std::optional<std::string> text;
+    (void)ReadWholeFile(DatasetJournalPath(csv_), text, /*missing_ok=*/true, std::size_t{1} << 20);
+    std::optional<Journal> j = text ? DecodeJournal(*text, csv_) : std::nullopt;
+    if (!j || !j->state) {
       err = DatasetJournalPath(csv_) + ": the lock holder has no transaction open; refusing to append";
     } else {
       err = CheckFile();

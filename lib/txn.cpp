@@ -93,6 +93,13 @@ std::optional<std::string> FileSize(const std::string& path, std::optional<std::
   return std::nullopt;
 }
 
+// "DEVICE:INODE" of `path` (not following a final symlink), nullopt if absent.
+std::optional<std::string> FileId(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
 std::optional<std::string> RemoveIfPresent(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoMessage(path, errno);
   return std::nullopt;
@@ -131,6 +138,8 @@ std::optional<std::string> LoadJournal(const std::string& path, const std::strin
   }
   if (!journal)
     return path + ": malformed transaction journal (remove it only after checking the CSV)";
+  // A journal next to the dataset is that dataset's, however its path was spelled.
+  if (path == DatasetJournalPath(csv)) journal->csv = csv;
   return std::nullopt;
 }
 
@@ -140,6 +149,12 @@ TxnResult CutBack(const Journal& j) {
   TxnResult r;
   std::optional<std::uint64_t> now;
   if (auto err = FileSize(j.csv, now)) return {err, ""};
+  if (now && j.csv_id && FileId(j.csv) != j.csv_id) {
+    r.note = j.csv + " was replaced since " +
+             (j.owner.empty() ? std::string("the interrupted run") : j.owner) +
+             " began; left alone";
+    return r;
+  }
   if (!j.csv_size) {
     if (now) {
       if (::unlink(j.csv.c_str()) != 0) return {ErrnoMessage(j.csv, errno), ""};
@@ -190,14 +205,22 @@ TxnResult Finish(const Journal& j, const std::string& journal_path, bool force_u
     if (auto err = Committed(j, committed)) return {err, ""};
   TxnResult r;
   if (committed) {
+    // Its rename may not be durable yet (killed before its directory fsync):
+    // make it so before the journal goes, or a power cut could bring back the
+    // old position with the rows kept.
+    if (auto err = SyncFile(*j.state)) return {err, ""};
+    if (auto err = SyncDir(DirName(*j.state))) return {err, ""};
     r.note = (j.owner.empty() ? std::string("the last run") : j.owner) +
              " committed before it was interrupted; its rows are kept";
+    r.committed = true;
   } else {
     r = CutBack(j);
     if (r.error) return r;
-    if (j.pending) {
-      // Best effort: another config's state dir may not be ours to write, and
-      // its own next run removes a stale PENDING before it begins.
+    // Best effort: another config's state dir may not be ours to write, and
+    // its own next run removes a stale PENDING before it begins. Only the
+    // PENDING of the journal's own state file: a journal is no licence to
+    // remove anything else.
+    if (j.pending && j.state && *j.pending == *j.state + ".pending") {
       (void)RemoveIfPresent(*j.pending);
       RemoveTempSiblings(*j.pending);
     }
@@ -210,12 +233,22 @@ TxnResult Finish(const Journal& j, const std::string& journal_path, bool force_u
 }  // namespace
 
 std::string DatasetLockPath(const std::string& csv) { return csv + ".lock"; }
+
+bool SameDataset(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  auto base = [](const std::string& p) { return p.substr(p.find_last_of('/') + 1); };
+  if (base(a) != base(b)) return false;
+  struct stat sa, sb;
+  return ::stat(DirName(a).c_str(), &sa) == 0 && ::stat(DirName(b).c_str(), &sb) == 0 &&
+         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
 std::string DatasetJournalPath(const std::string& csv) { return csv + ".journal"; }
 
 std::string EncodeJournal(const Journal& j) {
   std::string out(kMagic);
   PutField(out, "csv", j.csv);
   PutField(out, "csv_size", j.csv_size ? std::optional(std::to_string(*j.csv_size)) : std::nullopt);
+  PutField(out, "csv_id", j.csv_id);
   PutField(out, "owner", j.owner);
   PutField(out, "state", j.state);
   PutField(out, "state_bytes", j.state_bytes);
@@ -246,7 +279,8 @@ std::optional<Journal> DecodeJournal(std::string_view text, const std::string& c
     if (!p.ends_with(".pending")) return std::nullopt;
     j.state = std::string(p.substr(0, p.size() - 8));
     j.owner = "an interrupted run of an earlier version";
-  } else if (!GetField(text, "owner", owner) || !owner || !GetField(text, "state", j.state) ||
+  } else if (!GetField(text, "csv_id", j.csv_id) || !GetField(text, "owner", owner) || !owner ||
+             !GetField(text, "state", j.state) ||
              !GetField(text, "state_bytes", j.state_bytes) ||
              !GetField(text, "pending", j.pending) || !text.empty()) {
     return std::nullopt;
@@ -279,11 +313,6 @@ TxnResult RecoverDataset(const std::string& csv) {
   std::optional<Journal> j;
   if (auto err = LoadJournal(path, csv, j)) return {err, ""};
   if (!j) return {};
-  if (j->csv != csv) {
-    return {path + ": belongs to " + j->csv + ", not to " + csv +
-                " (was the dataset moved?); remove it only after checking both",
-            ""};
-  }
   TxnResult r = Finish(*j, path, false);
   if (!r.error && !r.note.empty()) r.note = "recovered " + csv + ": " + r.note;
   return r;
@@ -295,6 +324,7 @@ TxnResult BeginAppend(Journal j) {
     return {path + ": a transaction is already open (recover it first)", ""};
   }
   if (auto err = FileSize(j.csv, j.csv_size)) return {err, ""};
+  j.csv_id = j.csv_size ? FileId(j.csv) : std::nullopt;
   if (auto err = WriteFileAtomically(path, EncodeJournal(j), 0640)) return {err, ""};
   return {};
 }
@@ -332,7 +362,7 @@ TxnResult Recover(const TxnPaths& paths, double other_lock_seconds) {
   RemoveTempSiblings(paths.dataset);
   std::optional<std::string> other;
   if (auto err = ReadFile(paths.dataset, other)) return {err, r.note};
-  if (other && *other != paths.csv) {
+  if (other && !SameDataset(*other, paths.csv)) {
     FileLock lock;
     if (LockDataset(lock, *other, other_lock_seconds) != FileLock::Status::kLocked) {
       return {"the last run of this state directory was interrupted while writing " + *other +
@@ -402,7 +432,11 @@ TxnResult Commit(const TxnPaths& paths) {
 }
 
 TxnResult Rollback(const TxnPaths& paths) {
-  TxnResult r = UndoAppend(paths.csv);
+  const std::string journal_path = DatasetJournalPath(paths.csv);
+  std::optional<Journal> j;
+  if (auto err = LoadJournal(journal_path, paths.csv, j)) return {err, ""};
+  TxnResult r;
+  if (j) r = Finish(*j, journal_path, /*force_undo=*/false);
   if (r.error) return r;
   if (auto err = RemoveIfPresent(paths.pending)) return {err, r.note};
   (void)RemoveIfPresent(paths.dataset);

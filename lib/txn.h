@@ -20,6 +20,8 @@
 // fields, each "NAME LEN\n" + LEN bytes + "\n", or "NAME -\n" when absent:
 //   csv       the dataset's path
 //   csv_size  its size in decimal before the transaction, or absent
+//   csv_id    "DEVICE:INODE" of that file, or absent: a file replaced since is
+//             left alone by the recovery
 //   owner     who wrote it ("maillogsentinel pid 12", "mls-store pid 7"), for messages
 //   state     the commit point's file (the driver's STATE), or absent: a
 //             standalone append, committed exactly when the journal is removed
@@ -45,6 +47,7 @@ std::string DatasetJournalPath(const std::string& csv);  // <csv>.journal
 struct Journal {
   std::string csv;
   std::optional<std::uint64_t> csv_size;  // nullopt: the CSV did not exist
+  std::optional<std::string> csv_id;      // "DEVICE:INODE" when it existed
   std::string owner;
   std::optional<std::string> state;        // nullopt: standalone append
   std::optional<std::string> state_bytes;  // nullopt: no state file (first run)
@@ -61,6 +64,7 @@ std::optional<Journal> DecodeJournal(std::string_view text, const std::string& c
 struct TxnResult {
   std::optional<std::string> error;  // "PATH: strerror", "PATH: malformed journal"
   std::string note;                  // what was done, for the log; empty when nothing happened
+  bool committed = false;            // the transaction had reached its commit point: kept
 };
 
 // Takes the dataset's lock: waits up to `timeout_seconds` (negative: forever)
@@ -72,7 +76,13 @@ FileLock::Status LockDataset(FileLock& lock, const std::string& csv, double time
 // ---- the dataset level: any writer, with the dataset's lock held -----------
 
 // Finishes a transaction a dead writer left (see above). No journal: nothing.
+// The journal next to `csv` is that dataset's, whatever path it recorded (the
+// same directory may be spelled in several ways).
 TxnResult RecoverDataset(const std::string& csv);
+
+// Whether `a` and `b` name the same dataset: the same file name in the same
+// directory (by device and inode).
+bool SameDataset(const std::string& a, const std::string& b);
 
 // Writes the journal for a transaction starting now (the CSV's current size is
 // recorded; `journal.csv_size` is ignored). Refuses if one exists.
@@ -115,7 +125,10 @@ TxnResult Begin(const TxnPaths& paths, const std::string& owner);
 // the CSV is exactly as the journal recorded it (nothing to commit).
 TxnResult Commit(const TxnPaths& paths);
 
-// Failure: UndoAppend, and PENDING removed.
+// Failure: finishes the transaction by its commit point, as a recovery would:
+// if PENDING was already renamed over STATE (Commit failed after its commit
+// point), the rows are kept (`committed`); otherwise the CSV is cut back.
+// PENDING is removed.
 TxnResult Rollback(const TxnPaths& paths);
 
 }  // namespace mls

@@ -220,6 +220,9 @@ kill_one() {
     printf 'maillogsentinel-txn 2\n'
     printf 'csv %s\n%s\n' "${#csv}" "$csv"
     printf 'csv_size %s\n%s\n' "${#size}" "$size"
+    local id
+    id=$(stat -c '%d:%i' "$csv")
+    printf 'csv_id %s\n%s\n' "${#id}" "$id"
     printf 'owner 5\nrun 1\n'
     printf 'state %s\n%s\n' "${#st}" "$st"
     printf 'state_bytes %s\n%s\n' "$(stat -c %s "$st")" "$stbytes"

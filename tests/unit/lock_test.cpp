@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <csignal>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -9,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 namespace mls {
@@ -79,6 +81,60 @@ TEST_F(LockTest, WaitsForTheHolderToFinish) {
   EXPECT_EQ(FileLock::Status::kLocked, lock.Acquire(path_, 5, 10));
   int status;
   ::waitpid(child, &status, 0);
+}
+
+// A waiter waits inside flock(2), where the holder's unlock wakes it at once,
+// rather than sleeping between tries (a writer that locks again right away,
+// a bulk mls-store batch after batch, could starve a poller). Seen from
+// outside: the waiting process sits in the flock system call (73 on x86-64).
+TEST_F(LockTest, AWaiterWaitsInFlockAndGetsTheLockWhenReleased) {
+#if defined(__x86_64__)
+  int other = ::open(path_.c_str(), O_RDWR | O_CREAT, 0600);
+  ASSERT_EQ(0, ::flock(other, LOCK_EX));
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::close(other);  // the parent's lock, not ours to keep
+    FileLock lock;
+    ::_exit(lock.Acquire(path_, 10, 50) == FileLock::Status::kLocked ? 0 : 1);
+  }
+  ::usleep(150000);
+  int in_flock = 0;
+  for (int i = 0; i < 10; ++i) {
+    std::ifstream in("/proc/" + std::to_string(child) + "/syscall");
+    std::string nr;
+    in >> nr;
+    if (nr == "73") ++in_flock;
+    ::usleep(7000);
+  }
+  EXPECT_GE(in_flock, 6) << "the waiter should be blocked in flock(2)";
+  auto released = std::chrono::steady_clock::now();
+  ::close(other);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - released, std::chrono::seconds(2));
+#else
+  GTEST_SKIP() << "the flock syscall number is x86-64's";
+#endif
+}
+
+// The timer that bounds the wait leaves nothing behind: SIGALRM's disposition
+// and this thread's signal mask are as they were.
+TEST_F(LockTest, AWaitLeavesTheSignalStateAsItWas) {
+  int other = ::open(path_.c_str(), O_RDWR | O_CREAT, 0600);
+  ASSERT_EQ(0, ::flock(other, LOCK_EX));
+  struct sigaction before {};
+  ::sigaction(SIGALRM, nullptr, &before);
+  sigset_t mask_before, mask_after;
+  ::pthread_sigmask(SIG_SETMASK, nullptr, &mask_before);
+  FileLock lock;
+  EXPECT_EQ(FileLock::Status::kBusy, lock.Acquire(path_, 0.15, 20));
+  struct sigaction after {};
+  ::sigaction(SIGALRM, nullptr, &after);
+  ::pthread_sigmask(SIG_SETMASK, nullptr, &mask_after);
+  EXPECT_EQ(before.sa_handler, after.sa_handler);
+  EXPECT_EQ(sigismember(&mask_before, SIGALRM), sigismember(&mask_after, SIGALRM));
+  ::close(other);
 }
 
 TEST_F(LockTest, ErrorNamesThePath) {

@@ -224,9 +224,19 @@ TEST_F(Store, UnderTheDriverItAppendsInTheDriversTransaction) {
   Journal j;
   j.csv = csv_;
   j.owner = "the driver";
+  // A standalone append's journal (no commit point) is not a driver's run.
+  ASSERT_EQ(std::nullopt, BeginAppend(j).error);
+  held.held_lock_fd = ::dup(lock.fd());
+  {
+    CsvAppender app;
+    EXPECT_EQ(journal_ + ": the lock holder has no transaction open; refusing to append",
+              app.Open(csv_, held).value_or(""));
+  }
+  ASSERT_EQ(0, ::unlink(journal_.c_str()));
+  j.state = dir_ + "/state.offset";
   ASSERT_EQ(std::nullopt, BeginAppend(j).error);
   const std::string journal = Slurp(journal_);
-  held.held_lock_fd = ::dup(lock.fd());
+  held.held_lock_fd = ::dup(lock.fd());  // (the stage's own copy)
   {
     CsvAppender app;
     ASSERT_EQ(std::nullopt, app.Open(csv_, held));

@@ -69,17 +69,17 @@ TEST_F(TxnTest, PathsComeFromTheConfig) {
 }
 
 TEST(Journal, RoundTripsHostileBytesAndAbsentValues) {
-  mls::Journal j{"/srv/we ird\n/dir/x.csv", 1234, "maillogsentinel pid 1", "/s/st\n",
+  mls::Journal j{"/srv/we ird\n/dir/x.csv", 1234, "8:12", "maillogsentinel pid 1", "/s/st\n",
                  std::string("dev 1\0ino\n-\n", 12), "/s/p\n"};
   EXPECT_EQ(j, DecodeJournal(EncodeJournal(j), "/ignored"));
-  mls::Journal absent{"/a.csv", std::nullopt, "mls-store", std::nullopt, std::nullopt,
-                      std::nullopt};
+  mls::Journal absent{"/a.csv",      std::nullopt, std::nullopt, "mls-store",
+                      std::nullopt, std::nullopt, std::nullopt};
   EXPECT_EQ(
-      "maillogsentinel-txn 2\ncsv 6\n/a.csv\ncsv_size -\nowner 9\nmls-store\nstate -\n"
-      "state_bytes -\npending -\n",
+      "maillogsentinel-txn 2\ncsv 6\n/a.csv\ncsv_size -\ncsv_id -\nowner 9\nmls-store\n"
+      "state -\nstate_bytes -\npending -\n",
       EncodeJournal(absent));
   EXPECT_EQ(absent, DecodeJournal(EncodeJournal(absent), "/a.csv"));
-  mls::Journal empty_state{"/a.csv", 0, "", "/s", std::string(), "/p"};
+  mls::Journal empty_state{"/a.csv", 0, "1:2", "", "/s", std::string(), "/p"};
   EXPECT_EQ(empty_state, DecodeJournal(EncodeJournal(empty_state), "/a.csv"));
 }
 
@@ -106,7 +106,7 @@ TEST(Journal, ReadsTheFormatsOfEarlierVersions) {
 }
 
 TEST(Journal, RejectsAnythingButAWholeJournal) {
-  mls::Journal j{"/a.csv", 10, "me", "/s", std::string("state"), "/p"};
+  mls::Journal j{"/a.csv", 10, "1:2", "me", "/s", std::string("state"), "/p"};
   std::string good = EncodeJournal(j);
   for (std::size_t cut = 0; cut < good.size(); ++cut) {
     EXPECT_EQ(std::nullopt, DecodeJournal(good.substr(0, cut), "/a.csv")) << cut;
@@ -127,7 +127,12 @@ TEST_F(TxnTest, CommitRenamesPendingOverStateAndDropsTheJournal) {
   EXPECT_FALSE(fs::exists(p_.pending)) << "a stale pending must not be committed";
   auto j = DecodeJournal(Read(Journal()).value(), p_.csv);
   ASSERT_TRUE(j);
-  EXPECT_EQ(mls::Journal({p_.csv, 12, "me", p_.state, std::string("old"), p_.pending}), *j);
+  struct stat csv_st;
+  ASSERT_EQ(0, ::stat(p_.csv.c_str(), &csv_st));
+  EXPECT_EQ(mls::Journal({p_.csv, 12,
+                          std::to_string(csv_st.st_dev) + ":" + std::to_string(csv_st.st_ino),
+                          "me", p_.state, std::string("old"), p_.pending}),
+            *j);
   EXPECT_EQ(p_.csv, Read(p_.dataset));
   struct stat st;
   ASSERT_EQ(0, ::stat(Journal().c_str(), &st));
@@ -335,7 +340,8 @@ TEST_F(TxnTest, RecoverLeavesAShrunkCsvAlone) {
 TEST_F(TxnTest, RecoverNeverFollowsASymlinkedDataset) {
   Write(root_ + "/target", "header\nrow\n");
   fs::create_symlink(root_ + "/target", p_.csv);
-  Write(Journal(), EncodeJournal({p_.csv, 7, "x", std::nullopt, std::nullopt, std::nullopt}));
+  Write(Journal(),
+        EncodeJournal({p_.csv, 7, std::nullopt, "x", std::nullopt, std::nullopt, std::nullopt}));
   TxnResult r = Recover(p_);
   EXPECT_EQ(p_.csv + ": is a symbolic link; refusing to write through it", r.error.value_or(""));
   EXPECT_EQ("header\nrow\n", Read(root_ + "/target"));
@@ -358,6 +364,64 @@ TEST_F(TxnTest, RecoverRemovesTemporaryFilesOfAKilledWrite) {
   EXPECT_EQ(std::nullopt, Recover(p_).error);
   EXPECT_FALSE(fs::exists(Journal() + ".tmpAbC123"));
   EXPECT_FALSE(fs::exists(p_.pending + ".tmpXyZ789"));
+}
+
+// Commit failed after its commit point (say the journal could not be
+// removed): the rollback must keep the rows the moved position stands for.
+TEST_F(TxnTest, ARollbackAfterTheCommitPointKeepsTheRows) {
+  Write(p_.state, "old");
+  Write(p_.csv, "header\n");
+  ASSERT_EQ(std::nullopt, Begin(p_, "run A").error);
+  Append(p_.csv, "a1\n");
+  Write(p_.pending, "new");
+  ASSERT_EQ(0, ::rename(p_.pending.c_str(), p_.state.c_str()));
+  TxnResult r = Rollback(p_);
+  EXPECT_EQ(std::nullopt, r.error);
+  EXPECT_TRUE(r.committed);
+  EXPECT_EQ("header\na1\n", Read(p_.csv));
+  EXPECT_FALSE(fs::exists(Journal()));
+}
+
+// The journal next to a dataset is that dataset's, however the directory is
+// spelled (a trailing slash in working_dir, a symlinked directory).
+TEST_F(TxnTest, TheJournalIsTheDatasetsWhateverItsSpelling) {
+  Write(p_.state, "old");
+  Write(p_.csv, "header\n");
+  ASSERT_EQ(std::nullopt, Begin(p_, "run A").error);
+  Append(p_.csv, "a1\n");
+  fs::create_directory_symlink(root_, root_ + "/alias");
+  TxnPaths other = Other();
+  other.csv = root_ + "/alias//maillogsentinel.csv";
+  EXPECT_TRUE(SameDataset(p_.csv, other.csv));
+  EXPECT_FALSE(SameDataset(p_.csv, root_ + "/other.csv"));
+  TxnResult r = Recover(other);
+  EXPECT_EQ(std::nullopt, r.error);
+  EXPECT_EQ("header\n", Read(p_.csv));
+  EXPECT_FALSE(fs::exists(Journal()));
+}
+
+// A dataset replaced since the journal was written (restored from a backup,
+// moved aside and recreated) is not the file the journal describes.
+TEST_F(TxnTest, AReplacedDatasetIsLeftAlone) {
+  Write(p_.csv, "header\nrow\n");
+  ASSERT_EQ(std::nullopt, Begin(p_, "run A").error);
+  fs::rename(p_.csv, root_ + "/aside.csv");
+  Write(p_.csv, "header\nrestored row 1\nrestored row 2\n");
+  TxnResult r = Recover(p_);
+  EXPECT_EQ(std::nullopt, r.error);
+  EXPECT_NE(std::string::npos, r.note.find("was replaced since run A began; left alone")) << r.note;
+  EXPECT_EQ("header\nrestored row 1\nrestored row 2\n", Read(p_.csv));
+  EXPECT_FALSE(fs::exists(Journal()));
+}
+
+// A journal is no licence to remove files: only its own state file's PENDING.
+TEST_F(TxnTest, APlantedJournalRemovesNothingElse) {
+  Write(p_.csv, "header\n");
+  Write(root_ + "/precious", "x");
+  Write(Journal(), EncodeJournal({p_.csv, 7, std::nullopt, "x", p_.state, std::nullopt,
+                                  root_ + "/precious"}));
+  EXPECT_EQ(std::nullopt, Recover(p_).error);
+  EXPECT_EQ("x", Read(root_ + "/precious"));
 }
 
 TEST_F(TxnTest, TheDatasetLockIsExclusiveAndSaysWhenItWaits) {
