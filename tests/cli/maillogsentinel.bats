@@ -27,6 +27,27 @@ setup_file() {
 teardown_file() { rm -rf "$SAMPLE_DIR"; }
 
 setup() { drv_scratch; }
+# hold_lock FILE: another process holds flock(FILE) (flock -o: flock itself,
+# not its sleeping child) until release_holder; returns once it does.
+hold_lock() {
+  (exec flock -o "$1" sleep 30) &
+  HOLDER=$!
+  for i in $(seq 100); do ! flock -n "$1" true && break; sleep 0.02; done
+}
+
+# first_part_then_more: a committed first run over a.log, then b.log appended.
+first_part_then_more() {
+  use_log a.log
+  drv_run >/dev/null 2>&1
+  cat "$SAMPLE_DIR/b.log" >>"$T/log/mail.log"
+}
+
+# expect_a_and_b: the dataset holds exactly the events of a.log then b.log.
+expect_a_and_b() {
+  drv_reference <(cat "$SAMPLE_DIR/a.log" "$SAMPLE_DIR/b.log") "$T/ab.csv"
+  cmp "$T/ab.csv" "$T/work/maillogsentinel.csv"
+}
+
 release_holder() {
   if [ -n "${HOLDER:-}" ]; then
     local child
@@ -283,14 +304,9 @@ fake_stage() {  # fake_stage NAME SCRIPT
 # ---- one run at a time ------------------------------------------------------
 
 @test "maillogsentinel: with the lock held elsewhere it waits, then exits 1 changing nothing" {
-  use_log a.log
-  drv_run >/dev/null 2>&1
-  cat "$SAMPLE_DIR/b.log" >>"$T/log/mail.log"
+  first_part_then_more
   before=$(drv_snapshot)
-  # flock -o: the lock is held by flock itself, not by its sleeping child.
-  (exec flock -o "$T/state/lock" sleep 30) &
-  HOLDER=$!
-  for i in $(seq 100); do ! flock -n "$T/state/lock" true && break; sleep 0.02; done
+  hold_lock "$T/state/lock"
   start=$(date +%s%N)
   run drv_run --lock-timeout 0.5
   elapsed_ms=$((($(date +%s%N) - start) / 1000000))
@@ -303,18 +319,13 @@ fake_stage() {  # fake_stage NAME SCRIPT
   release_holder
   run drv_run --lock-timeout 5
   assert_success
-  drv_reference <(cat "$SAMPLE_DIR/a.log" "$SAMPLE_DIR/b.log") "$T/ab.csv"
-  cmp "$T/ab.csv" "$T/work/maillogsentinel.csv"
+  expect_a_and_b
 }
 
 @test "maillogsentinel: the dataset's lock held by another writer: waits, says so, then exits 1 changing nothing" {
-  use_log a.log
-  drv_run >/dev/null 2>&1
-  cat "$SAMPLE_DIR/b.log" >>"$T/log/mail.log"
+  first_part_then_more
   before=$(drv_snapshot)
-  (exec flock -o "$T/work/maillogsentinel.csv.lock" sleep 30) &
-  HOLDER=$!
-  for i in $(seq 100); do ! flock -n "$T/work/maillogsentinel.csv.lock" true && break; sleep 0.02; done
+  hold_lock "$T/work/maillogsentinel.csv.lock"
   run drv_run --lock-timeout 1.5
   assert_failure 1
   assert_line "maillogsentinel: another writer of $T/work/maillogsentinel.csv holds $T/work/maillogsentinel.csv.lock (waited 1.5 s; see --lock-timeout)"
@@ -323,8 +334,7 @@ fake_stage() {  # fake_stage NAME SCRIPT
   release_holder
   run drv_run --lock-timeout 5
   assert_success
-  drv_reference <(cat "$SAMPLE_DIR/a.log" "$SAMPLE_DIR/b.log") "$T/ab.csv"
-  cmp "$T/ab.csv" "$T/work/maillogsentinel.csv"
+  expect_a_and_b
 }
 
 @test "maillogsentinel: planted symlinks (op log, dataset, its lock) are never written through" {

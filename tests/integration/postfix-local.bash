@@ -100,3 +100,19 @@ pf_queue_lines() {
   [ -n "$qid" ] || { echo "no queue id for $id in $PF_LOG" >&2; return 1; }
   grep -F " $qid: " "$PF_LOG"
 }
+
+# pf_suite_setup NAME / pf_suite_teardown: setup_file/teardown_file of a suite
+# that needs this Postfix running (PF_DIR: its scratch directory).
+pf_suite_setup() {
+  pf_skip_unless_possible
+  PF_DIR=$(mktemp -d "/tmp/mls-$1.XXXXXX")
+  export PF_DIR
+  pf_start "$PF_DIR"
+}
+
+pf_suite_teardown() {
+  if [ -n "${PF_DIR:-}" ]; then
+    pf_stop "$PF_DIR"
+    rm -rf "$PF_DIR"
+  fi
+}

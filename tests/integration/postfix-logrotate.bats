@@ -18,17 +18,12 @@ load postfix-local
 setup_file() {
   pf_skip_unless_possible
   command -v postlog >/dev/null 2>&1 || skip_unless_available "postlog is not installed"
-  PF_DIR=$(mktemp -d /tmp/mls-pf-logrotate.XXXXXX)
-  export PF_DIR
-  pf_start "$PF_DIR"
+  pf_suite_setup pf-logrotate
 }
 
 teardown_file() {
-  if [ -n "${PF_DIR:-}" ]; then
-    pf_stop "$PF_DIR"
-    rm -rf "$PF_DIR"
-    rm -f "$PF_LOG".[0-9]*
-  fi
+  pf_suite_teardown
+  rm -f "$PF_LOG".[0-9]*
 }
 
 setup() {

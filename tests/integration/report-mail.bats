@@ -18,19 +18,11 @@ load ../cli/driver_helper
 load postfix-local
 
 setup_file() {
-  pf_skip_unless_possible
   [ -x "$MLS_BIN/mls-report" ] || skip_unless_available "mls-report is not built"
-  PF_DIR=$(mktemp -d /tmp/mls-report-mail.XXXXXX)
-  export PF_DIR
-  pf_start "$PF_DIR"
+  pf_suite_setup report-mail
 }
 
-teardown_file() {
-  if [ -n "${PF_DIR:-}" ]; then
-    pf_stop "$PF_DIR"
-    rm -rf "$PF_DIR"
-  fi
-}
+teardown_file() { pf_suite_teardown; }
 
 setup() {
   drv_scratch
