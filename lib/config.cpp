@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstdio>
 #include <map>
+#include <vector>
 #include <sstream>
 #include <string_view>
 
@@ -219,10 +220,46 @@ const KeySpec* FindKey(std::string_view section, std::string_view key) {
   return nullptr;
 }
 
+// Levenshtein distance, capped: anything above `cap` is cap + 1.
+std::size_t EditDistance(std::string_view a, std::string_view b, std::size_t cap) {
+  if ((a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > cap) return cap + 1;
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return std::min(row[b.size()], cap + 1);
+}
+
 bool KnownSection(std::string_view section) {
   return std::any_of(std::begin(kKeys), std::end(kKeys),
                      [&](const KeySpec& k) { return k.section == section; });
 }
+
+}  // namespace
+
+std::string UnknownKeyHint(std::string_view section, std::string_view key) {
+  for (const KeySpec& k : kKeys)
+    if (k.key == key && k.section != section)
+      return "; '" + std::string(key) + "' belongs in [" + std::string(k.section) + "]";
+  const KeySpec* best = nullptr;
+  std::size_t best_d = 3;
+  for (const KeySpec& k : kKeys) {
+    if (k.section != section) continue;
+    std::size_t d = EditDistance(key, k.key, 2);
+    if (d < best_d) best = &k, best_d = d;
+  }
+  if (best) return "; did you mean '" + std::string(best->key) + "'?";
+  return "";
+}
+
+namespace {
 
 // ---- the line index ---------------------------------------------------------
 
@@ -302,7 +339,9 @@ Scan ScanLines(std::string_view text, const std::string& name) {
       std::string key = Lower(Trim(line.substr(0, eq)));
       std::string_view value = Trim(line.substr(eq + 1));
       if (section.empty()) return fail("key '" + key + "' outside of any section");
-      if (!FindKey(section, key)) return fail("unknown key '" + key + "' in [" + section + "]");
+      if (!FindKey(section, key))
+        return fail("unknown key '" + key + "' in [" + section + "]" +
+                    UnknownKeyHint(section, key));
       auto [it, fresh] = scan.key_line.emplace(section + "." + key, lineno);
       if (!fresh)
         return fail("duplicate key '" + key + "' in [" + section + "] (first on line " +
@@ -322,6 +361,7 @@ ConfigResult ParseConfig(const std::string& text, const std::string& name) {
     result.error = scan.error;
     return result;
   }
+  result.key_lines = scan.key_line;
   po::options_description desc;
   for (const KeySpec& k : kKeys) {
     std::string opt = std::string(k.section) + "." + std::string(k.key);

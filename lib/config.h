@@ -3,8 +3,10 @@
 // Every section and key of maillogsentinel.conf(5); defaults as documented there.
 // Unknown sections/keys and bad values are errors naming file:line and the key.
 
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mls {
@@ -57,9 +59,15 @@ struct ConfigResult {
   Config config;
   std::optional<std::string> error;   // "FILE:LINE: unknown key 'treshold' in [report]"
   std::vector<std::string> warnings;  // e.g. world-readable file holding db_password
+  std::map<std::string, int> key_lines;  // "paths.mail_log" -> its line in the file
 };
 
 inline constexpr const char* kDefaultConfigPath = "/etc/maillogsentinel.conf";
+
+// The hint after "unknown key 'KEY' in [SECTION]": "; 'KEY' belongs in [OTHER]"
+// when another section has that key, else "; did you mean 'K'?" for the key of
+// SECTION closest to KEY (edit distance at most 2), else "".
+std::string UnknownKeyHint(std::string_view section, std::string_view key);
 
 // Reads and validates the INI file at `path`.
 ConfigResult LoadConfig(const std::string& path);

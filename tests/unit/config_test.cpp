@@ -162,6 +162,37 @@ TEST(Config, EmptyValuesWhereAllowed) {
   EXPECT_EQ(0, r.config.db_port);
 }
 
+TEST(Config, UnknownKeyGetsADidYouMeanHint) {
+  EXPECT_EQ("/etc/x.conf:2: unknown key 'mail_logs' in [paths]; did you mean 'mail_log'?",
+            ErrorOf("[paths]\nmail_logs = /var/log/mail.log\n"));
+  EXPECT_EQ("/etc/x.conf:2: unknown key 'tpo' in [report]; did you mean 'top'?",
+            ErrorOf("[report]\ntpo = 5\n"));
+  EXPECT_EQ("/etc/x.conf:2: unknown key 'timout_ms' in [dns]; did you mean 'timeout_ms'?",
+            ErrorOf("[dns]\ntimout_ms = 5\n"));
+  // A key of another section.
+  EXPECT_EQ("/etc/x.conf:2: unknown key 'email' in [paths]; 'email' belongs in [report]",
+            ErrorOf("[paths]\nemail = a@b\n"));
+  EXPECT_EQ("/etc/x.conf:2: unknown key 'ttl_seconds' in [dns]; 'ttl_seconds' belongs in [dns_cache]",
+            ErrorOf("[dns]\nttl_seconds = 5\n"));
+  // Nothing close: no hint.
+  EXPECT_EQ("/etc/x.conf:2: unknown key 'threshold' in [report]", ErrorOf("[report]\nthreshold = 5\n"));
+}
+
+TEST(Config, UnknownKeyHintDistance) {
+  EXPECT_EQ("; did you mean 'state_dir'?", UnknownKeyHint("paths", "statedir"));
+  EXPECT_EQ("; did you mean 'window'?", UnknownKeyHint("report", "windwo"));  // 2 edits
+  EXPECT_EQ("", UnknownKeyHint("report", "wnidwoo"));                          // 3 edits
+  EXPECT_EQ("", UnknownKeyHint("general", "verbosity"));
+}
+
+TEST(Config, KeepsTheLineOfEveryKey) {
+  ConfigResult r = ParseConfig("# c\n[paths]\n\nmail_log = /x\n[general]\nlog_level = INFO\n", "x");
+  ASSERT_FALSE(r.error) << *r.error;
+  EXPECT_EQ(4, r.key_lines["paths.mail_log"]);
+  EXPECT_EQ(6, r.key_lines["general.log_level"]);
+  EXPECT_EQ(0u, r.key_lines.count("paths.state_dir"));
+}
+
 TEST(Config, StructuralErrorsNameFileAndLine) {
   EXPECT_EQ("/etc/x.conf:3: unknown key 'treshold' in [report]",
             ErrorOf("[report]\nemail = a@b\ntreshold = 5\n"));
