@@ -1,6 +1,7 @@
 #include "progress.h"
 
 #include <charconv>
+#include <algorithm>
 #include <cstdio>
 
 namespace mls {
@@ -50,6 +51,18 @@ bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& sta
     }
   }
   return false;
+}
+
+StageLineKind ClassifyStageLine(std::string_view stage, std::string_view line, RunStats& stats) {
+  if (ParseStatsLine(stage, line, stats)) return StageLineKind::kStats;
+  if (stage == "mls-parse" &&
+      (line.ends_with(": SASL backend outage (Connection lost to authentication server), not an "
+                      "event") ||
+       line.ends_with("; further outages are only counted") ||
+       line.find(": skipped an event whose time does not exist ('") != std::string_view::npos)) {
+    return StageLineKind::kDetail;
+  }
+  return StageLineKind::kWarning;
 }
 
 std::string FormatSummary(const RunStats& stats) {
@@ -104,6 +117,35 @@ std::string RenderBar(std::uint64_t done, std::uint64_t total, int width) {
   return bar + buf;
 }
 
+std::string FitBar(std::uint64_t done, std::uint64_t total, int columns) {
+  int room = columns - 1;
+  std::string full = RenderBar(done, total, 0);  // "[]" + the numbers
+  int text = static_cast<int>(full.size()) - 2;
+  if (room - 2 - text >= 10) return RenderBar(done, total, std::min(30, room - 2 - text));
+  if (done > total) done = total;
+  double frac = total == 0 ? 1.0 : static_cast<double>(done) / static_cast<double>(total);
+  char pct[16];
+  std::snprintf(pct, sizeof pct, " %3d%%", static_cast<int>(frac * 100));
+  int cells = room - 2 - static_cast<int>(std::string_view(pct).size());
+  if (cells >= 4) {
+    int filled = static_cast<int>(frac * cells);
+    return "[" + std::string(filled, '#') + std::string(cells - filled, '-') + "]" + pct;
+  }
+  if (room >= static_cast<int>(std::string_view(pct).size())) return pct;
+  return "";
+}
+
+int TerminalColumns(int winsize_cols, const char* columns_env) {
+  if (winsize_cols > 0) return winsize_cols;
+  if (columns_env != nullptr) {
+    std::string_view v = columns_env;
+    int n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec == std::errc() && p == v.data() + v.size() && n > 0) return n;
+  }
+  return 80;
+}
+
 void ProgressDisplay::Start(std::string_view what) {
   write_("maillogsentinel: " + std::string(what) + "\n");
 }
@@ -112,9 +154,11 @@ void ProgressDisplay::Update(std::uint64_t done, std::uint64_t total, std::int64
   if (tty_) {
     if (last_draw_ms_ >= 0 && now_ms - last_draw_ms_ < 100 && done < total) return;
     last_draw_ms_ = now_ms;
-    std::string bar = RenderBar(done, total, 30);
+    std::string bar = FitBar(done, total, columns_ ? columns_() : 80);
+    bar_ = bar;
+    if (cleared_) return;  // drawn by Redraw()
     std::string line = "\r" + bar;
-    if (bar.size() < bar_len_) line += std::string(bar_len_ - bar.size(), ' ');
+    if (bar.size() < bar_len_) line += std::string(bar_len_ - bar.size(), ' ') + "\r" + bar;
     bar_len_ = bar.size();
     write_(line);
     bar_shown_ = true;
@@ -129,12 +173,33 @@ void ProgressDisplay::Update(std::uint64_t done, std::uint64_t total, std::int64
   }
 }
 
+void ProgressDisplay::Erase() {
+  if (!bar_shown_) return;
+  write_("\r" + std::string(bar_len_, ' ') + "\r");
+  bar_shown_ = false;
+  bar_len_ = 0;
+}
+
 void ProgressDisplay::Finish(std::string_view line) {
-  if (bar_shown_) {
-    write_("\r" + std::string(bar_len_, ' ') + "\r");
-    bar_shown_ = false;
-  }
+  Erase();
+  cleared_ = false;
+  bar_.clear();
   write_("maillogsentinel: " + std::string(line) + "\n");
+}
+
+void ProgressDisplay::Clear() {
+  if (!tty_ || !bar_shown_) return;
+  Erase();
+  cleared_ = true;
+}
+
+void ProgressDisplay::Redraw() {
+  if (!tty_ || !cleared_) return;
+  cleared_ = false;
+  if (bar_.empty()) return;
+  write_("\r" + bar_);
+  bar_len_ = bar_.size();
+  bar_shown_ = true;
 }
 
 }  // namespace mls

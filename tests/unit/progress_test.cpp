@@ -163,5 +163,116 @@ TEST(Progress, TerminalBarIsRedrawnInPlaceAndCleared) {
   EXPECT_EQ(std::string::npos, out.find('\x1b'));
 }
 
+TEST(Progress, BarFitsTheTerminalWidth) {
+  // Wide: 30 cells at most.
+  EXPECT_EQ(RenderBar(1048576, 2097152, 30), FitBar(1048576, 2097152, 200));
+  EXPECT_EQ(RenderBar(1048576, 2097152, 30), FitBar(1048576, 2097152, 80));
+  for (int columns = 1; columns <= 120; ++columns) {
+    for (std::uint64_t done : {0ull, 1ull, 50ull, 99ull, 100ull}) {
+      std::string bar = FitBar(done * 1048576, 100 * 1048576, columns);
+      EXPECT_LE(bar.size(), static_cast<std::size_t>(columns - 1)) << columns << " " << bar;
+      EXPECT_EQ(std::string::npos, bar.find_first_of("\r\n\x1b")) << bar;
+    }
+  }
+  // Narrower: fewer cells, then the numbers left out, then the percentage alone.
+  EXPECT_EQ("[#####-----]  50%  1.0 of 2.0 MiB", FitBar(1048576, 2097152, 34));
+  EXPECT_EQ("[######------]  50%", FitBar(1048576, 2097152, 20));
+  EXPECT_EQ("[##--]  50%", FitBar(1048576, 2097152, 12));
+  EXPECT_EQ("  50%", FitBar(1048576, 2097152, 11));
+  EXPECT_EQ("  50%", FitBar(1048576, 2097152, 6));
+  EXPECT_EQ("", FitBar(1048576, 2097152, 5));
+}
+
+TEST(Progress, TerminalColumnsFromTheTtyThenColumns) {
+  EXPECT_EQ(132, TerminalColumns(132, "40"));
+  EXPECT_EQ(40, TerminalColumns(0, "40"));
+  EXPECT_EQ(80, TerminalColumns(0, nullptr));
+  EXPECT_EQ(80, TerminalColumns(0, "wide"));
+  EXPECT_EQ(80, TerminalColumns(0, "0"));
+  EXPECT_EQ(80, TerminalColumns(0, ""));
+}
+
+TEST(Progress, TerminalBarUsesTheWidthOfNow) {
+  std::string out;
+  int columns = 80;
+  ProgressDisplay d(true, [&](std::string_view s) { out += s; }, [&] { return columns; });
+  d.Update(50, 100, 0);
+  EXPECT_EQ("\r" + FitBar(50, 100, 80), out);
+  out.clear();
+  columns = 20;  // the terminal was made narrower
+  d.Update(60, 100, 200);
+  std::string wide = FitBar(50, 100, 80), narrow = FitBar(60, 100, 20);
+  EXPECT_EQ("\r" + narrow + std::string(wide.size() - narrow.size(), ' ') + "\r" + narrow, out);
+}
+
+TEST(Progress, BarIsClearedAroundMessagesAndRedrawn) {
+  std::string out;
+  ProgressDisplay d(true, [&](std::string_view s) { out += s; });
+  d.Clear();  // no bar yet: nothing
+  d.Redraw();
+  EXPECT_EQ("", out);
+  d.Update(50, 100, 0);
+  out.clear();
+  std::string bar = FitBar(50, 100, 80);
+  d.Clear();
+  EXPECT_EQ("\r" + std::string(bar.size(), ' ') + "\r", out);
+  out += "mls-parse: a warning\n";  // what the driver writes in between
+  d.Redraw();
+  EXPECT_EQ("\r" + std::string(bar.size(), ' ') + "\rmls-parse: a warning\n\r" + bar, out);
+  out.clear();
+  d.Finish("done");
+  EXPECT_EQ("\r" + std::string(bar.size(), ' ') + "\rmaillogsentinel: done\n", out);
+  out.clear();
+  d.Clear();  // after Finish: nothing to clear or redraw
+  d.Redraw();
+  EXPECT_EQ("", out);
+}
+
+TEST(Progress, ClearAndRedrawDoNothingOffATerminal) {
+  std::string out;
+  ProgressDisplay d(false, [&](std::string_view s) { out += s; });
+  d.Update(50, 100, 0);
+  d.Clear();
+  d.Redraw();
+  EXPECT_EQ("maillogsentinel: 50% (50 of 100 bytes)\n", out);
+}
+
+TEST(Progress, ClassifiesStageLines) {
+  RunStats stats;
+  EXPECT_EQ(StageLineKind::kStats,
+            ClassifyStageLine("mls-parse", "mls-parse: lines=3 events=1 outages=1", stats));
+  EXPECT_EQ(3u, stats.lines.value_or(0));
+  EXPECT_EQ(StageLineKind::kDetail,
+            ClassifyStageLine("mls-parse",
+                              "mls-parse: (standard input):9: SASL backend outage (Connection lost "
+                              "to authentication server), not an event",
+                              stats));
+  EXPECT_EQ(StageLineKind::kDetail,
+            ClassifyStageLine("mls-parse",
+                              "mls-parse: (standard input):9: SASL backend outage (Connection lost "
+                              "to authentication server), not an event; further outages are only "
+                              "counted",
+                              stats));
+  EXPECT_EQ(StageLineKind::kDetail,
+            ClassifyStageLine("mls-parse",
+                              "mls-parse: (standard input):4: skipped an event whose time does not "
+                              "exist ('Dec 32 10:00:00')",
+                              stats));
+  // The summaries of those are warnings, as is anything else.
+  EXPECT_EQ(StageLineKind::kWarning,
+            ClassifyStageLine("mls-parse",
+                              "mls-parse: 3 line(s) report 'Connection lost to authentication "
+                              "server': the SASL backend was unreachable (not counted as attacks)",
+                              stats));
+  EXPECT_EQ(StageLineKind::kWarning,
+            ClassifyStageLine("mls-store", "mls-store: /x.csv: No space left on device", stats));
+  // Another stage's line of the same words is not mls-parse's notice.
+  EXPECT_EQ(StageLineKind::kWarning,
+            ClassifyStageLine("mls-enrich",
+                              "mls-enrich: x:1: SASL backend outage (Connection lost to "
+                              "authentication server), not an event",
+                              stats));
+}
+
 }  // namespace
 }  // namespace mls
