@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "fd_io.h"
 #include "lock.h"
+#include "mail_log_check.h"
 #include "oplog.h"
 #include "pipeline.h"
 #include "progress.h"
@@ -37,20 +38,35 @@ void WriteFd(int fd, std::string_view s) { (void)WriteAll(fd, s); }
 
 void WriteOut(std::string_view s) { WriteFd(STDOUT_FILENO, s); }
 
-// One extraction run. Messages go to stderr and, once it is open, the log.
+void WriteErr(std::string_view s) { WriteFd(STDERR_FILENO, s); }
+
+// One extraction run. Messages go to the log (once it is open) and, by their
+// level and Options::verbosity, to stderr, with the progress bar cleared
+// around them.
 class Extraction {
  public:
   Extraction(const Options& o, const DriverEnv& env) : o_(o), env_(env) {}
   int Run();
 
  private:
-  int Fail(const std::string& msg) {
+  bool quiet() const { return o_.verbosity == Verbosity::kQuiet; }
+  bool verbose() const { return o_.verbosity == Verbosity::kVerbose; }
+  int Fail(const std::string& msg, int status = 1) {
     Report(LogLevel::kError, msg);
-    return 1;
+    return status;
   }
+  // Errors always reach stderr, warnings unless -q, the rest only with -v.
   void Report(LogLevel level, const std::string& msg) {
-    Warn(SanitizeForLog(msg));
     log_.Log(level, kTag, msg);
+    if (level >= LogLevel::kError || (level == LogLevel::kWarning && !quiet()) || verbose()) {
+      Say("maillogsentinel: " + SanitizeForLog(msg));
+    }
+  }
+  // One line on stderr, the bar (if any) out of its way.
+  void Say(const std::string& line) {
+    if (progress_) progress_->Clear();
+    WriteErr(line + "\n");
+    if (progress_) progress_->Redraw();
   }
   std::optional<std::string> CheckDir(const std::string& what, const std::string& dir);
   void OnStageLine(std::size_t stage, std::string_view line);
@@ -62,6 +78,8 @@ class Extraction {
   std::vector<Stage> stages_;
   OpLog log_;
   RunStats stats_;
+  ProgressDisplay* progress_ = nullptr;  // while the stages run
+  std::vector<std::string> held_;        // -q: stage warnings, shown if the run fails
 };
 
 std::optional<std::string> Extraction::CheckDir(const std::string& what, const std::string& dir) {
@@ -74,18 +92,26 @@ std::optional<std::string> Extraction::CheckDir(const std::string& what, const s
   return std::nullopt;
 }
 
+// A stage's stderr line ("<stage>: ..."): counters and per-line notices are
+// INFO in the op log (on stderr with -v), anything else a WARNING (on stderr
+// unless -q; with -q held back and shown if the run fails).
 void Extraction::OnStageLine(std::size_t stage, std::string_view line) {
   const std::string& name = stages_[stage].name;
-  WriteFd(STDERR_FILENO, SanitizeForLog(line) + "\n");  // already "<stage>: ..."
   std::string_view msg = line;
   if (msg.starts_with(name + ": ")) msg.remove_prefix(name.size() + 2);
-  bool stats = ParseStatsLine(name, line, stats_);
-  log_.Log(stats ? LogLevel::kInfo : LogLevel::kWarning, name, msg);
+  StageLineKind kind = ClassifyStageLine(name, line, stats_);
+  bool warning = kind == StageLineKind::kWarning;
+  log_.Log(warning ? LogLevel::kWarning : LogLevel::kInfo, name, msg);
+  if (verbose() || (warning && !quiet())) {
+    Say(SanitizeForLog(line));
+  } else if (warning) {
+    held_.push_back(SanitizeForLog(line));
+  }
 }
 
 int Extraction::Run() {
   ConfigResult cr = LoadConfig(o_.config_path);
-  if (cr.error) return Fail(*cr.error);
+  if (cr.error) return Fail(*cr.error, 2);
   config_ = cr.config;
 
   stages_ = BuildPipeline(config_, o_);
@@ -102,7 +128,9 @@ int Extraction::Run() {
     return 0;
   }
   if (env_.euid == 0) {
-    return Fail("refusing to run the extraction as root; run it as the service user (see --setup)");
+    return Fail(
+        "refusing to run the extraction as root; run it as the service user (see "
+        "maillogsentinel(8), SECURITY CONSIDERATIONS)");
   }
   if (auto err = CheckDir("working directory", config_.working_dir)) return Fail(*err);
   LogLevel level = ParseLogLevel(config_.log_level).value_or(LogLevel::kInfo);
@@ -111,6 +139,17 @@ int Extraction::Run() {
   log_.Log(
       LogLevel::kInfo, kTag,
       "extraction started (pid " + std::to_string(::getpid()) + ", config " + o_.config_path + ")");
+  {
+    auto line = cr.key_lines.find("paths.mail_log");
+    std::string where = line == cr.key_lines.end()
+                            ? o_.config_path + ": [paths] mail_log not set"
+                            : o_.config_path + ":" + std::to_string(line->second);
+    std::vector<std::string> rotated_dirs;
+    if (!config_.rotated_dir.empty()) rotated_dirs.push_back(config_.rotated_dir);
+    if (auto p = CheckMailLog(config_.mail_log, rotated_dirs, where)) {
+      return Fail(p->message, p->status);
+    }
+  }
   if (auto err = CheckDir("state directory", config_.state_dir)) return Fail(*err);
 
   FileLock lock;
@@ -162,7 +201,16 @@ int Extraction::RunPipelineInTxn() {
     log_.Log(LogLevel::kDebug, kTag, "stage " + std::to_string(i + 1) + ": " + cmd);
   }
 
-  ProgressDisplay progress(env_.stdout_is_tty, WriteOut);
+  // A bar on a terminal (not with -q); plain lines on stderr with -v; else nothing.
+  bool bar = env_.stdout_is_tty && !quiet();
+  ProgressDisplay::Writer writer = [](std::string_view) {};
+  if (bar) {
+    writer = WriteOut;
+  } else if (verbose()) {
+    writer = WriteErr;
+  }
+  ProgressDisplay progress(bar, writer, env_.terminal_columns);
+  progress_ = &progress;
   progress.Start("reading " + config_.mail_log);
   RunCallbacks callbacks{
       [this](std::size_t stage, std::string_view line) { OnStageLine(stage, line); },
@@ -170,6 +218,7 @@ int Extraction::RunPipelineInTxn() {
         progress.Update(done, total, env_.monotonic_ms ? env_.monotonic_ms() : 0);
       }};
   RunResult run = RunPipeline(stages_, callbacks);
+  progress_ = nullptr;
 
   std::vector<std::string> problems;
   if (run.error) problems.push_back("cannot run the pipeline: " + *run.error);
@@ -190,6 +239,7 @@ int Extraction::RunPipelineInTxn() {
     problems.push_back(*c.error);
   }
   progress.Finish("failed; nothing committed");
+  for (const std::string& line : held_) WriteErr(line + "\n");  // -q: the stages' words
   for (const std::string& p : problems) Report(LogLevel::kError, p);
   TxnResult rb = Rollback(paths);
   if (rb.error) {
@@ -225,21 +275,34 @@ class ReportRun {
     return 1;
   }
   int RunDryRun(const Stage& stage);
-  // A line mls-report wrote to stderr: copied to ours and to the op log (its
-  // summary "report for ... handed to ..." as INFO, "report not sent: ..." as ERROR).
+  // A line mls-report wrote to stderr: to the op log (its summary "report for
+  // ... handed to ..." as INFO, "report not sent: ..." as ERROR, else WARNING)
+  // and to our stderr: errors always, warnings unless -q, the summary on a
+  // terminal or with -v.
   void OnLine(std::string_view line) {
-    WriteFd(STDERR_FILENO, SanitizeForLog(line) + "\n");
     std::string_view msg = line;
     if (msg.starts_with("mls-report: ")) msg.remove_prefix(12);
     LogLevel level = LogLevel::kWarning;
     if (msg.starts_with("report for ")) level = LogLevel::kInfo;
     if (msg.starts_with("report not sent")) level = LogLevel::kError;
     log_.Log(level, "mls-report", msg);
+    bool show = level >= LogLevel::kError;
+    if (level == LogLevel::kWarning) show = o_.verbosity != Verbosity::kQuiet;
+    if (level == LogLevel::kInfo) {
+      show = o_.verbosity == Verbosity::kVerbose ||
+             (env_.stdout_is_tty && o_.verbosity == Verbosity::kNormal);
+    }
+    if (show) {
+      WriteFd(STDERR_FILENO, SanitizeForLog(line) + "\n");
+    } else if (level == LogLevel::kWarning) {
+      held_.push_back(SanitizeForLog(line));  // -q: shown if the report fails
+    }
   }
 
   const Options& o_;
   const DriverEnv& env_;
   OpLog log_;
+  std::vector<std::string> held_;
 };
 
 // The message on our stdout: no log, nothing to capture.
@@ -260,7 +323,14 @@ int ReportRun::RunDryRun(const Stage& stage) {
 
 int ReportRun::Run() {
   ConfigResult cr = LoadConfig(o_.config_path);
-  if (cr.error) return Fail(*cr.error);
+  if (cr.error) {
+    Fail(*cr.error);
+    return 2;
+  }
+  // Said here rather than by mls-report, whose message offers its --to.
+  if (cr.config.report_email.empty()) {
+    return Fail("no recipient: set [report] email in " + o_.config_path);
+  }
   Stage stage{"mls-report", {"--config", o_.config_path, "--send"}, "", -1};
   if (!o_.report_window.empty()) {
     stage.args.push_back("--window");
@@ -290,6 +360,7 @@ int ReportRun::Run() {
   if (run.error) return Fail("cannot run mls-report: " + *run.error);
   int status = run.stages[0].wait_status;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+  for (const std::string& line : held_) WriteFd(STDERR_FILENO, line + "\n");
   std::string why = "report failed (mls-report " + DescribeWaitStatus(status) + ")";
   if (run.interrupted_by != 0) why += " after signal " + std::to_string(run.interrupted_by);
   Fail(why);
@@ -318,7 +389,10 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
       "dry-run,n", po::bool_switch(&options.dry_run),
       "print the equivalent shell pipeline (with --report: the message) and exit")(
       "lock-timeout", po::value(&options.lock_timeout_seconds)->value_name("SECONDS"),
-      "wait at most this long for another run to finish (default 10)");
+      "wait at most this long for another run to finish (default 10)")(
+      "quiet,q", po::bool_switch(), "errors only: no warnings, no progress")(
+      "verbose,v", po::bool_switch(),
+      "also the stages' counters and the summary on stderr");
   po::variables_map vm;
   if (auto rc = ParseCli(spec, argc, argv, vm)) return rc;
   auto usage = [](const std::string& msg) {
@@ -326,6 +400,11 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
     Warn("Try 'maillogsentinel --help'.");
     return 2;
   };
+  if (vm["quiet"].as<bool>() && vm["verbose"].as<bool>()) {
+    return usage("--quiet and --verbose exclude each other");
+  }
+  if (vm["quiet"].as<bool>()) options.verbosity = Verbosity::kQuiet;
+  if (vm["verbose"].as<bool>()) options.verbosity = Verbosity::kVerbose;
   if (vm.count("window")) {
     if (!vm["report"].as<bool>()) return usage("--window needs --report");
     const std::string& w = options.report_window;

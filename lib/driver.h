@@ -24,6 +24,7 @@ struct DriverEnv {
   std::string self_dir;  // the driver binary's directory (stages are looked up here first)
   std::string path_env;  // $PATH
   bool stdout_is_tty = false;
+  std::function<int()> terminal_columns;  // the width of stdout's terminal now (default 80)
   uid_t euid = 0;
   std::function<std::time_t()> clock;          // wall clock, for the log
   std::function<std::int64_t()> monotonic_ms;  // for progress pacing
@@ -33,7 +34,10 @@ struct DriverEnv {
 // --help/--version, 2 after a usage error), nullopt to go on.
 std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options);
 
-// Runs what `options` asks for; returns the exit status (0, 1).
+// Runs what `options` asks for; returns the exit status (0, 1, 2 for a config
+// error). Output (Options::verbosity): nothing on stdout or stderr when all is
+// well and stdout is not a terminal; warnings and errors on stderr; on a
+// terminal a progress bar and the summary on stdout.
 int RunDriver(const Options& options, const DriverEnv& env);
 
 }  // namespace mls

@@ -15,6 +15,14 @@ enum class Command {
   kReport,   // --report: mls-report --send with the config's settings
 };
 
+// What the extraction run writes to the terminal or cron/systemd (the op log
+// gets everything at its level whatever this is).
+enum class Verbosity {
+  kQuiet,    // -q: errors only, no progress even on a terminal
+  kNormal,   // warnings and errors on stderr; progress and summary on a terminal
+  kVerbose,  // -v: also the start, the stages' counters and the summary on stderr
+};
+
 struct Options {
   Command command = Command::kExtract;
   std::string config_path = kDefaultConfigPath;
@@ -23,6 +31,7 @@ struct Options {
   double lock_timeout_seconds = 10;  // --lock-timeout: how long to wait for state_dir/lock
   int progress_fd = 3;               // fd number mls-tail writes "progress DONE TOTAL" to
   std::string report_window;         // --window NAME (--report only): mls-report --window NAME
+  Verbosity verbosity = Verbosity::kNormal;  // -q/--quiet, -v/--verbose
 };
 
 }  // namespace mls

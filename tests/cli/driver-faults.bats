@@ -191,9 +191,10 @@ signal_mid_run() {
   [ "$RC" = 1 ]
   grep -qx 'maillogsentinel: interrupted by signal 15; the head stage was stopped' "$T/err"
   # The head died of our SIGTERM (a consequence: not reported as a failure);
-  # the other stages finished on end-of-file: mls-store reported its count.
+  # the other stages finished on end-of-file: mls-store reported its count
+  # (in the op log: counters reach stderr only with -v).
   ! grep -q 'stage mls-tail failed' "$T/err"
-  grep -q '^mls-store: appended [1-9][0-9]* events' "$T/err"
+  grep -q ' INFO mls-store: appended [1-9][0-9]* events' "$T/work/maillogsentinel.log"
   # ... and all of it was rolled back: no CSV (there was none), no state.
   [ ! -e "$T/work/maillogsentinel.csv" ]
   [ ! -e "$T/state/state.offset" ]

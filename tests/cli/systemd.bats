@@ -57,15 +57,15 @@ ExecStartPre=-@BINDIR@/maillogsentinel --config /etc/maillogsentinel.conf --lock
 ExecStart=@BINDIR@/maillogsentinel --config /etc/maillogsentinel.conf --report --window yesterday
 OUT
   grep -qx 'TimeoutStartSec=1h' "$s"
-  # Both command lines are valid for the driver: no usage error (2), only the
-  # missing config (1).
+  # Both command lines are valid for the driver: no usage error, only the
+  # missing config (a config error: 2, with nothing but its message).
   while read -r line; do
     line=${line#*=}
     line=${line#-}
     line=${line#@BINDIR@/maillogsentinel }
     # shellcheck disable=SC2086
     run maillogsentinel ${line//\/etc\/maillogsentinel.conf/$T/none.conf}
-    assert_failure 1
-    assert_output --partial "$T/none.conf"
+    assert_failure 2
+    assert_output "maillogsentinel: $T/none.conf: No such file or directory"
   done < <(grep '^Exec' "$s")
 }

@@ -84,7 +84,7 @@ IPS=(192.0.2.1 2001:db8::25 192.0.2.99 203.0.113.5 233.252.0.1 8.8.8.8 198.51.10
   give_to_user "$T"
   before=$(ptr_queries "$SUITE_DIR/dns")
   before_silent=$(ptr_queries "$SUITE_DIR/dns" 233.252.0.1)
-  run drv_run
+  run drv_run -v
   assert_success
   assert_line "maillogsentinel: 9 new lines read, 9 events stored, 8 reverse DNS queries, 0 cache hits"
   expected=$(printf '%s\n' \
@@ -113,7 +113,7 @@ IPS=(192.0.2.1 2001:db8::25 192.0.2.99 203.0.113.5 233.252.0.1 8.8.8.8 198.51.10
   # New lines from the same IPs: every answer comes from the cache.
   mid=$(ptr_queries "$SUITE_DIR/dns")
   maillog_lines 192.0.2.1 2001:db8::25 192.0.2.99 8.8.8.8 >>"$T/log/mail.log"
-  run drv_run
+  run drv_run -v
   assert_success
   assert_line "maillogsentinel: 4 new lines read, 4 events stored, 0 reverse DNS queries, 4 cache hits"
   assert_equal "$(ptr_queries "$SUITE_DIR/dns")" "$mid"
@@ -155,7 +155,7 @@ PY
   maillog_lines 192.0.2.1 2001:db8::25 8.8.8.8 >"$T/log/mail.log"
   give_to_user "$T"
   before=$(ptr_queries "$SUITE_DIR/dns")
-  run drv_run
+  run drv_run -v
   assert_success
   assert_line "maillogsentinel: 3 new lines read, 3 events stored"
   assert_equal "$(csv_enrichment "$T/work/maillogsentinel.csv" | cut -f1-3)" \

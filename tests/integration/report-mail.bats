@@ -80,7 +80,7 @@ EOF
   printf 'sender = reports-%s@localhost\n' "$TOKEN" >>"$T/conf"
   give_to_user "$T/conf"
 
-  run -0 drv_run --report
+  run -0 drv_run --report -v
   assert_output --partial "report for root@localhost handed to /usr/sbin/sendmail"
 
   pf_wait_mail /var/mail/root "$TOKEN" >"$T/msg.eml"

@@ -42,6 +42,20 @@ TEST(DriverOptions, ParsesEveryFlag) {
   EXPECT_TRUE(o2.dry_run);
 }
 
+TEST(DriverOptions, QuietAndVerbose) {
+  Options o;
+  EXPECT_EQ(std::nullopt, Parse({}, o));
+  EXPECT_EQ(Verbosity::kNormal, o.verbosity);
+  for (auto [flag, want] : {std::pair{"-q", Verbosity::kQuiet}, {"--quiet", Verbosity::kQuiet},
+                            {"-v", Verbosity::kVerbose}, {"--verbose", Verbosity::kVerbose}}) {
+    Options f;
+    EXPECT_EQ(std::nullopt, Parse({flag}, f)) << flag;
+    EXPECT_EQ(want, f.verbosity) << flag;
+  }
+  Options both;
+  EXPECT_EQ(2, Parse({"-q", "-v"}, both));
+}
+
 TEST(DriverOptions, UsageErrorsAreStatus2) {
   Options o;
   EXPECT_EQ(2, Parse({"--lock-timeout", "-1"}, o));
@@ -69,6 +83,7 @@ class DriverRun : public ::testing::Test {
     std::ofstream(root_ + "/conf")
         << "[paths]\nworking_dir = " << root_ << "/work\nstate_dir = " << root_
         << "/state\nmail_log = " << root_ << "/mail.log\n";
+    std::ofstream(root_ + "/mail.log") << "";
     o_.config_path = root_ + "/conf";
     env_.self_dir = root_ + "/bin";
     env_.path_env = "";
@@ -100,9 +115,22 @@ TEST_F(DriverRun, MissingStageIsAnError) {
   EXPECT_FALSE(fs::exists(root_ + "/state/lock"));
 }
 
-TEST_F(DriverRun, MissingConfigIsAnError) {
+TEST_F(DriverRun, MissingConfigIsAConfigError) {
   o_.config_path = root_ + "/nope.conf";
-  EXPECT_EQ(1, RunDriver(o_, env_));
+  EXPECT_EQ(2, RunDriver(o_, env_));
+}
+
+TEST_F(DriverRun, MailLogIsCheckedBeforeTheLock) {
+  fs::remove(root_ + "/mail.log");
+  EXPECT_EQ(1, RunDriver(o_, env_));  // missing, no rotated file: runtime
+  EXPECT_FALSE(fs::exists(root_ + "/state/lock"));
+  fs::create_directories(root_ + "/mail.log");
+  EXPECT_EQ(2, RunDriver(o_, env_));  // a directory: config
+  EXPECT_FALSE(fs::exists(root_ + "/state/lock"));
+  fs::remove(root_ + "/mail.log");
+  std::ofstream(root_ + "/mail.log.1") << "";
+  EXPECT_EQ(0, RunDriver(o_, env_));  // rotated: goes on (the stages are stubs)
+  EXPECT_TRUE(fs::exists(root_ + "/state/lock"));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // maillogsentinel: the driver. Reads the environment, hands it to lib/driver.
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "driver.h"
+#include "progress.h"
 
 namespace {
 
@@ -42,6 +44,11 @@ int main(int argc, char** argv) {
   env.self_dir = SelfDir();
   env.path_env = path ? path : "/usr/local/bin:/usr/bin:/bin";
   env.stdout_is_tty = ::isatty(STDOUT_FILENO) == 1;
+  env.terminal_columns = [] {
+    struct winsize ws {};
+    int cols = ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
+    return mls::TerminalColumns(cols, std::getenv("COLUMNS"));
+  };
   env.euid = ::geteuid();
   env.clock = [] { return std::time(nullptr); };
   env.monotonic_ms = [] {
