@@ -169,6 +169,7 @@ int RunEnrichTool(const EnrichSettings& s, const std::function<std::int64_t()>& 
       Warn(*err + "; the cache was not saved");
   }
   if (s.stats) Warn(FormatEnrichStats(st));
+  if (auto w = NoDnsAnswerWarning(st, s.servers)) Warn(*w);
   if (st.malformed > 0)
     Warn(std::to_string(st.malformed) + " malformed record" + (st.malformed == 1 ? "" : "s") +
          " skipped");

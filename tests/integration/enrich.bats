@@ -104,6 +104,38 @@ cache_entries() { tail -n +2 "$1" | grep -c . || true; }
   assert_equal "$stderr" "mls-enrich: records=3 queries=0 cache_hits=0 ok=0 nxdomain=0 servfail=0 timeout=0 refused=0 nodata=0 error=0"
 }
 
+# ---- no DNS server reachable -------------------------------------------------
+
+# free_udp_port: a loopback UDP port nothing listens on (bound, then released).
+free_udp_port() {
+  python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+@test "enrich: no DNS server reachable (nothing listens on the loopback port): one warning for the run" {
+  port=$(free_udp_port)
+  ips=(192.0.2.1 192.0.2.10 198.51.100.7 2001:db8::25 192.0.2.99 203.0.113.5)
+  run --separate-stderr mls-enrich --dns-server "127.0.0.1:$port" --no-cache --dns-timeout-ms 300 \
+    < <(events "${ips[@]}" "${ips[@]}")
+  assert_success
+  assert_equal "$(wc -l <<<"$output")" 12
+  assert_equal "$(cut -f11 <<<"$output" | grep -cvx 'TIMEOUT\|ERROR')" 0
+  assert_equal "$(grep -c . <<<"$stderr")" 1
+  [[ "$stderr" =~ ^"mls-enrich: no reverse DNS answer at all: 6 lookups failed (TIMEOUT "[0-9]+", ERROR "[0-9]+"); is a DNS server reachable? (servers: 127.0.0.1:$port; set by [dns] servers or --dns-server)"$ ]] ||
+    { echo "stderr: $stderr"; return 1; }
+}
+
+@test "enrich: the real server answering: no such warning, even with some TIMEOUTs" {
+  run --separate-stderr enrich --no-cache --dns-timeout-ms 300 \
+    < <(events 192.0.2.1 192.0.2.10 198.51.100.7 2001:db8::25 192.0.2.99 233.252.0.1 233.252.0.2)
+  assert_success
+  assert_equal "$(cut -f11 <<<"$output" | sort | uniq -c | awk '{print $1, $2}')" "$(printf '1 NXDOMAIN\n4 OK\n2 TIMEOUT')"
+  assert_equal "$stderr" ""
+}
+
 # ---- the cache ---------------------------------------------------------------
 
 @test "enrich cache: a second run asks the server nothing for cached IPs, same output" {
