@@ -128,9 +128,11 @@ std::optional<int> EnrichSettingsFromCli(const po::variables_map& vm, EnrichSett
 
 int RunEnrichTool(const EnrichSettings& s, const std::function<std::int64_t()>& now_s,
                   const std::function<std::int64_t()>& now_ms) {
-  std::vector<std::string> warnings;
-  Geo geo(s.country_db, s.asn_db, warnings);
+  std::vector<std::string> warnings, errors;
+  Geo geo(s.country_db, s.asn_db, warnings, &errors);
   for (const std::string& w : warnings) Warn(w);
+  for (const std::string& e : errors) Warn(e);
+  if (!errors.empty()) return 2;  // a database in the wrong role is bad configuration
 
   std::unique_ptr<PtrResolver> resolver;
   std::optional<DnsCache> cache;

@@ -297,6 +297,22 @@ PY
   [[ "$stderr" == *"$T/missing.mmdb"* ]]
 }
 
+@test "enrich: a database in the wrong role is an error at start naming file and type, exit 2" {
+  need_mmdb
+  run --separate-stderr mls-enrich --no-dns --no-cache --country-db "$MMDB_DIR/test-asn.mmdb" \
+    < <(events 192.0.2.1)
+  assert_failure 2
+  assert_output ''
+  assert_equal "$stderr" "mls-enrich: $MMDB_DIR/test-asn.mmdb: database type 'GeoLite2-ASN' is not a country database (country_db_path or --country-db)"
+  mkdir -p "$T/state"
+  printf '[paths]\nworking_dir = %s\nstate_dir = %s\nmail_log = %s\n[ipinfo]\nasn_db_path = %s\n' \
+    "$T" "$T/state" "$T/mail.log" "$MMDB_DIR/test-country.mmdb" >"$T/mls.conf"
+  run --separate-stderr mls-enrich --config "$T/mls.conf" --no-dns < <(events 192.0.2.1)
+  assert_failure 2
+  assert_output ''
+  assert_equal "$stderr" "mls-enrich: $MMDB_DIR/test-country.mmdb: database type 'GeoLite2-Country' is not an ASN database (asn_db_path or --asn-db)"
+}
+
 @test "enrich: MaxMind's own test databases give EXPECTED.md's answers" {
   M=$SHARED_TESTDATA/mmdb
   [ -d "$M" ] || skip "no $M"
