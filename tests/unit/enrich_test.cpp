@@ -200,7 +200,8 @@ TEST(Enrich, BadAddressIsAnErrorWithoutQuery) {
 TEST(Enrich, NoDnsAnswerAtAllIsOneWarning) {
   FakeResolver dns;
   for (int i = 1; i <= 6; ++i)
-    dns.table["192.0.2." + std::to_string(i)] = {i == 6 ? RdnsStatus::kError : RdnsStatus::kTimeout, ""};
+    dns.table["192.0.2." + std::to_string(i)] = {
+        i == 6 ? RdnsStatus::kError : RdnsStatus::kTimeout, ""};
   EnrichOptions o;
   o.resolver = &dns;
   std::string in;
