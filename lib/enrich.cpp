@@ -155,6 +155,7 @@ class Enricher {
 
   void Complete(const std::string& ip, const DnsAnswer& answer, bool asked) {
     if (o_.cache && asked) o_.cache->Put(ip, answer, o_.now_s());
+    ++stats_.lookups[static_cast<std::size_t>(answer.status)];
     auto it = inflight_.find(ip);
     if (it == inflight_.end()) return;
     for (std::uint64_t seq : it->second) {
@@ -223,6 +224,22 @@ std::string FormatEnrichStats(const EnrichStats& s) {
          " nxdomain=" + n(RdnsStatus::kNxdomain) + " servfail=" + n(RdnsStatus::kServfail) +
          " timeout=" + n(RdnsStatus::kTimeout) + " refused=" + n(RdnsStatus::kRefused) +
          " nodata=" + n(RdnsStatus::kNodata) + " error=" + n(RdnsStatus::kError);
+}
+
+std::optional<std::string> NoDnsAnswerWarning(const EnrichStats& s,
+                                              const std::vector<std::string>& servers) {
+  const std::size_t timeout = s.lookups[static_cast<std::size_t>(RdnsStatus::kTimeout)];
+  const std::size_t error = s.lookups[static_cast<std::size_t>(RdnsStatus::kError)];
+  std::size_t total = 0;
+  for (std::size_t n : s.lookups) total += n;
+  if (total < kNoDnsAnswerMinLookups || timeout + error != total) return std::nullopt;
+  std::string where;
+  for (const std::string& server : servers) where += (where.empty() ? "" : " ") + server;
+  if (where.empty()) where = "those of /etc/resolv.conf";
+  return "no reverse DNS answer at all: " + std::to_string(total) +
+         " lookups failed (TIMEOUT " + std::to_string(timeout) + ", ERROR " +
+         std::to_string(error) + "); is a DNS server reachable? (servers: " + where +
+         "; set by [dns] servers or --dns-server)";
 }
 
 }  // namespace mls

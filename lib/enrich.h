@@ -10,8 +10,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dns_cache.h"
 #include "dns_resolver.h"
@@ -37,6 +39,7 @@ struct EnrichStats {
   std::size_t cache_hits = 0;  // records answered from the cache
   std::size_t malformed = 0;   // input records skipped
   std::array<std::size_t, 8> by_status{};  // written records per RdnsStatus
+  std::array<std::size_t, 8> lookups{};    // resolver lookups (queries) by how they ended
   bool failed = false;                     // read/write/poll error (warned)
 };
 
@@ -45,5 +48,15 @@ EnrichStats RunEnrich(const EnrichOptions& options);
 // "records=N queries=N cache_hits=N ok=N nxdomain=N servfail=N timeout=N
 // refused=N nodata=N error=N"
 std::string FormatEnrichStats(const EnrichStats& stats);
+
+// Lookups a run must have sent before "no answer at all" is worth a warning.
+inline constexpr std::size_t kNoDnsAnswerMinLookups = 5;
+
+// The one warning of a run in which DNS did not answer at all: at least
+// kNoDnsAnswerMinLookups lookups went to the resolver and every one ended
+// TIMEOUT or ERROR (no server answered anything, not even NXDOMAIN or
+// REFUSED). `servers` as configured (empty: /etc/resolv.conf). Else nullopt.
+std::optional<std::string> NoDnsAnswerWarning(const EnrichStats& stats,
+                                              const std::vector<std::string>& servers);
 
 }  // namespace mls

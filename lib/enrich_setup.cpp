@@ -128,9 +128,11 @@ std::optional<int> EnrichSettingsFromCli(const po::variables_map& vm, EnrichSett
 
 int RunEnrichTool(const EnrichSettings& s, const std::function<std::int64_t()>& now_s,
                   const std::function<std::int64_t()>& now_ms) {
-  std::vector<std::string> warnings;
-  Geo geo(s.country_db, s.asn_db, warnings);
+  std::vector<std::string> warnings, errors;
+  Geo geo(s.country_db, s.asn_db, warnings, &errors);
   for (const std::string& w : warnings) Warn(w);
+  for (const std::string& e : errors) Warn(e);
+  if (!errors.empty()) return 2;  // a database in the wrong role is bad configuration
 
   std::unique_ptr<PtrResolver> resolver;
   std::optional<DnsCache> cache;
@@ -169,6 +171,7 @@ int RunEnrichTool(const EnrichSettings& s, const std::function<std::int64_t()>& 
       Warn(*err + "; the cache was not saved");
   }
   if (s.stats) Warn(FormatEnrichStats(st));
+  if (auto w = NoDnsAnswerWarning(st, s.servers)) Warn(*w);
   if (st.malformed > 0)
     Warn(std::to_string(st.malformed) + " malformed record" + (st.malformed == 1 ? "" : "s") +
          " skipped");

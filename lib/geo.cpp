@@ -99,7 +99,33 @@ std::string DatabaseType(const MMDB_s& db) {
   return db.metadata.database_type ? std::string(db.metadata.database_type) : std::string();
 }
 
+bool Contains(const std::string& s, const char* needle) {
+  return s.find(needle) != std::string::npos;
+}
+
 }  // namespace
+
+const char* MmdbKindName(MmdbKind kind) { return kind == MmdbKind::kCountry ? "country" : "ASN"; }
+
+std::string CheckMmdbKind(const std::string& database_type, MmdbKind kind) {
+  bool ok = kind == MmdbKind::kCountry
+                ? Contains(database_type, "Country") || Contains(database_type, "City") ||
+                      Contains(database_type, "Enterprise")
+                : Contains(database_type, "ASN") || Contains(database_type, "ISP");
+  if (ok) return {};
+  return "database type '" + database_type + "' is not " + (kind == MmdbKind::kAsn ? "an " : "a ") +
+         MmdbKindName(kind) + " database";
+}
+
+std::string CheckMmdbRole(const std::string& path, const std::string& database_type,
+                          MmdbKind kind) {
+  const MmdbKind other = kind == MmdbKind::kCountry ? MmdbKind::kAsn : MmdbKind::kCountry;
+  std::string reason = CheckMmdbKind(database_type, kind);
+  if (reason.empty() || !CheckMmdbKind(database_type, other).empty()) return {};
+  return path + ": " + reason +
+         (kind == MmdbKind::kCountry ? " (country_db_path or --country-db)"
+                                     : " (asn_db_path or --asn-db)");
+}
 
 namespace {
 
@@ -133,26 +159,26 @@ struct Geo::Impl {
 };
 
 Geo::Geo(const std::string& country_db, const std::string& asn_db,
-         std::vector<std::string>& warnings)
+         std::vector<std::string>& warnings, std::vector<std::string>* errors)
     : impl_(std::make_unique<Impl>()) {
-  if (!country_db.empty()) {
-    std::string err = Open(country_db, &impl_->country);
-    if (err.empty()) {
-      impl_->has_country = true;
-      impl_->country_type = DatabaseType(impl_->country);
-    } else {
+  auto open = [&](const std::string& path, MmdbKind kind, MMDB_s* db, bool* has,
+                  std::string* type) {
+    if (path.empty()) return;
+    if (std::string err = Open(path, db); !err.empty()) {
       warnings.push_back(std::move(err));
+      return;
     }
-  }
-  if (!asn_db.empty()) {
-    std::string err = Open(asn_db, &impl_->asn);
-    if (err.empty()) {
-      impl_->has_asn = true;
-      impl_->asn_type = DatabaseType(impl_->asn);
-    } else {
-      warnings.push_back(std::move(err));
+    *type = DatabaseType(*db);
+    if (std::string err = CheckMmdbRole(path, *type, kind); !err.empty()) {
+      MMDB_close(db);
+      type->clear();
+      (errors ? *errors : warnings).push_back(std::move(err));
+      return;
     }
-  }
+    *has = true;
+  };
+  open(country_db, MmdbKind::kCountry, &impl_->country, &impl_->has_country, &impl_->country_type);
+  open(asn_db, MmdbKind::kAsn, &impl_->asn, &impl_->has_asn, &impl_->asn_type);
 }
 
 Geo::~Geo() = default;

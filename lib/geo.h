@@ -16,6 +16,25 @@
 
 namespace mls {
 
+// Which role a database plays: decides which database_type values fit it.
+enum class MmdbKind { kCountry, kAsn };
+
+const char* MmdbKindName(MmdbKind kind);  // "country", "ASN"
+
+// "" when `database_type` fits `kind`, else a reason. Country: the type contains
+// "Country", "City" or "Enterprise"; ASN: it contains "ASN" or "ISP".
+// (mls-ipinfo --update installs only databases that fit.)
+std::string CheckMmdbKind(const std::string& database_type, MmdbKind kind);
+
+// The check at start (Geo, for mls-enrich and mls-ipinfo): "" unless the type
+// `database_type` of the database at `path`, given in the role `kind`, fits
+// only the other role (an ASN database as the country database, a Country or
+// City database as the ASN database); then "PATH: database type 'T' is not a
+// ROLE database (SETTING or --OPTION)". A type that fits neither role is let
+// through (its records decide: no such fields, empty columns).
+std::string CheckMmdbRole(const std::string& path, const std::string& database_type,
+                          MmdbKind kind);
+
 struct GeoInfo {
   std::string country;  // ISO 3166-1 alpha-2, or empty
   std::string asn;      // decimal AS number, or empty
@@ -27,8 +46,11 @@ class Geo {
  public:
   // Opens the databases; an empty path means "not configured". A database that
   // cannot be opened adds one message to `warnings` ("PATH: reason") and its
-  // columns then stay empty; lookups never fail.
-  Geo(const std::string& country_db, const std::string& asn_db, std::vector<std::string>& warnings);
+  // columns then stay empty; lookups never fail. A database in the wrong role
+  // (CheckMmdbRole) is closed again and its message goes to `errors` (to
+  // `warnings` when `errors` is null): the tools stop with exit status 2.
+  Geo(const std::string& country_db, const std::string& asn_db, std::vector<std::string>& warnings,
+      std::vector<std::string>* errors = nullptr);
   ~Geo();
   Geo(const Geo&) = delete;
   Geo& operator=(const Geo&) = delete;

@@ -149,9 +149,11 @@ void AddIpinfoOptions(po::options_description& options, long* timeout) {
 int RunIpinfoQuery(const IpinfoQuery& q, std::ostream& out, const WarnFn& warn) {
   if (q.country_db.empty()) warn("no country database configured (country_db_path)");
   if (q.asn_db.empty()) warn("no ASN database configured (asn_db_path)");
-  std::vector<std::string> warnings;
-  Geo geo(q.country_db, q.asn_db, warnings);
+  std::vector<std::string> warnings, errors;
+  Geo geo(q.country_db, q.asn_db, warnings, &errors);
   for (const std::string& w : warnings) warn(w);
+  for (const std::string& e : errors) warn(e);
+  if (!errors.empty()) return 2;  // a database in the wrong role is bad configuration
   std::vector<IpinfoRow> rows;
   int status = 0;
   for (const std::string& ip : q.ips) {

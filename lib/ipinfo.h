@@ -48,8 +48,9 @@ using WarnFn = std::function<void(const std::string&)>;
 
 // Looks every address up and writes the result to `out`. Diagnostics ("IP: not
 // an IP address", "no country database configured", "PATH: reason") go to
-// `warn`. Returns the exit status: 1 if any argument was not an address (the
-// valid ones are still printed), else 0 (missing databases only warn).
+// `warn`. Returns the exit status: 2 (nothing printed) if a database is in the
+// wrong role (CheckMmdbRole), 1 if any argument was not an address (the valid
+// ones are still printed), else 0 (missing databases only warn).
 int RunIpinfoQuery(const IpinfoQuery& q, std::ostream& out, const WarnFn& warn);
 
 struct IpinfoUpdate {

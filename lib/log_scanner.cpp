@@ -42,29 +42,48 @@ LogScanner::LogScanner(const ScanOptions& options, WarnFn warn)
   buf_ = std::make_unique<char[]>(capacity_);
 }
 
+std::string LineWhere(std::string_view name, std::string_view stamp, std::uint64_t number,
+                      std::uint64_t offset) {
+  std::string where(name);
+  where += ": ";
+  if (stamp.empty()) {
+    where += "line " + std::to_string(number) + " (byte ";
+  } else {
+    where += stamp;
+    where += " (line " + std::to_string(number) + ", byte ";
+  }
+  where += std::to_string(offset) + ")";
+  return where;
+}
+
+std::string_view LeadingStamp(std::string_view line) {
+  HeaderTime t;
+  std::size_t n = ParseHeaderTime(line, t);
+  if (n == 0) n = ImpossibleHeaderTimeLength(line);
+  return line.substr(0, n);
+}
+
 void LogScanner::BeginInput(std::string_view name) {
   name_ = std::string(name);
   line_no_ = 0;
   len_ = 0;
+  base_ = 0;
   discarding_ = false;
   discard_len_ = 0;
 }
 
-void LogScanner::Overlong(std::uint64_t length, std::uint64_t number) {
-  ++stats_.overlong;
-  if (++overlong_warned_ <= kMaxWarnings) {
-    warn_(name_ + ":" + std::to_string(number) + ": skipped a line of " + std::to_string(length) +
-          " bytes (longer than " + std::to_string(options_.max_line_length) + ")" +
-          (overlong_warned_ == kMaxWarnings ? "; further overlong lines are only counted" : ""));
-  }
+void LogScanner::OverlongLine(const char* begin, std::size_t length) {
+  Overlong(length, line_no_, OffsetOf(begin), LeadingStamp(std::string_view(begin, length)));
 }
 
-void LogScanner::BadTime(std::uint64_t number) {
-  ++stats_.bad_time;
-  if (++bad_time_warned_ <= kMaxWarnings) {
-    warn_(name_ + ":" + std::to_string(number) + ": skipped an event whose time does not exist ('" +
-          std::string(line_.stamp) + "')" +
-          (bad_time_warned_ == kMaxWarnings ? "; further ones are only counted" : ""));
+void LogScanner::Overlong(std::uint64_t length, std::uint64_t number, std::uint64_t offset,
+                          std::string_view stamp) {
+  ++stats_.overlong;
+  if (++overlong_warned_ <= kMaxWarnings) {
+    warn_(LineWhere(name_, stamp, number, offset) + ": skipped a line of " +
+          std::to_string(length) +
+          " bytes (longer than " + std::to_string(options_.max_line_length) + ")" +
+          (overlong_warned_ == kMaxWarnings ? "; further overlong lines are only counted" : ""));
   }
 }
 
@@ -91,7 +110,7 @@ void LogScanner::HandleLine(const char* begin, const char* end, std::uint64_t nu
     case LineKind::kOutage:
       ++stats_.outages;
       if (++outage_warned_ <= kMaxWarnings) {
-        warn_(name_ + ":" + std::to_string(number) +
+        warn_(LineWhere(name_, line_.stamp, number, OffsetOf(begin)) +
               ": SASL backend outage (Connection lost to authentication server), not an "
               "event" +
               (outage_warned_ == kMaxWarnings ? "; further outages are only counted" : ""));
@@ -104,7 +123,15 @@ void LogScanner::HandleLine(const char* begin, const char* end, std::uint64_t nu
     case LineKind::kEvent:
       break;
   }
-  if (line_.bad_time) return BadTime(number);
+  if (line_.bad_time) {
+    ++stats_.bad_time;
+    if (++bad_time_warned_ <= kMaxWarnings) {
+      warn_(LineWhere(name_, line_.stamp, number, OffsetOf(begin)) +
+            ": skipped an event whose time does not exist" +
+            (bad_time_warned_ == kMaxWarnings ? "; further ones are only counted" : ""));
+    }
+    return;
+  }
   char when[kIsoTimeLength];
   time_.Format(line_.time, when);
   AppendEventTsv(line_, std::string_view(when, sizeof when), out);
@@ -115,7 +142,9 @@ void LogScanner::NewlineAt(const char* nl) {
   const std::size_t len = static_cast<std::size_t>(nl - line_start_);
   ++line_no_;
   ++stats_.lines;
-  if (len > options_.max_line_length) Overlong(len, line_no_);
+  if (len > options_.max_line_length) [[unlikely]] {
+    OverlongLine(line_start_, len);
+  }
   line_start_ = nl + 1;
 }
 
@@ -289,13 +318,14 @@ void LogScanner::Commit(std::size_t n, std::string& out) {
     const char* nl = static_cast<const char*>(std::memchr(buf, '\n', len_));
     if (nl == nullptr) {
       discard_len_ += len_;
+      base_ += len_;
       len_ = 0;
       return;
     }
     discard_len_ += static_cast<std::size_t>(nl - buf);
     ++line_no_;
     ++stats_.lines;
-    Overlong(discard_len_, line_no_);
+    Overlong(discard_len_, line_no_, discard_start_, discard_stamp_);
     discarding_ = false;
     start = static_cast<std::size_t>(nl - buf) + 1;
   }
@@ -309,9 +339,13 @@ void LogScanner::Commit(std::size_t n, std::string& out) {
   if (tail > options_.max_line_length) {
     discarding_ = true;
     discard_len_ = tail;
+    discard_start_ = OffsetOf(buf + start);
+    discard_stamp_ = LeadingStamp(std::string_view(buf + start, tail));
+    base_ += len_;
     len_ = 0;
   } else {
     std::memmove(buf, buf + start, tail);
+    base_ += start;
     len_ = tail;
   }
 }
@@ -329,7 +363,7 @@ void LogScanner::EndInput(std::string& out) {
   if (discarding_) {
     ++line_no_;
     ++stats_.lines;
-    Overlong(discard_len_, line_no_);
+    Overlong(discard_len_, line_no_, discard_start_, discard_stamp_);
   } else if (len_ > 0) {
     // A final line without '\n': scan it as if it had one.
     buf_[len_] = '\n';

@@ -43,11 +43,15 @@ std::string FormatScanStats(const ScanStats& stats);
 
 class LogScanner {
  public:
-  // `warn` receives diagnostics without the program name ("FILE:LINE: ...").
+  // `warn` receives diagnostics without the program name, each about a line
+  // named by its input, its own syslog time stamp, its line number and the
+  // byte offset of its start in the input (LineWhere):
+  //   "mail.log: Nov 25 20:18:09 (line 3, byte 230): SASL backend outage ...".
   using WarnFn = std::function<void(std::string_view)>;
   LogScanner(const ScanOptions& options, WarnFn warn);
 
-  // Starts a new input: line numbers restart, `name` appears in warnings.
+  // Starts a new input: line numbers and byte offsets restart, `name` appears
+  // in warnings.
   void BeginInput(std::string_view name);
   // Bytes may be written to ReadBuffer()[0, ReadCapacity()), then Commit()ed.
   char* ReadBuffer() { return buf_.get() + len_; }
@@ -78,8 +82,14 @@ class LogScanner {
   void ScanChunks(const char* begin, const char* end, std::string& out);
   void NewlineAt(const char* nl);
   void HandleLine(const char* begin, const char* end, std::uint64_t number, std::string& out);
-  void Overlong(std::uint64_t length, std::uint64_t number);
-  void BadTime(std::uint64_t number);
+  void Overlong(std::uint64_t length, std::uint64_t number, std::uint64_t offset,
+                std::string_view stamp);
+  // The line at `begin` (held in buf_), just ended, is overlong (cold path).
+  [[gnu::noinline, gnu::cold]] void OverlongLine(const char* begin, std::size_t length);
+  // Input offset of a byte held in buf_.
+  std::uint64_t OffsetOf(const char* p) const {
+    return base_ + static_cast<std::uint64_t>(p - buf_.get());
+  }
 
   ScanOptions options_;
   WarnFn warn_;
@@ -89,7 +99,10 @@ class LogScanner {
   std::size_t len_ = 0;           // bytes held: the carried partial line + new data
   bool discarding_ = false;       // inside an overlong line whose start was dropped
   std::uint64_t discard_len_ = 0;
-  std::string name_ = "(standard input)";
+  std::uint64_t discard_start_ = 0;  // input offset of the overlong line being dropped
+  std::string discard_stamp_;        // its time stamp, if it starts with one
+  std::uint64_t base_ = 0;           // input offset of buf_[0]
+  std::string name_ = "standard input";
   std::uint64_t line_no_ = 0;     // lines of this input completed so far
   const char* line_start_ = nullptr;  // start of the current line (region scan)
   ScanStats stats_;
@@ -99,6 +112,16 @@ class LogScanner {
   bool portable_ = false;
   SaslLine line_;
 };
+
+// Where a warning's line is: "NAME: STAMP (line N, byte B)", or
+// "NAME: line N (byte B)" when the line starts with no time stamp. B is the
+// offset of the line's first byte in the input (0 for the first line).
+std::string LineWhere(std::string_view name, std::string_view stamp, std::uint64_t number,
+                      std::uint64_t offset);
+
+// The syslog time stamp `line` starts with (as written, possibly impossible
+// like "Dec 32 10:00:00"), or empty.
+std::string_view LeadingStamp(std::string_view line);
 
 struct ScanError {
   std::string message;  // "FILE: read error: ..." or "write error: ..."

@@ -20,10 +20,6 @@
 namespace mls {
 namespace {
 
-bool Contains(const std::string& s, const char* needle) {
-  return s.find(needle) != std::string::npos;
-}
-
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -83,16 +79,6 @@ std::string ArchiveError(archive* a, const char* what) {
 
 }  // namespace
 
-const char* MmdbKindName(MmdbKind kind) { return kind == MmdbKind::kCountry ? "country" : "ASN"; }
-
-std::string CheckMmdbKind(const std::string& database_type, MmdbKind kind) {
-  bool ok = kind == MmdbKind::kCountry
-                ? Contains(database_type, "Country") || Contains(database_type, "City") ||
-                      Contains(database_type, "Enterprise")
-                : Contains(database_type, "ASN") || Contains(database_type, "ISP");
-  if (ok) return {};
-  return "database type '" + database_type + "' is not a " + MmdbKindName(kind) + " database";
-}
 
 Fetched FetchUrl(const std::string& url, const FetchOptions& opt) {
   Fetched out;

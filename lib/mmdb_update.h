@@ -11,18 +11,11 @@
 #include <string>
 #include <string_view>
 
+#include "geo.h"  // MmdbKind, CheckMmdbKind
+
 namespace mls {
 
-// Which role a database plays: decides which database_type values are accepted.
-enum class MmdbKind { kCountry, kAsn };
-
-const char* MmdbKindName(MmdbKind kind);  // "country", "ASN"
-
 inline constexpr std::uint64_t kMaxMmdbBytes = 512ull << 20;  // download and unpacked cap
-
-// "" when `database_type` fits `kind`, else a reason. Country: the type contains
-// "Country", "City" or "Enterprise"; ASN: it contains "ASN" or "ISP".
-std::string CheckMmdbKind(const std::string& database_type, MmdbKind kind);
 
 struct FetchOptions {
   long timeout_s = 300;  // whole transfer; also caps the connect and stall limits

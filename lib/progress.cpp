@@ -59,7 +59,9 @@ StageLineKind ClassifyStageLine(std::string_view stage, std::string_view line, R
       (line.ends_with(": SASL backend outage (Connection lost to authentication server), not an "
                       "event") ||
        line.ends_with("; further outages are only counted") ||
-       line.find(": skipped an event whose time does not exist ('") != std::string_view::npos)) {
+       line.ends_with(": skipped an event whose time does not exist") ||
+       line.ends_with(": skipped an event whose time does not exist; further ones are only "
+                      "counted"))) {
     return StageLineKind::kDetail;
   }
   return StageLineKind::kWarning;

@@ -134,6 +134,24 @@ assert rows[1]["asn"] == 64505'
   [[ $stderr == "mls-ipinfo: $T/bad.mmdb: "* ]]
 }
 
+@test "mls-ipinfo: a database in the wrong role is an error naming file and type, exit 2, nothing printed" {
+  run --separate-stderr mls-ipinfo --country-db "$A" --asn-db "$A" 192.0.2.1
+  assert_failure 2
+  assert_output ''
+  [ "$stderr" = "mls-ipinfo: $A: database type 'GeoLite2-ASN' is not a country database (country_db_path or --country-db)" ]
+  run --separate-stderr mls-ipinfo --country-db "$C" --asn-db "$C" 192.0.2.1
+  assert_failure 2
+  assert_output ''
+  [ "$stderr" = "mls-ipinfo: $C: database type 'GeoLite2-Country' is not an ASN database (asn_db_path or --asn-db)" ]
+  # From the configuration file too; both swapped: both named.
+  printf '[ipinfo]\ncountry_db_path = %s\nasn_db_path = %s\n' "$A" "$C" >"$T/mls.conf"
+  run --separate-stderr mls-ipinfo --config "$T/mls.conf" 192.0.2.1
+  assert_failure 2
+  assert_equal "$stderr" "$(printf '%s\n' \
+    "mls-ipinfo: $A: database type 'GeoLite2-ASN' is not a country database (country_db_path or --country-db)" \
+    "mls-ipinfo: $C: database type 'GeoLite2-Country' is not an ASN database (asn_db_path or --asn-db)")"
+}
+
 @test "mls-ipinfo: database paths from the [ipinfo] section of --config" {
   printf '[ipinfo]\ncountry_db_path = %s\nasn_db_path = %s\n' "$C" "$A" >"$T/mls.conf"
   run mls-ipinfo --config "$T/mls.conf" 198.51.100.1

@@ -54,7 +54,20 @@ teardown() { mls_scratch_cleanup; }
 @test "mls-parse: golden output" {
   mls-parse --reference-time "$REF" "$D/golden.log" >"$T/out" 2>"$T/err"
   diff -u "$D/golden.tsv" "$T/out"
-  grep -q 'golden.log:11: SASL backend outage' "$T/err"
+  grep -qxF "mls-parse: $D/golden.log: 2027-01-01T00:00:07+0000 (line 11, byte 1326): SASL backend outage (Connection lost to authentication server), not an event" "$T/err"
+}
+
+@test "mls-parse: a warning names the line by its input, its own time stamp, line number and byte offset" {
+  { printf '%s\n' "$EVENT" "$EVENT"; printf '%s\n' "${EVENT/Nov 25/Dec 32}"; } >"$T/bad.log"
+  run --separate-stderr mls-parse --reference-time "$REF" "$T/bad.log"
+  assert_success
+  assert_equal "$stderr" "$(printf '%s\n' \
+    "mls-parse: $T/bad.log: Dec 32 20:18:08 (line 3, byte 242): skipped an event whose time does not exist" \
+    "mls-parse: 1 event(s) skipped: their time stamp names no real date or time (bad_time)")"
+  # Standard input, from a pipe as in the pipeline: no file name, the same stamp and offset.
+  run --separate-stderr bash -c 'cat "$1" | mls-parse --reference-time "$2"' _ "$T/bad.log" "$REF"
+  assert_success
+  assert_equal "${stderr_lines[0]}" "mls-parse: standard input: Dec 32 20:18:08 (line 3, byte 242): skipped an event whose time does not exist"
 }
 
 @test "mls-parse: reads standard input when there is no file or the file is -" {
@@ -127,7 +140,7 @@ teardown() { mls_scratch_cleanup; }
   run --separate-stderr mls-parse --stats --reference-time "$REF" "$T/big.log"
   [ "$status" -eq 0 ]
   [ "$output" = "$EVENT_TSV"$'\n'"$EVENT_TSV" ]
-  [ "${stderr_lines[0]}" = "mls-parse: $T/big.log:2: skipped a line of 2097152 bytes (longer than 65536)" ]
+  [ "${stderr_lines[0]}" = "mls-parse: $T/big.log: line 2 (byte 121): skipped a line of 2097152 bytes (longer than 65536)" ]
   [ "${stderr_lines[-1]}" = "mls-parse: lines=3 events=2 outages=0 aborted=0 overlong=1 bad_time=0" ]
 }
 
@@ -204,9 +217,9 @@ teardown() { mls_scratch_cleanup; }
   run --separate-stderr mls-parse --stats --reference-time "$REF" "$T/bad.log"
   [ "$status" -eq 0 ]
   [ "$output" = "$EVENT_TSV" ]
-  [ "${stderr_lines[0]}" = "mls-parse: $T/bad.log:1: skipped an event whose time does not exist ('Dec 32 20:18:08')" ]
-  [ "${stderr_lines[1]}" = "mls-parse: $T/bad.log:3: skipped an event whose time does not exist ('Nov 25 25:00:00')" ]
-  [ "${stderr_lines[9]}" = "mls-parse: $T/bad.log:11: skipped an event whose time does not exist ('Feb 30 20:18:08'); further ones are only counted" ]
+  [ "${stderr_lines[0]}" = "mls-parse: $T/bad.log: Dec 32 20:18:08 (line 1, byte 0): skipped an event whose time does not exist" ]
+  [ "${stderr_lines[1]}" = "mls-parse: $T/bad.log: Nov 25 25:00:00 (line 3, byte 242): skipped an event whose time does not exist" ]
+  [ "${stderr_lines[9]}" = "mls-parse: $T/bad.log: Feb 30 20:18:08 (line 11, byte 1210): skipped an event whose time does not exist; further ones are only counted" ]
   [ "${stderr_lines[10]}" = "mls-parse: 33 event(s) skipped: their time stamp names no real date or time (bad_time)" ]
   [ "${stderr_lines[11]}" = "mls-parse: lines=34 events=1 outages=0 aborted=0 overlong=0 bad_time=33" ]
   [ "${#stderr_lines[@]}" -eq 12 ]

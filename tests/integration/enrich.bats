@@ -104,6 +104,38 @@ cache_entries() { tail -n +2 "$1" | grep -c . || true; }
   assert_equal "$stderr" "mls-enrich: records=3 queries=0 cache_hits=0 ok=0 nxdomain=0 servfail=0 timeout=0 refused=0 nodata=0 error=0"
 }
 
+# ---- no DNS server reachable -------------------------------------------------
+
+# free_udp_port: a loopback UDP port nothing listens on (bound, then released).
+free_udp_port() {
+  python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+@test "enrich: no DNS server reachable (nothing listens on the loopback port): one warning for the run" {
+  port=$(free_udp_port)
+  ips=(192.0.2.1 192.0.2.10 198.51.100.7 2001:db8::25 192.0.2.99 203.0.113.5)
+  run --separate-stderr mls-enrich --dns-server "127.0.0.1:$port" --no-cache --dns-timeout-ms 300 \
+    < <(events "${ips[@]}" "${ips[@]}")
+  assert_success
+  assert_equal "$(wc -l <<<"$output")" 12
+  assert_equal "$(cut -f11 <<<"$output" | grep -cvx 'TIMEOUT\|ERROR')" 0
+  assert_equal "$(grep -c . <<<"$stderr")" 1
+  [[ "$stderr" =~ ^"mls-enrich: no reverse DNS answer at all: 6 lookups failed (TIMEOUT "[0-9]+", ERROR "[0-9]+"); is a DNS server reachable? (servers: 127.0.0.1:$port; set by [dns] servers or --dns-server)"$ ]] ||
+    { echo "stderr: $stderr"; return 1; }
+}
+
+@test "enrich: the real server answering: no such warning, even with some TIMEOUTs" {
+  run --separate-stderr enrich --no-cache --dns-timeout-ms 300 \
+    < <(events 192.0.2.1 192.0.2.10 198.51.100.7 2001:db8::25 192.0.2.99 233.252.0.1 233.252.0.2)
+  assert_success
+  assert_equal "$(cut -f11 <<<"$output" | sort | uniq -c | awk '{print $1, $2}')" "$(printf '1 NXDOMAIN\n4 OK\n2 TIMEOUT')"
+  assert_equal "$stderr" ""
+}
+
 # ---- the cache ---------------------------------------------------------------
 
 @test "enrich cache: a second run asks the server nothing for cached IPs, same output" {
@@ -263,6 +295,22 @@ PY
   assert_equal "$(cut -f3,10- <<<"$output")" "$(printf '192.0.2.1\t\tDISABLED\tDE\t\t\n2001:db8::25\t\tDISABLED\tNL\t\t\n192.0.2.2\t\tDISABLED\tDE\t\t')"
   assert_equal "$(grep -c . <<<"$stderr")" 1
   [[ "$stderr" == *"$T/missing.mmdb"* ]]
+}
+
+@test "enrich: a database in the wrong role is an error at start naming file and type, exit 2" {
+  need_mmdb
+  run --separate-stderr mls-enrich --no-dns --no-cache --country-db "$MMDB_DIR/test-asn.mmdb" \
+    < <(events 192.0.2.1)
+  assert_failure 2
+  assert_output ''
+  assert_equal "$stderr" "mls-enrich: $MMDB_DIR/test-asn.mmdb: database type 'GeoLite2-ASN' is not a country database (country_db_path or --country-db)"
+  mkdir -p "$T/state"
+  printf '[paths]\nworking_dir = %s\nstate_dir = %s\nmail_log = %s\n[ipinfo]\nasn_db_path = %s\n' \
+    "$T" "$T/state" "$T/mail.log" "$MMDB_DIR/test-country.mmdb" >"$T/mls.conf"
+  run --separate-stderr mls-enrich --config "$T/mls.conf" --no-dns < <(events 192.0.2.1)
+  assert_failure 2
+  assert_output ''
+  assert_equal "$stderr" "mls-enrich: $MMDB_DIR/test-country.mmdb: database type 'GeoLite2-Country' is not an ASN database (asn_db_path or --asn-db)"
 }
 
 @test "enrich: MaxMind's own test databases give EXPECTED.md's answers" {

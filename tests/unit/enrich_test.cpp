@@ -195,6 +195,49 @@ TEST(Enrich, BadAddressIsAnErrorWithoutQuery) {
   EXPECT_TRUE(dns.asked.empty());
 }
 
+// Every lookup TIMEOUT or ERROR, five or more of them: one warning, with the
+// counts and the servers; repeats and cache hits are not lookups.
+TEST(Enrich, NoDnsAnswerAtAllIsOneWarning) {
+  FakeResolver dns;
+  for (int i = 1; i <= 6; ++i)
+    dns.table["192.0.2." + std::to_string(i)] = {
+        i == 6 ? RdnsStatus::kError : RdnsStatus::kTimeout, ""};
+  EnrichOptions o;
+  o.resolver = &dns;
+  std::string in;
+  for (int i = 1; i <= 6; ++i) in += Event("192.0.2." + std::to_string(i)) + Event("192.0.2.1");
+  RunResult r = RunOn(in, o);
+  EXPECT_TRUE(r.warnings.empty());  // RunEnrich itself does not judge
+  EXPECT_EQ(6u, r.stats.queries);
+  ASSERT_EQ("no reverse DNS answer at all: 6 lookups failed (TIMEOUT 5, ERROR 1); is a DNS "
+            "server reachable? (servers: 127.0.0.1:1 [::1]:1; set by [dns] servers or "
+            "--dns-server)",
+            NoDnsAnswerWarning(r.stats, {"127.0.0.1:1", "[::1]:1"}).value_or("(none)"));
+  EXPECT_EQ("no reverse DNS answer at all: 6 lookups failed (TIMEOUT 5, ERROR 1); is a DNS "
+            "server reachable? (servers: those of /etc/resolv.conf; set by [dns] servers or "
+            "--dns-server)",
+            NoDnsAnswerWarning(r.stats, {}).value_or("(none)"));
+}
+
+TEST(Enrich, NoDnsAnswerWarningNeedsEveryLookupFailedAndFiveOfThem) {
+  EnrichStats s;
+  auto at = [&](RdnsStatus st) -> std::size_t& { return s.lookups[static_cast<std::size_t>(st)]; };
+  at(RdnsStatus::kTimeout) = kNoDnsAnswerMinLookups - 1;
+  EXPECT_EQ(std::nullopt, NoDnsAnswerWarning(s, {}));  // too few to tell
+  at(RdnsStatus::kTimeout) = kNoDnsAnswerMinLookups;
+  EXPECT_NE(std::nullopt, NoDnsAnswerWarning(s, {}));
+  for (RdnsStatus answered : {RdnsStatus::kOk, RdnsStatus::kNxdomain, RdnsStatus::kServfail,
+                              RdnsStatus::kRefused, RdnsStatus::kNodata}) {
+    EnrichStats t = s;
+    t.lookups[static_cast<std::size_t>(answered)] = 1;  // some server answered
+    EXPECT_EQ(std::nullopt, NoDnsAnswerWarning(t, {})) << RdnsStatusName(answered);
+  }
+  // Written records (by_status) are not lookups: cache hits and bad addresses do not count.
+  EnrichStats cached;
+  cached.by_status[static_cast<std::size_t>(RdnsStatus::kError)] = 100;
+  EXPECT_EQ(std::nullopt, NoDnsAnswerWarning(cached, {}));
+}
+
 TEST(Enrich, MalformedRecordsAreSkippedAndCounted) {
   FakeResolver dns;
   EnrichOptions o;

@@ -147,11 +147,70 @@ TEST_F(GeoTest, OnlyOneDatabase) {
   EXPECT_EQ(GeoInfo{}, none.Lookup("192.0.2.1"));
 }
 
-TEST_F(GeoTest, SwappedDatabasesGiveEmptyFields) {
-  std::vector<std::string> w;
-  Geo geo(Asn(), Country(), w);
+TEST_F(GeoTest, SwappedDatabasesAreErrorsNamingFileAndType) {
+  std::vector<std::string> w, e;
+  Geo geo(Asn(), Country(), w, &e);
   EXPECT_TRUE(w.empty());
+  ASSERT_EQ(2u, e.size());
+  EXPECT_EQ(Asn() + ": database type 'GeoLite2-ASN' is not a country database "
+                    "(country_db_path or --country-db)",
+            e[0]);
+  EXPECT_EQ(Country() + ": database type 'GeoLite2-Country' is not an ASN database "
+                        "(asn_db_path or --asn-db)",
+            e[1]);
+  EXPECT_FALSE(geo.has_country());
+  EXPECT_FALSE(geo.has_asn());
   EXPECT_EQ(GeoInfo{}, geo.Lookup("192.0.2.1"));
+  // Without `errors` the messages are warnings.
+  std::vector<std::string> w2;
+  Geo only_warn(Asn(), "", w2);
+  ASSERT_EQ(1u, w2.size());
+  EXPECT_EQ(0u, w2[0].rfind(Asn() + ": database type 'GeoLite2-ASN'", 0)) << w2[0];
+}
+
+// The test database with another database_type of the same length in its metadata.
+TEST_F(GeoTest, RoleFollowsTheDatabaseType) {
+  std::string good = ReadAll(Country());
+  auto retyped = [&](const std::string& type) {
+    std::string bytes = good;
+    std::size_t at = bytes.rfind("GeoLite2-Country");
+    EXPECT_NE(std::string::npos, at);
+    bytes.replace(at, type.size(), type);
+    std::string path = Path(type + ".mmdb");
+    WriteAll(path, bytes);
+    return path;
+  };
+  std::string city = retyped("DBIP-City-Lite-X");  // City: fine as country, not as ASN
+  std::string other = retyped("Made-Up-Database");  // fits neither role: let through
+  std::vector<std::string> w, e;
+  Geo ok(city, other, w, &e);
+  EXPECT_TRUE(w.empty());
+  EXPECT_TRUE(e.empty()) << e[0];
+  EXPECT_TRUE(ok.has_country());
+  EXPECT_TRUE(ok.has_asn());
+  EXPECT_EQ("DBIP-City-Lite-X", ok.country_db_type());
+  EXPECT_EQ((GeoInfo{"DE", "", ""}), ok.Lookup("192.0.2.1"));
+  Geo bad("", city, w, &e);
+  ASSERT_EQ(1u, e.size());
+  EXPECT_EQ(city + ": database type 'DBIP-City-Lite-X' is not an ASN database "
+                   "(asn_db_path or --asn-db)",
+            e[0]);
+}
+
+TEST(MmdbRole, OnlyTheOtherRolesTypesAreRefused) {
+  EXPECT_EQ("", CheckMmdbRole("c", "GeoLite2-Country", MmdbKind::kCountry));
+  EXPECT_EQ("", CheckMmdbRole("c", "GeoIP2-City", MmdbKind::kCountry));
+  EXPECT_EQ("", CheckMmdbRole("c", "DBIP-Country-Lite", MmdbKind::kCountry));
+  EXPECT_EQ("", CheckMmdbRole("a", "DBIP-ASN-Lite (compat=GeoLite2-ASN)", MmdbKind::kAsn));
+  EXPECT_EQ("", CheckMmdbRole("a", "GeoIP2-ISP", MmdbKind::kAsn));
+  EXPECT_EQ("", CheckMmdbRole("x", "ipinfo lite", MmdbKind::kCountry));
+  EXPECT_EQ("", CheckMmdbRole("x", "ipinfo lite", MmdbKind::kAsn));
+  EXPECT_EQ("a: database type 'DBIP-ASN-Lite' is not a country database "
+            "(country_db_path or --country-db)",
+            CheckMmdbRole("a", "DBIP-ASN-Lite", MmdbKind::kCountry));
+  EXPECT_NE("", CheckMmdbRole("i", "GeoIP2-ISP", MmdbKind::kCountry));
+  EXPECT_NE("", CheckMmdbRole("e", "GeoIP2-Enterprise", MmdbKind::kAsn));
+  EXPECT_NE("", CheckMmdbRole("c", "DBIP-Country-Lite", MmdbKind::kAsn));
 }
 
 TEST_F(GeoTest, MissingDatabaseOneWarningEach) {

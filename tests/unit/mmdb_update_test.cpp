@@ -128,7 +128,7 @@ TEST(MmdbKind, Check) {
   EXPECT_EQ("", CheckMmdbKind("GeoIP2-ISP", MmdbKind::kAsn));
   EXPECT_EQ("database type 'GeoLite2-ASN' is not a country database",
             CheckMmdbKind("GeoLite2-ASN", MmdbKind::kCountry));
-  EXPECT_EQ("database type 'GeoLite2-Country' is not a ASN database",
+  EXPECT_EQ("database type 'GeoLite2-Country' is not an ASN database",
             CheckMmdbKind("GeoLite2-Country", MmdbKind::kAsn));
   EXPECT_NE("", CheckMmdbKind("GeoIP2-Anonymous-IP", MmdbKind::kCountry));
 }

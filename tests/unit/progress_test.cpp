@@ -242,21 +242,29 @@ TEST(Progress, ClassifiesStageLines) {
   EXPECT_EQ(StageLineKind::kStats,
             ClassifyStageLine("mls-parse", "mls-parse: lines=3 events=1 outages=1", stats));
   EXPECT_EQ(3u, stats.lines.value_or(0));
+  // mls-parse's per-line notices, as it words them (lib/log_scanner.cpp).
   EXPECT_EQ(StageLineKind::kDetail,
             ClassifyStageLine("mls-parse",
-                              "mls-parse: (standard input):9: SASL backend outage (Connection lost "
-                              "to authentication server), not an event",
+                              "mls-parse: standard input: Nov 28 11:58:40 (line 9, byte 812): SASL "
+                              "backend outage (Connection lost to authentication server), not an "
+                              "event",
                               stats));
   EXPECT_EQ(StageLineKind::kDetail,
             ClassifyStageLine("mls-parse",
-                              "mls-parse: (standard input):9: SASL backend outage (Connection lost "
-                              "to authentication server), not an event; further outages are only "
+                              "mls-parse: standard input: Nov 28 11:58:40 (line 9, byte 812): SASL "
+                              "backend outage (Connection lost to authentication server), not an "
+                              "event; further outages are only counted",
+                              stats));
+  EXPECT_EQ(StageLineKind::kDetail,
+            ClassifyStageLine("mls-parse",
+                              "mls-parse: standard input: Dec 32 10:00:00 (line 4, byte 300): "
+                              "skipped an event whose time does not exist",
+                              stats));
+  EXPECT_EQ(StageLineKind::kDetail,
+            ClassifyStageLine("mls-parse",
+                              "mls-parse: standard input: Feb 30 10:00:00 (line 40, byte 3000): "
+                              "skipped an event whose time does not exist; further ones are only "
                               "counted",
-                              stats));
-  EXPECT_EQ(StageLineKind::kDetail,
-            ClassifyStageLine("mls-parse",
-                              "mls-parse: (standard input):4: skipped an event whose time does not "
-                              "exist ('Dec 32 10:00:00')",
                               stats));
   // The summaries of those are warnings, as is anything else.
   EXPECT_EQ(StageLineKind::kWarning,

@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   int status = 0;
   for (const std::string& file : files) {
     const bool is_stdin = file == "-";
-    const std::string name = is_stdin ? "(standard input)" : file;
+    const std::string name = is_stdin ? "standard input" : file;
     const int fd = is_stdin ? STDIN_FILENO : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       mls::Warn(mls::ErrnoMessage(file, errno));
