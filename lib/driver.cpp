@@ -312,7 +312,7 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
       "config,c", po::value(&options.config_path)->value_name("FILE"),
       ("configuration file (default " + std::string(kDefaultConfigPath) + ")").c_str())(
       "report", po::bool_switch(), "mail the report of [report] window to [report] email")(
-      "window", po::value(&options.report_window)->value_name("NAME"),
+      "window,w", po::value(&options.report_window)->value_name("NAME"),
       "with --report: report this window instead of [report] window\n"
       "(today, yesterday, 24h, 7d)")(
       "dry-run,n", po::bool_switch(&options.dry_run),

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   spec.name = "mls-ipinfo";
   spec.synopsis =
       "mls-ipinfo [--config FILE] [--country-db FILE] [--asn-db FILE] [--json] IP...\n"
-      "       mls-ipinfo --update [--config FILE] [--country-url URL --country-db FILE]\n"
+      "  or: mls-ipinfo --update [--config FILE] [--country-url URL --country-db FILE]\n"
       "                  [--asn-url URL --asn-db FILE] [--timeout SECONDS] [--ca-file FILE]";
   spec.summary = "Print the country and AS of IP addresses, or update the MaxMind databases.";
   long timeout = 300;
