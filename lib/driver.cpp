@@ -302,7 +302,7 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
   CliSpec spec;
   spec.name = "maillogsentinel";
   spec.synopsis =
-      "maillogsentinel [--config FILE] [--dry-run] [--lock-timeout SECONDS]\n"
+      "maillogsentinel [--config FILE] [--dry-run] [--lock-timeout SECONDS] [--from-now]\n"
       "  or: maillogsentinel --report [--config FILE] [--window NAME] [--dry-run]";
   spec.summary =
       "Extract Postfix SASL authentication failures from the mail log into the CSV dataset:\n"
@@ -318,7 +318,10 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
       "dry-run,n", po::bool_switch(&options.dry_run),
       "print the equivalent shell pipeline (with --report: the message) and exit")(
       "lock-timeout", po::value(&options.lock_timeout_seconds)->value_name("SECONDS"),
-      "wait at most this long for another run to finish (default 10)");
+      "wait at most this long for another run to finish (default 10)")(
+      "from-now", po::bool_switch(&options.from_now),
+      "first run (no saved position yet): start at the end of the mail log instead of "
+      "importing its history (mls-tail --from-end); no effect once a run committed");
   po::variables_map vm;
   if (auto rc = ParseCli(spec, argc, argv, vm)) return rc;
   auto usage = [](const std::string& msg) {
@@ -335,6 +338,11 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
   }
   if (vm["report"].as<bool>()) {
     options.command = Command::kReport;
+    if (options.from_now) {
+      Warn("--from-now does not apply to --report");
+      Warn("Try 'maillogsentinel --help'.");
+      return 2;
+    }
     if (vm.count("lock-timeout")) {
       Warn("--lock-timeout does not apply to --report");
       Warn("Try 'maillogsentinel --help'.");
