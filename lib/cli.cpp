@@ -40,8 +40,8 @@ std::vector<std::string> Words(std::string_view text, bool keep_brackets) {
   return words;
 }
 
-std::string Fill(const std::vector<std::string>& words, std::size_t first_used,
-                 std::size_t indent, std::size_t width) {
+std::string Fill(const std::vector<std::string>& words, std::size_t first_used, std::size_t indent,
+                 std::size_t width) {
   std::string out;
   std::size_t used = first_used;
   bool line_empty = true;

@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
   bool update = vm.count("update") > 0;
   auto ips = vm.count("ip") ? vm["ip"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (update && !ips.empty()) return Usage("--update takes no IP addresses");
-  if (!update && ips.empty()) return Usage("no IP address given ('-': read them from standard input)");
+  if (!update && ips.empty())
+    return Usage("no IP address given ('-': read them from standard input)");
   ips = mls::ExpandIpArgs(ips, std::cin);
   if (!update && (vm.count("country-url") || vm.count("asn-url") || vm.count("timeout") ||
                   vm.count("ca-file")))
