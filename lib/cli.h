@@ -2,8 +2,18 @@
 // Shared command-line handling for every tool (Boost.Program_options).
 // Handles --help and --version; a usage error prints "tool: message" and
 // "Try 'tool --help'." and yields exit status 2.
+//
+// --help is laid out here (FormatHelp), not by Boost's options_description
+// printer: Boost cuts a word that does not fit in half and leaves a space at
+// the end of wrapped lines. FormatHelp wraps at spaces only, to kHelpWidth
+// columns, and writes options as "-c, --config FILE".
+//
+// Short options mean the same in every tool that has one (tests/cli/help.bats):
+//   -c --config   -n --dry-run   -f --follow   -w --window
+//   -q --quiet    -v --verbose   -h --help     -V --version
 
 #include <boost/program_options.hpp>
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -11,10 +21,13 @@ namespace mls {
 
 namespace po = boost::program_options;
 
+inline constexpr std::size_t kHelpWidth = 80;
+
 struct CliSpec {
   std::string name;      // tool name, e.g. "mls-parse"
-  std::string synopsis;  // e.g. "mls-parse [OPTION]... [FILE]..."
-  std::string summary;   // one line describing the tool
+  std::string synopsis;  // e.g. "mls-parse [OPTION]... [FILE]..."; forms after the first
+                         // start with "\n  or: "; other line breaks are rewrapped
+  std::string summary;   // what the tool does (rewrapped)
   po::options_description options{"Options"};
   po::positional_options_description positional;
   po::options_description hidden{"Hidden"};  // e.g. the positional "files"
@@ -22,6 +35,20 @@ struct CliSpec {
 
 // Parses argv into `vm`. Returns an exit status when the program should stop
 // now (0 after --help/--version, 2 after a usage error), nullopt to continue.
+// --help is laid out for kHelpWidth columns; the environment variable
+// MLS_HELP_WIDTH (a number from 20 to 10000) overrides it, which lets the tests
+// compare the wrapped text with the unwrapped one.
 std::optional<int> ParseCli(CliSpec& spec, int argc, char** argv, po::variables_map& vm);
+
+// The --help text of `spec` (its options as they are, --help and --version
+// included once ParseCli added them), every line at most `width` columns
+// unless a single word is longer; lines never end in a space.
+std::string FormatHelp(const CliSpec& spec, std::size_t width = kHelpWidth);
+
+// Words of `text` (split at spaces and line breaks) filled into lines: the
+// first starts after `first_used` columns, the others after `indent` spaces;
+// no line exceeds `width` unless one word does. Returned with "\n" after each line.
+std::string WrapWords(const std::string& text, std::size_t first_used, std::size_t indent,
+                      std::size_t width);
 
 }  // namespace mls

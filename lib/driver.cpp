@@ -373,7 +373,7 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
   CliSpec spec;
   spec.name = "maillogsentinel";
   spec.synopsis =
-      "maillogsentinel [--config FILE] [--dry-run] [--lock-timeout SECONDS]\n"
+      "maillogsentinel [--config FILE] [--dry-run] [--lock-timeout SECONDS] [--from-now]\n"
       "  or: maillogsentinel --report [--config FILE] [--window NAME] [--dry-run]";
   spec.summary =
       "Extract Postfix SASL authentication failures from the mail log into the CSV dataset:\n"
@@ -383,7 +383,7 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
       "config,c", po::value(&options.config_path)->value_name("FILE"),
       ("configuration file (default " + std::string(kDefaultConfigPath) + ")").c_str())(
       "report", po::bool_switch(), "mail the report of [report] window to [report] email")(
-      "window", po::value(&options.report_window)->value_name("NAME"),
+      "window,w", po::value(&options.report_window)->value_name("NAME"),
       "with --report: report this window instead of [report] window\n"
       "(today, yesterday, 24h, 7d)")(
       "dry-run,n", po::bool_switch(&options.dry_run),
@@ -392,7 +392,10 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
       "wait at most this long for another run to finish (default 10)")(
       "quiet,q", po::bool_switch(), "errors only: no warnings, no progress")(
       "verbose,v", po::bool_switch(),
-      "also the stages' counters and the summary on stderr");
+      "also the stages' counters and the summary on stderr")(
+      "from-now", po::bool_switch(&options.from_now),
+      "first run (no saved position yet): start at the end of the mail log instead of "
+      "importing its history (mls-tail --from-end); no effect once a run committed");
   po::variables_map vm;
   if (auto rc = ParseCli(spec, argc, argv, vm)) return rc;
   auto usage = [](const std::string& msg) {
@@ -414,6 +417,11 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
   }
   if (vm["report"].as<bool>()) {
     options.command = Command::kReport;
+    if (options.from_now) {
+      Warn("--from-now does not apply to --report");
+      Warn("Try 'maillogsentinel --help'.");
+      return 2;
+    }
     if (vm.count("lock-timeout")) {
       Warn("--lock-timeout does not apply to --report");
       Warn("Try 'maillogsentinel --help'.");

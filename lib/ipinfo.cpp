@@ -192,4 +192,24 @@ int RunIpinfoUpdate(const IpinfoUpdate& u, std::ostream& out, const WarnFn& warn
   return status;
 }
 
+std::vector<std::string> ExpandIpArgs(const std::vector<std::string>& args, std::istream& in) {
+  std::vector<std::string> out;
+  bool read = false;
+  for (const std::string& a : args) {
+    if (a != "-") {
+      out.push_back(a);
+      continue;
+    }
+    if (read) continue;
+    read = true;
+    for (std::string line; std::getline(in, line);) {
+      std::size_t b = line.find_first_not_of(" \t\r");
+      if (b == std::string::npos) continue;
+      std::size_t e = line.find_last_not_of(" \t\r");
+      out.push_back(line.substr(b, e - b + 1));
+    }
+  }
+  return out;
+}
+
 }  // namespace mls

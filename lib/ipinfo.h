@@ -4,6 +4,7 @@
 // (lib/mmdb_update.h).
 
 #include <functional>
+#include <istream>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -52,6 +53,11 @@ using WarnFn = std::function<void(const std::string&)>;
 // wrong role (CheckMmdbRole), 1 if any argument was not an address (the valid
 // ones are still printed), else 0 (missing databases only warn).
 int RunIpinfoQuery(const IpinfoQuery& q, std::ostream& out, const WarnFn& warn);
+
+// The IP arguments with each "-" replaced by the lines of `in` (one address a
+// line; surrounding spaces, tabs and a CR dropped, blank lines skipped), so
+// that `mls-report --format ips | mls-ipinfo -` works. `in` is read once.
+std::vector<std::string> ExpandIpArgs(const std::vector<std::string>& args, std::istream& in);
 
 struct IpinfoUpdate {
   std::string country_url, country_db;  // url "" = do not update

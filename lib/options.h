@@ -30,6 +30,7 @@ struct Options {
                                      // the message), run nothing
   double lock_timeout_seconds = 10;  // --lock-timeout: how long to wait for state_dir/lock
   int progress_fd = 3;               // fd number mls-tail writes "progress DONE TOTAL" to
+  bool from_now = false;             // --from-now: no state yet: mls-tail --from-end
   std::string report_window;         // --window NAME (--report only): mls-report --window NAME
   Verbosity verbosity = Verbosity::kNormal;  // -q/--quiet, -v/--verbose
 };

@@ -40,6 +40,7 @@ std::vector<Stage> BuildPipeline(const Config& config, const Options& options) {
     tail.args.push_back(std::to_string(options.progress_fd));
     tail.progress_fd = options.progress_fd;
   }
+  if (options.from_now) tail.args.push_back("--from-end");
   if (!config.rotated_dir.empty()) {
     tail.args.push_back("--rotated-dir");
     tail.args.push_back(config.rotated_dir);

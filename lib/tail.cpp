@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -69,6 +70,7 @@ class Tail {
 
   int Run() {
     if (!CheckDirs() || !LoadState()) return 1;
+    if (o_.from_end && !pos_ && !StartAtEnd()) return 1;
     buf_.resize(kBufSize);
     Pumped r = Replan(true);
     progress_.Finish();
@@ -110,6 +112,53 @@ class Tail {
     }
     pos_ = load.state;
     if (pos_) state_text_ = load.text;
+    return true;
+  }
+
+  // --from-end without a saved position: the position becomes the end of
+  // LOGFILE's last complete line (an unterminated last line is printed once it
+  // is complete); rotated siblings are older, so nothing before is printed.
+  bool StartAtEnd() {
+    OpenLogFiles files = OpenLogFilesOf(o_.log_path, o_.rotated_dirs);
+    if (!files.error.empty()) {
+      Warn(files.error);
+      return false;
+    }
+    if (!files.facts.live) {
+      Warn(ErrnoMessage(o_.log_path, ENOENT) + " (--from-end starts at its end)");
+      return false;
+    }
+    const FileFacts& f = *files.facts.live;
+    if (f.kind != SourceKind::kPlain) {
+      Warn(o_.log_path + ": --from-end needs a plain (uncompressed) LOGFILE");
+      return false;
+    }
+    std::uint64_t end = f.file_size;
+    char buf[4096];
+    while (end > 0) {
+      std::uint64_t n = std::min<std::uint64_t>(end, sizeof buf);
+      ssize_t got = ::pread(files.live_fd.get(), buf, n, static_cast<off_t>(end - n));
+      if (got != static_cast<ssize_t>(n)) {
+        Warn(ErrnoMessage(o_.log_path, got < 0 ? errno : EIO));
+        return false;
+      }
+      if (auto* nl = static_cast<char*>(::memrchr(buf, '\n', n))) {
+        end = end - n + static_cast<std::uint64_t>(nl - buf) + 1;
+        break;
+      }
+      end -= n;
+    }
+    log_id_ = files.facts.id;
+    Record(f, end, false);
+    // An empty LOGFILE gives a position with nothing to recognise the file by,
+    // and such a position reads every sibling not older than it (rotation.h).
+    // Every sibling on disk now is history here, even one that has the same
+    // (coarse) modification time as LOGFILE: the position is newer than all.
+    if (pos_->fingerprint.length == 0) {
+      for (const FileFacts& r : files.facts.rotated) {
+        pos_->mtime_ns = std::max(pos_->mtime_ns, r.mtime_ns + 1);
+      }
+    }
     return true;
   }
 

@@ -18,6 +18,8 @@ struct TailOptions {
   std::string pending_path;               // non-empty: commit here instead of state_path
   std::vector<std::string> rotated_dirs;  // more places for rotated siblings (olddir)
   bool follow = false;
+  bool from_end = false;  // no saved position yet: start at the end of LOGFILE's last
+                          // complete line instead of printing all history
   int poll_ms = 250;
   int out_fd = 1;
   int progress_fd = -1;                              // "progress DONE TOTAL\n" lines, -1 for none

@@ -724,3 +724,23 @@ print(email.message_from_binary_file(sys.stdin.buffer, policy=email.policy.defau
   run -1 as_user env PATH=/usr/bin:/bin "$T/lonely/maillogsentinel" --config "$T/conf" --report
   assert_output "maillogsentinel: cannot find mls-report (looked in $T/lonely and PATH)"
 }
+
+@test "maillogsentinel --from-now: the first run stores no history; later lines are stored once" {
+  use_log a.log
+  run -0 drv_run --dry-run --from-now
+  assert_output --partial " --progress-fd 3 --from-end $T/log/mail.log "
+  run -0 drv_run --from-now
+  [ "$(drv_rows "$T/work/maillogsentinel.csv")" = 0 ]
+  [ -s "$T/state/state.offset" ]
+  cat "$SAMPLE_DIR/b.log" >>"$T/log/mail.log"
+  run -0 drv_run
+  drv_reference "$SAMPLE_DIR/b.log" "$T/b.csv"
+  cmp "$T/b.csv" "$T/work/maillogsentinel.csv"
+  # With a committed position the option changes nothing.
+  cat "$SAMPLE_DIR/c.log" >>"$T/log/mail.log"
+  run -0 drv_run --from-now
+  drv_reference <(cat "$SAMPLE_DIR/b.log" "$SAMPLE_DIR/c.log") "$T/bc.csv"
+  cmp "$T/bc.csv" "$T/work/maillogsentinel.csv"
+  run -2 drv_run --report --from-now
+  assert_line 'maillogsentinel: --from-now does not apply to --report'
+}

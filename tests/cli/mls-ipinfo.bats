@@ -81,6 +81,16 @@ EOF
 )"
 }
 
+@test "mls-ipinfo: '-' reads the addresses from standard input, one a line" {
+  run mls-ipinfo --country-db "$C" --asn-db "$A" 192.0.2.1 2001:db8::1 198.51.100.20 10.0.0.1
+  assert_success
+  expected=$output
+  run bash -c 'printf "2001:db8::1\n\n 198.51.100.20\r\n10.0.0.1" |
+    mls-ipinfo --country-db "$1" --asn-db "$2" 192.0.2.1 -' _ "$C" "$A"
+  assert_success
+  assert_output "$expected"
+}
+
 @test "mls-ipinfo: --json, one object per line, hostile organisation escaped, nulls" {
   run --separate-stderr mls-ipinfo --json --country-db "$C" --asn-db "$A" \
     203.0.113.9 198.18.0.1 127.0.0.1 10.0.0.1

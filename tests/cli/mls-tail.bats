@@ -680,3 +680,44 @@ PY
   [ "$(wc -l <"$T/out")" = "$n" ]
   diff <(seq 1 "$n") <(sed 's/.*line //' "$T/out" | sort -n)
 }
+
+@test "mls-tail --from-end: a first run prints nothing, commits the end; later lines print once" {
+  gen 1 5 | gzip >"$LOG.2.gz"
+  gen 6 10 >"$LOG.1"
+  gen 11 20 >"$LOG"
+  printf 'Nov  5 10:00:21 mx postfix/smtpd[1021]: line 21 (no newline yet)' >>"$LOG"
+  run_tail --from-end
+  [ ! -s "$T/out" ]
+  head -1 "$ST" | grep -qx 'mls-tail-state 2'
+  # The unterminated line was not passed: it is printed whole once it ends.
+  printf '\n' >>"$LOG"
+  gen 22 25 >>"$LOG"
+  run_tail --from-end
+  run_tail
+  diff -u <(printf 'Nov  5 10:00:21 mx postfix/smtpd[1021]: line 21 (no newline yet)\n'; gen 22 25) "$T/out"
+}
+
+@test "mls-tail --from-end: with a saved position the option changes nothing" {
+  gen 1 5 >"$LOG"
+  run_tail
+  gen 6 9 >>"$LOG"
+  run_tail --from-end
+  expect 1 9
+}
+
+@test "mls-tail --from-end --pending: the end goes to PENDING, the state file is not created" {
+  gen 1 5 >"$LOG"
+  mls-tail --from-end --state "$ST" --pending "$T/pending" "$LOG" >"$T/out"
+  [ ! -s "$T/out" ]
+  [ ! -e "$ST" ]
+  mv "$T/pending" "$ST"
+  gen 6 8 >>"$LOG"
+  run_tail
+  diff -u <(gen 6 8) "$T/out"
+  run mls-tail --state "$ST" -
+  assert_failure 2
+  assert_line --index 0 "mls-tail: LOGFILE cannot be standard input ('-'): a position is saved in a file"
+  run mls-tail --from-end --state "$T/none" "$T/missing.log"
+  assert_failure 1
+  assert_output "mls-tail: $T/missing.log: No such file or directory (--from-end starts at its end)"
+}

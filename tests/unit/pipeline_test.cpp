@@ -96,6 +96,17 @@ TEST(Pipeline, NoProgressFdWhenDisabled) {
   EXPECT_EQ(-1, p[0].progress_fd);
 }
 
+TEST(Pipeline, FromNowAsksTailToStartAtTheEnd) {
+  Options o;
+  o.progress_fd = -1;
+  o.from_now = true;
+  std::vector<Stage> p = BuildPipeline(TestConfig(), o);
+  EXPECT_EQ((std::vector<std::string>{"--state", "/srv/mls/state/state.offset", "--pending",
+                                      "/srv/mls/state/state.offset.pending", "--from-end",
+                                      "/var/log/mail.log"}),
+            p[0].args);
+}
+
 TEST(Pipeline, PendingPathIsNextToState) {
   EXPECT_EQ("/srv/mls/state/state.offset.pending", PendingPath(TestConfig()));
 }

@@ -81,6 +81,28 @@ TEST_F(TailTest, FirstRunThenNothingNew) {
   EXPECT_EQ("d\ne\n", Run(WithState()));
 }
 
+TEST_F(TailTest, FromEndStartsAfterTheLastCompleteLineWhenNothingIsSaved) {
+  WriteGz(log_ + ".2.gz", "a\n");
+  Write(log_ + ".1", "b\n");
+  Write(log_, "c\nd");
+  TailOptions o = WithState();
+  o.from_end = true;
+  EXPECT_EQ("", Run(o));
+  Write(log_, "\ne\n", true);
+  EXPECT_EQ("d\ne\n", Run(o));  // with a saved position, --from-end changes nothing
+  EXPECT_EQ("", Run(WithState()));
+}
+
+TEST_F(TailTest, FromEndOfAnEmptyLogReadsNoRotatedHistory) {
+  Write(log_ + ".1", "old\n");
+  Write(log_, "");
+  TailOptions o = WithState();
+  o.from_end = true;
+  EXPECT_EQ("", Run(o));
+  Write(log_, "new\n", true);
+  EXPECT_EQ("new\n", Run(WithState()));
+}
+
 TEST_F(TailTest, CommitsTheLiveFilePosition) {
   Write(log_, "one\ntwo\npart");
   Run(WithState());

@@ -27,8 +27,8 @@ int main(int argc, char** argv) {
   mls::CliSpec spec;
   spec.name = "mls-ipinfo";
   spec.synopsis =
-      "mls-ipinfo [--config FILE] [--country-db FILE] [--asn-db FILE] [--json] IP...\n"
-      "       mls-ipinfo --update [--config FILE] [--country-url URL --country-db FILE]\n"
+      "mls-ipinfo [--config FILE] [--country-db FILE] [--asn-db FILE] [--json] IP|-...\n"
+      "  or: mls-ipinfo --update [--config FILE] [--country-url URL --country-db FILE]\n"
       "                  [--asn-url URL --asn-db FILE] [--timeout SECONDS] [--ca-file FILE]";
   spec.summary = "Print the country and AS of IP addresses, or update the MaxMind databases.";
   long timeout = 300;
@@ -41,7 +41,9 @@ int main(int argc, char** argv) {
   bool update = vm.count("update") > 0;
   auto ips = vm.count("ip") ? vm["ip"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (update && !ips.empty()) return Usage("--update takes no IP addresses");
-  if (!update && ips.empty()) return Usage("no IP address given");
+  if (!update && ips.empty())
+    return Usage("no IP address given ('-': read them from standard input)");
+  ips = mls::ExpandIpArgs(ips, std::cin);
   if (!update && (vm.count("country-url") || vm.count("asn-url") || vm.count("timeout") ||
                   vm.count("ca-file")))
     return Usage("--country-url, --asn-url, --timeout and --ca-file need --update");

@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   mls::CliSpec spec;
   spec.name = "mls-tail";
   spec.synopsis =
-      "mls-tail [--state FILE [--pending FILE]] [--rotated-dir DIR] [--follow] [OPTION]... LOGFILE";
+      "mls-tail [--state FILE [--pending FILE]] [--from-end] [--rotated-dir DIR] [--follow]\n"
+      "         [OPTION]... LOGFILE";
   spec.summary = "Print the log lines that are new since the last committed run.";
   mls::TailOptions o;
   spec.options.add_options()(
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
       "write the new position here instead, leaving --state untouched")(
       "rotated-dir", mls::po::value(&o.rotated_dirs)->composing()->value_name("DIR"),
       "also look for rotated files in DIR (logrotate olddir); repeatable")(
+      "from-end", mls::po::bool_switch(&o.from_end),
+      "with no saved position yet: start at the end of LOGFILE, print no history")(
       "follow,f", mls::po::bool_switch(&o.follow), "keep printing lines as the log grows")(
       "poll-ms", mls::po::value(&o.poll_ms)->default_value(250)->value_name("MS"),
       "how often --follow looks for new lines")(
@@ -60,6 +63,9 @@ int main(int argc, char** argv) {
     return 2;
   };
   if (o.log_path.empty()) return usage("missing LOGFILE");
+  if (o.log_path == "-") {
+    return usage("LOGFILE cannot be standard input ('-'): a position is saved in a file");
+  }
   if (o.poll_ms < 1 || o.poll_ms > 3600000) return usage("--poll-ms must be 1..3600000");
   if (vm.count("progress-fd") && (o.progress_fd < 0 || fcntl(o.progress_fd, F_GETFD) < 0)) {
     return usage("--progress-fd " + std::to_string(o.progress_fd) + ": not an open descriptor");
