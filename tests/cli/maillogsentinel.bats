@@ -347,7 +347,7 @@ mail_log_is() {
   [ ! -s "$T/stdout" ]
   run cat "$T/stderr"
   assert_output "mls-parse: $(count outages "$SAMPLE_DIR/a.count") line(s) report 'Connection lost to authentication server': the SASL backend was unreachable (not counted as attacks)"
-  grep -q ' INFO mls-parse: (standard input):[0-9]*: SASL backend outage' "$T/work/maillogsentinel.log"
+  grep -q ' INFO mls-parse: standard input: .* (line [0-9]*, byte [0-9]*): SASL backend outage' "$T/work/maillogsentinel.log"
   ! grep -q ' WARNING mls-parse: (standard input):[0-9]*: SASL backend outage' "$T/work/maillogsentinel.log"
 }
 
