@@ -800,11 +800,10 @@ void Builder::Run() {
   // O_NONBLOCK: a FIFO must not block the open (it is refused below).
   int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
-    if (errno == ENOENT) {
-      out_.missing = true;
-    } else {
-      out_.error = ErrnoMessage(path_, errno);
-    }
+    const int err = errno;
+    out_.missing = err == ENOENT;
+    d.dataset_error = std::string(err == ENOENT ? "missing" : "unreadable") + " (" +
+                      std::strerror(err) + ")";
   } else {
     struct stat st;
     if (::fstat(fd, &st) != 0) {

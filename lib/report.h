@@ -111,6 +111,10 @@ struct ReportData {
   std::string schedule;         // extraction schedule, e.g. "OnCalendar=*:0/10" or "unknown"
   std::optional<std::time_t> last_extraction;  // last committed run (from the op log)
   std::string dataset_path;
+  // Why the dataset could not be read at all, "" when it was: "missing (No such
+  // file or directory)", "unreadable (Permission denied)". The counts are then
+  // unknown, not 0: every format says so.
+  std::string dataset_error;
 
   // Totals for the window.
   std::uint64_t total = 0;           // attempts (rows) in the window
@@ -189,12 +193,13 @@ struct ReportBuild {
   std::uint64_t rows_written = 0;   // to rows_fd
   std::vector<std::string> warnings;  // "FILE: line 7: ...; row skipped" (capped)
   std::optional<std::string> error;   // fatal: unreadable file, foreign header, write error
-  bool missing = false;               // the dataset does not exist (reported as empty)
+  bool missing = false;  // the dataset does not exist (data.dataset_error says so)
   bool not_regular = false;  // error: the dataset is a pipe, device... (a usage error)
 };
 
-// Streams the dataset at `csv_path` (legacy rows included). A missing dataset is
-// an empty one (no error, `missing` set). An incomplete last line (an append in
+// Streams the dataset at `csv_path` (legacy rows included). A dataset that does
+// not exist or cannot be opened is no error: data.dataset_error says why (and
+// `missing` is set when it does not exist); the counts are then unknown. An incomplete last line (an append in
 // progress) is ignored. Reads the file once, and a second time up to the last
 // row dated before the window when the window has rows (for new_ips; stops as
 // soon as every IP of the window has been seen before it).

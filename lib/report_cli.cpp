@@ -206,8 +206,12 @@ PreparedReport PrepareReport(const ReportSetup& s, const ReportEnv& env, int row
     p.status = b.not_regular ? 2 : 1;
     return p;
   }
-  if (b.missing)
-    Warn(s.csv_path + ": no dataset yet (No such file or directory); nothing to report");
+  if (!b.data.dataset_error.empty()) {
+    // Never a reassuring "0 failures": the report says the dataset is missing.
+    Warn(s.csv_path + ": the dataset is " + b.data.dataset_error +
+         "; the report cannot count the failures");
+    p.status = 1;
+  }
   if (b.data.skipped_rows > 0) {
     Warn(s.csv_path + ": " + std::to_string(b.data.skipped_rows) + " unreadable row" +
          (b.data.skipped_rows == 1 ? "" : "s") + " left out of the report");

@@ -65,7 +65,9 @@ struct PreparedReport {
   ReportData data;  // header fields filled in
   std::uint64_t rows_written = 0;
   bool fatal = false;  // the dataset could not be read (message printed): nothing to render
-  int status = 0;      // 1 when fatal or when rows were skipped (the report is still valid)
+  // 1 when fatal, when the dataset is missing or unreadable (the report says so)
+  // or when rows were skipped (the report is still valid).
+  int status = 0;
 };
 // Builds the report of `setup` (the window's rows to `rows_fd` when >= 0, see
 // ReportOptions::rows_fd). Warnings and errors go to stderr ("mls-report: ...").

@@ -339,6 +339,11 @@ std::int64_t StaleExtractionLimit(std::string_view schedule) {
 
 std::vector<std::string> HealthWarnings(const ReportData& data) {
   std::vector<std::string> w;
+  if (!data.dataset_error.empty()) {
+    w.push_back("the dataset " + data.dataset_path + " is " + data.dataset_error +
+                ": no failures could be counted (has an extraction run yet? is working_dir "
+                "right?)");
+  }
   if (data.outages && *data.outages > 0) {
     w.push_back(std::to_string(*data.outages) + " SASL backend outage" +
                 (*data.outages == 1 ? "" : "s") +

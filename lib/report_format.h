@@ -103,7 +103,8 @@ std::int64_t StaleExtractionLimit(std::string_view schedule);
 // seconds; nullopt if it is not one (or is 0 or absurdly long).
 std::optional<std::int64_t> ParseTimeSpan(std::string_view span);
 
-// Health warnings for the top of the report, most serious first: SASL backend
+// Health warnings for the top of the report, most serious first: a missing or
+// unreadable dataset (dataset_error), SASL backend
 // outages, an unreadable op log (no outage count, no last run), no or a stale
 // (older than StaleExtractionLimit(schedule) before `generated`) extraction
 // run, unreadable dataset rows. Without an op log to consult (oplog_path

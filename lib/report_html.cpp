@@ -233,8 +233,12 @@ std::string RenderHtml(const ReportData& d) {
       Esc(server) + ": " + Esc(window_text) + "</title></head>\n";
   out += "<body style=\"margin:0;padding:0;background:#f3f4f6;\">";
   // The inbox preview line (hidden in the message itself).
-  std::string preview = Num(d.total) + " failed SMTP logins from " + Num(d.distinct_ips) +
-                        " IPs, " + Num(d.distinct_users) + " user names; " + ChangeText(d);
+  const bool unknown_counts = !d.dataset_error.empty();
+  std::string preview = unknown_counts
+                            ? "The dataset is " + d.dataset_error + ": failed logins unknown"
+                            : Num(d.total) + " failed SMTP logins from " + Num(d.distinct_ips) +
+                                  " IPs, " + Num(d.distinct_users) + " user names; " +
+                                  ChangeText(d);
   if (d.outages && *d.outages > 0) preview += "; SASL backend outages: " + Num(*d.outages);
   out +=
       "<div id=\"preview\" style=\"display:none;font-size:1px;line-height:1px;max-height:0;"
@@ -296,11 +300,17 @@ std::string RenderHtml(const ReportData& d) {
   out +=
       "<tr><td style=\"padding:16px 24px 4px 24px;\"><table id=\"summary\" role=\"presentation\" "
       "width=\"100%\" cellpadding=\"0\" cellspacing=\"6\" border=\"0\"><tr>";
-  std::string change = ChangeText(d);
-  Tile("Failed logins", Num(d.total), change, "#111827", out);
-  Tile("Source IPs", Num(d.distinct_ips),
-       d.new_ip_count > 0 ? Num(d.new_ip_count) + " new" : "none new", "#111827", out);
-  Tile("User names", Num(d.distinct_users), "distinct", "#111827", out);
+  if (unknown_counts) {
+    Tile("Failed logins", "unknown", "dataset " + d.dataset_error, kBarColour, out);
+    Tile("Source IPs", "unknown", "", kMuted, out);
+    Tile("User names", "unknown", "", kMuted, out);
+  } else {
+    std::string change = ChangeText(d);
+    Tile("Failed logins", Num(d.total), change, "#111827", out);
+    Tile("Source IPs", Num(d.distinct_ips),
+         d.new_ip_count > 0 ? Num(d.new_ip_count) + " new" : "none new", "#111827", out);
+    Tile("User names", Num(d.distinct_users), "distinct", "#111827", out);
+  }
   if (d.outages) {
     Tile("SASL outages", Num(*d.outages), *d.outages > 0 ? "backend unhealthy" : "backend healthy",
          *d.outages > 0 ? kBarColour : "#15803d", out);
@@ -309,7 +319,11 @@ std::string RenderHtml(const ReportData& d) {
   }
   out += "</tr></table></td></tr>\n";
 
-  if (d.total == 0) {
+  if (unknown_counts) {
+    out += "<tr><td style=\"padding:12px 24px;\">";
+    Note("empty", "No figures: the dataset is " + d.dataset_error + ".", out);
+    out += "</td></tr>\n";
+  } else if (d.total == 0) {
     out += "<tr><td style=\"padding:12px 24px;\">";
     Note("empty", "No failed SMTP authentications in this window.", out);
     out += "</td></tr>\n";
@@ -463,6 +477,7 @@ std::string RenderHtml(const ReportData& d) {
              LocalTime(d.dataset_last, "%Y-%m-%d %H:%M");
   }
   if (d.skipped_rows > 0) facts += ", " + Num(d.skipped_rows) + " unreadable rows skipped";
+  if (unknown_counts) facts = d.dataset_error;
   out += "<tr><td id=\"dataset\" style=\"padding:18px 24px 20px 24px;font-size:12px;color:";
   out += kMuted;
   out += ";border-top:1px solid #e5e7eb;\"><b>Dataset</b> <span style=\"";

@@ -43,6 +43,13 @@ class Json {
     out += '"';
   }
   void Num(std::uint64_t v) { out += std::to_string(v); }
+  void OptNum(bool known, std::uint64_t v) {
+    if (known) {
+      Num(v);
+    } else {
+      out += "null";
+    }
+  }
   void Time(std::time_t t) { Str(FormatLocalIso(t)); }
   void OptTime(std::optional<std::time_t> t) {
     if (t) {
@@ -203,14 +210,17 @@ std::string RenderJson(const ReportData& d) {
   j.Open();
   j.TimeField("since", d.previous_window.since);
   j.TimeField("until", d.previous_window.until);
-  j.Field("total", d.previous_total);
+  // A dataset that could not be read has no counts: null, not 0.
+  const bool known = d.dataset_error.empty();
+  j.Key("total");
+  j.OptNum(known, d.previous_total);
   j.Close();
   j.Top("total");
-  j.Num(d.total);
+  j.OptNum(known, d.total);
   j.Top("distinct_ips");
-  j.Num(d.distinct_ips);
+  j.OptNum(known, d.distinct_ips);
   j.Top("distinct_users");
-  j.Num(d.distinct_users);
+  j.OptNum(known, d.distinct_users);
   j.Top("outages");
   if (d.outages) {
     j.Num(*d.outages);
@@ -277,6 +287,12 @@ std::string RenderJson(const ReportData& d) {
   j.Top("dataset");
   j.Open();
   j.Field("path", d.dataset_path);
+  j.Key("error");
+  if (known) {
+    j.out += "null";
+  } else {
+    j.Str(d.dataset_error);
+  }
   j.Field("rows", d.dataset_rows);
   j.Field("bytes", d.dataset_bytes);
   j.Field("skipped_rows", d.skipped_rows);

@@ -82,6 +82,11 @@ std::string ReportSubject(std::string_view prefix, const ReportData& d) {
   std::string s;
   if (!prefix.empty()) s = std::string(prefix) + " ";
   s += d.server_name.empty() ? "unknown host" : d.server_name;
+  if (!d.dataset_error.empty()) {
+    s += ": dataset " + d.dataset_error.substr(0, d.dataset_error.find(' ')) +
+         ", SASL failures unknown " + WindowPhrase(d.window);
+    return s;
+  }
   s += ": " + Plural(d.total, "SASL failure", "SASL failures") + " " + WindowPhrase(d.window);
   return s;
 }
@@ -296,7 +301,9 @@ int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const Repor
   if (!ms.dry_run) Warn(r.summary);
   // Sent: unreadable rows (p.status 1) were warned about above and are named in
   // the report itself; not sending it again tomorrow is not the way to fix them.
-  return 0;
+  // A missing or unreadable dataset is another matter: the mail says so, and
+  // the status says the report is not one.
+  return p.data.dataset_error.empty() ? 0 : 1;
 }
 
 }  // namespace mls

@@ -213,10 +213,13 @@ std::string RenderText(const ReportData& d) {
   // ---- summary
   Section("SUMMARY", out);
   std::string change = ChangeText(d);
+  const bool unknown_counts = !d.dataset_error.empty();
+  auto count = [&](std::uint64_t v) { return unknown_counts ? std::string("unknown") : Num(v); };
+  if (unknown_counts) change = "(dataset " + d.dataset_error + ")";
   std::vector<std::pair<std::string, std::string>> facts = {
-      {"Failed logins", Num(d.total)},
-      {"Source IPs", Num(d.distinct_ips)},
-      {"User names", Num(d.distinct_users)},
+      {"Failed logins", count(d.total)},
+      {"Source IPs", count(d.distinct_ips)},
+      {"User names", count(d.distinct_users)},
       {"SASL outages", d.outages ? Num(*d.outages) : "unknown"},
   };
   std::vector<std::string> notes = {
@@ -231,7 +234,9 @@ std::string RenderText(const ReportData& d) {
            "\n";
   }
 
-  if (d.total == 0) {
+  if (unknown_counts) {
+    out += "\nNo figures: the dataset is " + d.dataset_error + ".\n";
+  } else if (d.total == 0) {
     out += "\nNo failed SMTP authentications in this window.\n";
   } else {
     // ---- chart
@@ -356,6 +361,7 @@ std::string RenderText(const ReportData& d) {
   Section("DATASET", out);
   out += TruncateDisplay("  " + Show(d.dataset_path, "(unknown path)"), kMaxColumns) + "\n";
   std::string facts_line = "  " + Num(d.dataset_rows) + " rows, " + HumanBytes(d.dataset_bytes);
+  if (unknown_counts) facts_line = "  " + d.dataset_error;
   if (d.dataset_rows > 0) {
     facts_line += ", " + LocalTime(d.dataset_first, "%Y-%m-%d %H:%M") + " .. " +
                   LocalTime(d.dataset_last, "%Y-%m-%d %H:%M");

@@ -347,3 +347,24 @@ PY
   assert_line "mls-report: report not sent"
   [ ! -e "$T/ran" ]
 }
+
+@test "mls-report --send: a missing dataset is mailed saying so, exit 1" {
+  fake_sendmail 'cat >"$(dirname "$0")/msg.eml"'
+  rm "$T/work/maillogsentinel.csv"
+  run -1 --separate-stderr send
+  [ -z "$output" ]
+  [ "$stderr" = "mls-report: $T/work/maillogsentinel.csv: the dataset is missing (No such file or directory); the report cannot count the failures
+mls-report: report for root@localhost handed to $T/sendmail (0 rows attached)" ]
+  python3 -c 'import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+assert m["Subject"].endswith(": dataset missing, SASL failures unknown today (2026-11-28)"), m["Subject"]
+text = m.get_body(("plain",)).get_content()
+assert "No figures: the dataset is missing (No such file or directory)." in text, text
+assert "No failed SMTP" not in text, text' "$T/msg.eml"
+  # A dry run too.
+  run -1 --separate-stderr send --dry-run
+  [ "$stderr" = "mls-report: $T/work/maillogsentinel.csv: the dataset is missing (No such file or directory); the report cannot count the failures" ]
+  python3 -c 'import email, email.policy, sys
+m = email.message_from_string(sys.argv[1], policy=email.policy.default)
+assert m["Subject"].endswith(": dataset missing, SASL failures unknown today (2026-11-28)"), m["Subject"]' "$output"
+}

@@ -297,11 +297,34 @@ EOF
   [[ "$output" == "mls-report (maillogsentinel) "* ]]
 }
 
-@test "mls-report: a missing dataset is an empty report with a warning" {
+@test "mls-report: a missing or unreadable dataset is never '0 failures': it says so, exit 1" {
   run --separate-stderr mls-report --csv "$T/none.csv" --format json --now 2026-11-25T12:00:00
-  [ "$status" -eq 0 ]
-  [[ "$output" == *$'\n  "total": 0,\n'* ]]
-  [[ "$stderr" == "mls-report: $T/none.csv: no dataset yet"* ]]
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "mls-report: $T/none.csv: the dataset is missing (No such file or directory); the report cannot count the failures" ]
+  python3 -c 'import json, sys
+r = json.loads(sys.argv[1])
+assert r["total"] is None and r["distinct_ips"] is None and r["distinct_users"] is None, r
+assert r["previous_window"]["total"] is None, r
+assert r["dataset"]["error"] == "missing (No such file or directory)", r["dataset"]' "$output"
+  run --separate-stderr mls-report --csv "$T/none.csv" --now 2026-11-25T12:00:00
+  [ "$status" -eq 1 ]
+  # The warning, wrapped at the line limit: joined again.
+  sed 's/^ *//' <<<"$output" | tr '\n' ' ' |
+    grep -Fq "!! WARNING: the dataset $T/none.csv is missing (No such file or directory): no failures could be counted (has an extraction run yet? is working_dir right?) "
+  grep -Fxq "  Failed logins  unknown   (dataset missing (No such file or directory))" <<<"$output"
+  grep -Fxq "No figures: the dataset is missing (No such file or directory)." <<<"$output"
+  ! grep -q "No failed SMTP" <<<"$output"
+  run --separate-stderr mls-report --csv "$T/none.csv" --format html --now 2026-11-25T12:00:00
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"No figures: the dataset is missing (No such file or directory)."* ]]
+  if [ "$(id -u)" -ne 0 ]; then
+    printf '%s\n' "$HEADER" >"$T/locked.csv"
+    chmod 0 "$T/locked.csv"
+    run --separate-stderr mls-report --csv "$T/locked.csv" --now 2026-11-25T12:00:00
+    [ "$status" -eq 1 ]
+    [ "$stderr" = "mls-report: $T/locked.csv: the dataset is unreadable (Permission denied); the report cannot count the failures" ]
+    grep -Fxq "No figures: the dataset is unreadable (Permission denied)." <<<"$output"
+  fi
 }
 
 @test "mls-report: a file that is not a dataset is exit 1 with a clear message and no report" {

@@ -309,10 +309,21 @@ TEST_F(ReportRun, ForeignOrUnreadableDatasetIsStatus1AndPrintsNothing) {
   EXPECT_NE(std::string::npos, err_.find("not a regular file"));
 }
 
-TEST_F(ReportRun, MissingDatasetIsAnEmptyReportWithAWarning) {
-  EXPECT_EQ(0, Run({"--csv", dir_ + "/none.csv", "--format", "json"}));
-  EXPECT_NE(std::string::npos, out_.find("\n  \"total\": 0,\n"));
-  EXPECT_NE(std::string::npos, err_.find(dir_ + "/none.csv: no dataset yet")) << err_;
+TEST_F(ReportRun, MissingDatasetIsReportedAsMissingWithStatus1) {
+  EXPECT_EQ(1, Run({"--csv", dir_ + "/none.csv", "--format", "json"}));
+  EXPECT_NE(std::string::npos, out_.find("\n  \"total\": null,\n")) << out_;
+  EXPECT_NE(std::string::npos, out_.find("\"error\": \"missing (No such file or directory)\""))
+      << out_;
+  EXPECT_EQ("mls-report: " + dir_ +
+                "/none.csv: the dataset is missing (No such file or directory); the report "
+                "cannot count the failures\n",
+            err_);
+  EXPECT_EQ(1, Run({"--csv", dir_ + "/none.csv"}));
+  EXPECT_EQ(std::string::npos, out_.find("No failed SMTP")) << out_;
+  EXPECT_NE(std::string::npos, out_.find("Failed logins  unknown")) << out_;
+  EXPECT_NE(std::string::npos,
+            out_.find("No figures: the dataset is missing (No such file or directory).\n"))
+      << out_;
 }
 
 TEST_F(ReportRun, EveryFormat) {

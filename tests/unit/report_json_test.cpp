@@ -135,7 +135,7 @@ TEST(ReportJson, TheDocumentedLayout) {
       ipobj +
       "\n"
       "    ]},\n"
-      "  \"dataset\": {\"path\": \"/var/lib/maillogsentinel/maillogsentinel.csv\", "
+      "  \"dataset\": {\"path\": \"/var/lib/maillogsentinel/maillogsentinel.csv\", \"error\": null, "
       "\"rows\": 10, \"bytes\": 1234, \"skipped_rows\": 1, "
       "\"first\": \"2026-11-01T00:00:00+01:00\", \"last\": \"2026-11-25T02:00:00+01:00\"}\n"
       "}\n";

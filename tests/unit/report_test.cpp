@@ -536,12 +536,14 @@ TEST_F(ReportTest, MissingEmptyForeignAndUnreadableFiles) {
   ReportBuild missing = BuildReport(dir_ + "/none.csv", o);
   EXPECT_FALSE(missing.error);
   EXPECT_TRUE(missing.missing);
+  EXPECT_EQ("missing (No such file or directory)", missing.data.dataset_error);
   EXPECT_EQ(0u, missing.data.dataset_rows);
   EXPECT_EQ(24u, missing.data.buckets.size());
 
   ReportBuild empty = Build("", w);
   EXPECT_FALSE(empty.error);
   EXPECT_FALSE(empty.missing);
+  EXPECT_EQ("", empty.data.dataset_error);
   ReportBuild header_only = Build(Header(), w);
   EXPECT_FALSE(header_only.error);
   EXPECT_EQ(0u, header_only.data.total);
@@ -570,8 +572,9 @@ TEST_F(ReportTest, MissingEmptyForeignAndUnreadableFiles) {
     WriteAll(csv_, Header());
     ::chmod(csv_.c_str(), 0);
     ReportBuild denied = BuildReport(csv_, o);
-    ASSERT_TRUE(denied.error);
-    EXPECT_EQ(csv_ + ": Permission denied", *denied.error);
+    EXPECT_FALSE(denied.error);  // reported, saying so
+    EXPECT_FALSE(denied.missing);
+    EXPECT_EQ("unreadable (Permission denied)", denied.data.dataset_error);
   }
 }
 
