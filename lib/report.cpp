@@ -501,8 +501,12 @@ class Aggregator {
       ip.asn.assign(r.c[kDAsn]);
       ip.as_org.assign(r.c[kDAsOrg]);
     }
-    ++Slot(ip.users, r.c[kDUser]);
-    ++Slot(users_, r.c[kDUser]);
+    if (r.c[kDUser].empty()) {
+      ++no_user_;  // a missing user name is not a user name
+    } else {
+      ++Slot(ip.users, r.c[kDUser]);
+      ++Slot(users_, r.c[kDUser]);
+    }
     ++Slot(countries_, r.c[kDCountry]);
     ++Slot(asns_, r.c[kDAsn]);
     ++Slot(as_orgs_, r.c[kDAsOrg]);
@@ -553,7 +557,7 @@ class Aggregator {
   const ReportOptions& o_;
   std::vector<std::time_t> starts_;
   std::vector<std::uint64_t> counts_;
-  std::uint64_t total_ = 0, rdns_ok_ = 0;
+  std::uint64_t total_ = 0, rdns_ok_ = 0, no_user_ = 0;
   StrMap<IpAgg> ips_;
   StrMap<std::uint64_t> users_, countries_, asns_, as_orgs_, rdns_;
   std::unordered_map<std::string_view, IpAgg*> unseen_;  // views of ips_'s keys
@@ -588,6 +592,7 @@ void Aggregator::Fill(ReportData& d) const {
   d.total = total_;
   d.distinct_ips = ips_.size();
   d.distinct_users = users_.size();
+  d.no_user = no_user_;
 
   using IpRef = std::pair<const std::string*, const IpAgg*>;
   std::vector<IpRef> ips;

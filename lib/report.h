@@ -119,7 +119,10 @@ struct ReportData {
   // Totals for the window.
   std::uint64_t total = 0;           // attempts (rows) in the window
   std::uint64_t distinct_ips = 0;
-  std::uint64_t distinct_users = 0;  // the empty user name counts as one
+  std::uint64_t distinct_users = 0;  // user names: an empty one is not a user name
+  // Attempts without a user name (an empty user cell): counted here only, never
+  // as a user name (top_users, top_auth, spraying, brute force, distinct_users).
+  std::uint64_t no_user = 0;
 
   // Top-N lists, count descending, ties by key ascending (bytewise).
   std::vector<AuthCount> top_auth;      // (user, ip) pairs

@@ -337,6 +337,12 @@ std::int64_t StaleExtractionLimit(std::string_view schedule) {
   return std::max(kStaleExtraction, 3 * longest);
 }
 
+std::string NoUserText(const ReportData& data) {
+  if (data.no_user == 0 || !data.dataset_error.empty()) return "";
+  return std::to_string(data.no_user) + (data.no_user == 1 ? " attempt" : " attempts") +
+         " without a user name";
+}
+
 std::vector<std::string> HealthWarnings(const ReportData& data) {
   std::vector<std::string> w;
   if (!data.dataset_error.empty()) {

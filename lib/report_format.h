@@ -55,6 +55,10 @@ std::string WindowRangeText(const ReportWindow& prev, std::time_t now);
 // "no attempts yesterday 00:00-18:00".
 std::string ChangeText(const ReportData& data);
 
+// "3 attempts without a user name" ("1 attempt ..."); "" when there are none or
+// the counts are unknown (dataset_error).
+std::string NoUserText(const ReportData& data);
+
 // "AS15169" for a decimal ASN, the key itself otherwise, "(unknown)" if empty.
 std::string AsnLabel(std::string_view asn);
 

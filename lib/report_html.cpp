@@ -309,7 +309,8 @@ std::string RenderHtml(const ReportData& d) {
     Tile("Failed logins", Num(d.total), change, "#111827", out);
     Tile("Source IPs", Num(d.distinct_ips),
          d.new_ip_count > 0 ? Num(d.new_ip_count) + " new" : "none new", "#111827", out);
-    Tile("User names", Num(d.distinct_users), "distinct", "#111827", out);
+    Tile("User names", Num(d.distinct_users),
+         d.no_user > 0 ? "distinct; " + NoUserText(d) : std::string("distinct"), "#111827", out);
   }
   if (d.outages) {
     Tile("SASL outages", Num(*d.outages), *d.outages > 0 ? "backend unhealthy" : "backend healthy",
@@ -348,7 +349,10 @@ std::string RenderHtml(const ReportData& d) {
       SectionEnd(out);
     }
     if (!d.top_users.empty()) {
-      SectionStart("Top user names", Num(d.distinct_users) + " distinct", out);
+      SectionStart("Top user names",
+                   Num(d.distinct_users) + " distinct" +
+                       (d.no_user > 0 ? "; not counted: " + NoUserText(d) : std::string()),
+                   out);
       std::vector<std::vector<Cell>> rows;
       for (const KeyCount& k : d.top_users) {
         rows.push_back(

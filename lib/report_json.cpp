@@ -221,6 +221,8 @@ std::string RenderJson(const ReportData& d) {
   j.OptNum(known, d.distinct_ips);
   j.Top("distinct_users");
   j.OptNum(known, d.distinct_users);
+  j.Top("no_user");
+  j.OptNum(known, d.no_user);
   j.Top("outages");
   if (d.outages) {
     j.Num(*d.outages);

@@ -224,7 +224,8 @@ std::string RenderText(const ReportData& d) {
   };
   std::vector<std::string> notes = {
       change,
-      d.new_ip_count > 0 ? Num(d.new_ip_count) + " new (never seen before this window)" : "", "",
+      d.new_ip_count > 0 ? Num(d.new_ip_count) + " new (never seen before this window)" : "",
+      NoUserText(d),
       d.outages ? "" : "(" + OutagesUnknownReason(d) + ")"};
   std::size_t vw = 0;
   for (const auto& f : facts) vw = std::max(vw, f.second.size());
@@ -259,6 +260,7 @@ std::string RenderText(const ReportData& d) {
     }
     if (!d.top_users.empty()) {
       Section("TOP USER NAMES (" + Num(d.distinct_users) + " distinct)", out);
+      if (d.no_user > 0) out += "  not counted: " + NoUserText(d) + "\n";
       std::vector<std::vector<std::string>> rows;
       for (const KeyCount& k : d.top_users) {
         rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(none)")});

@@ -80,7 +80,11 @@ assert num(r"^  Failed logins +(\d+) ") == r["total"]
 assert num(r"^  Failed logins .* vs (\d+) ") == r["previous_window"]["total"]
 assert num(r"^  Source IPs +(\d+) ") == r["distinct_ips"]
 assert num(r"^  Source IPs .* (\d+) new ") == r["new_ips"]["count"]
-assert num(r"^  User names +(\d+)$") == r["distinct_users"]
+assert num(r"^  User names +(\d+)   ") == r["distinct_users"]
+assert num(r"^  User names .*   (\d+) attempts without a user name$") == r["no_user"] > 0
+assert num(r"^  not counted: (\d+) attempts without a user name$") == r["no_user"]
+# A missing user name is not a user name: never "(none)" in a list of user names.
+assert "(none)" not in text
 def section(title):
     """The lines of a section up to the next blank line, its title line dropped."""
     lines = text.split("\n")
@@ -100,7 +104,8 @@ assert chart == want, (chart, want)
 # "  COUNT   SHARE  USER": the user name is what follows the share's "%  ".
 users = [m.groups() for m in (re.match(r"^ +(\d+) +[\d.]+ %  (.*)$", l)
                               for l in section("TOP USER NAMES")[1:]) if m]
-users = [(int(c), "" if u == "(none)" else u) for c, u in users]
+# A byte that is not UTF-8: "\xE9" in the text, U+FFFD in the JSON.
+users = [(int(c), re.sub(r"\\x[0-9A-F]{2}", "\ufffd", u)) for c, u in users]
 assert users == [(u["count"], u["user"]) for u in r["top_users"][:10]], users
 ips = [l.split()[:3] for l in section("TOP SOURCE IPS")[1:] if re.match(r"^ +\d+ +\d+ ", l)]
 assert ips == [[str(i["count"]), str(i["distinct_users"]), i["ip"]] for i in r["top_ips"][:10]], ips

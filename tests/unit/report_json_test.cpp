@@ -38,9 +38,10 @@ ReportData Sample() {
   d.dataset_path = "/var/lib/maillogsentinel/maillogsentinel.csv";
   d.total = 3;
   d.distinct_ips = 2;
-  d.distinct_users = 2;
+  d.distinct_users = 1;
+  d.no_user = 1;
   d.top_auth = {{"admin", "127.0.0.1", "h.example", "FR", 2}};
-  d.top_users = {{"admin", 2}, {"", 1}};
+  d.top_users = {{"admin", 2}};
   IpCount ip;
   ip.ip = "127.0.0.1";
   ip.hostname = "h.example";
@@ -91,15 +92,15 @@ TEST(ReportJson, TheDocumentedLayout) {
       "\"until\": \"2026-11-25T00:00:00+01:00\", \"total\": 4},\n"
       "  \"total\": 3,\n"
       "  \"distinct_ips\": 2,\n"
-      "  \"distinct_users\": 2,\n"
+      "  \"distinct_users\": 1,\n"
+      "  \"no_user\": 1,\n"
       "  \"outages\": 2,\n"
       "  \"top_auth\": [\n"
       "    {\"user\": \"admin\", \"ip\": \"127.0.0.1\", \"hostname\": \"h.example\", "
       "\"country\": \"FR\", \"count\": 2}\n"
       "  ],\n"
       "  \"top_users\": [\n"
-      "    {\"user\": \"admin\", \"count\": 2},\n"
-      "    {\"user\": \"\", \"count\": 1}\n"
+      "    {\"user\": \"admin\", \"count\": 2}\n"
       "  ],\n"
       "  \"top_ips\": [\n"
       "    " +

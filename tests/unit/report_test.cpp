@@ -529,6 +529,31 @@ TEST_F(ReportTest, RowsFdGetsTheWindowsRowsAsADataset) {
       << *b.error;
 }
 
+TEST_F(ReportTest, AMissingUserNameIsNotAUserName) {
+  // Empty user cells count in the totals and are counted apart (no_user), never
+  // as a user name: not in top_users, top_auth, spraying or distinct users.
+  ReportWindow w = Window("2026-11-25T00:00:00+01:00", "2026-11-26T00:00:00+01:00");
+  std::string text = Header();
+  for (const char* ip : {"127.0.0.1", "127.0.0.2", "127.0.0.3"})
+    text += Row({"2026-11-25T10:00:00+01:00", ip, ""});
+  text += Row({"2026-11-25T10:00:00+01:00", "127.0.0.1", "alice"});
+  text += Row({"2026-11-25T11:00:00+01:00", "127.0.0.1", "bob"});
+  ReportBuild b = Build(text, w);
+  ASSERT_FALSE(b.error);
+  const ReportData& d = b.data;
+  EXPECT_EQ(5u, d.total);
+  EXPECT_EQ(3u, d.no_user);
+  EXPECT_EQ(2u, d.distinct_users);
+  EXPECT_EQ((std::vector<KeyCount>{{"alice", 1}, {"bob", 1}}), d.top_users);
+  for (const AuthCount& a : d.top_auth) EXPECT_NE("", a.user);
+  EXPECT_EQ(2u, d.top_auth.size());
+  EXPECT_TRUE(d.spraying.empty());  // "" from three IPs is no spraying
+  ASSERT_EQ(1u, d.brute_force.size());  // 127.0.0.1: alice and bob, not ""
+  EXPECT_EQ("127.0.0.1", d.brute_force[0].ip);
+  EXPECT_EQ(2u, d.brute_force[0].distinct_users);
+  EXPECT_EQ(3u, d.brute_force[0].count);
+}
+
 TEST_F(ReportTest, MissingEmptyForeignAndUnreadableFiles) {
   ReportWindow w = Window("2026-11-25T00:00:00+01:00", "2026-11-26T00:00:00+01:00");
   ReportOptions o;
