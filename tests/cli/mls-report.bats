@@ -112,6 +112,98 @@ assert ips == [[str(i["count"]), str(i["distinct_users"]), i["ip"]] for i in r["
 EOF
 }
 
+@test "mls-report: the JSON's members are mls-report(1)'s list, in order; unknown is null, ASNs numbers" {
+  cd "$MLS_SRCDIR/tests/data"
+  mls-report --csv report/dataset.csv --format json --threshold 1 --top 1000 \
+    --window today --now 2026-11-25T18:30:00 >"$T/r.json"
+  python3 - "$MLS_SRCDIR/man/mls-report.1" "$T/r.json" <<'EOF'
+import json, re, sys
+man = open(sys.argv[1], encoding="utf-8").read()
+rep = json.load(open(sys.argv[2]))
+sec = man[man.index("\n.Ss JSON\n"):]
+sec = sec[sec.index("\n.Bl -tag"):sec.index("\n.El\n")]
+
+def parse(s, i=0):
+    """'{a, b: [{c}], d: [IP objects]}' -> ("obj", [(name, shape or None)]) / ("list", shape)."""
+    def ws(i):
+        while s[i] == " ":
+            i += 1
+        return i
+    i = ws(i)
+    if s[i] == "[":
+        if s.startswith("[IP objects]", i):
+            return ("list", "IP"), i + len("[IP objects]")
+        inner, i = parse(s, i + 1)
+        assert s[i] == "]", s
+        return ("list", inner), i + 1
+    assert s[i] == "{", s
+    fields, i = [], i + 1
+    while True:
+        i = ws(i)
+        m = re.match(r"[a-z_]+", s[i:])
+        name, i = m.group(0), i + len(m.group(0))
+        sub = None
+        if s[i] == ":":
+            sub, i = parse(s, i + 1)
+        fields.append((name, sub))
+        if s[i] == "}":
+            return ("obj", fields), i + 1
+        assert s[i] == ",", s[i:]
+        i += 1
+
+members, shapes = [], {}
+for item in sec.split("\n.It Li ")[1:]:
+    head, _, body = item.partition("\n")
+    names = [n.strip() for n in head.split(" , ")]
+    found = [parse(m)[0] for m in re.findall(r"^\.Li (\[?\{.*[}\]])", body, re.M)]
+    if "IP objects" in body and not found:
+        found = ["IP"]
+    members += names
+    for n, f in zip(names, found if len(found) == len(names) else found[:1] * len(names)):
+        shapes[n] = f
+ip_shape = shapes["top_ips"]
+assert members == list(rep), "man page %s\nreport   %s" % (members, list(rep))
+
+checked = set()
+def check(value, shape, where):
+    if shape == "IP":
+        shape = ip_shape
+    if shape[0] == "list" or isinstance(value, list):
+        inner = shape[1] if shape[0] == "list" else shape
+        assert isinstance(value, list) and value, "%s: a non-empty list to check" % where
+        for k, v in enumerate(value):
+            check(v, inner, "%s[%d]" % (where, k))
+        return
+    assert isinstance(value, dict), where
+    assert list(value) == [f for f, _ in shape[1]], "%s: %s, man page %s" % (
+        where, list(value), [f for f, _ in shape[1]])
+    checked.add(where.split("[")[0])
+    for f, sub in shape[1]:
+        if sub is not None:
+            check(value[f], sub, where + "." + f)
+for name, shape in shapes.items():
+    check(rep[name], shape, name)
+assert len(checked) >= 15, sorted(checked)
+
+# Unknown values are null, never ""; ASNs are numbers.
+def walk(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k == "asn":
+                assert x is None or isinstance(x, int), (k, x)
+            if k in ("hostname", "country", "as_org", "status", "address", "asn"):
+                assert x != "", (k, v)
+            walk(x)
+    elif isinstance(v, list):
+        for x in v:
+            walk(x)
+walk(rep)
+assert None in [k["country"] for k in rep["top_countries"]]
+assert all(isinstance(k["asn"], int) or k["asn"] is None for k in rep["top_asns"])
+print("ok")
+EOF
+}
+
 @test "mls-report: today, a normal day, recounted" {
   recount --window today --now 2026-11-25T18:30:00
   [[ "$output" == *" total=52 "* ]]
