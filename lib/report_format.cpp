@@ -89,6 +89,26 @@ std::string TruncateDisplay(std::string_view s, std::size_t cols) {
   return out + "\u2026";
 }
 
+std::string TruncateDisplayLeft(std::string_view s, std::size_t cols) {
+  if (DisplayWidth(s) <= cols) return std::string(s);
+  if (cols == 0) return "";
+  // The tokens' starts and widths, then as many of the last ones as fit.
+  std::vector<std::pair<std::size_t, std::size_t>> tokens;
+  std::size_t cw = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t len = Token(s, i, cw);
+    tokens.emplace_back(i, cw);
+    i += len;
+  }
+  std::size_t w = 0, start = s.size();
+  for (auto it = tokens.rbegin(); it != tokens.rend(); ++it) {
+    if (w + it->second > cols - 1) break;
+    w += it->second;
+    start = it->first;
+  }
+  return "\u2026" + std::string(s.substr(start));
+}
+
 std::string LocalTime(std::time_t t, const char* fmt) {
   std::tm tm{};
   if (localtime_r(&t, &tm) == nullptr) return "?";

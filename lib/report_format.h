@@ -26,6 +26,10 @@ std::size_t DisplayWidth(std::string_view s);
 // anything was cut. Never cuts inside a character or a "\xNN" / "\\" escape.
 std::string TruncateDisplay(std::string_view s, std::size_t cols);
 
+// The same cut from the left, starting with "…": for host and AS names, whose
+// end (the domain) says the most: "…mail.example.com".
+std::string TruncateDisplayLeft(std::string_view s, std::size_t cols);
+
 // strftime(fmt) of `t` in local time (TZ).
 std::string LocalTime(std::time_t t, const char* fmt);
 

@@ -277,9 +277,8 @@ std::string RenderHtml(const ReportData& d) {
   field("Window", window_text);
   field("Generated", LocalTime(d.generated, "%Y-%m-%d %H:%M:%S %Z") + " by maillogsentinel " +
                          (d.version.empty() ? std::string("?") : DisplayText(d.version)));
-  std::string extraction = (d.schedule.empty() ? std::string("unknown") : DisplayText(d.schedule)) +
-                           "; last run " + LastRunText(d);
-  field("Extraction", extraction);
+  field("Schedule", d.schedule.empty() ? std::string("unknown") : DisplayText(d.schedule));
+  field("Last run", LastRunText(d));
   out += "</table></td></tr>\n";
 
   // ---- warnings

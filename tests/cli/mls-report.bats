@@ -204,6 +204,46 @@ print("ok")
 EOF
 }
 
+@test "mls-report: the text report fits 80 columns; long host and AS names keep their domain" {
+  cd "$MLS_SRCDIR/tests/data"
+  long=$(printf 'very-long-label-%d.' 1 2 3 4 5 6)
+  {
+    echo "$HEADER"
+    for k in 1 2 3 4 5 6; do
+      printf 'mx1;2026-11-25T1%d:00:00+01:00;2001:db8:ffff:ffff:ffff:ffff:ffff:%d;user-with-a-rather-long-name-%d@a-long-domain.example.org;%smail.example.com;OK;FR;4200000000;An Autonomous System Organisation With A Long Name %d Ltd;LOGIN;unknown;;postfix/smtpd;x\n' \
+        "$k" "$k" "$k" "$long" "$k"
+      printf 'mx1;2026-11-2%dT10:00:00+01:00;127.0.0.%d;u%d;%smail.example.com;SERVFAIL;FR;3215;Orange;LOGIN;unknown;;postfix/smtpd;x\n' \
+        "$k" "$k" "$k" "$long"
+    done
+  } >"$T/long.csv"
+  for args in "--window today --now 2026-11-25T18:30:00" "--window 7d --now 2026-11-26T18:30:00" \
+    "--since 2026-10-01 --until 2026-11-26 --now 2026-11-27T08:00:00"; do
+    # shellcheck disable=SC2086
+    mls-report --csv "$T/long.csv" $args >"$T/long-$(echo "$args" | tr -cd 'a-z0-9').txt"
+  done
+  python3 - report/today-2026-11-25.txt "$T"/long-*.txt <<'EOF'
+import re, sys, unicodedata
+def width(line):
+    w = 0
+    for ch in line:
+        if unicodedata.combining(ch) or ch in "\u200b\u200c\u200d":
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w
+for path in sys.argv[1:]:
+    text = open(path, encoding="utf-8").read()
+    for n, line in enumerate(text.split("\n"), 1):
+        assert width(line) <= 80, "%s:%d: %d columns: %s" % (path, n, width(line), line)
+long = open(sys.argv[2], encoding="utf-8").read()
+# Host names cut from the left: the domain stays.
+assert re.search(r"  \u2026[a-z0-9.-]*\.example\.com$", long, re.M), long
+assert re.search(r"  \u2026[A-Za-z ]*1 Ltd  ", long, re.M), long
+assert "very-long-label-1." not in long.replace("\u2026", ""), long
+assert "\nSchedule    " in long and "\nLast run    " in long, long
+print("ok")
+EOF
+}
+
 @test "mls-report: today, a normal day, recounted" {
   recount --window today --now 2026-11-25T18:30:00
   [[ "$output" == *" total=52 "* ]]
