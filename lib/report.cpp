@@ -40,6 +40,7 @@ constexpr std::size_t DatasetIndex(Col c) {
     if (kDatasetToCol[i] == c) return i;
   return kDatasetToCol.size();
 }
+constexpr std::size_t kDServer = DatasetIndex(kServer);
 constexpr std::size_t kDTime = DatasetIndex(kTime);
 constexpr std::size_t kDIp = DatasetIndex(kIp);
 constexpr std::size_t kDUser = DatasetIndex(kUser);
@@ -508,6 +509,7 @@ class Aggregator {
       ++Slot(users_, r.c[kDUser]);
     }
     ++Slot(countries_, r.c[kDCountry]);
+    ++Slot(servers_, r.c[kDServer]);
     ++Slot(asns_, r.c[kDAsn]);
     ++Slot(as_orgs_, r.c[kDAsOrg]);
     if (r.c[kDRdnsStatus] == "OK") {
@@ -559,7 +561,7 @@ class Aggregator {
   std::vector<std::uint64_t> counts_;
   std::uint64_t total_ = 0, rdns_ok_ = 0, no_user_ = 0;
   StrMap<IpAgg> ips_;
-  StrMap<std::uint64_t> users_, countries_, asns_, as_orgs_, rdns_;
+  StrMap<std::uint64_t> users_, countries_, asns_, as_orgs_, rdns_, servers_;
   std::unordered_map<std::string_view, IpAgg*> unseen_;  // views of ips_'s keys
 };
 
@@ -593,6 +595,7 @@ void Aggregator::Fill(ReportData& d) const {
   d.distinct_ips = ips_.size();
   d.distinct_users = users_.size();
   d.no_user = no_user_;
+  if (servers_.size() >= 2) d.servers = TopKeys(servers_, 0);
 
   using IpRef = std::pair<const std::string*, const IpAgg*>;
   std::vector<IpRef> ips;

@@ -124,6 +124,11 @@ struct ReportData {
   // as a user name (top_users, top_auth, spraying, brute force, distinct_users).
   std::uint64_t no_user = 0;
 
+  // Attempts per server (the rows' syslog host), count descending, ties by name:
+  // every server, and only when the window has rows from two or more (central
+  // syslog, a shared dataset); empty otherwise.
+  std::vector<KeyCount> servers;
+
   // Top-N lists, count descending, ties by key ascending (bytewise).
   std::vector<AuthCount> top_auth;      // (user, ip) pairs
   std::vector<KeyCount> top_users;

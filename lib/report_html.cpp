@@ -331,6 +331,19 @@ std::string RenderHtml(const ReportData& d) {
     // ---- chart
     if (Chart chart = BuildChart(d); !chart.rows.empty()) ChartHtml(chart, d.total, out);
 
+    if (!d.servers.empty()) {  // several servers in the window
+      SectionStart("Servers", Num(d.servers.size()) + " in this window", out);
+      std::vector<std::vector<Cell>> rows;
+      for (const KeyCount& k : d.servers) {
+        rows.push_back(
+            {Plain(Num(k.count)), Plain(Percent(k.count, d.total)), Safe(k.key, "(unknown)")});
+      }
+      Table("servers",
+            {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"Server", Kind::kCode}}, rows,
+            out);
+      SectionEnd(out);
+    }
+
     if (!d.top_auth.empty()) {
       SectionStart("Top failed authentications", "user from IP", out);
       std::vector<std::vector<Cell>> rows;

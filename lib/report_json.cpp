@@ -261,6 +261,13 @@ std::string RenderJson(const ReportData& d) {
   } else {
     j.out += "null";
   }
+  if (!d.servers.empty()) {  // several servers in the window
+    j.Top("servers");
+    j.List(d.servers, [&](const KeyCount& k) {
+      j.Field("server", k.key);
+      j.Field("count", k.count);
+    });
+  }
   j.Top("top_auth");
   j.List(d.top_auth, [&](const AuthCount& a) {
     j.Field("user", a.user);

@@ -317,6 +317,16 @@ std::string RenderText(const ReportData& d) {
     // ---- chart
     if (Chart chart = BuildChart(d); !chart.rows.empty()) ChartText(chart, out);
 
+    // ---- servers (only when there are several)
+    if (!d.servers.empty()) {
+      Section("SERVERS (" + Num(d.servers.size()) + " in this window)", out);
+      std::vector<std::vector<std::string>> rows;
+      for (const KeyCount& k : d.servers) {
+        rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(unknown)")});
+      }
+      Table({{"COUNT", true}, {"SHARE", true}, {"SERVER", false, 60, true, true}}, rows, out);
+    }
+
     // ---- top lists
     if (!d.top_auth.empty()) {
       Section("TOP FAILED AUTHENTICATIONS (user from ip)", out);

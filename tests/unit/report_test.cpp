@@ -12,6 +12,7 @@
 
 #include "csv.h"
 #include "syslog_time.h"
+#include "report_render.h"
 #include "test_files.h"
 #include "tz_scope.h"
 
@@ -552,6 +553,36 @@ TEST_F(ReportTest, AMissingUserNameIsNotAUserName) {
   EXPECT_EQ("127.0.0.1", d.brute_force[0].ip);
   EXPECT_EQ(2u, d.brute_force[0].distinct_users);
   EXPECT_EQ(3u, d.brute_force[0].count);
+}
+
+TEST_F(ReportTest, APerServerBreakdownOnlyWithSeveralServers) {
+  ReportWindow w = Window("2026-11-25T00:00:00+01:00", "2026-11-26T00:00:00+01:00");
+  std::string one = Header() + Row({"2026-11-25T10:00:00+01:00", "127.0.0.1", "a"}) +
+                    Row({"2026-11-25T11:00:00+01:00", "127.0.0.2", "b"});
+  ReportBuild b = Build(one, w);
+  EXPECT_TRUE(b.data.servers.empty());
+  EXPECT_EQ(std::string::npos, RenderText(b.data).find("SERVERS"));
+  EXPECT_EQ(std::string::npos, RenderJson(b.data).find("\"servers\""));
+  EXPECT_EQ(std::string::npos, RenderHtml(b.data).find("Servers"));
+  // A row of another server before the window does not count.
+  std::string two = Header() + Row({"2026-11-24T10:00:00+01:00", "127.0.0.1", "a"});
+  two.replace(two.rfind("mx1;"), 4, "mx9;");
+  two += one.substr(Header().size());
+  std::string mx2 = Row({"2026-11-25T12:00:00+01:00", "127.0.0.3", "c"});
+  mx2.replace(0, 3, "mx2");
+  b = Build(two + mx2, w);
+  EXPECT_EQ((std::vector<KeyCount>{{"mx1", 2}, {"mx2", 1}}), b.data.servers);
+  std::string text = RenderText(b.data);
+  EXPECT_NE(std::string::npos, text.find("SERVERS (2 in this window)\n"
+                                         "  COUNT   SHARE  SERVER\n"
+                                         "      2  66.7 %  mx1\n"
+                                         "      1  33.3 %  mx2\n"))
+      << text;
+  EXPECT_NE(std::string::npos, RenderJson(b.data).find("\n  \"servers\": [\n"
+                                                       "    {\"server\": \"mx1\", \"count\": 2},\n"
+                                                       "    {\"server\": \"mx2\", \"count\": 1}\n"
+                                                       "  ],\n"));
+  EXPECT_NE(std::string::npos, RenderHtml(b.data).find("id=\"servers\""));
 }
 
 TEST_F(ReportTest, MissingEmptyForeignAndUnreadableFiles) {
