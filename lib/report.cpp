@@ -22,6 +22,7 @@
 #include "csv.h"
 #include "diag.h"
 #include "fd_io.h"
+#include "report_format.h"
 #include "event.h"
 #include "syslog_time.h"
 
@@ -974,6 +975,19 @@ std::optional<std::time_t> ParseReportTime(std::string_view text) {
       return LocalToInstant(*civil);
   }
   return ParseIso8601Instant(text);
+}
+
+std::optional<std::time_t> ParseRelativeTime(std::string_view text, std::time_t now) {
+  tzset();
+  if (text == "now") return now;
+  if (text == "today") return LocalDayStart(now, 0);
+  if (text == "yesterday") return LocalDayStart(now, -1);
+  if (text == "tomorrow") return LocalDayStart(now, 1);
+  if (text.size() < 2 || (text[0] != '-' && text[0] != '+')) return std::nullopt;
+  std::optional<std::int64_t> span = ParseTimeSpan(text.substr(1));
+  if (!span) return std::nullopt;
+  return text[0] == '-' ? now - static_cast<std::time_t>(*span)
+                        : now + static_cast<std::time_t>(*span);
 }
 
 std::optional<std::string> CheckWindow(const ReportWindow& w) {

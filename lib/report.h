@@ -58,6 +58,12 @@ std::time_t LocalToInstant(std::int64_t local);
 // time without an offset is local time by LocalToInstant's rule.
 std::optional<std::time_t> ParseReportTime(std::string_view text);
 
+// --since/--until relative to `now`, as journalctl(1) takes them: "now",
+// "today", "yesterday", "tomorrow" (local midnight, DST-aware), or "-SPAN" /
+// "+SPAN" with a systemd time span ("-2h", "-30min", "-1d 12h", "+90s"; see
+// ParseTimeSpan in lib/report_format.h). nullopt for anything else.
+std::optional<std::time_t> ParseRelativeTime(std::string_view text, std::time_t now);
+
 // `t` as local time (TZ) in ISO 8601 with its offset: "2026-11-25T21:18:08+01:00".
 std::string FormatLocalIso(std::time_t t);
 

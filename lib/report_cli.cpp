@@ -60,9 +60,10 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
       "window,w", po::value<std::string>()->value_name("NAME"),
       "today, yesterday, 24h or 7d (default [report] window, else today)")(
       "since", po::value<std::string>()->value_name("ISO"),
-      "start of a custom window (ISO 8601; local time without an offset)")(
+      "start of a custom window (ISO 8601, local time without an offset; or "
+      "relative: -2h, -30min, yesterday, today, now)")(
       "until", po::value<std::string>()->value_name("ISO"),
-      "end of the custom window, excluded (default now)")(
+      "end of the custom window, excluded (default now; relative too)")(
       "now", po::value<std::string>()->value_name("ISO"), "report as if it were this time")(
       "top,n", po::value<std::string>()->value_name("N"),
       "entries per top list (default [report] top, else 10)")(
@@ -97,21 +98,28 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
     o.window = *w;
   }
   std::optional<int> bad_time;
-  auto time = [&](const char* name, std::optional<std::time_t>& out) {
+  auto time = [&](const char* name, std::optional<std::time_t>& out,
+                  std::optional<std::string>* relative) {
     auto v = str(name);
     if (!v || bad_time) return;
     out = ParseReportTime(*v);
-    if (!out) {
-      bad_time = Usage(std::string("--") + name + ": not an ISO 8601 time: '" + *v +
-                       "' (e.g. 2026-11-25T08:00, 2026-11-25T08:00:00+01:00, @1764054000)");
+    if (out) return;
+    if (relative != nullptr && ParseRelativeTime(*v, 0)) {
+      *relative = *v;
+      return;
     }
+    bad_time = Usage(std::string("--") + name + ": not an ISO 8601 time" +
+                     (relative ? " or a relative one" : "") + ": '" + *v +
+                     "' (e.g. 2026-11-25T08:00, 2026-11-25T08:00:00+01:00, @1764054000" +
+                     (relative ? ", -2h, -30min, yesterday, today, now)" : ")"));
   };
-  time("since", o.since);
-  time("until", o.until);
-  time("now", o.now);
+  time("since", o.since, &o.since_relative);
+  time("until", o.until, &o.until_relative);
+  time("now", o.now, nullptr);
   if (bad_time) return bad_time;
-  if (o.window && (o.since || o.until)) return Usage("--window excludes --since and --until");
-  if (o.until && !o.since) return Usage("--until needs --since");
+  const bool since = o.since || o.since_relative, until = o.until || o.until_relative;
+  if (o.window && (since || until)) return Usage("--window excludes --since and --until");
+  if (until && !since) return Usage("--until needs --since");
   if (o.since && o.until && *o.since >= *o.until) return Usage("--since must be before --until");
 
   if (auto v = str("top")) {
@@ -156,8 +164,11 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
   s.now = o.now ? *o.now : env.clock ? env.clock() : std::time(nullptr);
 
   ReportWindow& w = s.build.window;
-  if (o.since) {
-    w = {"custom", *o.since, o.until.value_or(s.now)};
+  std::optional<std::time_t> since = o.since, until = o.until;
+  if (o.since_relative) since = ParseRelativeTime(*o.since_relative, s.now);
+  if (o.until_relative) until = ParseRelativeTime(*o.until_relative, s.now);
+  if (since) {
+    w = {"custom", *since, until.value_or(s.now)};
     if (w.since >= w.until) {
       s.error = "--since must be before --until (now, when --until is not given)";
       return s;

@@ -27,6 +27,9 @@ struct ReportCliOptions {
   std::optional<std::string> csv_path;      // --csv
   std::optional<std::string> window;        // --window today|yesterday|24h|7d
   std::optional<std::time_t> since, until;  // --since/--until (a "custom" window)
+  // --since/--until relative to now ("-2h", "yesterday": ParseRelativeTime),
+  // resolved by ResolveReportSetup once now is known.
+  std::optional<std::string> since_relative, until_relative;
   std::optional<std::time_t> now;           // --now
   std::optional<std::size_t> top;           // --top
   std::string format = "text";              // --format text|html|json|ips
