@@ -175,6 +175,14 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
     }
   } else {
     std::string name = o.window ? *o.window : s.config_read ? s.config.report_window : "today";
+    // A mail sent from cron at midnight (the older tool's habit) would cover the
+    // few minutes of the new day: before 01:00, --send's "today" (from the
+    // config or the default, not --window today) is the whole day before.
+    std::tm tm{};
+    if (o.send.send && !o.window && name == "today" && localtime_r(&s.now, &tm) != nullptr &&
+        tm.tm_hour < kSendYesterdayBeforeHour) {
+      name = "yesterday";
+    }
     std::optional<ReportWindow> named = NamedWindow(name, s.now);
     if (!named) {
       s.error = "unknown window '" + name + "'";

@@ -49,6 +49,11 @@ struct ReportEnv {
   int out_fd = 1;                                        // where the report goes
 };
 
+// With --send and the window "today" from the config or the default (not
+// --window today), a run before this local hour reports "yesterday" instead:
+// cron at midnight mails the whole day that just ended.
+inline constexpr int kSendYesterdayBeforeHour = 1;
+
 // What to report, resolved from the options and (when read) the config file.
 struct ReportSetup {
   Config config;             // defaults when no config file was read

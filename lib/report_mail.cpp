@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
+#include <csignal>
 #include <ctime>
 
 #include "diag.h"
@@ -122,6 +124,7 @@ ReportMailResult SendReportMail(const ReportMailSettings& settings,
     FdSink out(stdout_fd, "standard output");
     r.mime = WriteMimeMessage(m, out);
     r.error = r.mime.error;
+    r.closed_pipe = out.error_errno() == EPIPE;
     return r;
   }
   SendmailOptions so;
@@ -292,8 +295,12 @@ int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const Repor
     Warn(*addresses.error);
     return addresses.exit_status;
   }
+  // A dry run read by `| head` is not a failure: EPIPE, not SIGPIPE, then exit
+  // quietly (the status says only what the report itself says).
+  if (ms.dry_run) std::signal(SIGPIPE, SIG_IGN);
   ReportMailResult r = SendReportMail(ms, addresses, p.data, RenderText(p.data), RenderHtml(p.data),
                                       rows_fd, p.rows_written, env.out_fd);
+  if (r.error && r.closed_pipe) return p.data.dataset_error.empty() ? 0 : 1;
   if (r.error) {
     Warn(ms.dry_run ? *r.error : "report not sent: " + *r.error);
     return 1;

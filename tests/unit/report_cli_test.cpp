@@ -281,6 +281,25 @@ TEST_F(ReportRun, RelativeSinceAndUntilAsJournalctlTakesThem) {
   EXPECT_EQ("--since must be before --until (now, when --until is not given)", *s.error);
 }
 
+TEST_F(ReportRun, SendBeforeOneInTheMorningReportsYesterday) {
+  ReportCliOptions o;
+  o.csv_path.emplace("/x.csv");
+  o.send.send = true;
+  o.now = At("2026-11-26T00:05:00+01:00");  // cron at midnight
+  ReportSetup s = ResolveReportSetup(o, env_);
+  EXPECT_EQ("yesterday", s.build.window.name);
+  EXPECT_EQ(At("2026-11-25T00:00:00+01:00"), s.build.window.since);
+  EXPECT_EQ(At("2026-11-26T00:00:00+01:00"), s.build.window.until);
+  o.now = At("2026-11-26T01:00:00+01:00");  // from 01:00 on, today
+  EXPECT_EQ("today", ResolveReportSetup(o, env_).build.window.name);
+  o.now = At("2026-11-26T00:05:00+01:00");
+  o.window = "today";  // asked for: as asked
+  EXPECT_EQ("today", ResolveReportSetup(o, env_).build.window.name);
+  o.window.reset();
+  o.send.send = false;  // printed reports: today
+  EXPECT_EQ("today", ResolveReportSetup(o, env_).build.window.name);
+}
+
 TEST_F(ReportRun, NowSinceAndUntil) {
   ReportCliOptions o;
   o.csv_path.emplace("/x.csv");
