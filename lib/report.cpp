@@ -85,7 +85,11 @@ std::vector<std::time_t> BucketStarts(const ReportWindow& w, std::uint64_t& seco
   std::vector<std::time_t> starts;
   seconds = 3600;
   if (w.until <= w.since) return starts;
-  const bool days = w.until - w.since > 7 * 86400;
+  // Hours while there are at most kMaxHourBuckets of them (the text and HTML
+  // charts show the same rows), local days beyond. A local hour is 3600 s in
+  // every zone whose offsets differ by whole hours.
+  const bool days = (w.until - LocalHourStart(w.since) + 3599) / 3600 >
+                    static_cast<std::time_t>(kMaxHourBuckets);
   if (days) seconds = 86400;
   std::time_t b = days ? LocalDayStart(w.since, 0) : LocalHourStart(w.since);
   if (b > w.since) b = w.since;  // a day whose midnight does not exist

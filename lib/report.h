@@ -100,7 +100,9 @@ struct UserSpread {
 };
 
 // Attempts in [start, start + seconds). Buckets cover the window without gaps,
-// aligned to local hours (local days when the window is longer than 7 days).
+// aligned to local hours, or local days when that would take more than
+// kMaxHourBuckets hours (windows longer than about 2 days: 7d is 8 days).
+inline constexpr std::size_t kMaxHourBuckets = 48;
 struct Bucket {
   std::time_t start = 0;
   std::uint64_t count = 0;
@@ -151,9 +153,9 @@ struct ReportData {
   // the next local hour/day) intersected with the window: the first bucket starts
   // at the local hour (day) that contains window.since, so it may start before
   // it. Hourly (bucket_seconds 3600; a local hour is 3600 s in every zone whose
-  // offsets differ by whole hours) for windows of up to 7 * 24 hours, local days
-  // (bucket_seconds 86400, nominal: 23 or 25 h on DST days) beyond. An empty
-  // window has no buckets.
+  // offsets differ by whole hours) while that is at most kMaxHourBuckets
+  // buckets, local days (bucket_seconds 86400, nominal: 23 or 25 h on DST days)
+  // beyond: the rows the text and HTML charts show. An empty window has no buckets.
   std::uint64_t bucket_seconds = 3600;
   std::vector<Bucket> buckets;
 

@@ -221,7 +221,9 @@ Chart BuildChart(const ReportData& data) {
   Chart chart;
   chart.unit = data.bucket_seconds >= 86400 ? "day" : "hour";
   const auto& b = data.buckets;
-  if (chart.unit == "hour" && b.size() > 48) chart.unit = "day";
+  // The model's buckets are hourly only up to kMaxHourBuckets (lib/report.h);
+  // a hand-made model with more is shown per day all the same.
+  if (chart.unit == "hour" && b.size() > kMaxHourBuckets) chart.unit = "day";
   if (chart.unit == "day") {
     // Sum per local day (the model's day buckets already are; this merges hours).
     std::map<std::string, std::size_t> index;

@@ -298,10 +298,10 @@ EOF
   recount --window 24h --now 2026-10-25T12:00:00
   recount --window 24h --now 2026-03-29T12:00:00
   recount --window 7d --now 2026-11-26T12:00:00
-  [[ "$output" == *" buckets=168" ]]
+  [[ "$output" == *" buckets=8" ]]  # local days, as the text and HTML charts show them
   recount --window 7d --now 2026-10-27T10:30:00
   recount --since 2026-10-20T00:00:00 --until 2026-11-26T00:00:00
-  [[ "$output" == *" buckets=37" ]]  # local days beyond 7 days
+  [[ "$output" == *" buckets=37" ]]  # local days beyond 48 hours
   recount --since 2026-03-28T06:00:00+01:00 --until 2026-03-29T06:00:00+02:00
   recount --since 2026-01-01 --until 2027-01-01
 }

@@ -12,6 +12,7 @@
 
 #include "csv.h"
 #include "syslog_time.h"
+#include "report_format.h"
 #include "report_render.h"
 #include "test_files.h"
 #include "tz_scope.h"
@@ -170,7 +171,7 @@ TEST_F(ReportTest, BucketsAreAlignedToLocalHours) {
   EXPECT_EQ(1u, b.data.previous_total);  // 10:29:59 the day before
 }
 
-TEST_F(ReportTest, WindowsLongerThanSevenDaysHaveLocalDayBuckets) {
+TEST_F(ReportTest, WindowsOfMoreThan48HoursHaveLocalDayBuckets) {
   ReportWindow w = Window("2026-10-20T00:00:00+02:00", "2026-10-30T00:00:00+01:00");
   std::string text = Header() + Row({"2026-10-25T23:30:00+01:00", "127.0.0.1", "a"}) +
                      Row({"2026-10-26T00:00:00+01:00", "127.0.0.1", "a"});
@@ -181,11 +182,24 @@ TEST_F(ReportTest, WindowsLongerThanSevenDaysHaveLocalDayBuckets) {
   EXPECT_EQ(At("2026-10-26T00:00:00+01:00"), b.data.buckets[6].start);
   EXPECT_EQ(1u, b.data.buckets[5].count);
   EXPECT_EQ(1u, b.data.buckets[6].count);
-  // Exactly seven days is still hourly.
+  // 7d is daily, as its text and HTML charts show it: 8 local days, the first
+  // and the last partial.
   ReportWindow week = *NamedWindow("7d", At("2026-11-25T10:00:00+01:00"));
   ReportBuild h = Build("", week);
+  EXPECT_EQ(86400u, h.data.bucket_seconds);
+  ASSERT_EQ(8u, h.data.buckets.size());
+  EXPECT_EQ(At("2026-11-18T00:00:00+01:00"), h.data.buckets[0].start);
+  EXPECT_EQ(8u, BuildChart(h.data).rows.size());
+  EXPECT_EQ("day", BuildChart(h.data).unit);
+  // Up to 48 hourly buckets stay hourly (a 48-hour window on the hour), one
+  // more is daily.
+  ReportWindow two = Window("2026-11-23T10:00:00+01:00", "2026-11-25T10:00:00+01:00");
+  h = Build("", two);
   EXPECT_EQ(3600u, h.data.bucket_seconds);
-  EXPECT_EQ(168u, h.data.buckets.size());
+  EXPECT_EQ(48u, h.data.buckets.size());
+  EXPECT_EQ("hour", BuildChart(h.data).unit);
+  two.until += 1;
+  EXPECT_EQ(86400u, Build("", two).data.bucket_seconds);
 }
 
 TEST_F(ReportTest, PreviousWindowHasTheSameLength) {
