@@ -261,6 +261,7 @@ bool FdSink::Write(std::string_view bytes) {
     if (bytes.size() >= kSinkBuffer) {
       if (int e = WriteFd(fd_, bytes)) {
         error_ = ErrnoMessage("write to " + name_, e);
+        errno_ = e;
         return false;
       }
       return true;
@@ -274,7 +275,10 @@ bool FdSink::Flush() {
   if (error_) return false;
   int e = WriteFd(fd_, buf_);
   buf_.clear();
-  if (e) error_ = ErrnoMessage("write to " + name_, e);
+  if (e) {
+    error_ = ErrnoMessage("write to " + name_, e);
+    errno_ = e;
+  }
   return e == 0;
 }
 
@@ -324,10 +328,13 @@ std::optional<std::string> ValidateAddress(std::string_view a) {
                "' not allowed outside quotes";
       }
     }
-    if (at == a.npos) return "no '@'";
     if (local.empty()) return "empty local part";
     if (local.front() == '.' || local.back() == '.' || local.find("..") != local.npos) {
       return "misplaced '.' in local part";
+    }
+    if (at == a.npos) {  // a local recipient ("root"): sendmail delivers it
+      return local.size() > 64 ? std::optional<std::string>("local part longer than 64 bytes")
+                               : std::nullopt;
     }
   }
   if (at > 64) return "local part longer than 64 bytes";

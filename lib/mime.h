@@ -38,9 +38,12 @@ class Sink {
   // Pushes buffered bytes out. False after an error.
   virtual bool Flush() { return !error_.has_value(); }
   const std::optional<std::string>& error() const { return error_; }
+  // The errno of the failed write (EPIPE: the reader went away), 0 if none.
+  int error_errno() const { return errno_; }
 
  protected:
   std::optional<std::string> error_;
+  int errno_ = 0;
 };
 
 // Buffers and writes to an fd (partial writes and EINTR handled). `name` is used
@@ -71,7 +74,9 @@ class StringSink : public Sink {
 // ---- header values -----------------------------------------------------------
 
 // Checks one addr-spec (local@domain, RFC 5322 without comments or display
-// names): the local part a dot-atom or a quoted string of printable ASCII, the
+// names), or a local recipient without '@' ("root": a dot-atom that sendmail
+// delivers locally, or qualifies with its own domain): the local part a
+// dot-atom or a quoted string of printable ASCII, the
 // domain a host name (letters, digits, '-', labels of 1..63) or an address
 // literal ("[127.0.0.1]", "[IPv6:::1]"); at most 254 bytes. nullopt if valid,
 // else why not: "no '@'", "control character", "space outside quotes",

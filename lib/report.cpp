@@ -22,6 +22,7 @@
 #include "csv.h"
 #include "diag.h"
 #include "fd_io.h"
+#include "report_format.h"
 #include "event.h"
 #include "syslog_time.h"
 
@@ -40,6 +41,7 @@ constexpr std::size_t DatasetIndex(Col c) {
     if (kDatasetToCol[i] == c) return i;
   return kDatasetToCol.size();
 }
+constexpr std::size_t kDServer = DatasetIndex(kServer);
 constexpr std::size_t kDTime = DatasetIndex(kTime);
 constexpr std::size_t kDIp = DatasetIndex(kIp);
 constexpr std::size_t kDUser = DatasetIndex(kUser);
@@ -83,7 +85,11 @@ std::vector<std::time_t> BucketStarts(const ReportWindow& w, std::uint64_t& seco
   std::vector<std::time_t> starts;
   seconds = 3600;
   if (w.until <= w.since) return starts;
-  const bool days = w.until - w.since > 7 * 86400;
+  // Hours while there are at most kMaxHourBuckets of them (the text and HTML
+  // charts show the same rows), local days beyond. A local hour is 3600 s in
+  // every zone whose offsets differ by whole hours.
+  const bool days = (w.until - LocalHourStart(w.since) + 3599) / 3600 >
+                    static_cast<std::time_t>(kMaxHourBuckets);
   if (days) seconds = 86400;
   std::time_t b = days ? LocalDayStart(w.since, 0) : LocalHourStart(w.since);
   if (b > w.since) b = w.since;  // a day whose midnight does not exist
@@ -501,9 +507,14 @@ class Aggregator {
       ip.asn.assign(r.c[kDAsn]);
       ip.as_org.assign(r.c[kDAsOrg]);
     }
-    ++Slot(ip.users, r.c[kDUser]);
-    ++Slot(users_, r.c[kDUser]);
+    if (r.c[kDUser].empty()) {
+      ++no_user_;  // a missing user name is not a user name
+    } else {
+      ++Slot(ip.users, r.c[kDUser]);
+      ++Slot(users_, r.c[kDUser]);
+    }
     ++Slot(countries_, r.c[kDCountry]);
+    ++Slot(servers_, r.c[kDServer]);
     ++Slot(asns_, r.c[kDAsn]);
     ++Slot(as_orgs_, r.c[kDAsOrg]);
     if (r.c[kDRdnsStatus] == "OK") {
@@ -553,9 +564,9 @@ class Aggregator {
   const ReportOptions& o_;
   std::vector<std::time_t> starts_;
   std::vector<std::uint64_t> counts_;
-  std::uint64_t total_ = 0, rdns_ok_ = 0;
+  std::uint64_t total_ = 0, rdns_ok_ = 0, no_user_ = 0;
   StrMap<IpAgg> ips_;
-  StrMap<std::uint64_t> users_, countries_, asns_, as_orgs_, rdns_;
+  StrMap<std::uint64_t> users_, countries_, asns_, as_orgs_, rdns_, servers_;
   std::unordered_map<std::string_view, IpAgg*> unseen_;  // views of ips_'s keys
 };
 
@@ -588,6 +599,8 @@ void Aggregator::Fill(ReportData& d) const {
   d.total = total_;
   d.distinct_ips = ips_.size();
   d.distinct_users = users_.size();
+  d.no_user = no_user_;
+  if (servers_.size() >= 2) d.servers = TopKeys(servers_, 0);
 
   using IpRef = std::pair<const std::string*, const IpAgg*>;
   std::vector<IpRef> ips;
@@ -800,11 +813,10 @@ void Builder::Run() {
   // O_NONBLOCK: a FIFO must not block the open (it is refused below).
   int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
-    if (errno == ENOENT) {
-      out_.missing = true;
-    } else {
-      out_.error = ErrnoMessage(path_, errno);
-    }
+    const int err = errno;
+    out_.missing = err == ENOENT;
+    d.dataset_error = std::string(err == ENOENT ? "missing" : "unreadable") + " (" +
+                      std::strerror(err) + ")";
   } else {
     struct stat st;
     if (::fstat(fd, &st) != 0) {
@@ -967,6 +979,19 @@ std::optional<std::time_t> ParseReportTime(std::string_view text) {
       return LocalToInstant(*civil);
   }
   return ParseIso8601Instant(text);
+}
+
+std::optional<std::time_t> ParseRelativeTime(std::string_view text, std::time_t now) {
+  tzset();
+  if (text == "now") return now;
+  if (text == "today") return LocalDayStart(now, 0);
+  if (text == "yesterday") return LocalDayStart(now, -1);
+  if (text == "tomorrow") return LocalDayStart(now, 1);
+  if (text.size() < 2 || (text[0] != '-' && text[0] != '+')) return std::nullopt;
+  std::optional<std::int64_t> span = ParseTimeSpan(text.substr(1));
+  if (!span) return std::nullopt;
+  return text[0] == '-' ? now - static_cast<std::time_t>(*span)
+                        : now + static_cast<std::time_t>(*span);
 }
 
 std::optional<std::string> CheckWindow(const ReportWindow& w) {

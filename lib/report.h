@@ -58,6 +58,12 @@ std::time_t LocalToInstant(std::int64_t local);
 // time without an offset is local time by LocalToInstant's rule.
 std::optional<std::time_t> ParseReportTime(std::string_view text);
 
+// --since/--until relative to `now`, as journalctl(1) takes them: "now",
+// "today", "yesterday", "tomorrow" (local midnight, DST-aware), or "-SPAN" /
+// "+SPAN" with a systemd time span ("-2h", "-30min", "-1d 12h", "+90s"; see
+// ParseTimeSpan in lib/report_format.h). nullopt for anything else.
+std::optional<std::time_t> ParseRelativeTime(std::string_view text, std::time_t now);
+
 // `t` as local time (TZ) in ISO 8601 with its offset: "2026-11-25T21:18:08+01:00".
 std::string FormatLocalIso(std::time_t t);
 
@@ -94,7 +100,9 @@ struct UserSpread {
 };
 
 // Attempts in [start, start + seconds). Buckets cover the window without gaps,
-// aligned to local hours (local days when the window is longer than 7 days).
+// aligned to local hours, or local days when that would take more than
+// kMaxHourBuckets hours (windows longer than about 2 days: 7d is 8 days).
+inline constexpr std::size_t kMaxHourBuckets = 48;
 struct Bucket {
   std::time_t start = 0;
   std::uint64_t count = 0;
@@ -111,11 +119,23 @@ struct ReportData {
   std::string schedule;         // extraction schedule, e.g. "OnCalendar=*:0/10" or "unknown"
   std::optional<std::time_t> last_extraction;  // last committed run (from the op log)
   std::string dataset_path;
+  // Why the dataset could not be read at all, "" when it was: "missing (No such
+  // file or directory)", "unreadable (Permission denied)". The counts are then
+  // unknown, not 0: every format says so.
+  std::string dataset_error;
 
   // Totals for the window.
   std::uint64_t total = 0;           // attempts (rows) in the window
   std::uint64_t distinct_ips = 0;
-  std::uint64_t distinct_users = 0;  // the empty user name counts as one
+  std::uint64_t distinct_users = 0;  // user names: an empty one is not a user name
+  // Attempts without a user name (an empty user cell): counted here only, never
+  // as a user name (top_users, top_auth, spraying, brute force, distinct_users).
+  std::uint64_t no_user = 0;
+
+  // Attempts per server (the rows' syslog host), count descending, ties by name:
+  // every server, and only when the window has rows from two or more (central
+  // syslog, a shared dataset); empty otherwise.
+  std::vector<KeyCount> servers;
 
   // Top-N lists, count descending, ties by key ascending (bytewise).
   std::vector<AuthCount> top_auth;      // (user, ip) pairs
@@ -133,9 +153,9 @@ struct ReportData {
   // the next local hour/day) intersected with the window: the first bucket starts
   // at the local hour (day) that contains window.since, so it may start before
   // it. Hourly (bucket_seconds 3600; a local hour is 3600 s in every zone whose
-  // offsets differ by whole hours) for windows of up to 7 * 24 hours, local days
-  // (bucket_seconds 86400, nominal: 23 or 25 h on DST days) beyond. An empty
-  // window has no buckets.
+  // offsets differ by whole hours) while that is at most kMaxHourBuckets
+  // buckets, local days (bucket_seconds 86400, nominal: 23 or 25 h on DST days)
+  // beyond: the rows the text and HTML charts show. An empty window has no buckets.
   std::uint64_t bucket_seconds = 3600;
   std::vector<Bucket> buckets;
 
@@ -189,12 +209,13 @@ struct ReportBuild {
   std::uint64_t rows_written = 0;   // to rows_fd
   std::vector<std::string> warnings;  // "FILE: line 7: ...; row skipped" (capped)
   std::optional<std::string> error;   // fatal: unreadable file, foreign header, write error
-  bool missing = false;               // the dataset does not exist (reported as empty)
+  bool missing = false;  // the dataset does not exist (data.dataset_error says so)
   bool not_regular = false;  // error: the dataset is a pipe, device... (a usage error)
 };
 
-// Streams the dataset at `csv_path` (legacy rows included). A missing dataset is
-// an empty one (no error, `missing` set). An incomplete last line (an append in
+// Streams the dataset at `csv_path` (legacy rows included). A dataset that does
+// not exist or cannot be opened is no error: data.dataset_error says why (and
+// `missing` is set when it does not exist); the counts are then unknown. An incomplete last line (an append in
 // progress) is ignored. Reads the file once, and a second time up to the last
 // row dated before the window when the window has rows (for new_ips; stops as
 // soon as every IP of the window has been seen before it).

@@ -60,9 +60,10 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
       "window,w", po::value<std::string>()->value_name("NAME"),
       "today, yesterday, 24h or 7d (default [report] window, else today)")(
       "since", po::value<std::string>()->value_name("ISO"),
-      "start of a custom window (ISO 8601; local time without an offset)")(
+      "start of a custom window (ISO 8601, local time without an offset; or "
+      "relative: -2h, -30min, yesterday, today, now)")(
       "until", po::value<std::string>()->value_name("ISO"),
-      "end of the custom window, excluded (default now)")(
+      "end of the custom window, excluded (default now; relative too)")(
       "now", po::value<std::string>()->value_name("ISO"), "report as if it were this time")(
       "top,n", po::value<std::string>()->value_name("N"),
       "entries per top list (default [report] top, else 10)")(
@@ -97,21 +98,28 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
     o.window = *w;
   }
   std::optional<int> bad_time;
-  auto time = [&](const char* name, std::optional<std::time_t>& out) {
+  auto time = [&](const char* name, std::optional<std::time_t>& out,
+                  std::optional<std::string>* relative) {
     auto v = str(name);
     if (!v || bad_time) return;
     out = ParseReportTime(*v);
-    if (!out) {
-      bad_time = Usage(std::string("--") + name + ": not an ISO 8601 time: '" + *v +
-                       "' (e.g. 2026-11-25T08:00, 2026-11-25T08:00:00+01:00, @1764054000)");
+    if (out) return;
+    if (relative != nullptr && ParseRelativeTime(*v, 0)) {
+      *relative = *v;
+      return;
     }
+    bad_time = Usage(std::string("--") + name + ": not an ISO 8601 time" +
+                     (relative ? " or a relative one" : "") + ": '" + *v +
+                     "' (e.g. 2026-11-25T08:00, 2026-11-25T08:00:00+01:00, @1764054000" +
+                     (relative ? ", -2h, -30min, yesterday, today, now)" : ")"));
   };
-  time("since", o.since);
-  time("until", o.until);
-  time("now", o.now);
+  time("since", o.since, &o.since_relative);
+  time("until", o.until, &o.until_relative);
+  time("now", o.now, nullptr);
   if (bad_time) return bad_time;
-  if (o.window && (o.since || o.until)) return Usage("--window excludes --since and --until");
-  if (o.until && !o.since) return Usage("--until needs --since");
+  const bool since = o.since || o.since_relative, until = o.until || o.until_relative;
+  if (o.window && (since || until)) return Usage("--window excludes --since and --until");
+  if (until && !since) return Usage("--until needs --since");
   if (o.since && o.until && *o.since >= *o.until) return Usage("--since must be before --until");
 
   if (auto v = str("top")) {
@@ -156,14 +164,25 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
   s.now = o.now ? *o.now : env.clock ? env.clock() : std::time(nullptr);
 
   ReportWindow& w = s.build.window;
-  if (o.since) {
-    w = {"custom", *o.since, o.until.value_or(s.now)};
+  std::optional<std::time_t> since = o.since, until = o.until;
+  if (o.since_relative) since = ParseRelativeTime(*o.since_relative, s.now);
+  if (o.until_relative) until = ParseRelativeTime(*o.until_relative, s.now);
+  if (since) {
+    w = {"custom", *since, until.value_or(s.now)};
     if (w.since >= w.until) {
       s.error = "--since must be before --until (now, when --until is not given)";
       return s;
     }
   } else {
     std::string name = o.window ? *o.window : s.config_read ? s.config.report_window : "today";
+    // A mail sent from cron at midnight (the older tool's habit) would cover the
+    // few minutes of the new day: before 01:00, --send's "today" (from the
+    // config or the default, not --window today) is the whole day before.
+    std::tm tm{};
+    if (o.send.send && !o.window && name == "today" && localtime_r(&s.now, &tm) != nullptr &&
+        tm.tm_hour < kSendYesterdayBeforeHour) {
+      name = "yesterday";
+    }
     std::optional<ReportWindow> named = NamedWindow(name, s.now);
     if (!named) {
       s.error = "unknown window '" + name + "'";
@@ -206,8 +225,12 @@ PreparedReport PrepareReport(const ReportSetup& s, const ReportEnv& env, int row
     p.status = b.not_regular ? 2 : 1;
     return p;
   }
-  if (b.missing)
-    Warn(s.csv_path + ": no dataset yet (No such file or directory); nothing to report");
+  if (!b.data.dataset_error.empty()) {
+    // Never a reassuring "0 failures": the report says the dataset is missing.
+    Warn(s.csv_path + ": the dataset is " + b.data.dataset_error +
+         "; the report cannot count the failures");
+    p.status = 1;
+  }
   if (b.data.skipped_rows > 0) {
     Warn(s.csv_path + ": " + std::to_string(b.data.skipped_rows) + " unreadable row" +
          (b.data.skipped_rows == 1 ? "" : "s") + " left out of the report");

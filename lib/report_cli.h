@@ -27,6 +27,9 @@ struct ReportCliOptions {
   std::optional<std::string> csv_path;      // --csv
   std::optional<std::string> window;        // --window today|yesterday|24h|7d
   std::optional<std::time_t> since, until;  // --since/--until (a "custom" window)
+  // --since/--until relative to now ("-2h", "yesterday": ParseRelativeTime),
+  // resolved by ResolveReportSetup once now is known.
+  std::optional<std::string> since_relative, until_relative;
   std::optional<std::time_t> now;           // --now
   std::optional<std::size_t> top;           // --top
   std::string format = "text";              // --format text|html|json|ips
@@ -45,6 +48,11 @@ struct ReportEnv {
   std::function<std::optional<std::string>()> schedule;  // ExtractionSchedule(...)
   int out_fd = 1;                                        // where the report goes
 };
+
+// With --send and the window "today" from the config or the default (not
+// --window today), a run before this local hour reports "yesterday" instead:
+// cron at midnight mails the whole day that just ended.
+inline constexpr int kSendYesterdayBeforeHour = 1;
 
 // What to report, resolved from the options and (when read) the config file.
 struct ReportSetup {
@@ -65,7 +73,9 @@ struct PreparedReport {
   ReportData data;  // header fields filled in
   std::uint64_t rows_written = 0;
   bool fatal = false;  // the dataset could not be read (message printed): nothing to render
-  int status = 0;      // 1 when fatal or when rows were skipped (the report is still valid)
+  // 1 when fatal, when the dataset is missing or unreadable (the report says so)
+  // or when rows were skipped (the report is still valid).
+  int status = 0;
 };
 // Builds the report of `setup` (the window's rows to `rows_fd` when >= 0, see
 // ReportOptions::rows_fd). Warnings and errors go to stderr ("mls-report: ...").

@@ -89,6 +89,26 @@ std::string TruncateDisplay(std::string_view s, std::size_t cols) {
   return out + "\u2026";
 }
 
+std::string TruncateDisplayLeft(std::string_view s, std::size_t cols) {
+  if (DisplayWidth(s) <= cols) return std::string(s);
+  if (cols == 0) return "";
+  // The tokens' starts and widths, then as many of the last ones as fit.
+  std::vector<std::pair<std::size_t, std::size_t>> tokens;
+  std::size_t cw = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t len = Token(s, i, cw);
+    tokens.emplace_back(i, cw);
+    i += len;
+  }
+  std::size_t w = 0, start = s.size();
+  for (auto it = tokens.rbegin(); it != tokens.rend(); ++it) {
+    if (w + it->second > cols - 1) break;
+    w += it->second;
+    start = it->first;
+  }
+  return "\u2026" + std::string(s.substr(start));
+}
+
 std::string LocalTime(std::time_t t, const char* fmt) {
   std::tm tm{};
   if (localtime_r(&t, &tm) == nullptr) return "?";
@@ -201,7 +221,9 @@ Chart BuildChart(const ReportData& data) {
   Chart chart;
   chart.unit = data.bucket_seconds >= 86400 ? "day" : "hour";
   const auto& b = data.buckets;
-  if (chart.unit == "hour" && b.size() > 48) chart.unit = "day";
+  // The model's buckets are hourly only up to kMaxHourBuckets (lib/report.h);
+  // a hand-made model with more is shown per day all the same.
+  if (chart.unit == "hour" && b.size() > kMaxHourBuckets) chart.unit = "day";
   if (chart.unit == "day") {
     // Sum per local day (the model's day buckets already are; this merges hours).
     std::map<std::string, std::size_t> index;
@@ -337,8 +359,19 @@ std::int64_t StaleExtractionLimit(std::string_view schedule) {
   return std::max(kStaleExtraction, 3 * longest);
 }
 
+std::string NoUserText(const ReportData& data) {
+  if (data.no_user == 0 || !data.dataset_error.empty()) return "";
+  return std::to_string(data.no_user) + (data.no_user == 1 ? " attempt" : " attempts") +
+         " without a user name";
+}
+
 std::vector<std::string> HealthWarnings(const ReportData& data) {
   std::vector<std::string> w;
+  if (!data.dataset_error.empty()) {
+    w.push_back("the dataset " + data.dataset_path + " is " + data.dataset_error +
+                ": no failures could be counted (has an extraction run yet? is working_dir "
+                "right?)");
+  }
   if (data.outages && *data.outages > 0) {
     w.push_back(std::to_string(*data.outages) + " SASL backend outage" +
                 (*data.outages == 1 ? "" : "s") +

@@ -26,6 +26,10 @@ std::size_t DisplayWidth(std::string_view s);
 // anything was cut. Never cuts inside a character or a "\xNN" / "\\" escape.
 std::string TruncateDisplay(std::string_view s, std::size_t cols);
 
+// The same cut from the left, starting with "…": for host and AS names, whose
+// end (the domain) says the most: "…mail.example.com".
+std::string TruncateDisplayLeft(std::string_view s, std::size_t cols);
+
 // strftime(fmt) of `t` in local time (TZ).
 std::string LocalTime(std::time_t t, const char* fmt);
 
@@ -54,6 +58,10 @@ std::string WindowRangeText(const ReportWindow& prev, std::time_t now);
 // "+37 (+246.7 %) vs 15 yesterday 00:00-18:00", "unchanged vs 15 on 2026-11-23",
 // "no attempts yesterday 00:00-18:00".
 std::string ChangeText(const ReportData& data);
+
+// "3 attempts without a user name" ("1 attempt ..."); "" when there are none or
+// the counts are unknown (dataset_error).
+std::string NoUserText(const ReportData& data);
 
 // "AS15169" for a decimal ASN, the key itself otherwise, "(unknown)" if empty.
 std::string AsnLabel(std::string_view asn);
@@ -103,7 +111,8 @@ std::int64_t StaleExtractionLimit(std::string_view schedule);
 // seconds; nullopt if it is not one (or is 0 or absurdly long).
 std::optional<std::int64_t> ParseTimeSpan(std::string_view span);
 
-// Health warnings for the top of the report, most serious first: SASL backend
+// Health warnings for the top of the report, most serious first: a missing or
+// unreadable dataset (dataset_error), SASL backend
 // outages, an unreadable op log (no outage count, no last run), no or a stale
 // (older than StaleExtractionLimit(schedule) before `generated`) extraction
 // run, unreadable dataset rows. Without an op log to consult (oplog_path

@@ -233,8 +233,12 @@ std::string RenderHtml(const ReportData& d) {
       Esc(server) + ": " + Esc(window_text) + "</title></head>\n";
   out += "<body style=\"margin:0;padding:0;background:#f3f4f6;\">";
   // The inbox preview line (hidden in the message itself).
-  std::string preview = Num(d.total) + " failed SMTP logins from " + Num(d.distinct_ips) +
-                        " IPs, " + Num(d.distinct_users) + " user names; " + ChangeText(d);
+  const bool unknown_counts = !d.dataset_error.empty();
+  std::string preview = unknown_counts
+                            ? "The dataset is " + d.dataset_error + ": failed logins unknown"
+                            : Num(d.total) + " failed SMTP logins from " + Num(d.distinct_ips) +
+                                  " IPs, " + Num(d.distinct_users) + " user names; " +
+                                  ChangeText(d);
   if (d.outages && *d.outages > 0) preview += "; SASL backend outages: " + Num(*d.outages);
   out +=
       "<div id=\"preview\" style=\"display:none;font-size:1px;line-height:1px;max-height:0;"
@@ -273,9 +277,8 @@ std::string RenderHtml(const ReportData& d) {
   field("Window", window_text);
   field("Generated", LocalTime(d.generated, "%Y-%m-%d %H:%M:%S %Z") + " by maillogsentinel " +
                          (d.version.empty() ? std::string("?") : DisplayText(d.version)));
-  std::string extraction = (d.schedule.empty() ? std::string("unknown") : DisplayText(d.schedule)) +
-                           "; last run " + LastRunText(d);
-  field("Extraction", extraction);
+  field("Schedule", d.schedule.empty() ? std::string("unknown") : DisplayText(d.schedule));
+  field("Last run", LastRunText(d));
   out += "</table></td></tr>\n";
 
   // ---- warnings
@@ -296,11 +299,18 @@ std::string RenderHtml(const ReportData& d) {
   out +=
       "<tr><td style=\"padding:16px 24px 4px 24px;\"><table id=\"summary\" role=\"presentation\" "
       "width=\"100%\" cellpadding=\"0\" cellspacing=\"6\" border=\"0\"><tr>";
-  std::string change = ChangeText(d);
-  Tile("Failed logins", Num(d.total), change, "#111827", out);
-  Tile("Source IPs", Num(d.distinct_ips),
-       d.new_ip_count > 0 ? Num(d.new_ip_count) + " new" : "none new", "#111827", out);
-  Tile("User names", Num(d.distinct_users), "distinct", "#111827", out);
+  if (unknown_counts) {
+    Tile("Failed logins", "unknown", "dataset " + d.dataset_error, kBarColour, out);
+    Tile("Source IPs", "unknown", "", kMuted, out);
+    Tile("User names", "unknown", "", kMuted, out);
+  } else {
+    std::string change = ChangeText(d);
+    Tile("Failed logins", Num(d.total), change, "#111827", out);
+    Tile("Source IPs", Num(d.distinct_ips),
+         d.new_ip_count > 0 ? Num(d.new_ip_count) + " new" : "none new", "#111827", out);
+    Tile("User names", Num(d.distinct_users),
+         d.no_user > 0 ? "distinct; " + NoUserText(d) : std::string("distinct"), "#111827", out);
+  }
   if (d.outages) {
     Tile("SASL outages", Num(*d.outages), *d.outages > 0 ? "backend unhealthy" : "backend healthy",
          *d.outages > 0 ? kBarColour : "#15803d", out);
@@ -309,13 +319,30 @@ std::string RenderHtml(const ReportData& d) {
   }
   out += "</tr></table></td></tr>\n";
 
-  if (d.total == 0) {
+  if (unknown_counts) {
+    out += "<tr><td style=\"padding:12px 24px;\">";
+    Note("empty", "No figures: the dataset is " + d.dataset_error + ".", out);
+    out += "</td></tr>\n";
+  } else if (d.total == 0) {
     out += "<tr><td style=\"padding:12px 24px;\">";
     Note("empty", "No failed SMTP authentications in this window.", out);
     out += "</td></tr>\n";
   } else {
     // ---- chart
     if (Chart chart = BuildChart(d); !chart.rows.empty()) ChartHtml(chart, d.total, out);
+
+    if (!d.servers.empty()) {  // several servers in the window
+      SectionStart("Servers", Num(d.servers.size()) + " in this window", out);
+      std::vector<std::vector<Cell>> rows;
+      for (const KeyCount& k : d.servers) {
+        rows.push_back(
+            {Plain(Num(k.count)), Plain(Percent(k.count, d.total)), Safe(k.key, "(unknown)")});
+      }
+      Table("servers",
+            {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"Server", Kind::kCode}}, rows,
+            out);
+      SectionEnd(out);
+    }
 
     if (!d.top_auth.empty()) {
       SectionStart("Top failed authentications", "user from IP", out);
@@ -334,7 +361,10 @@ std::string RenderHtml(const ReportData& d) {
       SectionEnd(out);
     }
     if (!d.top_users.empty()) {
-      SectionStart("Top user names", Num(d.distinct_users) + " distinct", out);
+      SectionStart("Top user names",
+                   Num(d.distinct_users) + " distinct" +
+                       (d.no_user > 0 ? "; not counted: " + NoUserText(d) : std::string()),
+                   out);
       std::vector<std::vector<Cell>> rows;
       for (const KeyCount& k : d.top_users) {
         rows.push_back(
@@ -463,6 +493,7 @@ std::string RenderHtml(const ReportData& d) {
              LocalTime(d.dataset_last, "%Y-%m-%d %H:%M");
   }
   if (d.skipped_rows > 0) facts += ", " + Num(d.skipped_rows) + " unreadable rows skipped";
+  if (unknown_counts) facts = d.dataset_error;
   out += "<tr><td id=\"dataset\" style=\"padding:18px 24px 20px 24px;font-size:12px;color:";
   out += kMuted;
   out += ";border-top:1px solid #e5e7eb;\"><b>Dataset</b> <span style=\"";

@@ -43,6 +43,13 @@ class Json {
     out += '"';
   }
   void Num(std::uint64_t v) { out += std::to_string(v); }
+  void OptNum(bool known, std::uint64_t v) {
+    if (known) {
+      Num(v);
+    } else {
+      out += "null";
+    }
+  }
   void Time(std::time_t t) { Str(FormatLocalIso(t)); }
   void OptTime(std::optional<std::time_t> t) {
     if (t) {
@@ -75,6 +82,31 @@ class Json {
   void Field(std::string_view k, std::uint64_t v) {
     Key(k);
     Num(v);
+  }
+  // A string, null when empty (unknown).
+  void OptField(std::string_view k, std::string_view v) {
+    Key(k);
+    if (v.empty()) {
+      out += "null";
+    } else {
+      Str(v);
+    }
+  }
+  // An ASN as a number (as mls-ipinfo --json writes it), null when empty or
+  // not a 32-bit decimal number.
+  void AsnField(std::string_view k, std::string_view v) {
+    Key(k);
+    std::uint64_t n = 0;
+    bool ok = !v.empty() && v.size() <= 10;
+    for (char c : v) {
+      if (c < '0' || c > '9') ok = false;
+      n = n * 10 + static_cast<unsigned char>(c - '0');
+    }
+    if (ok && n <= 0xFFFFFFFFu) {
+      Num(n);
+    } else {
+      out += "null";
+    }
   }
   void TimeField(std::string_view k, std::time_t t) {
     Key(k);
@@ -157,15 +189,22 @@ void IpFields(Json& j, const IpCount& c) {
   j.Field("distinct_users", c.distinct_users);
   j.TimeField("first", c.first);
   j.TimeField("last", c.last);
-  j.Field("hostname", c.hostname);
-  j.Field("country", c.country);
-  j.Field("asn", c.asn);
-  j.Field("as_org", c.as_org);
+  j.OptField("hostname", c.hostname);
+  j.OptField("country", c.country);
+  j.AsnField("asn", c.asn);
+  j.OptField("as_org", c.as_org);
 }
 
+// [{name: key, count}], an empty key (unknown) as null; ASNs as numbers.
 void Keys(Json& j, const std::vector<KeyCount>& v, std::string_view name) {
   j.List(v, [&](const KeyCount& k) {
-    j.Field(name, k.key);
+    if (name == "asn") {
+      j.AsnField(name, k.key);
+    } else if (name == "user") {  // never empty (ReportData::no_user)
+      j.Field(name, k.key);
+    } else {
+      j.OptField(name, k.key);
+    }
     j.Field("count", k.count);
   });
 }
@@ -187,7 +226,7 @@ std::string RenderJson(const ReportData& d) {
   j.Top("server");
   j.Open();
   j.Field("name", d.server_name);
-  j.Field("address", d.server_address);
+  j.OptField("address", d.server_address);
   j.Close();
   j.Top("schedule");
   j.Str(d.schedule);
@@ -203,26 +242,38 @@ std::string RenderJson(const ReportData& d) {
   j.Open();
   j.TimeField("since", d.previous_window.since);
   j.TimeField("until", d.previous_window.until);
-  j.Field("total", d.previous_total);
+  // A dataset that could not be read has no counts: null, not 0.
+  const bool known = d.dataset_error.empty();
+  j.Key("total");
+  j.OptNum(known, d.previous_total);
   j.Close();
   j.Top("total");
-  j.Num(d.total);
+  j.OptNum(known, d.total);
   j.Top("distinct_ips");
-  j.Num(d.distinct_ips);
+  j.OptNum(known, d.distinct_ips);
   j.Top("distinct_users");
-  j.Num(d.distinct_users);
+  j.OptNum(known, d.distinct_users);
+  j.Top("no_user");
+  j.OptNum(known, d.no_user);
   j.Top("outages");
   if (d.outages) {
     j.Num(*d.outages);
   } else {
     j.out += "null";
   }
+  if (!d.servers.empty()) {  // several servers in the window
+    j.Top("servers");
+    j.List(d.servers, [&](const KeyCount& k) {
+      j.Field("server", k.key);
+      j.Field("count", k.count);
+    });
+  }
   j.Top("top_auth");
   j.List(d.top_auth, [&](const AuthCount& a) {
     j.Field("user", a.user);
     j.Field("ip", a.ip);
-    j.Field("hostname", a.hostname);
-    j.Field("country", a.country);
+    j.OptField("hostname", a.hostname);
+    j.OptField("country", a.country);
     j.Field("count", a.count);
   });
   j.Top("top_users");
@@ -242,7 +293,7 @@ std::string RenderJson(const ReportData& d) {
   j.List(
       d.rdns_failures,
       [&](const KeyCount& k) {
-        j.Field("status", k.key);
+        j.OptField("status", k.key);
         j.Field("count", k.count);
       },
       "      ");
@@ -277,6 +328,12 @@ std::string RenderJson(const ReportData& d) {
   j.Top("dataset");
   j.Open();
   j.Field("path", d.dataset_path);
+  j.Key("error");
+  if (known) {
+    j.out += "null";
+  } else {
+    j.Str(d.dataset_error);
+  }
   j.Field("rows", d.dataset_rows);
   j.Field("bytes", d.dataset_bytes);
   j.Field("skipped_rows", d.skipped_rows);

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
+#include <csignal>
 #include <ctime>
 
 #include "diag.h"
@@ -82,6 +84,11 @@ std::string ReportSubject(std::string_view prefix, const ReportData& d) {
   std::string s;
   if (!prefix.empty()) s = std::string(prefix) + " ";
   s += d.server_name.empty() ? "unknown host" : d.server_name;
+  if (!d.dataset_error.empty()) {
+    s += ": dataset " + d.dataset_error.substr(0, d.dataset_error.find(' ')) +
+         ", SASL failures unknown " + WindowPhrase(d.window);
+    return s;
+  }
   s += ": " + Plural(d.total, "SASL failure", "SASL failures") + " " + WindowPhrase(d.window);
   return s;
 }
@@ -117,6 +124,7 @@ ReportMailResult SendReportMail(const ReportMailSettings& settings,
     FdSink out(stdout_fd, "standard output");
     r.mime = WriteMimeMessage(m, out);
     r.error = r.mime.error;
+    r.closed_pipe = out.error_errno() == EPIPE;
     return r;
   }
   SendmailOptions so;
@@ -287,8 +295,12 @@ int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const Repor
     Warn(*addresses.error);
     return addresses.exit_status;
   }
+  // A dry run read by `| head` is not a failure: EPIPE, not SIGPIPE, then exit
+  // quietly (the status says only what the report itself says).
+  if (ms.dry_run) std::signal(SIGPIPE, SIG_IGN);
   ReportMailResult r = SendReportMail(ms, addresses, p.data, RenderText(p.data), RenderHtml(p.data),
                                       rows_fd, p.rows_written, env.out_fd);
+  if (r.error && r.closed_pipe) return p.data.dataset_error.empty() ? 0 : 1;
   if (r.error) {
     Warn(ms.dry_run ? *r.error : "report not sent: " + *r.error);
     return 1;
@@ -296,7 +308,9 @@ int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const Repor
   if (!ms.dry_run) Warn(r.summary);
   // Sent: unreadable rows (p.status 1) were warned about above and are named in
   // the report itself; not sending it again tomorrow is not the way to fix them.
-  return 0;
+  // A missing or unreadable dataset is another matter: the mail says so, and
+  // the status says the report is not one.
+  return p.data.dataset_error.empty() ? 0 : 1;
 }
 
 }  // namespace mls

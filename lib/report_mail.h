@@ -108,6 +108,7 @@ struct ReportMailResult {
   std::optional<std::string> error;  // the message was not handed over (or not printed)
   MimeResult mime;                   // what happened to the attachment
   std::string summary;               // on success: "report for root@localhost handed to ..."
+  bool closed_pipe = false;  // dry run: the reader of stdout went away (`| head`), not a failure
 };
 
 // Writes the message (subject, From/To from `addresses`, bodies `text` and

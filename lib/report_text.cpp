@@ -10,7 +10,7 @@
 namespace mls {
 namespace {
 
-constexpr std::size_t kMaxColumns = 100;
+constexpr std::size_t kMaxColumns = 80;
 constexpr std::size_t kIndent = 2;
 constexpr std::size_t kGap = 2;
 constexpr std::size_t kChartWidth = 50;  // columns of the longest bar
@@ -38,45 +38,82 @@ struct Column {
   bool right = false;    // numbers: right-aligned
   std::size_t cap = 40;  // widest it gets
   bool shrink = true;    // false: numbers and IPs, never cut to fit the line
+  bool cut_left = false;  // host and AS names: cut from the left, the domain stays
 };
 
+// Shrinks the widest shrinkable column of `idx` (never below its minimum) until
+// the line (indent + columns + gaps) fits kMaxColumns. False if it cannot.
+bool Shrink(const std::vector<Column>& cols, const std::vector<std::size_t>& idx,
+            std::size_t indent, std::size_t min_width, std::vector<std::size_t>& width) {
+  auto total = [&] {
+    std::size_t t = indent + kGap * (idx.empty() ? 0 : idx.size() - 1);
+    for (std::size_t c : idx) t += width[c];
+    return t;
+  };
+  while (total() > kMaxColumns) {
+    std::size_t widest = cols.size();
+    for (std::size_t c : idx) {
+      if (!cols[c].shrink || cols[c].right || width[c] <= min_width) continue;
+      if (widest == cols.size() || width[c] > width[widest]) widest = c;
+    }
+    if (widest == cols.size()) return false;
+    --width[widest];
+  }
+  return true;
+}
+
 // Cells are display-safe already (DisplayText). Columns wider than their cap,
-// or than the line allows, are truncated with an ellipsis.
+// or than the line allows, are truncated with an ellipsis (host and AS names
+// from the left). When the names would be cut to less than kMinName columns,
+// they go to a second line under each row, indented, as a table of their own.
 void Table(const std::vector<Column>& cols, const std::vector<std::vector<std::string>>& rows,
            std::string& out) {
+  constexpr std::size_t kMinShrunk = 8, kMinName = 16, kNameIndent = 6;
   std::vector<std::size_t> width(cols.size());
   for (std::size_t c = 0; c < cols.size(); ++c) {
     width[c] = DisplayWidth(cols[c].head);
     for (const auto& r : rows) width[c] = std::max(width[c], DisplayWidth(r[c]));
     width[c] = std::min(width[c], std::max(cols[c].cap, DisplayWidth(cols[c].head)));
   }
-  auto total = [&] {
-    std::size_t t = kIndent + kGap * (cols.size() - 1);
-    for (std::size_t w : width) t += w;
-    return t;
-  };
-  constexpr std::size_t kMinShrunk = 8;
-  while (total() > kMaxColumns) {
-    std::size_t widest = cols.size();
-    for (std::size_t c = 0; c < cols.size(); ++c) {
-      if (!cols[c].shrink || cols[c].right || width[c] <= kMinShrunk) continue;
-      if (widest == cols.size() || width[c] > width[widest]) widest = c;
-    }
-    if (widest == cols.size()) break;
-    --width[widest];
+  std::vector<std::size_t> all, main, names;
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    all.push_back(c);
+    (cols[c].cut_left ? names : main).push_back(c);
   }
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string l(kIndent, ' ');
-    for (std::size_t c = 0; c < cols.size(); ++c) {
-      if (c > 0) l += std::string(kGap, ' ');
-      l += Pad(TruncateDisplay(cells[c], width[c]), width[c], cols[c].right);
+  std::vector<std::size_t> w = width;
+  bool wrap = false;
+  if (!Shrink(cols, all, kIndent, kMinShrunk, w) && !names.empty()) {
+    wrap = true;
+  } else if (!names.empty()) {
+    for (std::size_t c : names) wrap = wrap || w[c] < std::min(width[c], kMinName);
+  }
+  if (wrap) {
+    w = width;
+    Shrink(cols, main, kIndent, 4, w);
+    Shrink(cols, names, kNameIndent, 4, w);
+  } else {
+    Shrink(cols, all, kIndent, 4, w);
+  }
+  auto line = [&](const std::vector<std::string>& cells, bool head,
+                  const std::vector<std::size_t>& which, std::size_t indent) {
+    std::string l(indent, ' ');
+    for (std::size_t k = 0; k < which.size(); ++k) {
+      const std::size_t c = which[k];
+      if (k > 0) l += std::string(kGap, ' ');
+      l += Pad(cols[c].cut_left && !head ? TruncateDisplayLeft(cells[c], w[c])
+                                         : TruncateDisplay(cells[c], w[c]),
+               w[c], cols[c].right);
     }
     out += RTrim(std::move(l)) + "\n";
   };
+  auto row = [&](const std::vector<std::string>& cells, bool head) {
+    line(cells, head, wrap ? main : all, kIndent);
+    if (wrap) line(cells, head, names, kNameIndent);
+  };
   std::vector<std::string> heads;
   for (const Column& c : cols) heads.push_back(c.head);
-  line(heads);
-  for (const auto& r : rows) line(r);
+  row(heads, true);
+  for (const auto& r : rows) row(r, false);
 }
 
 std::string Show(std::string_view raw, std::string_view if_empty = "-") {
@@ -131,6 +168,23 @@ void ChartText(const Chart& chart, std::string& out) {
   }
 }
 
+// Every line cut to kMaxColumns: the last guard for what the layout above could
+// not fit (a path longer than a line in a warning, huge counts).
+std::string FitColumns(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    std::string_view line(text.data() + pos, nl - pos);
+    out += DisplayWidth(line) > kMaxColumns ? TruncateDisplay(line, kMaxColumns) : std::string(line);
+    if (nl < text.size()) out += '\n';
+    pos = nl + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string DisplayText(std::string_view raw) {
@@ -178,15 +232,28 @@ std::string RenderText(const ReportData& d) {
   if (!d.server_address.empty()) server += " (" + DisplayText(d.server_address) + ")";
   std::string title = TruncateDisplay("SMTP AUTH failures on " + server, kMaxColumns);
   out += title + "\n" + std::string(DisplayWidth(title), '=') + "\n";
+  // "Name        value", the value wrapped at spaces under itself when too long.
   auto field = [&](std::string_view name, const std::string& value) {
-    out += TruncateDisplay(Pad(name, 12, false) + value, kMaxColumns) + "\n";
+    std::string line = Pad(name, 12, false);
+    std::size_t pos = 0;
+    while (DisplayWidth(line) + DisplayWidth(std::string_view(value).substr(pos)) > kMaxColumns) {
+      // Before a parenthesis if one fits, else at the last space that does.
+      std::size_t sp = value.rfind(" (", pos + (kMaxColumns - 12));
+      if (sp == std::string::npos || sp <= pos) sp = value.rfind(' ', pos + (kMaxColumns - 12));
+      if (sp == std::string::npos || sp <= pos) break;
+      out += line + value.substr(pos, sp - pos) + "\n";
+      line = std::string(12, ' ');
+      pos = sp + 1;
+    }
+    out += TruncateDisplay(line + value.substr(pos), kMaxColumns) + "\n";
   };
   field("Window", Show(d.window.name, "custom") + ", " + LocalTime(d.window.since, kStamp) +
                       " .. " + LocalTime(d.window.until, kStamp) + " (" + HumanDuration(span) +
                       ")");
   field("Generated", LocalTime(d.generated, "%Y-%m-%d %H:%M:%S %Z") + " by maillogsentinel " +
                          Show(d.version, "?"));
-  field("Extraction", Show(d.schedule, "unknown") + "; last run " + LastRunText(d));
+  field("Schedule", Show(d.schedule, "unknown"));
+  field("Last run", LastRunText(d));
 
   std::vector<std::string> warnings = HealthWarnings(d);
   if (!warnings.empty()) out += "\n";
@@ -213,29 +280,52 @@ std::string RenderText(const ReportData& d) {
   // ---- summary
   Section("SUMMARY", out);
   std::string change = ChangeText(d);
+  const bool unknown_counts = !d.dataset_error.empty();
+  auto count = [&](std::uint64_t v) { return unknown_counts ? std::string("unknown") : Num(v); };
+  if (unknown_counts) change = "(dataset " + d.dataset_error + ")";
   std::vector<std::pair<std::string, std::string>> facts = {
-      {"Failed logins", Num(d.total)},
-      {"Source IPs", Num(d.distinct_ips)},
-      {"User names", Num(d.distinct_users)},
+      {"Failed logins", count(d.total)},
+      {"Source IPs", count(d.distinct_ips)},
+      {"User names", count(d.distinct_users)},
       {"SASL outages", d.outages ? Num(*d.outages) : "unknown"},
   };
   std::vector<std::string> notes = {
       change,
-      d.new_ip_count > 0 ? Num(d.new_ip_count) + " new (never seen before this window)" : "", "",
+      d.new_ip_count > 0 ? Num(d.new_ip_count) + " new (never seen before this window)" : "",
+      NoUserText(d),
       d.outages ? "" : "(" + OutagesUnknownReason(d) + ")"};
   std::size_t vw = 0;
   for (const auto& f : facts) vw = std::max(vw, f.second.size());
   for (std::size_t k = 0; k < facts.size(); ++k) {
-    out += RTrim("  " + Pad(facts[k].first, 15, false) + Pad(facts[k].second, vw, true) + "   " +
-                 notes[k]) +
-           "\n";
+    std::string fact = "  " + Pad(facts[k].first, 15, false) + Pad(facts[k].second, vw, true);
+    if (DisplayWidth(fact) + 3 + DisplayWidth(notes[k]) > kMaxColumns) {
+      // A long note (the change against a 7-day window) on a line of its own.
+      const std::size_t nw = DisplayWidth(notes[k]);
+      const std::size_t indent =
+          std::max<std::size_t>(kIndent, std::min(fact.size() + 3, kMaxColumns - std::min(nw, kMaxColumns)));
+      out += fact + "\n" + std::string(indent, ' ') + notes[k] + "\n";
+    } else {
+      out += RTrim(fact + "   " + notes[k]) + "\n";
+    }
   }
 
-  if (d.total == 0) {
+  if (unknown_counts) {
+    out += "\nNo figures: the dataset is " + d.dataset_error + ".\n";
+  } else if (d.total == 0) {
     out += "\nNo failed SMTP authentications in this window.\n";
   } else {
     // ---- chart
     if (Chart chart = BuildChart(d); !chart.rows.empty()) ChartText(chart, out);
+
+    // ---- servers (only when there are several)
+    if (!d.servers.empty()) {
+      Section("SERVERS (" + Num(d.servers.size()) + " in this window)", out);
+      std::vector<std::vector<std::string>> rows;
+      for (const KeyCount& k : d.servers) {
+        rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(unknown)")});
+      }
+      Table({{"COUNT", true}, {"SHARE", true}, {"SERVER", false, 60, true, true}}, rows, out);
+    }
 
     // ---- top lists
     if (!d.top_auth.empty()) {
@@ -249,11 +339,12 @@ std::string RenderText(const ReportData& d) {
              {"USER", false, 28},
              {"IP", false, 39, false},
              {"CC", false, 4},
-             {"HOSTNAME", false, 40}},
+             {"HOSTNAME", false, 40, true, true}},
             rows, out);
     }
     if (!d.top_users.empty()) {
       Section("TOP USER NAMES (" + Num(d.distinct_users) + " distinct)", out);
+      if (d.no_user > 0) out += "  not counted: " + NoUserText(d) + "\n";
       std::vector<std::vector<std::string>> rows;
       for (const KeyCount& k : d.top_users) {
         rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(none)")});
@@ -272,13 +363,13 @@ std::string RenderText(const ReportData& d) {
              {"USERS", true},
              {"IP", false, 39, false},
              {"CC", false, 4},
-             {"ASN", false, 10},
-             {"AS ORGANISATION", false, 24},
-             {"HOSTNAME", false, 40}},
+             {"ASN", false, 12, false},
+             {"AS ORGANISATION", false, 24, true, true},
+             {"HOSTNAME", false, 40, true, true}},
             rows, out);
       out +=
-          "  CC, ASN, organisation and hostname: from each IP's latest row "
-          "(TOP COUNTRIES counts every row)\n";
+          "  CC, ASN, organisation and hostname: from each IP's latest row\n"
+          "  (TOP COUNTRIES counts every row)\n";
     }
     Section("BRUTE FORCE (IPs trying several user names)", out);
     if (d.brute_force.empty()) {
@@ -295,7 +386,7 @@ std::string RenderText(const ReportData& d) {
              {"IP", false, 39, false},
              {"CC", false, 4},
              {"ACTIVE", false, 24},
-             {"HOSTNAME", false, 40}},
+             {"HOSTNAME", false, 40, true, true}},
             rows, out);
     }
     Section("PASSWORD SPRAYING (user names tried from several IPs)", out);
@@ -322,7 +413,7 @@ std::string RenderText(const ReportData& d) {
              {"IP", false, 39, false},
              {"CC", false, 4},
              {"FIRST", false, 12},
-             {"HOSTNAME", false, 40}},
+             {"HOSTNAME", false, 40, true, true}},
             rows, out);
     }
     auto keyed = [&](std::string_view title, std::string_view head,
@@ -333,7 +424,10 @@ std::string RenderText(const ReportData& d) {
       for (const KeyCount& k : list) {
         rows.push_back({Num(k.count), Percent(k.count, d.total), label(k.key)});
       }
-      Table({{"COUNT", true}, {"SHARE", true}, {std::string(head), false, 60}}, rows, out);
+      Table({{"COUNT", true},
+             {"SHARE", true},
+             {std::string(head), false, 60, true, head == "AS ORGANISATION"}},
+            rows, out);
     };
     auto unknown = [](const std::string& k) { return Show(k, "(unknown)"); };
     keyed("TOP COUNTRIES", "COUNTRY", d.top_countries, unknown);
@@ -356,13 +450,14 @@ std::string RenderText(const ReportData& d) {
   Section("DATASET", out);
   out += TruncateDisplay("  " + Show(d.dataset_path, "(unknown path)"), kMaxColumns) + "\n";
   std::string facts_line = "  " + Num(d.dataset_rows) + " rows, " + HumanBytes(d.dataset_bytes);
+  if (unknown_counts) facts_line = "  " + d.dataset_error;
   if (d.dataset_rows > 0) {
     facts_line += ", " + LocalTime(d.dataset_first, "%Y-%m-%d %H:%M") + " .. " +
                   LocalTime(d.dataset_last, "%Y-%m-%d %H:%M");
   }
   if (d.skipped_rows > 0) facts_line += ", " + Num(d.skipped_rows) + " unreadable rows skipped";
   out += facts_line + "\n";
-  return out;
+  return FitColumns(out);
 }
 
 }  // namespace mls

@@ -703,6 +703,11 @@ print(email.message_from_binary_file(sys.stdin.buffer, policy=email.policy.defau
   assert_line 'To: root@localhost'
   assert_line 'MIME-Version: 1.0'
   [ ! -e "$T/ran" ] && [ ! -e "$T/work/maillogsentinel.log" ]
+  # Read by `| head`: a closed pipe is not a failure, and nothing is said.
+  run --separate-stderr bash -c 'set -o pipefail; maillogsentinel --config "$1" --report --dry-run | head -n 1' _ "$T/conf"
+  [ "$status" -eq 0 ]
+  [ -z "$stderr" ]
+  [ "${#lines[@]}" -eq 1 ]
 }
 
 @test "maillogsentinel --report: refuses root (the op log belongs to the service user)" {

@@ -237,8 +237,8 @@ print(m["To"])' "$T/msg.eml"
   run -2 send
   assert_output "mls-report: $T/conf: [report] email: bad address 'root localhost': space outside quotes"
   write_config
-  run -2 send --to 'nobody'
-  assert_output "mls-report: --to: bad address 'nobody': no '@'"
+  run -2 send --to '"nobody"'
+  assert_output "mls-report: --to: bad address '\"nobody\"': no '@'"
   run -2 send --to 'a@b,,c@d'
   assert_output "mls-report: --to: empty entry in address list 'a@b,,c@d'"
   run -2 send --to "$(printf 'x@y\r\nBcc: evil@y')"
@@ -346,4 +346,39 @@ PY
   run -1 send
   assert_line "mls-report: report not sent"
   [ ! -e "$T/ran" ]
+}
+
+@test "mls-report --send: a missing dataset is mailed saying so, exit 1" {
+  fake_sendmail 'cat >"$(dirname "$0")/msg.eml"'
+  rm "$T/work/maillogsentinel.csv"
+  run -1 --separate-stderr send
+  [ -z "$output" ]
+  [ "$stderr" = "mls-report: $T/work/maillogsentinel.csv: the dataset is missing (No such file or directory); the report cannot count the failures
+mls-report: report for root@localhost handed to $T/sendmail (0 rows attached)" ]
+  python3 -c 'import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+assert m["Subject"].endswith(": dataset missing, SASL failures unknown today (2026-11-28)"), m["Subject"]
+text = m.get_body(("plain",)).get_content()
+assert "No figures: the dataset is missing (No such file or directory)." in text, text
+assert "No failed SMTP" not in text, text' "$T/msg.eml"
+  # A dry run too.
+  run -1 --separate-stderr send --dry-run
+  [ "$stderr" = "mls-report: $T/work/maillogsentinel.csv: the dataset is missing (No such file or directory); the report cannot count the failures" ]
+  python3 -c 'import email, email.policy, sys
+m = email.message_from_string(sys.argv[1], policy=email.policy.default)
+assert m["Subject"].endswith(": dataset missing, SASL failures unknown today (2026-11-28)"), m["Subject"]' "$output"
+}
+
+@test "mls-report --send --to root: local recipients are valid (sendmail delivers them)" {
+  fake_sendmail 'cat >"$(dirname "$0")/msg.eml"'
+  run -0 --separate-stderr send --to root,postmaster
+  [ "$stderr" = "mls-report: report for root, postmaster handed to $T/sendmail (9 rows attached)" ]
+  grep -q '^To: root, postmaster' "$T/msg.eml"
+}
+
+@test "mls-report --send --dry-run | head: a closed pipe is not a failure (exit 0, quiet)" {
+  run --separate-stderr bash -c 'set -o pipefail; mls-report --config "$1" --now "$2" --send --dry-run | head -n 1' _ "$T/conf" "$NOW"
+  [ "$status" -eq 0 ]
+  [ -z "$stderr" ]
+  [ "${#lines[@]}" -eq 1 ]
 }

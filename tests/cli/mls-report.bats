@@ -80,7 +80,11 @@ assert num(r"^  Failed logins +(\d+) ") == r["total"]
 assert num(r"^  Failed logins .* vs (\d+) ") == r["previous_window"]["total"]
 assert num(r"^  Source IPs +(\d+) ") == r["distinct_ips"]
 assert num(r"^  Source IPs .* (\d+) new ") == r["new_ips"]["count"]
-assert num(r"^  User names +(\d+)$") == r["distinct_users"]
+assert num(r"^  User names +(\d+)   ") == r["distinct_users"]
+assert num(r"^  User names .*   (\d+) attempts without a user name$") == r["no_user"] > 0
+assert num(r"^  not counted: (\d+) attempts without a user name$") == r["no_user"]
+# A missing user name is not a user name: never "(none)" in a list of user names.
+assert "(none)" not in text
 def section(title):
     """The lines of a section up to the next blank line, its title line dropped."""
     lines = text.split("\n")
@@ -100,10 +104,143 @@ assert chart == want, (chart, want)
 # "  COUNT   SHARE  USER": the user name is what follows the share's "%  ".
 users = [m.groups() for m in (re.match(r"^ +(\d+) +[\d.]+ %  (.*)$", l)
                               for l in section("TOP USER NAMES")[1:]) if m]
-users = [(int(c), "" if u == "(none)" else u) for c, u in users]
+# A byte that is not UTF-8: "\xE9" in the text, U+FFFD in the JSON.
+users = [(int(c), re.sub(r"\\x[0-9A-F]{2}", "\ufffd", u)) for c, u in users]
 assert users == [(u["count"], u["user"]) for u in r["top_users"][:10]], users
 ips = [l.split()[:3] for l in section("TOP SOURCE IPS")[1:] if re.match(r"^ +\d+ +\d+ ", l)]
 assert ips == [[str(i["count"]), str(i["distinct_users"]), i["ip"]] for i in r["top_ips"][:10]], ips
+EOF
+}
+
+@test "mls-report: the JSON's members are mls-report(1)'s list, in order; unknown is null, ASNs numbers" {
+  cd "$MLS_SRCDIR/tests/data"
+  mls-report --csv report/dataset.csv --format json --threshold 1 --top 1000 \
+    --window today --now 2026-11-25T18:30:00 >"$T/r.json"
+  python3 - "$MLS_SRCDIR/man/mls-report.1" "$T/r.json" <<'EOF'
+import json, re, sys
+man = open(sys.argv[1], encoding="utf-8").read()
+rep = json.load(open(sys.argv[2]))
+sec = man[man.index("\n.Ss JSON\n"):]
+sec = sec[sec.index("\n.Bl -tag"):sec.index("\n.El\n")]
+
+def parse(s, i=0):
+    """'{a, b: [{c}], d: [IP objects]}' -> ("obj", [(name, shape or None)]) / ("list", shape)."""
+    def ws(i):
+        while s[i] == " ":
+            i += 1
+        return i
+    i = ws(i)
+    if s[i] == "[":
+        if s.startswith("[IP objects]", i):
+            return ("list", "IP"), i + len("[IP objects]")
+        inner, i = parse(s, i + 1)
+        assert s[i] == "]", s
+        return ("list", inner), i + 1
+    assert s[i] == "{", s
+    fields, i = [], i + 1
+    while True:
+        i = ws(i)
+        m = re.match(r"[a-z_]+", s[i:])
+        name, i = m.group(0), i + len(m.group(0))
+        sub = None
+        if s[i] == ":":
+            sub, i = parse(s, i + 1)
+        fields.append((name, sub))
+        if s[i] == "}":
+            return ("obj", fields), i + 1
+        assert s[i] == ",", s[i:]
+        i += 1
+
+members, shapes = [], {}
+for item in sec.split("\n.It Li ")[1:]:
+    head, _, body = item.partition("\n")
+    names = [n.strip() for n in head.split(" , ")]
+    found = [parse(m)[0] for m in re.findall(r"^\.Li (\[?\{.*[}\]])", body, re.M)]
+    if "IP objects" in body and not found:
+        found = ["IP"]
+    members += names
+    for n, f in zip(names, found if len(found) == len(names) else found[:1] * len(names)):
+        shapes[n] = f
+ip_shape = shapes["top_ips"]
+assert members == list(rep), "man page %s\nreport   %s" % (members, list(rep))
+
+checked = set()
+def check(value, shape, where):
+    if shape == "IP":
+        shape = ip_shape
+    if shape[0] == "list" or isinstance(value, list):
+        inner = shape[1] if shape[0] == "list" else shape
+        assert isinstance(value, list) and value, "%s: a non-empty list to check" % where
+        for k, v in enumerate(value):
+            check(v, inner, "%s[%d]" % (where, k))
+        return
+    assert isinstance(value, dict), where
+    assert list(value) == [f for f, _ in shape[1]], "%s: %s, man page %s" % (
+        where, list(value), [f for f, _ in shape[1]])
+    checked.add(where.split("[")[0])
+    for f, sub in shape[1]:
+        if sub is not None:
+            check(value[f], sub, where + "." + f)
+for name, shape in shapes.items():
+    check(rep[name], shape, name)
+assert len(checked) >= 15, sorted(checked)
+
+# Unknown values are null, never ""; ASNs are numbers.
+def walk(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k == "asn":
+                assert x is None or isinstance(x, int), (k, x)
+            if k in ("hostname", "country", "as_org", "status", "address", "asn"):
+                assert x != "", (k, v)
+            walk(x)
+    elif isinstance(v, list):
+        for x in v:
+            walk(x)
+walk(rep)
+assert None in [k["country"] for k in rep["top_countries"]]
+assert all(isinstance(k["asn"], int) or k["asn"] is None for k in rep["top_asns"])
+print("ok")
+EOF
+}
+
+@test "mls-report: the text report fits 80 columns; long host and AS names keep their domain" {
+  cd "$MLS_SRCDIR/tests/data"
+  long=$(printf 'very-long-label-%d.' 1 2 3 4 5 6)
+  {
+    echo "$HEADER"
+    for k in 1 2 3 4 5 6; do
+      printf 'mx1;2026-11-25T1%d:00:00+01:00;2001:db8:ffff:ffff:ffff:ffff:ffff:%d;user-with-a-rather-long-name-%d@a-long-domain.example.org;%smail.example.com;OK;FR;4200000000;An Autonomous System Organisation With A Long Name %d Ltd;LOGIN;unknown;;postfix/smtpd;x\n' \
+        "$k" "$k" "$k" "$long" "$k"
+      printf 'mx1;2026-11-2%dT10:00:00+01:00;127.0.0.%d;u%d;%smail.example.com;SERVFAIL;FR;3215;Orange;LOGIN;unknown;;postfix/smtpd;x\n' \
+        "$k" "$k" "$k" "$long"
+    done
+  } >"$T/long.csv"
+  for args in "--window today --now 2026-11-25T18:30:00" "--window 7d --now 2026-11-26T18:30:00" \
+    "--since 2026-10-01 --until 2026-11-26 --now 2026-11-27T08:00:00"; do
+    # shellcheck disable=SC2086
+    mls-report --csv "$T/long.csv" $args >"$T/long-$(echo "$args" | tr -cd 'a-z0-9').txt"
+  done
+  python3 - report/today-2026-11-25.txt "$T"/long-*.txt <<'EOF'
+import re, sys, unicodedata
+def width(line):
+    w = 0
+    for ch in line:
+        if unicodedata.combining(ch) or ch in "\u200b\u200c\u200d":
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w
+for path in sys.argv[1:]:
+    text = open(path, encoding="utf-8").read()
+    for n, line in enumerate(text.split("\n"), 1):
+        assert width(line) <= 80, "%s:%d: %d columns: %s" % (path, n, width(line), line)
+long = open(sys.argv[2], encoding="utf-8").read()
+# Host names cut from the left: the domain stays.
+assert re.search(r"  \u2026[a-z0-9.-]*\.example\.com$", long, re.M), long
+assert re.search(r"  \u2026[A-Za-z ]*1 Ltd  ", long, re.M), long
+assert "very-long-label-1." not in long.replace("\u2026", ""), long
+assert "\nSchedule    " in long and "\nLast run    " in long, long
+print("ok")
 EOF
 }
 
@@ -161,10 +298,10 @@ EOF
   recount --window 24h --now 2026-10-25T12:00:00
   recount --window 24h --now 2026-03-29T12:00:00
   recount --window 7d --now 2026-11-26T12:00:00
-  [[ "$output" == *" buckets=168" ]]
+  [[ "$output" == *" buckets=8" ]]  # local days, as the text and HTML charts show them
   recount --window 7d --now 2026-10-27T10:30:00
   recount --since 2026-10-20T00:00:00 --until 2026-11-26T00:00:00
-  [[ "$output" == *" buckets=37" ]]  # local days beyond 7 days
+  [[ "$output" == *" buckets=37" ]]  # local days beyond 48 hours
   recount --since 2026-03-28T06:00:00+01:00 --until 2026-03-29T06:00:00+02:00
   recount --since 2026-01-01 --until 2027-01-01
 }
@@ -297,11 +434,34 @@ EOF
   [[ "$output" == "mls-report (maillogsentinel) "* ]]
 }
 
-@test "mls-report: a missing dataset is an empty report with a warning" {
+@test "mls-report: a missing or unreadable dataset is never '0 failures': it says so, exit 1" {
   run --separate-stderr mls-report --csv "$T/none.csv" --format json --now 2026-11-25T12:00:00
-  [ "$status" -eq 0 ]
-  [[ "$output" == *$'\n  "total": 0,\n'* ]]
-  [[ "$stderr" == "mls-report: $T/none.csv: no dataset yet"* ]]
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "mls-report: $T/none.csv: the dataset is missing (No such file or directory); the report cannot count the failures" ]
+  python3 -c 'import json, sys
+r = json.loads(sys.argv[1])
+assert r["total"] is None and r["distinct_ips"] is None and r["distinct_users"] is None, r
+assert r["previous_window"]["total"] is None, r
+assert r["dataset"]["error"] == "missing (No such file or directory)", r["dataset"]' "$output"
+  run --separate-stderr mls-report --csv "$T/none.csv" --now 2026-11-25T12:00:00
+  [ "$status" -eq 1 ]
+  # The warning, wrapped at the line limit: joined again.
+  sed 's/^ *//' <<<"$output" | tr '\n' ' ' |
+    grep -Fq "!! WARNING: the dataset $T/none.csv is missing (No such file or directory): no failures could be counted (has an extraction run yet? is working_dir right?) "
+  grep -Fxq "  Failed logins  unknown   (dataset missing (No such file or directory))" <<<"$output"
+  grep -Fxq "No figures: the dataset is missing (No such file or directory)." <<<"$output"
+  ! grep -q "No failed SMTP" <<<"$output"
+  run --separate-stderr mls-report --csv "$T/none.csv" --format html --now 2026-11-25T12:00:00
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"No figures: the dataset is missing (No such file or directory)."* ]]
+  if [ "$(id -u)" -ne 0 ]; then
+    printf '%s\n' "$HEADER" >"$T/locked.csv"
+    chmod 0 "$T/locked.csv"
+    run --separate-stderr mls-report --csv "$T/locked.csv" --now 2026-11-25T12:00:00
+    [ "$status" -eq 1 ]
+    [ "$stderr" = "mls-report: $T/locked.csv: the dataset is unreadable (Permission denied); the report cannot count the failures" ]
+    grep -Fxq "No figures: the dataset is unreadable (Permission denied)." <<<"$output"
+  fi
 }
 
 @test "mls-report: a file that is not a dataset is exit 1 with a clear message and no report" {

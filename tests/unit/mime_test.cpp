@@ -557,7 +557,8 @@ TEST(Mime, FdSinkWritesEverythingInOrder) {
 TEST(MimeAddress, ValidAddresses) {
   for (const char* a :
        {"root@localhost", "a.b-c+tag@mx1.example.org", "x@[127.0.0.1]", "x@[IPv6:::1]",
-        "\"john doe\"@example.org", "\"a\\\"b\"@example.org", "!#$%&'*+-/=?^_`{|}~@x.y"}) {
+        "\"john doe\"@example.org", "\"a\\\"b\"@example.org", "!#$%&'*+-/=?^_`{|}~@x.y",
+        "root", "postmaster", "first.last"}) {  // local recipients: sendmail delivers them
     EXPECT_EQ(std::nullopt, ValidateAddress(a)) << a;
   }
 }
@@ -565,7 +566,8 @@ TEST(MimeAddress, ValidAddresses) {
 TEST(MimeAddress, InvalidAddressesSayWhy) {
   std::vector<std::pair<std::string, std::string>> cases = {
       {"", "empty address"},
-      {"root", "no '@'"},
+      {"\"root\"", "no '@'"},
+      {".root", "misplaced '.' in local part"},
       {"root localhost", "space outside quotes"},
       {"a b@c", "space outside quotes"},
       {"a@b c", "space outside quotes"},

@@ -94,7 +94,11 @@ TEST(ReportOptions, UsageErrorsAreStatus2WithAClearMessage) {
       {{"--until", "2026-11-01"}, "--until needs --since"},
       {{"--since", "2026-11-02", "--until", "2026-11-01"}, "--since must be before --until"},
       {{"--since", "2026-11-02", "--until", "2026-11-02"}, "--since must be before --until"},
-      {{"--since", "yesterday"}, "--since: not an ISO 8601 time: 'yesterday'"},
+      {{"--since", "last week"}, "--since: not an ISO 8601 time or a relative one: 'last week'"},
+      {{"--since", "-2 parsecs"}, "--since: not an ISO 8601 time or a relative one"},
+      {{"--now", "yesterday"}, "--now: not an ISO 8601 time: 'yesterday'"},
+      {{"--window", "today", "--since", "-2h"}, "--window excludes --since and --until"},
+      {{"--until", "now"}, "--until needs --since"},
       {{"--now", "2026-13-01"}, "--now: not an ISO 8601 time: '2026-13-01'"},
       {{"--top", "0"}, "--top: expected a number from 1 to 1000000"},
       {{"--top", "10x"}, "--top: expected a number from 1 to 1000000"},
@@ -243,6 +247,59 @@ TEST_F(ReportRun, CsvAloneReadsNoConfig) {
   EXPECT_EQ(dir_ + "/maillogsentinel.log", PrepareReport(s, env_).data.oplog_path);
 }
 
+TEST_F(ReportRun, RelativeSinceAndUntilAsJournalctlTakesThem) {
+  // Resolved against --now (or the clock) once it is known, in local time.
+  ReportCliOptions o;
+  ASSERT_EQ(std::nullopt, Parse({"--csv", "/x.csv", "--since", "yesterday", "--until", "-30min",
+                                 "--now", "2026-10-26T12:00:00+01:00"},
+                                o));
+  EXPECT_FALSE(o.since);
+  EXPECT_EQ("yesterday", o.since_relative.value_or(""));
+  ReportSetup s = ResolveReportSetup(o, env_);
+  ASSERT_FALSE(s.error) << *s.error;
+  EXPECT_EQ("custom", s.build.window.name);
+  EXPECT_EQ(At("2026-10-25T00:00:00+02:00"), s.build.window.since);  // the 25-hour day
+  EXPECT_EQ(At("2026-10-26T11:30:00+01:00"), s.build.window.until);
+
+  const std::time_t now = At("2026-10-26T12:00:00+01:00");
+  EXPECT_EQ(now, ParseRelativeTime("now", now));
+  EXPECT_EQ(At("2026-10-26T00:00:00+01:00"), ParseRelativeTime("today", now));
+  EXPECT_EQ(At("2026-10-27T00:00:00+01:00"), ParseRelativeTime("tomorrow", now));
+  EXPECT_EQ(now - 7200, ParseRelativeTime("-2h", now));
+  EXPECT_EQ(now - 1800, ParseRelativeTime("-30min", now));
+  EXPECT_EQ(now - 86400 - 12 * 3600, ParseRelativeTime("-1d 12h", now));
+  EXPECT_EQ(now + 90, ParseRelativeTime("+90s", now));
+  for (const char* bad : {"", "-", "2h", "-2 parsecs", "Yesterday", "-0h", "last week"})
+    EXPECT_EQ(std::nullopt, ParseRelativeTime(bad, now)) << bad;
+
+  // "--since -2h --until -3h": an empty window is an error, as with ISO times.
+  ReportCliOptions e;
+  ASSERT_EQ(std::nullopt,
+            Parse({"--csv", "/x.csv", "--since", "-2h", "--until", "-3h", "--now", "@1764000000"}, e));
+  s = ResolveReportSetup(e, env_);
+  ASSERT_TRUE(s.error);
+  EXPECT_EQ("--since must be before --until (now, when --until is not given)", *s.error);
+}
+
+TEST_F(ReportRun, SendBeforeOneInTheMorningReportsYesterday) {
+  ReportCliOptions o;
+  o.csv_path.emplace("/x.csv");
+  o.send.send = true;
+  o.now = At("2026-11-26T00:05:00+01:00");  // cron at midnight
+  ReportSetup s = ResolveReportSetup(o, env_);
+  EXPECT_EQ("yesterday", s.build.window.name);
+  EXPECT_EQ(At("2026-11-25T00:00:00+01:00"), s.build.window.since);
+  EXPECT_EQ(At("2026-11-26T00:00:00+01:00"), s.build.window.until);
+  o.now = At("2026-11-26T01:00:00+01:00");  // from 01:00 on, today
+  EXPECT_EQ("today", ResolveReportSetup(o, env_).build.window.name);
+  o.now = At("2026-11-26T00:05:00+01:00");
+  o.window = "today";  // asked for: as asked
+  EXPECT_EQ("today", ResolveReportSetup(o, env_).build.window.name);
+  o.window.reset();
+  o.send.send = false;  // printed reports: today
+  EXPECT_EQ("today", ResolveReportSetup(o, env_).build.window.name);
+}
+
 TEST_F(ReportRun, NowSinceAndUntil) {
   ReportCliOptions o;
   o.csv_path.emplace("/x.csv");
@@ -309,10 +366,21 @@ TEST_F(ReportRun, ForeignOrUnreadableDatasetIsStatus1AndPrintsNothing) {
   EXPECT_NE(std::string::npos, err_.find("not a regular file"));
 }
 
-TEST_F(ReportRun, MissingDatasetIsAnEmptyReportWithAWarning) {
-  EXPECT_EQ(0, Run({"--csv", dir_ + "/none.csv", "--format", "json"}));
-  EXPECT_NE(std::string::npos, out_.find("\n  \"total\": 0,\n"));
-  EXPECT_NE(std::string::npos, err_.find(dir_ + "/none.csv: no dataset yet")) << err_;
+TEST_F(ReportRun, MissingDatasetIsReportedAsMissingWithStatus1) {
+  EXPECT_EQ(1, Run({"--csv", dir_ + "/none.csv", "--format", "json"}));
+  EXPECT_NE(std::string::npos, out_.find("\n  \"total\": null,\n")) << out_;
+  EXPECT_NE(std::string::npos, out_.find("\"error\": \"missing (No such file or directory)\""))
+      << out_;
+  EXPECT_EQ("mls-report: " + dir_ +
+                "/none.csv: the dataset is missing (No such file or directory); the report "
+                "cannot count the failures\n",
+            err_);
+  EXPECT_EQ(1, Run({"--csv", dir_ + "/none.csv"}));
+  EXPECT_EQ(std::string::npos, out_.find("No failed SMTP")) << out_;
+  EXPECT_NE(std::string::npos, out_.find("Failed logins  unknown")) << out_;
+  EXPECT_NE(std::string::npos,
+            out_.find("No figures: the dataset is missing (No such file or directory).\n"))
+      << out_;
 }
 
 TEST_F(ReportRun, EveryFormat) {

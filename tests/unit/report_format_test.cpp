@@ -22,6 +22,23 @@ TEST(ReportFormat, DisplayWidthCountsColumns) {
   EXPECT_EQ(3u, DisplayWidth("\u2026ab"));
 }
 
+TEST(ReportFormat, TruncatesFromTheLeftKeepingTheDomain) {
+  EXPECT_EQ("mail.example.com", TruncateDisplayLeft("mail.example.com", 16));
+  EXPECT_EQ("\u2026mail.example.com",
+            TruncateDisplayLeft("a-very-long-label.mail.example.com", 17));
+  EXPECT_EQ("", TruncateDisplayLeft("admin", 0));
+  EXPECT_EQ("\u2026", TruncateDisplayLeft("admin", 1));
+  // Escapes and wide characters are never split.
+  EXPECT_EQ("\u2026cd", TruncateDisplayLeft("ab\\x0Dcd", 5));
+  EXPECT_EQ("\u2026\\x0Dcd", TruncateDisplayLeft("ab\\x0Dcd", 7));
+  std::string jp = "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E";  // 6 columns
+  EXPECT_EQ("\u2026\xE8\xAA\x9E", TruncateDisplayLeft(jp, 4));
+  for (std::size_t cols = 1; cols < 12; ++cols) {
+    std::string t = TruncateDisplayLeft("x\\x01\xE6\x97\xA5y\\\\z\xC3\xA9", cols);
+    EXPECT_LE(DisplayWidth(t), cols) << t;
+  }
+}
+
 TEST(ReportFormat, TruncatesWithAnEllipsisNeverInsideAnEscapeOrCharacter) {
   EXPECT_EQ("admin", TruncateDisplay("admin", 5));
   EXPECT_EQ("adm\u2026", TruncateDisplay("admin1", 4));

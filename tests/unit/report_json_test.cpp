@@ -38,9 +38,10 @@ ReportData Sample() {
   d.dataset_path = "/var/lib/maillogsentinel/maillogsentinel.csv";
   d.total = 3;
   d.distinct_ips = 2;
-  d.distinct_users = 2;
+  d.distinct_users = 1;
+  d.no_user = 1;
   d.top_auth = {{"admin", "127.0.0.1", "h.example", "FR", 2}};
-  d.top_users = {{"admin", 2}, {"", 1}};
+  d.top_users = {{"admin", 2}};
   IpCount ip;
   ip.ip = "127.0.0.1";
   ip.hostname = "h.example";
@@ -76,7 +77,7 @@ TEST(ReportJson, TheDocumentedLayout) {
   const std::string ipobj =
       "{\"ip\": \"127.0.0.1\", \"count\": 2, \"distinct_users\": 2, "
       "\"first\": \"2026-11-25T01:00:00+01:00\", \"last\": \"2026-11-25T02:00:00+01:00\", "
-      "\"hostname\": \"h.example\", \"country\": \"FR\", \"asn\": \"3215\", \"as_org\": "
+      "\"hostname\": \"h.example\", \"country\": \"FR\", \"asn\": 3215, \"as_org\": "
       "\"Orange\"}";
   std::string want =
       "{\n"
@@ -91,15 +92,15 @@ TEST(ReportJson, TheDocumentedLayout) {
       "\"until\": \"2026-11-25T00:00:00+01:00\", \"total\": 4},\n"
       "  \"total\": 3,\n"
       "  \"distinct_ips\": 2,\n"
-      "  \"distinct_users\": 2,\n"
+      "  \"distinct_users\": 1,\n"
+      "  \"no_user\": 1,\n"
       "  \"outages\": 2,\n"
       "  \"top_auth\": [\n"
       "    {\"user\": \"admin\", \"ip\": \"127.0.0.1\", \"hostname\": \"h.example\", "
       "\"country\": \"FR\", \"count\": 2}\n"
       "  ],\n"
       "  \"top_users\": [\n"
-      "    {\"user\": \"admin\", \"count\": 2},\n"
-      "    {\"user\": \"\", \"count\": 1}\n"
+      "    {\"user\": \"admin\", \"count\": 2}\n"
       "  ],\n"
       "  \"top_ips\": [\n"
       "    " +
@@ -113,7 +114,7 @@ TEST(ReportJson, TheDocumentedLayout) {
       "    {\"as_org\": \"Orange\", \"count\": 3}\n"
       "  ],\n"
       "  \"top_asns\": [\n"
-      "    {\"asn\": \"3215\", \"count\": 3}\n"
+      "    {\"asn\": 3215, \"count\": 3}\n"
       "  ],\n"
       "  \"rdns\": {\"ok\": 2, \"failures\": [\n"
       "      {\"status\": \"NXDOMAIN\", \"count\": 1}\n"
@@ -135,7 +136,7 @@ TEST(ReportJson, TheDocumentedLayout) {
       ipobj +
       "\n"
       "    ]},\n"
-      "  \"dataset\": {\"path\": \"/var/lib/maillogsentinel/maillogsentinel.csv\", "
+      "  \"dataset\": {\"path\": \"/var/lib/maillogsentinel/maillogsentinel.csv\", \"error\": null, "
       "\"rows\": 10, \"bytes\": 1234, \"skipped_rows\": 1, "
       "\"first\": \"2026-11-01T00:00:00+01:00\", \"last\": \"2026-11-25T02:00:00+01:00\"}\n"
       "}\n";
@@ -152,6 +153,28 @@ TEST(ReportJson, NullsEmptyListsAndThresholdIps) {
   EXPECT_NE(std::string::npos, json.find("\"buckets\": []}"));
   EXPECT_NE(std::string::npos, json.find("\"first\": null, \"last\": null}\n}\n"));
   EXPECT_EQ(std::string::npos, json.find("threshold"));
+  EXPECT_NE(std::string::npos, json.find("\"address\": null}")) << json;
+
+  // Unknown values are null, ASNs numbers (null when not a 32-bit decimal).
+  IpCount ip;
+  ip.ip = "127.0.0.1";
+  ip.asn = "AS3215";
+  d.top_ips = {ip};
+  d.top_asns = {{"", 2}, {"4294967295", 1}, {"4294967296", 1}, {"x", 1}};
+  d.top_countries = {{"", 1}};
+  d.rdns_failures = {{"", 1}};
+  json = RenderJson(d);
+  EXPECT_NE(std::string::npos, json.find("\"hostname\": null, \"country\": null, \"asn\": null, "
+                                         "\"as_org\": null}"))
+      << json;
+  EXPECT_NE(std::string::npos, json.find("    {\"asn\": null, \"count\": 2},\n"
+                                         "    {\"asn\": 4294967295, \"count\": 1},\n"
+                                         "    {\"asn\": null, \"count\": 1},\n"
+                                         "    {\"asn\": null, \"count\": 1}\n"))
+      << json;
+  EXPECT_NE(std::string::npos, json.find("{\"country\": null, \"count\": 1}")) << json;
+  EXPECT_NE(std::string::npos, json.find("{\"status\": null, \"count\": 1}")) << json;
+  d = ReportData();
 
   d.threshold = 5;
   json = RenderJson(d);

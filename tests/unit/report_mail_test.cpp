@@ -109,6 +109,13 @@ TEST(ReportMail, SubjectAndAttachmentName) {
             ReportSubject("[maillogsentinel]", d));
   d.total = 1;
   EXPECT_EQ("mx1.example.org: 1 SASL failure today (2026-11-28)", ReportSubject("", d));
+  d.dataset_error = "missing (No such file or directory)";  // never "0 SASL failures"
+  EXPECT_EQ("mx1.example.org: dataset missing, SASL failures unknown today (2026-11-28)",
+            ReportSubject("", d));
+  d.dataset_error = "unreadable (Permission denied)";
+  EXPECT_EQ("[m] mx1.example.org: dataset unreadable, SASL failures unknown today (2026-11-28)",
+            ReportSubject("[m]", d));
+  d.dataset_error.clear();
   EXPECT_EQ("maillogsentinel-mx1.example.org-2026-11-28", ReportAttachmentName(d));
   d = Data("yesterday");
   EXPECT_EQ("yesterday (2026-11-27)", WindowPhrase(d.window));

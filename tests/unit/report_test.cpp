@@ -12,6 +12,8 @@
 
 #include "csv.h"
 #include "syslog_time.h"
+#include "report_format.h"
+#include "report_render.h"
 #include "test_files.h"
 #include "tz_scope.h"
 
@@ -169,7 +171,7 @@ TEST_F(ReportTest, BucketsAreAlignedToLocalHours) {
   EXPECT_EQ(1u, b.data.previous_total);  // 10:29:59 the day before
 }
 
-TEST_F(ReportTest, WindowsLongerThanSevenDaysHaveLocalDayBuckets) {
+TEST_F(ReportTest, WindowsOfMoreThan48HoursHaveLocalDayBuckets) {
   ReportWindow w = Window("2026-10-20T00:00:00+02:00", "2026-10-30T00:00:00+01:00");
   std::string text = Header() + Row({"2026-10-25T23:30:00+01:00", "127.0.0.1", "a"}) +
                      Row({"2026-10-26T00:00:00+01:00", "127.0.0.1", "a"});
@@ -180,11 +182,24 @@ TEST_F(ReportTest, WindowsLongerThanSevenDaysHaveLocalDayBuckets) {
   EXPECT_EQ(At("2026-10-26T00:00:00+01:00"), b.data.buckets[6].start);
   EXPECT_EQ(1u, b.data.buckets[5].count);
   EXPECT_EQ(1u, b.data.buckets[6].count);
-  // Exactly seven days is still hourly.
+  // 7d is daily, as its text and HTML charts show it: 8 local days, the first
+  // and the last partial.
   ReportWindow week = *NamedWindow("7d", At("2026-11-25T10:00:00+01:00"));
   ReportBuild h = Build("", week);
+  EXPECT_EQ(86400u, h.data.bucket_seconds);
+  ASSERT_EQ(8u, h.data.buckets.size());
+  EXPECT_EQ(At("2026-11-18T00:00:00+01:00"), h.data.buckets[0].start);
+  EXPECT_EQ(8u, BuildChart(h.data).rows.size());
+  EXPECT_EQ("day", BuildChart(h.data).unit);
+  // Up to 48 hourly buckets stay hourly (a 48-hour window on the hour), one
+  // more is daily.
+  ReportWindow two = Window("2026-11-23T10:00:00+01:00", "2026-11-25T10:00:00+01:00");
+  h = Build("", two);
   EXPECT_EQ(3600u, h.data.bucket_seconds);
-  EXPECT_EQ(168u, h.data.buckets.size());
+  EXPECT_EQ(48u, h.data.buckets.size());
+  EXPECT_EQ("hour", BuildChart(h.data).unit);
+  two.until += 1;
+  EXPECT_EQ(86400u, Build("", two).data.bucket_seconds);
 }
 
 TEST_F(ReportTest, PreviousWindowHasTheSameLength) {
@@ -529,6 +544,61 @@ TEST_F(ReportTest, RowsFdGetsTheWindowsRowsAsADataset) {
       << *b.error;
 }
 
+TEST_F(ReportTest, AMissingUserNameIsNotAUserName) {
+  // Empty user cells count in the totals and are counted apart (no_user), never
+  // as a user name: not in top_users, top_auth, spraying or distinct users.
+  ReportWindow w = Window("2026-11-25T00:00:00+01:00", "2026-11-26T00:00:00+01:00");
+  std::string text = Header();
+  for (const char* ip : {"127.0.0.1", "127.0.0.2", "127.0.0.3"})
+    text += Row({"2026-11-25T10:00:00+01:00", ip, ""});
+  text += Row({"2026-11-25T10:00:00+01:00", "127.0.0.1", "alice"});
+  text += Row({"2026-11-25T11:00:00+01:00", "127.0.0.1", "bob"});
+  ReportBuild b = Build(text, w);
+  ASSERT_FALSE(b.error);
+  const ReportData& d = b.data;
+  EXPECT_EQ(5u, d.total);
+  EXPECT_EQ(3u, d.no_user);
+  EXPECT_EQ(2u, d.distinct_users);
+  EXPECT_EQ((std::vector<KeyCount>{{"alice", 1}, {"bob", 1}}), d.top_users);
+  for (const AuthCount& a : d.top_auth) EXPECT_NE("", a.user);
+  EXPECT_EQ(2u, d.top_auth.size());
+  EXPECT_TRUE(d.spraying.empty());  // "" from three IPs is no spraying
+  ASSERT_EQ(1u, d.brute_force.size());  // 127.0.0.1: alice and bob, not ""
+  EXPECT_EQ("127.0.0.1", d.brute_force[0].ip);
+  EXPECT_EQ(2u, d.brute_force[0].distinct_users);
+  EXPECT_EQ(3u, d.brute_force[0].count);
+}
+
+TEST_F(ReportTest, APerServerBreakdownOnlyWithSeveralServers) {
+  ReportWindow w = Window("2026-11-25T00:00:00+01:00", "2026-11-26T00:00:00+01:00");
+  std::string one = Header() + Row({"2026-11-25T10:00:00+01:00", "127.0.0.1", "a"}) +
+                    Row({"2026-11-25T11:00:00+01:00", "127.0.0.2", "b"});
+  ReportBuild b = Build(one, w);
+  EXPECT_TRUE(b.data.servers.empty());
+  EXPECT_EQ(std::string::npos, RenderText(b.data).find("SERVERS"));
+  EXPECT_EQ(std::string::npos, RenderJson(b.data).find("\"servers\""));
+  EXPECT_EQ(std::string::npos, RenderHtml(b.data).find("Servers"));
+  // A row of another server before the window does not count.
+  std::string two = Header() + Row({"2026-11-24T10:00:00+01:00", "127.0.0.1", "a"});
+  two.replace(two.rfind("mx1;"), 4, "mx9;");
+  two += one.substr(Header().size());
+  std::string mx2 = Row({"2026-11-25T12:00:00+01:00", "127.0.0.3", "c"});
+  mx2.replace(0, 3, "mx2");
+  b = Build(two + mx2, w);
+  EXPECT_EQ((std::vector<KeyCount>{{"mx1", 2}, {"mx2", 1}}), b.data.servers);
+  std::string text = RenderText(b.data);
+  EXPECT_NE(std::string::npos, text.find("SERVERS (2 in this window)\n"
+                                         "  COUNT   SHARE  SERVER\n"
+                                         "      2  66.7 %  mx1\n"
+                                         "      1  33.3 %  mx2\n"))
+      << text;
+  EXPECT_NE(std::string::npos, RenderJson(b.data).find("\n  \"servers\": [\n"
+                                                       "    {\"server\": \"mx1\", \"count\": 2},\n"
+                                                       "    {\"server\": \"mx2\", \"count\": 1}\n"
+                                                       "  ],\n"));
+  EXPECT_NE(std::string::npos, RenderHtml(b.data).find("id=\"servers\""));
+}
+
 TEST_F(ReportTest, MissingEmptyForeignAndUnreadableFiles) {
   ReportWindow w = Window("2026-11-25T00:00:00+01:00", "2026-11-26T00:00:00+01:00");
   ReportOptions o;
@@ -536,12 +606,14 @@ TEST_F(ReportTest, MissingEmptyForeignAndUnreadableFiles) {
   ReportBuild missing = BuildReport(dir_ + "/none.csv", o);
   EXPECT_FALSE(missing.error);
   EXPECT_TRUE(missing.missing);
+  EXPECT_EQ("missing (No such file or directory)", missing.data.dataset_error);
   EXPECT_EQ(0u, missing.data.dataset_rows);
   EXPECT_EQ(24u, missing.data.buckets.size());
 
   ReportBuild empty = Build("", w);
   EXPECT_FALSE(empty.error);
   EXPECT_FALSE(empty.missing);
+  EXPECT_EQ("", empty.data.dataset_error);
   ReportBuild header_only = Build(Header(), w);
   EXPECT_FALSE(header_only.error);
   EXPECT_EQ(0u, header_only.data.total);
@@ -570,8 +642,9 @@ TEST_F(ReportTest, MissingEmptyForeignAndUnreadableFiles) {
     WriteAll(csv_, Header());
     ::chmod(csv_.c_str(), 0);
     ReportBuild denied = BuildReport(csv_, o);
-    ASSERT_TRUE(denied.error);
-    EXPECT_EQ(csv_ + ": Permission denied", *denied.error);
+    EXPECT_FALSE(denied.error);  // reported, saying so
+    EXPECT_FALSE(denied.missing);
+    EXPECT_EQ("unreadable (Permission denied)", denied.data.dataset_error);
   }
 }
 

@@ -97,10 +97,8 @@ TEST(RenderText, HeaderNamesServerWindowScheduleAndLastRun) {
   EXPECT_EQ(std::string(l[0].size(), '='), l[1]);
   EXPECT_EQ("Window      today, 2026-11-28 00:00 CET .. 2026-11-28 14:00 CET (14 h 00 min)", l[2]);
   EXPECT_EQ("Generated   2026-11-28 14:00:00 CET by maillogsentinel 1.2.3", l[3]);
-  EXPECT_EQ(
-      "Extraction  OnBootSec=2min, OnUnitActiveSec=10min; last run 2026-11-28 13:56 CET (4 min "
-      "ago)",
-      l[4]);
+  EXPECT_EQ("Schedule    OnBootSec=2min, OnUnitActiveSec=10min", l[4]);
+  EXPECT_EQ("Last run    2026-11-28 13:56 CET (4 min ago)", l[5]);
   EXPECT_EQ(std::string::npos, t.find("WARNING")) << t;
 }
 
@@ -141,8 +139,10 @@ TEST(RenderText, SummaryWithChangeNewIpsAndOutages) {
   d.previous_window = {"previous", d.generated - 14 * 86400, d.generated - 7 * 86400};
   d.previous_total = 15;
   s = SectionLines(RenderText(d), "SUMMARY");
-  EXPECT_EQ("  Failed logins  184   +169 (+1126.7 %) vs 15 in 2026-11-14 14:00 .. 2026-11-21 14:00",
-            s[0]);
+  // Longer than a line: the note goes under it.
+  EXPECT_EQ("  Failed logins  184", s[0]);
+  EXPECT_EQ("                  +169 (+1126.7 %) vs 15 in 2026-11-14 14:00 .. 2026-11-21 14:00",
+            s[1]);
 }
 
 TEST(RenderText, ChartHasOneRowPerBucketWithProportionalBars) {
@@ -201,7 +201,8 @@ TEST(RenderText, DayClocksGoBackShows25Hours) {
   EXPECT_TRUE(c[3].starts_with("  02:00 CET ")) << c[3];
   EXPECT_TRUE(c[24].starts_with("  23:00     ")) << c[24];
   EXPECT_NE(std::string::npos,
-            t.find("2026-10-25 00:00 CEST .. 2026-10-26 00:00 CET (25 h 00 min)"))
+            t.find("Window      yesterday, 2026-10-25 00:00 CEST .. 2026-10-26 00:00 CET\n"
+                   "            (25 h 00 min)\n"))
       << t;
 }
 
@@ -296,12 +297,10 @@ TEST(RenderText, EverySectionOfAFullReport) {
     at = next + 1;
   }
   std::vector<std::string> ips = SectionLines(t, "TOP SOURCE IPS");
-  ASSERT_EQ(4u, ips.size());
+  ASSERT_EQ(5u, ips.size());
   EXPECT_EQ("  COUNT  USERS  IP         CC  ASN     AS ORGANISATION    HOSTNAME", ips[0]);
-  EXPECT_EQ(
-      "  CC, ASN, organisation and hostname: from each IP's latest row (TOP COUNTRIES counts "
-      "every row)",
-      ips[3]);
+  EXPECT_EQ("  CC, ASN, organisation and hostname: from each IP's latest row", ips[3]);
+  EXPECT_EQ("  (TOP COUNTRIES counts every row)", ips[4]);
   EXPECT_EQ("     70      3  127.0.0.2  CN  AS4134  CHINANET-BACKBONE  scanner.example.net",
             ips[1]);
   EXPECT_EQ("     17      1  ::1        -   -       -                  -", ips[2]);

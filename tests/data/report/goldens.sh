@@ -24,7 +24,7 @@ golden_normalise() {
   text)
     sed -e '1s/.*/SMTP AUTH failures on SERVER/' -e '2s/.*/====/' \
       -e 's/ by maillogsentinel [^ ]*$/ by maillogsentinel VERSION/' \
-      -e 's/^Extraction  .*; last run /Extraction  SCHEDULE; last run /'
+      -e 's/^Schedule    .*/Schedule    SCHEDULE/'
     ;;
   *) cat ;;
   esac
