@@ -65,9 +65,9 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
       "until", po::value<std::string>()->value_name("ISO"),
       "end of the custom window, excluded (default now; relative too)")(
       "now", po::value<std::string>()->value_name("ISO"), "report as if it were this time")(
-      "top,n", po::value<std::string>()->value_name("N"),
+      "top", po::value<std::string>()->value_name("N"),
       "entries per top list (default [report] top, else 10)")(
-      "format,f", po::value<std::string>()->value_name("FORMAT"),
+      "format", po::value<std::string>()->value_name("FORMAT"),
       "text (default), html, json, or ips: the IPs with at least --threshold attempts")(
       "threshold", po::value<std::string>()->value_name("N"),
       "for --format ips (default 1) and json (default none): the IPs with at least N attempts")(

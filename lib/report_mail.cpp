@@ -178,7 +178,7 @@ void AddSendOptions(po::options_description& options) {
                         "attachment) through [report] sendmail to [report] email")(
       "to", po::value<std::string>()->value_name("ADDR"),
       "with --send: the recipient(s), ','-separated, instead of [report] email")(
-      "dry-run", po::bool_switch(), "with --send: print the message instead of sending it")(
+      "dry-run,n", po::bool_switch(), "with --send: print the message instead of sending it")(
       "max-attachment", po::value<std::string>()->value_name("BYTES"),
       "with --send: attach the rows gzip-compressed above this size, not at all if\n"
       "still larger (default 5M; K, M, G suffixes)")(

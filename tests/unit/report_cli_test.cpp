@@ -77,10 +77,14 @@ TEST(ReportOptions, ParsesEveryOption) {
   EXPECT_EQ("/o.log", o.oplog);
 
   ReportCliOptions s;
-  EXPECT_EQ(std::nullopt, Parse({"-w", "yesterday", "-n", "1", "-f", "json"}, s));
+  EXPECT_EQ(std::nullopt, Parse({"-w", "yesterday", "--top", "1", "--format", "json"}, s));
   EXPECT_EQ("yesterday", s.window);
   EXPECT_EQ(1u, s.top);
   EXPECT_EQ("json", s.format);
+  // -n and -f mean --dry-run and --follow wherever they exist (lib/cli.h):
+  // not --top and --format.
+  ReportCliOptions t;
+  EXPECT_EQ(2, Parse({"-f", "json"}, t));
 }
 
 TEST(ReportOptions, UsageErrorsAreStatus2WithAClearMessage) {
