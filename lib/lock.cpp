@@ -71,6 +71,13 @@ int FlockWithin(int fd, TimePoint deadline, int tick_ms) {
   return rc;
 }
 
+// Whether `fd` is open on the file at `path` itself (not through a symlink).
+bool OpenOn(int fd, const std::string& path) {
+  struct stat by_fd {}, by_path {};
+  return ::fstat(fd, &by_fd) == 0 && ::lstat(path.c_str(), &by_path) == 0 &&
+         by_fd.st_dev == by_path.st_dev && by_fd.st_ino == by_path.st_ino;
+}
+
 }  // namespace
 
 FileLock::Status FileLock::Acquire(const std::string& path, double timeout_seconds, int poll_ms) {
@@ -101,9 +108,7 @@ FileLock::Status FileLock::Acquire(const std::string& path, double timeout_secon
     if (rc == 0) {
       // Still the file at `path`? (Removed or replaced while we waited: its
       // lock would exclude nobody. Start again on the new one.)
-      struct stat by_fd {}, by_path {};
-      if (::fstat(high, &by_fd) == 0 && ::lstat(path.c_str(), &by_path) == 0 &&
-          by_fd.st_dev == by_path.st_dev && by_fd.st_ino == by_path.st_ino) {
+      if (OpenOn(high, path)) {
         fd_ = high;
         return Status::kLocked;
       }
@@ -126,13 +131,11 @@ FileLock::Status FileLock::Acquire(const std::string& path, double timeout_secon
 
 FileLock::Status FileLock::Adopt(const std::string& path, int fd) {
   Release();
-  struct stat by_fd {}, by_path {};
-  if (::fstat(fd, &by_fd) != 0) {
+  if (::fcntl(fd, F_GETFD) < 0) {
     error_ = "descriptor " + std::to_string(fd) + " for " + path + ": " + ErrnoMessage("", errno).substr(2);
     return Status::kError;
   }
-  if (::lstat(path.c_str(), &by_path) != 0 || by_fd.st_dev != by_path.st_dev ||
-      by_fd.st_ino != by_path.st_ino) {
+  if (!OpenOn(fd, path)) {
     error_ = "descriptor " + std::to_string(fd) + " is not open on " + path;
     return Status::kError;
   }

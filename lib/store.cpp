@@ -44,10 +44,8 @@ std::optional<std::string> CsvAppender::Open(const std::string& csv,
     }
     // The holder's transaction must be a driver's run (a journal with a commit
     // point): appending under anything else could not be rolled back right.
-    std::optional<std::string> text;
-    (void)ReadWholeFile(DatasetJournalPath(csv_), text, /*missing_ok=*/true, std::size_t{1} << 20);
-    std::optional<Journal> j = text ? DecodeJournal(*text, csv_) : std::nullopt;
-    if (!j || !j->state) {
+    std::optional<Journal> j;
+    if (LoadDatasetJournal(csv_, j) || !j || !j->state) {
       err = DatasetJournalPath(csv_) + ": the lock holder has no transaction open; refusing to append";
     } else {
       err = CheckFile();

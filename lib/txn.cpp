@@ -234,6 +234,11 @@ TxnResult Finish(const Journal& j, const std::string& journal_path, bool force_u
 
 std::string DatasetLockPath(const std::string& csv) { return csv + ".lock"; }
 
+std::optional<std::string> LoadDatasetJournal(const std::string& csv,
+                                              std::optional<Journal>& journal) {
+  return LoadJournal(DatasetJournalPath(csv), csv, journal);
+}
+
 bool SameDataset(const std::string& a, const std::string& b) {
   if (a == b) return true;
   auto base = [](const std::string& p) { return p.substr(p.find_last_of('/') + 1); };

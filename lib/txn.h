@@ -75,6 +75,11 @@ FileLock::Status LockDataset(FileLock& lock, const std::string& csv, double time
 
 // ---- the dataset level: any writer, with the dataset's lock held -----------
 
+// Reads the journal next to `csv` (nullopt in `journal` when there is none).
+// Errors: unreadable, or not a journal of any version.
+std::optional<std::string> LoadDatasetJournal(const std::string& csv,
+                                              std::optional<Journal>& journal);
+
 // Finishes a transaction a dead writer left (see above). No journal: nothing.
 // The journal next to `csv` is that dataset's, whatever path it recorded (the
 // same directory may be spelled in several ways).
