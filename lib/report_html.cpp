@@ -54,6 +54,13 @@ std::string Esc(std::string_view s) {
 
 std::string Num(std::uint64_t v) { return std::to_string(v); }
 
+// An IP's network in one cell: "AS64496 Example AS", either part alone, or empty.
+std::string Network(const std::string& asn, const std::string& org) {
+  std::string label = asn.empty() ? std::string() : AsnLabel(asn);
+  if (!label.empty() && !org.empty()) label += ' ';
+  return label + org;
+}
+
 // A cell's content from attacker-controlled text: shown safely, truncated, the
 // whole value in a title attribute when truncated.
 struct Cell {
@@ -72,8 +79,9 @@ Cell Plain(const std::string& text) { return {Esc(text), ""}; }
 
 enum class Kind {
   kNumber,  // right-aligned, as narrow as its numbers
-  kCode,    // user names, IPs: monospace, wrapped anywhere when too long
-  kShort,   // country codes, times: never wrapped
+  kCode,    // user names: monospace, wrapped anywhere when too long
+  kIp,      // monospace, an IPv4 address on one line, an IPv6 one wrapped where needed
+  kShort,   // country codes, times: wrapped at spaces only
   kText,    // host names, organisations: wrapped anywhere when too long
 };
 struct Column {
@@ -92,8 +100,8 @@ void Table(std::string_view id, const std::vector<Column>& cols,
   for (const Column& c : cols) {
     out += c.kind == Kind::kNumber ? "<th align=\"right\" width=\"1%\"" : "<th align=\"left\"";
     out +=
-        " style=\"padding:4px 8px;border-bottom:2px solid #d1d5db;color:#374151;"
-        "font-size:11px;text-transform:uppercase;letter-spacing:.04em;white-space:nowrap;\">" +
+        " style=\"padding:4px 4px;border-bottom:2px solid #d1d5db;color:#374151;"
+        "font-size:11px;\">" +
         Esc(c.head) + "</th>";
   }
   out += "</tr></thead><tbody>";
@@ -104,11 +112,16 @@ void Table(std::string_view id, const std::vector<Column>& cols,
       Kind kind = cols[c].kind;
       out += kind == Kind::kNumber ? "<td align=\"right\"" : "<td align=\"left\"";
       if (!cell.title.empty()) out += " title=\"" + cell.title + "\"";
-      out += " style=\"padding:3px 8px;border-bottom:1px solid #eef0f3;vertical-align:top;";
+      out += " style=\"padding:3px 4px;border-bottom:1px solid #eef0f3;vertical-align:top;";
       if (kind == Kind::kNumber) out += "white-space:nowrap;font-variant-numeric:tabular-nums;";
-      if (kind == Kind::kShort) out += "white-space:nowrap;";
-      if (kind == Kind::kCode) out += kMono;
-      if (kind == Kind::kCode || kind == Kind::kText) out += "overflow-wrap:anywhere;";
+      if (kind == Kind::kCode || kind == Kind::kIp) out += kMono;
+      if (kind == Kind::kIp) out += "font-size:12px;";
+      // An IPv4 address stays whole; an IPv6 one and long names wrap where needed.
+      const bool whole = kind == Kind::kIp && cell.html.find(':') == std::string::npos;
+      if (whole) out += "white-space:nowrap;";
+      if (kind == Kind::kCode || kind == Kind::kText || (kind == Kind::kIp && !whole)) {
+        out += "overflow-wrap:anywhere;";
+      }
       out += "\">" + cell.html + "</td>";
     }
     out += "</tr>";
@@ -127,7 +140,7 @@ void Heading(std::string_view title, std::string_view note, std::string& out) {
 }
 
 void SectionStart(std::string_view title, std::string_view note, std::string& out) {
-  out += "<tr><td style=\"padding:18px 24px 4px 24px;\">";
+  out += "<tr><td style=\"padding:18px 12px 4px 12px;\">";
   Heading(title, note, out);
 }
 void SectionEnd(std::string& out) { out += "</td></tr>"; }
@@ -144,10 +157,13 @@ std::string When(std::time_t t, bool long_window) {
   return LocalTime(t, long_window ? "%m-%d %H:%M" : "%H:%M");
 }
 
+// A summary tile: an inline block, so that four sit in a row on a desktop and
+// they wrap two by two (or one by one) on a phone instead of widening the page.
 void Tile(std::string_view label, const std::string& value, const std::string& note,
           const char* colour, std::string& out) {
   out +=
-      "<td width=\"25%\" valign=\"top\" style=\"padding:10px 12px;border:1px solid #e5e7eb;"
+      "<div class=\"tile\" style=\"display:inline-block;vertical-align:top;box-sizing:border-box;"
+      "width:154px;margin:0 6px 6px 0;padding:8px 10px;border:1px solid #e5e7eb;"
       "background:#fafafa;\"><div style=\"font-size:11px;text-transform:uppercase;"
       "letter-spacing:.04em;color:";
   out += kMuted;
@@ -157,7 +173,7 @@ void Tile(std::string_view label, const std::string& value, const std::string& n
   out += colour;
   out += ";\">" + Esc(value) + "</div><div style=\"font-size:12px;color:";
   out += kMuted;
-  out += ";\">" + Esc(note) + "</div></td>";
+  out += ";\">" + Esc(note) + "</div></div>";
 }
 
 // The attempts chart: one row per chart row, the bar's width relative to the peak.
@@ -247,16 +263,16 @@ std::string RenderHtml(const ReportData& d) {
   out +=
       "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
       "border=\"0\" style=\"background:#f3f4f6;\"><tr><td align=\"center\" "
-      "style=\"padding:16px 8px;\">";
+      "style=\"padding:16px 4px;\">";
   out +=
-      "<table role=\"presentation\" width=\"760\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
-      "style=\"width:760px;max-width:100%;background:#ffffff;border:1px solid #e5e7eb;"
+      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+      "style=\"width:100%;max-width:760px;background:#ffffff;border:1px solid #e5e7eb;"
       "color:#1f2937;font-size:14px;line-height:1.4;";
   out += kFont;
   out += "\">\n";
 
   // ---- header
-  out += "<tr><td id=\"header\" style=\"padding:20px 24px 12px 24px;border-bottom:3px solid ";
+  out += "<tr><td id=\"header\" style=\"padding:20px 12px 12px 12px;border-bottom:3px solid ";
   out += kBarColour;
   out += ";\"><h1 style=\"margin:0 0 8px 0;font-size:20px;color:#111827;\">SMTP AUTH failures on " +
          Esc(server);
@@ -284,7 +300,7 @@ std::string RenderHtml(const ReportData& d) {
   // ---- warnings
   std::vector<std::string> warnings = HealthWarnings(d);
   if (!warnings.empty()) {
-    out += "<tr><td id=\"warnings\" style=\"padding:12px 24px 0 24px;\">";
+    out += "<tr><td id=\"warnings\" style=\"padding:12px 12px 0 12px;\">";
     for (const std::string& w : warnings) {
       out +=
           "<p class=\"warning\" style=\"margin:0 0 6px 0;padding:8px 12px;background:#fdecea;"
@@ -297,8 +313,7 @@ std::string RenderHtml(const ReportData& d) {
 
   // ---- summary tiles
   out +=
-      "<tr><td style=\"padding:16px 24px 4px 24px;\"><table id=\"summary\" role=\"presentation\" "
-      "width=\"100%\" cellpadding=\"0\" cellspacing=\"6\" border=\"0\"><tr>";
+      "<tr><td style=\"padding:16px 12px 4px 12px;\"><div id=\"summary\">";
   if (unknown_counts) {
     Tile("Failed logins", "unknown", "dataset " + d.dataset_error, kBarColour, out);
     Tile("Source IPs", "unknown", "", kMuted, out);
@@ -317,14 +332,14 @@ std::string RenderHtml(const ReportData& d) {
   } else {
     Tile("SASL outages", "unknown", OutagesUnknownReason(d), kMuted, out);
   }
-  out += "</tr></table></td></tr>\n";
+  out += "</div></td></tr>\n";
 
   if (unknown_counts) {
-    out += "<tr><td style=\"padding:12px 24px;\">";
+    out += "<tr><td style=\"padding:12px 12px;\">";
     Note("empty", "No figures: the dataset is " + d.dataset_error + ".", out);
     out += "</td></tr>\n";
   } else if (d.total == 0) {
-    out += "<tr><td style=\"padding:12px 24px;\">";
+    out += "<tr><td style=\"padding:12px 12px;\">";
     Note("empty", "No failed SMTP authentications in this window.", out);
     out += "</td></tr>\n";
   } else {
@@ -354,9 +369,9 @@ std::string RenderHtml(const ReportData& d) {
       Table("top-auth",
             {{"Count", Kind::kNumber},
              {"User", Kind::kCode},
-             {"IP", Kind::kCode},
+             {"IP", Kind::kIp},
              {"CC", Kind::kShort},
-             {"Hostname"}},
+             {"Host"}},
             rows, out);
       SectionEnd(out);
     }
@@ -379,21 +394,19 @@ std::string RenderHtml(const ReportData& d) {
       std::vector<std::vector<Cell>> rows;
       for (const IpCount& k : d.top_ips) {
         rows.push_back({Plain(Num(k.count)), Plain(Num(k.distinct_users)), Safe(k.ip),
-                        Safe(k.country), k.asn.empty() ? Plain("-") : Safe(AsnLabel(k.asn)),
-                        Safe(k.as_org), Safe(k.hostname)});
+                        Safe(k.country), Safe(Network(k.asn, k.as_org)), Safe(k.hostname)});
       }
       Table("top-ips",
             {{"Count", Kind::kNumber},
              {"Users", Kind::kNumber},
-             {"IP", Kind::kCode},
+             {"IP", Kind::kIp},
              {"CC", Kind::kShort},
-             {"ASN", Kind::kShort},
-             {"AS organisation"},
-             {"Hostname"}},
+             {"Network"},
+             {"Host"}},
             rows, out);
       Note("top-ips-note",
-           "CC, ASN, organisation and hostname: from each IP's latest row (Top countries "
-           "counts every row).",
+           "CC, network (ASN and organisation) and hostname: from each IP's latest row (Top "
+           "countries counts every row).",
            out);
       SectionEnd(out);
     }
@@ -411,10 +424,10 @@ std::string RenderHtml(const ReportData& d) {
       Table("brute-force",
             {{"Users", Kind::kNumber},
              {"Count", Kind::kNumber},
-             {"IP", Kind::kCode},
+             {"IP", Kind::kIp},
              {"CC", Kind::kShort},
              {"Active", Kind::kShort},
-             {"Hostname"}},
+             {"Host"}},
             rows, out);
     }
     SectionEnd(out);
@@ -442,10 +455,10 @@ std::string RenderHtml(const ReportData& d) {
       Table("new-ips",
             {{"Count", Kind::kNumber},
              {"Users", Kind::kNumber},
-             {"IP", Kind::kCode},
+             {"IP", Kind::kIp},
              {"CC", Kind::kShort},
              {"First", Kind::kShort},
-             {"Hostname"}},
+             {"Host"}},
             rows, out);
     }
     SectionEnd(out);
@@ -460,16 +473,19 @@ std::string RenderHtml(const ReportData& d) {
       Table(id, {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {std::string(head)}}, rows,
             out);
     };
-    // Countries and ASNs side by side (short keys), AS organisations below.
-    out +=
-        "<tr><td style=\"padding:18px 24px 4px 24px;\"><table role=\"presentation\" "
-        "width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>"
-        "<td width=\"50%\" valign=\"top\" style=\"padding-right:12px;\">";
+    // Countries and ASNs side by side (short keys) where there is room, one
+    // above the other on a phone; AS organisations below.
+    constexpr const char* kHalf =
+        "<div style=\"display:inline-block;vertical-align:top;box-sizing:border-box;"
+        "width:300px;padding:0 16px 0 0;\">";
+    out += "<tr><td style=\"padding:18px 12px 4px 12px;\">";
+    out += kHalf;
     keyed("top-countries", "Top countries", "Country", d.top_countries, false);
-    out += "</td><td width=\"50%\" valign=\"top\" style=\"padding-left:12px;\">";
+    out += "</div>";
+    out += kHalf;
     keyed("top-asns", "Top ASNs", "ASN", d.top_asns, true);
-    out += "</td></tr></table></td></tr>";
-    out += "<tr><td style=\"padding:18px 24px 4px 24px;\">";
+    out += "</div></td></tr>";
+    out += "<tr><td style=\"padding:18px 12px 4px 12px;\">";
     keyed("top-as-orgs", "Top AS organisations", "AS organisation", d.top_as_orgs, false);
     SectionEnd(out);
     SectionStart("Reverse DNS", Num(d.rdns_ok) + " OK (" + Percent(d.rdns_ok, d.total) + ")", out);
@@ -494,7 +510,7 @@ std::string RenderHtml(const ReportData& d) {
   }
   if (d.skipped_rows > 0) facts += ", " + Num(d.skipped_rows) + " unreadable rows skipped";
   if (unknown_counts) facts = d.dataset_error;
-  out += "<tr><td id=\"dataset\" style=\"padding:18px 24px 20px 24px;font-size:12px;color:";
+  out += "<tr><td id=\"dataset\" style=\"padding:18px 12px 20px 12px;font-size:12px;color:";
   out += kMuted;
   out += ";border-top:1px solid #e5e7eb;\"><b>Dataset</b> <span style=\"";
   out += kMono;

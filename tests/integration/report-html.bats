@@ -274,3 +274,127 @@ EOF
   ! grep -q 'id="chart"' "$T/dom.html"
   ! grep -q 'class="bar"' "$T/dom.html"
 }
+
+# widen_dataset IN OUT: the same rows made as wide as a report gets: the longest
+# IPv4 addresses (still loopback), IPv6, unbreakable host and AS names, long user
+# names, three long server names (the per-server table).
+widen_dataset() {
+  python3 - "$1" "$2" <<'EOF2'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1]), delimiter=";"))
+out = [rows[0]]
+for i, r in enumerate(rows[1:]):
+    r = list(r)
+    r[0] = "mx%d.a-rather-long-server-name-for-this-test.example.test" % (i % 3)
+    if r[2] != "::1":
+        r[2] = "127.255.255.%d" % (200 + int(r[2].rsplit(".", 1)[1]))
+    r[4] = "an-unbreakable-reverse-dns-name-%d.dynamic.customers.isp.example.test" % i
+    r[8] = "AVERYLONGORGANISATIONNAMEWITHOUTANYSPACE-Communications-International"
+    if i % 5 == 0:
+        r[3] = "x" * 120
+    out.append(r)
+csv.writer(open(sys.argv[2], "w", newline=""), delimiter=";", lineterminator="\n").writerows(out)
+EOF2
+}
+
+# phone_page REPORT PAGE WIDTH: PAGE shows REPORT in a WIDTH-px frame (Chromium's
+# windows are at least 500 px wide) and, once it is laid out, writes into
+# <pre id="measure"> the frame's scrollWidth and clientWidth and the innermost
+# elements sticking out to the right.
+phone_page() {
+  python3 - "$@" <<'EOF2'
+import html, sys
+report, page, width = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3])
+script = """<script>
+function measure() {
+  var doc = document.getElementById('f').contentDocument, root = doc.documentElement, out = [];
+  out.push('scrollWidth=' + root.scrollWidth + ' clientWidth=' + root.clientWidth);
+  doc.querySelectorAll('body *').forEach(function (e) {
+    var wide = function (x) { return x.getBoundingClientRect().right > root.clientWidth + 0.5; };
+    if (wide(e) && !Array.prototype.some.call(e.children, wide))
+      out.push(e.tagName + ' ' + (e.textContent || '').slice(0, 40));
+  });
+  document.getElementById('measure').textContent = out.slice(0, 10).join('\\n');
+}
+</script>"""
+open(page, "w").write(
+    '<!DOCTYPE html><html><head><meta charset="utf-8">' + script + '</head>'
+    '<body style="margin:0"><iframe id="f" onload="measure()" '
+    'style="border:0;width:%dpx;height:20000px" srcdoc="%s"></iframe>'
+    '<pre id="measure">not measured</pre></body></html>' % (width, html.escape(report, quote=True)))
+EOF2
+}
+
+# measured DOM: what phone_page's script wrote.
+measured() {
+  python3 -c '
+import html, re, sys
+m = re.search(r"<pre id=\"measure\">(.*?)</pre>", open(sys.argv[1]).read(), re.S)
+print(html.unescape(m.group(1)) if m else "no measurement")' "$1"
+}
+
+@test "report-html: the report fits a 375-px phone with no horizontal scrolling (today and 7d, widest values)" {
+  make_dataset "$T/data.csv" "$T/expected.json"
+  widen_dataset "$T/data.csv" "$T/wide.csv"
+  for csv in data wide; do
+    for window in today 7d; do
+      mls-report --csv "$T/$csv.csv" --now "$NOW" --window "$window" --format html \
+        >"$T/report.html"
+      phone_page "$T/report.html" "$T/phone.html" 375
+      run chromium_run --dump-dom "file://$T/phone.html"
+      assert_success
+      printf '%s\n' "$output" >"$T/dom.html"
+      run measured "$T/dom.html"
+      echo "$csv $window: $output"
+      assert_output "scrollWidth=375 clientWidth=375"
+    done
+  done
+  grep -q 'mx2.a-rather-long-server-name' "$T/report.html"  # the servers table was there
+  grep -q '127.255.255.2' "$T/report.html"
+}
+
+@test "report-html: a screenshot at 375 px shows the chart's bars inside the phone's width" {
+  make_dataset "$T/data.csv" "$T/expected.json"
+  mls-report --csv "$T/data.csv" --now "$NOW" --window today --format html >"$T/report.html"
+  phone_page "$T/report.html" "$T/phone.html" 375
+  run chromium_run --screenshot="$T/shot.png" --window-size=500,2000 "file://$T/phone.html"
+  assert_success
+  # Cut the screenshot at 375 px: the bars are painted there, at the phone's width.
+  python3 - "$T/shot.png" "$T/cut.png" <<'EOF2'
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+pos, idat, ihdr = 8, b"", None
+while pos < len(data):
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + n]
+    if kind == b"IHDR":
+        ihdr = struct.unpack(">IIBBBBB", body)
+    elif kind == b"IDAT":
+        idat += body
+    pos += 12 + n
+w, h, depth, ctype = ihdr[:4]
+bpp = 3 if ctype == 2 else 4
+raw, stride, prev, rows = zlib.decompress(idat), w * bpp, bytearray(w * bpp), []
+for y in range(h):
+    f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for i in range(stride):
+        a = line[i - bpp] if i >= bpp else 0
+        b, c = prev[i], (prev[i - bpp] if i >= bpp else 0)
+        if f == 1: line[i] = (line[i] + a) & 255
+        elif f == 2: line[i] = (line[i] + b) & 255
+        elif f == 3: line[i] = (line[i] + ((a + b) >> 1)) & 255
+        elif f == 4:
+            p = a + b - c
+            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    rows.append(bytes(line[:375 * bpp]))
+    prev = line
+def chunk(kind, body):
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 375, h, 8, ctype, 0, 0, 0))
+png += chunk(b"IDAT", zlib.compress(b"".join(b"\0" + r for r in rows))) + chunk(b"IEND", b"")
+open(sys.argv[2], "wb").write(png)
+EOF2
+  run check_png "$T/cut.png" 375 2000 192,57,43 1500
+  assert_success
+}
