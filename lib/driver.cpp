@@ -337,11 +337,12 @@ int ReportRun::Run() {
     stage.args.push_back(o_.report_window);
   }
   if (o_.dry_run) stage.args.push_back("--dry-run");
+  if (o_.preview) stage.args.push_back("--preview");
   std::vector<Stage> stages = {stage};
   if (auto err = ResolveStages(stages, env_.self_dir, env_.path_env, Executable)) {
     return Fail(*err);
   }
-  if (o_.dry_run) return RunDryRun(stages[0]);
+  if (o_.dry_run || o_.preview) return RunDryRun(stages[0]);
   if (env_.euid == 0) {
     return Fail(
         "refusing to run the report as root; run it as the service user (or mls-report --send "
@@ -374,7 +375,7 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
   spec.name = "maillogsentinel";
   spec.synopsis =
       "maillogsentinel [--config FILE] [--dry-run] [--lock-timeout SECONDS] [--from-now]\n"
-      "  or: maillogsentinel --report [--config FILE] [--window NAME] [--dry-run]";
+      "  or: maillogsentinel --report [--config FILE] [--window NAME] [--dry-run | --preview]";
   spec.summary =
       "Extract Postfix SASL authentication failures from the mail log into the CSV dataset:\n"
       "mls-tail | mls-parse | mls-enrich | mls-store, exactly once, with the settings of the\n"
@@ -388,6 +389,8 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
       "(today, yesterday, 24h, 7d)")(
       "dry-run,n", po::bool_switch(&options.dry_run),
       "print the equivalent shell pipeline (with --report: the message) and exit")(
+      "preview", po::bool_switch(&options.preview),
+      "with --report: print a readable preview of the message instead of sending it")(
       "lock-timeout", po::value(&options.lock_timeout_seconds)->value_name("SECONDS"),
       "wait at most this long for another run to finish (default 10)")(
       "quiet,q", po::bool_switch(), "errors only: no warnings, no progress")(
@@ -415,6 +418,7 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
       return usage("--window: expected today, yesterday, 24h or 7d, got '" + w + "'");
     }
   }
+  if (options.preview && !vm["report"].as<bool>()) return usage("--preview needs --report");
   if (vm["report"].as<bool>()) {
     options.command = Command::kReport;
     if (options.from_now) {

@@ -28,6 +28,7 @@ struct Options {
   std::string config_path = kDefaultConfigPath;
   bool dry_run = false;              // --dry-run/-n: print the shell pipeline (with --report:
                                      // the message), run nothing
+  bool preview = false;              // --preview (--report only): mls-report --preview
   double lock_timeout_seconds = 10;  // --lock-timeout: how long to wait for state_dir/lock
   int progress_fd = 3;               // fd number mls-tail writes "progress DONE TOTAL" to
   bool from_now = false;             // --from-now: no state yet: mls-tail --from-end

@@ -46,8 +46,9 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
       "mls-report [--config FILE | --csv FILE] [--window today|yesterday|24h|7d |\n"
       "                  --since ISO [--until ISO]] [--now ISO] [--top N]\n"
       "                  [--format text|html|json|ips] [--threshold N] [--oplog FILE]\n"
-      "  or: mls-report --send [--to ADDR] [--dry-run] [--max-attachment BYTES]\n"
-      "                  [--config FILE] [window options] [--top N] [--oplog FILE]";
+      "  or: mls-report --send [--to ADDR] [--dry-run | --preview]\n"
+      "                  [--max-attachment BYTES] [--config FILE] [window options]\n"
+      "                  [--top N] [--oplog FILE]";
   spec.summary =
       "Summarise the SASL authentication failures of one time window of the dataset:\n"
       "top users, source IPs, countries, networks, attempts per hour, brute force and\n"
@@ -196,7 +197,9 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
     return s;
   }
   if (s.csv_path == "-") {
-    s.error = "--csv -: standard input cannot be read; the dataset must be a regular file";
+    s.error =
+        "--csv -: standard input cannot be read; the dataset must be a regular file (the "
+        "report reads it twice: the window, then the rows before it for the new IPs)";
     return s;
   }
   if (struct stat st; ::stat(s.csv_path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {

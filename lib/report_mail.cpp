@@ -9,6 +9,7 @@
 
 #include "diag.h"
 #include "report_cli.h"
+#include "report_format.h"
 #include "report_render.h"
 #include "sendmail.h"
 
@@ -101,6 +102,36 @@ std::string ReportAttachmentName(const ReportData& d) {
          "-" + Local(to_end ? d.window.until : d.window.since, "%Y-%m-%d");
 }
 
+std::string MailPreview(const MailMessage& message, const MimeResult& mime, std::uint64_t rows) {
+  std::string out = "From: " + (message.from.empty() ? std::string("(sendmail's default)")
+                                                     : message.from) + "\nTo: ";
+  for (std::size_t k = 0; k < message.to.size(); ++k) out += (k ? ", " : "") + message.to[k];
+  out += "\nSubject: " + CleanHeaderText(message.subject) + "\nDate: " +
+         Rfc5322Date(message.date) + "\n\n" + message.text;
+  if (!out.empty() && out.back() != '\n') out += '\n';
+  out += "\n-- text/html alternative: " + HumanBytes(message.html.size()) +
+         " (mls-report --format html shows it)\n";
+  const std::string name = message.attachment_name;
+  switch (mime.attachment) {
+    case AttachmentMode::kCsv:
+      out += "-- attachment " + name + ".csv: " + Plural(rows, "row", "rows") + ", " +
+             Plural(mime.csv_bytes, "byte", "bytes") + "\n";
+      break;
+    case AttachmentMode::kGzip:
+      out += "-- attachment " + name + ".csv.gz: " + Plural(rows, "row", "rows") + ", " +
+             Plural(mime.csv_bytes, "byte", "bytes") + " gzip-compressed to " +
+             Plural(mime.gzip_bytes, "byte", "bytes") + "\n";
+      break;
+    case AttachmentMode::kOmitted:
+      out += "-- no attachment: " + mime.note + "\n";
+      break;
+    case AttachmentMode::kNone:
+      out += "-- no attachment\n";
+      break;
+  }
+  return out;
+}
+
 ReportMailResult SendReportMail(const ReportMailSettings& settings,
                                 const ReportAddresses& addresses, const ReportData& data,
                                 const std::string& text, const std::string& html, int rows_fd,
@@ -120,6 +151,23 @@ ReportMailResult SendReportMail(const ReportMailSettings& settings,
   m.max_attachment = settings.max_attachment;
   if (!settings.scratch_dirs.empty()) m.tmp_dirs = settings.scratch_dirs;
 
+  if (settings.preview) {
+    // The message is built as for sendmail (the attachment's fate is known only
+    // then) and thrown away; the preview is printed instead.
+    struct CountingSink : Sink {
+      bool Write(std::string_view bytes) override {
+        count += bytes.size();
+        return true;
+      }
+      std::uint64_t count = 0;
+    } discard;
+    r.mime = WriteMimeMessage(m, discard);
+    if ((r.error = r.mime.error)) return r;
+    FdSink out(stdout_fd, "standard output");
+    if (!out.Write(MailPreview(m, r.mime, rows)) || !out.Flush()) r.error = out.error();
+    r.closed_pipe = out.error_errno() == EPIPE;
+    return r;
+  }
   if (settings.dry_run) {
     FdSink out(stdout_fd, "standard output");
     r.mime = WriteMimeMessage(m, out);
@@ -179,6 +227,9 @@ void AddSendOptions(po::options_description& options) {
       "to", po::value<std::string>()->value_name("ADDR"),
       "with --send: the recipient(s), ','-separated, instead of [report] email")(
       "dry-run,n", po::bool_switch(), "with --send: print the message instead of sending it")(
+      "preview", po::bool_switch(),
+      "with --send: print a readable preview instead of sending (headers, the text\n"
+      "part, a line per other part)")(
       "max-attachment", po::value<std::string>()->value_name("BYTES"),
       "with --send: attach the rows gzip-compressed above this size, not at all if\n"
       "still larger (default 5M; K, M, G suffixes)")(
@@ -217,6 +268,7 @@ std::optional<std::string> ReadSendOptions(const po::variables_map& vm, bool for
                                            ReportSendOptions& out) {
   out.send = vm.count("send") && vm["send"].as<bool>();
   out.dry_run = vm.count("dry-run") && vm["dry-run"].as<bool>();
+  out.preview = vm.count("preview") && vm["preview"].as<bool>();
   if (vm.count("to")) out.to = vm["to"].as<std::string>();
   if (vm.count("max-attachment")) {
     std::string v = vm["max-attachment"].as<std::string>();
@@ -239,6 +291,7 @@ std::optional<std::string> ReadSendOptions(const po::variables_map& vm, bool for
     if (out.sendmail_timeout) return "--sendmail-timeout needs --send";
     if (out.to) return "--to needs --send";
     if (out.dry_run) return "--dry-run needs --send";
+    if (out.preview) return "--preview needs --send";
     if (out.max_attachment) return "--max-attachment needs --send";
     return std::nullopt;
   }
@@ -258,6 +311,7 @@ int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const Repor
   ms.sendmail = setup.config.report_sendmail;
   ms.max_attachment = o.max_attachment.value_or(kDefaultMaxAttachment);
   ms.dry_run = o.dry_run;
+  ms.preview = o.preview;
   ms.timeout_seconds = o.sendmail_timeout.value_or(kDefaultSendmailTimeout);
   ms.on_sendmail_line = [](std::string_view line) { Warn(line); };
   ms.config_path = setup.config_read ? setup.config_path : "";
@@ -297,15 +351,15 @@ int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const Repor
   }
   // A dry run read by `| head` is not a failure: EPIPE, not SIGPIPE, then exit
   // quietly (the status says only what the report itself says).
-  if (ms.dry_run) std::signal(SIGPIPE, SIG_IGN);
+  if (ms.dry_run || ms.preview) std::signal(SIGPIPE, SIG_IGN);
   ReportMailResult r = SendReportMail(ms, addresses, p.data, RenderText(p.data), RenderHtml(p.data),
                                       rows_fd, p.rows_written, env.out_fd);
   if (r.error && r.closed_pipe) return p.data.dataset_error.empty() ? 0 : 1;
   if (r.error) {
-    Warn(ms.dry_run ? *r.error : "report not sent: " + *r.error);
+    Warn(ms.dry_run || ms.preview ? *r.error : "report not sent: " + *r.error);
     return 1;
   }
-  if (!ms.dry_run) Warn(r.summary);
+  if (!ms.dry_run && !ms.preview) Warn(r.summary);
   // Sent: unreadable rows (p.status 1) were warned about above and are named in
   // the report itself; not sending it again tomorrow is not the way to fix them.
   // A missing or unreadable dataset is another matter: the mail says so, and

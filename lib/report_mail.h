@@ -31,11 +31,13 @@ struct ReportSendOptions {
   bool send = false;                            // --send
   std::optional<std::string> to;                // --to ADDR[,ADDR...]
   bool dry_run = false;                         // --dry-run
+  bool preview = false;                         // --preview
   std::optional<std::uint64_t> max_attachment;  // --max-attachment BYTES[K|M|G]
   std::optional<std::uint32_t> sendmail_timeout;  // --sendmail-timeout SECONDS (0: none)
 };
 
-// Adds --send, --to, --dry-run, --max-attachment and --sendmail-timeout to `options`.
+// Adds --send, --to, --dry-run, --preview, --max-attachment and --sendmail-timeout
+// to `options`.
 void AddSendOptions(po::options_description& options);
 
 // Reads them from `vm` into `out`; a usage error ("--to needs --send") or nullopt.
@@ -64,6 +66,7 @@ struct ReportMailSettings {
   std::string sendmail;        // [report] sendmail
   std::uint64_t max_attachment = kDefaultMaxAttachment;  // --max-attachment
   bool dry_run = false;                                  // print the message to stdout instead
+  bool preview = false;  // print a readable preview to stdout instead (WriteMailPreview)
   std::string config_path;                               // named in messages
   std::vector<std::string> scratch_dirs;  // where temporary files may go, first that works
   std::uint32_t timeout_seconds = kDefaultSendmailTimeout;  // 0: wait as long as it takes
@@ -111,9 +114,18 @@ struct ReportMailResult {
   bool closed_pipe = false;  // dry run: the reader of stdout went away (`| head`), not a failure
 };
 
+// A readable preview of `message` (what --preview prints): the From, To, Subject
+// (decoded) and Date headers, a blank line, the text part as it is, then one
+// line per other part, from `mime` (the result of writing the message):
+//   -- text/html alternative: 23.4 KiB (mls-report --format html shows it)
+//   -- attachment maillogsentinel-mx1-2026-11-28.csv: 9 rows, 1223 bytes
+//   -- attachment ...csv.gz: 90000 rows, 12582912 bytes gzip-compressed to 1992294 bytes
+//   -- no attachment: <the note's text>
+std::string MailPreview(const MailMessage& message, const MimeResult& mime, std::uint64_t rows);
+
 // Writes the message (subject, From/To from `addresses`, bodies `text` and
 // `html`, the CSV in `rows_fd` as attachment, `mailer` as X-Mailer) to
-// `stdout_fd` with dry_run, else to `settings.sendmail -t -oi [-f FROM]` (-f when
+// `stdout_fd` with dry_run, its MailPreview with preview, else to `settings.sendmail -t -oi [-f FROM]` (-f when
 // there is a From address), stopped after settings.timeout_seconds.
 ReportMailResult SendReportMail(const ReportMailSettings& settings,
                                 const ReportAddresses& addresses, const ReportData& data,

@@ -679,7 +679,20 @@ print(email.message_from_binary_file(sys.stdin.buffer, policy=email.policy.defau
   run -2 maillogsentinel --config "$T/conf" --report --window week
   assert_line "maillogsentinel: --window: expected today, yesterday, 24h or 7d, got 'week'"
   run maillogsentinel --help
-  assert_output --partial '--report [--config FILE] [--window NAME] [--dry-run]'
+  assert_output --partial '--report [--config FILE] [--window NAME] [--dry-run | --preview]'
+}
+
+@test "maillogsentinel --report --preview: the readable preview, nothing sent; only with --report" {
+  report_setup 'touch "$(dirname "$0")/ran"'
+  run -0 --separate-stderr maillogsentinel --config "$T/conf" --report --preview
+  [ -z "$stderr" ]
+  [ ! -e "$T/ran" ]
+  assert_line 'To: root@localhost'
+  assert_line --regexp '^Subject: \[maillogsentinel\] .*: 3 SASL failures in the last 24 hours \(to '
+  assert_line --regexp '^  Failed logins +3 '
+  assert_line --regexp '^-- attachment maillogsentinel-.*\.csv: 3 rows, [0-9]+ bytes$'
+  run -2 maillogsentinel --config "$T/conf" --preview
+  assert_output $'maillogsentinel: --preview needs --report\nmaillogsentinel: Try \'maillogsentinel --help\'.'
 }
 
 @test "maillogsentinel --report: no recipient exits 1, a bad address 2 (mls-report's status)" {

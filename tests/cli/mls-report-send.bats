@@ -276,6 +276,45 @@ PY
   assert_output ok
 }
 
+@test "mls-report --send --preview: headers, the text part and a line per other part, decoded" {
+  fake_sendmail 'touch "$(dirname "$0")/ran"; exit 1'
+  run -0 --separate-stderr send --preview
+  [ -z "$stderr" ]
+  [ ! -e "$T/ran" ]  # nothing was sent
+  [ "${lines[0]}" = "From: reports@mx1.example.org" ]
+  [ "${lines[1]}" = "To: root@localhost" ]
+  [[ ${lines[2]} == "Subject: [maillogsentinel] "*": 9 SASL failures today (2026-11-28)" ]]
+  [ "${lines[3]}" = "Date: Sat, 28 Nov 2026 14:00:00 +0100" ]
+  [ -z "$(sed -n 5p <<<"$output")" ]  # the blank line after the headers
+  # The text part as mls-report prints it (decoded: no quoted-printable "=" soft breaks).
+  expected_text=$(mls-report --config "$T/conf" --now "$NOW")
+  [[ $output == *"$expected_text"* ]]
+  ! grep -q '=$' <<<"$output"
+  assert_line --regexp '^-- text/html alternative: [0-9.]+ KiB \(mls-report --format html shows it\)$'
+  assert_line --regexp '^-- attachment maillogsentinel-[A-Za-z0-9._-]+-2026-11-28\.csv: 9 rows, [0-9]+ bytes$'
+  # The hostile user name stays escaped, as in the text report.
+  assert_output --partial '\x0D\x0ABcc: x@y'
+  # A closed pipe is no failure; --preview needs --send.
+  run -0 --separate-stderr bash -c 'set -o pipefail; mls-report --config "$1" --now "$2" --send --preview | head -n 1' _ "$T/conf" "$NOW"
+  [ -z "$stderr" ]
+  run -2 mls-report --config "$T/conf" --preview
+  assert_line "mls-report: --preview needs --send"
+}
+
+@test "mls-report --send --preview: says what the size limit does to the attachment" {
+  csv_bytes=$(send --dry-run | python3 -c '
+import email, sys
+from email import policy
+m = email.message_from_binary_file(sys.stdin.buffer, policy=policy.default)
+print(len(list(m.iter_parts())[1].get_content().encode()))')
+  run -0 send --preview --max-attachment "$csv_bytes"
+  assert_line --regexp "^-- attachment .*\.csv: 9 rows, $csv_bytes bytes\$"
+  run -0 send --preview --max-attachment $((csv_bytes - 1))
+  assert_line --regexp "^-- attachment .*\.csv\.gz: 9 rows, $csv_bytes bytes gzip-compressed to [0-9]+ bytes\$"
+  run -0 send --preview --max-attachment 10
+  assert_line --regexp '^-- no attachment: .+'
+}
+
 @test "mls-report --send --max-attachment: gzip above the limit, a note when still too large" {
   fake_sendmail 'cat >"$(dirname "$0")/msg.eml"'
   csv_bytes=$(send --dry-run | python3 -c '
