@@ -46,6 +46,11 @@ std::string LineWhere(std::string_view name, std::string_view stamp, std::uint64
                       std::uint64_t offset) {
   std::string where(name);
   where += ": ";
+  if (number == 0) {
+    if (stamp.empty()) return where + "byte " + std::to_string(offset);
+    where += stamp;
+    return where + " (byte " + std::to_string(offset) + ")";
+  }
   if (stamp.empty()) {
     where += "line " + std::to_string(number) + " (byte ";
   } else {
@@ -54,6 +59,16 @@ std::string LineWhere(std::string_view name, std::string_view stamp, std::uint64
   }
   where += std::to_string(offset) + ")";
   return where;
+}
+
+std::string LogScanner::Where(std::string_view stamp, std::uint64_t number,
+                              std::uint64_t offset) const {
+  if (locate_) {
+    if (std::optional<InputLocation> at = locate_(offset)) {
+      return LineWhere(at->path, stamp, 0, at->offset);
+    }
+  }
+  return LineWhere(name_, stamp, number, offset);
 }
 
 std::string_view LeadingStamp(std::string_view line) {
@@ -80,7 +95,7 @@ void LogScanner::Overlong(std::uint64_t length, std::uint64_t number, std::uint6
                           std::string_view stamp) {
   ++stats_.overlong;
   if (++overlong_warned_ <= kMaxWarnings) {
-    warn_(LineWhere(name_, stamp, number, offset) + ": skipped a line of " +
+    warn_(Where(stamp, number, offset) + ": skipped a line of " +
           std::to_string(length) +
           " bytes (longer than " + std::to_string(options_.max_line_length) + ")" +
           (overlong_warned_ == kMaxWarnings ? "; further overlong lines are only counted" : ""));
@@ -110,7 +125,7 @@ void LogScanner::HandleLine(const char* begin, const char* end, std::uint64_t nu
     case LineKind::kOutage:
       ++stats_.outages;
       if (++outage_warned_ <= kMaxWarnings) {
-        warn_(LineWhere(name_, line_.stamp, number, OffsetOf(begin)) +
+        warn_(Where(line_.stamp, number, OffsetOf(begin)) +
               ": SASL backend outage (Connection lost to authentication server), not an "
               "event" +
               (outage_warned_ == kMaxWarnings ? "; further outages are only counted" : ""));
@@ -126,7 +141,7 @@ void LogScanner::HandleLine(const char* begin, const char* end, std::uint64_t nu
   if (line_.bad_time) {
     ++stats_.bad_time;
     if (++bad_time_warned_ <= kMaxWarnings) {
-      warn_(LineWhere(name_, line_.stamp, number, OffsetOf(begin)) +
+      warn_(Where(line_.stamp, number, OffsetOf(begin)) +
             ": skipped an event whose time does not exist" +
             (bad_time_warned_ == kMaxWarnings ? "; further ones are only counted" : ""));
     }
@@ -375,7 +390,7 @@ void LogScanner::EndInput(std::string& out) {
 }
 
 std::optional<ScanError> ScanFd(int in_fd, std::string_view name, LogScanner& scanner,
-                                int out_fd) {
+                                int out_fd, const std::function<void()>& after_read) {
   auto write_error = [] { return ScanError{ErrnoMessage("write error", errno), true}; };
   scanner.BeginInput(name);
   std::string out;
@@ -391,6 +406,7 @@ std::optional<ScanError> ScanFd(int in_fd, std::string_view name, LogScanner& sc
       return error;
     }
     if (n == 0) break;
+    if (after_read) after_read();
     scanner.Commit(static_cast<std::size_t>(n), out);
     if (!out.empty()) {
       if (!WriteAll(out_fd, out)) return write_error();

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "input_map.h"
 #include "postfix_parse.h"
 #include "syslog_time.h"
 
@@ -53,6 +54,12 @@ class LogScanner {
   // Starts a new input: line numbers and byte offsets restart, `name` appears
   // in warnings.
   void BeginInput(std::string_view name);
+  // Where the input's bytes came from (mls-parse --map-fd): a warning about
+  // the line at input offset B names the file and offset `locate(B)` gives,
+  // without a line number ("/var/log/mail.log: Nov 25 20:18:09 (byte 230)");
+  // nullopt, or no locator: the input's name, line number and offset.
+  using LocateFn = std::function<std::optional<InputLocation>(std::uint64_t)>;
+  void SetLocator(LocateFn locate) { locate_ = std::move(locate); }
   // Bytes may be written to ReadBuffer()[0, ReadCapacity()), then Commit()ed.
   char* ReadBuffer() { return buf_.get() + len_; }
   std::size_t ReadCapacity() const { return capacity_ - len_; }
@@ -82,6 +89,8 @@ class LogScanner {
   void ScanChunks(const char* begin, const char* end, std::string& out);
   void NewlineAt(const char* nl);
   void HandleLine(const char* begin, const char* end, std::uint64_t number, std::string& out);
+  // LineWhere for the line at input offset `offset`, through the locator if any.
+  std::string Where(std::string_view stamp, std::uint64_t number, std::uint64_t offset) const;
   void Overlong(std::uint64_t length, std::uint64_t number, std::uint64_t offset,
                 std::string_view stamp);
   // The line at `begin` (held in buf_), just ended, is overlong (cold path).
@@ -93,6 +102,7 @@ class LogScanner {
 
   ScanOptions options_;
   WarnFn warn_;
+  LocateFn locate_;
   TimeResolver time_;
   std::unique_ptr<char[]> buf_;
   std::size_t capacity_;
@@ -115,7 +125,8 @@ class LogScanner {
 
 // Where a warning's line is: "NAME: STAMP (line N, byte B)", or
 // "NAME: line N (byte B)" when the line starts with no time stamp. B is the
-// offset of the line's first byte in the input (0 for the first line).
+// offset of the line's first byte in the input (0 for the first line). N = 0
+// (unknown): "NAME: STAMP (byte B)", "NAME: byte B".
 std::string LineWhere(std::string_view name, std::string_view stamp, std::uint64_t number,
                       std::uint64_t offset);
 
@@ -130,7 +141,8 @@ struct ScanError {
 
 // Reads `in_fd` to its end through `scanner`, writing events to `out_fd` after
 // every read(2) that returned data (so a live pipeline sees them at once).
+// `after_read`, if set, runs after each read (mls-parse drains its map there).
 std::optional<ScanError> ScanFd(int in_fd, std::string_view name, LogScanner& scanner,
-                                int out_fd);
+                                int out_fd, const std::function<void()>& after_read = {});
 
 }  // namespace mls

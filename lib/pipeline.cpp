@@ -31,6 +31,9 @@ Stage EnrichStage(const Config& config) {
   return enrich;
 }
 
+// The fd number of mls-tail's map for mls-parse (after the progress fd, 3).
+constexpr int kMapFd = 4;
+
 std::vector<Stage> BuildPipeline(const Config& config, const Options& options) {
   std::vector<Stage> stages;
 
@@ -40,6 +43,11 @@ std::vector<Stage> BuildPipeline(const Config& config, const Options& options) {
     tail.args.push_back(std::to_string(options.progress_fd));
     tail.progress_fd = options.progress_fd;
   }
+  // Where mls-tail's output comes from, so that mls-parse's warnings name the
+  // log file and offset.
+  tail.map_fd = kMapFd;
+  tail.args.push_back("--map-fd");
+  tail.args.push_back(std::to_string(kMapFd));
   if (options.from_now) tail.args.push_back("--from-end");
   if (!config.rotated_dir.empty()) {
     tail.args.push_back("--rotated-dir");
@@ -48,7 +56,7 @@ std::vector<Stage> BuildPipeline(const Config& config, const Options& options) {
   tail.args.push_back(config.mail_log);
   stages.push_back(std::move(tail));
 
-  stages.push_back(Stage{"mls-parse", {"--stats"}, {}});
+  stages.push_back(Stage{"mls-parse", {"--stats", "--map-fd", std::to_string(kMapFd)}, {}});
   stages.push_back(EnrichStage(config));
   stages.push_back(Stage{"mls-store", {"--csv", config.CsvPath(), "--stats"}, {}});
   return stages;
@@ -115,6 +123,10 @@ std::string FormatDryRun(const std::vector<Stage>& stages) {
     out += ShellQuote(s.program.empty() ? s.name : s.program);
     for (const std::string& a : s.args) out += " " + ShellQuote(a);
     if (s.progress_fd >= 0) out += " " + std::to_string(s.progress_fd) + ">/dev/null";
+    if (s.map_fd >= 0) out += " " + std::to_string(s.map_fd) + ">/dev/null";
+    if (i > 0 && stages[i - 1].map_fd >= 0) {
+      out += " " + std::to_string(stages[i - 1].map_fd) + "</dev/null";
+    }
   }
   out += "\n";
   return out;

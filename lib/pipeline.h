@@ -18,6 +18,10 @@ struct Stage {
   std::vector<std::string> args;  // arguments after argv[0]
   std::string program;            // resolved executable; empty until ResolveStages
   int progress_fd = -1;           // fd the stage writes progress lines to, -1 none
+  // A side channel to the next stage (mls-tail --map-fd to mls-parse --map-fd):
+  // this stage writes to fd `map_fd`, the next one reads from the same fd
+  // number; -1 none.
+  int map_fd = -1;
 };
 
 // mls-tail | mls-parse | mls-enrich | mls-store with the paths and flags from
@@ -55,7 +59,9 @@ std::optional<std::string> ResolveStages(std::vector<Stage>& stages, std::string
 std::string ShellQuote(std::string_view word);
 
 // The equivalent shell pipeline, one stage per line joined by " \\\n  | ",
-// ending in "\n". A stage's progress fd is sent to /dev/null ("3>/dev/null").
+// ending in "\n". A stage's progress fd is sent to /dev/null ("3>/dev/null"),
+// so is a map fd ("4>/dev/null"), which the next stage then reads from
+// /dev/null ("4</dev/null": its warnings say "standard input").
 // Uses Stage::program when resolved, the name otherwise.
 std::string FormatDryRun(const std::vector<Stage>& stages);
 

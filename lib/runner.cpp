@@ -11,6 +11,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <utility>
 
 #include "diag.h"
 
@@ -60,7 +61,8 @@ void CloseFd(int& fd) {
 
 // Child side of fork(): never returns.
 [[noreturn]] void ExecStage(const Stage& stage, const std::vector<char*>& argv, pid_t parent,
-                            pid_t pgid, int in, int out, int err, int progress) {
+                            pid_t pgid, int in, int out, int err, int progress, int map_out,
+                            int map_in, int map_in_target) {
   // Signals are blocked since before fork(): reset the driver's handlers
   // first, so a signal sent to the stage now gets the default action.
   for (int sig = 1; sig < NSIG; ++sig) {
@@ -76,12 +78,17 @@ void CloseFd(int& fd) {
       ::dup2(err, STDERR_FILENO) < 0) {
     ::_exit(127);
   }
-  if (progress >= 0) {
-    if (progress == stage.progress_fd) {
-      ::fcntl(progress, F_SETFD, 0);
-    } else if (::dup2(progress, stage.progress_fd) < 0) {
-      ::_exit(127);
-    }
+  // Extra fds at their numbers: each first copied above them all, so that no
+  // dup2 overwrites another's source.
+  std::pair<int, int> extra[] = {
+      {progress, stage.progress_fd}, {map_out, stage.map_fd}, {map_in, map_in_target}};
+  for (auto& [from, to] : extra) {
+    if (from < 0) continue;
+    from = ::fcntl(from, F_DUPFD_CLOEXEC, 64);
+    if (from < 0) ::_exit(127);
+  }
+  for (auto& [from, to] : extra) {
+    if (from >= 0 && ::dup2(from, to) < 0) ::_exit(127);  // dup2 clears FD_CLOEXEC
   }
   ::execv(stage.program.c_str(), argv.data());
   std::string msg =
@@ -197,7 +204,8 @@ class PipelineRun {
     // Whatever the children got is theirs now; stages never started have no reader.
     for (std::size_t i = 0; i < fds_.size(); ++i) {
       StageFds& f = fds_[i];
-      CloseFd(f.in), CloseFd(f.out), CloseFd(f.err_w), CloseFd(f.prog_w);
+      CloseFd(f.in), CloseFd(f.out), CloseFd(f.err_w), CloseFd(f.prog_w), CloseFd(f.map_w),
+          CloseFd(f.map_r);
       if (f.pid < 0) CloseFd(f.err_r), CloseFd(f.prog_r);
     }
     if (error_) KillAll();
@@ -215,6 +223,7 @@ class PipelineRun {
     pid_t pid = -1;
     bool alive = false;
     int in = -1, out = -1, err_r = -1, err_w = -1, prog_r = -1, prog_w = -1;
+    int map_w = -1, map_r = -1;  // this stage's map_fd (write), the previous one's (read)
     LineBuffer err_buf, prog_buf;
   };
 
@@ -236,6 +245,10 @@ class PipelineRun {
       if (stages_[i].progress_fd >= 0) {
         if (::pipe2(p, O_CLOEXEC) != 0) return Error(ErrnoMessage("pipe", errno));
         fds_[i].prog_r = p[0], fds_[i].prog_w = p[1];
+      }
+      if (stages_[i].map_fd >= 0 && i + 1 < n) {
+        if (::pipe2(p, O_CLOEXEC) != 0) return Error(ErrnoMessage("pipe", errno));
+        fds_[i + 1].map_r = p[0], fds_[i].map_w = p[1];
       }
     }
     return false;
@@ -259,7 +272,10 @@ class PipelineRun {
       sigfillset(&all);
       ::sigprocmask(SIG_BLOCK, &all, &old);
       pid_t pid = ::fork();
-      if (pid == 0) ExecStage(stages_[i], argv_ptrs[i], self, pgid, f.in, f.out, f.err_w, f.prog_w);
+      if (pid == 0) {
+        ExecStage(stages_[i], argv_ptrs[i], self, pgid, f.in, f.out, f.err_w, f.prog_w, f.map_w,
+                  f.map_r, i > 0 ? stages_[i - 1].map_fd : -1);
+      }
       int fork_errno = errno;
       ::sigprocmask(SIG_SETMASK, &old, nullptr);
       if (pid < 0) {
@@ -271,7 +287,8 @@ class PipelineRun {
       f.pid = pid;
       f.alive = true;
       // The parent keeps only the read ends of stderr and progress.
-      CloseFd(f.in), CloseFd(f.out), CloseFd(f.err_w), CloseFd(f.prog_w);
+      CloseFd(f.in), CloseFd(f.out), CloseFd(f.err_w), CloseFd(f.prog_w), CloseFd(f.map_w),
+          CloseFd(f.map_r);
     }
   }
 

@@ -12,6 +12,8 @@
 
 #include "atomic_file.h"
 #include "diag.h"
+#include "fd_io.h"
+#include "input_map.h"
 #include "log_files.h"
 #include "tail_state.h"
 
@@ -351,7 +353,7 @@ class Tail {
       carry_ = len;
       if (!nl) continue;
       std::size_t upto = static_cast<std::size_t>(nl - buf_.data()) + 1;
-      if (!WriteOut(buf_.data(), upto)) return Pumped::kFailed;
+      if (!Emit(f, at + static_cast<std::uint64_t>(n) - len, upto)) return Pumped::kFailed;
       std::memmove(buf_.data(), buf_.data() + upto, len - upto);
       carry_ = len - upto;
       if (buf_.size() > kBufSize && carry_ < kBufSize) {
@@ -360,9 +362,10 @@ class Tail {
       }
     }
     if (final && carry_ > 0 && result == Pumped::kOk) {
+      std::uint64_t first = src.position() - carry_;
       if (carry_ == buf_.size()) buf_.resize(buf_.size() + 1);
       buf_[carry_++] = '\n';
-      if (!WriteOut(buf_.data(), carry_)) return Pumped::kFailed;
+      if (!Emit(f, first, carry_)) return Pumped::kFailed;
       carry_ = 0;
     }
     Record(f, src.position() - carry_, final && at_end && result == Pumped::kOk);
@@ -377,18 +380,20 @@ class Tail {
     f.head.append(p + skip, std::min(n - skip, kFingerprintMax - have));
   }
 
-  bool WriteOut(const char* p, std::size_t n) {
-    while (n > 0) {
-      ssize_t w = ::write(o_.out_fd, p, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) {
-        Warn(ErrnoMessage("standard output", errno));
+  // Writes buf_[0, n), bytes of `f` from `file_offset` on, to the output,
+  // after the map record saying so when the output's run of `f` breaks.
+  bool Emit(const FileFacts& f, std::uint64_t file_offset, std::size_t n) {
+    if (o_.map_fd >= 0) {
+      std::string record = map_.Next(out_bytes_, f.path, file_offset);
+      if (!record.empty() && !WriteAll(o_.map_fd, record)) {
+        Warn(ErrnoMessage("--map-fd " + std::to_string(o_.map_fd), errno));
         return false;
       }
-      p += w;
-      n -= static_cast<std::size_t>(w);
     }
-    return true;
+    out_bytes_ += n;
+    if (WriteAll(o_.out_fd, std::string_view(buf_.data(), n))) return true;
+    Warn(ErrnoMessage("standard output", errno));
+    return false;
   }
 
   // Remembers `offset` in `f` as the position to commit; `complete`: `f` is a
@@ -472,6 +477,8 @@ class Tail {
   std::optional<std::string> pending_text_;
   std::vector<char> buf_;
   std::size_t carry_ = 0;  // bytes of an unterminated line at the start of buf_
+  InputMapWriter map_;        // --map-fd
+  std::uint64_t out_bytes_ = 0;  // written to the output so far
   std::unique_ptr<LogSource> live_;
   FileFacts live_facts_;
   std::string log_id_;    // LOGFILE, symlinks resolved, saved with the position

@@ -23,6 +23,7 @@ struct TailOptions {
   int poll_ms = 250;
   int out_fd = 1;
   int progress_fd = -1;                              // "progress DONE TOTAL\n" lines, -1 for none
+  int map_fd = -1;  // where the output comes from (lib/input_map.h), -1 for none
   std::function<std::uint64_t()> now_ms;             // a monotonic clock, for progress pacing
   const volatile std::sig_atomic_t* stop = nullptr;  // set by SIGTERM/SIGINT (follow)
 };

@@ -113,8 +113,8 @@ enabled = false
 EOF2
   run maillogsentinel --config "$T/odd.conf" --dry-run
   assert_success
-  expected="$MLS_BIN/mls-tail --state '/srv/it'\\''s/state/state.offset' --pending '/srv/it'\\''s/state/state.offset.pending' --progress-fd 3 /var/log/mail.log 3>/dev/null \\
-  | $MLS_BIN/mls-parse --stats \\
+  expected="$MLS_BIN/mls-tail --state '/srv/it'\\''s/state/state.offset' --pending '/srv/it'\\''s/state/state.offset.pending' --progress-fd 3 --map-fd 4 /var/log/mail.log 3>/dev/null 4>/dev/null \\
+  | $MLS_BIN/mls-parse --stats --map-fd 4 4</dev/null \\
   | $MLS_BIN/mls-enrich --stats --no-dns --cache '/srv/it'\\''s/state/dns-cache' --cache-size 10000 --cache-ttl 86400 \\
   | $MLS_BIN/mls-store --csv '/srv/mls data/maillogsentinel.csv' --stats"
   assert_equal "$output" "$expected"
@@ -347,8 +347,58 @@ mail_log_is() {
   [ ! -s "$T/stdout" ]
   run cat "$T/stderr"
   assert_output "mls-parse: $(count outages "$SAMPLE_DIR/a.count") line(s) report 'Connection lost to authentication server': the SASL backend was unreachable (not counted as attacks)"
-  grep -q ' INFO mls-parse: standard input: .* (line [0-9]*, byte [0-9]*): SASL backend outage' "$T/work/maillogsentinel.log"
-  ! grep -q ' WARNING mls-parse: (standard input):[0-9]*: SASL backend outage' "$T/work/maillogsentinel.log"
+  # Each outage line is named by the log file, its time stamp and its offset
+  # there (mls-tail --map-fd to mls-parse --map-fd), not "standard input".
+  ! grep -q 'standard input' "$T/work/maillogsentinel.log"
+  check_located "$T/work/maillogsentinel.log" "$(count outages "$SAMPLE_DIR/a.count")"
+}
+
+# check_located OPLOG N: N "SASL backend outage" notices in OPLOG, each naming a
+# file, a time stamp and a byte offset at which that file holds a line with
+# that stamp and the outage message.
+check_located() {
+  python3 - "$1" "$2" <<'PY'
+import re, sys
+found = 0
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    m = re.search(r" INFO mls-parse: (/\S+): (.+?) \(byte (\d+)\): SASL backend outage", line)
+    if not m:
+        continue
+    path, stamp, offset = m.group(1), m.group(2), int(m.group(3))
+    with open(path, "rb") as f:
+        f.seek(offset)
+        text = f.readline().decode("utf-8", "replace")
+    if offset > 0:
+        with open(path, "rb") as f:
+            f.seek(offset - 1)
+            assert f.read(1) == b"\n", "offset %d of %s is not a line start" % (offset, path)
+    assert text.startswith(stamp), "%s at %d: %r does not start with %r" % (path, offset, text, stamp)
+    assert "Connection lost to authentication server" in text, text
+    found += 1
+assert found == int(sys.argv[2]), "%d located notices, expected %s" % (found, sys.argv[2])
+print("ok", found)
+PY
+}
+
+@test "maillogsentinel: a warning about a line in a rotated file names that file and the offset in it" {
+  # Two files: the rotated one (older) and the live one, an outage line in each.
+  outage() { printf '%s mx1 postfix/smtpd[7]: warning: unknown[127.0.0.9]: SASL LOGIN authentication failed: Connection lost to authentication server\n' "$1"; }
+  {
+    printf 'Nov 24 09:00:00 mx1 postfix/smtpd[7]: connect from unknown[127.0.0.9]\n'
+    outage 'Nov 24 09:00:01'
+  } >"$T/log/mail.log.1"
+  touch -d '2026-11-24 10:00' "$T/log/mail.log.1"
+  {
+    printf 'Nov 25 09:00:00 mx1 postfix/smtpd[7]: connect from unknown[127.0.0.9]\n'
+    printf 'Nov 25 09:00:00 mx1 postfix/smtpd[7]: connect from unknown[127.0.0.8]\n'
+    outage 'Nov 25 09:00:02'
+  } >"$T/log/mail.log"
+  give_to_user "$T/log"
+  run -0 --separate-stderr drv_run -v
+  run check_located "$T/work/maillogsentinel.log" 2
+  assert_output "ok 2"
+  grep -q " INFO mls-parse: $T/log/mail.log.1: Nov 24 09:00:01 (byte 70): SASL backend outage" "$T/work/maillogsentinel.log"
+  grep -q " INFO mls-parse: $T/log/mail.log: Nov 25 09:00:02 (byte 140): SASL backend outage" "$T/work/maillogsentinel.log"
 }
 
 @test "maillogsentinel -q: errors only; a real error is still printed" {
@@ -679,7 +729,8 @@ print(email.message_from_binary_file(sys.stdin.buffer, policy=email.policy.defau
   run -2 maillogsentinel --config "$T/conf" --report --window week
   assert_line "maillogsentinel: --window: expected today, yesterday, 24h or 7d, got 'week'"
   run maillogsentinel --help
-  assert_output --partial '--report [--config FILE] [--window NAME] [--dry-run | --preview]'
+  assert_output --partial '--report [--config FILE] [--window NAME]'
+  assert_output --partial '[--dry-run | --preview]'
 }
 
 @test "maillogsentinel --report --preview: the readable preview, nothing sent; only with --report" {

@@ -19,7 +19,7 @@ teardown() { mls_scratch_cleanup; }
 @test "mls-parse: --help describes every option and exits 0" {
   run mls-parse --help
   [ "$status" -eq 0 ]
-  for opt in --reference-time --include-aborted --stats --max-line-length --help --version; do
+  for opt in --reference-time --include-aborted --stats --max-line-length --map-fd --help --version; do
     [[ "$output" == *"$opt"* ]]
   done
   [[ "$output" == *"Usage: mls-parse"* ]]
@@ -43,6 +43,22 @@ teardown() { mls_scratch_cleanup; }
   run --separate-stderr mls-parse --reference-time yesterday </dev/null
   [ "$status" -eq 2 ]
   [ "${stderr_lines[0]}" = "mls-parse: --reference-time: not an ISO 8601 time: 'yesterday'" ]
+}
+
+@test "mls-parse: --map-fd: a closed descriptor is a usage error; a bad map is one warning" {
+  run --separate-stderr mls-parse --map-fd 57 </dev/null
+  [ "$status" -eq 2 ]
+  [ "${stderr_lines[0]}" = "mls-parse: --map-fd 57: not an open descriptor" ]
+  # A map that is not one: said once, then warnings name the input as without a map.
+  outage='Nov 25 20:18:09 vm postfix/smtpd[1]: warning: unknown[192.0.2.2]: SASL LOGIN authentication failed: Connection lost to authentication server'
+  run --separate-stderr bash -c 'printf "%s\n" "$1" | mls-parse --map-fd 4 4< <(printf "not a map\n")' _ "$outage"
+  [ "$status" -eq 0 ]
+  [ "${stderr_lines[0]}" = "mls-parse: input map: not a record: 'not a map'; log lines are named by their offset in the input" ]
+  [[ "${stderr_lines[1]}" == "mls-parse: standard input: Nov 25 20:18:09 (line 1, byte 0): SASL backend outage"* ]]
+  # A file named on the command line is never located through the map.
+  printf '%s\n' "$outage" >"$T/a.log"
+  run --separate-stderr bash -c 'mls-parse --map-fd 4 "$1" 4< <(printf "0\t0\t/elsewhere\n")' _ "$T/a.log"
+  [[ "${stderr_lines[0]}" == "mls-parse: $T/a.log: Nov 25 20:18:09 (line 1, byte 0): SASL backend outage"* ]]
 }
 
 @test "mls-parse: --max-line-length out of range is a usage error (exit 2)" {

@@ -282,6 +282,42 @@ expect() { diff -u <(gen "$1" "$2") "$T/out"; }
   ! grep -v '^progress [0-9]* [0-9]*$' "$T/progress"
 }
 
+@test "mls-tail: --map-fd says which file and offset each run of output bytes comes from" {
+  gen 1 1000 | gzip >"$LOG.2.gz"
+  gen 1001 2000 >"$LOG.1"
+  gen 2001 2500 >"$LOG"
+  touch -d '2 days ago' "$LOG.2.gz"
+  touch -d '1 day ago' "$LOG.1"
+  mls-tail --state "$ST" --map-fd 4 "$LOG" 4>"$T/map" >"$T/out"
+  expect 1 2500
+  a=$(gen 1 1000 | wc -c)
+  b=$(gen 1001 2000 | wc -c)
+  printf '0\t0\t%s\n%s\t0\t%s\n%s\t0\t%s\n' "$LOG.2.gz" "$a" "$LOG.1" "$((a + b))" "$LOG" |
+    diff -u - "$T/map"
+  # The next run starts in the middle of LOGFILE: its offset there.
+  before=$(stat -c %s "$LOG")
+  gen 2501 2600 >>"$LOG"
+  mls-tail --state "$ST" --map-fd 4 "$LOG" 4>"$T/map" >"$T/out2"
+  diff -u <(gen 2501 2600) "$T/out2"
+  printf '0\t%s\t%s\n' "$before" "$LOG" | diff -u - "$T/map"
+  # Every record's offset is the start of the bytes it names: checked byte for byte.
+  cmp <(tail -c +$((before + 1)) "$LOG") "$T/out2"
+}
+
+@test "mls-tail --map-fd | mls-parse --map-fd: warnings name the log file and the offset in it" {
+  outage() { printf '%s mx postfix/smtpd[7]: warning: unknown[127.0.0.9]: SASL LOGIN authentication failed: Connection lost to authentication server\n' "$1"; }
+  { gen 1 3; outage 'Nov  5 11:00:00'; } >"$LOG.1"
+  { gen 4 5; outage 'Nov  5 12:00:00'; } >"$LOG"
+  touch -d '1 day ago' "$LOG.1"
+  mkfifo "$T/map"
+  mls-tail --map-fd 4 "$LOG" 4>"$T/map" | mls-parse --map-fd 4 4<"$T/map" 2>"$T/err" >/dev/null
+  grep -qxF "mls-parse: $LOG.1: Nov  5 11:00:00 (byte $(gen 1 3 | wc -c)): SASL backend outage (Connection lost to authentication server), not an event" "$T/err"
+  grep -qxF "mls-parse: $LOG: Nov  5 12:00:00 (byte $(gen 4 5 | wc -c)): SASL backend outage (Connection lost to authentication server), not an event" "$T/err"
+  # Without the map: the input's line number and offset, as before.
+  mls-tail "$LOG" | mls-parse 2>"$T/err" >/dev/null
+  grep -qF "mls-parse: standard input: Nov  5 12:00:00 (line 7, byte" "$T/err"
+}
+
 @test "mls-tail: an output error exits 1 without committing" {
   gen 1 30000 >"$LOG"
   run bash -c 'mls-tail --state "$1" "$2" >&-' _ "$ST" "$LOG"
@@ -317,6 +353,9 @@ expect() { diff -u <(gen "$1" "$2") "$T/out"; }
   run mls-tail --progress-fd 57 "$LOG"
   assert_failure 2
   assert_line --index 0 "mls-tail: --progress-fd 57: not an open descriptor"
+  run mls-tail --map-fd 57 "$LOG"
+  assert_failure 2
+  assert_line --index 0 "mls-tail: --map-fd 57: not an open descriptor"
 }
 
 # ---- rotation suite: issue 8 ---------------------------------------------------

@@ -235,6 +235,10 @@ TEST(LogScanner, LineWhere) {
   EXPECT_EQ("mail.log: Nov 25 20:18:09 (line 3, byte 201)",
             LineWhere("mail.log", "Nov 25 20:18:09", 3, 201));
   EXPECT_EQ("standard input: line 1 (byte 0)", LineWhere("standard input", "", 1, 0));
+  // Line number unknown (a located line): only the offset.
+  EXPECT_EQ("/l/mail.log: Nov 25 20:18:09 (byte 201)",
+            LineWhere("/l/mail.log", "Nov 25 20:18:09", 0, 201));
+  EXPECT_EQ("/l/mail.log: byte 7", LineWhere("/l/mail.log", "", 0, 7));
   EXPECT_EQ("Nov 25 20:18:09", LeadingStamp("Nov 25 20:18:09 vm x"));
   EXPECT_EQ("Dec 32 10:00:00", LeadingStamp("Dec 32 10:00:00 vm x"));
   EXPECT_EQ("2026-02-28T10:00:00+01:00", LeadingStamp("2026-02-28T10:00:00+01:00 vm x"));
@@ -304,6 +308,36 @@ TEST(LogScanner, LineNumbersRestartPerInput) {
   EXPECT_EQ(0u, warnings[0].find("a.log: Nov 25 20:18:09 (line 2, byte 69): "));
   EXPECT_EQ(0u, warnings[1].find("b.log: Nov 25 20:18:09 (line 1, byte 0): "));
   EXPECT_EQ(3u, s.stats().lines);
+}
+
+TEST(LogScanner, ALocatorNamesTheFileAndOffsetALineCameFrom) {
+  TzScope tz;
+  std::vector<std::string> warnings;
+  LogScanner s(Options(), [&](std::string_view w) { warnings.emplace_back(w); });
+  InputMap map;
+  // The stream: kNoise + kOutage from mail.log.1 at 1000, then kOutage from
+  // mail.log at 0; one byte past the map's end is not located.
+  std::uint64_t second = kNoise.size() + kOutage.size();
+  map.Feed("0\t1000\t/l/mail.log.1\n" + std::to_string(second) + "\t0\t/l/mail.log\n");
+  s.SetLocator([&](std::uint64_t off) { return map.Locate(off); });
+  std::string out;
+  s.BeginInput("standard input");
+  s.Feed(kNoise + kOutage + kOutage, out);
+  s.EndInput(out);
+  ASSERT_EQ(2u, warnings.size());
+  EXPECT_EQ(0u, warnings[0].find("/l/mail.log.1: Nov 25 20:18:09 (byte " +
+                                 std::to_string(1000 + kNoise.size()) + "): SASL backend outage"))
+      << warnings[0];
+  EXPECT_EQ(0u, warnings[1].find("/l/mail.log: Nov 25 20:18:09 (byte 0): ")) << warnings[1];
+  // Without a record for the offset: the input's name, line and offset.
+  warnings.clear();
+  InputMap empty;
+  s.SetLocator([&](std::uint64_t off) { return empty.Locate(off); });
+  s.BeginInput("standard input");
+  s.Feed(kOutage, out);
+  s.EndInput(out);
+  ASSERT_EQ(1u, warnings.size());
+  EXPECT_EQ(0u, warnings[0].find("standard input: Nov 25 20:18:09 (line 1, byte 0): "));
 }
 
 TEST(LogScanner, PartialLastLineOfOneInputDoesNotJoinTheNext) {

@@ -21,12 +21,14 @@ TEST(Pipeline, TailParseEnrichStoreWithConfiguredPaths) {
   EXPECT_EQ("mls-tail", p[0].name);
   EXPECT_EQ((std::vector<std::string>{"--state", "/srv/mls/state/state.offset", "--pending",
                                       "/srv/mls/state/state.offset.pending", "--progress-fd", "3",
-                                      "/var/log/mail.log"}),
+                                      "--map-fd", "4", "/var/log/mail.log"}),
             p[0].args);
   EXPECT_EQ(3, p[0].progress_fd);
+  EXPECT_EQ(4, p[0].map_fd);  // mls-tail's map goes to mls-parse, at the same fd number
   EXPECT_EQ("mls-parse", p[1].name);
-  EXPECT_EQ(std::vector<std::string>{"--stats"}, p[1].args);
+  EXPECT_EQ((std::vector<std::string>{"--stats", "--map-fd", "4"}), p[1].args);
   EXPECT_EQ(-1, p[1].progress_fd);
+  EXPECT_EQ(-1, p[1].map_fd);
   EXPECT_EQ("mls-enrich", p[2].name);
   // Defaults: DNS on with the system resolver, cache on in state_dir, no databases.
   EXPECT_EQ((std::vector<std::string>{"--stats", "--dns-timeout-ms", "2000", "--dns-concurrency",
@@ -46,7 +48,7 @@ TEST(Pipeline, RotatedDirIsPassedToTail) {
   std::vector<Stage> p = BuildPipeline(c, Options{});
   EXPECT_EQ((std::vector<std::string>{"--state", "/srv/mls/state/state.offset", "--pending",
                                       "/srv/mls/state/state.offset.pending", "--progress-fd", "3",
-                                      "--rotated-dir", "/var/log/old mail", "/var/log/mail.log"}),
+                                      "--map-fd", "4", "--rotated-dir", "/var/log/old mail", "/var/log/mail.log"}),
             p[0].args);
 }
 
@@ -91,7 +93,8 @@ TEST(Pipeline, NoProgressFdWhenDisabled) {
   o.progress_fd = -1;
   std::vector<Stage> p = BuildPipeline(TestConfig(), o);
   EXPECT_EQ((std::vector<std::string>{"--state", "/srv/mls/state/state.offset", "--pending",
-                                      "/srv/mls/state/state.offset.pending", "/var/log/mail.log"}),
+                                      "/srv/mls/state/state.offset.pending", "--map-fd", "4",
+                                      "/var/log/mail.log"}),
             p[0].args);
   EXPECT_EQ(-1, p[0].progress_fd);
 }
@@ -102,8 +105,8 @@ TEST(Pipeline, FromNowAsksTailToStartAtTheEnd) {
   o.from_now = true;
   std::vector<Stage> p = BuildPipeline(TestConfig(), o);
   EXPECT_EQ((std::vector<std::string>{"--state", "/srv/mls/state/state.offset", "--pending",
-                                      "/srv/mls/state/state.offset.pending", "--from-end",
-                                      "/var/log/mail.log"}),
+                                      "/srv/mls/state/state.offset.pending", "--map-fd", "4",
+                                      "--from-end", "/var/log/mail.log"}),
             p[0].args);
 }
 
@@ -127,15 +130,16 @@ TEST(ShellQuote, QuotesEverythingElse) {
   EXPECT_EQ("'*'", ShellQuote("*"));
 }
 
-TEST(FormatDryRun, OneStagePerLineWithProgressToDevNull) {
+TEST(FormatDryRun, OneStagePerLineWithProgressAndMapToDevNull) {
   Config c = TestConfig();
   c.mail_log = "/var/log/mail log";
   std::vector<Stage> p = BuildPipeline(c, Options{});
   p[1].program = "/opt/mls/bin/mls-parse";
   EXPECT_EQ(
       "mls-tail --state /srv/mls/state/state.offset --pending "
-      "/srv/mls/state/state.offset.pending --progress-fd 3 '/var/log/mail log' 3>/dev/null \\\n"
-      "  | /opt/mls/bin/mls-parse --stats \\\n"
+      "/srv/mls/state/state.offset.pending --progress-fd 3 --map-fd 4 '/var/log/mail log' "
+      "3>/dev/null 4>/dev/null \\\n"
+      "  | /opt/mls/bin/mls-parse --stats --map-fd 4 4</dev/null \\\n"
       "  | mls-enrich --stats --dns-timeout-ms 2000 --dns-concurrency 256 --cache "
       "/srv/mls/state/dns-cache --cache-size 10000 --cache-ttl 86400 \\\n"
       "  | mls-store --csv /srv/mls/maillogsentinel.csv --stats\n",

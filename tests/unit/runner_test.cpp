@@ -65,6 +65,22 @@ TEST(Runner, ProgressLinesArriveOnTheirOwnFd) {
   EXPECT_TRUE(c.lines.empty());
 }
 
+TEST(Runner, AMapFdConnectsAStageToTheNextAtTheSameNumber) {
+  // The head writes its map to fd 4 (beside its progress on fd 3 and its
+  // output); the next stage reads it from fd 4; the last one has no fd 4.
+  Stage head = Sh("head", "echo 'progress 1 1' >&3; echo map-record >&4; echo data", 3);
+  head.map_fd = 4;
+  std::vector<Stage> p = {
+      head, Sh("mid", "read d; read m <&4; echo \"$d/$m\" >&2; cat"),
+      Sh("last", "test -e /proc/self/fd/4 && echo 'fd 4 leaked' >&2; cat >/dev/null")};
+  Captured c;
+  RunResult r = RunPipeline(p, c.callbacks());
+  EXPECT_TRUE(r.AllSucceeded());
+  std::vector<std::pair<std::size_t, std::string>> want = {{1, "data/map-record"}};
+  EXPECT_EQ(want, c.lines);
+  EXPECT_EQ((std::vector<std::pair<std::uint64_t, std::uint64_t>>{{1, 1}}), c.progress);
+}
+
 TEST(Runner, FailedStageStopsTheHeadAndIsNamed) {
   std::vector<Stage> p = {Sh("head", "exec sleep 30"), Sh("mid", "echo 'mid: broken' >&2; exit 3"),
                           Sh("last", "cat")};

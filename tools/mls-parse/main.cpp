@@ -4,11 +4,13 @@
 
 #include <cerrno>
 #include <ctime>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "cli.h"
 #include "diag.h"
+#include "input_map.h"
 #include "log_scanner.h"
 #include "syslog_time.h"
 
@@ -26,7 +28,10 @@ int main(int argc, char** argv) {
       "include-aborted", "also emit 'SASL ... authentication aborted' lines")(
       "stats", "print a summary line to standard error at the end")(
       "max-line-length", mls::po::value(&max_line)->value_name("BYTES"),
-      "skip (and count) lines longer than this (default 65536)");
+      "skip (and count) lines longer than this (default 65536)")(
+      "map-fd", mls::po::value<int>()->value_name("N"),
+      "read mls-tail --map-fd's records from file descriptor N: warnings then name\n"
+      "the log file and the line's offset in it, not standard input");
   spec.hidden.add_options()("files", mls::po::value<std::vector<std::string>>());
   spec.positional.add("files", -1);
   mls::po::variables_map vm;
@@ -54,8 +59,27 @@ int main(int argc, char** argv) {
   std::vector<std::string> files = {"-"};
   if (vm.count("files")) files = vm["files"].as<std::vector<std::string>>();
 
+  int map_fd = -1;
+  if (vm.count("map-fd")) {
+    map_fd = vm["map-fd"].as<int>();
+    int flags = map_fd < 0 ? -1 : ::fcntl(map_fd, F_GETFL);
+    if (flags < 0 || ::fcntl(map_fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+      mls::Warn("--map-fd " + std::to_string(map_fd) + ": not an open descriptor");
+      mls::Warn("Try 'mls-parse --help'.");
+      return 2;
+    }
+  }
+
   tzset();
   mls::LogScanner scanner(options, [](std::string_view msg) { mls::Warn(msg); });
+  mls::InputMap map;
+  std::function<void()> drain;
+  if (map_fd >= 0) {
+    drain = [&map, map_fd] {
+      if (auto error = map.Drain(map_fd)) mls::Warn(*error);
+    };
+  }
+  auto locate = [&map](std::uint64_t offset) { return map.Locate(offset); };
   int status = 0;
   for (const std::string& file : files) {
     const bool is_stdin = file == "-";
@@ -66,7 +90,10 @@ int main(int argc, char** argv) {
       status = 1;
       continue;
     }
-    auto error = mls::ScanFd(fd, name, scanner, STDOUT_FILENO);
+    // The map describes standard input only.
+    const bool mapped = is_stdin && map_fd >= 0;
+    scanner.SetLocator(mapped ? mls::LogScanner::LocateFn(locate) : nullptr);
+    auto error = mls::ScanFd(fd, name, scanner, STDOUT_FILENO, mapped ? drain : nullptr);
     if (!is_stdin) ::close(fd);
     if (error) {
       mls::Warn(error->message);

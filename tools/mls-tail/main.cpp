@@ -52,7 +52,10 @@ int main(int argc, char** argv) {
       "poll-ms", mls::po::value(&o.poll_ms)->default_value(250)->value_name("MS"),
       "how often --follow looks for new lines")(
       "progress-fd", mls::po::value(&o.progress_fd)->value_name("N"),
-      "write 'progress DONE TOTAL' lines (bytes) to descriptor N");
+      "write 'progress DONE TOTAL' lines (bytes) to descriptor N")(
+      "map-fd", mls::po::value(&o.map_fd)->value_name("N"),
+      "write to descriptor N where the output's bytes come from (file, offset), for\n"
+      "mls-parse --map-fd");
   spec.hidden.add_options()("logfile", mls::po::value(&o.log_path));
   spec.positional.add("logfile", 1);
   mls::po::variables_map vm;
@@ -69,6 +72,9 @@ int main(int argc, char** argv) {
   if (o.poll_ms < 1 || o.poll_ms > 3600000) return usage("--poll-ms must be 1..3600000");
   if (vm.count("progress-fd") && (o.progress_fd < 0 || fcntl(o.progress_fd, F_GETFD) < 0)) {
     return usage("--progress-fd " + std::to_string(o.progress_fd) + ": not an open descriptor");
+  }
+  if (vm.count("map-fd") && (o.map_fd < 0 || fcntl(o.map_fd, F_GETFD) < 0)) {
+    return usage("--map-fd " + std::to_string(o.map_fd) + ": not an open descriptor");
   }
   if (!o.pending_path.empty() && o.pending_path == o.state_path) {
     return usage("--pending and --state must name different files");
