@@ -797,7 +797,7 @@ print(email.message_from_binary_file(sys.stdin.buffer, policy=email.policy.defau
 @test "maillogsentinel --from-now: the first run stores no history; later lines are stored once" {
   use_log a.log
   run -0 drv_run --dry-run --from-now
-  assert_output --partial " --progress-fd 3 --from-end $T/log/mail.log "
+  assert_output --partial " --progress-fd 3 --map-fd 4 --from-end $T/log/mail.log "
   run -0 drv_run --from-now
   [ "$(drv_rows "$T/work/maillogsentinel.csv")" = 0 ]
   [ -s "$T/state/state.offset" ]
