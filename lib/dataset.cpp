@@ -315,7 +315,10 @@ bool DatasetScanner::Next(DatasetRecord& rec) {
                 std::to_string(rec.fields);
     return true;
   }
-  if (!times_.Parse(Cell(rec, kDTime), rec.time, rec.legacy_date))
+  std::string_view date =
+      rec.cells ? std::string_view((*rec.cells)[kDTime])
+                : rec.text.substr(rec.semi[0] + 1, rec.semi[1] - rec.semi[0] - 1);
+  if (!times_.Parse(CsvUnneutraliseView(date), rec.time, rec.legacy_date))
     rec.error = "date is neither ISO 8601 nor DD/MM/YYYY HH:MM";
   return true;
 }

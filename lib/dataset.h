@@ -103,7 +103,7 @@ class RowTimes {
   std::string_view iso() const { return std::string_view(iso_, kIsoTimeLength); }
 
  private:
-  bool ParseIso(std::string_view s, std::time_t& t);
+  [[gnu::always_inline]] inline bool ParseIso(std::string_view s, std::time_t& t);
   char date_[10] = {};  // the last ISO date seen ("YYYY-MM-DD") and its day number
   std::int64_t date_days_ = 0;
   bool date_valid_ = false;
@@ -192,7 +192,7 @@ class DatasetScanner {
   const std::optional<std::string>& error() const { return error_; }
 
  private:
-  bool NextRaw(DatasetRecord& rec, bool& terminated);
+  [[gnu::always_inline]] inline bool NextRaw(DatasetRecord& rec, bool& terminated);
   void Take(DatasetRecord& rec, std::size_t bytes, std::size_t lines);
   bool SkipOverlong(DatasetRecord& rec, bool& terminated);
   bool Fill();
