@@ -17,6 +17,7 @@
 
 #include "atomic_file.h"
 #include "diag.h"
+#include "ip.h"
 
 namespace mls {
 namespace {
@@ -69,10 +70,7 @@ std::optional<std::string> OneOf(std::string_view v, std::initializer_list<std::
 
 bool ValidPort(std::string_view p) { return ParseInt(p, 1, 65535).has_value(); }
 
-bool ValidIp(const std::string& s, int family) {
-  unsigned char buf[16];
-  return inet_pton(family, s.c_str(), buf) == 1;
-}
+bool ValidIp(const std::string& s, int family) { return ParseIp(s, family).has_value(); }
 
 // HOST[:PORT] with HOST an IPv4 address, a bare IPv6 address, or [IPv6]:PORT.
 bool ValidDnsServer(std::string_view t) {

@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 
+#include "ip.h"
 #include "ptr_name.h"
 
 namespace mls {
@@ -36,9 +37,8 @@ bool NormalizeDnsServer(const std::string& server, std::string& out, std::string
     host = server.substr(0, colon);
     port = server.substr(colon + 1);
   }
-  unsigned char buf[16];
-  bool v6 = inet_pton(AF_INET6, host.c_str(), buf) == 1;
-  if (!v6 && inet_pton(AF_INET, host.c_str(), buf) != 1) {
+  std::optional<IpAddress> addr = ParseIp(host);
+  if (!addr) {
     error = "'" + server + "': not an IP address (HOST[:PORT], IPv6 as [ADDR]:PORT)";
     return false;
   }
@@ -48,7 +48,7 @@ bool NormalizeDnsServer(const std::string& server, std::string& out, std::string
     error = "'" + server + "': bad port '" + port + "'";
     return false;
   }
-  out = v6 ? "[" + host + "]:" + std::to_string(p) : host + ":" + std::to_string(p);
+  out = addr->family == AF_INET6 ? "[" + host + "]:" + std::to_string(p) : host + ":" + std::to_string(p);
   return true;
 }
 

@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "ip.h"
+
 namespace mls {
 namespace {
 
@@ -24,27 +26,19 @@ struct SockAddr {
   } u;
 };
 
-bool ParseIp(std::string_view ip, SockAddr* out) {
-  // INET6_ADDRSTRLEN (46) covers every valid form, including ::ffff:a.b.c.d.
-  char buf[INET6_ADDRSTRLEN + 1];
-  if (ip.empty() || ip.size() >= sizeof buf) return false;
-  std::memcpy(buf, ip.data(), ip.size());
-  buf[ip.size()] = '\0';
+bool ToSockAddr(std::string_view ip, SockAddr* out) {
+  std::optional<IpAddress> parsed = ParseIp(ip);
+  if (!parsed) return false;
+  // ::ffff:a.b.c.d is the IPv4 address: this also works in IPv4-only databases.
+  const IpAddress a = Unmapped(*parsed);
   std::memset(out, 0, sizeof *out);
-  if (ip.find(':') == std::string_view::npos) {
+  if (a.family == AF_INET) {
     out->u.v4.sin_family = AF_INET;
-    return ::inet_pton(AF_INET, buf, &out->u.v4.sin_addr) == 1;
+    std::memcpy(&out->u.v4.sin_addr, a.bytes, 4);
+  } else {
+    out->u.v6.sin6_family = AF_INET6;
+    std::memcpy(&out->u.v6.sin6_addr, a.bytes, 16);
   }
-  in6_addr a6;
-  if (::inet_pton(AF_INET6, buf, &a6) != 1) return false;
-  if (IN6_IS_ADDR_V4MAPPED(&a6)) {
-    // ::ffff:a.b.c.d is the IPv4 address: this also works in IPv4-only databases.
-    out->u.v4.sin_family = AF_INET;
-    std::memcpy(&out->u.v4.sin_addr, &a6.s6_addr[12], 4);
-    return true;
-  }
-  out->u.v6.sin6_family = AF_INET6;
-  out->u.v6.sin6_addr = a6;
   return true;
 }
 
@@ -192,7 +186,7 @@ GeoInfo Geo::Lookup(std::string_view ip) const {
   GeoInfo info;
   if (!impl_->has_country && !impl_->has_asn) return info;
   SockAddr addr;
-  if (!ParseIp(ip, &addr)) return info;
+  if (!ToSockAddr(ip, &addr)) return info;
   Impl& m = *impl_;
   int mmdb_error = MMDB_SUCCESS;
   if (m.has_country) {
@@ -231,11 +225,6 @@ GeoInfo Geo::Lookup(std::string_view ip) const {
     }
   }
   return info;
-}
-
-bool IsIpAddress(std::string_view ip) {
-  SockAddr addr;
-  return ParseIp(ip, &addr);
 }
 
 std::string ValidateMmdb(const std::string& path, std::string* database_type) {

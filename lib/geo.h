@@ -75,7 +75,5 @@ class Geo {
 // Fills `database_type` on success (e.g. "GeoLite2-Country").
 std::string ValidateMmdb(const std::string& path, std::string* database_type);
 
-// True when `ip` is an IPv4 (dotted quad) or IPv6 address in text form.
-bool IsIpAddress(std::string_view ip);
 
 }  // namespace mls

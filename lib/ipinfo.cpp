@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "ip.h"
 #include "utf8.h"
 
 namespace mls {

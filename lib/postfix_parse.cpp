@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "event.h"
+#include "ip.h"
 #include "tsv.h"
 
 namespace mls {
@@ -28,17 +29,6 @@ void AppendEscaped(std::string_view field, std::string& out) {
     }
   }
   out.append(field);
-}
-
-// inet_ntop for IPv4, without its sprintf.
-void FormatIpv4(const unsigned char* b, char* out) {
-  for (int i = 0; i < 4; ++i) {
-    const unsigned v = b[i];
-    if (v >= 100) *out++ = static_cast<char>('0' + v / 100);
-    if (v >= 10) *out++ = static_cast<char>('0' + v / 10 % 10);
-    *out++ = static_cast<char>('0' + v % 10);
-    *out++ = i < 3 ? '.' : '\0';
-  }
 }
 
 // The syslog part after the timestamp: " HOST TAG[PID]: ". Returns the message
@@ -138,26 +128,6 @@ LineKind ParseSaslTail(std::string_view rest, SaslLine& out) {
 }
 
 }  // namespace
-
-bool CanonicalIp(std::string_view addr, char* out) {
-  char text[INET6_ADDRSTRLEN];
-  if (addr.empty() || addr.size() >= sizeof text) return false;
-  std::memcpy(text, addr.data(), addr.size());
-  text[addr.size()] = '\0';
-  if (std::memchr(text, '\0', addr.size()) != nullptr) return false;
-  unsigned char bin[16];
-  if (inet_pton(AF_INET, text, bin) == 1) {
-    FormatIpv4(bin, out);
-    return true;
-  }
-  if (inet_pton(AF_INET6, text, bin) != 1) return false;
-  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::memcmp(bin, kMapped, sizeof kMapped) == 0) {
-    FormatIpv4(bin + 12, out);
-    return true;
-  }
-  return inet_ntop(AF_INET6, bin, out, INET6_ADDRSTRLEN) != nullptr;
-}
 
 LineKind ParsePostfixLine(std::string_view line, SaslLine& out) {
   std::size_t stamp = ParseHeaderTime(line, out.time);

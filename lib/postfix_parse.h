@@ -8,11 +8,10 @@
 // another program, a message not starting with "warning: ", an invalid address)
 // is kNone. See mls-parse(1) for the full policy.
 
-#include <arpa/inet.h>
-
 #include <string>
 #include <string_view>
 
+#include "ip.h"
 #include "syslog_time.h"
 
 namespace mls {
@@ -36,7 +35,7 @@ struct SaslLine {
   std::string_view mech;     // as logged (not yet upper-cased)
   std::string_view reason;   // text after "failed: ", may be empty
   std::string_view user;     // sasl_username, empty for none or "(unavailable)"
-  char ip[INET6_ADDRSTRLEN] = {};  // canonical text (inet_ntop), IPv4-mapped -> IPv4
+  char ip[kIpTextSize] = {};  // canonical text (CanonicalIp, lib/ip.h)
 };
 
 // Classifies `line` (no trailing newline; a trailing CR is the caller's job).
@@ -44,10 +43,6 @@ struct SaslLine {
 // time but names none (ImpossibleHeaderTimeLength) is classified like any
 // other, with out.bad_time set: its time cannot be printed.
 LineKind ParsePostfixLine(std::string_view line, SaslLine& out);
-
-// Validates an address and writes its canonical text to `out`
-// (INET6_ADDRSTRLEN bytes). IPv4-mapped IPv6 is reduced to IPv4.
-bool CanonicalIp(std::string_view addr, char* out);
 
 // The reason text given to aborted lines when they are emitted.
 inline constexpr std::string_view kAbortedReason = "authentication aborted";

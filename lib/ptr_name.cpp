@@ -1,20 +1,17 @@
 #include "ptr_name.h"
 
-#include <arpa/inet.h>
-
 #include <cstdint>
+
+#include "ip.h"
 
 namespace mls {
 
 std::optional<std::string> ReverseName(std::string_view ip) {
-  if (ip.empty() || ip.size() >= INET6_ADDRSTRLEN) return std::nullopt;
-  char text[INET6_ADDRSTRLEN];
-  ip.copy(text, ip.size());
-  text[ip.size()] = '\0';
-  unsigned char a[16];
+  std::optional<IpAddress> addr = ParseIp(ip);
+  if (!addr) return std::nullopt;
+  const unsigned char* a = addr->bytes;
   std::string out;
-  if (ip.find(':') == std::string_view::npos) {
-    if (inet_pton(AF_INET, text, a) != 1) return std::nullopt;
+  if (addr->family == AF_INET) {
     for (int i = 3; i >= 0; --i) {
       out += std::to_string(a[i]);
       out += '.';
@@ -22,7 +19,6 @@ std::optional<std::string> ReverseName(std::string_view ip) {
     out += "in-addr.arpa";
     return out;
   }
-  if (inet_pton(AF_INET6, text, a) != 1) return std::nullopt;
   static constexpr char kHex[] = "0123456789abcdef";
   out.reserve(72);
   for (int i = 15; i >= 0; --i) {

@@ -1,84 +1,30 @@
 #include "report.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <bit>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <limits>
 #include <unordered_map>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-#include "csv.h"
+#include "dataset.h"
 #include "diag.h"
 #include "fd_io.h"
-#include "report_format.h"
-#include "event.h"
-#include "syslog_time.h"
+#include "ip.h"
+#include "local_time.h"
 
 namespace mls {
 namespace {
 
-constexpr std::size_t kBlock = std::size_t{1} << 20;      // read(2) size
-constexpr std::size_t kMaxRecord = std::size_t{1} << 20;  // longer records are skipped
 constexpr std::size_t kMaxWarnings = 20;                  // then only counted
 constexpr std::time_t kTimeMin = std::numeric_limits<std::time_t>::min();
 constexpr std::time_t kTimeMax = std::numeric_limits<std::time_t>::max();
 
-// Dataset column (header order) of an event column.
-constexpr std::size_t DatasetIndex(Col c) {
-  for (std::size_t i = 0; i < kDatasetToCol.size(); ++i)
-    if (kDatasetToCol[i] == c) return i;
-  return kDatasetToCol.size();
-}
-constexpr std::size_t kDServer = DatasetIndex(kServer);
-constexpr std::size_t kDTime = DatasetIndex(kTime);
-constexpr std::size_t kDIp = DatasetIndex(kIp);
-constexpr std::size_t kDUser = DatasetIndex(kUser);
-constexpr std::size_t kDRdns = DatasetIndex(kRdns);
-constexpr std::size_t kDRdnsStatus = DatasetIndex(kRdnsStatus);
-constexpr std::size_t kDCountry = DatasetIndex(kCountry);
-constexpr std::size_t kDAsn = DatasetIndex(kAsn);
-constexpr std::size_t kDAsOrg = DatasetIndex(kAsOrg);
-// The fast path reads the time and the IP from the leading cells.
-static_assert(kDTime == 1 && kDIp == 2);
-
-// ---- times -----------------------------------------------------------------
-
-long OffsetAt(std::time_t t) {
-  std::tm tm{};
-  if (localtime_r(&t, &tm) == nullptr) return 0;
-  return tm.tm_gmtoff;
-}
-
-// t's local date as days since 1970-01-01 and its local time of day in seconds.
-std::int64_t LocalDays(std::time_t t, std::int64_t* seconds = nullptr) {
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  if (seconds != nullptr) *seconds = tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
-  return DaysFromCivil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
-std::time_t LocalDayStart(std::time_t t, int day_offset) {
-  return LocalToInstant((LocalDays(t) + day_offset) * 86400);
-}
-
-// The start of the local hour containing t.
-std::time_t LocalHourStart(std::time_t t) {
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  return t - (tm.tm_min * 60 + tm.tm_sec);
-}
+// ---- windows -----------------------------------------------------------------
 
 // Bucket starts for [since, until): local hours, or local days for long windows.
 std::vector<std::time_t> BucketStarts(const ReportWindow& w, std::uint64_t& seconds) {
@@ -101,309 +47,6 @@ std::vector<std::time_t> BucketStarts(const ReportWindow& w, std::uint64_t& seco
   }
   return starts;
 }
-
-unsigned Digit(char c) { return static_cast<unsigned>(static_cast<unsigned char>(c) - '0'); }
-
-// Two/four digits at p (every one checked); -1 if any is not a digit.
-int Num(const char* p, int n) {
-  int v = 0;
-  for (int i = 0; i < n; ++i) {
-    unsigned d = Digit(p[i]);
-    if (d > 9) return -1;
-    v = v * 10 + static_cast<int>(d);
-  }
-  return v;
-}
-
-// The ISO times IsIsoTime accepts: YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM).
-// Rows come roughly in date order: the day number of the last date is kept.
-struct DayCache {
-  char date[10] = {};
-  std::int64_t days = 0;
-  bool valid = false;
-};
-bool ParseIsoTime(std::string_view s, std::time_t& t, DayCache& cache) {
-  if (s.size() < 20) return false;
-  const char* p = s.data();
-  if (p[10] != 'T' || p[13] != ':' || p[16] != ':') return false;
-  std::int64_t days;
-  if (cache.valid && std::memcmp(p, cache.date, 10) == 0) {
-    days = cache.days;
-  } else {
-    if (p[4] != '-' || p[7] != '-') return false;
-    int y = Num(p, 4), mo = Num(p + 5, 2), d = Num(p + 8, 2);
-    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > DaysInMonth(y, mo)) return false;
-    days = DaysFromCivil(y, mo, d);
-    std::memcpy(cache.date, p, 10);
-    cache.days = days;
-    cache.valid = true;
-  }
-  int h = Num(p + 11, 2), mi = Num(p + 14, 2), se = Num(p + 17, 2);
-  if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60) return false;
-  std::size_t i = 19;
-  if (p[i] == '.') {
-    std::size_t start = ++i;
-    while (i < s.size() && Digit(p[i]) <= 9) ++i;
-    if (i == start) return false;
-  }
-  int offset = 0;
-  std::string_view zone = s.substr(i);
-  if (zone != "Z") {
-    if (zone.size() != 6 || (zone[0] != '+' && zone[0] != '-') || zone[3] != ':') return false;
-    int oh = Num(zone.data() + 1, 2), om = Num(zone.data() + 4, 2);
-    if (oh < 0 || oh > 23 || om < 0 || om > 59) return false;
-    offset = (oh * 60 + om) * (zone[0] == '-' ? -1 : 1);
-  }
-  t = static_cast<std::time_t>(days * 86400 + h * 3600 + mi * 60 + se - std::int64_t{offset} * 60);
-  return true;
-}
-
-// A row's date cell: ISO (ours) or "DD/MM/YYYY HH:MM" (legacy, local time,
-// converted by LocalToInstant's rule, cached per minute).
-class RowTimes {
- public:
-  // False if the date is neither (or names no real day). For a legacy date,
-  // iso() is the same instant in ISO 8601 with the local offset.
-  bool Parse(std::string_view s, std::time_t& t, bool& legacy) {
-    legacy = false;
-    if (s.size() != 16 || s[2] != '/') return ParseIsoTime(s, t, days_);
-    const char* p = s.data();
-    int day = Num(p, 2), month = Num(p + 3, 2), year = Num(p + 6, 4), hour = Num(p + 11, 2),
-        minute = Num(p + 14, 2);
-    if (p[5] != '/' || p[10] != ' ' || p[13] != ':' || year < 0 || month < 1 || month > 12 ||
-        day < 1 || day > DaysInMonth(year, month) || hour < 0 || hour > 23 || minute < 0 ||
-        minute > 59)
-      return false;
-    const std::int64_t local = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60;
-    if (local != cached_local_) {
-      cached_local_ = local;
-      cached_t_ = LocalToInstant(local);
-      std::string iso = FormatLocalIso(cached_t_);
-      std::memcpy(iso_, iso.data(), std::min(iso.size(), sizeof iso_));
-    }
-    legacy = true;
-    t = cached_t_;
-    return true;
-  }
-  std::string_view iso() const { return std::string_view(iso_, kIsoTimeLength); }
-
- private:
-  std::int64_t cached_local_ = std::numeric_limits<std::int64_t>::min();
-  std::time_t cached_t_ = 0;
-  char iso_[kIsoTimeLength] = {};
-  DayCache days_;
-};
-
-// ---- raw records -------------------------------------------------------------
-
-// Bits set in a 16-bit mask (std::popcount would be a libgcc call without -mpopcnt).
-unsigned Popcount16(unsigned x) {
-  x = x - ((x >> 1) & 0x5555u);
-  x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
-  x = (x + (x >> 4)) & 0x0F0Fu;
-  return (x + (x >> 8)) & 0x1Fu;
-}
-
-// Scans p[0, n) up to the first LF or '"', counting the ';' before it.
-struct Stop {
-  std::size_t at;  // n if neither was found
-  std::size_t semicolons;
-  std::size_t semi[3];  // offsets of the first three ';' (valid up to `semicolons`)
-};
-Stop ScanToStop(const char* p, std::size_t n) {
-  Stop s{n, 0, {0, 0, 0}};
-  std::size_t i = 0;
-#if defined(__SSE2__)
-  const __m128i nl = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"'), semi = _mm_set1_epi8(';');
-  for (; i + 16 <= n; i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    unsigned stop = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, quote))));
-    unsigned sc = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, semi)));
-    if (stop != 0) {
-      s.at = i + static_cast<unsigned>(std::countr_zero(stop));
-      sc &= (1u << (s.at - i)) - 1;
-    }
-    for (; sc != 0 && s.semicolons < 3; sc &= sc - 1)
-      s.semi[s.semicolons++] = i + static_cast<unsigned>(std::countr_zero(sc));
-    s.semicolons += Popcount16(sc);
-    if (stop != 0) return s;
-  }
-#endif
-  for (; i < n; ++i) {
-    if (p[i] == '\n' || p[i] == '"') {
-      s.at = i;
-      return s;
-    }
-    if (p[i] == ';') {
-      if (s.semicolons < 3) s.semi[s.semicolons] = i;
-      ++s.semicolons;
-    }
-  }
-  return s;
-}
-
-struct RawRecord {
-  // Unquoted records: the bytes without the line end. Quoted ones: empty, and
-  // `cells` holds the split cells (not unneutralised).
-  std::string_view text;
-  const std::vector<std::string>* cells = nullptr;
-  std::size_t fields = 0;
-  std::size_t semi[3] = {0, 0, 0};  // unquoted: offsets of the first three ';' in text
-  std::size_t line = 0;
-  std::uint64_t end_offset = 0;  // file offset just past the record
-  bool terminated = true;        // false: the last bytes of the file, without LF
-  std::optional<std::string> error;
-};
-
-// Reads records from an fd in big blocks without copying unquoted ones.
-class RecordScanner {
- public:
-  RecordScanner(int fd, std::uint64_t offset, std::size_t line)
-      : fd_(fd), offset_(offset), line_(line) {}
-
-  // False at the end of input (or of `limit`) and after a read error (error()).
-  bool Next(RawRecord& rec) {
-    rec.error.reset();
-    rec.cells = nullptr;
-    rec.text = {};
-    rec.terminated = true;
-    for (;;) {
-      if (offset_ >= limit_) return false;
-      const std::size_t avail = len_ - pos_;
-      if (avail == 0) {
-        if (eof_ || !Fill()) return false;
-        continue;
-      }
-      const char* p = buf_.data() + pos_;
-      Stop s = ScanToStop(p, avail);
-      if (s.at < avail && p[s.at] == '\n') {
-        std::size_t n = s.at;
-        if (n > 0 && p[n - 1] == '\r') --n;
-        rec.text = std::string_view(p, n);
-        rec.fields = s.semicolons + 1;
-        std::copy(std::begin(s.semi), std::end(s.semi), std::begin(rec.semi));
-        Take(rec, s.at + 1, 1);
-        return true;
-      }
-      if (s.at < avail) {  // a quote: the full RFC 4180 split
-        CsvSplit sp = CsvSplitRecord(std::string_view(p, avail), eof_, cells_);
-        if (sp.status == CsvSplit::kRecord && sp.lines > 1 && fields_ != 0 &&
-            cells_.size() != fields_) {
-          // A quote that opens a cell and never closes on its line: the record
-          // would swallow the lines after it. Skip this line only, read on.
-          const void* nl = std::memchr(p, '\n', avail);
-          rec.error = "unbalanced quote: a record over lines " + std::to_string(line_) + "-" +
-                      std::to_string(line_ + sp.lines - 1) + " would have " +
-                      std::to_string(cells_.size()) + " fields, not " + std::to_string(fields_) +
-                      "; reading on at line " + std::to_string(line_ + 1);
-          rec.fields = 0;
-          Take(rec, static_cast<std::size_t>(static_cast<const char*>(nl) - p) + 1, 1);
-          return true;
-        }
-        if (sp.status == CsvSplit::kRecord) {
-          rec.cells = &cells_;
-          rec.fields = cells_.size();
-          rec.terminated = p[sp.consumed - 1] == '\n';
-          Take(rec, sp.consumed, sp.lines);
-          return true;
-        }
-        if (sp.status == CsvSplit::kError) {  // unterminated quote at the end of the file
-          const void* nl = std::memchr(p, '\n', avail);
-          if (nl == nullptr) {  // one unfinished line: an append in progress
-            rec.terminated = false;
-            rec.fields = 0;
-            Take(rec, avail, 0);
-            return true;
-          }
-          rec.error = sp.error;  // skip one line and read on
-          Take(rec, static_cast<std::size_t>(static_cast<const char*>(nl) - p) + 1, 1);
-          return true;
-        }
-      } else if (eof_) {  // an unterminated last line
-        rec.text = std::string_view(p, avail);
-        rec.fields = s.semicolons + 1;
-        rec.terminated = false;
-        Take(rec, avail, 0);
-        return true;
-      }
-      if (avail >= kMaxRecord) return SkipOverlong(rec);
-      if (!Fill()) return false;
-    }
-  }
-
-  void set_limit(std::uint64_t limit) { limit_ = limit; }
-  // The rows' field count (0: unknown, the header): a quoted record over
-  // several lines with another count is taken for a stray quote.
-  void set_fields(std::size_t n) { fields_ = n; }
-  const std::optional<std::string>& error() const { return error_; }
-
- private:
-  void Take(RawRecord& rec, std::size_t bytes, std::size_t lines) {
-    rec.line = line_;
-    line_ += lines;
-    pos_ += bytes;
-    offset_ += bytes;
-    rec.end_offset = offset_;
-  }
-
-  bool SkipOverlong(RawRecord& rec) {
-    rec.error = "record longer than " + std::to_string(kMaxRecord) + " bytes";
-    rec.fields = 0;
-    rec.line = line_;
-    for (;;) {
-      const char* p = buf_.data() + pos_;
-      const void* nl = std::memchr(p, '\n', len_ - pos_);
-      if (nl != nullptr) {
-        std::size_t bytes = static_cast<std::size_t>(static_cast<const char*>(nl) - p) + 1;
-        pos_ += bytes;
-        offset_ += bytes;
-        ++line_;
-        rec.end_offset = offset_;
-        return true;
-      }
-      offset_ += len_ - pos_;
-      pos_ = len_;
-      rec.end_offset = offset_;
-      if (eof_ || !Fill()) {
-        rec.terminated = false;
-        return true;
-      }
-    }
-  }
-
-  bool Fill() {
-    if (pos_ > 0) {
-      std::memmove(buf_.data(), buf_.data() + pos_, len_ - pos_);
-      len_ -= pos_;
-      pos_ = 0;
-    }
-    if (buf_.size() < len_ + kBlock) buf_.resize(len_ + kBlock);
-    for (;;) {
-      ssize_t got = ::read(fd_, buf_.data() + len_, kBlock);
-      if (got < 0 && errno == EINTR) continue;
-      if (got < 0) {
-        error_ = ErrnoMessage("read", errno);
-        eof_ = true;
-        return false;
-      }
-      if (got == 0) eof_ = true;
-      len_ += static_cast<std::size_t>(got);
-      return true;
-    }
-  }
-
-  int fd_;
-  std::vector<char> buf_;
-  std::size_t pos_ = 0, len_ = 0;
-  bool eof_ = false;
-  std::uint64_t offset_;  // file offset of buf_[pos_]
-  std::uint64_t limit_ = std::numeric_limits<std::uint64_t>::max();
-  std::size_t line_;
-  std::size_t fields_ = 0;
-  std::vector<std::string> cells_;
-  std::optional<std::string> error_;
-};
 
 // ---- aggregation -------------------------------------------------------------
 
@@ -431,69 +74,12 @@ struct IpAgg {
   bool is_ip = true;  // false: the cell is not an IP address (never in threshold_ips)
 };
 
-// One row's cells in dataset order, unneutralised (legacy: null/N/A emptied).
-struct RowCells {
-  std::array<std::string_view, kEnrichedColumns> c{};
-  bool legacy = false;  // a legacy date (DD/MM/YYYY HH:MM)
-};
-
-// Whether s is an IPv4 address in canonical dotted-quad form (the common case,
-// checked without a copy).
-bool IsCanonicalIpv4(std::string_view s) {
-  int parts = 0;
-  std::size_t i = 0;
-  while (parts < 4) {
-    std::size_t start = i;
-    int v = 0;
-    while (i < s.size() && i - start < 4 && Digit(s[i]) <= 9) v = v * 10 + static_cast<int>(Digit(s[i++]));
-    std::size_t n = i - start;
-    if (n == 0 || n > 3 || v > 255 || (n > 1 && s[start] == '0')) return false;
-    if (++parts < 4) {
-      if (i >= s.size() || s[i] != '.') return false;
-      ++i;
-    }
-  }
-  return i == s.size();
-}
-
-// The canonical text of an IP address cell: IPv4 in dotted-quad form, IPv6 in
-// inet_ntop(3) form, an IPv4-mapped IPv6 address (::ffff:a.b.c.d) as its IPv4.
-// False when the cell is not an address: `out` is then the cell as is.
-class IpCanon {
- public:
-  bool Canon(std::string_view cell, std::string_view& out) {
-    out = cell;
-    if (IsCanonicalIpv4(cell)) return true;
-    if (cell.empty() || cell.size() >= sizeof in_) return false;
-    std::memcpy(in_, cell.data(), cell.size());
-    in_[cell.size()] = '\0';
-    unsigned char a[16];
-    const char* r = nullptr;
-    if (cell.find(':') != std::string_view::npos) {
-      if (::inet_pton(AF_INET6, in_, a) != 1) return false;
-      static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-      r = std::memcmp(a, kMapped, 12) == 0 ? ::inet_ntop(AF_INET, a + 12, out_, sizeof out_)
-                                           : ::inet_ntop(AF_INET6, a, out_, sizeof out_);
-    } else {
-      if (::inet_pton(AF_INET, in_, a) != 1) return false;
-      r = ::inet_ntop(AF_INET, a, out_, sizeof out_);
-    }
-    if (r == nullptr) return false;
-    out = out_;
-    return true;
-  }
-
- private:
-  char in_[INET6_ADDRSTRLEN + 1] = {};
-  char out_[INET6_ADDRSTRLEN] = {};
-};
-
 class Aggregator {
  public:
   Aggregator(const ReportOptions& o, std::vector<std::time_t> starts)
       : o_(o), starts_(std::move(starts)), counts_(starts_.size(), 0) {}
 
-  void Add(const RowCells& r, std::time_t t, bool is_ip) {
+  void Add(const DatasetCells& r, std::time_t t, bool is_ip) {
     ++total_;
     IpAgg& ip = Slot(ips_, r.c[kDIp]);
     ip.is_ip = is_ip;
@@ -701,84 +287,28 @@ class Builder {
   void Run();
 
  private:
-  void Skip(const std::string& msg) {
+  void Skip(const DatasetRecord& rec) {
     ++out_.data.skipped_rows;
-    if (out_.warnings.size() < kMaxWarnings) out_.warnings.push_back(path_ + ": " + msg);
+    if (out_.warnings.size() < kMaxWarnings)
+      out_.warnings.push_back(path_ + ": line " + std::to_string(rec.line) + ": " + *rec.error +
+                              "; row skipped");
   }
-  bool ReadHeader(RecordScanner& scan);
-  // Cells of a record (dataset order); false if the field count is wrong.
-  bool SplitCells(const RawRecord& rec, RowCells& r) const;
-  // The date cell of a record with the right field count.
-  std::string_view DateCell(const RawRecord& rec) const;
-  std::string_view IpCell(const RawRecord& rec) const;
-  bool EmitRow(const RowCells& r);
+  void Scan(int fd, Aggregator& agg);
+  bool EmitRow(const DatasetScanner& scan, const DatasetCells& r);
   bool Flush();
-  void Pass2(int fd, Aggregator& agg);
+  void Pass2(int fd, std::size_t columns, Aggregator& agg);
 
   const std::string& path_;
   const ReportOptions& o_;
   ReportBuild& out_;
   ReportWindow prev_;
-  std::size_t columns_ = kEnrichedColumns;
   std::uint64_t data_start_ = 0;  // offset of the first row
   std::uint64_t before_end_ = 0;  // offset past the last row dated before the window
   std::uint64_t before_rows_ = 0;
-  RowTimes times_;
   std::string pending_;  // rows for rows_fd
   std::vector<std::string> fields_;
-  IpCanon canon_;
+  IpCanonicaliser canon_;
 };
-
-bool Builder::ReadHeader(RecordScanner& scan) {
-  RawRecord rec;
-  if (!scan.Next(rec)) return false;  // empty file (or read error)
-  std::string header;
-  if (rec.cells) {
-    for (std::size_t i = 0; i < rec.cells->size(); ++i) {
-      if (i > 0) header += ';';
-      header += (*rec.cells)[i];
-    }
-  } else {
-    header.assign(rec.text);
-  }
-  if (!rec.error && header == kCsvHeader) {
-    columns_ = kEnrichedColumns;
-  } else if (!rec.error && header == kLegacyCsvHeader) {
-    columns_ = 9;
-  } else {
-    out_.error = path_ + ": line 1: not a maillogsentinel dataset (unexpected header)";
-    return false;
-  }
-  data_start_ = rec.end_offset;
-  scan.set_fields(columns_);
-  return rec.terminated;
-}
-
-bool Builder::SplitCells(const RawRecord& rec, RowCells& r) const {
-  if (rec.fields != columns_) return false;
-  r.c.fill(std::string_view());
-  if (rec.cells) {
-    for (std::size_t i = 0; i < columns_; ++i) r.c[i] = CsvUnneutraliseView((*rec.cells)[i]);
-  } else {
-    std::string_view t = rec.text;
-    for (std::size_t i = 0; i < columns_; ++i) {
-      std::size_t semi = i + 1 < columns_ ? t.find(';') : t.size();
-      r.c[i] = CsvUnneutraliseView(t.substr(0, semi));
-      t.remove_prefix(std::min(t.size(), semi + 1));
-    }
-  }
-  return true;
-}
-
-std::string_view Builder::DateCell(const RawRecord& rec) const {
-  if (rec.cells) return CsvUnneutraliseView((*rec.cells)[kDTime]);
-  return CsvUnneutraliseView(rec.text.substr(rec.semi[0] + 1, rec.semi[1] - rec.semi[0] - 1));
-}
-
-std::string_view Builder::IpCell(const RawRecord& rec) const {
-  if (rec.cells) return CsvUnneutraliseView((*rec.cells)[kDIp]);
-  return CsvUnneutraliseView(rec.text.substr(rec.semi[1] + 1, rec.semi[2] - rec.semi[1] - 1));
-}
 
 bool Builder::Flush() {
   if (!pending_.empty() && !WriteAll(o_.rows_fd, pending_)) {
@@ -789,10 +319,8 @@ bool Builder::Flush() {
   return true;
 }
 
-bool Builder::EmitRow(const RowCells& r) {
-  fields_.assign(kEnrichedColumns, std::string());
-  for (std::size_t i = 0; i < columns_; ++i) fields_[kDatasetToCol[i]].assign(r.c[i]);
-  if (r.legacy) fields_[kTime].assign(times_.iso());
+bool Builder::EmitRow(const DatasetScanner& scan, const DatasetCells& r) {
+  scan.ToEvent(r, fields_);
   CsvAppendEvent(fields_, pending_);
   ++out_.rows_written;
   return pending_.size() < (std::size_t{64} << 10) || Flush();
@@ -832,60 +360,7 @@ void Builder::Run() {
     }
     d.dataset_bytes = static_cast<std::uint64_t>(st.st_size);
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    RecordScanner scan(fd, 0, 1);
-    std::time_t first = kTimeMax, last = kTimeMin;
-    if (ReadHeader(scan)) {
-      RawRecord rec;
-      RowCells cells;
-      while (scan.Next(rec)) {
-        if (!rec.terminated) break;  // an append in progress
-        if (rec.error) {
-          Skip("line " + std::to_string(rec.line) + ": " + *rec.error + "; row skipped");
-          continue;
-        }
-        if (rec.fields != columns_) {
-          Skip("line " + std::to_string(rec.line) + ": expected " + std::to_string(columns_) +
-               " fields, got " + std::to_string(rec.fields) + "; row skipped");
-          continue;
-        }
-        std::time_t t;
-        bool legacy;
-        if (!times_.Parse(DateCell(rec), t, legacy)) {
-          Skip("line " + std::to_string(rec.line) +
-               ": date is neither ISO 8601 nor DD/MM/YYYY HH:MM; row skipped");
-          continue;
-        }
-        ++d.dataset_rows;
-        first = std::min(first, t);
-        last = std::max(last, t);
-        if (t < o_.window.since) {
-          ++before_rows_;
-          before_end_ = rec.end_offset;
-          if (t >= prev_.since && t < prev_.until) ++d.previous_total;
-          continue;
-        }
-        if (t >= o_.window.until) continue;
-        SplitCells(rec, cells);
-        cells.legacy = legacy;
-        if (columns_ == 9) {  // the legacy file's "no value" cells
-          for (std::string_view& c : cells.c)
-            if (c == "null" || c == "N/A") c = std::string_view();
-        }
-        const std::string_view ip_cell = cells.c[kDIp];
-        const bool is_ip = canon_.Canon(ip_cell, cells.c[kDIp]);
-        agg.Add(cells, t, is_ip);
-        cells.c[kDIp] = ip_cell;  // the attachment keeps the row as stored
-        if (o_.rows_fd >= 0 && !EmitRow(cells)) break;
-      }
-      if (scan.error() && !out_.error) out_.error = path_ + ": " + *scan.error();
-    } else if (scan.error() && !out_.error) {
-      out_.error = path_ + ": " + *scan.error();
-    }
-    if (d.dataset_rows > 0) {
-      d.dataset_first = first;
-      d.dataset_last = last;
-    }
-    if (!out_.error && !agg.empty() && before_rows_ > 0) Pass2(fd, agg);
+    Scan(fd, agg);
     ::close(fd);
   }
   if (d.skipped_rows > out_.warnings.size()) {
@@ -896,25 +371,61 @@ void Builder::Run() {
   agg.Fill(d);
 }
 
-// Marks the window's IPs that also appear in a row dated before it.
-void Builder::Pass2(int fd, Aggregator& agg) {
+// Pass 1: every row, aggregating the window's.
+void Builder::Scan(int fd, Aggregator& agg) {
+  ReportData& d = out_.data;
+  DatasetScanner scan(fd);
+  std::time_t first = kTimeMax, last = kTimeMin;
+  if (scan.ReadHeader()) {
+    data_start_ = scan.data_start();
+    DatasetRecord rec;
+    DatasetCells cells;
+    while (scan.Next(rec)) {
+      if (rec.error) {
+        Skip(rec);
+        continue;
+      }
+      const std::time_t t = rec.time;
+      ++d.dataset_rows;
+      first = std::min(first, t);
+      last = std::max(last, t);
+      if (t < o_.window.since) {
+        ++before_rows_;
+        before_end_ = rec.end_offset;
+        if (t >= prev_.since && t < prev_.until) ++d.previous_total;
+        continue;
+      }
+      if (t >= o_.window.until) continue;
+      scan.Split(rec, cells);
+      const std::string_view ip_cell = cells.c[kDIp];
+      const bool is_ip = canon_.Canon(ip_cell, cells.c[kDIp]);
+      agg.Add(cells, t, is_ip);
+      cells.c[kDIp] = ip_cell;  // the attachment keeps the row as stored
+      if (o_.rows_fd >= 0 && !EmitRow(scan, cells)) break;
+    }
+  }
+  if (scan.error() && !out_.error) out_.error = path_ + ": " + *scan.error();
+  if (d.dataset_rows > 0) {
+    d.dataset_first = first;
+    d.dataset_last = last;
+  }
+  if (!out_.error && !agg.empty() && before_rows_ > 0) Pass2(fd, scan.columns(), agg);
+}
+
+// Pass 2: marks the window's IPs that also appear in a row dated before it.
+void Builder::Pass2(int fd, std::size_t columns, Aggregator& agg) {
   if (::lseek(fd, static_cast<off_t>(data_start_), SEEK_SET) < 0) {
     out_.error = path_ + ": " + ErrnoMessage("lseek", errno);
     return;
   }
   agg.StartPass2();
-  RecordScanner scan(fd, data_start_, 2);
+  DatasetScanner scan(fd, data_start_, 2, columns);
   scan.set_limit(before_end_);
-  scan.set_fields(columns_);
-  RawRecord rec;
+  DatasetRecord rec;
   while (scan.Next(rec)) {
-    if (!rec.terminated || rec.error || rec.fields != columns_) continue;
-    std::time_t t;
-    bool legacy;
-    if (!times_.Parse(DateCell(rec), t, legacy) || t >= o_.window.since) continue;
-    std::string_view ip = IpCell(rec);
-    if (columns_ == 9 && (ip == "null" || ip == "N/A")) ip = std::string_view();
-    canon_.Canon(ip, ip);
+    if (rec.error || rec.time >= o_.window.since) continue;
+    std::string_view ip;
+    canon_.Canon(scan.Cell(rec, kDIp), ip);
     if (agg.MarkSeenBefore(ip) == 0) break;
   }
   if (scan.error()) out_.error = path_ + ": " + *scan.error();
@@ -960,58 +471,11 @@ ReportWindow PreviousWindow(const ReportWindow& w) {
   return p;
 }
 
-std::time_t LocalToInstant(std::int64_t local) {
-  // The offsets a day before and a day after (at most one change between).
-  const long before = OffsetAt(static_cast<std::time_t>(local - 86400));
-  const long after = OffsetAt(static_cast<std::time_t>(local + 86400));
-  const auto u1 = static_cast<std::time_t>(local - before);
-  const auto u2 = static_cast<std::time_t>(local - after);
-  const bool ok1 = OffsetAt(u1) == before, ok2 = OffsetAt(u2) == after;
-  if (ok1 && ok2) return std::min(u1, u2);  // ambiguous: the earlier
-  if (ok2) return u2;
-  return u1;  // valid with the old offset, or in a gap: read with the old offset
-}
-
-std::optional<std::time_t> ParseReportTime(std::string_view text) {
-  if (!text.empty() && text[0] != '@') {
-    // Without an offset, "TEXTZ" parses: the local civil time.
-    if (std::optional<std::time_t> civil = ParseIso8601Instant(std::string(text) + "Z"))
-      return LocalToInstant(*civil);
-  }
-  return ParseIso8601Instant(text);
-}
-
-std::optional<std::time_t> ParseRelativeTime(std::string_view text, std::time_t now) {
-  tzset();
-  if (text == "now") return now;
-  if (text == "today") return LocalDayStart(now, 0);
-  if (text == "yesterday") return LocalDayStart(now, -1);
-  if (text == "tomorrow") return LocalDayStart(now, 1);
-  if (text.size() < 2 || (text[0] != '-' && text[0] != '+')) return std::nullopt;
-  std::optional<std::int64_t> span = ParseTimeSpan(text.substr(1));
-  if (!span) return std::nullopt;
-  return text[0] == '-' ? now - static_cast<std::time_t>(*span)
-                        : now + static_cast<std::time_t>(*span);
-}
-
 std::optional<std::string> CheckWindow(const ReportWindow& w) {
   if (w.since < 0) return "the window starts before 1970-01-01T00:00Z";
   if (w.until > w.since && w.until - w.since > kMaxWindowSeconds)
     return "the window is longer than 100 years";
   return std::nullopt;
-}
-
-std::string FormatLocalIso(std::time_t t) {
-  std::tm tm{};
-  if (localtime_r(&t, &tm) == nullptr) return "?";
-  long off = tm.tm_gmtoff / 60;
-  char sign = off < 0 ? '-' : '+';
-  if (off < 0) off = -off;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 60,
-                off % 60);
-  return buf;
 }
 
 ReportBuild BuildReport(const std::string& csv_path, const ReportOptions& options) {

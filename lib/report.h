@@ -1,6 +1,6 @@
 #pragma once
 // mls-report's model: the report window, and the aggregates of one window of
-// the dataset (lib/csv.h) that every output format (lib/report_render.h) is
+// the dataset (lib/dataset.h) that every output format (lib/report_render.h) is
 // rendered from. Built by streaming the dataset (BuildReport): memory grows
 // with the distinct keys inside the window, never with the rows outside it.
 
@@ -43,29 +43,6 @@ ReportWindow PreviousWindow(const ReportWindow& w);
 // (36525 days: buckets and output stay bounded). The reason, or nullopt.
 inline constexpr std::int64_t kMaxWindowSeconds = std::int64_t{36525} * 86400;
 std::optional<std::string> CheckWindow(const ReportWindow& w);
-
-// Local civil time (seconds since 1970-01-01T00:00 read as if UTC) -> instant
-// (TZ). The rule for times that do not name exactly one instant:
-//   ambiguous (clocks go back: the hour happens twice)  the earlier instant,
-//     i.e. the offset before the change (2026-10-25 02:30 Paris -> +02:00)
-//   non-existent (clocks go forward: the gap)  read with the offset before the
-//     change, i.e. moved forward by the gap (2026-03-29 02:30 -> 03:30+02:00)
-// Used for legacy rows ("DD/MM/YYYY HH:MM") and --since/--until/--now without an
-// offset alike.
-std::time_t LocalToInstant(std::int64_t local);
-
-// --since/--until/--now: ParseIso8601Instant (lib/syslog_time.h), except that a
-// time without an offset is local time by LocalToInstant's rule.
-std::optional<std::time_t> ParseReportTime(std::string_view text);
-
-// --since/--until relative to `now`, as journalctl(1) takes them: "now",
-// "today", "yesterday", "tomorrow" (local midnight, DST-aware), or "-SPAN" /
-// "+SPAN" with a systemd time span ("-2h", "-30min", "-1d 12h", "+90s"; see
-// ParseTimeSpan in lib/report_format.h). nullopt for anything else.
-std::optional<std::time_t> ParseRelativeTime(std::string_view text, std::time_t now);
-
-// `t` as local time (TZ) in ISO 8601 with its offset: "2026-11-25T21:18:08+01:00".
-std::string FormatLocalIso(std::time_t t);
 
 // ---- the aggregates ------------------------------------------------------
 

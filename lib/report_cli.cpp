@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "fd_io.h"
+#include "local_time.h"
 #include "report_render.h"
 #include "syslog_time.h"
 

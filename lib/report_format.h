@@ -107,10 +107,6 @@ inline constexpr std::int64_t kStaleExtraction = 2 * 3600;
 inline constexpr std::int64_t kStaleExtractionOther = 26 * 3600;
 std::int64_t StaleExtractionLimit(std::string_view schedule);
 
-// A systemd time span ("10min", "1h 30min", "2 d", "90" = seconds) in whole
-// seconds; nullopt if it is not one (or is 0 or absurdly long).
-std::optional<std::int64_t> ParseTimeSpan(std::string_view span);
-
 // Health warnings for the top of the report, most serious first: a missing or
 // unreadable dataset (dataset_error), SASL backend
 // outages, an unreadable op log (no outage count, no last run), no or a stale

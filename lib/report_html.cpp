@@ -229,18 +229,27 @@ void ChartHtml(const Chart& chart, std::uint64_t total, std::string& out) {
 
 }  // namespace
 
-std::string RenderHtml(const ReportData& d) {
-  const char* kStamp = "%Y-%m-%d %H:%M %Z";
-  const std::int64_t span = d.window.until - d.window.since;
-  const bool long_window = span > 86400 + 3600;
-  std::string server = d.server_name.empty() ? "(unknown host)" : DisplayText(d.server_name);
-  std::string window_text =
-      (d.window.name.empty() ? std::string("custom") : DisplayText(d.window.name)) + ", " +
-      LocalTime(d.window.since, kStamp) + " .. " + LocalTime(d.window.until, kStamp) + " (" +
-      HumanDuration(span) + ")";
+namespace {
 
-  std::string out;
-  out.reserve(64 * 1024);
+// Whether times in the tables need their date (windows longer than a day).
+bool LongWindow(const ReportData& d) { return d.window.until - d.window.since > 86400 + 3600; }
+
+std::string ServerName(const ReportData& d) {
+  return d.server_name.empty() ? "(unknown host)" : DisplayText(d.server_name);
+}
+
+// "today, 2026-11-25 00:00 CET .. 2026-11-25 18:00 CET (18 h)".
+std::string WindowText(const ReportData& d) {
+  const char* kStamp = "%Y-%m-%d %H:%M %Z";
+  return (d.window.name.empty() ? std::string("custom") : DisplayText(d.window.name)) + ", " +
+         LocalTime(d.window.since, kStamp) + " .. " + LocalTime(d.window.until, kStamp) + " (" +
+         HumanDuration(d.window.until - d.window.since) + ")";
+}
+
+// The document's head, the inbox preview line and the outer tables.
+void DocumentStartHtml(const ReportData& d, std::string& out) {
+  const std::string server = ServerName(d);
+  const std::string window_text = WindowText(d);
   out +=
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -270,8 +279,12 @@ std::string RenderHtml(const ReportData& d) {
       "color:#1f2937;font-size:14px;line-height:1.4;";
   out += kFont;
   out += "\">\n";
+}
 
-  // ---- header
+// The title and the Window/Generated/Schedule/Last run lines.
+void HeaderHtml(const ReportData& d, std::string& out) {
+  const std::string server = ServerName(d);
+  const std::string window_text = WindowText(d);
   out += "<tr><td id=\"header\" style=\"padding:20px 12px 12px 12px;border-bottom:3px solid ";
   out += kBarColour;
   out += ";\"><h1 style=\"margin:0 0 8px 0;font-size:20px;color:#111827;\">SMTP AUTH failures on " +
@@ -296,8 +309,9 @@ std::string RenderHtml(const ReportData& d) {
   field("Schedule", d.schedule.empty() ? std::string("unknown") : DisplayText(d.schedule));
   field("Last run", LastRunText(d));
   out += "</table></td></tr>\n";
+}
 
-  // ---- warnings
+void WarningsHtml(const ReportData& d, std::string& out) {
   std::vector<std::string> warnings = HealthWarnings(d);
   if (!warnings.empty()) {
     out += "<tr><td id=\"warnings\" style=\"padding:12px 12px 0 12px;\">";
@@ -310,8 +324,11 @@ std::string RenderHtml(const ReportData& d) {
     }
     out += "</td></tr>\n";
   }
+}
 
-  // ---- summary tiles
+// The summary tiles.
+void SummaryHtml(const ReportData& d, std::string& out) {
+  const bool unknown_counts = !d.dataset_error.empty();
   out +=
       "<tr><td style=\"padding:16px 12px 4px 12px;\"><div id=\"summary\">";
   if (unknown_counts) {
@@ -333,176 +350,199 @@ std::string RenderHtml(const ReportData& d) {
     Tile("SASL outages", "unknown", OutagesUnknownReason(d), kMuted, out);
   }
   out += "</div></td></tr>\n";
+}
 
-  if (unknown_counts) {
-    out += "<tr><td style=\"padding:12px 12px;\">";
-    Note("empty", "No figures: the dataset is " + d.dataset_error + ".", out);
-    out += "</td></tr>\n";
-  } else if (d.total == 0) {
-    out += "<tr><td style=\"padding:12px 12px;\">";
-    Note("empty", "No failed SMTP authentications in this window.", out);
-    out += "</td></tr>\n";
-  } else {
-    // ---- chart
-    if (Chart chart = BuildChart(d); !chart.rows.empty()) ChartHtml(chart, d.total, out);
+void ChartSectionHtml(const ReportData& d, std::string& out) {
+  if (Chart chart = BuildChart(d); !chart.rows.empty()) ChartHtml(chart, d.total, out);
+}
 
-    if (!d.servers.empty()) {  // several servers in the window
-      SectionStart("Servers", Num(d.servers.size()) + " in this window", out);
-      std::vector<std::vector<Cell>> rows;
-      for (const KeyCount& k : d.servers) {
-        rows.push_back(
-            {Plain(Num(k.count)), Plain(Percent(k.count, d.total)), Safe(k.key, "(unknown)")});
-      }
-      Table("servers",
-            {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"Server", Kind::kCode}}, rows,
-            out);
-      SectionEnd(out);
+// Several servers in the window.
+void ServersHtml(const ReportData& d, std::string& out) {
+  if (!d.servers.empty()) {
+    SectionStart("Servers", Num(d.servers.size()) + " in this window", out);
+    std::vector<std::vector<Cell>> rows;
+    for (const KeyCount& k : d.servers) {
+      rows.push_back(
+          {Plain(Num(k.count)), Plain(Percent(k.count, d.total)), Safe(k.key, "(unknown)")});
     }
-
-    if (!d.top_auth.empty()) {
-      SectionStart("Top failed authentications", "user from IP", out);
-      std::vector<std::vector<Cell>> rows;
-      for (const AuthCount& a : d.top_auth) {
-        rows.push_back({Plain(Num(a.count)), Safe(a.user, "(none)"), Safe(a.ip), Safe(a.country),
-                        Safe(a.hostname)});
-      }
-      Table("top-auth",
-            {{"Count", Kind::kNumber},
-             {"User", Kind::kCode},
-             {"IP", Kind::kIp},
-             {"CC", Kind::kShort},
-             {"Host"}},
-            rows, out);
-      SectionEnd(out);
-    }
-    if (!d.top_users.empty()) {
-      SectionStart("Top user names",
-                   Num(d.distinct_users) + " distinct" +
-                       (d.no_user > 0 ? "; not counted: " + NoUserText(d) : std::string()),
-                   out);
-      std::vector<std::vector<Cell>> rows;
-      for (const KeyCount& k : d.top_users) {
-        rows.push_back(
-            {Plain(Num(k.count)), Plain(Percent(k.count, d.total)), Safe(k.key, "(none)")});
-      }
-      Table("top-users",
-            {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"User", Kind::kCode}}, rows, out);
-      SectionEnd(out);
-    }
-    if (!d.top_ips.empty()) {
-      SectionStart("Top source IPs", Num(d.distinct_ips) + " distinct", out);
-      std::vector<std::vector<Cell>> rows;
-      for (const IpCount& k : d.top_ips) {
-        rows.push_back({Plain(Num(k.count)), Plain(Num(k.distinct_users)), Safe(k.ip),
-                        Safe(k.country), Safe(Network(k.asn, k.as_org)), Safe(k.hostname)});
-      }
-      Table("top-ips",
-            {{"Count", Kind::kNumber},
-             {"Users", Kind::kNumber},
-             {"IP", Kind::kIp},
-             {"CC", Kind::kShort},
-             {"Network"},
-             {"Host"}},
-            rows, out);
-      Note("top-ips-note",
-           "CC, network (ASN and organisation) and hostname: from each IP's latest row (Top "
-           "countries counts every row).",
-           out);
-      SectionEnd(out);
-    }
-    SectionStart("Brute force", "IPs trying several user names", out);
-    if (d.brute_force.empty()) {
-      Note("brute-force", "None: no IP tried more than one user name.", out);
-    } else {
-      std::vector<std::vector<Cell>> rows;
-      for (const IpCount& k : d.brute_force) {
-        rows.push_back({Plain(Num(k.distinct_users)), Plain(Num(k.count)), Safe(k.ip),
-                        Safe(k.country),
-                        Plain(When(k.first, long_window) + " .. " + When(k.last, long_window)),
-                        Safe(k.hostname)});
-      }
-      Table("brute-force",
-            {{"Users", Kind::kNumber},
-             {"Count", Kind::kNumber},
-             {"IP", Kind::kIp},
-             {"CC", Kind::kShort},
-             {"Active", Kind::kShort},
-             {"Host"}},
-            rows, out);
-    }
-    SectionEnd(out);
-    SectionStart("Password spraying", "user names tried from several IPs", out);
-    if (d.spraying.empty()) {
-      Note("spraying", "None: no user name was tried from more than one IP.", out);
-    } else {
-      std::vector<std::vector<Cell>> rows;
-      for (const UserSpread& k : d.spraying) {
-        rows.push_back({Plain(Num(k.distinct_ips)), Plain(Num(k.count)), Safe(k.user, "(none)")});
-      }
-      Table("spraying", {{"IPs", Kind::kNumber}, {"Count", Kind::kNumber}, {"User", Kind::kCode}},
-            rows, out);
-    }
-    SectionEnd(out);
-    SectionStart("New source IPs", Num(d.new_ip_count) + " never seen before this window", out);
-    if (d.new_ips.empty()) {
-      Note("new-ips", "None.", out);
-    } else {
-      std::vector<std::vector<Cell>> rows;
-      for (const IpCount& k : d.new_ips) {
-        rows.push_back({Plain(Num(k.count)), Plain(Num(k.distinct_users)), Safe(k.ip),
-                        Safe(k.country), Plain(When(k.first, long_window)), Safe(k.hostname)});
-      }
-      Table("new-ips",
-            {{"Count", Kind::kNumber},
-             {"Users", Kind::kNumber},
-             {"IP", Kind::kIp},
-             {"CC", Kind::kShort},
-             {"First", Kind::kShort},
-             {"Host"}},
-            rows, out);
-    }
-    SectionEnd(out);
-    auto keyed = [&](std::string_view id, std::string_view title, std::string_view head,
-                     const std::vector<KeyCount>& list, bool asn) {
-      Heading(title, "", out);
-      std::vector<std::vector<Cell>> rows;
-      for (const KeyCount& k : list) {
-        rows.push_back({Plain(Num(k.count)), Plain(Percent(k.count, d.total)),
-                        asn ? Safe(AsnLabel(k.key)) : Safe(k.key, "(unknown)")});
-      }
-      Table(id, {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {std::string(head)}}, rows,
-            out);
-    };
-    // Countries and ASNs side by side (short keys) where there is room, one
-    // above the other on a phone; AS organisations below.
-    constexpr const char* kHalf =
-        "<div style=\"display:inline-block;vertical-align:top;box-sizing:border-box;"
-        "width:300px;padding:0 16px 0 0;\">";
-    out += "<tr><td style=\"padding:18px 12px 4px 12px;\">";
-    out += kHalf;
-    keyed("top-countries", "Top countries", "Country", d.top_countries, false);
-    out += "</div>";
-    out += kHalf;
-    keyed("top-asns", "Top ASNs", "ASN", d.top_asns, true);
-    out += "</div></td></tr>";
-    out += "<tr><td style=\"padding:18px 12px 4px 12px;\">";
-    keyed("top-as-orgs", "Top AS organisations", "AS organisation", d.top_as_orgs, false);
-    SectionEnd(out);
-    SectionStart("Reverse DNS", Num(d.rdns_ok) + " OK (" + Percent(d.rdns_ok, d.total) + ")", out);
-    if (d.rdns_failures.empty()) {
-      Note("rdns", "No failures.", out);
-    } else {
-      std::vector<std::vector<Cell>> rows;
-      for (const KeyCount& k : d.rdns_failures) {
-        rows.push_back(
-            {Plain(Num(k.count)), Plain(Percent(k.count, d.total)), Safe(k.key, "(not recorded)")});
-      }
-      Table("rdns", {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"Status"}}, rows, out);
-    }
+    Table("servers",
+          {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"Server", Kind::kCode}}, rows,
+          out);
     SectionEnd(out);
   }
+}
 
-  // ---- dataset
+void TopAuthHtml(const ReportData& d, std::string& out) {
+  if (!d.top_auth.empty()) {
+    SectionStart("Top failed authentications", "user from IP", out);
+    std::vector<std::vector<Cell>> rows;
+    for (const AuthCount& a : d.top_auth) {
+      rows.push_back({Plain(Num(a.count)), Safe(a.user, "(none)"), Safe(a.ip), Safe(a.country),
+                      Safe(a.hostname)});
+    }
+    Table("top-auth",
+          {{"Count", Kind::kNumber},
+           {"User", Kind::kCode},
+           {"IP", Kind::kIp},
+           {"CC", Kind::kShort},
+           {"Host"}},
+          rows, out);
+    SectionEnd(out);
+  }
+}
+
+void TopUsersHtml(const ReportData& d, std::string& out) {
+  if (!d.top_users.empty()) {
+    SectionStart("Top user names",
+                 Num(d.distinct_users) + " distinct" +
+                     (d.no_user > 0 ? "; not counted: " + NoUserText(d) : std::string()),
+                 out);
+    std::vector<std::vector<Cell>> rows;
+    for (const KeyCount& k : d.top_users) {
+      rows.push_back(
+          {Plain(Num(k.count)), Plain(Percent(k.count, d.total)), Safe(k.key, "(none)")});
+    }
+    Table("top-users",
+          {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"User", Kind::kCode}}, rows, out);
+    SectionEnd(out);
+  }
+}
+
+void TopIpsHtml(const ReportData& d, std::string& out) {
+  if (!d.top_ips.empty()) {
+    SectionStart("Top source IPs", Num(d.distinct_ips) + " distinct", out);
+    std::vector<std::vector<Cell>> rows;
+    for (const IpCount& k : d.top_ips) {
+      rows.push_back({Plain(Num(k.count)), Plain(Num(k.distinct_users)), Safe(k.ip),
+                      Safe(k.country), Safe(Network(k.asn, k.as_org)), Safe(k.hostname)});
+    }
+    Table("top-ips",
+          {{"Count", Kind::kNumber},
+           {"Users", Kind::kNumber},
+           {"IP", Kind::kIp},
+           {"CC", Kind::kShort},
+           {"Network"},
+           {"Host"}},
+          rows, out);
+    Note("top-ips-note",
+         "CC, network (ASN and organisation) and hostname: from each IP's latest row (Top "
+         "countries counts every row).",
+         out);
+    SectionEnd(out);
+  }
+}
+
+void BruteForceHtml(const ReportData& d, std::string& out) {
+  const bool long_window = LongWindow(d);
+  SectionStart("Brute force", "IPs trying several user names", out);
+  if (d.brute_force.empty()) {
+    Note("brute-force", "None: no IP tried more than one user name.", out);
+  } else {
+    std::vector<std::vector<Cell>> rows;
+    for (const IpCount& k : d.brute_force) {
+      rows.push_back({Plain(Num(k.distinct_users)), Plain(Num(k.count)), Safe(k.ip),
+                      Safe(k.country),
+                      Plain(When(k.first, long_window) + " .. " + When(k.last, long_window)),
+                      Safe(k.hostname)});
+    }
+    Table("brute-force",
+          {{"Users", Kind::kNumber},
+           {"Count", Kind::kNumber},
+           {"IP", Kind::kIp},
+           {"CC", Kind::kShort},
+           {"Active", Kind::kShort},
+           {"Host"}},
+          rows, out);
+  }
+  SectionEnd(out);
+}
+
+void SprayingHtml(const ReportData& d, std::string& out) {
+  SectionStart("Password spraying", "user names tried from several IPs", out);
+  if (d.spraying.empty()) {
+    Note("spraying", "None: no user name was tried from more than one IP.", out);
+  } else {
+    std::vector<std::vector<Cell>> rows;
+    for (const UserSpread& k : d.spraying) {
+      rows.push_back({Plain(Num(k.distinct_ips)), Plain(Num(k.count)), Safe(k.user, "(none)")});
+    }
+    Table("spraying", {{"IPs", Kind::kNumber}, {"Count", Kind::kNumber}, {"User", Kind::kCode}},
+          rows, out);
+  }
+  SectionEnd(out);
+}
+
+void NewIpsHtml(const ReportData& d, std::string& out) {
+  const bool long_window = LongWindow(d);
+  SectionStart("New source IPs", Num(d.new_ip_count) + " never seen before this window", out);
+  if (d.new_ips.empty()) {
+    Note("new-ips", "None.", out);
+  } else {
+    std::vector<std::vector<Cell>> rows;
+    for (const IpCount& k : d.new_ips) {
+      rows.push_back({Plain(Num(k.count)), Plain(Num(k.distinct_users)), Safe(k.ip),
+                      Safe(k.country), Plain(When(k.first, long_window)), Safe(k.hostname)});
+    }
+    Table("new-ips",
+          {{"Count", Kind::kNumber},
+           {"Users", Kind::kNumber},
+           {"IP", Kind::kIp},
+           {"CC", Kind::kShort},
+           {"First", Kind::kShort},
+           {"Host"}},
+          rows, out);
+  }
+  SectionEnd(out);
+}
+
+// Top countries, ASNs and AS organisations.
+void KeysHtml(const ReportData& d, std::string& out) {
+  auto keyed = [&](std::string_view id, std::string_view title, std::string_view head,
+                   const std::vector<KeyCount>& list, bool asn) {
+    Heading(title, "", out);
+    std::vector<std::vector<Cell>> rows;
+    for (const KeyCount& k : list) {
+      rows.push_back({Plain(Num(k.count)), Plain(Percent(k.count, d.total)),
+                      asn ? Safe(AsnLabel(k.key)) : Safe(k.key, "(unknown)")});
+    }
+    Table(id, {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {std::string(head)}}, rows,
+          out);
+  };
+  // Countries and ASNs side by side (short keys) where there is room, one
+  // above the other on a phone; AS organisations below.
+  constexpr const char* kHalf =
+      "<div style=\"display:inline-block;vertical-align:top;box-sizing:border-box;"
+      "width:300px;padding:0 16px 0 0;\">";
+  out += "<tr><td style=\"padding:18px 12px 4px 12px;\">";
+  out += kHalf;
+  keyed("top-countries", "Top countries", "Country", d.top_countries, false);
+  out += "</div>";
+  out += kHalf;
+  keyed("top-asns", "Top ASNs", "ASN", d.top_asns, true);
+  out += "</div></td></tr>";
+  out += "<tr><td style=\"padding:18px 12px 4px 12px;\">";
+  keyed("top-as-orgs", "Top AS organisations", "AS organisation", d.top_as_orgs, false);
+  SectionEnd(out);
+}
+
+void RdnsHtml(const ReportData& d, std::string& out) {
+  SectionStart("Reverse DNS", Num(d.rdns_ok) + " OK (" + Percent(d.rdns_ok, d.total) + ")", out);
+  if (d.rdns_failures.empty()) {
+    Note("rdns", "No failures.", out);
+  } else {
+    std::vector<std::vector<Cell>> rows;
+    for (const KeyCount& k : d.rdns_failures) {
+      rows.push_back(
+          {Plain(Num(k.count)), Plain(Percent(k.count, d.total)), Safe(k.key, "(not recorded)")});
+    }
+    Table("rdns", {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"Status"}}, rows, out);
+  }
+  SectionEnd(out);
+}
+
+// The dataset line, and the end of the document.
+void DatasetHtml(const ReportData& d, std::string& out) {
+  const bool unknown_counts = !d.dataset_error.empty();
   std::string facts = Num(d.dataset_rows) + " rows, " + HumanBytes(d.dataset_bytes);
   if (d.dataset_rows > 0) {
     facts += ", " + LocalTime(d.dataset_first, "%Y-%m-%d %H:%M") + " .. " +
@@ -517,6 +557,38 @@ std::string RenderHtml(const ReportData& d) {
   out += "\">" + Safe(d.dataset_path, "(unknown path)").html + "</span><br>" + Esc(facts) +
          "</td></tr>\n";
   out += "</table></td></tr></table></body></html>\n";
+}
+
+}  // namespace
+
+std::string RenderHtml(const ReportData& d) {
+  std::string out;
+  out.reserve(64 * 1024);
+  DocumentStartHtml(d, out);
+  HeaderHtml(d, out);
+  WarningsHtml(d, out);
+  SummaryHtml(d, out);
+  if (!d.dataset_error.empty()) {
+    out += "<tr><td style=\"padding:12px 12px;\">";
+    Note("empty", "No figures: the dataset is " + d.dataset_error + ".", out);
+    out += "</td></tr>\n";
+  } else if (d.total == 0) {
+    out += "<tr><td style=\"padding:12px 12px;\">";
+    Note("empty", "No failed SMTP authentications in this window.", out);
+    out += "</td></tr>\n";
+  } else {
+    ChartSectionHtml(d, out);
+    ServersHtml(d, out);
+    TopAuthHtml(d, out);
+    TopUsersHtml(d, out);
+    TopIpsHtml(d, out);
+    BruteForceHtml(d, out);
+    SprayingHtml(d, out);
+    NewIpsHtml(d, out);
+    KeysHtml(d, out);
+    RdnsHtml(d, out);
+  }
+  DatasetHtml(d, out);
   return out;
 }
 

@@ -6,6 +6,8 @@
 
 #include <cstdio>
 
+#include "ip.h"
+#include "local_time.h"
 #include "report.h"
 #include "report_render.h"
 #include "utf8.h"
@@ -207,11 +209,6 @@ void Keys(Json& j, const std::vector<KeyCount>& v, std::string_view name) {
     }
     j.Field("count", k.count);
   });
-}
-
-bool IsIpAddress(const std::string& s) {
-  unsigned char buf[16];
-  return ::inet_pton(AF_INET, s.c_str(), buf) == 1 || ::inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
 }  // namespace

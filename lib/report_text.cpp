@@ -221,13 +221,15 @@ std::string DisplayText(std::string_view raw) {
   return out;
 }
 
-std::string RenderText(const ReportData& d) {
-  std::string out;
+namespace {
+
+// Whether times in the tables need their date (windows longer than a day).
+bool LongWindow(const ReportData& d) { return d.window.until - d.window.since > 86400 + 3600; }
+
+// The title and the Window/Generated/Schedule/Last run lines.
+void HeaderText(const ReportData& d, std::string& out) {
   const char* kStamp = "%Y-%m-%d %H:%M %Z";
   const std::int64_t span = d.window.until - d.window.since;
-  const bool long_window = span > 86400 + 3600;
-
-  // ---- header
   std::string server = Show(d.server_name, "(unknown host)");
   if (!d.server_address.empty()) server += " (" + DisplayText(d.server_address) + ")";
   std::string title = TruncateDisplay("SMTP AUTH failures on " + server, kMaxColumns);
@@ -254,7 +256,10 @@ std::string RenderText(const ReportData& d) {
                          Show(d.version, "?"));
   field("Schedule", Show(d.schedule, "unknown"));
   field("Last run", LastRunText(d));
+}
 
+// "!! WARNING: ..." lines, wrapped.
+void WarningsText(const ReportData& d, std::string& out) {
   std::vector<std::string> warnings = HealthWarnings(d);
   if (!warnings.empty()) out += "\n";
   for (const std::string& w : warnings) {
@@ -276,11 +281,13 @@ std::string RenderText(const ReportData& d) {
     }
     out += line + "\n";
   }
+}
 
-  // ---- summary
+// SUMMARY: the counts with their notes.
+void SummaryText(const ReportData& d, std::string& out) {
+  const bool unknown_counts = !d.dataset_error.empty();
   Section("SUMMARY", out);
   std::string change = ChangeText(d);
-  const bool unknown_counts = !d.dataset_error.empty();
   auto count = [&](std::uint64_t v) { return unknown_counts ? std::string("unknown") : Num(v); };
   if (unknown_counts) change = "(dataset " + d.dataset_error + ")";
   std::vector<std::pair<std::string, std::string>> facts = {
@@ -308,145 +315,170 @@ std::string RenderText(const ReportData& d) {
       out += RTrim(fact + "   " + notes[k]) + "\n";
     }
   }
+}
 
-  if (unknown_counts) {
-    out += "\nNo figures: the dataset is " + d.dataset_error + ".\n";
-  } else if (d.total == 0) {
-    out += "\nNo failed SMTP authentications in this window.\n";
-  } else {
-    // ---- chart
-    if (Chart chart = BuildChart(d); !chart.rows.empty()) ChartText(chart, out);
+void ChartSection(const ReportData& d, std::string& out) {
+  if (Chart chart = BuildChart(d); !chart.rows.empty()) ChartText(chart, out);
+}
 
-    // ---- servers (only when there are several)
-    if (!d.servers.empty()) {
-      Section("SERVERS (" + Num(d.servers.size()) + " in this window)", out);
-      std::vector<std::vector<std::string>> rows;
-      for (const KeyCount& k : d.servers) {
-        rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(unknown)")});
-      }
-      Table({{"COUNT", true}, {"SHARE", true}, {"SERVER", false, 60, true, true}}, rows, out);
+// SERVERS (only when there are several).
+void ServersText(const ReportData& d, std::string& out) {
+  if (!d.servers.empty()) {
+    Section("SERVERS (" + Num(d.servers.size()) + " in this window)", out);
+    std::vector<std::vector<std::string>> rows;
+    for (const KeyCount& k : d.servers) {
+      rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(unknown)")});
     }
-
-    // ---- top lists
-    if (!d.top_auth.empty()) {
-      Section("TOP FAILED AUTHENTICATIONS (user from ip)", out);
-      std::vector<std::vector<std::string>> rows;
-      for (const AuthCount& a : d.top_auth) {
-        rows.push_back(
-            {Num(a.count), Show(a.user, "(none)"), Show(a.ip), Show(a.country), Show(a.hostname)});
-      }
-      Table({{"COUNT", true},
-             {"USER", false, 28},
-             {"IP", false, 39, false},
-             {"CC", false, 4},
-             {"HOSTNAME", false, 40, true, true}},
-            rows, out);
-    }
-    if (!d.top_users.empty()) {
-      Section("TOP USER NAMES (" + Num(d.distinct_users) + " distinct)", out);
-      if (d.no_user > 0) out += "  not counted: " + NoUserText(d) + "\n";
-      std::vector<std::vector<std::string>> rows;
-      for (const KeyCount& k : d.top_users) {
-        rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(none)")});
-      }
-      Table({{"COUNT", true}, {"SHARE", true}, {"USER", false, 60}}, rows, out);
-    }
-    if (!d.top_ips.empty()) {
-      Section("TOP SOURCE IPS (" + Num(d.distinct_ips) + " distinct)", out);
-      std::vector<std::vector<std::string>> rows;
-      for (const IpCount& k : d.top_ips) {
-        rows.push_back({Num(k.count), Num(k.distinct_users), Show(k.ip), Show(k.country),
-                        k.asn.empty() ? "-" : DisplayText(AsnLabel(k.asn)), Show(k.as_org),
-                        Show(k.hostname)});
-      }
-      Table({{"COUNT", true},
-             {"USERS", true},
-             {"IP", false, 39, false},
-             {"CC", false, 4},
-             {"ASN", false, 12, false},
-             {"AS ORGANISATION", false, 24, true, true},
-             {"HOSTNAME", false, 40, true, true}},
-            rows, out);
-      out +=
-          "  CC, ASN, organisation and hostname: from each IP's latest row\n"
-          "  (TOP COUNTRIES counts every row)\n";
-    }
-    Section("BRUTE FORCE (IPs trying several user names)", out);
-    if (d.brute_force.empty()) {
-      out += "  none: no IP tried more than one user name\n";
-    } else {
-      std::vector<std::vector<std::string>> rows;
-      for (const IpCount& k : d.brute_force) {
-        rows.push_back({Num(k.distinct_users), Num(k.count), Show(k.ip), Show(k.country),
-                        When(k.first, long_window) + ".." + When(k.last, long_window),
-                        Show(k.hostname)});
-      }
-      Table({{"USERS", true},
-             {"COUNT", true},
-             {"IP", false, 39, false},
-             {"CC", false, 4},
-             {"ACTIVE", false, 24},
-             {"HOSTNAME", false, 40, true, true}},
-            rows, out);
-    }
-    Section("PASSWORD SPRAYING (user names tried from several IPs)", out);
-    if (d.spraying.empty()) {
-      out += "  none: no user name was tried from more than one IP\n";
-    } else {
-      std::vector<std::vector<std::string>> rows;
-      for (const UserSpread& k : d.spraying) {
-        rows.push_back({Num(k.distinct_ips), Num(k.count), Show(k.user, "(none)")});
-      }
-      Table({{"IPS", true}, {"COUNT", true}, {"USER", false, 60}}, rows, out);
-    }
-    Section("NEW SOURCE IPS (" + Num(d.new_ip_count) + " never seen before this window)", out);
-    if (d.new_ips.empty()) {
-      out += "  none\n";
-    } else {
-      std::vector<std::vector<std::string>> rows;
-      for (const IpCount& k : d.new_ips) {
-        rows.push_back({Num(k.count), Num(k.distinct_users), Show(k.ip), Show(k.country),
-                        When(k.first, long_window), Show(k.hostname)});
-      }
-      Table({{"COUNT", true},
-             {"USERS", true},
-             {"IP", false, 39, false},
-             {"CC", false, 4},
-             {"FIRST", false, 12},
-             {"HOSTNAME", false, 40, true, true}},
-            rows, out);
-    }
-    auto keyed = [&](std::string_view title, std::string_view head,
-                     const std::vector<KeyCount>& list, auto label) {
-      if (list.empty()) return;
-      Section(title, out);
-      std::vector<std::vector<std::string>> rows;
-      for (const KeyCount& k : list) {
-        rows.push_back({Num(k.count), Percent(k.count, d.total), label(k.key)});
-      }
-      Table({{"COUNT", true},
-             {"SHARE", true},
-             {std::string(head), false, 60, true, head == "AS ORGANISATION"}},
-            rows, out);
-    };
-    auto unknown = [](const std::string& k) { return Show(k, "(unknown)"); };
-    keyed("TOP COUNTRIES", "COUNTRY", d.top_countries, unknown);
-    keyed("TOP AS ORGANISATIONS", "AS ORGANISATION", d.top_as_orgs, unknown);
-    keyed("TOP ASNS", "ASN", d.top_asns,
-          [](const std::string& k) { return DisplayText(AsnLabel(k)); });
-    Section("REVERSE DNS (" + Num(d.rdns_ok) + " OK, " + Percent(d.rdns_ok, d.total) + ")", out);
-    if (d.rdns_failures.empty()) {
-      out += "  no failures\n";
-    } else {
-      std::vector<std::vector<std::string>> rows;
-      for (const KeyCount& k : d.rdns_failures) {
-        rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(not recorded)")});
-      }
-      Table({{"COUNT", true}, {"SHARE", true}, {"STATUS", false, 20}}, rows, out);
-    }
+    Table({{"COUNT", true}, {"SHARE", true}, {"SERVER", false, 60, true, true}}, rows, out);
   }
+}
 
-  // ---- dataset
+void TopAuthText(const ReportData& d, std::string& out) {
+  if (!d.top_auth.empty()) {
+    Section("TOP FAILED AUTHENTICATIONS (user from ip)", out);
+    std::vector<std::vector<std::string>> rows;
+    for (const AuthCount& a : d.top_auth) {
+      rows.push_back(
+          {Num(a.count), Show(a.user, "(none)"), Show(a.ip), Show(a.country), Show(a.hostname)});
+    }
+    Table({{"COUNT", true},
+           {"USER", false, 28},
+           {"IP", false, 39, false},
+           {"CC", false, 4},
+           {"HOSTNAME", false, 40, true, true}},
+          rows, out);
+  }
+}
+
+void TopUsersText(const ReportData& d, std::string& out) {
+  if (!d.top_users.empty()) {
+    Section("TOP USER NAMES (" + Num(d.distinct_users) + " distinct)", out);
+    if (d.no_user > 0) out += "  not counted: " + NoUserText(d) + "\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const KeyCount& k : d.top_users) {
+      rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(none)")});
+    }
+    Table({{"COUNT", true}, {"SHARE", true}, {"USER", false, 60}}, rows, out);
+  }
+}
+
+void TopIpsText(const ReportData& d, std::string& out) {
+  if (!d.top_ips.empty()) {
+    Section("TOP SOURCE IPS (" + Num(d.distinct_ips) + " distinct)", out);
+    std::vector<std::vector<std::string>> rows;
+    for (const IpCount& k : d.top_ips) {
+      rows.push_back({Num(k.count), Num(k.distinct_users), Show(k.ip), Show(k.country),
+                      k.asn.empty() ? "-" : DisplayText(AsnLabel(k.asn)), Show(k.as_org),
+                      Show(k.hostname)});
+    }
+    Table({{"COUNT", true},
+           {"USERS", true},
+           {"IP", false, 39, false},
+           {"CC", false, 4},
+           {"ASN", false, 12, false},
+           {"AS ORGANISATION", false, 24, true, true},
+           {"HOSTNAME", false, 40, true, true}},
+          rows, out);
+    out +=
+        "  CC, ASN, organisation and hostname: from each IP's latest row\n"
+        "  (TOP COUNTRIES counts every row)\n";
+  }
+}
+
+void BruteForceText(const ReportData& d, std::string& out) {
+  Section("BRUTE FORCE (IPs trying several user names)", out);
+  if (d.brute_force.empty()) {
+    out += "  none: no IP tried more than one user name\n";
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    for (const IpCount& k : d.brute_force) {
+      rows.push_back({Num(k.distinct_users), Num(k.count), Show(k.ip), Show(k.country),
+                      When(k.first, LongWindow(d)) + ".." + When(k.last, LongWindow(d)),
+                      Show(k.hostname)});
+    }
+    Table({{"USERS", true},
+           {"COUNT", true},
+           {"IP", false, 39, false},
+           {"CC", false, 4},
+           {"ACTIVE", false, 24},
+           {"HOSTNAME", false, 40, true, true}},
+          rows, out);
+  }
+}
+
+void SprayingText(const ReportData& d, std::string& out) {
+  Section("PASSWORD SPRAYING (user names tried from several IPs)", out);
+  if (d.spraying.empty()) {
+    out += "  none: no user name was tried from more than one IP\n";
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    for (const UserSpread& k : d.spraying) {
+      rows.push_back({Num(k.distinct_ips), Num(k.count), Show(k.user, "(none)")});
+    }
+    Table({{"IPS", true}, {"COUNT", true}, {"USER", false, 60}}, rows, out);
+  }
+}
+
+void NewIpsText(const ReportData& d, std::string& out) {
+  Section("NEW SOURCE IPS (" + Num(d.new_ip_count) + " never seen before this window)", out);
+  if (d.new_ips.empty()) {
+    out += "  none\n";
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    for (const IpCount& k : d.new_ips) {
+      rows.push_back({Num(k.count), Num(k.distinct_users), Show(k.ip), Show(k.country),
+                      When(k.first, LongWindow(d)), Show(k.hostname)});
+    }
+    Table({{"COUNT", true},
+           {"USERS", true},
+           {"IP", false, 39, false},
+           {"CC", false, 4},
+           {"FIRST", false, 12},
+           {"HOSTNAME", false, 40, true, true}},
+          rows, out);
+  }
+}
+
+// A "TOP ..." table of keys: count, share, the key as `label` shows it.
+template <class Label>
+void KeyedText(const ReportData& d, std::string_view title, std::string_view head,
+               const std::vector<KeyCount>& list, Label label, std::string& out) {
+  if (list.empty()) return;
+  Section(title, out);
+  std::vector<std::vector<std::string>> rows;
+  for (const KeyCount& k : list) {
+    rows.push_back({Num(k.count), Percent(k.count, d.total), label(k.key)});
+  }
+  Table({{"COUNT", true},
+         {"SHARE", true},
+         {std::string(head), false, 60, true, head == "AS ORGANISATION"}},
+        rows, out);
+}
+
+void KeysText(const ReportData& d, std::string& out) {
+  auto unknown = [](const std::string& k) { return Show(k, "(unknown)"); };
+  KeyedText(d, "TOP COUNTRIES", "COUNTRY", d.top_countries, unknown, out);
+  KeyedText(d, "TOP AS ORGANISATIONS", "AS ORGANISATION", d.top_as_orgs, unknown, out);
+  KeyedText(d, "TOP ASNS", "ASN", d.top_asns,
+            [](const std::string& k) { return DisplayText(AsnLabel(k)); }, out);
+}
+
+void RdnsText(const ReportData& d, std::string& out) {
+  Section("REVERSE DNS (" + Num(d.rdns_ok) + " OK, " + Percent(d.rdns_ok, d.total) + ")", out);
+  if (d.rdns_failures.empty()) {
+    out += "  no failures\n";
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    for (const KeyCount& k : d.rdns_failures) {
+      rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(not recorded)")});
+    }
+    Table({{"COUNT", true}, {"SHARE", true}, {"STATUS", false, 20}}, rows, out);
+  }
+}
+
+// DATASET: the file and its facts.
+void DatasetText(const ReportData& d, std::string& out) {
+  const bool unknown_counts = !d.dataset_error.empty();
   Section("DATASET", out);
   out += TruncateDisplay("  " + Show(d.dataset_path, "(unknown path)"), kMaxColumns) + "\n";
   std::string facts_line = "  " + Num(d.dataset_rows) + " rows, " + HumanBytes(d.dataset_bytes);
@@ -457,6 +489,32 @@ std::string RenderText(const ReportData& d) {
   }
   if (d.skipped_rows > 0) facts_line += ", " + Num(d.skipped_rows) + " unreadable rows skipped";
   out += facts_line + "\n";
+}
+
+}  // namespace
+
+std::string RenderText(const ReportData& d) {
+  std::string out;
+  HeaderText(d, out);
+  WarningsText(d, out);
+  SummaryText(d, out);
+  if (!d.dataset_error.empty()) {
+    out += "\nNo figures: the dataset is " + d.dataset_error + ".\n";
+  } else if (d.total == 0) {
+    out += "\nNo failed SMTP authentications in this window.\n";
+  } else {
+    ChartSection(d, out);
+    ServersText(d, out);
+    TopAuthText(d, out);
+    TopUsersText(d, out);
+    TopIpsText(d, out);
+    BruteForceText(d, out);
+    SprayingText(d, out);
+    NewIpsText(d, out);
+    KeysText(d, out);
+    RdnsText(d, out);
+  }
+  DatasetText(d, out);
   return FitColumns(out);
 }
 

@@ -10,7 +10,7 @@
 #include <charconv>
 
 #include "atomic_file.h"
-#include "csv.h"
+#include "dataset.h"
 #include "diag.h"
 #include "fd_io.h"
 #include "event.h"
@@ -234,12 +234,8 @@ StoreResult RunStore(const StoreOptions& opt) {
   };
   auto on_record = [&](std::size_t line, std::vector<std::string>& f) {
     if (write_failed) return;
-    if (f.size() != kEventColumns && f.size() != kEnrichedColumns) {
-      Warn("line " + std::to_string(line) + ": expected 9 or 14 fields, got " +
-           std::to_string(f.size()));
-      ++result.malformed;
-    } else if (!IsIsoTime(f[kTime])) {
-      Warn("line " + std::to_string(line) + ": field 1 (time) is not an ISO 8601 time");
+    if (auto bad = CheckEvent(f)) {
+      Warn("line " + std::to_string(line) + ": " + *bad);
       ++result.malformed;
     } else if (auto e = app.Add(f)) {
       fail_write(*e);

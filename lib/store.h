@@ -1,5 +1,5 @@
 #pragma once
-// mls-store: appends events to the CSV dataset (lib/csv.h), crash-safely, as one
+// mls-store: appends events to the CSV dataset (lib/dataset.h), crash-safely, as one
 // of possibly many writers of that dataset (lib/txn.h).
 //
 // Standalone, every batch is a transaction of its own: take the dataset's lock

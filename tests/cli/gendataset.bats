@@ -2,7 +2,7 @@
 # bench/gendataset: the deterministic dataset generator behind the report
 # benchmark (bench/report-bench). Its stderr counts must be exact: they are
 # recomputed here from the file with Python's csv module, independently of the
-# generator, and the header is taken from lib/csv.h.
+# generator, and the header is taken from lib/dataset.h.
 
 load test_helper
 
@@ -18,14 +18,14 @@ count() { sed -n "s/^$1=//p" "$2"; }
 # Fails (non-zero, with a message) if a row is malformed, out of order, after
 # END, not 14 cells, or has a cell that is not formula-neutralised.
 recount() {
-  python3 - "$1" "$MLS_SRCDIR/lib/csv.h" "$2" "$3" <<'PY'
+  python3 - "$1" "$MLS_SRCDIR/lib/dataset.h" "$2" "$3" <<'PY'
 import csv, datetime, re, sys
 path, csv_h, end, offset = sys.argv[1:5]
 src = open(csv_h).read()
 m = re.search(r'kCsvHeader\s*=\s*((?:\s*"[^"]*")+)\s*;', src)
 header = "".join(re.findall(r'"([^"]*)"', m.group(1)))
 
-def unneutralise(c):  # lib/csv.h CsvUnneutralise
+def unneutralise(c):  # lib/dataset.h CsvUnneutralise
     return c[1:] if len(c) >= 2 and c[0] == "'" and c[1] in "=+-@\t\r'" else c
 
 def fail(msg):
@@ -41,7 +41,7 @@ last = None
 first_s = last_s = ""
 with open(path, newline="", encoding="utf-8") as f:
     if f.readline() != header + "\n":
-        fail("header is not lib/csv.h's kCsvHeader")
+        fail("header is not lib/dataset.h's kCsvHeader")
     for cells in csv.reader(f, delimiter=";", quotechar='"', strict=True):
         if len(cells) != 14:
             fail("row %d: %d cells" % (rows + 1, len(cells)))

@@ -67,6 +67,24 @@ journal() { printf 'mls-store journal v1\n%s\n' "$1" >"$T/d.csv.journal"; }
   diff -u "$D/expected9.csv" "$T/d.csv"
 }
 
+@test "mls-store: a time that names no real day is refused, and mls-report agrees" {
+  { head -n 1 "$D/in9.tsv"
+    printf '2026-02-31T10:00:00+00:00\tmx1\t1.2.3.4\tu\tLOGIN\tu\t\ts\tr\n'
+    printf '2025-02-29T10:00:00+00:00\tmx1\t1.2.3.4\tu\tLOGIN\tu\t\ts\tr\n'
+    printf '2024-02-29T10:00:00+00:00\tmx1\t1.2.3.4\tu\tLOGIN\tu\t\ts\tr\n'; } >"$T/in.tsv"
+  run mls-store --csv "$T/d.csv" --stats <"$T/in.tsv"
+  assert_failure 1
+  assert_line --index 0 "mls-store: line 2: field 1 (time) 2026-02-31T10:00:00+00:00 names a day or clock that does not exist"
+  assert_line --index 1 "mls-store: line 3: field 1 (time) 2025-02-29T10:00:00+00:00 names a day or clock that does not exist"
+  assert_line --index 2 "mls-store: appended 2 events to $T/d.csv"
+  assert_line --index 3 "mls-store: 2 malformed records skipped"
+  # Every row stored is one mls-report counts: none skipped.
+  run mls-report --csv "$T/d.csv" --since 2020-01-01T00:00:00Z --now 2027-01-01T00:00:00Z --format json
+  assert_success
+  [[ "$output" == *'"skipped_rows": 0'* ]]
+  [[ "$output" == *'"rows": 2'* ]]
+}
+
 @test "mls-store: an incomplete last input line is malformed" {
   printf '%s' "$(head -n 1 "$D/in9.tsv")" >"$T/in.tsv"
   run mls-store --csv "$T/d.csv" <"$T/in.tsv"

@@ -44,7 +44,7 @@ users = ["admin", "info@example.test", "root", "test", "<script>alert(1)</script
          "\r\nBcc: x@y", "\u65e5\u672c\u8a9e", "'\"&amp;", ""]
 per_hour = [3, 0, 5, 12, 1, 0, 7, 20, 4, 9, 2, 15, 6, 11, 8]  # 00:00 .. 14:00
 
-def neutral(cell):  # mls-store's formula neutralisation (lib/csv.h)
+def neutral(cell):  # mls-store's formula neutralisation (lib/dataset.h)
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r", "'") else cell
 
 rows, window = [], []

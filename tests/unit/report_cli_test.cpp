@@ -8,7 +8,8 @@
 #include <filesystem>
 #include <vector>
 
-#include "csv.h"
+#include "dataset.h"
+#include "local_time.h"
 #include "progress.h"
 #include "syslog_time.h"
 #include "test_files.h"

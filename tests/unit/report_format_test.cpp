@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "local_time.h"
 #include "report_render.h"
 #include "report_sample.h"
 #include "tz_scope.h"

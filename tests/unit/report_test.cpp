@@ -10,8 +10,9 @@
 #include <filesystem>
 #include <random>
 
-#include "csv.h"
+#include "dataset.h"
 #include "syslog_time.h"
+#include "local_time.h"
 #include "report_format.h"
 #include "report_render.h"
 #include "test_files.h"

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "csv.h"
+#include "dataset.h"
 #include "diag.h"
 #include "event.h"
 #include "tsv.h"

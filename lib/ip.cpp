@@ -1,0 +1,94 @@
+#include "ip.h"
+
+#include <cstring>
+
+namespace mls {
+namespace {
+
+unsigned Digit(char c) { return static_cast<unsigned>(static_cast<unsigned char>(c) - '0'); }
+
+// Whether s is an IPv4 address in canonical dotted-quad form (checked without a copy).
+bool IsCanonicalIpv4(std::string_view s) {
+  int parts = 0;
+  std::size_t i = 0;
+  while (parts < 4) {
+    std::size_t start = i;
+    unsigned v = 0;
+    while (i < s.size() && i - start < 4 && Digit(s[i]) <= 9) v = v * 10 + Digit(s[i++]);
+    std::size_t n = i - start;
+    if (n == 0 || n > 3 || v > 255 || (n > 1 && s[start] == '0')) return false;
+    if (++parts < 4) {
+      if (i >= s.size() || s[i] != '.') return false;
+      ++i;
+    }
+  }
+  return i == s.size();
+}
+
+// inet_ntop for IPv4, without its sprintf.
+void FormatIpv4(const unsigned char* b, char* out) {
+  for (int i = 0; i < 4; ++i) {
+    const unsigned v = b[i];
+    if (v >= 100) *out++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *out++ = static_cast<char>('0' + v / 10 % 10);
+    *out++ = static_cast<char>('0' + v % 10);
+    *out++ = i < 3 ? '.' : '\0';
+  }
+}
+
+constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+}  // namespace
+
+std::optional<IpAddress> ParseIp(std::string_view text, int family) {
+  // Every valid form is shorter than INET6_ADDRSTRLEN (::ffff:a.b.c.d included).
+  char buf[INET6_ADDRSTRLEN];
+  if (text.empty() || text.size() >= sizeof buf) return std::nullopt;
+  if (std::memchr(text.data(), '\0', text.size()) != nullptr) return std::nullopt;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  IpAddress a;
+  a.family = family;
+  if (::inet_pton(family, buf, a.bytes) != 1) return std::nullopt;
+  return a;
+}
+
+std::optional<IpAddress> ParseIp(std::string_view text) {
+  if (text.find(':') == std::string_view::npos) return ParseIp(text, AF_INET);
+  return ParseIp(text, AF_INET6);
+}
+
+bool IsIpAddress(std::string_view text) { return ParseIp(text).has_value(); }
+
+IpAddress Unmapped(const IpAddress& a) {
+  if (a.family != AF_INET6 || std::memcmp(a.bytes, kMapped, sizeof kMapped) != 0) return a;
+  IpAddress v4;
+  v4.family = AF_INET;
+  std::memcpy(v4.bytes, a.bytes + 12, 4);
+  return v4;
+}
+
+void FormatIp(const IpAddress& a, char* out) {
+  if (a.family == AF_INET) {
+    FormatIpv4(a.bytes, out);
+  } else if (::inet_ntop(AF_INET6, a.bytes, out, kIpTextSize) == nullptr) {
+    out[0] = '\0';  // cannot happen: the buffer fits every address
+  }
+}
+
+bool CanonicalIp(std::string_view text, char* out) {
+  std::optional<IpAddress> a = ParseIp(text);
+  if (!a) return false;
+  FormatIp(Unmapped(*a), out);
+  return true;
+}
+
+bool IpCanonicaliser::Canon(std::string_view cell, std::string_view& out) {
+  out = cell;
+  if (IsCanonicalIpv4(cell)) return true;
+  if (!CanonicalIp(cell, out_)) return false;
+  out = out_;
+  return true;
+}
+
+}  // namespace mls

@@ -1,0 +1,54 @@
+#pragma once
+// IP addresses in text: parsing and validation (inet_pton(3)'s forms, nothing
+// else: no zone ids, brackets, spaces or NULs), the reduction of an
+// IPv4-mapped IPv6 address (::ffff:a.b.c.d) to its IPv4 address, and the
+// canonical text every stage writes and compares: IPv4 in dotted-quad form,
+// IPv6 in inet_ntop(3) form. mls-parse writes canonical text; mls-report
+// canonicalises the dataset's cells again (older rows, hand edits).
+
+#include <arpa/inet.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mls {
+
+// Room for the canonical text of any address, with its NUL.
+inline constexpr std::size_t kIpTextSize = INET6_ADDRSTRLEN;
+
+struct IpAddress {
+  int family = AF_INET;          // AF_INET or AF_INET6
+  unsigned char bytes[16] = {};  // network order; 4 used for AF_INET
+};
+
+// An address in text form, or nullopt. IPv4-mapped IPv6 stays IPv6 (see Unmapped).
+std::optional<IpAddress> ParseIp(std::string_view text);
+// The same, only for the given family (AF_INET or AF_INET6).
+std::optional<IpAddress> ParseIp(std::string_view text, int family);
+bool IsIpAddress(std::string_view text);
+
+// ::ffff:a.b.c.d as a.b.c.d; anything else as it is.
+IpAddress Unmapped(const IpAddress& a);
+
+// Canonical text of `a` into `out` (kIpTextSize bytes, NUL-terminated).
+void FormatIp(const IpAddress& a, char* out);
+
+// Validates `text` and writes the canonical text of its address (IPv4-mapped
+// reduced to IPv4) to `out` (kIpTextSize bytes). False if it is no address.
+bool CanonicalIp(std::string_view text, char* out);
+
+// CanonicalIp for a stream of cells, without a copy for the common case (a
+// canonical dotted quad): `out` is a view of the cell itself or of this
+// object's buffer (valid until the next call). False when the cell is not an
+// address: `out` is then the cell as is.
+class IpCanonicaliser {
+ public:
+  bool Canon(std::string_view cell, std::string_view& out);
+
+ private:
+  char out_[kIpTextSize] = {};
+};
+
+}  // namespace mls
