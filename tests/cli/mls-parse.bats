@@ -46,7 +46,7 @@ teardown() { mls_scratch_cleanup; }
 }
 
 @test "mls-parse: --map-fd: a closed descriptor is a usage error; a bad map is one warning" {
-  run --separate-stderr mls-parse --map-fd 57 </dev/null
+  run --separate-stderr mls-parse --map-fd 57 </dev/null 57<&-
   [ "$status" -eq 2 ]
   [ "${stderr_lines[0]}" = "mls-parse: --map-fd 57: not an open descriptor" ]
   # A map that is not one: said once, then warnings name the input as without a map.

@@ -350,10 +350,10 @@ expect() { diff -u <(gen "$1" "$2") "$T/out"; }
   assert_failure 2
   run mls-tail --bogus "$LOG"
   assert_failure 2
-  run mls-tail --progress-fd 57 "$LOG"
+  run mls-tail --progress-fd 57 "$LOG" 57<&-
   assert_failure 2
   assert_line --index 0 "mls-tail: --progress-fd 57: not an open descriptor"
-  run mls-tail --map-fd 57 "$LOG"
+  run mls-tail --map-fd 57 "$LOG" 57<&-
   assert_failure 2
   assert_line --index 0 "mls-tail: --map-fd 57: not an open descriptor"
 }
