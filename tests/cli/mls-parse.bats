@@ -51,13 +51,17 @@ teardown() { mls_scratch_cleanup; }
   [ "${stderr_lines[0]}" = "mls-parse: --map-fd 57: not an open descriptor" ]
   # A map that is not one: said once, then warnings name the input as without a map.
   outage='Nov 25 20:18:09 vm postfix/smtpd[1]: warning: unknown[192.0.2.2]: SASL LOGIN authentication failed: Connection lost to authentication server'
-  run --separate-stderr bash -c 'printf "%s\n" "$1" | mls-parse --map-fd 4 4< <(printf "not a map\n")' _ "$outage"
+  # (The maps are files, written before mls-parse starts: what a pipe holds
+  # when mls-parse looks depends on timing.)
+  printf 'not a map\n' >"$T/bad.map"
+  run --separate-stderr bash -c 'printf "%s\n" "$1" | mls-parse --map-fd 4 4<"$2"' _ "$outage" "$T/bad.map"
   [ "$status" -eq 0 ]
   [ "${stderr_lines[0]}" = "mls-parse: input map: not a record: 'not a map'; log lines are named by their offset in the input" ]
   [[ "${stderr_lines[1]}" == "mls-parse: standard input: Nov 25 20:18:09 (line 1, byte 0): SASL backend outage"* ]]
   # A file named on the command line is never located through the map.
   printf '%s\n' "$outage" >"$T/a.log"
-  run --separate-stderr bash -c 'mls-parse --map-fd 4 "$1" 4< <(printf "0\t0\t/elsewhere\n")' _ "$T/a.log"
+  printf '0\t0\t/elsewhere\n' >"$T/other.map"
+  run --separate-stderr mls-parse --map-fd 4 "$T/a.log" 4<"$T/other.map"
   [[ "${stderr_lines[0]}" == "mls-parse: $T/a.log: Nov 25 20:18:09 (line 1, byte 0): SASL backend outage"* ]]
 }
 
