@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "diag.h"
+#include "number.h"
 
 #ifndef MLS_VERSION
 #define MLS_VERSION "0.0.0"
@@ -81,10 +82,7 @@ std::size_t HelpWidthFromEnv() {
   const char* env = std::getenv("MLS_HELP_WIDTH");
   if (env == nullptr) return kHelpWidth;
   std::string_view s(env);
-  std::size_t n = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc() || p != s.data() + s.size() || n < 20 || n > 10000) return kHelpWidth;
-  return n;
+  return ParseNumberIn<std::size_t>(s, 20, 10000).value_or(kHelpWidth);
 }
 
 }  // namespace
@@ -147,15 +145,12 @@ std::string FormatHelp(const CliSpec& spec, std::size_t width) {
 
 std::optional<int> ParseCli(CliSpec& spec, int argc, char** argv, po::variables_map& vm) {
   SetProgramName(spec.name);
-  spec.options.add_options()("help,h", "show this help and exit")(
-      "version,V", "show the version and exit");
+  spec.options.add_options()("help,h", "show this help and exit")("version,V",
+                                                                  "show the version and exit");
   po::options_description all;
   all.add(spec.options).add(spec.hidden);
   try {
-    po::store(po::command_line_parser(argc, argv)
-                  .options(all)
-                  .positional(spec.positional)
-                  .run(),
+    po::store(po::command_line_parser(argc, argv).options(all).positional(spec.positional).run(),
               vm);
     if (vm.count("help")) {
       std::cout << FormatHelp(spec, HelpWidthFromEnv());
@@ -167,11 +162,15 @@ std::optional<int> ParseCli(CliSpec& spec, int argc, char** argv, po::variables_
     }
     po::notify(vm);
   } catch (const po::error& e) {
-    Warn(e.what());
-    Warn("Try '" + spec.name + " --help'.");
-    return 2;
+    return UsageError(spec.name, e.what());
   }
   return std::nullopt;
+}
+
+int UsageError(std::string_view tool, std::string_view message) {
+  Warn(message);
+  Warn("Try '" + std::string(tool) + " --help'.");
+  return kExitUsage;
 }
 
 }  // namespace mls

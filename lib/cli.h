@@ -16,12 +16,22 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace mls {
 
 namespace po = boost::program_options;
 
 inline constexpr std::size_t kHelpWidth = 80;
+
+// Every tool's exit statuses.
+inline constexpr int kExitOk = 0;       // did all its work
+inline constexpr int kExitFailure = 1;  // a runtime failure (I/O, a failed stage, skipped rows)
+inline constexpr int kExitUsage = 2;    // a usage or configuration error
+
+// A usage error: "TOOL: MESSAGE" and "TOOL: Try 'TOOL --help'." on stderr;
+// returns kExitUsage.
+int UsageError(std::string_view tool, std::string_view message);
 
 struct CliSpec {
   std::string name;      // tool name, e.g. "mls-parse"

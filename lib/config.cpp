@@ -11,13 +11,14 @@
 #include <charconv>
 #include <cstdio>
 #include <map>
-#include <vector>
 #include <sstream>
 #include <string_view>
+#include <vector>
 
 #include "atomic_file.h"
 #include "diag.h"
 #include "ip.h"
+#include "number.h"
 
 namespace mls {
 namespace {
@@ -42,11 +43,7 @@ std::string Upper(std::string_view s) {
 }
 
 std::optional<int> ParseInt(std::string_view v, int min, int max) {
-  int n = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (v.empty() || ec != std::errc() || p != v.data() + v.size() || n < min || n > max)
-    return std::nullopt;
-  return n;
+  return ParseNumberIn<int>(v, min, max);
 }
 
 std::optional<bool> ParseBool(std::string_view v) {
@@ -397,8 +394,8 @@ ConfigResult LoadConfig(const std::string& path) {
   ConfigResult result;
   std::optional<std::string> text;
   if (auto err = ReadWholeFile(path, text, /*missing_ok=*/false, kMaxConfigBytes)) {
-    result.error = err->ends_with(" bytes") ? path + ": larger than 1 MiB, not a configuration file"
-                                            : *err;
+    result.error =
+        err->ends_with(" bytes") ? path + ": larger than 1 MiB, not a configuration file" : *err;
     return result;
   }
   struct stat st {};

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "fd_io.h"
+
 namespace mls {
 namespace {
 std::string& Name() {
@@ -16,15 +18,8 @@ void SetProgramName(std::string_view name) { Name() = std::string(name); }
 const std::string& ProgramName() { return Name(); }
 
 void Warn(std::string_view msg) {
-  std::string line = Name() + ": " + std::string(msg) + "\n";
-  const char* p = line.data();
-  std::size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n <= 0) return;
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  // One write(2) when it can; the rest after a short write or EINTR.
+  WriteAll(STDERR_FILENO, Name() + ": " + std::string(msg) + "\n");
 }
 
 std::string ErrnoMessage(std::string_view what, int err) {

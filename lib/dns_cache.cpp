@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "event.h"
+#include "number.h"
 #include "ptr_name.h"
 #include "tsv.h"
 
@@ -18,9 +19,7 @@ constexpr std::array<RdnsStatus, 8> kAll = {
     RdnsStatus::kRefused, RdnsStatus::kNodata,   RdnsStatus::kError,    RdnsStatus::kDisabled};
 }  // namespace
 
-std::string_view RdnsStatusName(RdnsStatus s) {
-  return kRdnsStatuses[static_cast<std::size_t>(s)];
-}
+std::string_view RdnsStatusName(RdnsStatus s) { return kRdnsStatuses[static_cast<std::size_t>(s)]; }
 
 std::optional<RdnsStatus> ParseRdnsStatus(std::string_view name) {
   for (RdnsStatus s : kAll)
@@ -121,19 +120,16 @@ std::optional<std::string> DnsCache::Load(std::string_view text, std::int64_t no
     if (fields.size() != 4)
       return fail(line, "expected 4 fields, got " + std::to_string(fields.size()));
     if (!ReverseName(fields[0])) return fail(line, "bad address '" + fields[0] + "'");
-    std::int64_t expires = 0;
-    const std::string& e = fields[1];
-    auto [p, ec] = std::from_chars(e.data(), e.data() + e.size(), expires);
-    if (ec != std::errc() || p != e.data() + e.size() || e.empty())
-      return fail(line, "bad expiry time");
+    std::optional<std::int64_t> expires = ParseNumber<std::int64_t>(fields[1]);
+    if (!expires) return fail(line, "bad expiry time");
     std::optional<RdnsStatus> status = ParseRdnsStatus(fields[2]);
     if (!status || *status == RdnsStatus::kError || *status == RdnsStatus::kDisabled)
       return fail(line, "bad status");
     if (*status != RdnsStatus::kOk && !fields[3].empty())
       return fail(line, "a name with status " + fields[2]);
     // Never trust an expiry further away than our own TTL would give.
-    expires = std::min(expires, now + TtlFor(*status));
-    if (expires > now) Insert(fields[0], DnsAnswer{*status, fields[3]}, expires);
+    std::int64_t until = std::min(*expires, now + TtlFor(*status));
+    if (until > now) Insert(fields[0], DnsAnswer{*status, fields[3]}, until);
   }
   if (line == 0) return fail(1, "empty file");
   return std::nullopt;

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "ip.h"
+#include "number.h"
 #include "ptr_name.h"
 
 namespace mls {
@@ -42,13 +43,13 @@ bool NormalizeDnsServer(const std::string& server, std::string& out, std::string
     error = "'" + server + "': not an IP address (HOST[:PORT], IPv6 as [ADDR]:PORT)";
     return false;
   }
-  int p = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-  if (ec != std::errc() || end != port.data() + port.size() || p < 1 || p > 65535) {
+  std::optional<int> p = ParseNumberIn<int>(port, 1, 65535);
+  if (!p) {
     error = "'" + server + "': bad port '" + port + "'";
     return false;
   }
-  out = addr->family == AF_INET6 ? "[" + host + "]:" + std::to_string(p) : host + ":" + std::to_string(p);
+  out = addr->family == AF_INET6 ? "[" + host + "]:" + std::to_string(*p)
+                                 : host + ":" + std::to_string(*p);
   return true;
 }
 
@@ -162,9 +163,7 @@ class AresResolver final : public PtrResolver {
     for (Finished& f : done) f.done(f.answer, f.asked);
   }
 
-  std::size_t pending() const override {
-    return unreported_ + waiting_.size() + finished_.size();
-  }
+  std::size_t pending() const override { return unreported_ + waiting_.size() + finished_.size(); }
 
  private:
   struct Query {

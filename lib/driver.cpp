@@ -21,7 +21,6 @@
 #include "subprocess.h"
 #include "txn.h"
 
-
 namespace mls {
 namespace {
 
@@ -165,8 +164,9 @@ int Extraction::Run() {
   // its own lock, held for the whole run and inherited by the stages.
   FileLock dataset_lock;
   auto waiting = [this] {
-    log_.Log(LogLevel::kInfo, kTag,
-             "waiting for " + DatasetLockPath(config_.CsvPath()) + " (another writer of the dataset)");
+    log_.Log(
+        LogLevel::kInfo, kTag,
+        "waiting for " + DatasetLockPath(config_.CsvPath()) + " (another writer of the dataset)");
   };
   switch (LockDataset(dataset_lock, config_.CsvPath(), o_.lock_timeout_seconds, waiting)) {
     case FileLock::Status::kLocked:
@@ -191,8 +191,8 @@ int Extraction::RunPipelineInTxn() {
   TxnResult rec = Recover(paths);
   if (rec.error) return Fail(*rec.error);
   if (!rec.note.empty()) Report(LogLevel::kWarning, rec.note);
-  std::string owner = "maillogsentinel pid " + std::to_string(::getpid()) + " (config " +
-                      o_.config_path + ")";
+  std::string owner =
+      "maillogsentinel pid " + std::to_string(::getpid()) + " (config " + o_.config_path + ")";
   if (TxnResult b = Begin(paths, owner); b.error) return Fail(*b.error);
 
   for (std::size_t i = 0; i < stages_.size(); ++i) {
@@ -394,18 +394,13 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
       "lock-timeout", po::value(&options.lock_timeout_seconds)->value_name("SECONDS"),
       "wait at most this long for another run to finish (default 10)")(
       "quiet,q", po::bool_switch(), "errors only: no warnings, no progress")(
-      "verbose,v", po::bool_switch(),
-      "also the stages' counters and the summary on stderr")(
+      "verbose,v", po::bool_switch(), "also the stages' counters and the summary on stderr")(
       "from-now", po::bool_switch(&options.from_now),
       "first run (no saved position yet): start at the end of the mail log instead of "
       "importing its history (mls-tail --from-end); no effect once a run committed");
   po::variables_map vm;
   if (auto rc = ParseCli(spec, argc, argv, vm)) return rc;
-  auto usage = [](const std::string& msg) {
-    Warn(msg);
-    Warn("Try 'maillogsentinel --help'.");
-    return 2;
-  };
+  auto usage = [](const std::string& msg) { return UsageError("maillogsentinel", msg); };
   if (vm["quiet"].as<bool>() && vm["verbose"].as<bool>()) {
     return usage("--quiet and --verbose exclude each other");
   }
@@ -421,21 +416,11 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
   if (options.preview && !vm["report"].as<bool>()) return usage("--preview needs --report");
   if (vm["report"].as<bool>()) {
     options.command = Command::kReport;
-    if (options.from_now) {
-      Warn("--from-now does not apply to --report");
-      Warn("Try 'maillogsentinel --help'.");
-      return 2;
-    }
-    if (vm.count("lock-timeout")) {
-      Warn("--lock-timeout does not apply to --report");
-      Warn("Try 'maillogsentinel --help'.");
-      return 2;
-    }
+    if (options.from_now) return usage("--from-now does not apply to --report");
+    if (vm.count("lock-timeout")) return usage("--lock-timeout does not apply to --report");
   }
   if (!(options.lock_timeout_seconds >= 0 && options.lock_timeout_seconds <= 86400)) {
-    Warn("--lock-timeout: expected a number of seconds between 0 and 86400");
-    Warn("Try 'maillogsentinel --help'.");
-    return 2;
+    return usage("--lock-timeout: expected a number of seconds between 0 and 86400");
   }
   return std::nullopt;
 }

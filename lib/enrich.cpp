@@ -10,6 +10,7 @@
 
 #include "diag.h"
 #include "event.h"
+#include "fd_io.h"
 #include "ptr_name.h"
 #include "record_reader.h"
 #include "tsv.h"
@@ -186,22 +187,13 @@ class Enricher {
   }
 
   bool Flush() {
-    const char* p = out_.data();
-    std::size_t left = out_.size();
-    while (left > 0) {
-      ssize_t n = ::write(o_.out_fd, p, left);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        o_.warn(ErrnoMessage("write", errno));
-        stats_.failed = true;
-        out_.clear();
-        return false;
-      }
-      p += n;
-      left -= static_cast<std::size_t>(n);
+    bool ok = WriteAll(o_.out_fd, out_);
+    if (!ok) {
+      o_.warn(ErrnoMessage("write", errno));
+      stats_.failed = true;
     }
     out_.clear();
-    return true;
+    return ok;
   }
 
   EnrichOptions o_;
@@ -236,9 +228,9 @@ std::optional<std::string> NoDnsAnswerWarning(const EnrichStats& s,
   std::string where;
   for (const std::string& server : servers) where += (where.empty() ? "" : " ") + server;
   if (where.empty()) where = "those of /etc/resolv.conf";
-  return "no reverse DNS answer at all: " + std::to_string(total) +
-         " lookups failed (TIMEOUT " + std::to_string(timeout) + ", ERROR " +
-         std::to_string(error) + "); is a DNS server reachable? (servers: " + where +
+  return "no reverse DNS answer at all: " + std::to_string(total) + " lookups failed (TIMEOUT " +
+         std::to_string(timeout) + ", ERROR " + std::to_string(error) +
+         "); is a DNS server reachable? (servers: " + where +
          "; set by [dns] servers or --dns-server)";
 }
 

@@ -17,34 +17,22 @@ namespace mls {
 namespace {
 
 constexpr const char* kCacheSuffix = "; ignoring the cache";
+// Far above any cache (a line is under 300 bytes; [dns_cache] size is bounded).
+constexpr std::size_t kMaxCacheFileBytes = std::size_t{1} << 30;
 
 // false: not there (ENOENT, silently) or unreadable (warned).
 bool ReadCacheFile(const std::string& path, std::string& out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno != ENOENT) Warn(ErrnoMessage(path, errno) + kCacheSuffix);
+  std::optional<std::string> text;
+  if (auto err = ReadWholeFile(path, text, /*missing_ok=*/true, kMaxCacheFileBytes)) {
+    Warn(*err + kCacheSuffix);
     return false;
   }
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) != 0) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Warn(ErrnoMessage(path, errno) + kCacheSuffix);
-      ::close(fd);
-      return false;
-    }
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  if (!text) return false;
+  out = std::move(*text);
   return true;
 }
 
-int Usage(const std::string& message) {
-  Warn(message);
-  Warn("Try 'mls-enrich --help'.");
-  return 2;
-}
+int Usage(const std::string& message) { return UsageError("mls-enrich", message); }
 
 bool NonNegative(const po::variables_map& vm, const char* flag, int& v, bool positive) {
   if (!vm.count(flag)) return true;
@@ -59,17 +47,16 @@ bool NonNegative(const po::variables_map& vm, const char* flag, int& v, bool pos
 }  // namespace
 
 void AddEnrichOptions(po::options_description& options) {
-  options.add_options()(
-      "config", po::value<std::string>()->value_name("FILE"),
-      "defaults from [dns], [dns_cache], [ipinfo] and state_dir")(
+  options.add_options()("config", po::value<std::string>()->value_name("FILE"),
+                        "defaults from [dns], [dns_cache], [ipinfo] and state_dir")(
       "no-dns", "no lookups: rdns empty, rdns_status DISABLED")(
       "dns-server", po::value<std::vector<std::string>>()->value_name("HOST[:PORT]"),
       "DNS server (repeatable; default: /etc/resolv.conf)")(
       "dns-timeout-ms", po::value<int>()->value_name("N"), "per-lookup deadline (2000)")(
       "dns-concurrency", po::value<int>()->value_name("N"), "queries in flight at most (256)")(
       "cache", po::value<std::string>()->value_name("FILE"), "persistent PTR cache file")(
-      "no-cache", "no PTR cache at all")(
-      "cache-size", po::value<int>()->value_name("N"), "cache entries (10000)")(
+      "no-cache", "no PTR cache at all")("cache-size", po::value<int>()->value_name("N"),
+                                         "cache entries (10000)")(
       "cache-ttl", po::value<int>()->value_name("SECONDS"), "cache entry lifetime (86400)")(
       "country-db", po::value<std::string>()->value_name("FILE"), "country .mmdb")(
       "asn-db", po::value<std::string>()->value_name("FILE"), "ASN .mmdb")(
@@ -161,7 +148,8 @@ int RunEnrichTool(const EnrichSettings& s, const std::function<std::int64_t()>& 
   o.window = static_cast<std::size_t>(s.window);
   o.resolver = resolver.get();
   o.cache = cache ? &*cache : nullptr;
-  if (geo.has_country() || geo.has_asn()) o.geo = [&geo](std::string_view ip) { return geo.Lookup(ip); };
+  if (geo.has_country() || geo.has_asn())
+    o.geo = [&geo](std::string_view ip) { return geo.Lookup(ip); };
   o.now_s = now_s;
   o.now_ms = now_ms;
   EnrichStats st = RunEnrich(o);

@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "diag.h"
+#include "number.h"
 #include "tsv.h"
 
 namespace mls {
@@ -28,13 +29,6 @@ std::string InputMapWriter::Next(std::uint64_t stream_offset, std::string_view p
   return out;
 }
 
-namespace {
-bool ParseU64(std::string_view s, std::uint64_t& v) {
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return !s.empty() && ec == std::errc() && end == s.data() + s.size();
-}
-}  // namespace
-
 std::optional<std::string> InputMap::Feed(std::string_view bytes) {
   if (broken_) return std::nullopt;
   partial_.append(bytes);
@@ -46,8 +40,13 @@ std::optional<std::string> InputMap::Feed(std::string_view bytes) {
     std::string_view line(partial_.data() + start, nl - start);
     start = nl + 1;
     Record r;
-    if (TsvDecodeRecord(line, fields) || fields.size() != 3 || !ParseU64(fields[0], r.stream) ||
-        !ParseU64(fields[1], r.file) || fields[2].empty() ||
+    std::optional<std::uint64_t> stream, file;
+    if (!TsvDecodeRecord(line, fields) && fields.size() == 3) {
+      stream = ParseNumber<std::uint64_t>(fields[0]);
+      file = ParseNumber<std::uint64_t>(fields[1]);
+      if (stream && file) r.stream = *stream, r.file = *file;
+    }
+    if (!stream || !file || fields[2].empty() ||
         (!records_.empty() && r.stream < records_.back().stream)) {
       std::string error = "input map: not a record: '" + std::string(line.substr(0, 80)) +
                           "'; log lines are named by their offset in the input";
@@ -84,9 +83,8 @@ std::optional<std::string> InputMap::Drain(int fd) {
 }
 
 std::optional<InputLocation> InputMap::Locate(std::uint64_t stream_offset) const {
-  auto it = std::upper_bound(
-      records_.begin(), records_.end(), stream_offset,
-      [](std::uint64_t off, const Record& r) { return off < r.stream; });
+  auto it = std::upper_bound(records_.begin(), records_.end(), stream_offset,
+                             [](std::uint64_t off, const Record& r) { return off < r.stream; });
   if (it == records_.begin()) return std::nullopt;
   --it;
   return InputLocation{it->path, it->file + (stream_offset - it->stream)};

@@ -5,12 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <ctime>
 
-#include <cerrno>
-#include <chrono>
-
+#include "clock.h"
 #include "diag.h"
 
 namespace mls {
@@ -27,7 +27,8 @@ void Interrupt(int) {}
 // the rest of the wait). Returns 0, EWOULDBLOCK (timed out) or an errno.
 template <typename TimePoint>
 int FlockWithin(int fd, TimePoint deadline, int tick_ms) {
-  struct sigaction sa {}, old_sa {};
+  struct sigaction sa {
+  }, old_sa{};
   sa.sa_handler = Interrupt;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: flock() returns EINTR
@@ -59,7 +60,7 @@ int FlockWithin(int fd, TimePoint deadline, int tick_ms) {
         rc = errno;
         break;
       }
-      if (std::chrono::steady_clock::now() >= deadline) {
+      if (MonotonicClock::now() >= deadline) {
         rc = EWOULDBLOCK;
         break;
       }
@@ -73,7 +74,8 @@ int FlockWithin(int fd, TimePoint deadline, int tick_ms) {
 
 // Whether `fd` is open on the file at `path` itself (not through a symlink).
 bool OpenOn(int fd, const std::string& path) {
-  struct stat by_fd {}, by_path {};
+  struct stat by_fd {
+  }, by_path{};
   return ::fstat(fd, &by_fd) == 0 && ::lstat(path.c_str(), &by_path) == 0 &&
          by_fd.st_dev == by_path.st_dev && by_fd.st_ino == by_path.st_ino;
 }
@@ -98,11 +100,11 @@ FileLock::Status FileLock::Acquire(const std::string& path, double timeout_secon
     error_ = ErrnoMessage(path, saved);
     return Status::kError;
   }
-  const auto deadline = std::chrono::steady_clock::now() +
+  const auto deadline = MonotonicClock::now() +
                         std::chrono::duration<double>(timeout_seconds > 0 ? timeout_seconds : 0);
   for (;;) {
     int rc = ::flock(high, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
-    if (rc == EWOULDBLOCK && std::chrono::steady_clock::now() < deadline) {
+    if (rc == EWOULDBLOCK && MonotonicClock::now() < deadline) {
       rc = FlockWithin(high, deadline, poll_ms);
     }
     if (rc == 0) {
@@ -113,8 +115,7 @@ FileLock::Status FileLock::Acquire(const std::string& path, double timeout_secon
         return Status::kLocked;
       }
       ::close(high);
-      double left =
-          std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+      double left = std::chrono::duration<double>(deadline - MonotonicClock::now()).count();
       return Acquire(path, left, poll_ms);
     }
     if (rc != EWOULDBLOCK && rc != EINTR) {
@@ -122,7 +123,7 @@ FileLock::Status FileLock::Acquire(const std::string& path, double timeout_secon
       ::close(high);
       return Status::kError;
     }
-    if (std::chrono::steady_clock::now() >= deadline) break;
+    if (MonotonicClock::now() >= deadline) break;
   }
   ::close(high);
   error_ = "another run holds " + path;
@@ -132,7 +133,8 @@ FileLock::Status FileLock::Acquire(const std::string& path, double timeout_secon
 FileLock::Status FileLock::Adopt(const std::string& path, int fd) {
   Release();
   if (::fcntl(fd, F_GETFD) < 0) {
-    error_ = "descriptor " + std::to_string(fd) + " for " + path + ": " + ErrnoMessage("", errno).substr(2);
+    error_ = "descriptor " + std::to_string(fd) + " for " + path + ": " +
+             ErrnoMessage("", errno).substr(2);
     return Status::kError;
   }
   if (!OpenOn(fd, path)) {
@@ -141,8 +143,9 @@ FileLock::Status FileLock::Adopt(const std::string& path, int fd) {
   }
   // Same open file description as the owner's: succeeds only if it holds the lock.
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    error_ = errno == EWOULDBLOCK ? "descriptor " + std::to_string(fd) + " does not hold the lock on " + path
-                                  : ErrnoMessage(path, errno);
+    error_ = errno == EWOULDBLOCK
+                 ? "descriptor " + std::to_string(fd) + " does not hold the lock on " + path
+                 : ErrnoMessage(path, errno);
     return Status::kError;
   }
   fd_ = fd;

@@ -13,12 +13,14 @@
 #include <cstring>
 #include <utility>
 
+#include "clock.h"
 #include "diag.h"
+#include "number.h"
 
 namespace mls {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
+using SteadyClock = MonotonicClock;
 
 // Written by the signal handler, read by the poll loop.
 int g_signal_pipe = -1;
@@ -164,15 +166,12 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> ParseProgressLine(std::st
   line.remove_prefix(kPrefix.size());
   std::size_t sp = line.find(' ');
   if (sp == std::string_view::npos) return std::nullopt;
-  std::uint64_t done = 0, total = 0;
-  auto parse = [](std::string_view s, std::uint64_t& v) {
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return !s.empty() && ec == std::errc() && p == s.data() + s.size();
-  };
-  if (!parse(line.substr(0, sp), done) || !parse(line.substr(sp + 1), total)) {
+  std::optional<std::uint64_t> done = ParseNumber<std::uint64_t>(line.substr(0, sp));
+  std::optional<std::uint64_t> total = ParseNumber<std::uint64_t>(line.substr(sp + 1));
+  if (!done || !total) {
     return std::nullopt;
   }
-  return std::make_pair(done, total);
+  return std::make_pair(*done, *total);
 }
 
 namespace {

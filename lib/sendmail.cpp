@@ -12,14 +12,14 @@
 #include <chrono>
 #include <cstring>
 
+#include "clock.h"
 #include "diag.h"
 #include "subprocess.h"
-
 
 namespace mls {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = MonotonicClock;
 
 // Splits what the program writes to stderr into lines for the callback.
 class LineReader {
@@ -82,7 +82,9 @@ WaitResult WaitFor(pid_t pid, int err_fd, LineReader* lines, std::int64_t timeou
       w.stopped_with = SIGKILL;
     }
     // Short naps: a child's exit is noticed within 20 ms.
-    struct pollfd p {err_fd, POLLIN, 0};
+    struct pollfd p {
+      err_fd, POLLIN, 0
+    };
     int rc = ::poll(&p, err_fd >= 0 ? 1 : 0, 20);
     if (rc > 0 && err_fd >= 0 && !lines->ReadSome(err_fd)) {
       ::close(err_fd);
@@ -92,7 +94,9 @@ WaitResult WaitFor(pid_t pid, int err_fd, LineReader* lines, std::int64_t timeou
   if (err_fd >= 0) {  // what is left; a grandchild may keep the pipe open: no blocking
     ::fcntl(err_fd, F_SETFL, ::fcntl(err_fd, F_GETFL) | O_NONBLOCK);
     for (;;) {
-      struct pollfd p {err_fd, POLLIN, 0};
+      struct pollfd p {
+        err_fd, POLLIN, 0
+      };
       if (::poll(&p, 1, 0) <= 0 || !lines->ReadSome(err_fd)) break;
     }
     ::close(err_fd);
@@ -244,8 +248,8 @@ SendmailResult RunSendmail(const std::string& program, const MessageWriter& writ
   }
   r.started = true;
   LineReader lines(options.on_stderr_line);
-  WaitResult w = WaitFor(pid, err_pipe[0], err_pipe[0] >= 0 ? &lines : nullptr,
-                         options.timeout_ms, options.kill_grace_ms);
+  WaitResult w = WaitFor(pid, err_pipe[0], err_pipe[0] >= 0 ? &lines : nullptr, options.timeout_ms,
+                         options.kill_grace_ms);
   r.wait_status = w.status;
   if (w.status == -1) {
     r.error = ErrnoMessage("waitpid " + command, w.error_number);

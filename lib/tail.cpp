@@ -52,8 +52,7 @@ class Progress {
     std::string line = "progress " + std::to_string(done_) + " " +
                        std::to_string(done_ > total_ ? done_ : total_) + "\n";
     if (line == last_line_) return;
-    ssize_t rc = ::write(fd_, line.data(), line.size());
-    (void)rc;  // a lost progress line is harmless
+    WriteAll(fd_, line);  // a lost progress line is harmless
     last_line_ = std::move(line);
   }
   int fd_;
@@ -476,8 +475,8 @@ class Tail {
   std::optional<std::string> state_text_;  // the state file's bytes on disk
   std::optional<std::string> pending_text_;
   std::vector<char> buf_;
-  std::size_t carry_ = 0;  // bytes of an unterminated line at the start of buf_
-  InputMapWriter map_;        // --map-fd
+  std::size_t carry_ = 0;        // bytes of an unterminated line at the start of buf_
+  InputMapWriter map_;           // --map-fd
   std::uint64_t out_bytes_ = 0;  // written to the output so far
   std::unique_ptr<LogSource> live_;
   FileFacts live_facts_;

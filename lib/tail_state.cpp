@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <vector>
 
+#include "atomic_file.h"
 #include "diag.h"
+#include "number.h"
 #include "tsv.h"
 
 namespace mls {
@@ -37,11 +39,7 @@ std::uint64_t Fnv1a64(std::string_view bytes) {
 }
 
 std::optional<std::uint64_t> ParseU64(std::string_view s, int base = 10) {
-  std::uint64_t v = 0;
-  if (s.empty()) return std::nullopt;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
+  return ParseNumber<std::uint64_t>(s, base);
 }
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -204,29 +202,13 @@ TailStateParse ParseTailState(std::string_view text, std::string_view name) {
 
 TailStateLoad LoadTailState(const std::string& path) {
   TailStateLoad r;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno != ENOENT) r.error = ErrnoMessage(path, errno);
+  std::optional<std::string> text;
+  if (auto err = ReadWholeFile(path, text, /*missing_ok=*/true, 65536)) {
+    r.error = *err;
     return r;
   }
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      r.error = ErrnoMessage(path, errno);
-      ::close(fd);
-      return r;
-    }
-    if (n == 0) break;
-    r.text.append(buf, static_cast<std::size_t>(n));
-    if (r.text.size() > 65536) {
-      ::close(fd);
-      r.error = path + ":1: state file too large";
-      return r;
-    }
-  }
-  ::close(fd);
+  if (!text) return r;  // no state yet
+  r.text = std::move(*text);
   TailStateParse p = ParseTailState(r.text, path);
   if (!p.error.empty()) {
     r.error = p.error;

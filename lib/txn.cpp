@@ -10,6 +10,7 @@
 
 #include "atomic_file.h"
 #include "diag.h"
+#include "number.h"
 
 namespace mls {
 namespace {
@@ -44,23 +45,15 @@ bool GetField(std::string_view& text, std::string_view name, std::optional<std::
     v.reset();
     return true;
   }
-  std::size_t len = 0;
-  auto [p, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
-  if (len_text.empty() || ec != std::errc() || p != len_text.data() + len_text.size()) {
-    return false;
-  }
-  if (text.size() < len + 1 || text[len] != '\n') return false;
-  v = std::string(text.substr(0, len));
-  text.remove_prefix(len + 1);
+  std::optional<std::size_t> len = ParseNumber<std::size_t>(len_text);
+  if (!len) return false;
+  if (text.size() < *len + 1 || text[*len] != '\n') return false;
+  v = std::string(text.substr(0, *len));
+  text.remove_prefix(*len + 1);
   return true;
 }
 
-std::optional<std::uint64_t> ParseSize(std::string_view s) {
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
+std::optional<std::uint64_t> ParseSize(std::string_view s) { return ParseNumber<std::uint64_t>(s); }
 
 // "mls-store journal v1\n" + "absent\n" | "size N\n".
 std::optional<Journal> DecodeStoreV1(std::string_view t, const std::string& csv) {
@@ -198,7 +191,8 @@ std::optional<std::string> Committed(const Journal& j, bool& committed) {
 TxnResult Finish(const Journal& j, const std::string& journal_path, bool force_undo) {
   if (j.never_started) {
     if (auto err = RemoveIfPresent(journal_path)) return {err, ""};
-    return {std::nullopt, journal_path + ": incomplete journal (the append never started); removed it"};
+    return {std::nullopt,
+            journal_path + ": incomplete journal (the append never started); removed it"};
   }
   bool committed = false;
   if (!force_undo)
@@ -285,8 +279,7 @@ std::optional<Journal> DecodeJournal(std::string_view text, const std::string& c
     j.state = std::string(p.substr(0, p.size() - 8));
     j.owner = "an interrupted run of an earlier version";
   } else if (!GetField(text, "csv_id", j.csv_id) || !GetField(text, "owner", owner) || !owner ||
-             !GetField(text, "state", j.state) ||
-             !GetField(text, "state_bytes", j.state_bytes) ||
+             !GetField(text, "state", j.state) || !GetField(text, "state_bytes", j.state_bytes) ||
              !GetField(text, "pending", j.pending) || !text.empty()) {
     return std::nullopt;
   } else {

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <string>
 
+#include "clock.h"
 #include "driver.h"
 #include "progress.h"
 
@@ -51,10 +52,6 @@ int main(int argc, char** argv) {
   };
   env.euid = ::geteuid();
   env.clock = [] { return std::time(nullptr); };
-  env.monotonic_ms = [] {
-    return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::steady_clock::now().time_since_epoch())
-                                         .count());
-  };
+  env.monotonic_ms = [] { return static_cast<std::int64_t>(mls::MonotonicMs()); };
   return mls::RunDriver(options, env);
 }

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "cli.h"
+#include "clock.h"
 #include "enrich_setup.h"
 
 namespace po = mls::po;
@@ -23,10 +24,6 @@ int main(int argc, char** argv) {
   if (auto rc = mls::EnrichSettingsFromCli(vm, settings)) return *rc;
 
   auto wall = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
-  auto mono = [] {
-    return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::steady_clock::now().time_since_epoch())
-                                         .count());
-  };
+  auto mono = [] { return static_cast<std::int64_t>(mls::MonotonicMs()); };
   return mls::RunEnrichTool(settings, wall, mono);
 }

@@ -42,17 +42,15 @@ int main(int argc, char** argv) {
   options.max_line_length = max_line;
   options.reference_time = std::time(nullptr);
   if (max_line < mls::kMinMaxLineLength || max_line > mls::kMaxMaxLineLength) {
-    mls::Warn("--max-line-length must be between " + std::to_string(mls::kMinMaxLineLength) +
-              " and " + std::to_string(mls::kMaxMaxLineLength));
-    mls::Warn("Try 'mls-parse --help'.");
-    return 2;
+    return mls::UsageError("mls-parse", "--max-line-length must be between " +
+                                            std::to_string(mls::kMinMaxLineLength) + " and " +
+                                            std::to_string(mls::kMaxMaxLineLength));
   }
   if (vm.count("reference-time")) {
     auto t = mls::ParseIso8601Instant(reference);
     if (!t) {
-      mls::Warn("--reference-time: not an ISO 8601 time: '" + reference + "'");
-      mls::Warn("Try 'mls-parse --help'.");
-      return 2;
+      return mls::UsageError("mls-parse",
+                             "--reference-time: not an ISO 8601 time: '" + reference + "'");
     }
     options.reference_time = *t;
   }
@@ -64,9 +62,8 @@ int main(int argc, char** argv) {
     map_fd = vm["map-fd"].as<int>();
     int flags = map_fd < 0 ? -1 : ::fcntl(map_fd, F_GETFL);
     if (flags < 0 || ::fcntl(map_fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-      mls::Warn("--map-fd " + std::to_string(map_fd) + ": not an open descriptor");
-      mls::Warn("Try 'mls-parse --help'.");
-      return 2;
+      return mls::UsageError("mls-parse",
+                             "--map-fd " + std::to_string(map_fd) + ": not an open descriptor");
     }
   }
 

@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "cli.h"
+#include "clock.h"
 #include "diag.h"
 #include "tail.h"
 
@@ -22,11 +23,6 @@ void CatchStopSignals() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
-}
-
-std::uint64_t NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -60,11 +56,7 @@ int main(int argc, char** argv) {
   spec.positional.add("logfile", 1);
   mls::po::variables_map vm;
   if (auto rc = mls::ParseCli(spec, argc, argv, vm)) return *rc;
-  auto usage = [&](const std::string& msg) {
-    mls::Warn(msg);
-    mls::Warn("Try 'mls-tail --help'.");
-    return 2;
-  };
+  auto usage = [](const std::string& msg) { return mls::UsageError("mls-tail", msg); };
   if (o.log_path.empty()) return usage("missing LOGFILE");
   if (o.log_path == "-") {
     return usage("LOGFILE cannot be standard input ('-'): a position is saved in a file");
@@ -79,7 +71,7 @@ int main(int argc, char** argv) {
   if (!o.pending_path.empty() && o.pending_path == o.state_path) {
     return usage("--pending and --state must name different files");
   }
-  o.now_ms = NowMs;
+  o.now_ms = mls::MonotonicMs;
   if (o.follow) {
     CatchStopSignals();
     o.stop = &g_stop;
