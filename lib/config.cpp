@@ -15,8 +15,8 @@
 #include <sstream>
 #include <string_view>
 
-#include "atomic_file.h"
 #include "diag.h"
+#include "fd_io.h"
 
 namespace mls {
 namespace {

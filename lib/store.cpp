@@ -9,11 +9,11 @@
 #include <cerrno>
 #include <charconv>
 
-#include "atomic_file.h"
 #include "csv.h"
 #include "diag.h"
 #include "fd_io.h"
 #include "event.h"
+#include "paths.h"
 #include "record_reader.h"
 #include "txn.h"
 

@@ -10,6 +10,8 @@
 
 #include "atomic_file.h"
 #include "diag.h"
+#include "fd_io.h"
+#include "paths.h"
 
 namespace mls {
 namespace {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "csv.h"
-#include "progress.h"
+#include "run_stats.h"
 #include "syslog_time.h"
 #include "test_files.h"
 #include "tz_scope.h"
