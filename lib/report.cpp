@@ -22,7 +22,6 @@
 #include "csv.h"
 #include "diag.h"
 #include "fd_io.h"
-#include "report_format.h"
 #include "event.h"
 #include "syslog_time.h"
 

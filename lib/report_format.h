@@ -103,13 +103,10 @@ std::string OutagesUnknownReason(const ReportData& data);
 // OnUnitActiveSec=, ...) with systemd time spans ("10min", "1h 30min", "90"),
 // max(kStaleExtraction, 3 x the longest of them); otherwise (OnCalendar=,
 // unknown, unparsable) kStaleExtractionOther, enough for a daily schedule.
+// (ParseTimeSpan: lib/syslog_time.h.)
 inline constexpr std::int64_t kStaleExtraction = 2 * 3600;
 inline constexpr std::int64_t kStaleExtractionOther = 26 * 3600;
 std::int64_t StaleExtractionLimit(std::string_view schedule);
-
-// A systemd time span ("10min", "1h 30min", "2 d", "90" = seconds) in whole
-// seconds; nullopt if it is not one (or is 0 or absurdly long).
-std::optional<std::int64_t> ParseTimeSpan(std::string_view span);
 
 // Health warnings for the top of the report, most serious first: a missing or
 // unreadable dataset (dataset_error), SASL backend

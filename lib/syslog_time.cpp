@@ -1,6 +1,8 @@
 #include "syslog_time.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace mls {
 namespace {
@@ -329,6 +331,52 @@ void TimeResolver::Format(const HeaderTime& t, char* out) {
   Put2(out + 20, abs_offset / 60);
   out[22] = ':';
   Put2(out + 23, abs_offset % 60);
+}
+
+std::optional<std::int64_t> ParseTimeSpan(std::string_view span) {
+  struct Unit {
+    const char* name;
+    double seconds;
+  };
+  static constexpr Unit kUnits[] = {
+      {"usec", 1e-6},   {"us", 1e-6},        {"msec", 1e-3},      {"ms", 1e-3},
+      {"seconds", 1},   {"second", 1},       {"sec", 1},          {"s", 1},
+      {"minutes", 60},  {"minute", 60},      {"min", 60},         {"m", 60},
+      {"hours", 3600},  {"hour", 3600},      {"hr", 3600},        {"h", 3600},
+      {"days", 86400},  {"day", 86400},      {"d", 86400},        {"weeks", 604800},
+      {"week", 604800}, {"w", 604800},       {"months", 2629800}, {"month", 2629800},
+      {"M", 2629800},   {"years", 31557600}, {"year", 31557600},  {"y", 31557600},
+  };
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  double total = 0;
+  bool any = false;
+  std::size_t i = 0;
+  while (true) {
+    while (i < span.size() && span[i] == ' ') ++i;
+    if (i == span.size()) break;
+    std::size_t n0 = i;
+    while (i < span.size() && is_digit(span[i])) ++i;
+    if (i < span.size() && span[i] == '.') {
+      ++i;
+      while (i < span.size() && is_digit(span[i])) ++i;
+    }
+    std::string number(span.substr(n0, i - n0));
+    if (number.empty() || number == "." || number.size() > 12) return std::nullopt;
+    while (i < span.size() && span[i] == ' ') ++i;
+    std::size_t u0 = i;
+    while (i < span.size() && is_alpha(span[i])) ++i;
+    std::string_view unit = span.substr(u0, i - u0);
+    double factor = unit.empty() ? 1 : 0;
+    for (const Unit& u : kUnits) {
+      if (unit == u.name) factor = u.seconds;
+    }
+    if (factor == 0) return std::nullopt;
+    total += std::strtod(number.c_str(), nullptr) * factor;
+    any = true;
+  }
+  if (!any || total < 1 || total > 100.0 * 31557600) return std::nullopt;
+  return static_cast<std::int64_t>(total);
 }
 
 }  // namespace mls

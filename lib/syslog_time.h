@@ -44,6 +44,10 @@ std::size_t ImpossibleHeaderTimeLength(std::string_view text);
 // offset the time is local (TZ). The whole string must be consumed.
 std::optional<std::time_t> ParseIso8601Instant(std::string_view text);
 
+// A systemd time span ("10min", "1h 30min", "2 d", "90" = seconds) in whole
+// seconds; nullopt if it is not one (or is 0 or absurdly long).
+std::optional<std::int64_t> ParseTimeSpan(std::string_view span);
+
 // Days since 1970-01-01 of a proleptic Gregorian date.
 std::int64_t DaysFromCivil(int year, int month, int day);
 bool IsLeapYear(int year);

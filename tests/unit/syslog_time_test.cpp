@@ -298,5 +298,19 @@ TEST(SyslogTime, YearInferenceUsesTheLocalReferenceDate) {
   EXPECT_EQ("2026-01-02T23:00:00-05:00", Iso(r, "Jan  2 23:00:00"));
 }
 
+TEST(TimeSpan, ParsesSystemdSpans) {
+  EXPECT_EQ(600, ParseTimeSpan("10min"));
+  EXPECT_EQ(3600, ParseTimeSpan("1h"));
+  EXPECT_EQ(5400, ParseTimeSpan("1h 30min"));
+  EXPECT_EQ(5400, ParseTimeSpan("1.5h"));
+  EXPECT_EQ(90, ParseTimeSpan("90"));
+  EXPECT_EQ(120, ParseTimeSpan("2 min"));
+  EXPECT_EQ(86400, ParseTimeSpan("1d"));
+  EXPECT_EQ(604800, ParseTimeSpan("1w"));
+  for (std::string_view bad : {"", "min", "10 parsecs", "-5min", "0", "1h;", "1e9h"}) {
+    EXPECT_FALSE(ParseTimeSpan(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace mls
