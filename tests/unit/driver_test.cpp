@@ -7,17 +7,16 @@
 #include <fstream>
 #include <vector>
 
+#include "test_files.h"
+
 namespace mls {
 namespace {
 
 namespace fs = std::filesystem;
 
 std::optional<int> Parse(std::vector<std::string> args, DriverOptions& o) {
-  args.insert(args.begin(), "maillogsentinel");
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  return ParseDriverOptions(static_cast<int>(args.size()), argv.data(), o);
+  Argv a("maillogsentinel", std::move(args));
+  return ParseDriverOptions(a.argc(), a.argv(), o);
 }
 
 TEST(DriverOptions, DefaultsAreTheExtractionRunOnTheSystemConfig) {

@@ -1,10 +1,7 @@
 #include "ipinfo_cli.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <sstream>
 
 #include "test_files.h"
@@ -13,27 +10,20 @@ namespace mls {
 namespace {
 
 std::optional<int> Parse(std::vector<std::string> args, IpinfoCliOptions& o) {
-  args.insert(args.begin(), "mls-ipinfo");
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  return ParseIpinfoOptions(static_cast<int>(args.size()), argv.data(), o);
+  Argv a("mls-ipinfo", std::move(args));
+  return ParseIpinfoOptions(a.argc(), a.argv(), o);
 }
 
 class IpinfoCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/mls-ipinfo-cli.XXXXXX";
-    ASSERT_NE(nullptr, ::mkdtemp(tmpl));
-    dir_ = tmpl;
+    ASSERT_NE("", dir_);
     conf_ = dir_ + "/mls.conf";
     WriteAll(conf_,
              "[ipinfo]\ncountry_db_path = /conf/country.mmdb\nasn_db_path = /conf/asn.mmdb\n"
              "db_update_url_country = https://conf/country.tar.gz\n"
              "db_update_url_asn = https://conf/asn.tar.gz\n");
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   IpinfoSetup Resolve(std::vector<std::string> args, const std::string& input = "") {
     IpinfoCliOptions o;
     EXPECT_EQ(std::nullopt, Parse(std::move(args), o));
@@ -43,7 +33,9 @@ class IpinfoCliTest : public ::testing::Test {
     return ResolveIpinfoSetup(o, env);
   }
 
-  std::string dir_, conf_;
+  ScratchDir scratch_{"mls-ipinfo-cli"};
+  const std::string dir_ = scratch_.path();
+  std::string conf_;
 };
 
 TEST(IpinfoCli, ParsesEveryOption) {

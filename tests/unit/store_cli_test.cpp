@@ -1,9 +1,6 @@
 #include "store_cli.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "test_files.h"
 
@@ -11,21 +8,13 @@ namespace mls {
 namespace {
 
 std::optional<int> Parse(std::vector<std::string> args, StoreCliOptions& o) {
-  args.insert(args.begin(), "mls-store");
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  return ParseStoreOptions(static_cast<int>(args.size()), argv.data(), o);
+  Argv a("mls-store", std::move(args));
+  return ParseStoreOptions(a.argc(), a.argv(), o);
 }
 
 class StoreCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/mls-store-cli.XXXXXX";
-    ASSERT_NE(nullptr, ::mkdtemp(tmpl));
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { ASSERT_NE("", dir_); }
 
   StoreSetup Resolve(std::vector<std::string> args) {
     StoreCliOptions o;
@@ -36,7 +25,8 @@ class StoreCliTest : public ::testing::Test {
     return ResolveStoreSetup(o, env);
   }
 
-  std::string dir_;
+  ScratchDir scratch_{"mls-store-cli"};
+  const std::string dir_ = scratch_.path();
 };
 
 TEST(StoreCli, ParsesEveryOption) {
