@@ -109,9 +109,9 @@ IpinfoSetup ResolveIpinfoSetup(const IpinfoCliOptions& o, const IpinfoEnv& env) 
   if (timeout < 1 || timeout > 86400) return Error(s, "--timeout must be 1 to 86400 seconds");
   // With --update and a URL on the command line, only those databases are updated.
   bool cli_urls = o.country_url || o.asn_url;
-  bool need_config = o.update ? !cli_urls || (o.country_url && !o.country_db) ||
-                                    (o.asn_url && !o.asn_db)
-                              : !o.country_db || !o.asn_db;
+  bool need_config = o.update
+                         ? !cli_urls || (o.country_url && !o.country_db) || (o.asn_url && !o.asn_db)
+                         : !o.country_db || !o.asn_db;
 
   Config conf;
   std::string conf_path = o.config.value_or(kDefaultConfigPath);

@@ -51,11 +51,11 @@ struct IpinfoEnv {
 // updated) or the path of a database whose URL is given.
 struct IpinfoSetup {
   bool update = false;
-  IpinfoQuery query;                 // !update
-  IpinfoUpdate download;             // update
+  IpinfoQuery query;                  // !update
+  IpinfoUpdate download;              // update
   std::vector<std::string> warnings;  // the config file's, in order
-  std::optional<std::string> error;  // a usage or config problem: exit 2
-  bool usage_error = true;           // false: the config file's ("FILE:LINE: ...")
+  std::optional<std::string> error;   // a usage or config problem: exit 2
+  bool usage_error = true;            // false: the config file's ("FILE:LINE: ...")
 };
 // Reads "-" from env.in (after the checks that need no input).
 IpinfoSetup ResolveIpinfoSetup(const IpinfoCliOptions& options, const IpinfoEnv& env);

@@ -85,8 +85,8 @@ std::string FormatSummary(const RunStats& stats) {
   }
   if (stats.bad_time && *stats.bad_time > 0) {
     if (!out.empty()) out += ", ";
-    out += std::to_string(*stats.bad_time) +
-           (*stats.bad_time == 1 ? " event" : " events") + " with an impossible time skipped";
+    out += std::to_string(*stats.bad_time) + (*stats.bad_time == 1 ? " event" : " events") +
+           " with an impossible time skipped";
   }
   return out.empty() ? "done" : out;
 }

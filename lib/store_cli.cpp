@@ -9,8 +9,7 @@ namespace mls {
 std::optional<int> ParseStoreOptions(int argc, char** argv, StoreCliOptions& o) {
   CliSpec spec;
   spec.name = "mls-store";
-  spec.synopsis =
-      "mls-store [--csv FILE | --config FILE] [--lock-timeout SECONDS] [--stats]";
+  spec.synopsis = "mls-store [--csv FILE | --config FILE] [--lock-timeout SECONDS] [--stats]";
   spec.summary = "Append TSV events from standard input to the CSV dataset, crash-safely.";
   spec.options.add_options()(
       "csv", po::value<std::string>()->value_name("FILE"),

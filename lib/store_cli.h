@@ -18,8 +18,8 @@
 namespace mls {
 
 struct StoreCliOptions {
-  std::optional<std::string> csv;     // --csv
-  std::optional<std::string> config;  // --config (unused with --csv)
+  std::optional<std::string> csv;      // --csv
+  std::optional<std::string> config;   // --config (unused with --csv)
   std::optional<double> lock_timeout;  // --lock-timeout SECONDS
   std::optional<int> dataset_lock_fd;  // --dataset-lock-fd N (the driver's)
   bool stats = false;                  // --stats
@@ -30,7 +30,7 @@ struct StoreCliOptions {
 std::optional<int> ParseStoreOptions(int argc, char** argv, StoreCliOptions& options);
 
 struct StoreEnv {
-  int input_fd = 0;                          // the events (standard input)
+  int input_fd = 0;                            // the events (standard input)
   std::function<std::int64_t()> monotonic_ms;  // StoreOptions::now_ms
 };
 

@@ -41,8 +41,8 @@ class IpinfoCliTest : public ::testing::Test {
 TEST(IpinfoCli, ParsesEveryOption) {
   IpinfoCliOptions o;
   EXPECT_EQ(std::nullopt, Parse({"--config", "c", "--country-db", "cc", "--asn-db", "a", "--json",
-                                 "--update", "--country-url", "u1", "--asn-url", "u2",
-                                 "--timeout", "60", "--ca-file", "ca", "192.0.2.1", "-"},
+                                 "--update", "--country-url", "u1", "--asn-url", "u2", "--timeout",
+                                 "60", "--ca-file", "ca", "192.0.2.1", "-"},
                                 o));
   EXPECT_EQ("c", o.config);
   EXPECT_EQ("cc", o.country_db);
@@ -81,9 +81,9 @@ TEST_F(IpinfoCliTest, UsageErrorsBeforeAnyInputOrConfig) {
 }
 
 TEST_F(IpinfoCliTest, QueryTakesTheCommandLineOverTheConfig) {
-  IpinfoSetup s = Resolve({"--config", conf_, "--asn-db", "/cli/asn.mmdb", "--json", "-",
-                           "192.0.2.9"},
-                          "192.0.2.1\n 2001:db8::1 \n");
+  IpinfoSetup s =
+      Resolve({"--config", conf_, "--asn-db", "/cli/asn.mmdb", "--json", "-", "192.0.2.9"},
+              "192.0.2.1\n 2001:db8::1 \n");
   ASSERT_EQ(std::nullopt, s.error);
   EXPECT_FALSE(s.update);
   EXPECT_EQ("/conf/country.mmdb", s.query.country_db);
