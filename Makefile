@@ -1,7 +1,7 @@
 # maillogsentinel — one flat GNU Makefile.
 #
 #   make            build every tool into $(OUT)/bin
-#   make check      build and run every test (unit, cases, bats, man lint)
+#   make check      the layer check, then build and run every test (unit, cases, bats, man lint)
 #   make check SAN=1  the same with AddressSanitizer + UBSan (separate build dir)
 #   make bench      benchmarks against grep (hyperfine)
 #   make run        demo: the main job on the bundled sample log
@@ -64,7 +64,7 @@ UNIT_BIN  := $(OUT)/bin/unit_tests
 
 MANPAGES  := $(wildcard man/*.[1-8])
 
-.PHONY: all check unit cli integration cases manlint bench run install clean deps
+.PHONY: all check layers unit cli integration cases manlint bench run install clean deps
 .DEFAULT_GOAL := all
 # Keep tools' main.o (otherwise deleted as intermediates and rebuilt every time).
 .SECONDARY:
@@ -104,6 +104,10 @@ INTEGRATION := $(wildcard tests/integration/*.bats)
 integration: $(TOOL_BINS)
 	$(if $(INTEGRATION),prove --exec 'bats --tap' $(INTEGRATION),@echo "integration: no suites")
 
+# Who may include whom (HACKING.md "Layers"); reads HACKING.md's module map.
+layers:
+	scripts/check-layers
+
 manlint:
 	@rc=0; for m in $(MANPAGES); do \
 	  mandoc -T lint -W warning $$m || rc=1; done; \
@@ -113,6 +117,7 @@ manlint:
 # `make check` works on a fresh machine as the README says.
 check:
 	scripts/install-deps
+	scripts/check-layers
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory cli

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "diag.h"
+#include "fd_io.h"
+#include "paths.h"
 
 namespace mls {
 namespace {
@@ -24,13 +26,6 @@ std::optional<std::string> WriteAll(int fd, std::string_view data, const std::st
 }
 
 }  // namespace
-
-std::string DirName(const std::string& path) {
-  auto slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
 
 std::optional<std::string> WriteFileAtomically(const std::string& path, std::string_view data,
                                                mode_t mode, const TempFileCheck& check) {
@@ -56,52 +51,6 @@ std::optional<std::string> WriteFileAtomically(const std::string& path, std::str
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(ErrnoMessage(path, errno));
   return SyncDir(DirName(path));
-}
-
-namespace {
-std::optional<std::string> SyncPath(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoMessage(path, errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0 && err != EINVAL) return ErrnoMessage(path, err);
-  return std::nullopt;
-}
-}  // namespace
-
-std::optional<std::string> SyncDir(const std::string& dir) { return SyncPath(dir, O_DIRECTORY); }
-std::optional<std::string> SyncFile(const std::string& path) { return SyncPath(path, 0); }
-
-std::optional<std::string> ReadWholeFile(const std::string& path,
-                                         std::optional<std::string>& content, bool missing_ok,
-                                         std::size_t max_bytes) {
-  content.reset();
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT && missing_ok) return std::nullopt;
-    return ErrnoMessage(path, errno);
-  }
-  std::string data;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return ErrnoMessage(path, err);
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<std::size_t>(n));
-    if (data.size() > max_bytes) {
-      ::close(fd);
-      return path + ": larger than " + std::to_string(max_bytes) + " bytes";
-    }
-  }
-  ::close(fd);
-  content = std::move(data);
-  return std::nullopt;
 }
 
 }  // namespace mls

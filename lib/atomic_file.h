@@ -24,18 +24,4 @@ using TempFileCheck = std::function<std::optional<std::string>(const std::string
 std::optional<std::string> WriteFileAtomically(const std::string& path, std::string_view data,
                                                mode_t mode, const TempFileCheck& check = {});
 
-// The directory part of `path` ("." when it has none).
-std::string DirName(const std::string& path);
-
-// fsync(2) of a directory / a file by path. Error "PATH: strerror" or nullopt.
-std::optional<std::string> SyncDir(const std::string& dir);
-std::optional<std::string> SyncFile(const std::string& path);
-
-// Reads the whole file into `content`. A missing file (ENOENT) is not an error
-// when `missing_ok`: `content` is then nullopt. More than `max_bytes` is an
-// error ("PATH: larger than N bytes"). Errors are "PATH: strerror".
-std::optional<std::string> ReadWholeFile(const std::string& path,
-                                         std::optional<std::string>& content, bool missing_ok,
-                                         std::size_t max_bytes);
-
 }  // namespace mls

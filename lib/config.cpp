@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "atomic_file.h"
 #include "diag.h"
+#include "fd_io.h"
 #include "ip.h"
 #include "number.h"
 

@@ -22,8 +22,4 @@ void Warn(std::string_view msg) {
   WriteAll(STDERR_FILENO, Name() + ": " + std::string(msg) + "\n");
 }
 
-std::string ErrnoMessage(std::string_view what, int err) {
-  return std::string(what) + ": " + std::strerror(err);
-}
-
 }  // namespace mls

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "fd_io.h"
+
 namespace mls {
 
 void SetProgramName(std::string_view name);
@@ -12,7 +14,6 @@ const std::string& ProgramName();
 // Writes "<program>: <msg>\n" to stderr in one write(2).
 void Warn(std::string_view msg);
 
-// "<what>: <strerror(err)>"
-std::string ErrnoMessage(std::string_view what, int err);
+// ErrnoMessage ("<what>: <strerror(err)>") comes with lib/fd_io.h.
 
 }  // namespace mls

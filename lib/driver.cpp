@@ -17,6 +17,7 @@
 #include "oplog.h"
 #include "pipeline.h"
 #include "progress.h"
+#include "run_stats.h"
 #include "runner.h"
 #include "subprocess.h"
 #include "txn.h"
@@ -40,11 +41,11 @@ void WriteOut(std::string_view s) { WriteFd(STDOUT_FILENO, s); }
 void WriteErr(std::string_view s) { WriteFd(STDERR_FILENO, s); }
 
 // One extraction run. Messages go to the log (once it is open) and, by their
-// level and Options::verbosity, to stderr, with the progress bar cleared
+// level and DriverOptions::verbosity, to stderr, with the progress bar cleared
 // around them.
 class Extraction {
  public:
-  Extraction(const Options& o, const DriverEnv& env) : o_(o), env_(env) {}
+  Extraction(const DriverOptions& o, const DriverEnv& env) : o_(o), env_(env) {}
   int Run();
 
  private:
@@ -71,7 +72,7 @@ class Extraction {
   void OnStageLine(std::size_t stage, std::string_view line);
   int RunPipelineInTxn();
 
-  const Options& o_;
+  const DriverOptions& o_;
   const DriverEnv& env_;
   Config config_;
   std::vector<Stage> stages_;
@@ -233,7 +234,7 @@ int Extraction::RunPipelineInTxn() {
     if (!c.error) {
       std::string summary = FormatSummary(stats_);
       progress.Finish(summary);
-      log_.Log(LogLevel::kInfo, kTag, "committed: " + summary);
+      log_.Log(LogLevel::kInfo, kTag, std::string(kCommittedPrefix) + summary);
       return 0;
     }
     problems.push_back(*c.error);
@@ -265,7 +266,7 @@ bool Executable(const std::string& p) {
 // stderr and the op log; its exit status is ours.
 class ReportRun {
  public:
-  ReportRun(const Options& o, const DriverEnv& env) : o_(o), env_(env) {}
+  ReportRun(const DriverOptions& o, const DriverEnv& env) : o_(o), env_(env) {}
   int Run();
 
  private:
@@ -299,7 +300,7 @@ class ReportRun {
     }
   }
 
-  const Options& o_;
+  const DriverOptions& o_;
   const DriverEnv& env_;
   OpLog log_;
   std::vector<std::string> held_;
@@ -370,7 +371,7 @@ int ReportRun::Run() {
 
 }  // namespace
 
-std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
+std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& options) {
   CliSpec spec;
   spec.name = "maillogsentinel";
   spec.synopsis =
@@ -425,7 +426,7 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options) {
   return std::nullopt;
 }
 
-int RunDriver(const Options& options, const DriverEnv& env) {
+int RunDriver(const DriverOptions& options, const DriverEnv& env) {
   switch (options.command) {
     case Command::kExtract:
       return Extraction(options, env).Run();

@@ -16,7 +16,7 @@
 #include <optional>
 #include <string>
 
-#include "options.h"
+#include "driver_options.h"
 
 namespace mls {
 
@@ -32,12 +32,12 @@ struct DriverEnv {
 
 // Parses argv into `options`. Returns the exit status to stop with (0 after
 // --help/--version, 2 after a usage error), nullopt to go on.
-std::optional<int> ParseDriverOptions(int argc, char** argv, Options& options);
+std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& options);
 
 // Runs what `options` asks for; returns the exit status (0, 1, 2 for a config
-// error). Output (Options::verbosity): nothing on stdout or stderr when all is
+// error). Output (DriverOptions::verbosity): nothing on stdout or stderr when all is
 // well and stdout is not a terminal; warnings and errors on stderr; on a
 // terminal a progress bar and the summary on stdout.
-int RunDriver(const Options& options, const DriverEnv& env);
+int RunDriver(const DriverOptions& options, const DriverEnv& env);
 
 }  // namespace mls

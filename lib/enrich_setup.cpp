@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "atomic_file.h"
+#include "fd_io.h"
 #include "config.h"
 #include "diag.h"
 #include "dns_cache.h"

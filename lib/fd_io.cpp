@@ -1,11 +1,18 @@
 #include "fd_io.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <cstddef>
 
+
 namespace mls {
+
+std::string ErrnoMessage(std::string_view what, int err) {
+  return std::string(what) + ": " + std::strerror(err);
+}
 
 bool WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -19,6 +26,52 @@ bool WriteAll(int fd, std::string_view data) {
     data.remove_prefix(static_cast<std::size_t>(n));
   }
   return true;
+}
+
+namespace {
+std::optional<std::string> SyncPath(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoMessage(path, errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0 && err != EINVAL) return ErrnoMessage(path, err);
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<std::string> SyncDir(const std::string& dir) { return SyncPath(dir, O_DIRECTORY); }
+std::optional<std::string> SyncFile(const std::string& path) { return SyncPath(path, 0); }
+
+std::optional<std::string> ReadWholeFile(const std::string& path,
+                                         std::optional<std::string>& content, bool missing_ok,
+                                         std::size_t max_bytes) {
+  content.reset();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT && missing_ok) return std::nullopt;
+    return ErrnoMessage(path, errno);
+  }
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return ErrnoMessage(path, err);
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+    if (data.size() > max_bytes) {
+      ::close(fd);
+      return path + ": larger than " + std::to_string(max_bytes) + " bytes";
+    }
+  }
+  ::close(fd);
+  content = std::move(data);
+  return std::nullopt;
 }
 
 }  // namespace mls

@@ -128,25 +128,6 @@ std::string FormatIpinfoJson(const IpinfoRow& row) {
   return out;
 }
 
-void AddIpinfoOptions(po::options_description& options, long* timeout) {
-  options.add_options()(
-      "config", po::value<std::string>()->value_name("FILE"),
-      "configuration file (default /etc/maillogsentinel.conf, read only when needed)")(
-      "country-db", po::value<std::string>()->value_name("FILE"),
-      "country database (default: country_db_path)")(
-      "asn-db", po::value<std::string>()->value_name("FILE"),
-      "ASN database (default: asn_db_path)")("json", "one JSON object per line")(
-      "update", "download the databases and replace them atomically")(
-      "country-url", po::value<std::string>()->value_name("URL"),
-      "with --update: country database URL (default: db_update_url_country)")(
-      "asn-url", po::value<std::string>()->value_name("URL"),
-      "with --update: ASN database URL (default: db_update_url_asn)")(
-      "timeout", po::value(timeout)->value_name("SECONDS"),
-      "with --update: give up a download after this long (default 300)")(
-      "ca-file", po::value<std::string>()->value_name("FILE"),
-      "with --update: CA bundle to verify https servers with (default: the system's)");
-}
-
 int RunIpinfoQuery(const IpinfoQuery& q, std::ostream& out, const WarnFn& warn) {
   if (q.country_db.empty()) warn("no country database configured (country_db_path)");
   if (q.asn_db.empty()) warn("no ASN database configured (asn_db_path)");
@@ -191,26 +172,6 @@ int RunIpinfoUpdate(const IpinfoUpdate& u, std::ostream& out, const WarnFn& warn
   one(u.country_url, u.country_db, MmdbKind::kCountry);
   one(u.asn_url, u.asn_db, MmdbKind::kAsn);
   return status;
-}
-
-std::vector<std::string> ExpandIpArgs(const std::vector<std::string>& args, std::istream& in) {
-  std::vector<std::string> out;
-  bool read = false;
-  for (const std::string& a : args) {
-    if (a != "-") {
-      out.push_back(a);
-      continue;
-    }
-    if (read) continue;
-    read = true;
-    for (std::string line; std::getline(in, line);) {
-      std::size_t b = line.find_first_not_of(" \t\r");
-      if (b == std::string::npos) continue;
-      std::size_t e = line.find_last_not_of(" \t\r");
-      out.push_back(line.substr(b, e - b + 1));
-    }
-  }
-  return out;
 }
 
 }  // namespace mls

@@ -1,24 +1,18 @@
 #pragma once
-// mls-ipinfo's logic (mls-ipinfo(1)): its options, country/ASN queries printed as
-// aligned text or JSON lines, and --update of the configured databases
-// (lib/mmdb_update.h).
+// mls-ipinfo's logic (mls-ipinfo(1)): country/ASN queries printed as aligned
+// text or JSON lines, and --update of the configured databases
+// (lib/mmdb_update.h). Its command line: lib/ipinfo_cli.h.
 
 #include <functional>
-#include <istream>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "cli.h"
 #include "geo.h"
 #include "mmdb_update.h"
 
 namespace mls {
-
-// mls-ipinfo's options (everything but --help/--version and the positional IPs);
-// --timeout is stored in `*timeout`.
-void AddIpinfoOptions(po::options_description& options, long* timeout);
 
 struct IpinfoRow {
   std::string ip;  // as given (a valid address)
@@ -53,11 +47,6 @@ using WarnFn = std::function<void(const std::string&)>;
 // wrong role (CheckMmdbRole), 1 if any argument was not an address (the valid
 // ones are still printed), else 0 (missing databases only warn).
 int RunIpinfoQuery(const IpinfoQuery& q, std::ostream& out, const WarnFn& warn);
-
-// The IP arguments with each "-" replaced by the lines of `in` (one address a
-// line; surrounding spaces, tabs and a CR dropped, blank lines skipped), so
-// that `mls-report --format ips | mls-ipinfo -` works. `in` is read once.
-std::vector<std::string> ExpandIpArgs(const std::vector<std::string>& args, std::istream& in);
 
 struct IpinfoUpdate {
   std::string country_url, country_db;  // url "" = do not update

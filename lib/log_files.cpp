@@ -11,8 +11,8 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "atomic_file.h"
 #include "diag.h"
+#include "paths.h"
 
 namespace mls {
 namespace {

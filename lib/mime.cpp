@@ -15,7 +15,7 @@
 #include <random>
 
 #include "diag.h"
-#include "report_render.h"
+#include "text_safety.h"
 #include "utf8.h"
 
 namespace mls {
@@ -398,7 +398,7 @@ std::string CleanHeaderText(std::string_view text) {
         cp == ' ') {
       space();
     } else if (IsHiddenControl(cp)) {
-      // bidi marks, embeddings, overrides, isolates (report_render.h): dropped
+      // bidi marks, embeddings, overrides, isolates (text_safety.h): dropped
     } else {
       out.append(text.substr(i, n));
     }

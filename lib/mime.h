@@ -94,7 +94,7 @@ AddressList ParseAddressList(std::string_view list);
 // `text` made safe for one header line: each byte that is not part of valid
 // UTF-8 becomes U+FFFD, control characters (C0, DEL, C1) and line separators become
 // spaces, bidi marks, embeddings, overrides and isolates (IsHiddenControl in
-// report_render.h: U+200E, U+202E, U+2066, ...) are dropped, then runs of spaces
+// text_safety.h: U+200E, U+202E, U+2066, ...) are dropped, then runs of spaces
 // collapse and the ends are trimmed.
 std::string CleanHeaderText(std::string_view text);
 

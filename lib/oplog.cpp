@@ -6,15 +6,28 @@
 
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 
 #include "diag.h"
+#include "syslog_time.h"
 
 namespace mls {
 namespace {
 
 constexpr std::array<std::string_view, 5> kNames = {"DEBUG", "INFO", "WARNING", "ERROR",
                                                     "CRITICAL"};
+
+int Digits(std::string_view s, std::size_t at, std::size_t n, bool& ok) {
+  int v = 0;
+  if (at + n > s.size()) {
+    ok = false;
+    return 0;
+  }
+  auto [p, ec] = std::from_chars(s.data() + at, s.data() + at + n, v);
+  if (ec != std::errc() || p != s.data() + at + n) ok = false;
+  return v;
+}
 
 char Upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
@@ -40,6 +53,37 @@ std::string FormatTimestamp(const std::tm& t) {
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", t.tm_year + 1900,
                 t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, sign, off / 60, off % 60);
   return buf;
+}
+
+std::optional<std::time_t> ParseOpLogTime(std::string_view s, std::size_t& len) {
+  bool ok = true;
+  int year = Digits(s, 0, 4, ok), mon = Digits(s, 5, 2, ok), day = Digits(s, 8, 2, ok);
+  int hour = Digits(s, 11, 2, ok), min = Digits(s, 14, 2, ok), sec = Digits(s, 17, 2, ok);
+  if (!ok || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') {
+    return std::nullopt;
+  }
+  if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) {
+    return std::nullopt;
+  }
+  std::size_t at = 19;
+  if (at < s.size() && s[at] == '.') {
+    ++at;
+    while (at < s.size() && s[at] >= '0' && s[at] <= '9') ++at;
+  }
+  int offset = 0;
+  if (at < s.size() && s[at] == 'Z') {
+    ++at;
+  } else if (at + 6 <= s.size() && (s[at] == '+' || s[at] == '-') && s[at + 3] == ':') {
+    int oh = Digits(s, at + 1, 2, ok), om = Digits(s, at + 4, 2, ok);
+    if (!ok || oh > 23 || om > 59) return std::nullopt;
+    offset = (oh * 3600 + om * 60) * (s[at] == '-' ? -1 : 1);
+    at += 6;
+  } else {
+    return std::nullopt;
+  }
+  len = at;
+  std::int64_t days = DaysFromCivil(year, mon, day);
+  return static_cast<std::time_t>(days * 86400 + hour * 3600 + min * 60 + sec - offset);
 }
 
 std::string SanitizeForLog(std::string_view text) {

@@ -3,6 +3,7 @@
 // message, "2026-11-28T12:00:00+00:00 INFO maillogsentinel: message", at or
 // above the configured level, each line one append-mode write(2).
 
+#include <cstddef>
 #include <ctime>
 #include <functional>
 #include <optional>
@@ -20,6 +21,10 @@ std::string_view LogLevelName(LogLevel level);
 // ISO 8601 with seconds and numeric offset from a local broken-down time
 // (uses tm_gmtoff): "2026-11-28T12:00:00+01:00".
 std::string FormatTimestamp(const std::tm& local);
+
+// The op log's timestamp at the start of `s` ("2026-11-28T12:00:00+01:00", also
+// with a fraction or "Z") as epoch seconds; `len` gets its length.
+std::optional<std::time_t> ParseOpLogTime(std::string_view s, std::size_t& len);
 
 // Control bytes other than TAB become "\xNN" and a backslash becomes "\\", so
 // text from attackers (user names, PTR names quoted in a warning) can neither

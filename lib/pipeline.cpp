@@ -34,7 +34,7 @@ Stage EnrichStage(const Config& config) {
 // The fd number of mls-tail's map for mls-parse (after the progress fd, 3).
 constexpr int kMapFd = 4;
 
-std::vector<Stage> BuildPipeline(const Config& config, const Options& options) {
+std::vector<Stage> BuildPipeline(const Config& config, const DriverOptions& options) {
   std::vector<Stage> stages;
 
   Stage tail{"mls-tail", {"--state", config.StatePath(), "--pending", PendingPath(config)}, {}};

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "config.h"
-#include "options.h"
+#include "driver_options.h"
 
 namespace mls {
 
@@ -26,7 +26,7 @@ struct Stage {
 
 // mls-tail | mls-parse | mls-enrich | mls-store with the paths and flags from
 // `config`.
-std::vector<Stage> BuildPipeline(const Config& config, const Options& options);
+std::vector<Stage> BuildPipeline(const Config& config, const DriverOptions& options);
 
 // `mls-enrich --stats` with the [dns], [dns_cache] and [ipinfo] settings:
 // --no-dns when [dns] enabled is false, else one --dns-server per [dns] servers

@@ -2,58 +2,15 @@
 // What the driver shows during an extraction run: on a terminal a bar redrawn
 // in place (cut to the terminal's width, cleared around other messages); with
 // --verbose on anything else plain lines (a start line, a line at each quarter
-// of the work, a summary), never a control sequence.
+// of the work, a summary), never a control sequence. What the run counted is
+// lib/run_stats.h.
 
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <string>
 #include <string_view>
 
 namespace mls {
-
-// Counts the stages report on stderr with --stats.
-struct RunStats {
-  std::optional<std::uint64_t> lines;   // "mls-parse: lines=N events=N ..."
-  std::optional<std::uint64_t> events;  // "mls-store: appended N events to FILE"
-  // "mls-enrich: records=N queries=N cache_hits=N ok=N nxdomain=N ..."
-  std::optional<std::uint64_t> dns_queries;
-  std::optional<std::uint64_t> dns_cache_hits;
-  // "mls-parse: ... outages=N ...": SASL backend outages ("Connection lost to
-  // authentication server") seen in the lines read.
-  std::optional<std::uint64_t> outages;
-  // "mls-parse: ... bad_time=N": events skipped because their time stamp
-  // names no real date or time (Dec 32, 25:00).
-  std::optional<std::uint64_t> bad_time;
-};
-
-// Updates `stats` from one stderr line of stage `stage`; true if it was a
-// stats line.
-bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& stats);
-
-// What a stage's stderr line is to the driver.
-enum class StageLineKind {
-  kStats,    // the --stats counters (ParseStatsLine): INFO in the op log
-  kDetail,   // a per-line notice that a summary warning repeats at the end
-             // (mls-parse's "FILE:N: SASL backend outage ..." and "FILE:N: skipped
-             // an event whose time does not exist ..."): INFO in the op log
-  kWarning,  // anything else: a warning (or the error of a failing stage)
-};
-
-// Classifies one stderr line of stage `stage`; updates `stats` from a stats line.
-StageLineKind ClassifyStageLine(std::string_view stage, std::string_view line, RunStats& stats);
-
-// "300000 new lines read, 2345 events stored" (unknown counts left out), then
-// ", 120 reverse DNS queries, 80 cache hits" when mls-enrich asked or used its
-// cache (nothing with DNS disabled), then ", 3 SASL backend outages" (", 1 SASL
-// backend outage") when mls-parse counted any, then ", 2 events with an
-// impossible time skipped" (", 1 event ...") likewise.
-std::string FormatSummary(const RunStats& stats);
-
-// The outage count FormatSummary wrote into `summary` ("N SASL backend
-// outage(s)", at the start or after ", "); 0 when it names none. The report
-// reads it back from the op log's "committed: <summary>" lines.
-std::uint64_t ParseSummaryOutages(std::string_view summary);
 
 // "[##########----------]  50%  13.1 of 26.2 MiB", `width` cells of bar.
 std::string RenderBar(std::uint64_t done, std::uint64_t total, int width);

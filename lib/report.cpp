@@ -14,8 +14,10 @@
 #include "dataset.h"
 #include "diag.h"
 #include "fd_io.h"
+#include "event.h"
 #include "ip.h"
 #include "local_time.h"
+#include "syslog_time.h"
 
 namespace mls {
 namespace {

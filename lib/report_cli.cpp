@@ -5,11 +5,13 @@
 
 #include <cerrno>
 #include <charconv>
+#include <csignal>
 
 #include "cli.h"
 #include "diag.h"
 #include "fd_io.h"
 #include "local_time.h"
+#include "paths.h"
 #include "report_render.h"
 #include "syslog_time.h"
 
@@ -265,6 +267,67 @@ PreparedReport PrepareReport(const ReportSetup& s, const ReportEnv& env, int row
     }
   }
   return p;
+}
+
+int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const ReportEnv& env) {
+  ReportMailSettings ms;
+  ms.sender = setup.config.report_sender;
+  ms.email = setup.config.report_email;
+  ms.to = o.to.value_or("");
+  ms.subject_prefix = setup.config.report_subject_prefix;
+  ms.sendmail = setup.config.report_sendmail;
+  ms.max_attachment = o.max_attachment.value_or(kDefaultMaxAttachment);
+  ms.dry_run = o.dry_run;
+  ms.preview = o.preview;
+  ms.timeout_seconds = o.sendmail_timeout.value_or(kDefaultSendmailTimeout);
+  ms.on_sendmail_line = [](std::string_view line) { Warn(line); };
+  ms.config_path = setup.config_read ? setup.config_path : "";
+  ms.scratch_dirs = {DirName(setup.csv_path), "/tmp"};
+
+  // The addresses before the dataset is read (the sender's default needs the
+  // host name, known after PrepareReport: checked again then).
+  ReportAddresses early = ResolveReportAddresses(ms, "localhost");
+  if (early.error) {
+    Warn(*early.error);
+    return early.exit_status;
+  }
+  std::string error;
+  int rows_fd = OpenScratchFile(ms.scratch_dirs, error);
+  if (rows_fd < 0) {
+    Warn("report not sent: " + error);
+    return 1;
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{rows_fd};
+
+  PreparedReport p = PrepareReport(setup, env, rows_fd);
+  if (p.fatal) {
+    Warn("report not sent");
+    return 1;
+  }
+  ReportAddresses addresses = ResolveReportAddresses(ms, p.data.server_name);
+  if (addresses.error) {  // cannot happen: only the default sender changed
+    Warn(*addresses.error);
+    return addresses.exit_status;
+  }
+  // A dry run read by `| head` is not a failure: EPIPE, not SIGPIPE, then exit
+  // quietly (the status says only what the report itself says).
+  if (ms.dry_run || ms.preview) std::signal(SIGPIPE, SIG_IGN);
+  ReportMailResult r = SendReportMail(ms, addresses, p.data, RenderText(p.data), RenderHtml(p.data),
+                                      rows_fd, p.rows_written, env.out_fd);
+  if (r.error && r.closed_pipe) return p.data.dataset_error.empty() ? 0 : 1;
+  if (r.error) {
+    Warn(ms.dry_run || ms.preview ? *r.error : "report not sent: " + *r.error);
+    return 1;
+  }
+  if (!ms.dry_run && !ms.preview) Warn(r.summary);
+  // Sent: unreadable rows (p.status 1) were warned about above and are named in
+  // the report itself; not sending it again tomorrow is not the way to fix them.
+  // A missing or unreadable dataset is another matter: the mail says so, and
+  // the status says the report is not one.
+  return p.data.dataset_error.empty() ? 0 : 1;
 }
 
 int RunReport(const ReportCliOptions& o, const ReportEnv& env) {

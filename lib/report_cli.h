@@ -7,6 +7,7 @@
 //   ParseReportOptions   argv -> ReportCliOptions (usage errors: exit 2)
 //   ResolveReportSetup   options + config file + now -> ReportSetup (config errors: exit 2)
 //   PrepareReport        the dataset (+ op log, host) -> ReportData, warnings on stderr
+//   SendReport           --send: PrepareReport, then the mail (lib/report_mail.h)
 //   RunReport            all of the above, then renders --format to env.out_fd
 
 #include <cstdint>
@@ -80,6 +81,14 @@ struct PreparedReport {
 // Builds the report of `setup` (the window's rows to `rows_fd` when >= 0, see
 // ReportOptions::rows_fd). Warnings and errors go to stderr ("mls-report: ...").
 PreparedReport PrepareReport(const ReportSetup& setup, const ReportEnv& env, int rows_fd = -1);
+
+// mls-report --send: checks the addresses, builds the report with the window's
+// rows in a scratch file (the dataset's directory, else /tmp), renders the text
+// and HTML forms and sends them (SendReportMail). Messages on stderr; returns the
+// exit status: 0 sent (or printed; also when dataset rows were unreadable: the
+// report says so and stderr has the warning), 1 not sent (no recipient, sendmail
+// failed or timed out, unreadable dataset), 2 a bad address.
+int SendReport(const ReportSendOptions& options, const ReportSetup& setup, const ReportEnv& env);
 
 // The whole of mls-report: returns the exit status (0, 1 or 2).
 int RunReport(const ReportCliOptions& options, const ReportEnv& env);

@@ -10,13 +10,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <string_view>
 
-#include "progress.h"
-#include "syslog_time.h"
+#include "oplog.h"
+#include "run_stats.h"
 
 namespace mls {
 namespace {
@@ -53,51 +52,7 @@ std::string AddressText(const sockaddr* sa) {
   return buf;
 }
 
-int Digits(std::string_view s, std::size_t at, std::size_t n, bool& ok) {
-  int v = 0;
-  if (at + n > s.size()) {
-    ok = false;
-    return 0;
-  }
-  auto [p, ec] = std::from_chars(s.data() + at, s.data() + at + n, v);
-  if (ec != std::errc() || p != s.data() + at + n) ok = false;
-  return v;
-}
-
 }  // namespace
-
-// "2026-11-28T12:00:00+01:00" (or "...Z"), the op log's timestamps, to epoch
-// seconds; sets `len` to the characters used.
-std::optional<std::time_t> ParseOpLogTime(std::string_view s, std::size_t& len) {
-  bool ok = true;
-  int year = Digits(s, 0, 4, ok), mon = Digits(s, 5, 2, ok), day = Digits(s, 8, 2, ok);
-  int hour = Digits(s, 11, 2, ok), min = Digits(s, 14, 2, ok), sec = Digits(s, 17, 2, ok);
-  if (!ok || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') {
-    return std::nullopt;
-  }
-  if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) {
-    return std::nullopt;
-  }
-  std::size_t at = 19;
-  if (at < s.size() && s[at] == '.') {
-    ++at;
-    while (at < s.size() && s[at] >= '0' && s[at] <= '9') ++at;
-  }
-  int offset = 0;
-  if (at < s.size() && s[at] == 'Z') {
-    ++at;
-  } else if (at + 6 <= s.size() && (s[at] == '+' || s[at] == '-') && s[at + 3] == ':') {
-    int oh = Digits(s, at + 1, 2, ok), om = Digits(s, at + 4, 2, ok);
-    if (!ok || oh > 23 || om > 59) return std::nullopt;
-    offset = (oh * 3600 + om * 60) * (s[at] == '-' ? -1 : 1);
-    at += 6;
-  } else {
-    return std::nullopt;
-  }
-  len = at;
-  std::int64_t days = DaysFromCivil(year, mon, day);
-  return static_cast<std::time_t>(days * 86400 + hour * 3600 + min * 60 + sec - offset);
-}
 
 HostIdentity LocalHostIdentity() {
   HostIdentity id;
@@ -188,7 +143,7 @@ OpLogFacts ReadOpLogFacts(const std::string& path, std::time_t since, std::time_
   OpLogFacts facts;
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return facts;
-  constexpr std::string_view kCommitted = "maillogsentinel: committed: ";
+  constexpr std::string_view kTag = "maillogsentinel: ";
   constexpr std::size_t kMaxLine = 64 * 1024;  // longer lines are not ours: skipped
   auto handle = [&](std::string_view l) {
     std::size_t len = 0;
@@ -198,8 +153,10 @@ OpLogFacts ReadOpLogFacts(const std::string& path, std::time_t since, std::time_
     std::size_t sp = rest.find(' ');  // the level
     if (sp == std::string_view::npos) return;
     rest.remove_prefix(sp + 1);
-    if (!rest.starts_with(kCommitted)) return;
-    rest.remove_prefix(kCommitted.size());
+    if (!rest.starts_with(kTag)) return;
+    rest.remove_prefix(kTag.size());
+    if (!rest.starts_with(kCommittedPrefix)) return;
+    rest.remove_prefix(kCommittedPrefix.size());
     if (!facts.last_extraction || *t > *facts.last_extraction) facts.last_extraction = t;
     if (*t >= since && *t < until) facts.outages += ParseSummaryOutages(rest);
   };

@@ -8,7 +8,6 @@
 #include <ctime>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace mls {
@@ -31,7 +30,7 @@ std::optional<std::string> ExtractionSchedule(const std::vector<std::string>& un
 std::vector<std::string> DefaultUnitDirs();
 
 // Facts from the op log: the driver writes "committed: ..." after each committed
-// extraction run (lib/progress.h FormatSummary, which names the SASL backend
+// extraction run (lib/run_stats.h FormatSummary, which names the SASL backend
 // outages that run saw).
 struct OpLogFacts {
   bool readable = false;                       // false: absent or unreadable
@@ -42,9 +41,5 @@ struct OpLogFacts {
 // form "<timestamp> <LEVEL> maillogsentinel: committed: <summary>" count, so a
 // message quoting attacker text cannot pass for one.
 OpLogFacts ReadOpLogFacts(const std::string& path, std::time_t since, std::time_t until);
-
-// The op log's timestamp at the start of `s` ("2026-11-28T12:00:00+01:00", also
-// with a fraction or "Z") as epoch seconds; `len` gets its length.
-std::optional<std::time_t> ParseOpLogTime(std::string_view s, std::size_t& len);
 
 }  // namespace mls

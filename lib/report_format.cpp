@@ -6,6 +6,7 @@
 #include <map>
 
 #include "local_time.h"
+#include "syslog_time.h"
 
 namespace mls {
 

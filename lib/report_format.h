@@ -103,6 +103,7 @@ std::string OutagesUnknownReason(const ReportData& data);
 // OnUnitActiveSec=, ...) with systemd time spans ("10min", "1h 30min", "90"),
 // max(kStaleExtraction, 3 x the longest of them); otherwise (OnCalendar=,
 // unknown, unparsable) kStaleExtractionOther, enough for a daily schedule.
+// (ParseTimeSpan: lib/local_time.h.)
 inline constexpr std::int64_t kStaleExtraction = 2 * 3600;
 inline constexpr std::int64_t kStaleExtractionOther = 26 * 3600;
 std::int64_t StaleExtractionLimit(std::string_view schedule);

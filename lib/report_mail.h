@@ -2,9 +2,10 @@
 // `mls-report --send`: the report as an email (lib/mime.h) handed to the
 // configured sendmail (lib/sendmail.h), or printed with --dry-run.
 //
-// The caller checks the addresses first (ResolveReportAddresses, cheap, before
-// the dataset is read), builds the report with ReportOptions::rows_fd set to an
-// OpenScratchFile (lib/mime.h), renders the text and HTML forms, then calls SendReportMail.
+// The caller (SendReport, lib/report_cli.h) checks the addresses first
+// (ResolveReportAddresses, cheap, before the dataset is read), builds the report
+// with ReportOptions::rows_fd set to an OpenScratchFile (lib/mime.h), renders the
+// text and HTML forms, then calls SendReportMail.
 
 #include <cstdint>
 #include <functional>
@@ -18,9 +19,6 @@
 #include "report.h"
 
 namespace mls {
-
-struct ReportSetup;  // lib/report_cli.h
-struct ReportEnv;
 
 // ---- mls-report's --send options ----------------------------------------------
 
@@ -47,14 +45,6 @@ std::optional<std::string> ReadSendOptions(const po::variables_map& vm, bool for
 
 // "5242880", "512K", "5M", "1G" (binary multiples) -> bytes.
 std::optional<std::uint64_t> ParseByteSize(std::string_view s);
-
-// mls-report --send: checks the addresses, builds the report with the window's
-// rows in a scratch file (the dataset's directory, else /tmp), renders the text
-// and HTML forms and sends them (SendReportMail). Messages on stderr; returns the
-// exit status: 0 sent (or printed; also when dataset rows were unreadable: the
-// report says so and stderr has the warning), 1 not sent (no recipient, sendmail
-// failed or timed out, unreadable dataset), 2 a bad address.
-int SendReport(const ReportSendOptions& options, const ReportSetup& setup, const ReportEnv& env);
 
 // ---- the pieces -----------------------------------------------------------------
 

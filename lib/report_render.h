@@ -29,17 +29,7 @@ std::string RenderIps(const ReportData& data);
 // valid UTF-8 shown as "\xNN" and a backslash as "\\". Characters that are valid
 // UTF-8 but steer a terminal or the text direction (C1 controls U+0080..U+009F,
 // bidi embeddings/overrides/isolates, U+2028/U+2029) are shown as the "\xNN" of
-// their bytes too.
+// their bytes too (lib/text_safety.h IsHiddenControl).
 std::string DisplayText(std::string_view raw);
-
-// Characters that are valid UTF-8 but steer a terminal or the text direction:
-// C1 controls (U+0080..U+009F; a UTF-8 terminal may take U+009B as CSI), the
-// bidirectional marks, embeddings, overrides and isolates ("Trojan Source"), and
-// the line/paragraph separators. DisplayText shows them as "\xNN"; mail headers
-// (lib/mime.h CleanHeaderText) drop them.
-inline bool IsHiddenControl(char32_t cp) {
-  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E || cp == 0x200F ||
-         (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
-}
 
 }  // namespace mls

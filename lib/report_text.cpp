@@ -6,6 +6,7 @@
 
 #include "report_format.h"
 #include "report_render.h"
+#include "text_safety.h"
 
 namespace mls {
 namespace {

@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "fd_io.h"
 #include "event.h"
+#include "paths.h"
 #include "record_reader.h"
 #include "txn.h"
 

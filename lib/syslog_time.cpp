@@ -1,6 +1,8 @@
 #include "syslog_time.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace mls {
 namespace {

@@ -15,6 +15,7 @@
 #include "fd_io.h"
 #include "input_map.h"
 #include "log_files.h"
+#include "paths.h"
 #include "tail_state.h"
 
 namespace mls {

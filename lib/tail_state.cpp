@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "atomic_file.h"
+#include "fd_io.h"
 #include "diag.h"
 #include "number.h"
 #include "tsv.h"

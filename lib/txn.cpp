@@ -10,7 +10,9 @@
 
 #include "atomic_file.h"
 #include "diag.h"
+#include "fd_io.h"
 #include "number.h"
+#include "paths.h"
 
 namespace mls {
 namespace {

@@ -79,12 +79,5 @@ TEST_F(AtomicFileTest, MissingDirectoryIsAnErrorMessage) {
   EXPECT_EQ(0, Entries());
 }
 
-TEST(DirName, OfPaths) {
-  EXPECT_EQ(".", DirName("state"));
-  EXPECT_EQ("/", DirName("/state"));
-  EXPECT_EQ("/var/lib/mls", DirName("/var/lib/mls/state"));
-  EXPECT_EQ("a", DirName("a/b"));
-}
-
 }  // namespace
 }  // namespace mls

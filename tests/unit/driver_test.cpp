@@ -7,21 +7,20 @@
 #include <fstream>
 #include <vector>
 
+#include "test_files.h"
+
 namespace mls {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::optional<int> Parse(std::vector<std::string> args, Options& o) {
-  args.insert(args.begin(), "maillogsentinel");
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  return ParseDriverOptions(static_cast<int>(args.size()), argv.data(), o);
+std::optional<int> Parse(std::vector<std::string> args, DriverOptions& o) {
+  Argv a("maillogsentinel", std::move(args));
+  return ParseDriverOptions(a.argc(), a.argv(), o);
 }
 
 TEST(DriverOptions, DefaultsAreTheExtractionRunOnTheSystemConfig) {
-  Options o;
+  DriverOptions o;
   EXPECT_EQ(std::nullopt, Parse({}, o));
   EXPECT_EQ(Command::kExtract, o.command);
   EXPECT_EQ("/etc/maillogsentinel.conf", o.config_path);
@@ -31,33 +30,33 @@ TEST(DriverOptions, DefaultsAreTheExtractionRunOnTheSystemConfig) {
 }
 
 TEST(DriverOptions, ParsesEveryFlag) {
-  Options o;
+  DriverOptions o;
   EXPECT_EQ(std::nullopt, Parse({"--config", "/x.conf", "-n", "--lock-timeout", "0.5"}, o));
   EXPECT_EQ("/x.conf", o.config_path);
   EXPECT_TRUE(o.dry_run);
   EXPECT_EQ(0.5, o.lock_timeout_seconds);
-  Options o2;
+  DriverOptions o2;
   EXPECT_EQ(std::nullopt, Parse({"-c", "/y.conf", "--dry-run"}, o2));
   EXPECT_EQ("/y.conf", o2.config_path);
   EXPECT_TRUE(o2.dry_run);
 }
 
 TEST(DriverOptions, QuietAndVerbose) {
-  Options o;
+  DriverOptions o;
   EXPECT_EQ(std::nullopt, Parse({}, o));
   EXPECT_EQ(Verbosity::kNormal, o.verbosity);
   for (auto [flag, want] : {std::pair{"-q", Verbosity::kQuiet}, {"--quiet", Verbosity::kQuiet},
                             {"-v", Verbosity::kVerbose}, {"--verbose", Verbosity::kVerbose}}) {
-    Options f;
+    DriverOptions f;
     EXPECT_EQ(std::nullopt, Parse({flag}, f)) << flag;
     EXPECT_EQ(want, f.verbosity) << flag;
   }
-  Options both;
+  DriverOptions both;
   EXPECT_EQ(2, Parse({"-q", "-v"}, both));
 }
 
 TEST(DriverOptions, UsageErrorsAreStatus2) {
-  Options o;
+  DriverOptions o;
   EXPECT_EQ(2, Parse({"--lock-timeout", "-1"}, o));
   EXPECT_EQ(2, Parse({"--lock-timeout", "never"}, o));
   EXPECT_EQ(2, Parse({"--bogus"}, o));
@@ -92,7 +91,7 @@ class DriverRun : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(root_); }
   std::string root_;
-  Options o_;
+  DriverOptions o_;
   DriverEnv env_;
 };
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -37,6 +38,31 @@ TEST(WriteAll, ReportsErrorsWithErrno) {
   EXPECT_EQ(EBADF, errno);
   ::close(fd);
   EXPECT_TRUE(WriteAll(fd, ""));  // nothing to write: no call at all
+}
+
+TEST(ReadWholeFile, ReadsMissingAndTooLarge) {
+  char tmpl[] = "/tmp/mls-fdio.XXXXXX";
+  ASSERT_NE(nullptr, ::mkdtemp(tmpl));
+  const std::string dir = tmpl, path = dir + "/f";
+  std::optional<std::string> content = "stale";
+  EXPECT_EQ(std::nullopt, ReadWholeFile(path, content, /*missing_ok=*/true, 10));
+  EXPECT_EQ(std::nullopt, content);
+  EXPECT_EQ(path + ": No such file or directory", ReadWholeFile(path, content, false, 10));
+
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(WriteAll(fd, "hello"));
+  ::close(fd);
+  EXPECT_EQ(std::nullopt, ReadWholeFile(path, content, false, 5));
+  EXPECT_EQ("hello", content);
+  EXPECT_EQ(path + ": larger than 4 bytes", ReadWholeFile(path, content, false, 4));
+  EXPECT_EQ(std::nullopt, content);
+
+  EXPECT_EQ(std::nullopt, SyncFile(path));
+  EXPECT_EQ(std::nullopt, SyncDir(dir));
+  EXPECT_EQ(dir + "/nope: No such file or directory", SyncDir(dir + "/nope"));
+  ::unlink(path.c_str());
+  ::rmdir(dir.c_str());
 }
 
 }  // namespace

@@ -105,13 +105,5 @@ TEST(RunIpinfoUpdate, FailureIsReportedAndNothingElseHappens) {
   EXPECT_EQ(0u, w[0].rfind("file:///nonexistent/dir/x.mmdb: ", 0)) << w[0];
 }
 
-TEST(ExpandIpArgsTest, DashIsTheLinesOfStandardInputOnce) {
-  std::istringstream in("192.0.2.1\n\n  2001:db8::1 \r\n198.51.100.2");
-  EXPECT_EQ((std::vector<std::string>{"203.0.113.5", "192.0.2.1", "2001:db8::1", "198.51.100.2"}),
-            ExpandIpArgs({"203.0.113.5", "-", "-"}, in));
-  std::istringstream none("");
-  EXPECT_EQ(std::vector<std::string>{}, ExpandIpArgs({"-"}, none));
-}
-
 }  // namespace
 }  // namespace mls

@@ -16,7 +16,7 @@ Config TestConfig() {
 }
 
 TEST(Pipeline, TailParseEnrichStoreWithConfiguredPaths) {
-  std::vector<Stage> p = BuildPipeline(TestConfig(), Options{});
+  std::vector<Stage> p = BuildPipeline(TestConfig(), DriverOptions{});
   ASSERT_EQ(4u, p.size());
   EXPECT_EQ("mls-tail", p[0].name);
   EXPECT_EQ((std::vector<std::string>{"--state", "/srv/mls/state/state.offset", "--pending",
@@ -45,7 +45,7 @@ TEST(Pipeline, TailParseEnrichStoreWithConfiguredPaths) {
 TEST(Pipeline, RotatedDirIsPassedToTail) {
   Config c = TestConfig();
   c.rotated_dir = "/var/log/old mail";
-  std::vector<Stage> p = BuildPipeline(c, Options{});
+  std::vector<Stage> p = BuildPipeline(c, DriverOptions{});
   EXPECT_EQ((std::vector<std::string>{"--state", "/srv/mls/state/state.offset", "--pending",
                                       "/srv/mls/state/state.offset.pending", "--progress-fd", "3",
                                       "--map-fd", "4", "--rotated-dir", "/var/log/old mail", "/var/log/mail.log"}),
@@ -79,7 +79,7 @@ TEST(Pipeline, DnsAndCacheDisabled) {
   c.asn_db_path = "/a.mmdb";
   EXPECT_EQ((std::vector<std::string>{"--stats", "--no-dns", "--no-cache", "--asn-db", "/a.mmdb"}),
             EnrichStage(c).args);
-  std::vector<Stage> p = BuildPipeline(c, Options{});
+  std::vector<Stage> p = BuildPipeline(c, DriverOptions{});
   ASSERT_EQ(4u, p.size());
   EXPECT_EQ(EnrichStage(c).args, p[2].args);
 }
@@ -89,7 +89,7 @@ TEST(Pipeline, DnsCacheLivesInTheStateDirectory) {
 }
 
 TEST(Pipeline, NoProgressFdWhenDisabled) {
-  Options o;
+  DriverOptions o;
   o.progress_fd = -1;
   std::vector<Stage> p = BuildPipeline(TestConfig(), o);
   EXPECT_EQ((std::vector<std::string>{"--state", "/srv/mls/state/state.offset", "--pending",
@@ -100,7 +100,7 @@ TEST(Pipeline, NoProgressFdWhenDisabled) {
 }
 
 TEST(Pipeline, FromNowAsksTailToStartAtTheEnd) {
-  Options o;
+  DriverOptions o;
   o.progress_fd = -1;
   o.from_now = true;
   std::vector<Stage> p = BuildPipeline(TestConfig(), o);
@@ -133,7 +133,7 @@ TEST(ShellQuote, QuotesEverythingElse) {
 TEST(FormatDryRun, OneStagePerLineWithProgressAndMapToDevNull) {
   Config c = TestConfig();
   c.mail_log = "/var/log/mail log";
-  std::vector<Stage> p = BuildPipeline(c, Options{});
+  std::vector<Stage> p = BuildPipeline(c, DriverOptions{});
   p[1].program = "/opt/mls/bin/mls-parse";
   EXPECT_EQ(
       "mls-tail --state /srv/mls/state/state.offset --pending "
@@ -162,7 +162,7 @@ TEST(FindProgram, EmptyPathEntryIsCurrentDirectory) {
 }
 
 TEST(ResolveStages, NamesTheMissingStage) {
-  std::vector<Stage> p = BuildPipeline(TestConfig(), Options{});
+  std::vector<Stage> p = BuildPipeline(TestConfig(), DriverOptions{});
   auto is_exe = [](const std::string& p) { return p.find("mls-store") == std::string::npos; };
   EXPECT_EQ("cannot find mls-store (looked in /opt/mls/bin and PATH)",
             ResolveStages(p, "/opt/mls/bin", "/usr/bin", is_exe).value());

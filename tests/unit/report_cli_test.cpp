@@ -10,7 +10,7 @@
 
 #include "dataset.h"
 #include "local_time.h"
-#include "progress.h"
+#include "run_stats.h"
 #include "syslog_time.h"
 #include "test_files.h"
 #include "tz_scope.h"
@@ -21,11 +21,8 @@ namespace {
 std::time_t At(const char* iso) { return ParseIso8601Instant(iso).value(); }
 
 std::optional<int> Parse(std::vector<std::string> args, ReportCliOptions& o) {
-  args.insert(args.begin(), "mls-report");
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  return ParseReportOptions(static_cast<int>(args.size()), argv.data(), o);
+  Argv a("mls-report", std::move(args));
+  return ParseReportOptions(a.argc(), a.argv(), o);
 }
 
 // The exit status of a usage error, and what it printed.

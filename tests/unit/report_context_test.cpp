@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "progress.h"
+#include "run_stats.h"
 #include "test_files.h"
 
 namespace mls {
@@ -103,25 +103,6 @@ TEST(HostIdentity, NamesThisHost) {
     EXPECT_FALSE(id.address.starts_with("127.")) << id.address;
     EXPECT_NE("::1", id.address);
     EXPECT_FALSE(id.address.starts_with("fe80:")) << id.address;
-  }
-}
-
-TEST(OpLogTime, ParsesOffsetsFractionsAndZ) {
-  std::size_t len = 0;
-  EXPECT_EQ(1795867200, ParseOpLogTime("2026-11-28T12:00:00+00:00 INFO x", len));
-  EXPECT_EQ(25u, len);
-  EXPECT_EQ(1795867200 - 3600, ParseOpLogTime("2026-11-28T12:00:00+01:00", len));
-  EXPECT_EQ(1795867200 + 5400, ParseOpLogTime("2026-11-28T12:00:00-01:30", len));
-  EXPECT_EQ(1795867200, ParseOpLogTime("2026-11-28T12:00:00Z", len));
-  EXPECT_EQ(20u, len);
-  EXPECT_EQ(1795867200, ParseOpLogTime("2026-11-28T12:00:00.123456+00:00", len));
-  EXPECT_EQ(32u, len);
-  EXPECT_EQ(0, ParseOpLogTime("1970-01-01T00:00:00Z", len));
-  EXPECT_EQ(951782400, ParseOpLogTime("2000-02-29T00:00:00Z", len));  // leap day
-  for (const char* bad : {"", "2026-11-28", "2026-11-28T12:00:00", "2026-11-28T12:00:00+0100",
-                          "2026-13-28T12:00:00Z", "2026-11-28T24:00:00Z", "2026/11/28T12:00:00Z",
-                          "2026-11-28 12:00:00Z", "2026-11-28T12:0a:00Z", "x026-11-28T12:00:00Z"}) {
-    EXPECT_EQ(std::nullopt, ParseOpLogTime(bad, len)) << bad;
   }
 }
 

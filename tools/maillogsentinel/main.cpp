@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGXFSZ, SIG_IGN);
 
-  mls::Options options;
+  mls::DriverOptions options;
   if (auto rc = mls::ParseDriverOptions(argc, argv, options)) return *rc;
 
   const char* path = std::getenv("PATH");

@@ -23,7 +23,7 @@ enum class Verbosity {
   kVerbose,  // -v: also the start, the stages' counters and the summary on stderr
 };
 
-struct Options {
+struct DriverOptions {
   Command command = Command::kExtract;
   std::string config_path = kDefaultConfigPath;
   bool dry_run = false;              // --dry-run/-n: print the shell pipeline (with --report:

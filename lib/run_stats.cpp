@@ -1,0 +1,109 @@
+#include "run_stats.h"
+
+#include <charconv>
+
+namespace mls {
+namespace {
+
+constexpr std::string_view kOutageWords = " SASL backend outage";
+
+// The number right after `key` in `line`, up to a space or the end.
+std::optional<std::uint64_t> NumberAfter(std::string_view line, std::string_view key) {
+  std::size_t at = line.find(key);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view rest = line.substr(at + key.size());
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), v);
+  if (ec != std::errc() || (p != rest.data() + rest.size() && *p != ' ')) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& stats) {
+  if (stage == "mls-parse" && line.substr(0, 16) == "mls-parse: lines") {
+    if (auto v = NumberAfter(line, "lines=")) {
+      stats.lines = v;
+      if (auto o = NumberAfter(line, " outages=")) stats.outages = o;
+      if (auto b = NumberAfter(line, " bad_time=")) stats.bad_time = b;
+      return true;
+    }
+  }
+  constexpr std::string_view kAppended = "mls-store: appended ";
+  if (stage == "mls-store" && line.starts_with(kAppended)) {
+    std::string_view rest = line.substr(kAppended.size());
+    std::uint64_t v = 0;
+    auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), v);
+    if (ec == std::errc() && rest.substr(p - rest.data()).starts_with(" events")) {
+      stats.events = v;
+      return true;
+    }
+  }
+  if (stage == "mls-enrich" && line.starts_with("mls-enrich: records=")) {
+    auto queries = NumberAfter(line, " queries=");
+    auto hits = NumberAfter(line, " cache_hits=");
+    if (queries && hits) {
+      stats.dns_queries = queries;
+      stats.dns_cache_hits = hits;
+      return true;
+    }
+  }
+  return false;
+}
+
+StageLineKind ClassifyStageLine(std::string_view stage, std::string_view line, RunStats& stats) {
+  if (ParseStatsLine(stage, line, stats)) return StageLineKind::kStats;
+  if (stage == "mls-parse" &&
+      (line.ends_with(": SASL backend outage (Connection lost to authentication server), not an "
+                      "event") ||
+       line.ends_with("; further outages are only counted") ||
+       line.ends_with(": skipped an event whose time does not exist") ||
+       line.ends_with(": skipped an event whose time does not exist; further ones are only "
+                      "counted"))) {
+    return StageLineKind::kDetail;
+  }
+  return StageLineKind::kWarning;
+}
+
+std::string FormatSummary(const RunStats& stats) {
+  std::string out;
+  if (stats.lines) out = std::to_string(*stats.lines) + " new lines read";
+  if (stats.events) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(*stats.events) + " events stored";
+  }
+  if (stats.dns_queries && stats.dns_cache_hits &&
+      (*stats.dns_queries > 0 || *stats.dns_cache_hits > 0)) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(*stats.dns_queries) + " reverse DNS queries, " +
+           std::to_string(*stats.dns_cache_hits) + " cache hits";
+  }
+  if (stats.outages && *stats.outages > 0) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(*stats.outages) + std::string(kOutageWords);
+    if (*stats.outages != 1) out += 's';
+  }
+  if (stats.bad_time && *stats.bad_time > 0) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(*stats.bad_time) + (*stats.bad_time == 1 ? " event" : " events") +
+           " with an impossible time skipped";
+  }
+  return out.empty() ? "done" : out;
+}
+
+std::uint64_t ParseSummaryOutages(std::string_view summary) {
+  std::size_t at = summary.find(kOutageWords);
+  if (at == std::string_view::npos) return 0;
+  std::string_view rest = summary.substr(at + kOutageWords.size());
+  if (rest.starts_with('s')) rest.remove_prefix(1);
+  if (!rest.empty() && !rest.starts_with(',')) return 0;  // "outagesX": not ours
+  std::size_t begin = at;
+  while (begin > 0 && summary[begin - 1] >= '0' && summary[begin - 1] <= '9') --begin;
+  if (begin == at || (begin != 0 && !summary.substr(0, begin).ends_with(", "))) return 0;
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(summary.data() + begin, summary.data() + at, v);
+  if (ec != std::errc() || p != summary.data() + at) return 0;
+  return v;
+}
+
+}  // namespace mls
