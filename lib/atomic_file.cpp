@@ -16,13 +16,8 @@ namespace mls {
 namespace {
 
 std::optional<std::string> WriteAll(int fd, std::string_view data, const std::string& name) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoMessage(name, errno);
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return std::nullopt;
+  if (mls::WriteAll(fd, data)) return std::nullopt;
+  return ErrnoMessage(name, errno);
 }
 
 }  // namespace

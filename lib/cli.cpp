@@ -1,6 +1,5 @@
 #include "cli.h"
 
-#include <charconv>
 #include <cstdlib>
 #include <iostream>
 #include <string_view>

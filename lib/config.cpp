@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <map>
 #include <sstream>

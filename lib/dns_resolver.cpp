@@ -5,7 +5,6 @@
 #include <sys/time.h>
 
 #include <algorithm>
-#include <charconv>
 #include <deque>
 #include <map>
 

@@ -15,11 +15,7 @@ namespace {
 
 constexpr const char* kTool = "mls-ipinfo";
 
-int Usage(const std::string& msg) {
-  Warn(msg);
-  Warn(std::string("Try '") + kTool + " --help'.");
-  return 2;
-}
+int Usage(const std::string& msg) { return UsageError(kTool, msg); }
 
 IpinfoSetup Error(IpinfoSetup s, std::string message, bool usage = true) {
   s.error = std::move(message);

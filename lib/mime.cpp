@@ -15,6 +15,7 @@
 #include <random>
 
 #include "diag.h"
+#include "fd_io.h"
 #include "text_safety.h"
 #include "utf8.h"
 
@@ -158,17 +159,7 @@ bool ReadAt(int fd, std::uint64_t offset, std::uint64_t end, std::string& buf, s
 }
 
 // 0, or the errno of the failed write.
-int WriteFd(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return 0;
-}
+int WriteFd(int fd, std::string_view data) { return WriteAll(fd, data) ? 0 : errno; }
 
 // gzip of fd[0, size) into `out_fd`; its size, or nullopt with `error`.
 std::optional<std::uint64_t> Gzip(int fd, std::uint64_t size, int out_fd, const std::string& name,

@@ -6,10 +6,11 @@
 
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 
 #include "diag.h"
+#include "fd_io.h"
+#include "number.h"
 #include "syslog_time.h"
 
 namespace mls {
@@ -19,14 +20,9 @@ constexpr std::array<std::string_view, 5> kNames = {"DEBUG", "INFO", "WARNING", 
                                                     "CRITICAL"};
 
 int Digits(std::string_view s, std::size_t at, std::size_t n, bool& ok) {
-  int v = 0;
-  if (at + n > s.size()) {
-    ok = false;
-    return 0;
-  }
-  auto [p, ec] = std::from_chars(s.data() + at, s.data() + at + n, v);
-  if (ec != std::errc() || p != s.data() + at + n) ok = false;
-  return v;
+  std::optional<int> v = at + n <= s.size() ? ParseNumber<int>(s.substr(at, n)) : std::nullopt;
+  if (!v) ok = false;
+  return v.value_or(0);
 }
 
 char Upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
@@ -144,16 +140,7 @@ void OpLog::Log(LogLevel level, std::string_view tag, std::string_view message) 
   std::tm local{};
   ::localtime_r(&now, &local);
   std::string line = FormatLogLine(FormatTimestamp(local), level, tag, message);
-  std::string_view rest = line;
-  while (!rest.empty()) {
-    ssize_t n = ::write(fd_, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      write_error_ = ErrnoMessage(path_, n < 0 ? errno : EIO);
-      return;
-    }
-    rest.remove_prefix(static_cast<std::size_t>(n));
-  }
+  if (!WriteAll(fd_, line)) write_error_ = ErrnoMessage(path_, errno);
 }
 
 }  // namespace mls

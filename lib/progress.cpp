@@ -1,7 +1,7 @@
+#include "number.h"
 #include "progress.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 
 namespace mls {
@@ -39,9 +39,7 @@ int TerminalColumns(int winsize_cols, const char* columns_env) {
   if (winsize_cols > 0) return winsize_cols;
   if (columns_env != nullptr) {
     std::string_view v = columns_env;
-    int n = 0;
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec == std::errc() && p == v.data() + v.size() && n > 0) return n;
+    if (std::optional<int> n = ParseNumberIn<int>(v, 1, 100000)) return *n;
   }
   return 80;
 }

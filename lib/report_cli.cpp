@@ -4,13 +4,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <csignal>
 
 #include "cli.h"
 #include "diag.h"
 #include "fd_io.h"
 #include "local_time.h"
+#include "number.h"
 #include "paths.h"
 #include "report_render.h"
 #include "syslog_time.h"
@@ -25,19 +25,11 @@ namespace {
 constexpr const char* kTool = "mls-report";
 constexpr std::size_t kMaxTop = 1000000;
 
-int Usage(const std::string& msg) {
-  Warn(msg);
-  Warn(std::string("Try '") + kTool + " --help'.");
-  return 2;
-}
+int Usage(const std::string& msg) { return UsageError(kTool, msg); }
 
 // A whole decimal number in [lo, hi].
 std::optional<std::uint64_t> ParseCount(const std::string& s, std::uint64_t lo, std::uint64_t hi) {
-  std::uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < lo || v > hi)
-    return std::nullopt;
-  return v;
+  return ParseNumberIn<std::uint64_t>(s, lo, hi);
 }
 
 }  // namespace

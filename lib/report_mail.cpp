@@ -3,10 +3,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <ctime>
 
 #include "diag.h"
+#include "number.h"
 #include "report_format.h"
 #include "sendmail.h"
 
@@ -254,11 +254,9 @@ std::optional<std::uint64_t> ParseByteSize(std::string_view s) {
     }
     if (unit != 1) s.remove_suffix(1);
   }
-  std::uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  if (v > UINT64_MAX / unit) return std::nullopt;
-  return v * unit;
+  std::optional<std::uint64_t> v = ParseNumber<std::uint64_t>(s);
+  if (!v || *v > UINT64_MAX / unit) return std::nullopt;
+  return *v * unit;
 }
 
 std::optional<std::string> ReadSendOptions(const po::variables_map& vm, bool format_given,
@@ -277,12 +275,11 @@ std::optional<std::string> ReadSendOptions(const po::variables_map& vm, bool for
   }
   if (vm.count("sendmail-timeout")) {
     std::string v = vm["sendmail-timeout"].as<std::string>();
-    std::uint32_t t = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), t);
-    if (v.empty() || ec != std::errc() || end != v.data() + v.size() || t > 86400) {
+    std::optional<std::uint32_t> t = ParseNumberIn<std::uint32_t>(v, 0, 86400);
+    if (!t) {
       return "--sendmail-timeout: expected a number of seconds from 0 to 86400, got '" + v + "'";
     }
-    out.sendmail_timeout = t;
+    out.sendmail_timeout = *t;
   }
   if (!out.send) {
     if (out.sendmail_timeout) return "--sendmail-timeout needs --send";

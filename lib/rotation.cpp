@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 
 #include "diag.h"
+#include "number.h"
 
 namespace mls {
 namespace {
@@ -50,9 +50,11 @@ std::optional<SiblingName> ClassifySibling(std::string_view base, std::string_vi
   s.kind = StripCompression(rest);
   if (rest.size() < 2) return std::nullopt;
   std::string_view tail = rest.substr(1);
-  if (rest[0] == '.' && AllDigits(tail) && tail.size() <= 7) {
-    std::from_chars(tail.data(), tail.data() + tail.size(), s.number);
-    return s;
+  if (rest[0] == '.' && tail.size() <= 7) {
+    if (std::optional<std::uint64_t> n = ParseNumber<std::uint64_t>(tail); n && AllDigits(tail)) {
+      s.number = *n;
+      return s;
+    }
   }
   bool dash_date = rest[0] == '-' && DateChars(tail);
   bool dot_date = rest[0] == '.' && DateChars(tail) && tail.size() >= 8 && tail.size() <= 19;

@@ -1,6 +1,6 @@
+#include "number.h"
 #include "run_stats.h"
 
-#include <charconv>
 
 namespace mls {
 namespace {
@@ -12,10 +12,7 @@ std::optional<std::uint64_t> NumberAfter(std::string_view line, std::string_view
   std::size_t at = line.find(key);
   if (at == std::string_view::npos) return std::nullopt;
   std::string_view rest = line.substr(at + key.size());
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), v);
-  if (ec != std::errc() || (p != rest.data() + rest.size() && *p != ' ')) return std::nullopt;
-  return v;
+  return ParseNumber<std::uint64_t>(rest.substr(0, rest.find(' ')));
 }
 
 }  // namespace
@@ -32,9 +29,9 @@ bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& sta
   constexpr std::string_view kAppended = "mls-store: appended ";
   if (stage == "mls-store" && line.starts_with(kAppended)) {
     std::string_view rest = line.substr(kAppended.size());
-    std::uint64_t v = 0;
-    auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), v);
-    if (ec == std::errc() && rest.substr(p - rest.data()).starts_with(" events")) {
+    std::size_t sp = rest.find(" events");
+    if (std::optional<std::uint64_t> v = ParseNumber<std::uint64_t>(rest.substr(0, sp));
+        v && sp != std::string_view::npos) {
       stats.events = v;
       return true;
     }
@@ -100,10 +97,7 @@ std::uint64_t ParseSummaryOutages(std::string_view summary) {
   std::size_t begin = at;
   while (begin > 0 && summary[begin - 1] >= '0' && summary[begin - 1] <= '9') --begin;
   if (begin == at || (begin != 0 && !summary.substr(0, begin).ends_with(", "))) return 0;
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(summary.data() + begin, summary.data() + at, v);
-  if (ec != std::errc() || p != summary.data() + at) return 0;
-  return v;
+  return ParseNumber<std::uint64_t>(summary.substr(begin, at - begin)).value_or(0);
 }
 
 }  // namespace mls

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 
 #include "atomic_file.h"
 #include "dataset.h"

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 
 #include "atomic_file.h"
 #include "diag.h"

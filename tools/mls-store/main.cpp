@@ -1,19 +1,9 @@
 // mls-store: append TSV events from stdin to the CSV dataset (mls-store(1)).
 // Reads the environment and hands it to lib/store_cli.
-#include <chrono>
 #include <csignal>
 
+#include "clock.h"
 #include "store_cli.h"
-
-namespace {
-
-std::int64_t MonotonicMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   mls::StoreCliOptions options;
@@ -24,6 +14,6 @@ int main(int argc, char** argv) {
 
   mls::StoreEnv env;
   env.input_fd = 0;
-  env.monotonic_ms = MonotonicMs;
+  env.monotonic_ms = [] { return static_cast<std::int64_t>(mls::MonotonicMs()); };
   return mls::RunStoreCommand(options, env);
 }
