@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "ip.h"
+#include "text_safety.h"
 #include "utf8.h"
 
 namespace mls {
@@ -11,24 +12,8 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-// Text field: printable bytes as they are (UTF-8 passes), others as \xNN.
-std::string TextField(std::string_view s) {
-  if (s.empty()) return "-";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
+// Text field: DisplayText (lib/text_safety.h), "-" when empty.
+std::string TextField(std::string_view s) { return s.empty() ? "-" : DisplayText(s); }
 
 // Display width: count UTF-8 lead bytes only (good enough for alignment).
 std::size_t Width(std::string_view s) {

@@ -38,20 +38,8 @@ bool IsAtext(unsigned char c) {
   return std::strchr("!#$%&'*+-/=?^_`{|}~", c) != nullptr && c != 0;
 }
 
-// "a\x0db" -> "a\\x0Db": a value shown in a message on a terminal.
-std::string Shown(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c >= 0x7f || c == '\\') {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
+// A value shown in a message on a terminal (DisplayText).
+std::string Shown(std::string_view s) { return DisplayText(s); }
 
 std::optional<std::string> CheckHostName(std::string_view d) {
   if (d.empty()) return "empty domain";

@@ -12,6 +12,7 @@
 #include "fd_io.h"
 #include "number.h"
 #include "syslog_time.h"
+#include "text_safety.h"
 
 namespace mls {
 namespace {
@@ -82,23 +83,7 @@ std::optional<std::time_t> ParseOpLogTime(std::string_view s, std::size_t& len) 
   return static_cast<std::time_t>(days * 86400 + hour * 3600 + min * 60 + sec - offset);
 }
 
-std::string SanitizeForLog(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '\\') {
-      out += "\\\\";
-    } else if ((u < 0x20 && c != '\t') || u == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string SanitizeForLog(std::string_view text) { return DisplayText(text); }
 
 std::string FormatLogLine(std::string_view timestamp, LogLevel level, std::string_view tag,
                           std::string_view message) {

@@ -26,7 +26,8 @@ std::string FormatTimestamp(const std::tm& local);
 // with a fraction or "Z") as epoch seconds; `len` gets its length.
 std::optional<std::time_t> ParseOpLogTime(std::string_view s, std::size_t& len);
 
-// Control bytes other than TAB become "\xNN" and a backslash becomes "\\", so
+// DisplayText (lib/text_safety.h): control bytes (TAB included), bytes that are
+// not UTF-8 and hidden bidi/C1 characters become "\xNN", a backslash "\\", so
 // text from attackers (user names, PTR names quoted in a warning) can neither
 // drive a terminal nor forge a log line.
 std::string SanitizeForLog(std::string_view text);

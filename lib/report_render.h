@@ -4,7 +4,8 @@
 //
 // Every string that came from the dataset or the network (user names, PTR
 // names, AS organisations...) is attacker-controlled: the text and HTML forms
-// show control bytes and bytes that are not UTF-8 as "\xNN" (DisplayText);
+// show control bytes and bytes that are not UTF-8 as "\xNN" (DisplayText,
+// lib/text_safety.h);
 // HTML also escapes it; JSON escapes per RFC 8259 and turns bytes that are not
 // UTF-8 into U+FFFD.
 
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "report.h"
+#include "text_safety.h"
 
 namespace mls {
 
@@ -24,12 +26,5 @@ std::string RenderHtml(const ReportData& data);
 std::string RenderJson(const ReportData& data);
 // report_json.cpp: threshold_ips, one IP per line.
 std::string RenderIps(const ReportData& data);
-
-// report_text.cpp: `raw` with control bytes, DEL and bytes that are not part of
-// valid UTF-8 shown as "\xNN" and a backslash as "\\". Characters that are valid
-// UTF-8 but steer a terminal or the text direction (C1 controls U+0080..U+009F,
-// bidi embeddings/overrides/isolates, U+2028/U+2029) are shown as the "\xNN" of
-// their bytes too (lib/text_safety.h IsHiddenControl).
-std::string DisplayText(std::string_view raw);
 
 }  // namespace mls

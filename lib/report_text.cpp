@@ -16,12 +16,6 @@ constexpr std::size_t kIndent = 2;
 constexpr std::size_t kGap = 2;
 constexpr std::size_t kChartWidth = 50;  // columns of the longest bar
 
-void AppendHex(unsigned char c, std::string& out) {
-  static const char kHex[] = "0123456789ABCDEF";
-  out += "\\x";
-  out += kHex[c >> 4];
-  out += kHex[c & 15];
-}
 
 std::string Pad(std::string_view s, std::size_t width, bool right) {
   std::size_t w = DisplayWidth(s);
@@ -188,39 +182,6 @@ std::string FitColumns(const std::string& text) {
 
 }  // namespace
 
-std::string DisplayText(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size();) {
-    unsigned char c = static_cast<unsigned char>(raw[i]);
-    if (c == '\\') {
-      out += "\\\\";
-      ++i;
-    } else if (c < 0x20 || c == 0x7F) {
-      AppendHex(c, out);
-      ++i;
-    } else if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
-    } else {
-      char32_t cp = 0;
-      std::size_t len = DecodeUtf8(raw, i, cp);
-      if (len == 0) {
-        AppendHex(c, out);
-        ++i;
-      } else {
-        if (IsHiddenControl(cp)) {
-          for (std::size_t k = 0; k < len; ++k)
-            AppendHex(static_cast<unsigned char>(raw[i + k]), out);
-        } else {
-          out.append(raw.substr(i, len));
-        }
-        i += len;
-      }
-    }
-  }
-  return out;
-}
 
 namespace {
 

@@ -64,7 +64,7 @@ TEST(FormatIpinfoText, AlignedColumns) {
 }
 
 TEST(FormatIpinfoText, ControlCharactersEscaped) {
-  EXPECT_EQ("192.0.2.1  DE  AS1  evil\\x0a192.0.2.2 \\x1b[31m\\\\\n",
+  EXPECT_EQ("192.0.2.1  DE  AS1  evil\\x0A192.0.2.2 \\x1B[31m\\\\\n",
             FormatIpinfoText({{"192.0.2.1", {"DE", "1", "evil\n192.0.2.2 \x1b[31m\\"}}}));
 }
 
@@ -79,7 +79,7 @@ TEST(RunIpinfoQuery, InvalidAddressesAndMissingDatabases) {
   EXPECT_EQ("192.0.2.1    -  -  -\n2001:db8::1  -  -  -\n", out.str());
   std::vector<std::string> want = {"no ASN database configured (asn_db_path)",
                                    "/nonexistent/country.mmdb: No such file or directory",
-                                   "300.1.2.3: not an IP address", "x\\x0ay: not an IP address"};
+                                   "300.1.2.3: not an IP address", "x\\x0Ay: not an IP address"};
   EXPECT_EQ(want, w);
 
   q.ips = {"::1"};

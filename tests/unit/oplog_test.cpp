@@ -34,10 +34,13 @@ TEST(OpLog, FormatsOneLinePerMessageAndNeutralisesControls) {
   EXPECT_EQ("2026-11-28T12:00:00+00:00 INFO maillogsentinel: run started\n",
             FormatLogLine("2026-11-28T12:00:00+00:00", LogLevel::kInfo, "maillogsentinel",
                           "run started"));
-  EXPECT_EQ("T WARNING mls-parse: user \\x1b[31mred\\x1b[0m\\x0aT CRITICAL x: forged \\\\x0a\n",
+  EXPECT_EQ("T WARNING mls-parse: user \\x1B[31mred\\x1B[0m\\x0AT CRITICAL x: forged \\\\x0a\n",
             FormatLogLine("T", LogLevel::kWarning, "mls-parse",
                           "user \x1b[31mred\x1b[0m\nT CRITICAL x: forged \\x0a"));
-  EXPECT_EQ("tab\tkept \\x7f \xc3\xa9", SanitizeForLog("tab\tkept \x7f \xc3\xa9"));
+  // The one rule (DisplayText): TAB and DEL shown, valid UTF-8 kept, bytes
+  // that are not UTF-8 and bidi overrides shown.
+  EXPECT_EQ("tab\\x09shown \\x7F \xc3\xa9 \\xFF \\xE2\\x80\\xAE",
+            SanitizeForLog("tab\tshown \x7f \xc3\xa9 \xff \xe2\x80\xae"));
 }
 
 TEST(OpLog, AppendsAtOrAboveItsLevelToA0640File) {
