@@ -153,11 +153,11 @@ std::optional<int> ParseCli(CliSpec& spec, int argc, char** argv, po::variables_
               vm);
     if (vm.count("help")) {
       std::cout << FormatHelp(spec, HelpWidthFromEnv());
-      return 0;
+      return kExitOk;
     }
     if (vm.count("version")) {
       std::cout << spec.name << " (maillogsentinel) " << MLS_VERSION << "\n";
-      return 0;
+      return kExitOk;
     }
     po::notify(vm);
   } catch (const po::error& e) {

@@ -12,6 +12,7 @@
 #endif
 
 #include "diag.h"
+#include "fd_io.h"
 #include "local_time.h"
 
 namespace mls {
@@ -476,18 +477,15 @@ bool DatasetScanner::Fill() {
     pos_ = 0;
   }
   if (buf_.size() < len_ + kBlock) buf_.resize(len_ + kBlock);
-  for (;;) {
-    ssize_t got = ::read(fd_, buf_.data() + len_, kBlock);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      error_ = ErrnoMessage("read", errno);
-      eof_ = true;
-      return false;
-    }
-    if (got == 0) eof_ = true;
-    len_ += static_cast<std::size_t>(got);
-    return true;
+  ssize_t got = ReadSome(fd_, buf_.data() + len_, kBlock);
+  if (got < 0) {
+    error_ = ErrnoMessage("read", errno);
+    eof_ = true;
+    return false;
   }
+  if (got == 0) eof_ = true;
+  len_ += static_cast<std::size_t>(got);
+  return true;
 }
 
 }  // namespace mls

@@ -125,7 +125,7 @@ int Extraction::Run() {
   if (o_.dry_run) {
     for (const std::string& w : cr.warnings) Warn(w);
     WriteOut(FormatDryRun(stages_));
-    return 0;
+    return kExitOk;
   }
   if (env_.euid == 0) {
     return Fail(
@@ -235,7 +235,7 @@ int Extraction::RunPipelineInTxn() {
       std::string summary = FormatSummary(stats_);
       progress.Finish(summary);
       log_.Log(LogLevel::kInfo, kTag, std::string(kCommittedPrefix) + summary);
-      return 0;
+      return kExitOk;
     }
     problems.push_back(*c.error);
   }
@@ -254,7 +254,7 @@ int Extraction::RunPipelineInTxn() {
     if (!rb.note.empty()) what += " (" + rb.note + ")";
     log_.Log(LogLevel::kWarning, kTag, what);
   }
-  return 1;
+  return kExitFailure;
 }
 
 bool Executable(const std::string& p) {
@@ -273,7 +273,7 @@ class ReportRun {
   int Fail(const std::string& msg) {
     Warn(SanitizeForLog(msg));
     log_.Log(LogLevel::kError, kTag, msg);
-    return 1;
+    return kExitFailure;
   }
   int RunDryRun(const Stage& stage);
   // A line mls-report wrote to stderr: to the op log (its summary "report for
@@ -326,7 +326,7 @@ int ReportRun::Run() {
   ConfigResult cr = LoadConfig(o_.config_path);
   if (cr.error) {
     Fail(*cr.error);
-    return 2;
+    return kExitUsage;
   }
   // Said here rather than by mls-report, whose message offers its --to.
   if (cr.config.report_email.empty()) {
@@ -361,7 +361,7 @@ int ReportRun::Run() {
   RunResult run = RunPipeline(stages, callbacks);
   if (run.error) return Fail("cannot run mls-report: " + *run.error);
   int status = run.stages[0].wait_status;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return kExitOk;
   for (const std::string& line : held_) WriteFd(STDERR_FILENO, line + "\n");
   std::string why = "report failed (mls-report " + DescribeWaitStatus(status) + ")";
   if (run.interrupted_by != 0) why += " after signal " + std::to_string(run.interrupted_by);
@@ -433,7 +433,7 @@ int RunDriver(const DriverOptions& options, const DriverEnv& env) {
     case Command::kReport:
       return ReportRun(options, env).Run();
   }
-  return 1;
+  return kExitFailure;
 }
 
 }  // namespace mls

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "atomic_file.h"
+#include "cli.h"
 #include "fd_io.h"
 #include "config.h"
 #include "diag.h"
@@ -72,7 +73,7 @@ std::optional<int> EnrichSettingsFromCli(const po::variables_map& vm, EnrichSett
     for (const std::string& w : cfg.warnings) Warn(w);
     if (cfg.error) {
       Warn(*cfg.error);
-      return 2;
+      return kExitUsage;
     }
     const Config& c = cfg.config;
     s.dns = c.dns_enabled;
@@ -99,7 +100,7 @@ std::optional<int> EnrichSettingsFromCli(const po::variables_map& vm, EnrichSett
       !NonNegative(vm, "cache-size", s.cache_size, false) ||
       !NonNegative(vm, "cache-ttl", s.cache_ttl, false) ||
       !NonNegative(vm, "window", s.window, true))
-    return 2;
+    return kExitUsage;
   if (vm.count("cache")) {
     s.cache_file = vm["cache"].as<std::string>();
     s.cache = true;
@@ -120,7 +121,7 @@ int RunEnrichTool(const EnrichSettings& s, const std::function<std::int64_t()>& 
   Geo geo(s.country_db, s.asn_db, warnings, &errors);
   for (const std::string& w : warnings) Warn(w);
   for (const std::string& e : errors) Warn(e);
-  if (!errors.empty()) return 2;  // a database in the wrong role is bad configuration
+  if (!errors.empty()) return kExitUsage;  // a database in the wrong role is bad configuration
 
   std::unique_ptr<PtrResolver> resolver;
   std::optional<DnsCache> cache;
@@ -134,7 +135,7 @@ int RunEnrichTool(const EnrichSettings& s, const std::function<std::int64_t()>& 
     resolver = MakeAresResolver(ro, error);
     if (!resolver) {
       Warn(error);
-      return 1;
+      return kExitFailure;
     }
     if (s.cache) cache.emplace(static_cast<std::size_t>(s.cache_size), s.cache_ttl);
   }

@@ -10,6 +10,13 @@
 
 namespace mls {
 
+ssize_t ReadSome(int fd, void* buf, std::size_t n) {
+  for (;;) {
+    ssize_t got = ::read(fd, buf, n);
+    if (got >= 0 || errno != EINTR) return got;
+  }
+}
+
 std::string ErrnoMessage(std::string_view what, int err) {
   return std::string(what) + ": " + std::strerror(err);
 }
@@ -55,8 +62,7 @@ std::optional<std::string> ReadWholeFile(const std::string& path,
   std::string data;
   char buf[65536];
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = ReadSome(fd, buf, sizeof buf);
     if (n < 0) {
       int err = errno;
       ::close(fd);

@@ -4,6 +4,8 @@
 // the text of an errno. The bottom layer: it includes no other module.
 // Replacing a file atomically builds on it (lib/atomic_file.h).
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -13,6 +15,11 @@ namespace mls {
 
 // "<what>: <strerror(err)>": the text of every I/O error (lib/diag.h re-exports it).
 std::string ErrnoMessage(std::string_view what, int err);
+
+// One read(2) of at most `n` bytes into `buf`, retried after EINTR: what read
+// returns otherwise (bytes read, 0 at end of file, -1 with errno set; EAGAIN
+// for a non-blocking fd with nothing to read).
+ssize_t ReadSome(int fd, void* buf, std::size_t n);
 
 // Writes all of `data` to `fd`, retrying after EINTR and short writes. False on
 // error with errno set (EIO if write(2) wrote nothing without an error).

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "diag.h"
+#include "fd_io.h"
 #include "number.h"
 #include "tsv.h"
 
@@ -65,8 +66,7 @@ std::optional<std::string> InputMap::Drain(int fd) {
   if (broken_ || eof_ || fd < 0) return std::nullopt;
   char buf[4096];
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = ReadSome(fd, buf, sizeof buf);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return std::nullopt;
     if (n < 0) {
       broken_ = true;

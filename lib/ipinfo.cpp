@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "cli.h"
 #include "ip.h"
 #include "text_safety.h"
 #include "utf8.h"
@@ -120,7 +121,7 @@ int RunIpinfoQuery(const IpinfoQuery& q, std::ostream& out, const WarnFn& warn) 
   Geo geo(q.country_db, q.asn_db, warnings, &errors);
   for (const std::string& w : warnings) warn(w);
   for (const std::string& e : errors) warn(e);
-  if (!errors.empty()) return 2;  // a database in the wrong role is bad configuration
+  if (!errors.empty()) return kExitUsage;  // a database in the wrong role is bad configuration
   std::vector<IpinfoRow> rows;
   int status = 0;
   for (const std::string& ip : q.ips) {

@@ -146,7 +146,7 @@ int RunIpinfo(const IpinfoCliOptions& o, const IpinfoEnv& env) {
   if (s.error) {
     if (s.usage_error) return Usage(*s.error);
     Warn(*s.error);
-    return 2;
+    return kExitUsage;
   }
   auto warn = [](const std::string& m) { Warn(m); };
   if (!s.update) return RunIpinfoQuery(s.query, *env.out, warn);

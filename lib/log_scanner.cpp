@@ -397,9 +397,8 @@ std::optional<ScanError> ScanFd(int in_fd, std::string_view name, LogScanner& sc
   out.reserve(2 * kScanBlockSize);
   for (;;) {
     const std::size_t want = std::min(scanner.ReadCapacity(), kScanBlockSize);
-    const ssize_t n = ::read(in_fd, scanner.ReadBuffer(), want);
+    const ssize_t n = ReadSome(in_fd, scanner.ReadBuffer(), want);
     if (n < 0) {
-      if (errno == EINTR) continue;
       ScanError error{ErrnoMessage(std::string(name) + ": read error", errno), false};
       scanner.EndInput(out);
       if (!WriteAll(out_fd, out)) return write_error();

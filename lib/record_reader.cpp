@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "diag.h"
+#include "fd_io.h"
 #include "tsv.h"
 
 namespace mls {
@@ -32,10 +33,7 @@ void RecordReader::Dispatch(std::string_view line) {
 RecordReader::Status RecordReader::ReadOnce() {
   std::size_t old = buf_.size();
   buf_.resize(old + kBlock);
-  ssize_t got;
-  do {
-    got = ::read(fd_, buf_.data() + old, kBlock);
-  } while (got < 0 && errno == EINTR);
+  ssize_t got = ReadSome(fd_, buf_.data() + old, kBlock);
   if (got < 0) {
     error_ = ErrnoMessage("read", errno);
     buf_.resize(old);

@@ -287,7 +287,7 @@ int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const Repor
   int rows_fd = OpenScratchFile(ms.scratch_dirs, error);
   if (rows_fd < 0) {
     Warn("report not sent: " + error);
-    return 1;
+    return kExitFailure;
   }
   struct Closer {
     int fd;
@@ -297,7 +297,7 @@ int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const Repor
   PreparedReport p = PrepareReport(setup, env, rows_fd);
   if (p.fatal) {
     Warn("report not sent");
-    return 1;
+    return kExitFailure;
   }
   ReportAddresses addresses = ResolveReportAddresses(ms, p.data.server_name);
   if (addresses.error) {  // cannot happen: only the default sender changed
@@ -312,7 +312,7 @@ int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const Repor
   if (r.error && r.closed_pipe) return p.data.dataset_error.empty() ? 0 : 1;
   if (r.error) {
     Warn(ms.dry_run || ms.preview ? *r.error : "report not sent: " + *r.error);
-    return 1;
+    return kExitFailure;
   }
   if (!ms.dry_run && !ms.preview) Warn(r.summary);
   // Sent: unreadable rows (p.status 1) were warned about above and are named in
@@ -327,7 +327,7 @@ int RunReport(const ReportCliOptions& o, const ReportEnv& env) {
   if (setup.error) {
     if (setup.usage_error) return Usage(*setup.error);
     Warn(*setup.error);
-    return 2;
+    return kExitUsage;
   }
   if (o.send.send) return SendReport(o.send, setup, env);
   PreparedReport p = PrepareReport(setup, env);
@@ -344,7 +344,7 @@ int RunReport(const ReportCliOptions& o, const ReportEnv& env) {
   }
   if (!WriteAll(env.out_fd, out)) {
     Warn(ErrnoMessage("standard output: write", errno));
-    return 1;
+    return kExitFailure;
   }
   return p.status;
 }

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "diag.h"
+#include "fd_io.h"
 #include "number.h"
 
 namespace mls {
@@ -359,8 +360,8 @@ class PipelineRun {
     StageFds& f = fds_[i];
     const bool is_err = &fd == &f.err_r;
     auto progress = [this](std::string_view l) { ProgressLine(l); };
-    ssize_t got = ::read(fd, buf_, sizeof buf_);
-    if (got < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    ssize_t got = ReadSome(fd, buf_, sizeof buf_);
+    if (got < 0 && errno == EAGAIN) return;
     if (got <= 0) {
       if (is_err)
         f.err_buf.Finish(ErrLine(i));
@@ -417,7 +418,7 @@ class PipelineRun {
       for (std::size_t k = 0; k < pfds.size(); ++k) {
         if (!(pfds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
         if (k == 0) {
-          ssize_t got = ::read(sigpipe_[0], buf_, sizeof buf_);
+          ssize_t got = ReadSome(sigpipe_[0], buf_, sizeof buf_);
           if (got > 0) OnSignals(std::string_view(buf_, static_cast<std::size_t>(got)));
         } else {
           ReadStage(owners[k].first, *owners[k].second);

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "diag.h"
+#include "fd_io.h"
 #include "subprocess.h"
 
 namespace mls {
@@ -28,8 +29,8 @@ class LineReader {
   // Reads what is there; false at end of file or on an error.
   bool ReadSome(int fd) {
     char buf[4096];
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) return errno == EINTR || errno == EAGAIN;
+    ssize_t n = mls::ReadSome(fd, buf, sizeof buf);
+    if (n < 0) return errno == EAGAIN;
     if (n == 0) return false;
     pending_.append(buf, static_cast<std::size_t>(n));
     for (std::size_t nl; (nl = pending_.find('\n')) != std::string::npos;) {

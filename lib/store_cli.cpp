@@ -73,7 +73,7 @@ int RunStoreCommand(const StoreCliOptions& o, const StoreEnv& env) {
   for (const std::string& w : s.warnings) Warn(w);
   if (s.error) {
     Warn(*s.error);
-    return 2;
+    return kExitUsage;
   }
   s.store.appender.waiting = [](const std::string& lock) {
     Warn("waiting for " + lock + " (another writer of the dataset is running)");

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "atomic_file.h"
+#include "cli.h"
 #include "diag.h"
 #include "fd_io.h"
 #include "input_map.h"
@@ -71,18 +72,18 @@ class Tail {
   explicit Tail(const TailOptions& o) : o_(o), progress_(o.progress_fd, o.now_ms) {}
 
   int Run() {
-    if (!CheckDirs() || !LoadState()) return 1;
-    if (o_.from_end && !pos_ && !StartAtEnd()) return 1;
+    if (!CheckDirs() || !LoadState()) return kExitFailure;
+    if (o_.from_end && !pos_ && !StartAtEnd()) return kExitFailure;
     buf_.resize(kBufSize);
     Pumped r = Replan(true);
     progress_.Finish();
-    if (r == Pumped::kFailed) return 1;
-    if (!Commit()) return 1;
+    if (r == Pumped::kFailed) return kExitFailure;
+    if (!Commit()) return kExitFailure;
     if (o_.follow && r == Pumped::kOk) {
-      if (Follow() == Pumped::kFailed) return 1;
-      if (!Commit()) return 1;
+      if (Follow() == Pumped::kFailed) return kExitFailure;
+      if (!Commit()) return kExitFailure;
     }
-    return 0;
+    return kExitOk;
   }
 
  private:

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <thread>
@@ -28,6 +29,23 @@ TEST(WriteAll, WritesEverythingThroughAPipeLargerThanItsBuffer) {
   reader.join();
   ::close(p[0]);
   EXPECT_EQ(data, got);
+}
+
+TEST(ReadSome, OneReadThenEndOfFileOrEagain) {
+  int p[2];
+  ASSERT_EQ(0, ::pipe2(p, O_NONBLOCK));
+  char buf[16];
+  EXPECT_EQ(-1, ReadSome(p[0], buf, sizeof buf));  // nothing yet: EAGAIN, no wait
+  EXPECT_EQ(EAGAIN, errno);
+  ASSERT_TRUE(WriteAll(p[1], "abc"));
+  EXPECT_EQ(3, ReadSome(p[0], buf, sizeof buf));
+  EXPECT_EQ("abc", std::string(buf, 3));
+  ::close(p[1]);
+  EXPECT_EQ(0, ReadSome(p[0], buf, sizeof buf));
+  ::close(p[0]);
+  EXPECT_EQ(-1, ReadSome(p[0], buf, sizeof buf));
+  EXPECT_EQ(EBADF, errno);
+  EXPECT_EQ("x: " + std::string(std::strerror(EBADF)), ErrnoMessage("x", EBADF));
 }
 
 TEST(WriteAll, ReportsErrorsWithErrno) {
