@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "config.h"
 #include "fd_io.h"
 #include "number.h"
 #include "utf8.h"
@@ -86,8 +87,8 @@ std::optional<std::string> CheckInfo(const SqlBatchInfo& info) {
     return "dataset identity is not [A-Za-z0-9:._-], 1 to 128 bytes: " + info.dataset;
   if (!IsNameChars(info.file, "._-", 255))
     return "batch file name is not [A-Za-z0-9._-], 1 to 255 bytes: " + info.file;
-  if (!IsSqlIdentifier(info.table))
-    return "table name is not an SQL identifier ([A-Za-z_][A-Za-z0-9_]*, at most 48 bytes): " +
+  if (!ValidSqlIdentifier(info.table))
+    return "table name is not an SQL identifier ([A-Za-z_][A-Za-z0-9_]*, at most 55 bytes): " +
            info.table;
   return std::nullopt;
 }
@@ -160,12 +161,6 @@ std::optional<SqlDialect> ParseSqlDialect(std::string_view name) {
 }
 
 std::string_view SqlDialectName(SqlDialect) { return "sqlite"; }
-
-bool IsSqlIdentifier(std::string_view name) {
-  if (name.empty() || name.size() > 48) return false;
-  if (name[0] >= '0' && name[0] <= '9') return false;
-  return IsNameChars(name, "_", 48);
-}
 
 std::string SqlJournalTable(std::string_view table) { return std::string(table) + "_imports"; }
 

@@ -9,7 +9,7 @@
 //   -- dialect: sqlite
 //   -- server: SERVER          the exporting host ([A-Za-z0-9._-], 1..253 bytes)
 //   -- dataset: ID             the dataset's identity ([A-Za-z0-9:._-], 1..128 bytes)
-//   -- table: TABLE            IsSqlIdentifier
+//   -- table: TABLE            ValidSqlIdentifier (lib/config.h)
 //   -- file: NAME              the batch file's name when written ([A-Za-z0-9._-])
 //   -- range: FIRST-END        dataset byte offsets: first row's start, last row's end
 //   -- rows: N
@@ -52,10 +52,6 @@ enum class SqlDialect { kSqlite };
 std::optional<SqlDialect> ParseSqlDialect(std::string_view name);
 std::string_view SqlDialectName(SqlDialect d);
 
-// A table name the batch and the importer may use unquoted or quoted alike:
-// [A-Za-z_][A-Za-z0-9_]*, at most 48 bytes (room for the "_imports" and index
-// suffixes within every backend's limit).
-bool IsSqlIdentifier(std::string_view name);
 // The import journal's table for an events table: TABLE + "_imports".
 std::string SqlJournalTable(std::string_view table);
 

@@ -1,5 +1,7 @@
 #include "sql_batch.h"
 
+#include "config.h"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -83,15 +85,16 @@ TEST(SqlRawText, RejectsWhatTheRuleNeverWrites) {
 }
 
 TEST(SqlIdentifier, Rule) {
-  EXPECT_TRUE(IsSqlIdentifier("maillogsentinel_events"));
-  EXPECT_TRUE(IsSqlIdentifier("_t1"));
-  EXPECT_FALSE(IsSqlIdentifier(""));
-  EXPECT_FALSE(IsSqlIdentifier("1t"));
-  EXPECT_FALSE(IsSqlIdentifier("t\"; DROP"));
-  EXPECT_FALSE(IsSqlIdentifier("a-b"));
-  EXPECT_FALSE(IsSqlIdentifier("a.b"));
-  EXPECT_TRUE(IsSqlIdentifier(std::string(48, 'a')));
-  EXPECT_FALSE(IsSqlIdentifier(std::string(49, 'a')));
+  EXPECT_TRUE(ValidSqlIdentifier("maillogsentinel_events"));
+  EXPECT_TRUE(ValidSqlIdentifier("_t1"));
+  EXPECT_FALSE(ValidSqlIdentifier(""));
+  EXPECT_FALSE(ValidSqlIdentifier("1t"));
+  EXPECT_FALSE(ValidSqlIdentifier("t\"; DROP"));
+  EXPECT_FALSE(ValidSqlIdentifier("a-b"));
+  EXPECT_FALSE(ValidSqlIdentifier("a.b"));
+  EXPECT_TRUE(ValidSqlIdentifier(std::string(55, 'a')));
+  EXPECT_FALSE(ValidSqlIdentifier(std::string(56, 'a')));
+  EXPECT_EQ(63u, SqlJournalTable(std::string(55, 'a')).size());
 }
 
 SqlBatchInfo Info() {
