@@ -7,6 +7,7 @@
 #include "config.h"
 #include "fd_io.h"
 #include "number.h"
+#include "text_safety.h"
 #include "utf8.h"
 
 namespace mls {
@@ -275,6 +276,18 @@ std::string Sha256Hex(std::string_view data) {
   return out;
 }
 
+std::optional<std::string> SqlRowError(const SqlBatchRow& row) {
+  for (Col c : kSqlEventCols) {
+    const std::string& v = row.fields[c];
+    if (v.empty() || !SqlIntegerColumn(c)) continue;
+    std::optional<std::uint64_t> n = ParseNumber<std::uint64_t>(v);
+    if (!n || std::to_string(*n) != v ||
+        *n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      return std::string(kColumnNames[c]) + " is not a number: " + DisplayText(v);
+  }
+  return std::nullopt;
+}
+
 SqlBatchText WriteSqlBatch(const SqlBatchInfo& in, const std::vector<SqlBatchRow>& rows) {
   SqlBatchText result;
   if (auto err = CheckInfo(in)) {
@@ -302,6 +315,10 @@ SqlBatchText WriteSqlBatch(const SqlBatchInfo& in, const std::vector<SqlBatchRow
       result.error = where + ": not before the range's end " + std::to_string(info.end);
       return result;
     }
+    if (auto err = SqlRowError(row)) {
+      result.error = where + ": " + *err;
+      return result;
+    }
     first_row = false;
     last = row.offset;
     body += prefix;
@@ -312,12 +329,6 @@ SqlBatchText WriteSqlBatch(const SqlBatchInfo& in, const std::vector<SqlBatchRow
       if (v.empty()) {
         body += "NULL";
       } else if (SqlIntegerColumn(c)) {
-        std::optional<std::uint64_t> n = ParseNumber<std::uint64_t>(v);
-        if (!n || std::to_string(*n) != v ||
-            *n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-          result.error = where + ": " + std::string(kColumnNames[c]) + " is not a number";
-          return result;
-        }
         body += v;
       } else {
         body += '\'';

@@ -82,6 +82,10 @@ struct SqlBatchRow {
   std::array<std::string, kEnrichedColumns> fields;
 };
 
+// Why the row cannot go into a batch, or nullopt: port or asn not a whole
+// decimal number as the database would store it ("asn is not a number: +1").
+std::optional<std::string> SqlRowError(const SqlBatchRow& row);
+
 // What the header says.
 struct SqlBatchInfo {
   SqlDialect dialect = SqlDialect::kSqlite;

@@ -205,7 +205,14 @@ TEST(SqlBatch, RefusesBadInput) {
   EXPECT_TRUE(WriteSqlBatch(info, {Row(1000)}).error);         // past the end
   SqlBatchRow bad_port = Row(5);
   bad_port.fields[kPort] = "80x";
-  EXPECT_EQ("row at byte 5: port is not a number", WriteSqlBatch(info, {bad_port}).error);
+  EXPECT_EQ("row at byte 5: port is not a number: 80x", WriteSqlBatch(info, {bad_port}).error);
+  EXPECT_EQ("port is not a number: 80x", SqlRowError(bad_port));
+  bad_port.fields[kPort] = "-1";
+  EXPECT_TRUE(SqlRowError(bad_port));
+  bad_port.fields[kPort] = "9223372036854775808";
+  EXPECT_TRUE(SqlRowError(bad_port));
+  bad_port.fields[kPort] = "9223372036854775807";
+  EXPECT_FALSE(SqlRowError(bad_port));
   bad_port.fields[kPort] = "080";  // not canonical: would not read back the same
   EXPECT_TRUE(WriteSqlBatch(info, {bad_port}).error);
   for (const std::string& server :

@@ -1,0 +1,101 @@
+#include "sql_cli.h"
+
+#include "cli.h"
+#include "config.h"
+#include "diag.h"
+
+namespace mls {
+
+std::optional<int> ParseSqlOptions(int argc, char** argv, SqlCliOptions& o) {
+  CliSpec spec;
+  spec.name = "mls-sql";
+  spec.synopsis = "mls-sql --export [--config FILE] [--server NAME] [--lock-timeout SECONDS]";
+  spec.summary =
+      "Write the dataset's rows added since the last export as SQL batch files in "
+      "[database] sql_export_dir.";
+  spec.options.add_options()("export", "write the new rows as batch files")(
+      "config,c", po::value<std::string>()->value_name("FILE"),
+      "configuration file (default /etc/maillogsentinel.conf)")(
+      "server", po::value<std::string>()->value_name("NAME"),
+      "the source server's name in file names and rows (default: this\nhost's name up to "
+      "its first dot)")(
+      "lock-timeout", po::value<double>()->value_name("SECONDS"),
+      "wait at most this long for another export or a writer of the\ndataset (default 60)");
+  po::variables_map vm;
+  if (auto rc = ParseCli(spec, argc, argv, vm)) return rc;
+  o.do_export = vm.count("export") > 0;
+  if (vm.count("config")) o.config = vm["config"].as<std::string>();
+  if (vm.count("server")) o.server = vm["server"].as<std::string>();
+  if (vm.count("lock-timeout")) o.lock_timeout = vm["lock-timeout"].as<double>();
+  if (!o.do_export) return UsageError("mls-sql", "--export is required");
+  return std::nullopt;
+}
+
+SqlSetup ResolveSqlSetup(const SqlCliOptions& o, const SqlEnv& env) {
+  SqlSetup s;
+  ConfigResult cfg = LoadConfig(o.config.value_or(kDefaultConfigPath));
+  s.warnings = cfg.warnings;
+  if (cfg.error) {
+    s.error = *cfg.error;
+    return s;
+  }
+  const Config& c = cfg.config;
+  if (c.sql_export_dir.empty()) {
+    s.error = "[database] sql_export_dir is not set: no directory for the batch files";
+    return s;
+  }
+  std::optional<SqlDialect> dialect = ParseSqlDialect(c.db_type);
+  if (!dialect) {
+    s.error = "[database] db_type " + c.db_type + ": not supported by this version (sqlite only)";
+    return s;
+  }
+  SqlExportOptions& e = s.export_options;
+  e.csv = c.CsvPath();
+  e.state_dir = c.state_dir;
+  e.export_dir = c.sql_export_dir;
+  e.table = c.db_table;
+  e.dialect = *dialect;
+  e.server = o.server ? *o.server : env.host.substr(0, env.host.find('.'));
+  if (e.server.empty()) {
+    s.error = "no server name: the host name is empty; give --server NAME";
+    return s;
+  }
+  if (e.server.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                 "0123456789._-") != std::string::npos ||
+      e.server.size() > 200) {
+    s.error = "server name '" + e.server +
+              "': expected letters, digits, '.', '_' and '-', at most 200 characters";
+    return s;
+  }
+  if (o.lock_timeout) {
+    double t = *o.lock_timeout;
+    if (!(t >= 0 && t <= 1e6)) {
+      s.error = "--lock-timeout: expected a number of seconds between 0 and 1000000";
+      return s;
+    }
+    e.lock_timeout_seconds = t;
+  }
+  e.now = env.clock();
+  return s;
+}
+
+int RunSql(const SqlCliOptions& o, const SqlEnv& env) {
+  SqlSetup s = ResolveSqlSetup(o, env);
+  for (const std::string& w : s.warnings) Warn(w);
+  if (s.error) {
+    Warn(*s.error);
+    return kExitUsage;
+  }
+  SqlExportResult r = ExportSql(s.export_options);
+  for (const std::string& n : r.notes) Warn(n);
+  if (r.skipped > 0)
+    Warn(std::to_string(r.skipped) + " row" + (r.skipped == 1 ? "" : "s") +
+         " of the dataset skipped (not exported)");
+  if (r.error) {
+    Warn(*r.error);
+    return kExitFailure;
+  }
+  return r.skipped > 0 ? kExitFailure : kExitOk;
+}
+
+}  // namespace mls
