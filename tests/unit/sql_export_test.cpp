@@ -10,22 +10,11 @@
 #include <sstream>
 
 #include "dataset.h"
+#include "test_files.h"
 #include "txn.h"
 
 namespace mls {
 namespace {
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void Spit(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-}
 
 std::string Row(int i, const std::string& user = "alice") {
   std::vector<std::string> f(kEnrichedColumns);
@@ -47,9 +36,7 @@ std::string Header() { return std::string(kCsvHeader) + "\n"; }
 class SqlExportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/mls-sqlexport.XXXXXX";
-    ASSERT_NE(nullptr, ::mkdtemp(tmpl));
-    dir_ = tmpl;
+    ASSERT_NE("", dir_);
     ::mkdir((dir_ + "/state").c_str(), 0755);
     o_.csv = dir_ + "/d.csv";
     o_.state_dir = dir_ + "/state";
@@ -59,7 +46,6 @@ class SqlExportTest : public ::testing::Test {
     o_.now = 1764936000;  // 2025-12-05T12:00:00Z
     o_.lock_timeout_seconds = 0;
   }
-  void TearDown() override { ASSERT_EQ(0, std::system(("rm -rf " + dir_).c_str())); }
 
   // Exports and returns the rows of the files written (all parsed back).
   std::vector<SqlStoredRow> Export(SqlExportResult* out = nullptr) {
@@ -81,23 +67,24 @@ class SqlExportTest : public ::testing::Test {
     return users;
   }
 
-  std::string dir_;
+  ScratchDir scratch_{"mls-sql-export"};
+  const std::string dir_ = scratch_.path();
   SqlExportOptions o_;
   std::string last_dataset_;
 };
 
 TEST_F(SqlExportTest, NoDatasetNoHeaderNoRows) {
   EXPECT_TRUE(Export().empty());
-  Spit(o_.csv, "");
+  WriteAll(o_.csv, "");
   EXPECT_TRUE(Export().empty());
-  Spit(o_.csv, Header());
+  WriteAll(o_.csv, Header());
   EXPECT_TRUE(Export().empty());
   struct stat st;
   EXPECT_NE(0, ::stat(o_.export_dir.c_str(), &st));  // nothing written, not even the dir
 }
 
 TEST_F(SqlExportTest, NewRowsOnlyThenNothing) {
-  Spit(o_.csv, Header() + Row(1, "a") + Row(2, "b"));
+  WriteAll(o_.csv, Header() + Row(1, "a") + Row(2, "b"));
   SqlExportResult r;
   EXPECT_EQ((std::vector<std::string>{"a", "b"}), Users(Export(&r)));
   ASSERT_EQ(1u, r.files.size());
@@ -116,7 +103,7 @@ TEST_F(SqlExportTest, NewRowsOnlyThenNothing) {
 
 TEST_F(SqlExportTest, FilesSortInCreationOrder) {
   std::vector<std::string> names;
-  Spit(o_.csv, Header());
+  WriteAll(o_.csv, Header());
   for (int i = 0; i < 12; ++i) {
     std::ofstream(o_.csv, std::ios::app) << Row(i);
     o_.now += i % 3 == 0 ? 1 : 0;  // several in one second
@@ -132,7 +119,7 @@ TEST_F(SqlExportTest, FilesSortInCreationOrder) {
 TEST_F(SqlExportTest, BigExportsSplitIntoFiles) {
   std::string data = Header();
   for (int i = 0; i < 25; ++i) data += Row(i, "u" + std::to_string(i));
-  Spit(o_.csv, data);
+  WriteAll(o_.csv, data);
   o_.max_rows_per_file = 10;
   SqlExportResult r;
   EXPECT_EQ(25u, Export(&r).size());
@@ -140,7 +127,7 @@ TEST_F(SqlExportTest, BigExportsSplitIntoFiles) {
 }
 
 TEST_F(SqlExportTest, TruncatedDatasetStartsOver) {
-  Spit(o_.csv, Header() + Row(1, "a") + Row(2, "b") + Row(3, "c"));
+  WriteAll(o_.csv, Header() + Row(1, "a") + Row(2, "b") + Row(3, "c"));
   Export();
   std::string before = last_dataset_;
   ASSERT_EQ(0, ::truncate(o_.csv.c_str(), static_cast<off_t>(Header().size() + Row(1, "a").size())));
@@ -154,29 +141,29 @@ TEST_F(SqlExportTest, TruncatedDatasetStartsOver) {
 }
 
 TEST_F(SqlExportTest, ShorterDatasetStartsOver) {
-  Spit(o_.csv, Header() + Row(1, "a") + Row(2, "b"));
+  WriteAll(o_.csv, Header() + Row(1, "a") + Row(2, "b"));
   Export();
-  Spit(o_.csv, Header() + Row(1, "a"));  // same inode, shorter than the cursor
+  WriteAll(o_.csv, Header() + Row(1, "a"));  // same inode, shorter than the cursor
   EXPECT_EQ((std::vector<std::string>{"a"}), Users(Export()));
 }
 
 TEST_F(SqlExportTest, ReplacedDatasetStartsOver) {
-  Spit(o_.csv, Header() + Row(1, "a"));
+  WriteAll(o_.csv, Header() + Row(1, "a"));
   Export();
   std::string before = last_dataset_;
-  Spit(dir_ + "/new.csv", Header() + Row(1, "a") + Row(2, "b"));
+  WriteAll(dir_ + "/new.csv", Header() + Row(1, "a") + Row(2, "b"));
   ASSERT_EQ(0, ::rename((dir_ + "/new.csv").c_str(), o_.csv.c_str()));
   EXPECT_EQ((std::vector<std::string>{"a", "b"}), Users(Export()));
   EXPECT_NE(before, last_dataset_);
 }
 
 TEST_F(SqlExportTest, RewrittenInPlaceStartsOver) {
-  Spit(o_.csv, Header() + Row(1, "a") + Row(2, "b"));
+  WriteAll(o_.csv, Header() + Row(1, "a") + Row(2, "b"));
   Export();
-  Spit(o_.csv, Header() + Row(1, "x") + Row(2, "y") + Row(3, "z"));  // reset, same inode
+  WriteAll(o_.csv, Header() + Row(1, "x") + Row(2, "y") + Row(3, "z"));  // reset, same inode
   EXPECT_EQ((std::vector<std::string>{"x", "y", "z"}), Users(Export()));
   // Only the last exported row changed: the tail check sees it.
-  Spit(o_.csv, Header() + Row(1, "x") + Row(2, "y") + Row(3, "Z") + Row(4, "w"));
+  WriteAll(o_.csv, Header() + Row(1, "x") + Row(2, "y") + Row(3, "Z") + Row(4, "w"));
   EXPECT_EQ((std::vector<std::string>{"x", "y", "Z", "w"}), Users(Export()));
 }
 
@@ -184,12 +171,12 @@ TEST_F(SqlExportTest, OnlyCommittedCompleteRows) {
   std::string committed = Header() + Row(1, "a");
   std::string row2 = Row(2, "b");
   // A writer's transaction in progress (or dead): its journal says where it began.
-  Spit(o_.csv, committed + row2 + "mx1;2026-11-25T20:18:09+00:00;unfinished");
+  WriteAll(o_.csv, committed + row2 + "mx1;2026-11-25T20:18:09+00:00;unfinished");
   Journal j;
   j.csv = o_.csv;
   j.csv_size = committed.size();
   j.owner = "test";
-  Spit(DatasetJournalPath(o_.csv), EncodeJournal(j));
+  WriteAll(DatasetJournalPath(o_.csv), EncodeJournal(j));
   EXPECT_EQ((std::vector<std::string>{"a"}), Users(Export()));
   ::unlink(DatasetJournalPath(o_.csv).c_str());  // committed: row 2 is the dataset's now
   EXPECT_EQ((std::vector<std::string>{"b"}), Users(Export()));  // not the unfinished line
@@ -200,7 +187,7 @@ TEST_F(SqlExportTest, OnlyCommittedCompleteRows) {
 TEST_F(SqlExportTest, SkippedRowsAreReported) {
   std::string bad = Row(2, "b");
   bad.replace(bad.find("64496"), 5, "+1");
-  Spit(o_.csv, Header() + Row(1, "a") + bad + Row(3, "c"));
+  WriteAll(o_.csv, Header() + Row(1, "a") + bad + Row(3, "c"));
   SqlExportResult r;
   EXPECT_EQ((std::vector<std::string>{"a", "c"}), Users(Export(&r)));
   EXPECT_EQ(1u, r.skipped);
@@ -212,14 +199,14 @@ TEST_F(SqlExportTest, SkippedRowsAreReported) {
 // export repeats the rows under the same identity and offsets (the UNIQUE key
 // then keeps one of each) and never reuses the file's name.
 TEST_F(SqlExportTest, CrashBeforeTheCursorMovedRepeatsTheSameKeys) {
-  Spit(o_.csv, Header() + Row(1, "a"));
+  WriteAll(o_.csv, Header() + Row(1, "a"));
   Export();
-  std::string cursor = Slurp(SqlExportCursorPath(o_.state_dir));
+  std::string cursor = ReadAll(SqlExportCursorPath(o_.state_dir));
   std::ofstream(o_.csv, std::ios::app) << Row(2, "b");
   SqlExportResult r1, r2;
   std::vector<SqlStoredRow> first = Export(&r1);
   std::string dataset = last_dataset_;
-  Spit(SqlExportCursorPath(o_.state_dir), cursor);  // as if the cursor never moved
+  WriteAll(SqlExportCursorPath(o_.state_dir), cursor);  // as if the cursor never moved
   std::vector<SqlStoredRow> again = Export(&r2);
   ASSERT_EQ(1u, first.size());
   ASSERT_EQ(1u, again.size());
@@ -230,8 +217,8 @@ TEST_F(SqlExportTest, CrashBeforeTheCursorMovedRepeatsTheSameKeys) {
 }
 
 TEST_F(SqlExportTest, MalformedCursorIsAnError) {
-  Spit(o_.csv, Header() + Row(1, "a"));
-  Spit(SqlExportCursorPath(o_.state_dir), "garbage\n");
+  WriteAll(o_.csv, Header() + Row(1, "a"));
+  WriteAll(SqlExportCursorPath(o_.state_dir), "garbage\n");
   SqlExportResult r = ExportSql(o_);
   ASSERT_TRUE(r.error);
   EXPECT_NE(std::string::npos, r.error->find("malformed export cursor")) << *r.error;
@@ -239,7 +226,7 @@ TEST_F(SqlExportTest, MalformedCursorIsAnError) {
 }
 
 TEST_F(SqlExportTest, UnwritableExportDirMovesNothing) {
-  Spit(o_.csv, Header() + Row(1, "a"));
+  WriteAll(o_.csv, Header() + Row(1, "a"));
   o_.export_dir = dir_ + "/missing/out";
   SqlExportResult r = ExportSql(o_);
   ASSERT_TRUE(r.error);
