@@ -1,5 +1,6 @@
 #include "sql_export.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,6 +68,22 @@ std::string Stamp(std::time_t now) {
   return buf;
 }
 
+// Removes the temporary files (lib/atomic_file.h: NAME.tmpXXXXXX) an export
+// killed while writing left in `dir` for names starting with `prefix`; only
+// with the export lock held (nobody else writes them).
+void RemoveStaleTemps(const std::string& dir, std::string_view prefix) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view n = e->d_name;
+    std::size_t tmp = n.rfind(".tmp");
+    if (n.substr(0, prefix.size()) == prefix && tmp != std::string_view::npos &&
+        n.size() == tmp + 10)
+      ::unlinkat(::dirfd(d), e->d_name, 0);
+  }
+  ::closedir(d);
+}
+
 bool Exists(const std::string& path) {
   struct stat st;
   return ::lstat(path.c_str(), &st) == 0 || errno != ENOENT;
@@ -109,6 +126,8 @@ class Exporter {
       case FileLock::Status::kError:
         return export_lock.error();
     }
+    RemoveStaleTemps(o_.state_dir, "sql-export.cursor.tmp");
+    RemoveStaleTemps(o_.export_dir, "mls-");
     std::optional<std::string> text;
     if (auto err = ReadWholeFile(cursor_path_, text, true, 1 << 16)) return err;
     std::optional<SqlExportCursor> saved;

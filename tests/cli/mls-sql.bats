@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# mls-sql --export: the dataset's new rows as SQL batch files that sqlite3 loads
+# by hand with exactly the dataset's values (tests/data/mls-sql/sqlcheck
+# computes the expected stored text independently, in Python).
+# MLS_FAULT_SEED=N replays the kill -9 loop (the seed is printed).
+
+load test_helper
+
+CHECK="$MLS_SRCDIR/tests/data/mls-sql/sqlcheck"
+
+setup() {
+  command -v sqlite3 >/dev/null || skip_unless_available "sqlite3 (the CLI) is not installed"
+  mls_scratch
+  mkdir -p "$T/w" "$T/s"
+  CSV="$T/w/maillogsentinel.csv"
+  cat >"$T/c.conf" <<CONF
+[paths]
+working_dir = $T/w
+state_dir = $T/s
+[database]
+sql_export_dir = $T/x
+CONF
+}
+teardown() { mls_scratch_cleanup; }
+
+# store N SEED: N more events in the dataset
+store() { "$CHECK" events "$1" "$2" | mls-store --csv "$CSV"; }
+export_sql() { mls-sql --export -c "$T/c.conf" --server mx1 "$@"; }
+# load_all DB: every batch file, in name order, as a script by the sqlite3 CLI
+load_all() {
+  local f
+  for f in "$T"/x/mls-*.sql; do sqlite3 "$1" <"$f"; done
+}
+# same_rows DB: the database holds exactly the dataset's rows, every value
+same_rows() {
+  "$CHECK" expect "$CSV" >"$T/expect"
+  "$CHECK" actual "$1" >"$T/actual"
+  [ -s "$T/expect" ]
+  cmp "$T/expect" "$T/actual"
+}
+
+@test "mls-sql --export: sqlite3 loads the batch with every value of the dataset, hostile ones included" {
+  store 300 1
+  run export_sql
+  assert_success
+  assert_output ""
+  [ "$(ls "$T/x" | wc -l)" -eq 1 ]
+  [[ "$(ls "$T/x")" =~ ^mls-mx1-[0-9]{8}T[0-9]{6}Z-000001\.sql$ ]]
+  head -9 "$T"/x/*.sql | grep -qx -- '-- rows: 300'
+  load_all "$T/db"
+  same_rows "$T/db"
+  # a NUL and a byte that is not UTF-8 arrived as visible escapes
+  [ "$(sqlite3 "$T/db" "SELECT count(*) FROM maillogsentinel_events WHERE instr(username, '\\x00')")" -gt 0 ]
+  [ "$(sqlite3 "$T/db" "SELECT count(*) FROM maillogsentinel_events WHERE instr(reason, '\\xFF')")" -gt 0 ]
+  [ "$(sqlite3 "$T/db" "SELECT count(*) FROM maillogsentinel_events WHERE typeof(port) NOT IN ('integer', 'null') OR typeof(asn) NOT IN ('integer', 'null')")" -eq 0 ]
+  [ "$(sqlite3 "$T/db" "SELECT count(*) FROM maillogsentinel_events_imports")" -eq 1 ]
+}
+
+@test "mls-sql --export: nothing new, no file; new rows only in the next file; loading twice changes nothing" {
+  store 50 2
+  export_sql
+  run export_sql
+  assert_success
+  assert_output ""
+  [ "$(ls "$T/x" | wc -l)" -eq 1 ]
+  store 20 3
+  export_sql
+  [ "$(ls "$T/x" | wc -l)" -eq 2 ]
+  [ "$(ls "$T/x" | sort | tail -1)" = "$(ls -t "$T/x" | head -1)" ]
+  grep -qx -- '-- rows: 20' "$(ls -d "$T"/x/* | sort | tail -1)"
+  load_all "$T/db"
+  load_all "$T/db"
+  same_rows "$T/db"
+  [ "$(sqlite3 "$T/db" "SELECT count(*) FROM maillogsentinel_events")" -eq 70 ]
+}
+
+@test "mls-sql --export: a dataset replaced since the last export is exported again under a new identity" {
+  store 10 4
+  export_sql
+  rm "$CSV"
+  store 5 5
+  run export_sql
+  assert_success
+  assert_output --partial "not the dataset of the last export"
+  [ "$(ls "$T/x" | wc -l)" -eq 2 ]
+  load_all "$T/db"
+  [ "$(sqlite3 "$T/db" "SELECT count(*) FROM maillogsentinel_events")" -eq 15 ]
+  [ "$(sqlite3 "$T/db" "SELECT count(DISTINCT dataset) FROM maillogsentinel_events")" -eq 2 ]
+}
+
+@test "mls-sql --export: no dataset yet is nothing to do" {
+  run export_sql
+  assert_success
+  assert_output ""
+  [ ! -e "$T/x" ]
+}
+
+@test "mls-sql: configuration and usage errors exit 2 with a clear message" {
+  run mls-sql
+  assert_failure 2
+  assert_output --partial "--export is required"
+  printf '[paths]\nworking_dir = %s/w\n' "$T" >"$T/bad.conf"
+  run mls-sql --export -c "$T/bad.conf"
+  assert_failure 2
+  assert_output "mls-sql: [database] sql_export_dir is not set: no directory for the batch files"
+  run mls-sql --export -c "$T/c.conf" --server 'a b'
+  assert_failure 2
+  assert_output --partial "server name 'a b'"
+  printf '\n[database]\ndb_type = postgresql\nsql_export_dir = %s/x\n' "$T" >>"$T/bad.conf"
+  run mls-sql --export -c "$T/bad.conf"
+  assert_failure 2
+  assert_output --partial "not supported by this version"
+}
+
+@test "mls-sql --export: an export directory that cannot be made fails, exports nothing, moves nothing" {
+  store 10 6
+  sed -i "s|^sql_export_dir = .*|sql_export_dir = $T/missing/x|" "$T/c.conf"
+  run export_sql
+  assert_failure 1
+  assert_output --partial "$T/missing/x"
+  sed -i "s|^sql_export_dir = .*|sql_export_dir = $T/x|" "$T/c.conf"
+  export_sql
+  load_all "$T/db"
+  same_rows "$T/db"
+}
+
+@test "mls-sql --export: kill -9 at random moments, rerun: every row loads exactly once" {
+  local seed=${MLS_FAULT_SEED:-$(($(date +%s%N) / 1000 % 32768))}
+  echo "# mls-sql export fault injection seed: $seed (MLS_FAULT_SEED=$seed to replay)" >&3
+  RANDOM=$seed
+  local i pid
+  for ((i = 0; i < 20; i++)); do
+    store $((RANDOM % 400 + 1)) $((seed + i))
+    export_sql 2>/dev/null &
+    pid=$!
+    sleep "0.00$((RANDOM % 10))"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    if ((RANDOM % 2)); then export_sql; fi
+  done
+  export_sql
+  run export_sql
+  assert_output ""
+  [ -z "$(find "$T/x" "$T/s" -name '*.tmp*')" ]  # no temporary file left behind
+  load_all "$T/db"
+  same_rows "$T/db"
+}
