@@ -36,15 +36,10 @@ int HexValue(char c) {
   return -1;
 }
 
-std::string Quoted(std::string_view table) { return "\"" + std::string(table) + "\""; }
-
 // The SQL text before the rows' values: what every row line starts with.
 std::string InsertPrefix(const SqlBatchInfo& info) {
-  std::string s = "INSERT OR IGNORE INTO " + Quoted(info.table) + " (source, dataset, row_offset";
-  for (Col c : kSqlEventCols) {
-    s += ", ";
-    s += SqlColumnName(c);
-  }
+  std::string s =
+      "INSERT OR IGNORE INTO " + SqlQuotedName(info.table) + " (" + SqlEventColumnList();
   s += ") VALUES ('";
   s += info.server;  // checked: no quote can occur
   s += "', '";
@@ -60,11 +55,10 @@ std::string Prologue(const SqlBatchInfo& info) {
 }
 
 std::string Epilogue(const SqlBatchInfo& info) {
-  return "INSERT OR IGNORE INTO " + Quoted(SqlJournalTable(info.table)) +
-         " (source, dataset, first_offset, end_offset, row_count, file, sha256) VALUES ('" +
-         info.server + "', '" + info.dataset + "', " + std::to_string(info.first) + ", " +
-         std::to_string(info.end) + ", " + std::to_string(info.rows) + ", '" + info.file +
-         "', '" + info.sha256 + "');\nCOMMIT;\n";
+  return "INSERT OR IGNORE INTO " + SqlQuotedName(SqlJournalTable(info.table)) + " (" +
+         std::string(kSqlJournalColumns) + ") VALUES ('" + info.server + "', '" + info.dataset +
+         "', " + std::to_string(info.first) + ", " + std::to_string(info.end) + ", " +
+         std::to_string(info.rows) + ", '" + info.file + "', '" + info.sha256 + "');\nCOMMIT;\n";
 }
 
 std::string Header(const SqlBatchInfo& info) {
@@ -238,10 +232,21 @@ std::string_view SqlColumnName(Col c) {
   }
 }
 
+std::string SqlQuotedName(std::string_view name) { return "\"" + std::string(name) + "\""; }
+
+std::string SqlEventColumnList() {
+  std::string s = "source, dataset, row_offset";
+  for (Col c : kSqlEventCols) {
+    s += ", ";
+    s += SqlColumnName(c);
+  }
+  return s;
+}
+
 bool SqlIntegerColumn(Col c) { return c == kPort || c == kAsn; }
 
 std::vector<std::string> SqlSchema(SqlDialect, std::string_view table) {
-  std::string t = Quoted(table);
+  std::string t = SqlQuotedName(table);
   std::string create = "CREATE TABLE IF NOT EXISTS " + t +
                        " (source TEXT NOT NULL, dataset TEXT NOT NULL, row_offset INTEGER NOT NULL";
   for (Col c : kSqlEventCols) {
@@ -253,11 +258,11 @@ std::vector<std::string> SqlSchema(SqlDialect, std::string_view table) {
   std::string name(table);
   return {
       create,
-      "CREATE INDEX IF NOT EXISTS " + Quoted(name + "_time") + " ON " + t + " (event_time)",
-      "CREATE INDEX IF NOT EXISTS " + Quoted(name + "_ip") + " ON " + t + " (ip)",
-      "CREATE INDEX IF NOT EXISTS " + Quoted(name + "_server") + " ON " + t +
+      "CREATE INDEX IF NOT EXISTS " + SqlQuotedName(name + "_time") + " ON " + t + " (event_time)",
+      "CREATE INDEX IF NOT EXISTS " + SqlQuotedName(name + "_ip") + " ON " + t + " (ip)",
+      "CREATE INDEX IF NOT EXISTS " + SqlQuotedName(name + "_server") + " ON " + t +
           " (source, log_server)",
-      "CREATE TABLE IF NOT EXISTS " + Quoted(SqlJournalTable(table)) +
+      "CREATE TABLE IF NOT EXISTS " + SqlQuotedName(SqlJournalTable(table)) +
           " (source TEXT NOT NULL, dataset TEXT NOT NULL, first_offset INTEGER NOT NULL, "
           "end_offset INTEGER NOT NULL, row_count INTEGER NOT NULL, file TEXT NOT NULL, "
           "sha256 TEXT NOT NULL, PRIMARY KEY (source, dataset, first_offset, end_offset))",
@@ -364,10 +369,9 @@ SqlBatch ParseSqlBatch(std::string_view text, std::string_view name) {
   SqlBatchInfo& info = batch.info;
   std::string dialect, range, rows;
   const std::pair<std::string_view, std::string*> fields[] = {
-      {"dialect", &dialect}, {"server", &info.server},       {"dataset", &info.dataset},
-      {"table", &info.table}, {"file", &info.file},          {"range", &range},
-      {"rows", &rows},
-      {"body-sha256", &info.sha256}};
+      {"dialect", &dialect},  {"server", &info.server},     {"dataset", &info.dataset},
+      {"table", &info.table}, {"file", &info.file},         {"range", &range},
+      {"rows", &rows},        {"body-sha256", &info.sha256}};
   std::size_t line = 2;
   for (const auto& [key, value] : fields) {
     if (auto err = HeaderField(rest, key, line, *value)) {
@@ -394,8 +398,9 @@ SqlBatch ParseSqlBatch(std::string_view text, std::string_view name) {
   info.rows = *count;
   const std::string epilogue = Epilogue(info);
   if (rest.size() < epilogue.size() || rest.substr(rest.size() - epilogue.size()) != epilogue)
-    return fail(line, "the file does not end with this batch's journal record and COMMIT "
-                      "(changed or truncated)");
+    return fail(line,
+                "the file does not end with this batch's journal record and COMMIT "
+                "(changed or truncated)");
   rest.remove_suffix(epilogue.size());
   if (Sha256Hex(rest) != info.sha256)
     return fail(9, "the body's SHA-256 is not the header's (file changed)");
@@ -423,8 +428,8 @@ SqlBatch ParseSqlBatch(std::string_view text, std::string_view name) {
       if (cur.Eat("NULL")) continue;
       if (SqlIntegerColumn(c)) {
         std::optional<std::string_view> digits = cur.Digits();
-        if (!digits || !ParseNumberIn<std::uint64_t>(
-                           *digits, 0, std::numeric_limits<std::int64_t>::max()))
+        if (!digits ||
+            !ParseNumberIn<std::uint64_t>(*digits, 0, std::numeric_limits<std::int64_t>::max()))
           return row_fail("bad " + std::string(kColumnNames[c]));
         row.values[c] = std::string(*digits);
         continue;

@@ -52,6 +52,9 @@ enum class SqlDialect { kSqlite };
 std::optional<SqlDialect> ParseSqlDialect(std::string_view name);
 std::string_view SqlDialectName(SqlDialect d);
 
+// A name checked by ValidSqlIdentifier in double quotes (standard SQL; MySQL
+// batches set ANSI_QUOTES).
+std::string SqlQuotedName(std::string_view name);
 // The import journal's table for an events table: TABLE + "_imports".
 std::string SqlJournalTable(std::string_view table);
 
@@ -63,11 +66,16 @@ std::optional<std::string> SqlRawText(std::string_view stored);
 // The events table's columns after the three key columns (source, dataset,
 // row_offset), in this order: one per event column (lib/event.h), named for SQL.
 inline constexpr std::array<Col, kEnrichedColumns> kSqlEventCols = {
-    kTime, kServer, kIp, kUser, kMethod, kClient, kPort, kService, kReason,
-    kRdns, kRdnsStatus, kCountry, kAsn, kAsOrg};
+    kTime,    kServer, kIp,   kUser,       kMethod,  kClient, kPort,
+    kService, kReason, kRdns, kRdnsStatus, kCountry, kAsn,    kAsOrg};
 // Column name of an event column (kColumnNames except: time -> event_time,
 // user -> username, server -> log_server: words some backends reserve).
 std::string_view SqlColumnName(Col c);
+// The events table's columns in order: "source, dataset, row_offset, event_time, ...".
+std::string SqlEventColumnList();
+// The import journal's columns, in order (the first four are its primary key).
+inline constexpr std::string_view kSqlJournalColumns =
+    "source, dataset, first_offset, end_offset, row_count, file, sha256";
 // Whether the column is an integer (port, asn).
 bool SqlIntegerColumn(Col c);
 

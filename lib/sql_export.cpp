@@ -41,8 +41,7 @@ std::optional<std::string> ReadRange(int fd, std::uint64_t from, std::uint64_t t
   std::string out(to - from, '\0');
   std::size_t done = 0;
   while (done < out.size()) {
-    ssize_t n = ::pread(fd, out.data() + done, out.size() - done,
-                        static_cast<off_t>(from + done));
+    ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(from + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       if (n == 0) errno = EIO;
@@ -90,8 +89,8 @@ bool Exists(const std::string& path) {
 }
 
 // The committed size of the dataset open as `fd` (see the header).
-std::optional<std::string> CommittedSize(const SqlExportOptions& o, int fd,
-                                         const struct stat& st, std::uint64_t& size) {
+std::optional<std::string> CommittedSize(const SqlExportOptions& o, int fd, const struct stat& st,
+                                         std::uint64_t& size) {
   FileLock lock;
   switch (LockDataset(lock, o.csv, o.lock_timeout_seconds)) {
     case FileLock::Status::kLocked:
@@ -134,8 +133,9 @@ class Exporter {
     if (text) {
       saved = DecodeSqlExportCursor(*text);
       if (!saved)
-        return cursor_path_ + ": malformed export cursor (remove it to export the whole "
-                              "dataset again)";
+        return cursor_path_ +
+               ": malformed export cursor (remove it to export the whole "
+               "dataset again)";
     }
     Fd fd(::open(o_.csv.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
@@ -176,8 +176,9 @@ class Exporter {
       cur = *saved;
     } else {
       if (saved)
-        Note(o_.csv + ": not the dataset of the last export (replaced, reset or truncated): "
-                      "exporting it from its first row");
+        Note(o_.csv +
+             ": not the dataset of the last export (replaced, reset or truncated): "
+             "exporting it from its first row");
       cur.dataset = std::to_string(cur.device) + ":" + std::to_string(cur.inode) + ":" +
                     cur.head.substr(0, 16) + ":" + Stamp(o_.now);
       cur.offset = head_scan.data_start();
@@ -324,7 +325,8 @@ std::optional<SqlExportCursor> DecodeSqlExportCursor(std::string_view text) {
                                   offset = field("offset"), tail = field("tail"),
                                   seq = field("seq");
   if (!dataset || !device || !inode || !head || !offset || !tail || !seq || !text.empty() ||
-      dataset->empty() || !hash(*head) || !hash(*tail)) return std::nullopt;
+      dataset->empty() || !hash(*head) || !hash(*tail))
+    return std::nullopt;
   std::optional<std::uint64_t> d = ParseNumber<std::uint64_t>(*device),
                                i = ParseNumber<std::uint64_t>(*inode),
                                o = ParseNumber<std::uint64_t>(*offset),

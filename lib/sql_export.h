@@ -51,7 +51,7 @@ struct SqlExportCursor {
   std::uint64_t inode = 0;
   std::string head;  // SHA-256 of the header line and the first row
   std::uint64_t offset = 0;
-  std::string tail;  // SHA-256 of the up to 256 bytes before `offset`
+  std::string tail;       // SHA-256 of the up to 256 bytes before `offset`
   std::uint64_t seq = 1;  // the next file's sequence number
   bool operator==(const SqlExportCursor&) const = default;
 };
@@ -67,8 +67,8 @@ struct SqlExportOptions {
   std::string server;      // the exporting host, in names and rows
   std::string table;
   SqlDialect dialect = SqlDialect::kSqlite;
-  std::time_t now = 0;  // for file names
-  double lock_timeout_seconds = 60;   // the export lock and the dataset's lock
+  std::time_t now = 0;               // for file names
+  double lock_timeout_seconds = 60;  // the export lock and the dataset's lock
   std::size_t max_rows_per_file = 100000;
 };
 

@@ -1,12 +1,12 @@
 #include "sql_batch.h"
 
-#include "config.h"
-
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <string>
 #include <vector>
+
+#include "config.h"
 
 namespace mls {
 namespace {
@@ -24,9 +24,9 @@ std::vector<std::string> HostileValues() {
       "cr\rlf\nend\r\n",
       "tab\there",
       "bad\xff\xfeutf8",
-      "\xc3",                   // truncated sequence
-      "\xed\xa0\x80",           // surrogate
-      "\xc0\xaf",               // overlong
+      "\xc3",                      // truncated sequence
+      "\xed\xa0\x80",              // surrogate
+      "\xc0\xaf",                  // overlong
       "caf\xc3\xa9 \xe2\x80\xae",  // valid UTF-8, bidi override kept
       std::string(300, 'u'),
       "=cmd|' /C calc'!A0",
@@ -73,15 +73,15 @@ TEST(SqlStoredText, RoundTripsEveryByte) {
 }
 
 TEST(SqlRawText, RejectsWhatTheRuleNeverWrites) {
-  EXPECT_FALSE(SqlRawText("a\\b"));            // lone backslash
-  EXPECT_FALSE(SqlRawText("a\\"));             // at the end
-  EXPECT_FALSE(SqlRawText("\\x4"));            // short
-  EXPECT_FALSE(SqlRawText("\\xff"));           // lower-case hex
-  EXPECT_FALSE(SqlRawText("\\x41"));           // 'A' is never escaped
-  EXPECT_FALSE(SqlRawText("\\xC3\\xA9"));      // valid UTF-8 is never escaped
-  EXPECT_FALSE(SqlRawText("\xff"));            // invalid UTF-8 as it is
+  EXPECT_FALSE(SqlRawText("a\\b"));        // lone backslash
+  EXPECT_FALSE(SqlRawText("a\\"));         // at the end
+  EXPECT_FALSE(SqlRawText("\\x4"));        // short
+  EXPECT_FALSE(SqlRawText("\\xff"));       // lower-case hex
+  EXPECT_FALSE(SqlRawText("\\x41"));       // 'A' is never escaped
+  EXPECT_FALSE(SqlRawText("\\xC3\\xA9"));  // valid UTF-8 is never escaped
+  EXPECT_FALSE(SqlRawText("\xff"));        // invalid UTF-8 as it is
   EXPECT_FALSE(SqlRawText(std::string("\0", 1)));
-  EXPECT_TRUE(SqlRawText("\\xC3"));            // a lone lead byte is
+  EXPECT_TRUE(SqlRawText("\\xC3"));  // a lone lead byte is
 }
 
 TEST(SqlIdentifier, Rule) {
@@ -201,8 +201,8 @@ TEST(SqlBatch, RefusesBadInput) {
   SqlBatchInfo info = Info();
   info.end = 1000;
   EXPECT_TRUE(WriteSqlBatch(info, {}).error);
-  EXPECT_TRUE(WriteSqlBatch(info, {Row(5), Row(5)}).error);    // offsets must increase
-  EXPECT_TRUE(WriteSqlBatch(info, {Row(1000)}).error);         // past the end
+  EXPECT_TRUE(WriteSqlBatch(info, {Row(5), Row(5)}).error);  // offsets must increase
+  EXPECT_TRUE(WriteSqlBatch(info, {Row(1000)}).error);       // past the end
   SqlBatchRow bad_port = Row(5);
   bad_port.fields[kPort] = "80x";
   EXPECT_EQ("row at byte 5: port is not a number: 80x", WriteSqlBatch(info, {bad_port}).error);
@@ -267,8 +267,7 @@ TEST_F(SqlBatchReader, ChecksumMismatch) {
 }
 
 TEST_F(SqlBatchReader, EveryTruncation) {
-  for (std::size_t n = 0; n < text_.size(); ++n)
-    EXPECT_TRUE(Error(text_.substr(0, n))) << n;
+  for (std::size_t n = 0; n < text_.size(); ++n) EXPECT_TRUE(Error(text_.substr(0, n))) << n;
   EXPECT_TRUE(Error(text_ + "\n"));
   EXPECT_TRUE(Error(text_ + text_));
 }
@@ -299,8 +298,7 @@ TEST_F(SqlBatchReader, ForeignStatementsWithAValidChecksum) {
   std::size_t body = text_.find("BEGIN;");
   std::size_t epi = text_.rfind("INSERT OR IGNORE INTO \"events_imports\"");
   std::string body_text = text_.substr(body, epi - body);
-  for (std::string_view evil :
-       {"DROP TABLE events;\n", "SELECT 1;\n"}) {
+  for (std::string_view evil : {"DROP TABLE events;\n", "SELECT 1;\n"}) {
     std::string b = body_text + std::string(evil);
     std::string s = text_.substr(0, body) + b + text_.substr(epi);
     std::size_t h = s.find("-- body-sha256: ") + 16;
@@ -362,8 +360,8 @@ TEST(SqlBatch, SqliteLoadsTheScriptWithTheSameValues) {
   }
   EXPECT_EQ(rows.size(), i);
   sqlite3_finalize(st);
-  ASSERT_EQ(SQLITE_OK, sqlite3_prepare_v2(db, "SELECT count(*), min(file) FROM events_imports",
-                                          -1, &st, nullptr));
+  ASSERT_EQ(SQLITE_OK, sqlite3_prepare_v2(db, "SELECT count(*), min(file) FROM events_imports", -1,
+                                          &st, nullptr));
   ASSERT_EQ(SQLITE_ROW, sqlite3_step(st));
   EXPECT_EQ(1, sqlite3_column_int(st, 0));
   EXPECT_EQ(info.file, reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));

@@ -34,16 +34,17 @@ class SqlCliTest : public ::testing::Test {
 
 TEST(SqlCli, ParsesEveryOption) {
   SqlCliOptions o;
-  EXPECT_EQ(std::nullopt, Parse({"--export", "-c", "c", "--server", "mx2", "--lock-timeout",
-                                 "2.5"},
-                                o));
+  EXPECT_EQ(std::nullopt,
+            Parse({"--export", "-c", "c", "--server", "mx2", "--lock-timeout", "2.5"}, o));
   EXPECT_TRUE(o.do_export);
   EXPECT_EQ("c", o.config);
   EXPECT_EQ("mx2", o.server);
   EXPECT_EQ(2.5, o.lock_timeout);
   testing::internal::CaptureStderr();
   SqlCliOptions none;
-  EXPECT_EQ(2, Parse({}, none));  // --export is required
+  EXPECT_EQ(2, Parse({}, none));  // --export or --import is required
+  EXPECT_EQ(2, Parse({"--export", "--import"}, none));
+  EXPECT_EQ(2, Parse({"--import", "--server", "x"}, none));
   EXPECT_EQ(2, Parse({"--export", "--lock-timeout", "soon"}, none));
   EXPECT_EQ(2, Parse({"--export", "extra"}, none));
   testing::internal::GetCapturedStderr();
@@ -60,6 +61,19 @@ TEST_F(SqlCliTest, TheConfigGivesThePaths) {
   EXPECT_EQ("mx1", e.server);  // the host name's first label
   EXPECT_EQ(1764936000, e.now);
   EXPECT_EQ(60, e.lock_timeout_seconds);
+  const SqlImportOptions& i = s.import_options;
+  EXPECT_EQ("/x", i.export_dir);
+  EXPECT_EQ("ev", i.table);
+  EXPECT_EQ("/w/maillogsentinel.sqlite", i.connection.name);
+  EXPECT_EQ(60, i.lock_timeout_seconds);
+}
+
+TEST_F(SqlCliTest, ImportNeedsNoHostNameAndTakesDbName) {
+  SqlSetup s = Resolve({"--import", "--lock-timeout", "3"},
+                       base_ + "sql_export_dir = /x\ndb_name = /db/e.sqlite\n", "");
+  ASSERT_EQ(std::nullopt, s.error);
+  EXPECT_EQ("/db/e.sqlite", s.import_options.connection.name);
+  EXPECT_EQ(3, s.import_options.lock_timeout_seconds);
 }
 
 TEST_F(SqlCliTest, ServerAndLockTimeoutOptionsWin) {
@@ -75,9 +89,10 @@ TEST_F(SqlCliTest, Errors) {
             Resolve({"--export"}, base_).error);
   EXPECT_EQ("[database] db_type postgresql: not supported by this version (sqlite only)",
             Resolve({"--export"}, base_ + "sql_export_dir = /x\ndb_type = postgresql\n").error);
-  EXPECT_EQ("server name 'a b': expected letters, digits, '.', '_' and '-', at most 200 "
-            "characters",
-            Resolve({"--export", "--server", "a b"}, base_ + "sql_export_dir = /x\n").error);
+  EXPECT_EQ(
+      "server name 'a b': expected letters, digits, '.', '_' and '-', at most 200 "
+      "characters",
+      Resolve({"--export", "--server", "a b"}, base_ + "sql_export_dir = /x\n").error);
   EXPECT_EQ("no server name: the host name is empty; give --server NAME",
             Resolve({"--export"}, base_ + "sql_export_dir = /x\n", "").error);
   EXPECT_EQ("--lock-timeout: expected a number of seconds between 0 and 1000000",

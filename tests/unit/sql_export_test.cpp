@@ -18,8 +18,8 @@ namespace {
 
 std::string Row(int i, const std::string& user = "alice") {
   std::vector<std::string> f(kEnrichedColumns);
-  f[kTime] = "2026-11-25T20:18:" + std::string(i < 10 ? "0" : "") + std::to_string(i % 60) +
-             "+00:00";
+  f[kTime] =
+      "2026-11-25T20:18:" + std::string(i < 10 ? "0" : "") + std::to_string(i % 60) + "+00:00";
   f[kServer] = "mx1";
   f[kIp] = "192.0.2." + std::to_string(i % 250);
   f[kUser] = user;
@@ -130,7 +130,8 @@ TEST_F(SqlExportTest, TruncatedDatasetStartsOver) {
   WriteAll(o_.csv, Header() + Row(1, "a") + Row(2, "b") + Row(3, "c"));
   Export();
   std::string before = last_dataset_;
-  ASSERT_EQ(0, ::truncate(o_.csv.c_str(), static_cast<off_t>(Header().size() + Row(1, "a").size())));
+  ASSERT_EQ(0,
+            ::truncate(o_.csv.c_str(), static_cast<off_t>(Header().size() + Row(1, "a").size())));
   std::ofstream(o_.csv, std::ios::app) << Row(4, "d");
   o_.now += 5;
   SqlExportResult r;
