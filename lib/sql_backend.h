@@ -8,7 +8,7 @@
 // schema if missing (SqlSchema), finds the batch's journal row (its key:
 // source, dataset, first and end offset) and, if it is absent, inserts the
 // rows with bound values only (never SQL text built from them; a row whose
-// UNIQUE key is present is ignored, as the file's INSERT OR IGNORE does) and
+// UNIQUE key is present is skipped, as the file's ON CONFLICT DO NOTHING does) and
 // the journal row; then commits. On any error the transaction is rolled back
 // whole and the error is the database's own message. The result is the
 // same as the batch file loaded by the database's own client.

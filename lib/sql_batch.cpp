@@ -39,7 +39,7 @@ int HexValue(char c) {
 // The SQL text before the rows' values: what every row line starts with.
 std::string InsertPrefix(const SqlBatchInfo& info) {
   std::string s =
-      "INSERT OR IGNORE INTO " + SqlQuotedName(info.table) + " (" + SqlEventColumnList();
+      "INSERT INTO " + SqlQuotedName(info.table) + " (" + SqlEventColumnList();
   s += ") VALUES ('";
   s += info.server;  // checked: no quote can occur
   s += "', '";
@@ -55,10 +55,11 @@ std::string Prologue(const SqlBatchInfo& info) {
 }
 
 std::string Epilogue(const SqlBatchInfo& info) {
-  return "INSERT OR IGNORE INTO " + SqlQuotedName(SqlJournalTable(info.table)) + " (" +
+  return "INSERT INTO " + SqlQuotedName(SqlJournalTable(info.table)) + " (" +
          std::string(kSqlJournalColumns) + ") VALUES ('" + info.server + "', '" + info.dataset +
          "', " + std::to_string(info.first) + ", " + std::to_string(info.end) + ", " +
-         std::to_string(info.rows) + ", '" + info.file + "', '" + info.sha256 + "');\nCOMMIT;\n";
+         std::to_string(info.rows) + ", '" + info.file + "', '" + info.sha256 + "')" +
+         SqlDoNothingOnConflict(kSqlJournalKey) + ";\nCOMMIT;\n";
 }
 
 std::string Header(const SqlBatchInfo& info) {
@@ -234,6 +235,10 @@ std::string_view SqlColumnName(Col c) {
 
 std::string SqlQuotedName(std::string_view name) { return "\"" + std::string(name) + "\""; }
 
+std::string SqlDoNothingOnConflict(std::string_view key) {
+  return " ON CONFLICT (" + std::string(key) + ") DO NOTHING";
+}
+
 std::string SqlEventColumnList() {
   std::string s = "source, dataset, row_offset";
   for (Col c : kSqlEventCols) {
@@ -254,7 +259,7 @@ std::vector<std::string> SqlSchema(SqlDialect, std::string_view table) {
     create += SqlColumnName(c);
     create += SqlIntegerColumn(c) ? " INTEGER" : " TEXT";
   }
-  create += ", UNIQUE (source, dataset, row_offset))";
+  create += ", UNIQUE (" + std::string(kSqlEventsKey) + "))";
   std::string name(table);
   return {
       create,
@@ -265,7 +270,7 @@ std::vector<std::string> SqlSchema(SqlDialect, std::string_view table) {
       "CREATE TABLE IF NOT EXISTS " + SqlQuotedName(SqlJournalTable(table)) +
           " (source TEXT NOT NULL, dataset TEXT NOT NULL, first_offset INTEGER NOT NULL, "
           "end_offset INTEGER NOT NULL, row_count INTEGER NOT NULL, file TEXT NOT NULL, "
-          "sha256 TEXT NOT NULL, PRIMARY KEY (source, dataset, first_offset, end_offset))",
+          "sha256 TEXT NOT NULL, PRIMARY KEY (" + std::string(kSqlJournalKey) + "))",
   };
 }
 
@@ -308,6 +313,7 @@ SqlBatchText WriteSqlBatch(const SqlBatchInfo& in, const std::vector<SqlBatchRow
   info.first = rows.front().offset;
   std::string body = Prologue(info);
   const std::string prefix = InsertPrefix(info);
+  const std::string row_end = SqlDoNothingOnConflict(kSqlEventsKey) + ";\n";
   std::uint64_t last = 0;
   bool first_row = true;
   for (const SqlBatchRow& row : rows) {
@@ -344,7 +350,8 @@ SqlBatchText WriteSqlBatch(const SqlBatchInfo& in, const std::vector<SqlBatchRow
         body += '\'';
       }
     }
-    body += ");\n";
+    body += ")";
+    body += row_end;
   }
   info.sha256 = Sha256Hex(body);
   result.text = Header(info) + body + Epilogue(info);
@@ -408,6 +415,7 @@ SqlBatch ParseSqlBatch(std::string_view text, std::string_view name) {
   Cursor cur(rest, line);
   if (!cur.Eat(Prologue(info))) return fail(cur.line(), "not the expected schema statements");
   const std::string prefix = InsertPrefix(info);
+  const std::string row_end = ")" + SqlDoNothingOnConflict(kSqlEventsKey) + ";\n";
   std::uint64_t last = 0;
   while (cur.Eat(prefix)) {
     std::size_t row_line = cur.line();
@@ -439,7 +447,7 @@ SqlBatch ParseSqlBatch(std::string_view text, std::string_view name) {
         return row_fail("bad " + std::string(kColumnNames[c]) + " literal");
       row.values[c] = std::move(*lit);
     }
-    if (!cur.Eat(");\n")) return row_fail("expected \");\" at the row's end");
+    if (!cur.Eat(row_end)) return row_fail("expected \"... DO NOTHING;\" at the row's end");
     batch.rows.push_back(std::move(row));
     if (batch.rows.size() > info.rows) return row_fail("more rows than the header says");
   }

@@ -18,10 +18,11 @@
 //   EPILOGUE
 //
 // BODY: the dialect's prologue (BEGIN, the schema if missing: SqlSchema), then
-// one "INSERT ... VALUES (...);" per row (ignoring a row already present: the
-// table's UNIQUE key is (source, dataset, row_offset)). EPILOGUE: the import
-// journal's row for this batch (source, dataset, range, row count, file,
-// checksum; ignored if present) and COMMIT. Loading it twice changes nothing.
+// one "INSERT ... VALUES (...) ON CONFLICT (KEY) DO NOTHING;" per row (a row
+// already present is skipped: the table's UNIQUE key is kSqlEventsKey).
+// EPILOGUE: the import journal's row for this batch (source, dataset, range,
+// row count, file, checksum; skipped if present) and COMMIT. Loading it twice
+// changes nothing.
 //
 // The literal rule, the same for every dialect: a value is stored as text that
 // is valid UTF-8 without NUL (SqlStoredText): a backslash becomes "\\", a NUL
@@ -73,9 +74,16 @@ inline constexpr std::array<Col, kEnrichedColumns> kSqlEventCols = {
 std::string_view SqlColumnName(Col c);
 // The events table's columns in order: "source, dataset, row_offset, event_time, ...".
 std::string SqlEventColumnList();
-// The import journal's columns, in order (the first four are its primary key).
+// The events table's UNIQUE key.
+inline constexpr std::string_view kSqlEventsKey = "source, dataset, row_offset";
+// The import journal's columns, in order, and its primary key.
 inline constexpr std::string_view kSqlJournalColumns =
     "source, dataset, first_offset, end_offset, row_count, file, sha256";
+inline constexpr std::string_view kSqlJournalKey = "source, dataset, first_offset, end_offset";
+// " ON CONFLICT (KEY) DO NOTHING": a row whose key is present is skipped, and
+// only that (SQLite's INSERT OR IGNORE would also hide CHECK and NOT NULL
+// failures). The same text in SQLite (3.24+) and PostgreSQL.
+std::string SqlDoNothingOnConflict(std::string_view key);
 // Whether the column is an integer (port, asn).
 bool SqlIntegerColumn(Col c);
 

@@ -65,10 +65,10 @@ class SqliteBackend : public SqlBackend {
     }
     if (rc != SQLITE_DONE) return Message();
 
-    std::string sql = "INSERT OR IGNORE INTO " + SqlQuotedName(info.table) + " (" +
-                      SqlEventColumnList() + ") VALUES (?";
+    std::string sql = "INSERT INTO " + SqlQuotedName(info.table) + " (" + SqlEventColumnList() +
+                      ") VALUES (?";
     for (std::size_t i = 1; i < 3 + kSqlEventCols.size(); ++i) sql += ", ?";
-    sql += ")";
+    sql += ")" + SqlDoNothingOnConflict(kSqlEventsKey);
     Statement insert;
     if (auto err = Prepare(sql, insert)) return err;
     sqlite3_stmt* st = insert.get();

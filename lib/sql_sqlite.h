@@ -1,6 +1,6 @@
 #pragma once
 // The SQLite backend of mls-sql --import (lib/sql_backend.h): libsqlite3, one
-// prepared INSERT OR IGNORE bound per row, inside BEGIN IMMEDIATE ... COMMIT
+// prepared INSERT ... ON CONFLICT DO NOTHING bound per row, inside BEGIN IMMEDIATE ... COMMIT
 // (SQLite's own lock makes concurrent importers of one file wait, up to a
 // minute). The database keeps SQLite's defaults: a rollback journal and
 // synchronous=FULL, so a committed batch survives a crash.

@@ -296,7 +296,7 @@ TEST_F(SqlBatchReader, HeaderLies) {
 // matching checksum: the reader still refuses it.
 TEST_F(SqlBatchReader, ForeignStatementsWithAValidChecksum) {
   std::size_t body = text_.find("BEGIN;");
-  std::size_t epi = text_.rfind("INSERT OR IGNORE INTO \"events_imports\"");
+  std::size_t epi = text_.rfind("INSERT INTO \"events_imports\"");
   std::string body_text = text_.substr(body, epi - body);
   for (std::string_view evil : {"DROP TABLE events;\n", "SELECT 1;\n"}) {
     std::string b = body_text + std::string(evil);
