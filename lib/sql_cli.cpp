@@ -76,12 +76,8 @@ SqlSetup ResolveSqlSetup(const SqlCliOptions& o, const SqlEnv& env) {
     return s;
   }
   if (o.lock_timeout) {
-    double t = *o.lock_timeout;
-    if (!(t >= 0 && t <= 1e6)) {
-      s.error = "--lock-timeout: expected a number of seconds between 0 and 1000000";
-      return s;
-    }
-    e.lock_timeout_seconds = t;
+    if ((s.error = CheckLockTimeout(*o.lock_timeout))) return s;
+    e.lock_timeout_seconds = *o.lock_timeout;
   }
   e.now = env.clock();
   SqlImportOptions& i = s.import_options;
