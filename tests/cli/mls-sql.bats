@@ -129,6 +129,20 @@ same_rows() {
   same_rows "$T/db"
 }
 
+@test "mls-sql --export: a full disk (file size limit) leaves no file and no cursor move; then it succeeds" {
+  store 300 7
+  run bash -c 'ulimit -f 8 && exec mls-sql --export -c "$1" --server mx1' _ "$T/c.conf"
+  assert_failure 1
+  assert_output --partial "File too large"
+  [ -z "$(ls "$T/x" 2>/dev/null)" ]
+  # the cursor holds the new dataset identity, still at the first row
+  grep -qx "offset $(head -1 "$CSV" | wc -c)" "$T/s/sql-export.cursor"
+  export_sql
+  [ "$(ls "$T/x" | wc -l)" -eq 1 ]
+  load_all "$T/db"
+  same_rows "$T/db"
+}
+
 @test "mls-sql --export: kill -9 at random moments, rerun: every row loads exactly once" {
   local seed=${MLS_FAULT_SEED:-$(($(date +%s%N) / 1000 % 32768))}
   echo "# mls-sql export fault injection seed: $seed (MLS_FAULT_SEED=$seed to replay)" >&3
