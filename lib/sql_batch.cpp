@@ -160,19 +160,32 @@ std::string_view SqlDialectName(SqlDialect) { return "sqlite"; }
 
 std::string SqlJournalTable(std::string_view table) { return std::string(table) + "_imports"; }
 
-std::string SqlStoredText(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
+namespace {
+
+// The literal rule's stored text of `raw` appended to `out`; with
+// `double_quotes`, each single quote doubled as well (the SQL literal's body).
+void AppendStored(std::string_view raw, bool double_quotes, std::string& out) {
   for (std::size_t i = 0; i < raw.size();) {
+    // The common case first: a run of ASCII that stays as it is.
+    std::size_t run = i;
+    while (run < raw.size()) {
+      unsigned char b = static_cast<unsigned char>(raw[run]);
+      if (b == 0 || b == '\\' || b >= 0x80 || (b == '\'' && double_quotes)) break;
+      ++run;
+    }
+    out.append(raw.data() + i, run - i);
+    i = run;
+    if (i == raw.size()) break;
     unsigned char b = static_cast<unsigned char>(raw[i]);
-    if (b == '\\') {
+    if (b == '\'') {
+      out += "''";
+      ++i;
+    } else if (b == '\\') {
       out += "\\\\";
       ++i;
     } else if (b == 0) {
       out += "\\x00";
       ++i;
-    } else if (b < 0x80) {
-      out += raw[i++];
     } else if (std::size_t n = Utf8Length(raw, i)) {
       out.append(raw.substr(i, n));
       i += n;
@@ -183,6 +196,14 @@ std::string SqlStoredText(std::string_view raw) {
       ++i;
     }
   }
+}
+
+}  // namespace
+
+std::string SqlStoredText(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  AppendStored(raw, false, out);
   return out;
 }
 
@@ -343,10 +364,7 @@ SqlBatchText WriteSqlBatch(const SqlBatchInfo& in, const std::vector<SqlBatchRow
         body += v;
       } else {
         body += '\'';
-        for (char ch : SqlStoredText(v)) {
-          if (ch == '\'') body += '\'';
-          body += ch;
-        }
+        AppendStored(v, true, body);
         body += '\'';
       }
     }
@@ -354,7 +372,11 @@ SqlBatchText WriteSqlBatch(const SqlBatchInfo& in, const std::vector<SqlBatchRow
     body += row_end;
   }
   info.sha256 = Sha256Hex(body);
-  result.text = Header(info) + body + Epilogue(info);
+  const std::string header = Header(info), epilogue = Epilogue(info);
+  result.text.reserve(header.size() + body.size() + epilogue.size());
+  result.text += header;
+  result.text += body;
+  result.text += epilogue;
   return result;
 }
 
