@@ -69,7 +69,8 @@ std::string Stamp(std::time_t now) {
 
 // Removes the temporary files (lib/atomic_file.h: NAME.tmpXXXXXX) an export
 // killed while writing left in `dir` for names starting with `prefix`; only
-// with the export lock held (nobody else writes them).
+// with the export lock held, and only this server's (another server's export
+// may share the directory).
 void RemoveStaleTemps(const std::string& dir, std::string_view prefix) {
   DIR* d = ::opendir(dir.c_str());
   if (!d) return;
@@ -126,7 +127,7 @@ class Exporter {
         return export_lock.error();
     }
     RemoveStaleTemps(o_.state_dir, "sql-export.cursor.tmp");
-    RemoveStaleTemps(o_.export_dir, "mls-");
+    RemoveStaleTemps(o_.export_dir, "mls-" + o_.server + "-");
     std::optional<std::string> text;
     if (auto err = ReadWholeFile(cursor_path_, text, true, 1 << 16)) return err;
     std::optional<SqlExportCursor> saved;

@@ -29,7 +29,7 @@
 //
 // One export per state dir at a time: state_dir/sql-export.lock. Holding it,
 // an export first removes the temporary files a killed export left
-// (mls-*.tmpXXXXXX in the export directory, the cursor's in state_dir).
+// (mls-SERVER-*.tmpXXXXXX in the export directory, the cursor's in state_dir).
 // File names: mls-SERVER-YYYYMMDDTHHMMSSZ-SEQ.sql (UTC, SEQ six digits or more,
 // from the cursor): they sort in creation order for one server and never
 // collide (an existing name takes the next SEQ).
