@@ -5,6 +5,8 @@
 #include <limits>
 
 #include "config.h"
+#include "dataset.h"
+#include "ip.h"
 #include "fd_io.h"
 #include "number.h"
 #include "text_safety.h"
@@ -49,7 +51,10 @@ std::string InsertPrefix(const SqlBatchInfo& info) {
 }
 
 std::string Prologue(const SqlBatchInfo& info) {
-  std::string s = "BEGIN;\n";
+  std::string s;
+  if (info.dialect == SqlDialect::kPostgresql)  // the literal rule's meaning, pinned
+    s = "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n";
+  s += "BEGIN;\n";
   for (const std::string& stmt : SqlSchema(info.dialect, info.table)) s += stmt + ";\n";
   return s;
 }
@@ -153,10 +158,19 @@ std::optional<std::string> HeaderField(std::string_view& text, std::string_view 
 
 std::optional<SqlDialect> ParseSqlDialect(std::string_view name) {
   if (name == "sqlite") return SqlDialect::kSqlite;
+  if (name == "postgresql") return SqlDialect::kPostgresql;
   return std::nullopt;
 }
 
-std::string_view SqlDialectName(SqlDialect) { return "sqlite"; }
+std::string_view SqlDialectName(SqlDialect d) {
+  switch (d) {
+    case SqlDialect::kSqlite:
+      return "sqlite";
+    case SqlDialect::kPostgresql:
+      return "postgresql";
+  }
+  return "?";
+}
 
 std::string SqlJournalTable(std::string_view table) { return std::string(table) + "_imports"; }
 
@@ -271,14 +285,24 @@ std::string SqlEventColumnList() {
 
 bool SqlIntegerColumn(Col c) { return c == kPort || c == kAsn; }
 
-std::vector<std::string> SqlSchema(SqlDialect, std::string_view table) {
+std::vector<std::string> SqlSchema(SqlDialect d, std::string_view table) {
+  const bool pg = d == SqlDialect::kPostgresql;
+  const std::string integer = pg ? " BIGINT" : " INTEGER";
   std::string t = SqlQuotedName(table);
   std::string create = "CREATE TABLE IF NOT EXISTS " + t +
-                       " (source TEXT NOT NULL, dataset TEXT NOT NULL, row_offset INTEGER NOT NULL";
+                       " (source TEXT NOT NULL, dataset TEXT NOT NULL, row_offset" + integer +
+                       " NOT NULL";
   for (Col c : kSqlEventCols) {
     create += ", ";
     create += SqlColumnName(c);
-    create += SqlIntegerColumn(c) ? " INTEGER" : " TEXT";
+    if (SqlIntegerColumn(c))
+      create += integer;
+    else if (pg && c == kTime)
+      create += " TIMESTAMPTZ";
+    else if (pg && c == kIp)
+      create += " INET";
+    else
+      create += " TEXT";
   }
   create += ", UNIQUE (" + std::string(kSqlEventsKey) + "))";
   std::string name(table);
@@ -289,9 +313,10 @@ std::vector<std::string> SqlSchema(SqlDialect, std::string_view table) {
       "CREATE INDEX IF NOT EXISTS " + SqlQuotedName(name + "_server") + " ON " + t +
           " (source, log_server)",
       "CREATE TABLE IF NOT EXISTS " + SqlQuotedName(SqlJournalTable(table)) +
-          " (source TEXT NOT NULL, dataset TEXT NOT NULL, first_offset INTEGER NOT NULL, "
-          "end_offset INTEGER NOT NULL, row_count INTEGER NOT NULL, file TEXT NOT NULL, "
-          "sha256 TEXT NOT NULL, PRIMARY KEY (" + std::string(kSqlJournalKey) + "))",
+          " (source TEXT NOT NULL, dataset TEXT NOT NULL, first_offset" + integer +
+          " NOT NULL, end_offset" + integer + " NOT NULL, row_count" + integer +
+          " NOT NULL, file TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (" +
+          std::string(kSqlJournalKey) + "))",
   };
 }
 
@@ -308,6 +333,10 @@ std::string Sha256Hex(std::string_view data) {
 }
 
 std::optional<std::string> SqlRowError(const SqlBatchRow& row) {
+  if (!row.fields[kIp].empty() && !IsIpAddress(row.fields[kIp]))
+    return "ip is not an IP address: " + DisplayText(row.fields[kIp]);
+  if (row.fields[kTime].empty() || !IsIsoTime(row.fields[kTime]))
+    return "time is not an ISO 8601 time: " + DisplayText(row.fields[kTime]);
   for (Col c : kSqlEventCols) {
     const std::string& v = row.fields[c];
     if (v.empty() || !SqlIntegerColumn(c)) continue;

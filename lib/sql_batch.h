@@ -17,7 +17,8 @@
 //   BODY
 //   EPILOGUE
 //
-// BODY: the dialect's prologue (BEGIN, the schema if missing: SqlSchema), then
+// BODY: the dialect's prologue (postgresql: SET client_encoding = 'UTF8' and
+// standard_conforming_strings = on; BEGIN; the schema if missing: SqlSchema), then
 // one "INSERT ... VALUES (...) ON CONFLICT (KEY) DO NOTHING;" per row (a row
 // already present is skipped: the table's UNIQUE key is kSqlEventsKey).
 // EPILOGUE: the import journal's row for this batch (source, dataset, range,
@@ -47,9 +48,9 @@ namespace mls {
 
 inline constexpr int kSqlBatchVersion = 1;
 
-enum class SqlDialect { kSqlite };
+enum class SqlDialect { kSqlite, kPostgresql };
 
-// "sqlite" -> kSqlite; nullopt for anything else (postgresql and mysql: to come).
+// "sqlite", "postgresql" (db_type's values); nullopt for anything else (mysql: to come).
 std::optional<SqlDialect> ParseSqlDialect(std::string_view name);
 std::string_view SqlDialectName(SqlDialect d);
 
@@ -88,7 +89,8 @@ std::string SqlDoNothingOnConflict(std::string_view key);
 bool SqlIntegerColumn(Col c);
 
 // The statements that create the events table, its indexes and the import
-// journal if missing (each without its ';').
+// journal if missing (each without its ';'). Types: sqlite TEXT and INTEGER;
+// postgresql TIMESTAMPTZ (event_time), INET (ip), BIGINT, TEXT.
 std::vector<std::string> SqlSchema(SqlDialect d, std::string_view table);
 
 // One dataset row: its byte offset in the dataset (part of the UNIQUE key) and
@@ -98,8 +100,10 @@ struct SqlBatchRow {
   std::array<std::string, kEnrichedColumns> fields;
 };
 
-// Why the row cannot go into a batch, or nullopt: port or asn not a whole
-// decimal number as the database would store it ("asn is not a number: +1").
+// Why the row cannot go into a batch, or nullopt: a time that is not ISO 8601
+// (IsIsoTime), an ip that is not an address (IsIpAddress), port or asn not a
+// whole decimal number as the database would store it ("asn is not a
+// number: +1"); values shown with DisplayText. The same for every dialect.
 std::optional<std::string> SqlRowError(const SqlBatchRow& row);
 
 // What the header says.

@@ -53,7 +53,13 @@ SqlSetup ResolveSqlSetup(const SqlCliOptions& o, const SqlEnv& env) {
   }
   std::optional<SqlDialect> dialect = ParseSqlDialect(c.db_type);
   if (!dialect) {
-    s.error = "[database] db_type " + c.db_type + ": not supported by this version (sqlite only)";
+    s.error = "[database] db_type " + c.db_type + ": not supported by this version";
+    return s;
+  }
+  if (o.do_import && *dialect != SqlDialect::kSqlite) {
+    s.error = "[database] db_type " + c.db_type +
+              ": --import supports only sqlite in this version (load the batch files with "
+              "the database's own client)";
     return s;
   }
   SqlExportOptions& e = s.export_options;

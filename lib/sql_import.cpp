@@ -56,8 +56,11 @@ SqlOpenResult OpenSqlBackend(const SqlConnection& connection) {
   switch (connection.dialect) {
     case SqlDialect::kSqlite:
       return OpenSqliteBackend(connection.name);
+    case SqlDialect::kPostgresql:
+      break;
   }
-  return {nullptr, "unknown database type"};
+  return {nullptr, "importing into " + std::string(SqlDialectName(connection.dialect)) +
+                      " is not supported by this version (load the files with its client)"};
 }
 
 std::string SqlImportLockPath(const std::string& export_dir) { return export_dir + "/import.lock"; }

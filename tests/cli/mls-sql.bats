@@ -22,7 +22,10 @@ state_dir = $T/s
 sql_export_dir = $T/x
 CONF
 }
-teardown() { mls_scratch_cleanup; }
+teardown() {
+  pg_stop
+  mls_scratch_cleanup
+}
 
 # store N SEED: N more events in the dataset
 store() { "$CHECK" events "$1" "$2" | mls-store --csv "$CSV"; }
@@ -111,7 +114,7 @@ same_rows() {
   run mls-sql --export -c "$T/c.conf" --server 'a b'
   assert_failure 2
   assert_output --partial "server name 'a b'"
-  printf '\n[database]\ndb_type = postgresql\nsql_export_dir = %s/x\n' "$T" >>"$T/bad.conf"
+  printf '\n[database]\ndb_type = mysql\nsql_export_dir = %s/x\n' "$T" >>"$T/bad.conf"
   run mls-sql --export -c "$T/bad.conf"
   assert_failure 2
   assert_output --partial "not supported by this version"
@@ -258,4 +261,55 @@ same_rows() {
   assert_output ""
   [ -z "$(ls "$T"/x/mls-*.sql 2>/dev/null)" ]
   same_rows "$(DB)"
+}
+
+# pg_start: a throwaway PostgreSQL 15 on loopback (../shared/REALENV.md §5);
+# sets PGURL. pg_stop in teardown.
+PGBIN=/usr/lib/postgresql/15/bin
+pg_start() {
+  [ -x "$PGBIN/initdb" ] && command -v psql >/dev/null ||
+    skip_unless_available "PostgreSQL 15 (postgresql-15) is not installed"
+  [ "$(id -u)" = 0 ] || skip_unless_available "starting PostgreSQL here needs root (runuser)"
+  PGD=$(mktemp -d /tmp/mls-pg.XXXXXX)
+  chown postgres:postgres "$PGD"
+  chmod 700 "$PGD"
+  echo superpw >"$PGD/pw"
+  chown postgres "$PGD/pw"
+  runuser -u postgres -- "$PGBIN/initdb" -D "$PGD/data" -U postgres --pwfile="$PGD/pw" \
+    --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
+  local port=$((20000 + RANDOM % 20000))
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGD/data" -l "$PGD/server.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $PGD -c fsync=off" start >/dev/null
+  PGURL="postgresql://postgres:superpw@127.0.0.1:$port/postgres"
+}
+pg_stop() {
+  if [ -n "${PGD:-}" ]; then
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGD/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PGD"
+    PGD=
+  fi
+}
+
+@test "mls-sql --export (postgresql): psql loads the batches with every value of the dataset, hostile ones included; twice changes nothing" {
+  pg_start
+  printf 'db_type = postgresql\n' >>"$T/c.conf"
+  store 300 21
+  export_sql
+  store 50 22
+  export_sql
+  head -2 "$(ls -d "$T"/x/mls-*.sql | head -1)" | grep -qx -- '-- dialect: postgresql'
+  local f pass
+  for pass in 1 2; do
+    for f in "$T"/x/mls-*.sql; do
+      psql -X -q -v ON_ERROR_STOP=1 "$PGURL" -f "$f" >/dev/null
+    done
+  done
+  "$CHECK" expect-pg "$CSV" >"$T/expect"
+  "$CHECK" actual-pg "$PGURL" >"$T/actual"
+  pg_stop
+  [ "$(wc -l <"$T/expect")" -eq 350 ]
+  cmp "$T/expect" "$T/actual"
+  run mls-sql --import -c "$T/c.conf"
+  assert_failure 2
+  assert_output --partial "--import supports only sqlite"
 }

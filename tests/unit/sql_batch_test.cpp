@@ -126,19 +126,21 @@ SqlBatchRow Row(std::uint64_t offset) {
   return r;
 }
 
-// A row per hostile value, the value in every text column.
+// A row per hostile value, the value in every free-text column (time, ip,
+// port and asn are checked: SqlRowError).
 std::vector<SqlBatchRow> HostileRows() {
   std::vector<SqlBatchRow> rows;
   std::uint64_t off = 100;
   for (const std::string& v : HostileValues()) {
     SqlBatchRow r = Row(off);
     for (Col c : kSqlEventCols)
-      if (!SqlIntegerColumn(c)) r.fields[c] = v;
+      if (!SqlIntegerColumn(c) && c != kTime && c != kIp) r.fields[c] = v;
     rows.push_back(r);
     off += 1000;
   }
-  SqlBatchRow empty = Row(off);  // every cell absent
+  SqlBatchRow empty = Row(off);  // every cell but the time absent
   for (std::string& f : empty.fields) f.clear();
+  empty.fields[kTime] = "2026-11-25T20:18:08Z";
   rows.push_back(empty);
   return rows;
 }
@@ -213,6 +215,15 @@ TEST(SqlBatch, RefusesBadInput) {
   EXPECT_TRUE(SqlRowError(bad_port));
   bad_port.fields[kPort] = "9223372036854775807";
   EXPECT_FALSE(SqlRowError(bad_port));
+  SqlBatchRow bad = Row(5);
+  bad.fields[kIp] = "192.0.2.300";
+  EXPECT_EQ("ip is not an IP address: 192.0.2.300", SqlRowError(bad));
+  bad.fields[kIp] = "";  // absent: NULL
+  EXPECT_FALSE(SqlRowError(bad));
+  bad.fields[kTime] = "25/11/2026 20:18";
+  EXPECT_EQ("time is not an ISO 8601 time: 25/11/2026 20:18", SqlRowError(bad));
+  bad.fields[kTime] = "";
+  EXPECT_TRUE(SqlRowError(bad));
   bad_port.fields[kPort] = "080";  // not canonical: would not read back the same
   EXPECT_TRUE(WriteSqlBatch(info, {bad_port}).error);
   for (const std::string& server :
@@ -259,6 +270,31 @@ class SqlBatchReader : public ::testing::Test {
   }
   std::string text_;
 };
+
+TEST(SqlBatch, PostgresqlDialect) {
+  EXPECT_EQ(SqlDialect::kPostgresql, ParseSqlDialect("postgresql"));
+  EXPECT_EQ("postgresql", SqlDialectName(SqlDialect::kPostgresql));
+  EXPECT_FALSE(ParseSqlDialect("mysql"));
+  std::vector<SqlBatchRow> rows = HostileRows();
+  SqlBatchInfo info = Info();
+  info.dialect = SqlDialect::kPostgresql;
+  info.end = rows.back().offset + 1;
+  SqlBatchText t = WriteSqlBatch(info, rows);
+  ASSERT_FALSE(t.error) << *t.error;
+  EXPECT_NE(std::string::npos, t.text.find("\n-- dialect: postgresql\n"));
+  EXPECT_NE(std::string::npos, t.text.find("\nSET client_encoding = 'UTF8';\n"
+                                           "SET standard_conforming_strings = on;\nBEGIN;\n"));
+  EXPECT_NE(std::string::npos, t.text.find("event_time TIMESTAMPTZ, log_server TEXT, ip INET"));
+  EXPECT_EQ(std::string::npos, t.text.find(" INTEGER"));
+  SqlBatch b = ParseSqlBatch(t.text, "b.sql");
+  ASSERT_FALSE(b.error) << *b.error;
+  EXPECT_EQ(SqlDialect::kPostgresql, b.info.dialect);
+  ExpectSameRows(rows, b.rows);
+  // The same file claiming another dialect is refused (its prologue is not that one's).
+  std::string other = t.text;
+  other.replace(other.find("dialect: postgresql"), 19, "dialect: sqlite");
+  EXPECT_TRUE(ParseSqlBatch(other, "b.sql").error);
+}
 
 TEST_F(SqlBatchReader, ChecksumMismatch) {
   std::optional<std::string> err = Error(Replace("alice", "alicf"));

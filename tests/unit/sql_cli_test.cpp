@@ -87,8 +87,13 @@ TEST_F(SqlCliTest, ServerAndLockTimeoutOptionsWin) {
 TEST_F(SqlCliTest, Errors) {
   EXPECT_EQ("[database] sql_export_dir is not set: no directory for the batch files",
             Resolve({"--export"}, base_).error);
-  EXPECT_EQ("[database] db_type postgresql: not supported by this version (sqlite only)",
+  EXPECT_EQ("[database] db_type mysql: not supported by this version",
+            Resolve({"--export"}, base_ + "sql_export_dir = /x\ndb_type = mysql\n").error);
+  EXPECT_EQ(std::nullopt,
             Resolve({"--export"}, base_ + "sql_export_dir = /x\ndb_type = postgresql\n").error);
+  EXPECT_EQ("[database] db_type postgresql: --import supports only sqlite in this version (load "
+            "the batch files with the database's own client)",
+            Resolve({"--import"}, base_ + "sql_export_dir = /x\ndb_type = PostgreSQL\n").error);
   EXPECT_EQ(
       "server name 'a b': expected letters, digits, '.', '_' and '-', at most 200 "
       "characters",
