@@ -185,6 +185,22 @@ TEST_F(SqlExportTest, OnlyCommittedCompleteRows) {
   EXPECT_TRUE(Export().empty());  // the finished line is not a valid row: skipped
 }
 
+TEST_F(SqlExportTest, TheOlderToolsDatasetIsExportedToo) {
+  WriteAll(o_.csv, std::string(kLegacyCsvHeader) + "\n" +
+                       "mx1;25/11/2026 20:18;192.0.2.1;bob;null;N/A;FR;64496;Org\n");
+  std::vector<SqlStoredRow> rows = Export();
+  ASSERT_EQ(1u, rows.size());
+  const SqlStoredRow& r = rows[0];
+  ASSERT_TRUE(r.values[kTime]);
+  EXPECT_TRUE(IsIsoTime(*r.values[kTime])) << *r.values[kTime];
+  EXPECT_EQ(0u, r.values[kTime]->find("2026-11-25T"));
+  EXPECT_EQ("bob", r.values[kUser]);
+  EXPECT_FALSE(r.values[kRdns]);        // "null": no value
+  EXPECT_FALSE(r.values[kRdnsStatus]);  // "N/A": no value
+  EXPECT_EQ("64496", r.values[kAsn]);
+  EXPECT_FALSE(r.values[kPort]);  // not in the older format
+}
+
 TEST_F(SqlExportTest, SkippedRowsAreReported) {
   std::string bad = Row(2, "b");
   bad.replace(bad.find("64496"), 5, "+1");
