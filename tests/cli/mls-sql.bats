@@ -37,6 +37,18 @@ load_all() {
   local f
   for f in "$T"/x/mls-*.sql; do sqlite3 "$1" <"$f"; done
 }
+# fault_seed WHAT: sets `seed` (MLS_FAULT_SEED, else the clock) and seeds RANDOM
+fault_seed() {
+  seed=${MLS_FAULT_SEED:-$(($(date +%s%N) / 1000 % 32768))}
+  echo "# mls-sql $1 fault injection seed: $seed (MLS_FAULT_SEED=$seed to replay)" >&3
+  RANDOM=$seed
+}
+# kill_soon PID: kill -9 after 0 to 9 ms (chosen by RANDOM), then reap it
+kill_soon() {
+  sleep "0.00$((RANDOM % 10))"
+  kill -9 "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 # same_rows DB: the database holds exactly the dataset's rows, every value
 same_rows() {
   "$CHECK" expect "$CSV" >"$T/expect"
@@ -147,17 +159,12 @@ same_rows() {
 }
 
 @test "mls-sql --export: kill -9 at random moments, rerun: every row loads exactly once" {
-  local seed=${MLS_FAULT_SEED:-$(($(date +%s%N) / 1000 % 32768))}
-  echo "# mls-sql export fault injection seed: $seed (MLS_FAULT_SEED=$seed to replay)" >&3
-  RANDOM=$seed
-  local i pid
+  local seed i
+  fault_seed export
   for ((i = 0; i < 20; i++)); do
     store $((RANDOM % 400 + 1)) $((seed + i))
     export_sql 2>/dev/null &
-    pid=$!
-    sleep "0.00$((RANDOM % 10))"
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    kill_soon $!
     if ((RANDOM % 2)); then export_sql; fi
   done
   export_sql
@@ -242,17 +249,12 @@ same_rows() {
 }
 
 @test "mls-sql: kill -9 during exports and imports at random moments, rerun: every event in the database exactly once" {
-  local seed=${MLS_FAULT_SEED:-$(($(date +%s%N) / 1000 % 32768))}
-  echo "# mls-sql import fault injection seed: $seed (MLS_FAULT_SEED=$seed to replay)" >&3
-  RANDOM=$seed
-  local i pid
+  local seed i
+  fault_seed import
   for ((i = 0; i < 24; i++)); do
     store $((RANDOM % 400 + 1)) $((seed + i))
     if ((i % 2)); then export_sql 2>/dev/null & else export_sql; import_sql 2>/dev/null & fi
-    pid=$!
-    sleep "0.00$((RANDOM % 10))"
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    kill_soon $!
   done
   export_sql
   import_sql
