@@ -49,7 +49,8 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 LIBS_BASE       := -lboost_program_options -lz
 LIBS_mls-enrich := -lcares -lmaxminddb
 LIBS_mls-ipinfo := -lmaxminddb -lcurl -larchive
-LIBS_ALL        := $(LIBS_BASE) -lcares -lmaxminddb -lcurl -larchive
+LIBS_mls-sql    := -lcrypto -lsqlite3
+LIBS_ALL        := $(LIBS_BASE) -lcares -lmaxminddb -lcurl -larchive -lcrypto -lsqlite3
 
 LIB_SRC   := $(wildcard lib/*.cpp)
 LIB_OBJ   := $(LIB_SRC:%.cpp=$(OUT)/obj/%.o)

@@ -172,4 +172,9 @@ int UsageError(std::string_view tool, std::string_view message) {
   return kExitUsage;
 }
 
+std::optional<std::string> CheckLockTimeout(double seconds) {
+  if (seconds >= 0 && seconds <= 1e6) return std::nullopt;
+  return "--lock-timeout: expected a number of seconds between 0 and 1000000";
+}
+
 }  // namespace mls

@@ -33,6 +33,9 @@ inline constexpr int kExitUsage = 2;    // a usage or configuration error
 // returns kExitUsage.
 int UsageError(std::string_view tool, std::string_view message);
 
+// A --lock-timeout SECONDS value: from 0 to 1000000. The usage error, or nullopt.
+std::optional<std::string> CheckLockTimeout(double seconds);
+
 struct CliSpec {
   std::string name;      // tool name, e.g. "mls-parse"
   std::string synopsis;  // e.g. "mls-parse [OPTION]... [FILE]..."; forms after the first

@@ -20,6 +20,14 @@
 #include "number.h"
 
 namespace mls {
+
+bool ValidSqlIdentifier(std::string_view v) {
+  if (v.empty() || v.size() > kMaxSqlTableName || (v[0] >= '0' && v[0] <= '9')) return false;
+  return std::all_of(v.begin(), v.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
 namespace {
 
 namespace po = boost::program_options;
@@ -99,13 +107,6 @@ std::optional<std::string> SetServers(Config& c, std::string_view v) {
     i = end + 1;
   }
   return std::nullopt;
-}
-
-bool ValidSqlIdentifier(std::string_view v) {
-  if (v.empty() || v.size() > 63 || (v[0] >= '0' && v[0] <= '9')) return false;
-  return std::all_of(v.begin(), v.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  });
 }
 
 constexpr const char* kPositive = "expected a positive integer";
@@ -197,7 +198,7 @@ const KeySpec kKeys[] = {
      [](Config& c, std::string_view v) -> std::optional<std::string> {
        if (!ValidSqlIdentifier(v))
          return "expected an SQL identifier (letters, digits and _, not starting with a digit, "
-                "at most 63 characters)";
+                "at most 55 characters)";
        c.db_table = std::string(v);
        return std::nullopt;
      }},

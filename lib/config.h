@@ -3,6 +3,7 @@
 // Every section and key of maillogsentinel.conf(5); defaults as documented there.
 // Unknown sections/keys and bad values are errors naming file:line and the key.
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -68,6 +69,12 @@ inline constexpr const char* kDefaultConfigPath = "/etc/maillogsentinel.conf";
 // when another section has that key, else "; did you mean 'K'?" for the key of
 // SECTION closest to KEY (edit distance at most 2), else "".
 std::string UnknownKeyHint(std::string_view section, std::string_view key);
+
+// [database] table: letters, digits and '_', not starting with a digit, at most
+// kMaxSqlTableName bytes, so that the names mls-sql derives from it (TABLE_imports,
+// TABLE_server) stay within every backend's 63-byte limit. Safe quoted or not.
+inline constexpr std::size_t kMaxSqlTableName = 55;
+bool ValidSqlIdentifier(std::string_view name);
 
 // Reads and validates the INI file at `path`.
 ConfigResult LoadConfig(const std::string& path);

@@ -49,12 +49,8 @@ StoreSetup ResolveStoreSetup(const StoreCliOptions& o, const StoreEnv& env) {
     s.store.csv = cfg.config.CsvPath();
   }
   if (o.lock_timeout) {
-    double t = *o.lock_timeout;
-    if (!(t >= 0 && t <= 1e6)) {
-      s.error = "--lock-timeout: expected a number of seconds between 0 and 1000000";
-      return s;
-    }
-    s.store.appender.lock_timeout_seconds = t;
+    if ((s.error = CheckLockTimeout(*o.lock_timeout))) return s;
+    s.store.appender.lock_timeout_seconds = *o.lock_timeout;
   }
   if (o.dataset_lock_fd) {
     if (*o.dataset_lock_fd < 3) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <sstream>
 #include <string>
 #include <vector>
@@ -62,6 +64,22 @@ TEST(FormatHelpTest, FitsTheWidthWithoutTrailingSpacesOrCutWords) {
   // Too wide for the column: the description starts on the next line.
   EXPECT_NE(help.find("\n      --sendmail-timeout SECONDS\n"), std::string::npos) << help;
   EXPECT_EQ(Lines(help).back(), "See mls-demo(1).");
+}
+
+}  // namespace
+}  // namespace mls
+
+namespace mls {
+namespace {
+
+TEST(CheckLockTimeout, Range) {
+  EXPECT_EQ(std::nullopt, CheckLockTimeout(0));
+  EXPECT_EQ(std::nullopt, CheckLockTimeout(2.5));
+  EXPECT_EQ(std::nullopt, CheckLockTimeout(1e6));
+  EXPECT_EQ("--lock-timeout: expected a number of seconds between 0 and 1000000",
+            CheckLockTimeout(-1));
+  EXPECT_TRUE(CheckLockTimeout(1e6 + 1));
+  EXPECT_TRUE(CheckLockTimeout(std::numeric_limits<double>::quiet_NaN()));
 }
 
 }  // namespace

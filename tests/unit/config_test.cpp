@@ -241,7 +241,7 @@ TEST(Config, BadValuesNameFileLineAndKey) {
        "0 to 65535 (0 = backend default)"},
       {"[database]\ntable = x; DROP TABLE y\n",
        "/etc/x.conf:2: bad value 'x; DROP TABLE y' for table in [database]: expected an SQL "
-       "identifier (letters, digits and _, not starting with a digit, at most 63 characters)"},
+       "identifier (letters, digits and _, not starting with a digit, at most 55 characters)"},
       {"[report]\nwindow = month\n",
        "/etc/x.conf:2: bad value 'month' for window in [report]: expected today, yesterday, 24h "
        "or 7d"},

@@ -1,0 +1,522 @@
+#include "sql_batch.h"
+
+#include <openssl/evp.h>
+
+#include <limits>
+
+#include "config.h"
+#include "dataset.h"
+#include "ip.h"
+#include "fd_io.h"
+#include "number.h"
+#include "text_safety.h"
+#include "utf8.h"
+
+namespace mls {
+namespace {
+
+constexpr std::string_view kMagic = "-- maillogsentinel sql batch ";
+constexpr std::size_t kMaxBatchBytes = std::size_t{4} << 30;
+
+bool IsNameChars(std::string_view s, std::string_view extra, std::size_t max) {
+  if (s.empty() || s.size() > max) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              extra.find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+bool IsServerName(std::string_view s) { return IsNameChars(s, "._-", 253); }
+bool IsDatasetId(std::string_view s) { return IsNameChars(s, ":._-", 128); }
+
+constexpr char kHex[] = "0123456789ABCDEF";
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The SQL text before the rows' values: what every row line starts with.
+std::string InsertPrefix(const SqlBatchInfo& info) {
+  std::string s =
+      "INSERT INTO " + SqlQuotedName(info.table) + " (" + SqlEventColumnList();
+  s += ") VALUES ('";
+  s += info.server;  // checked: no quote can occur
+  s += "', '";
+  s += info.dataset;
+  s += "', ";
+  return s;
+}
+
+std::string Prologue(const SqlBatchInfo& info) {
+  std::string s;
+  if (info.dialect == SqlDialect::kPostgresql)  // the literal rule's meaning, pinned
+    s = "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n";
+  s += "BEGIN;\n";
+  for (const std::string& stmt : SqlSchema(info.dialect, info.table)) s += stmt + ";\n";
+  return s;
+}
+
+std::string Epilogue(const SqlBatchInfo& info) {
+  return "INSERT INTO " + SqlQuotedName(SqlJournalTable(info.table)) + " (" +
+         std::string(kSqlJournalColumns) + ") VALUES ('" + info.server + "', '" + info.dataset +
+         "', " + std::to_string(info.first) + ", " + std::to_string(info.end) + ", " +
+         std::to_string(info.rows) + ", '" + info.file + "', '" + info.sha256 + "')" +
+         SqlDoNothingOnConflict(kSqlJournalKey) + ";\nCOMMIT;\n";
+}
+
+std::string Header(const SqlBatchInfo& info) {
+  std::string s(kMagic);
+  s += std::to_string(kSqlBatchVersion) + "\n";
+  s += "-- dialect: " + std::string(SqlDialectName(info.dialect)) + "\n";
+  s += "-- server: " + info.server + "\n";
+  s += "-- dataset: " + info.dataset + "\n";
+  s += "-- table: " + info.table + "\n";
+  s += "-- file: " + info.file + "\n";
+  s += "-- range: " + std::to_string(info.first) + "-" + std::to_string(info.end) + "\n";
+  s += "-- rows: " + std::to_string(info.rows) + "\n";
+  s += "-- body-sha256: " + info.sha256 + "\n";
+  return s;
+}
+
+std::optional<std::string> CheckInfo(const SqlBatchInfo& info) {
+  if (!IsServerName(info.server))
+    return "server name is not [A-Za-z0-9._-], 1 to 253 bytes: " + info.server;
+  if (!IsDatasetId(info.dataset))
+    return "dataset identity is not [A-Za-z0-9:._-], 1 to 128 bytes: " + info.dataset;
+  if (!IsNameChars(info.file, "._-", 255))
+    return "batch file name is not [A-Za-z0-9._-], 1 to 255 bytes: " + info.file;
+  if (!ValidSqlIdentifier(info.table))
+    return "table name is not an SQL identifier ([A-Za-z_][A-Za-z0-9_]*, at most 55 bytes): " +
+           info.table;
+  return std::nullopt;
+}
+
+// ---- reading ------------------------------------------------------------------
+
+class Cursor {
+ public:
+  Cursor(std::string_view text, std::size_t line) : s_(text), line_(line) {}
+  bool Eat(std::string_view lit) {
+    if (s_.substr(pos_, lit.size()) != lit) return false;
+    Advance(lit.size());
+    return true;
+  }
+  bool AtEnd() const { return pos_ == s_.size(); }
+  std::size_t line() const { return line_; }
+  // The digits of a canonical unsigned decimal number.
+  std::optional<std::string_view> Digits() {
+    std::size_t b = pos_, e = pos_;
+    while (e < s_.size() && s_[e] >= '0' && s_[e] <= '9') ++e;
+    if (e == b || (s_[b] == '0' && e - b > 1) || e - b > 20) return std::nullopt;
+    Advance(e - b);
+    return s_.substr(b, e - b);
+  }
+  // A standard string literal's content, quotes undoubled; at its opening quote.
+  std::optional<std::string> Literal() {
+    if (!Eat("'")) return std::nullopt;
+    std::string out;
+    for (;;) {
+      std::size_t q = s_.find('\'', pos_);
+      if (q == std::string_view::npos) return std::nullopt;
+      out.append(s_.substr(pos_, q - pos_));
+      Advance(q + 1 - pos_);
+      if (pos_ < s_.size() && s_[pos_] == '\'') {
+        out += '\'';
+        Advance(1);
+        continue;
+      }
+      return out;
+    }
+  }
+
+ private:
+  void Advance(std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (s_[pos_ + i] == '\n') ++line_;
+    pos_ += n;
+  }
+  std::string_view s_;
+  std::size_t pos_ = 0;
+  std::size_t line_;
+};
+
+std::optional<std::string> HeaderField(std::string_view& text, std::string_view key,
+                                       std::size_t line, std::string& value) {
+  std::string prefix = "-- " + std::string(key) + ": ";
+  std::size_t nl = text.find('\n');
+  if (nl == std::string_view::npos || text.substr(0, prefix.size()) != prefix)
+    return "line " + std::to_string(line) + ": expected \"" + prefix + "...\"";
+  value = std::string(text.substr(prefix.size(), nl - prefix.size()));
+  text.remove_prefix(nl + 1);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<SqlDialect> ParseSqlDialect(std::string_view name) {
+  if (name == "sqlite") return SqlDialect::kSqlite;
+  if (name == "postgresql") return SqlDialect::kPostgresql;
+  return std::nullopt;
+}
+
+std::string_view SqlDialectName(SqlDialect d) {
+  switch (d) {
+    case SqlDialect::kSqlite:
+      return "sqlite";
+    case SqlDialect::kPostgresql:
+      return "postgresql";
+  }
+  return "?";
+}
+
+std::string SqlJournalTable(std::string_view table) { return std::string(table) + "_imports"; }
+
+namespace {
+
+// The literal rule's stored text of `raw` appended to `out`; with
+// `double_quotes`, each single quote doubled as well (the SQL literal's body).
+void AppendStored(std::string_view raw, bool double_quotes, std::string& out) {
+  for (std::size_t i = 0; i < raw.size();) {
+    // The common case first: a run of ASCII that stays as it is.
+    std::size_t run = i;
+    while (run < raw.size()) {
+      unsigned char b = static_cast<unsigned char>(raw[run]);
+      if (b == 0 || b == '\\' || b >= 0x80 || (b == '\'' && double_quotes)) break;
+      ++run;
+    }
+    out.append(raw.data() + i, run - i);
+    i = run;
+    if (i == raw.size()) break;
+    unsigned char b = static_cast<unsigned char>(raw[i]);
+    if (b == '\'') {
+      out += "''";
+      ++i;
+    } else if (b == '\\') {
+      out += "\\\\";
+      ++i;
+    } else if (b == 0) {
+      out += "\\x00";
+      ++i;
+    } else if (std::size_t n = Utf8Length(raw, i)) {
+      out.append(raw.substr(i, n));
+      i += n;
+    } else {
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+      ++i;
+    }
+  }
+}
+
+}  // namespace
+
+std::string SqlStoredText(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  AppendStored(raw, false, out);
+  return out;
+}
+
+std::optional<std::string> SqlRawText(std::string_view stored) {
+  std::string out;
+  out.reserve(stored.size());
+  for (std::size_t i = 0; i < stored.size();) {
+    unsigned char b = static_cast<unsigned char>(stored[i]);
+    if (b == 0) return std::nullopt;
+    if (b == '\\') {
+      if (i + 1 < stored.size() && stored[i + 1] == '\\') {
+        out += '\\';
+        i += 2;
+        continue;
+      }
+      if (i + 3 >= stored.size() || stored[i + 1] != 'x') return std::nullopt;
+      int hi = HexValue(stored[i + 2]), lo = HexValue(stored[i + 3]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 4;
+      continue;
+    }
+    if (b < 0x80) {
+      out += stored[i++];
+      continue;
+    }
+    std::size_t n = Utf8Length(stored, i);
+    if (n == 0) return std::nullopt;
+    out.append(stored.substr(i, n));
+    i += n;
+  }
+  // Canonical form only: what SqlStoredText makes of the result must be `stored`
+  // (rejects an escaped byte that would have been valid UTF-8 as it stands).
+  if (SqlStoredText(out) != stored) return std::nullopt;
+  return out;
+}
+
+std::string_view SqlColumnName(Col c) {
+  switch (c) {
+    case kTime:
+      return "event_time";
+    case kUser:
+      return "username";
+    case kServer:
+      return "log_server";
+    default:
+      return kColumnNames[c];
+  }
+}
+
+std::string SqlQuotedName(std::string_view name) { return "\"" + std::string(name) + "\""; }
+
+std::string SqlDoNothingOnConflict(std::string_view key) {
+  return " ON CONFLICT (" + std::string(key) + ") DO NOTHING";
+}
+
+std::string SqlEventColumnList() {
+  std::string s = "source, dataset, row_offset";
+  for (Col c : kSqlEventCols) {
+    s += ", ";
+    s += SqlColumnName(c);
+  }
+  return s;
+}
+
+bool SqlIntegerColumn(Col c) { return c == kPort || c == kAsn; }
+
+std::vector<std::string> SqlSchema(SqlDialect d, std::string_view table) {
+  const bool pg = d == SqlDialect::kPostgresql;
+  const std::string integer = pg ? " BIGINT" : " INTEGER";
+  std::string t = SqlQuotedName(table);
+  std::string create = "CREATE TABLE IF NOT EXISTS " + t +
+                       " (source TEXT NOT NULL, dataset TEXT NOT NULL, row_offset" + integer +
+                       " NOT NULL";
+  for (Col c : kSqlEventCols) {
+    create += ", ";
+    create += SqlColumnName(c);
+    if (SqlIntegerColumn(c))
+      create += integer;
+    else if (pg && c == kTime)
+      create += " TIMESTAMPTZ";
+    else if (pg && c == kIp)
+      create += " INET";
+    else
+      create += " TEXT";
+  }
+  create += ", UNIQUE (" + std::string(kSqlEventsKey) + "))";
+  std::string name(table);
+  return {
+      create,
+      "CREATE INDEX IF NOT EXISTS " + SqlQuotedName(name + "_time") + " ON " + t + " (event_time)",
+      "CREATE INDEX IF NOT EXISTS " + SqlQuotedName(name + "_ip") + " ON " + t + " (ip)",
+      "CREATE INDEX IF NOT EXISTS " + SqlQuotedName(name + "_server") + " ON " + t +
+          " (source, log_server)",
+      "CREATE TABLE IF NOT EXISTS " + SqlQuotedName(SqlJournalTable(table)) +
+          " (source TEXT NOT NULL, dataset TEXT NOT NULL, first_offset" + integer +
+          " NOT NULL, end_offset" + integer + " NOT NULL, row_count" + integer +
+          " NOT NULL, file TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (" +
+          std::string(kSqlJournalKey) + "))",
+  };
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += "0123456789abcdef"[md[i] >> 4];
+    out += "0123456789abcdef"[md[i] & 15];
+  }
+  return out;
+}
+
+std::optional<std::string> SqlRowError(const SqlBatchRow& row) {
+  if (!row.fields[kIp].empty() && !IsIpAddress(row.fields[kIp]))
+    return "ip is not an IP address: " + DisplayText(row.fields[kIp]);
+  if (row.fields[kTime].empty() || !IsIsoTime(row.fields[kTime]))
+    return "time is not an ISO 8601 time: " + DisplayText(row.fields[kTime]);
+  for (Col c : kSqlEventCols) {
+    const std::string& v = row.fields[c];
+    if (v.empty() || !SqlIntegerColumn(c)) continue;
+    std::optional<std::uint64_t> n = ParseNumber<std::uint64_t>(v);
+    if (!n || std::to_string(*n) != v ||
+        *n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      return std::string(kColumnNames[c]) + " is not a number: " + DisplayText(v);
+  }
+  return std::nullopt;
+}
+
+SqlBatchText WriteSqlBatch(const SqlBatchInfo& in, const std::vector<SqlBatchRow>& rows) {
+  SqlBatchText result;
+  if (auto err = CheckInfo(in)) {
+    result.error = err;
+    return result;
+  }
+  if (rows.empty()) {
+    result.error = "no rows";
+    return result;
+  }
+  SqlBatchInfo info = in;
+  info.rows = rows.size();
+  info.first = rows.front().offset;
+  std::string body = Prologue(info);
+  const std::string prefix = InsertPrefix(info);
+  const std::string row_end = SqlDoNothingOnConflict(kSqlEventsKey) + ";\n";
+  std::uint64_t last = 0;
+  bool first_row = true;
+  for (const SqlBatchRow& row : rows) {
+    std::string where = "row at byte " + std::to_string(row.offset);
+    if (!first_row && row.offset <= last) {
+      result.error = where + ": offsets do not increase";
+      return result;
+    }
+    if (row.offset >= info.end) {
+      result.error = where + ": not before the range's end " + std::to_string(info.end);
+      return result;
+    }
+    if (auto err = SqlRowError(row)) {
+      result.error = where + ": " + *err;
+      return result;
+    }
+    first_row = false;
+    last = row.offset;
+    body += prefix;
+    body += std::to_string(row.offset);
+    for (Col c : kSqlEventCols) {
+      body += ", ";
+      const std::string& v = row.fields[c];
+      if (v.empty()) {
+        body += "NULL";
+      } else if (SqlIntegerColumn(c)) {
+        body += v;
+      } else {
+        body += '\'';
+        AppendStored(v, true, body);
+        body += '\'';
+      }
+    }
+    body += ")";
+    body += row_end;
+  }
+  info.sha256 = Sha256Hex(body);
+  const std::string header = Header(info), epilogue = Epilogue(info);
+  result.text.reserve(header.size() + body.size() + epilogue.size());
+  result.text += header;
+  result.text += body;
+  result.text += epilogue;
+  return result;
+}
+
+SqlBatch ParseSqlBatch(std::string_view text, std::string_view name) {
+  SqlBatch batch;
+  auto fail = [&](std::size_t line, const std::string& msg) {
+    batch.rows.clear();
+    batch.error = std::string(name) + ": line " + std::to_string(line) + ": " + msg;
+    return batch;
+  };
+  std::string_view rest = text;
+  std::size_t nl = rest.find('\n');
+  if (rest.substr(0, kMagic.size()) != kMagic || nl == std::string_view::npos)
+    return fail(1, "not a maillogsentinel SQL batch file");
+  if (rest.substr(kMagic.size(), nl - kMagic.size()) != std::to_string(kSqlBatchVersion))
+    return fail(1, "unsupported batch format version " +
+                       std::string(rest.substr(kMagic.size(), nl - kMagic.size())));
+  rest.remove_prefix(nl + 1);
+  SqlBatchInfo& info = batch.info;
+  std::string dialect, range, rows;
+  const std::pair<std::string_view, std::string*> fields[] = {
+      {"dialect", &dialect},  {"server", &info.server},     {"dataset", &info.dataset},
+      {"table", &info.table}, {"file", &info.file},         {"range", &range},
+      {"rows", &rows},        {"body-sha256", &info.sha256}};
+  std::size_t line = 2;
+  for (const auto& [key, value] : fields) {
+    if (auto err = HeaderField(rest, key, line, *value)) {
+      batch.error = std::string(name) + ": " + *err;
+      return batch;
+    }
+    ++line;
+  }
+  std::optional<SqlDialect> d = ParseSqlDialect(dialect);
+  if (!d) return fail(2, "unknown dialect: " + dialect);
+  info.dialect = *d;
+  if (auto err = CheckInfo(info)) return fail(3, *err);
+  std::size_t dash = range.find('-');
+  std::optional<std::uint64_t> first, end, count;
+  if (dash != std::string::npos) {
+    first = ParseNumber<std::uint64_t>(std::string_view(range).substr(0, dash));
+    end = ParseNumber<std::uint64_t>(std::string_view(range).substr(dash + 1));
+  }
+  if (!first || !end || *first >= *end) return fail(7, "bad range: " + range);
+  count = ParseNumber<std::uint64_t>(rows);
+  if (!count || *count == 0) return fail(8, "bad row count: " + rows);
+  info.first = *first;
+  info.end = *end;
+  info.rows = *count;
+  const std::string epilogue = Epilogue(info);
+  if (rest.size() < epilogue.size() || rest.substr(rest.size() - epilogue.size()) != epilogue)
+    return fail(line,
+                "the file does not end with this batch's journal record and COMMIT "
+                "(changed or truncated)");
+  rest.remove_suffix(epilogue.size());
+  if (Sha256Hex(rest) != info.sha256)
+    return fail(9, "the body's SHA-256 is not the header's (file changed)");
+
+  Cursor cur(rest, line);
+  if (!cur.Eat(Prologue(info))) return fail(cur.line(), "not the expected schema statements");
+  const std::string prefix = InsertPrefix(info);
+  const std::string row_end = ")" + SqlDoNothingOnConflict(kSqlEventsKey) + ";\n";
+  std::uint64_t last = 0;
+  while (cur.Eat(prefix)) {
+    std::size_t row_line = cur.line();
+    auto row_fail = [&](const std::string& msg) { return fail(row_line, msg); };
+    SqlStoredRow row;
+    std::optional<std::string_view> off = cur.Digits();
+    std::optional<std::uint64_t> offset;
+    if (off) offset = ParseNumber<std::uint64_t>(*off);
+    if (!offset) return row_fail("bad row offset");
+    if (!batch.rows.empty() && *offset <= last) return row_fail("row offsets do not increase");
+    if (batch.rows.empty() && *offset != info.first)
+      return row_fail("the first row is not at the range's start");
+    if (*offset >= info.end) return row_fail("row offset past the range's end");
+    last = *offset;
+    row.offset = *offset;
+    for (Col c : kSqlEventCols) {
+      if (!cur.Eat(", ")) return row_fail("expected \", \" before " + std::string(kColumnNames[c]));
+      if (cur.Eat("NULL")) continue;
+      if (SqlIntegerColumn(c)) {
+        std::optional<std::string_view> digits = cur.Digits();
+        if (!digits ||
+            !ParseNumberIn<std::uint64_t>(*digits, 0, std::numeric_limits<std::int64_t>::max()))
+          return row_fail("bad " + std::string(kColumnNames[c]));
+        row.values[c] = std::string(*digits);
+        continue;
+      }
+      std::optional<std::string> lit = cur.Literal();
+      if (!lit || lit->empty() || !SqlRawText(*lit))
+        return row_fail("bad " + std::string(kColumnNames[c]) + " literal");
+      row.values[c] = std::move(*lit);
+    }
+    if (!cur.Eat(row_end)) return row_fail("expected \"... DO NOTHING;\" at the row's end");
+    batch.rows.push_back(std::move(row));
+    if (batch.rows.size() > info.rows) return row_fail("more rows than the header says");
+  }
+  if (batch.rows.size() != info.rows)
+    return fail(cur.line(), std::to_string(batch.rows.size()) + " rows, the header says " +
+                                std::to_string(info.rows));
+  if (!cur.AtEnd()) return fail(cur.line(), "expected a row");
+  return batch;
+}
+
+SqlBatch ReadSqlBatch(const std::string& path) {
+  std::optional<std::string> content;
+  if (auto err = ReadWholeFile(path, content, false, kMaxBatchBytes)) {
+    SqlBatch batch;
+    batch.error = *err;
+    return batch;
+  }
+  return ParseSqlBatch(*content, path);
+}
+
+}  // namespace mls

@@ -1,0 +1,154 @@
+#pragma once
+// The SQL batch file (mls-sql(1), BATCH FILES): dataset rows as a SQL script
+// that the dialect's own client loads by hand, and the strict reader that
+// mls-sql --import uses instead (it never executes the file's text).
+//
+// A batch file is, byte for byte:
+//
+//   -- maillogsentinel sql batch 1
+//   -- dialect: sqlite
+//   -- server: SERVER          the exporting host ([A-Za-z0-9._-], 1..253 bytes)
+//   -- dataset: ID             the dataset's identity ([A-Za-z0-9:._-], 1..128 bytes)
+//   -- table: TABLE            ValidSqlIdentifier (lib/config.h)
+//   -- file: NAME              the batch file's name when written ([A-Za-z0-9._-])
+//   -- range: FIRST-END        dataset byte offsets: first row's start, last row's end
+//   -- rows: N
+//   -- body-sha256: HEX        SHA-256 of BODY (lower-case hex)
+//   BODY
+//   EPILOGUE
+//
+// BODY: the dialect's prologue (postgresql: SET client_encoding = 'UTF8' and
+// standard_conforming_strings = on; BEGIN; the schema if missing: SqlSchema), then
+// one "INSERT ... VALUES (...) ON CONFLICT (KEY) DO NOTHING;" per row (a row
+// already present is skipped: the table's UNIQUE key is kSqlEventsKey).
+// EPILOGUE: the import journal's row for this batch (source, dataset, range,
+// row count, file, checksum; skipped if present) and COMMIT. Loading it twice
+// changes nothing.
+//
+// The literal rule, the same for every dialect: a value is stored as text that
+// is valid UTF-8 without NUL (SqlStoredText): a backslash becomes "\\", a NUL
+// byte and every byte that is not part of valid UTF-8 becomes "\xNN" (upper-case
+// hex); everything else (quotes, CR, LF, TAB, any valid UTF-8) is kept as it is.
+// SqlRawText reverses it exactly. The stored text is written as a standard SQL
+// string literal: '...' with single quotes doubled, nothing else escaped (a
+// MySQL batch pins NO_BACKSLASH_ESCAPES). An empty cell is NULL; port and asn
+// are integers.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "event.h"
+
+namespace mls {
+
+inline constexpr int kSqlBatchVersion = 1;
+
+enum class SqlDialect { kSqlite, kPostgresql };
+
+// "sqlite", "postgresql" (db_type's values); nullopt for anything else (mysql: to come).
+std::optional<SqlDialect> ParseSqlDialect(std::string_view name);
+std::string_view SqlDialectName(SqlDialect d);
+
+// A name checked by ValidSqlIdentifier in double quotes (standard SQL; MySQL
+// batches set ANSI_QUOTES).
+std::string SqlQuotedName(std::string_view name);
+// The import journal's table for an events table: TABLE + "_imports".
+std::string SqlJournalTable(std::string_view table);
+
+// The literal rule (see above).
+std::string SqlStoredText(std::string_view raw);
+// The inverse; nullopt if `stored` is not something SqlStoredText produces.
+std::optional<std::string> SqlRawText(std::string_view stored);
+
+// The events table's columns after the three key columns (source, dataset,
+// row_offset), in this order: one per event column (lib/event.h), named for SQL.
+inline constexpr std::array<Col, kEnrichedColumns> kSqlEventCols = {
+    kTime,    kServer, kIp,   kUser,       kMethod,  kClient, kPort,
+    kService, kReason, kRdns, kRdnsStatus, kCountry, kAsn,    kAsOrg};
+// Column name of an event column (kColumnNames except: time -> event_time,
+// user -> username, server -> log_server: words some backends reserve).
+std::string_view SqlColumnName(Col c);
+// The events table's columns in order: "source, dataset, row_offset, event_time, ...".
+std::string SqlEventColumnList();
+// The events table's UNIQUE key.
+inline constexpr std::string_view kSqlEventsKey = "source, dataset, row_offset";
+// The import journal's columns, in order, and its primary key.
+inline constexpr std::string_view kSqlJournalColumns =
+    "source, dataset, first_offset, end_offset, row_count, file, sha256";
+inline constexpr std::string_view kSqlJournalKey = "source, dataset, first_offset, end_offset";
+// " ON CONFLICT (KEY) DO NOTHING": a row whose key is present is skipped, and
+// only that (SQLite's INSERT OR IGNORE would also hide CHECK and NOT NULL
+// failures). The same text in SQLite (3.24+) and PostgreSQL.
+std::string SqlDoNothingOnConflict(std::string_view key);
+// Whether the column is an integer (port, asn).
+bool SqlIntegerColumn(Col c);
+
+// The statements that create the events table, its indexes and the import
+// journal if missing (each without its ';'). Types: sqlite TEXT and INTEGER;
+// postgresql TIMESTAMPTZ (event_time), INET (ip), BIGINT, TEXT.
+std::vector<std::string> SqlSchema(SqlDialect d, std::string_view table);
+
+// One dataset row: its byte offset in the dataset (part of the UNIQUE key) and
+// its cells as raw bytes, lib/event.h order (kEnrichedColumns); empty = NULL.
+struct SqlBatchRow {
+  std::uint64_t offset = 0;
+  std::array<std::string, kEnrichedColumns> fields;
+};
+
+// Why the row cannot go into a batch, or nullopt: a time that is not ISO 8601
+// (IsIsoTime), an ip that is not an address (IsIpAddress), port or asn not a
+// whole decimal number as the database would store it ("asn is not a
+// number: +1"); values shown with DisplayText. The same for every dialect.
+std::optional<std::string> SqlRowError(const SqlBatchRow& row);
+
+// What the header says.
+struct SqlBatchInfo {
+  SqlDialect dialect = SqlDialect::kSqlite;
+  std::string server;
+  std::string dataset;
+  std::string table;
+  std::string file;
+  std::uint64_t first = 0;  // the first row's offset
+  std::uint64_t end = 0;    // just past the last row
+  std::uint64_t rows = 0;
+  std::string sha256;  // of the body, lower-case hex
+};
+
+struct SqlBatchText {
+  std::string text;
+  std::optional<std::string> error;  // "row at byte N: port is not a number: ..."
+};
+
+// The whole batch file for `rows` (at least one, offsets increasing); `end` is
+// the offset just past the last row. info.rows, info.first and info.sha256 are
+// computed; the other members come from `info`.
+SqlBatchText WriteSqlBatch(const SqlBatchInfo& info, const std::vector<SqlBatchRow>& rows);
+
+// A row read back: its offset and its values as the database stores them
+// (SqlStoredText form; integer columns as their digits); nullopt = NULL.
+struct SqlStoredRow {
+  std::uint64_t offset = 0;
+  std::array<std::optional<std::string>, kEnrichedColumns> values;  // lib/event.h order
+};
+
+struct SqlBatch {
+  SqlBatchInfo info;
+  std::vector<SqlStoredRow> rows;
+  std::optional<std::string> error;  // "PATH: line 9: ..." ; nothing else is valid then
+};
+
+// Reads a batch file strictly: its own format only (the header, the checksum,
+// the prologue and epilogue exactly as WriteSqlBatch writes them, the rows'
+// shape, the row count and range); anything else is an error.
+SqlBatch ParseSqlBatch(std::string_view text, std::string_view name);
+SqlBatch ReadSqlBatch(const std::string& path);
+
+// Lower-case hex SHA-256 of `data` (OpenSSL libcrypto).
+std::string Sha256Hex(std::string_view data);
+
+}  // namespace mls

@@ -1,0 +1,353 @@
+#include "sql_export.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "atomic_file.h"
+#include "dataset.h"
+#include "fd_io.h"
+#include "lock.h"
+#include "number.h"
+#include "txn.h"
+
+namespace mls {
+namespace {
+
+constexpr std::string_view kCursorMagic = "maillogsentinel sql-export cursor 1\n";
+constexpr std::uint64_t kTailBytes = 256;
+constexpr std::size_t kMaxNotes = 10;
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Bytes [from, to) of the file; nullopt and errno on a read error or EOF.
+std::optional<std::string> ReadRange(int fd, std::uint64_t from, std::uint64_t to) {
+  std::string out(to - from, '\0');
+  std::size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(from + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = EIO;
+      return std::nullopt;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return out;
+}
+
+std::optional<std::string> TailHash(int fd, std::uint64_t offset) {
+  std::uint64_t from = offset > kTailBytes ? offset - kTailBytes : 0;
+  std::optional<std::string> bytes = ReadRange(fd, from, offset);
+  if (!bytes) return std::nullopt;
+  return Sha256Hex(*bytes);
+}
+
+std::string Stamp(std::time_t now) {
+  struct tm tm {};
+  ::gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+// Removes the temporary files (lib/atomic_file.h: NAME.tmpXXXXXX) an export
+// killed while writing left in `dir` for names starting with `prefix`; only
+// with the export lock held, and only this server's (another server's export
+// may share the directory).
+void RemoveStaleTemps(const std::string& dir, std::string_view prefix) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view n = e->d_name;
+    std::size_t tmp = n.rfind(".tmp");
+    if (n.substr(0, prefix.size()) == prefix && tmp != std::string_view::npos &&
+        n.size() == tmp + 10)
+      ::unlinkat(::dirfd(d), e->d_name, 0);
+  }
+  ::closedir(d);
+}
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 || errno != ENOENT;
+}
+
+// The committed size of the dataset open as `fd` (see the header).
+std::optional<std::string> CommittedSize(const SqlExportOptions& o, int fd, const struct stat& st,
+                                         std::uint64_t& size) {
+  FileLock lock;
+  switch (LockDataset(lock, o.csv, o.lock_timeout_seconds)) {
+    case FileLock::Status::kLocked:
+      break;
+    case FileLock::Status::kBusy:
+      return DatasetLockPath(o.csv) + ": another writer holds the dataset's lock";
+    case FileLock::Status::kError:
+      return lock.error();
+  }
+  struct stat now;
+  if (::fstat(fd, &now) != 0) return ErrnoMessage(o.csv, errno);
+  size = static_cast<std::uint64_t>(now.st_size);
+  std::optional<Journal> journal;
+  if (auto err = LoadDatasetJournal(o.csv, journal)) return err;
+  std::string id = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  if (journal && (!journal->csv_id || *journal->csv_id == id))
+    size = std::min(size, journal->csv_size.value_or(0));
+  return std::nullopt;
+}
+
+class Exporter {
+ public:
+  Exporter(const SqlExportOptions& o, SqlExportResult& r) : o_(o), r_(r) {}
+
+  std::optional<std::string> Run() {
+    FileLock export_lock;
+    switch (export_lock.Acquire(SqlExportLockPath(o_.state_dir), o_.lock_timeout_seconds)) {
+      case FileLock::Status::kLocked:
+        break;
+      case FileLock::Status::kBusy:
+        return SqlExportLockPath(o_.state_dir) + ": another export is running";
+      case FileLock::Status::kError:
+        return export_lock.error();
+    }
+    RemoveStaleTemps(o_.state_dir, "sql-export.cursor.tmp");
+    RemoveStaleTemps(o_.export_dir, "mls-" + o_.server + "-");
+    std::optional<std::string> text;
+    if (auto err = ReadWholeFile(cursor_path_, text, true, 1 << 16)) return err;
+    std::optional<SqlExportCursor> saved;
+    if (text) {
+      saved = DecodeSqlExportCursor(*text);
+      if (!saved)
+        return cursor_path_ +
+               ": malformed export cursor (remove it to export the whole "
+               "dataset again)";
+    }
+    Fd fd(::open(o_.csv.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+      if (errno == ENOENT) return std::nullopt;  // no dataset yet: nothing new
+      return ErrnoMessage(o_.csv, errno);
+    }
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) return ErrnoMessage(o_.csv, errno);
+    std::uint64_t limit = 0;
+    if (auto err = CommittedSize(o_, fd.get(), st, limit)) return err;
+
+    DatasetScanner head_scan(fd.get());
+    head_scan.set_limit(limit);
+    if (!head_scan.ReadHeader()) {
+      if (head_scan.error()) return o_.csv + ": " + *head_scan.error();
+      return std::nullopt;  // empty or no complete header yet
+    }
+    DatasetRecord first;
+    if (!head_scan.Next(first)) {
+      if (head_scan.error()) return o_.csv + ": " + *head_scan.error();
+      return std::nullopt;  // no row yet
+    }
+    std::optional<std::string> head_bytes = ReadRange(fd.get(), 0, first.end_offset);
+    if (!head_bytes) return ErrnoMessage(o_.csv, errno);
+    SqlExportCursor cur;
+    cur.device = st.st_dev;
+    cur.inode = st.st_ino;
+    cur.head = Sha256Hex(*head_bytes);
+    bool same = false;
+    if (saved && saved->device == cur.device && saved->inode == cur.inode &&
+        saved->head == cur.head && saved->offset >= head_scan.data_start() &&
+        saved->offset <= limit) {
+      std::optional<std::string> tail = TailHash(fd.get(), saved->offset);
+      if (!tail) return ErrnoMessage(o_.csv, errno);
+      same = *tail == saved->tail;
+    }
+    if (same) {
+      cur = *saved;
+    } else {
+      if (saved)
+        Note(o_.csv +
+             ": not the dataset of the last export (replaced, reset or truncated): "
+             "exporting it from its first row");
+      cur.dataset = std::to_string(cur.device) + ":" + std::to_string(cur.inode) + ":" +
+                    cur.head.substr(0, 16) + ":" + Stamp(o_.now);
+      cur.offset = head_scan.data_start();
+      std::optional<std::string> tail = TailHash(fd.get(), cur.offset);
+      if (!tail) return ErrnoMessage(o_.csv, errno);
+      cur.tail = *tail;
+      cur.seq = saved ? saved->seq : 1;
+      if (auto err = SaveCursor(cur)) return err;  // the new identity first
+    }
+    if (cur.offset >= limit) return std::nullopt;
+    if (::lseek(fd.get(), static_cast<off_t>(cur.offset), SEEK_SET) < 0)
+      return ErrnoMessage(o_.csv, errno);
+    DatasetScanner scan(fd.get(), cur.offset, 0, head_scan.columns());
+    scan.set_limit(limit);
+    return ExportFrom(fd.get(), scan, cur);
+  }
+
+ private:
+  std::optional<std::string> ExportFrom(int fd, DatasetScanner& scan, SqlExportCursor& cur) {
+    std::vector<SqlBatchRow> rows;
+    std::uint64_t start = cur.offset, end = cur.offset;
+    DatasetRecord rec;
+    DatasetCells cells;
+    std::vector<std::string> fields;
+    while (scan.Next(rec)) {
+      if (rec.error) {
+        ++r_.skipped;
+        Note(o_.csv + ": row at byte " + std::to_string(start) + " skipped: " + *rec.error);
+      } else {
+        scan.Split(rec, cells);
+        scan.ToEvent(cells, fields);
+        SqlBatchRow row;
+        row.offset = start;
+        for (std::size_t c = 0; c < kEnrichedColumns && c < fields.size(); ++c)
+          row.fields[c] = fields[c];
+        if (auto err = SqlRowError(row)) {
+          ++r_.skipped;
+          Note(o_.csv + ": row at byte " + std::to_string(start) + " skipped: " + *err);
+        } else {
+          rows.push_back(std::move(row));
+        }
+      }
+      start = end = rec.end_offset;
+      if (rows.size() >= o_.max_rows_per_file) {
+        if (auto err = Flush(fd, rows, end, cur)) return err;
+      }
+    }
+    if (scan.error()) return o_.csv + ": " + *scan.error();
+    return Flush(fd, rows, end, cur);
+  }
+
+  // Writes `rows` (ending at `end`) as a batch file, then moves the cursor to `end`.
+  std::optional<std::string> Flush(int fd, std::vector<SqlBatchRow>& rows, std::uint64_t end,
+                                   SqlExportCursor& cur) {
+    if (end == cur.offset) return std::nullopt;
+    if (!rows.empty()) {
+      if (auto err = MakeDir()) return err;
+      SqlBatchInfo info;
+      info.dialect = o_.dialect;
+      info.server = o_.server;
+      info.dataset = cur.dataset;
+      info.table = o_.table;
+      info.end = end;
+      std::string path;
+      for (;; ++cur.seq) {
+        char seq[32];
+        std::snprintf(seq, sizeof seq, "%06llu", static_cast<unsigned long long>(cur.seq));
+        info.file = "mls-" + o_.server + "-" + Stamp(o_.now) + "-" + seq + ".sql";
+        path = o_.export_dir + "/" + info.file;
+        if (!Exists(path) && !Exists(o_.export_dir + "/imported/" + info.file)) break;
+      }
+      SqlBatchText batch = WriteSqlBatch(info, rows);
+      if (batch.error) return o_.csv + ": " + *batch.error;
+      if (auto err = WriteFileAtomically(path, batch.text, 0640)) return err;
+      r_.files.push_back(path);
+      r_.rows += rows.size();
+      ++cur.seq;
+      rows.clear();
+    }
+    std::optional<std::string> tail = TailHash(fd, end);
+    if (!tail) return ErrnoMessage(o_.csv, errno);
+    cur.offset = end;
+    cur.tail = *tail;
+    return SaveCursor(cur);
+  }
+
+  std::optional<std::string> SaveCursor(const SqlExportCursor& cur) {
+    return WriteFileAtomically(cursor_path_, EncodeSqlExportCursor(cur), 0640);
+  }
+
+  std::optional<std::string> MakeDir() {
+    if (::mkdir(o_.export_dir.c_str(), 0750) != 0 && errno != EEXIST)
+      return ErrnoMessage(o_.export_dir, errno);
+    return std::nullopt;
+  }
+
+  void Note(std::string note) {
+    if (r_.notes.size() < kMaxNotes) r_.notes.push_back(std::move(note));
+  }
+
+  const SqlExportOptions& o_;
+  SqlExportResult& r_;
+  const std::string cursor_path_ = SqlExportCursorPath(o_.state_dir);
+};
+
+}  // namespace
+
+std::string SqlExportCursorPath(const std::string& state_dir) {
+  return state_dir + "/sql-export.cursor";
+}
+std::string SqlExportLockPath(const std::string& state_dir) {
+  return state_dir + "/sql-export.lock";
+}
+
+std::string EncodeSqlExportCursor(const SqlExportCursor& c) {
+  std::string s(kCursorMagic);
+  s += "dataset " + c.dataset + "\n";
+  s += "device " + std::to_string(c.device) + "\n";
+  s += "inode " + std::to_string(c.inode) + "\n";
+  s += "head " + c.head + "\n";
+  s += "offset " + std::to_string(c.offset) + "\n";
+  s += "tail " + c.tail + "\n";
+  s += "seq " + std::to_string(c.seq) + "\n";
+  return s;
+}
+
+std::optional<SqlExportCursor> DecodeSqlExportCursor(std::string_view text) {
+  if (text.substr(0, kCursorMagic.size()) != kCursorMagic) return std::nullopt;
+  text.remove_prefix(kCursorMagic.size());
+  auto field = [&](std::string_view key) -> std::optional<std::string_view> {
+    std::size_t nl = text.find('\n');
+    if (nl == std::string_view::npos || text.substr(0, key.size() + 1) != std::string(key) + " ")
+      return std::nullopt;
+    std::string_view v = text.substr(key.size() + 1, nl - key.size() - 1);
+    text.remove_prefix(nl + 1);
+    return v;
+  };
+  auto hash = [](std::string_view h) {
+    return h.size() == 64 && h.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  };
+  SqlExportCursor c;
+  std::optional<std::string_view> dataset = field("dataset"), device = field("device"),
+                                  inode = field("inode"), head = field("head"),
+                                  offset = field("offset"), tail = field("tail"),
+                                  seq = field("seq");
+  if (!dataset || !device || !inode || !head || !offset || !tail || !seq || !text.empty() ||
+      dataset->empty() || !hash(*head) || !hash(*tail))
+    return std::nullopt;
+  std::optional<std::uint64_t> d = ParseNumber<std::uint64_t>(*device),
+                               i = ParseNumber<std::uint64_t>(*inode),
+                               o = ParseNumber<std::uint64_t>(*offset),
+                               q = ParseNumber<std::uint64_t>(*seq);
+  if (!d || !i || !o || !q) return std::nullopt;
+  c.dataset = std::string(*dataset);
+  c.device = *d;
+  c.inode = *i;
+  c.head = std::string(*head);
+  c.offset = *o;
+  c.tail = std::string(*tail);
+  c.seq = *q;
+  return c;
+}
+
+SqlExportResult ExportSql(const SqlExportOptions& options) {
+  SqlExportResult result;
+  Exporter exporter(options, result);
+  result.error = exporter.Run();
+  return result;
+}
+
+}  // namespace mls
