@@ -27,11 +27,14 @@ namespace {
 
 constexpr const char* kTag = "maillogsentinel";
 
-std::string FormatSeconds(double s) {
+// A number of seconds as the tools read it back ("2.5", "10").
+std::string FormatNumber(double s) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%g s", s);
+  std::snprintf(buf, sizeof buf, "%g", s);
   return buf;
 }
+
+std::string FormatSeconds(double s) { return FormatNumber(s) + " s"; }
 
 // Best effort: stdout gone (EPIPE) loses the progress, nothing else.
 void WriteFd(int fd, std::string_view s) { (void)WriteAll(fd, s); }
@@ -262,31 +265,47 @@ bool Executable(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
 }
 
-// --report: mls-report --config FILE --send [--dry-run]; its messages go to
-// stderr and the op log; its exit status is ours.
-class ReportRun {
- public:
-  ReportRun(const DriverOptions& o, const DriverEnv& env) : o_(o), env_(env) {}
-  int Run();
+// A command the driver hands to one tool (--report: mls-report --send,
+// --sql-export / --sql-import: mls-sql): its messages go to stderr and the op
+// log, its exit status is ours.
+struct ToolJob {
+  std::string tool;  // "mls-report"
+  std::vector<std::string> args;
+  std::string what;                // "report": "report started", "report failed (...)"
+  std::string summary_prefix;      // a line starting so is the tool's INFO summary
+  std::string error_prefix;        // a line starting so is an ERROR; empty: none
+  bool dry_run_runs_tool = false;  // --dry-run: the tool prints (the report's message);
+                                   // else the command line is printed
+  std::string direct;              // how root runs it instead: "mls-report --send"
+};
 
- private:
+class ToolRun {
+ public:
+  ToolRun(const DriverOptions& o, const DriverEnv& env) : o_(o), env_(env) {}
+  // Runs `job` with the settings of `config` (already loaded).
+  int Run(const Config& config, ToolJob job);
+
   int Fail(const std::string& msg) {
     Warn(SanitizeForLog(msg));
     log_.Log(LogLevel::kError, kTag, msg);
     return kExitFailure;
   }
+
+ private:
   int RunDryRun(const Stage& stage);
-  // A line mls-report wrote to stderr: to the op log (its summary "report for
-  // ... handed to ..." as INFO, "report not sent: ..." as ERROR, else WARNING)
-  // and to our stderr: errors always, warnings unless -q, the summary on a
-  // terminal or with -v.
+  // A line the tool wrote to stderr: to the op log (its summary as INFO, its
+  // failure line as ERROR, else WARNING) and to our stderr: errors always,
+  // warnings unless -q, the summary on a terminal or with -v.
   void OnLine(std::string_view line) {
     std::string_view msg = line;
-    if (msg.starts_with("mls-report: ")) msg.remove_prefix(12);
+    const std::string prefix = job_.tool + ": ";
+    if (msg.starts_with(prefix)) msg.remove_prefix(prefix.size());
     LogLevel level = LogLevel::kWarning;
-    if (msg.starts_with("report for ")) level = LogLevel::kInfo;
-    if (msg.starts_with("report not sent")) level = LogLevel::kError;
-    log_.Log(level, "mls-report", msg);
+    if (msg.starts_with(job_.summary_prefix)) level = LogLevel::kInfo;
+    if (!job_.error_prefix.empty() && msg.starts_with(job_.error_prefix)) {
+      level = LogLevel::kError;
+    }
+    log_.Log(level, job_.tool, msg);
     bool show = level >= LogLevel::kError;
     if (level == LogLevel::kWarning) show = o_.verbosity != Verbosity::kQuiet;
     if (level == LogLevel::kInfo) {
@@ -296,18 +315,23 @@ class ReportRun {
     if (show) {
       WriteFd(STDERR_FILENO, SanitizeForLog(line) + "\n");
     } else if (level == LogLevel::kWarning) {
-      held_.push_back(SanitizeForLog(line));  // -q: shown if the report fails
+      held_.push_back(SanitizeForLog(line));  // -q: shown if the run fails
     }
   }
 
   const DriverOptions& o_;
   const DriverEnv& env_;
+  ToolJob job_;
   OpLog log_;
   std::vector<std::string> held_;
 };
 
-// The message on our stdout: no log, nothing to capture.
-int ReportRun::RunDryRun(const Stage& stage) {
+// The report's message on our stdout: no log, nothing to capture.
+int ToolRun::RunDryRun(const Stage& stage) {
+  if (!job_.dry_run_runs_tool) {
+    WriteOut(FormatDryRun({stage}));
+    return kExitOk;
+  }
   std::vector<std::string> args = {stage.program};
   args.insert(args.end(), stage.args.begin(), stage.args.end());
   SpawnResult child = Spawn(args, nullptr, false);
@@ -319,54 +343,85 @@ int ReportRun::RunDryRun(const Stage& stage) {
     if (errno != EINTR) return Fail(ErrnoMessage("waitpid", errno));
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) <= 2) return WEXITSTATUS(status);
-  return Fail("mls-report failed (" + DescribeWaitStatus(status) + ")");
+  return Fail(job_.tool + " failed (" + DescribeWaitStatus(status) + ")");
 }
 
-int ReportRun::Run() {
-  ConfigResult cr = LoadConfig(o_.config_path);
-  if (cr.error) {
-    Fail(*cr.error);
-    return kExitUsage;
-  }
-  // Said here rather than by mls-report, whose message offers its --to.
-  if (cr.config.report_email.empty()) {
-    return Fail("no recipient: set [report] email in " + o_.config_path);
-  }
-  Stage stage{"mls-report", {"--config", o_.config_path, "--send"}, "", -1};
-  if (!o_.report_window.empty()) {
-    stage.args.push_back("--window");
-    stage.args.push_back(o_.report_window);
-  }
-  if (o_.dry_run) stage.args.push_back("--dry-run");
-  if (o_.preview) stage.args.push_back("--preview");
-  std::vector<Stage> stages = {stage};
+int ToolRun::Run(const Config& config, ToolJob job) {
+  job_ = std::move(job);
+  std::vector<Stage> stages = {Stage{job_.tool, job_.args, "", -1}};
   if (auto err = ResolveStages(stages, env_.self_dir, env_.path_env, Executable)) {
     return Fail(*err);
   }
   if (o_.dry_run || o_.preview) return RunDryRun(stages[0]);
   if (env_.euid == 0) {
-    return Fail(
-        "refusing to run the report as root; run it as the service user (or mls-report --send "
-        "directly)");
+    return Fail("refusing to run the " + job_.what + " as root; run it as the service user (or " +
+                job_.direct + " directly)");
   }
-  const Config& config = cr.config;
   LogLevel level = ParseLogLevel(config.log_level).value_or(LogLevel::kInfo);
   if (auto err = log_.Open(config.LogPath(), level, env_.clock)) return Fail(*err);
-  log_.Log(
-      LogLevel::kInfo, kTag,
-      "report started (pid " + std::to_string(::getpid()) + ", config " + o_.config_path + ")");
+  log_.Log(LogLevel::kInfo, kTag,
+           job_.what + " started (pid " + std::to_string(::getpid()) + ", config " +
+               o_.config_path + ")");
 
-  // mls-report prints its own config warnings and errors.
+  // The tool prints its own config warnings and errors.
   RunCallbacks callbacks{[this](std::size_t, std::string_view line) { OnLine(line); }, {}};
   RunResult run = RunPipeline(stages, callbacks);
-  if (run.error) return Fail("cannot run mls-report: " + *run.error);
+  if (run.error) return Fail("cannot run " + job_.tool + ": " + *run.error);
   int status = run.stages[0].wait_status;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return kExitOk;
   for (const std::string& line : held_) WriteFd(STDERR_FILENO, line + "\n");
-  std::string why = "report failed (mls-report " + DescribeWaitStatus(status) + ")";
+  std::string why = job_.what + " failed (" + job_.tool + " " + DescribeWaitStatus(status) + ")";
   if (run.interrupted_by != 0) why += " after signal " + std::to_string(run.interrupted_by);
   Fail(why);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 2 ? 2 : 1;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 2 ? kExitUsage : kExitFailure;
+}
+
+// --report: mls-report --config FILE --send [--window W] [--dry-run | --preview].
+int RunReport(const DriverOptions& o, const DriverEnv& env) {
+  ToolRun run(o, env);
+  ConfigResult cr = LoadConfig(o.config_path);
+  if (cr.error) {
+    run.Fail(*cr.error);
+    return kExitUsage;
+  }
+  // Said here rather than by mls-report, whose message offers its --to.
+  if (cr.config.report_email.empty()) {
+    return run.Fail("no recipient: set [report] email in " + o.config_path);
+  }
+  ToolJob job{"mls-report",       {"--config", o.config_path, "--send"},
+              "report",           "report for ",
+              "report not sent",  true,
+              "mls-report --send"};
+  if (!o.report_window.empty()) {
+    job.args.push_back("--window");
+    job.args.push_back(o.report_window);
+  }
+  if (o.dry_run) job.args.push_back("--dry-run");
+  if (o.preview) job.args.push_back("--preview");
+  return run.Run(cr.config, std::move(job));
+}
+
+// --sql-export / --sql-import: mls-sql --config FILE --export|--import --stats.
+int RunSql(const DriverOptions& o, const DriverEnv& env) {
+  ToolRun run(o, env);
+  ConfigResult cr = LoadConfig(o.config_path);
+  if (cr.error) {
+    run.Fail(*cr.error);
+    return kExitUsage;
+  }
+  const bool export_ = o.command == Command::kSqlExport;
+  ToolJob job{"mls-sql",
+              {"--config", o.config_path, export_ ? "--export" : "--import", "--stats"},
+              export_ ? "SQL export" : "SQL import",
+              export_ ? "exported " : "imported ",
+              "",
+              false,
+              "mls-sql"};
+  if (o.lock_timeout_given) {
+    job.args.push_back("--lock-timeout");
+    job.args.push_back(FormatNumber(o.lock_timeout_seconds));
+  }
+  return run.Run(cr.config, std::move(job));
 }
 
 }  // namespace
@@ -376,15 +431,23 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
   spec.name = "maillogsentinel";
   spec.synopsis =
       "maillogsentinel [--config FILE] [--dry-run] [--lock-timeout SECONDS] [--from-now]\n"
-      "  or: maillogsentinel --report [--config FILE] [--window NAME] [--dry-run | --preview]";
+      "  or: maillogsentinel --report [--config FILE] [--window NAME] [--dry-run | --preview]\n"
+      "  or: maillogsentinel --sql-export | --sql-import [--config FILE] [--dry-run]\n"
+      "                      [--lock-timeout SECONDS]";
   spec.summary =
       "Extract Postfix SASL authentication failures from the mail log into the CSV dataset:\n"
       "mls-tail | mls-parse | mls-enrich | mls-store, exactly once, with the settings of the\n"
-      "config file. With --report, mail the report instead (mls-report --send).";
+      "config file. With --report, mail the report instead (mls-report --send); with\n"
+      "--sql-export / --sql-import, export the new rows as SQL batch files or load them into\n"
+      "the database (mls-sql).";
   spec.options.add_options()(
       "config,c", po::value(&options.config_path)->value_name("FILE"),
       ("configuration file (default " + std::string(kDefaultConfigPath) + ")").c_str())(
       "report", po::bool_switch(), "mail the report of [report] window to [report] email")(
+      "sql-export", po::bool_switch(),
+      "write the dataset's new rows as SQL batch files (mls-sql --export)")(
+      "sql-import", po::bool_switch(),
+      "load the SQL batch files into the database (mls-sql --import)")(
       "window,w", po::value(&options.report_window)->value_name("NAME"),
       "with --report: report this window instead of [report] window\n"
       "(today, yesterday, 24h, 7d)")(
@@ -415,10 +478,18 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
     }
   }
   if (options.preview && !vm["report"].as<bool>()) return usage("--preview needs --report");
+  const int commands =
+      vm["report"].as<bool>() + vm["sql-export"].as<bool>() + vm["sql-import"].as<bool>();
+  if (commands > 1) return usage("--report, --sql-export and --sql-import exclude each other");
   if (vm["report"].as<bool>()) {
     options.command = Command::kReport;
     if (options.from_now) return usage("--from-now does not apply to --report");
     if (vm.count("lock-timeout")) return usage("--lock-timeout does not apply to --report");
+  }
+  if (vm["sql-export"].as<bool>() || vm["sql-import"].as<bool>()) {
+    options.command = vm["sql-export"].as<bool>() ? Command::kSqlExport : Command::kSqlImport;
+    if (options.from_now) return usage("--from-now does not apply to --sql-export/--sql-import");
+    options.lock_timeout_given = vm.count("lock-timeout") > 0;
   }
   if (!(options.lock_timeout_seconds >= 0 && options.lock_timeout_seconds <= 86400)) {
     return usage("--lock-timeout: expected a number of seconds between 0 and 86400");
@@ -431,7 +502,10 @@ int RunDriver(const DriverOptions& options, const DriverEnv& env) {
     case Command::kExtract:
       return Extraction(options, env).Run();
     case Command::kReport:
-      return ReportRun(options, env).Run();
+      return RunReport(options, env);
+    case Command::kSqlExport:
+    case Command::kSqlImport:
+      return RunSql(options, env);
   }
   return kExitFailure;
 }

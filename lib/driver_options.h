@@ -8,11 +8,13 @@
 
 namespace mls {
 
-// The driver's commands. Later commands (--setup, --report, --reset, --purge,
-// --sql-export, --sql-import) add an enumerator and a branch in RunDriver.
+// The driver's commands. Later commands (--setup, --reset, --purge) add an
+// enumerator and a branch in RunDriver.
 enum class Command {
-  kExtract,  // no command flag: the extraction run
-  kReport,   // --report: mls-report --send with the config's settings
+  kExtract,    // no command flag: the extraction run
+  kReport,     // --report: mls-report --send with the config's settings
+  kSqlExport,  // --sql-export: mls-sql --export --stats
+  kSqlImport,  // --sql-import: mls-sql --import --stats
 };
 
 // What the extraction run writes to the terminal or cron/systemd (the op log
@@ -30,6 +32,7 @@ struct DriverOptions {
                                      // the message), run nothing
   bool preview = false;              // --preview (--report only): mls-report --preview
   double lock_timeout_seconds = 10;  // --lock-timeout: how long to wait for state_dir/lock
+  bool lock_timeout_given = false;   // --lock-timeout on the command line (passed to mls-sql)
   int progress_fd = 3;               // fd number mls-tail writes "progress DONE TOTAL" to
   bool from_now = false;             // --from-now: no state yet: mls-tail --from-end
   std::string report_window;         // --window NAME (--report only): mls-report --window NAME

@@ -11,7 +11,8 @@ std::optional<int> ParseSqlOptions(int argc, char** argv, SqlCliOptions& o) {
   spec.name = "mls-sql";
   spec.synopsis =
       "mls-sql --export [--config FILE] [--server NAME] [--lock-timeout SECONDS]\n"
-      "  or: mls-sql --import [--config FILE] [--lock-timeout SECONDS]";
+      "                [--stats]\n"
+      "  or: mls-sql --import [--config FILE] [--lock-timeout SECONDS] [--stats]";
   spec.summary =
       "Write the dataset's rows added since the last export as SQL batch files in "
       "[database] sql_export_dir (--export), or load those files into the database, each "
@@ -25,7 +26,7 @@ std::optional<int> ParseSqlOptions(int argc, char** argv, SqlCliOptions& o) {
       "its first dot)")(
       "lock-timeout", po::value<double>()->value_name("SECONDS"),
       "wait at most this long for another export or import, or a\nwriter of the dataset "
-      "(default 60)");
+      "(default 60)")("stats", "print a summary line to standard error at the end");
   po::variables_map vm;
   if (auto rc = ParseCli(spec, argc, argv, vm)) return rc;
   o.do_export = vm.count("export") > 0;
@@ -33,6 +34,7 @@ std::optional<int> ParseSqlOptions(int argc, char** argv, SqlCliOptions& o) {
   if (vm.count("config")) o.config = vm["config"].as<std::string>();
   if (vm.count("server")) o.server = vm["server"].as<std::string>();
   if (vm.count("lock-timeout")) o.lock_timeout = vm["lock-timeout"].as<double>();
+  o.stats = vm.count("stats") > 0;
   if (o.do_export == o.do_import) return UsageError("mls-sql", "give either --export or --import");
   if (o.do_import && o.server) return UsageError("mls-sql", "--server is for --export");
   return std::nullopt;
@@ -95,6 +97,24 @@ SqlSetup ResolveSqlSetup(const SqlCliOptions& o, const SqlEnv& env) {
   return s;
 }
 
+namespace {
+std::string Count(std::uint64_t n, std::string_view one, std::string_view many) {
+  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+}  // namespace
+
+std::string SqlExportSummary(const SqlExportResult& r) {
+  return "exported " + Count(r.rows, "row", "rows") + " in " +
+         Count(r.files.size(), "file", "files") +
+         (r.skipped > 0 ? ", " + Count(r.skipped, "row", "rows") + " skipped" : std::string());
+}
+
+std::string SqlImportSummary(const SqlImportResult& r) {
+  return "imported " + Count(r.imported, "file", "files") + " (" +
+         Count(r.rows, "new row", "new rows") + "), " + std::to_string(r.already) +
+         " already imported, " + std::to_string(r.failures.size()) + " failed";
+}
+
 int RunSql(const SqlCliOptions& o, const SqlEnv& env) {
   SqlSetup s = ResolveSqlSetup(o, env);
   for (const std::string& w : s.warnings) Warn(w);
@@ -105,22 +125,18 @@ int RunSql(const SqlCliOptions& o, const SqlEnv& env) {
   if (o.do_import) {
     SqlImportResult r = ImportSql(s.import_options);
     for (const std::string& f : r.failures) Warn(f);
-    if (r.error) {
-      Warn(*r.error);
-      return kExitFailure;
-    }
-    return r.failures.empty() ? kExitOk : kExitFailure;
+    if (r.error) Warn(*r.error);
+    if (o.stats) Warn(SqlImportSummary(r));
+    return r.error || !r.failures.empty() ? kExitFailure : kExitOk;
   }
   SqlExportResult r = ExportSql(s.export_options);
   for (const std::string& n : r.notes) Warn(n);
   if (r.skipped > 0)
     Warn(std::to_string(r.skipped) + " row" + (r.skipped == 1 ? "" : "s") +
          " of the dataset skipped (not exported)");
-  if (r.error) {
-    Warn(*r.error);
-    return kExitFailure;
-  }
-  return r.skipped > 0 ? kExitFailure : kExitOk;
+  if (r.error) Warn(*r.error);
+  if (o.stats) Warn(SqlExportSummary(r));
+  return r.error || r.skipped > 0 ? kExitFailure : kExitOk;
 }
 
 }  // namespace mls

@@ -25,7 +25,14 @@ struct SqlCliOptions {
   std::optional<std::string> config;   // --config FILE
   std::optional<std::string> server;   // --server NAME
   std::optional<double> lock_timeout;  // --lock-timeout SECONDS
+  bool stats = false;                  // --stats: one summary line on stderr at the end
 };
+
+// --stats's summary lines (without "mls-sql: "):
+//   "exported 1200 rows in 1 file" [", 2 rows skipped"]
+//   "imported 2 files (1200 new rows), 0 already imported, 1 failed"
+std::string SqlExportSummary(const SqlExportResult& result);
+std::string SqlImportSummary(const SqlImportResult& result);
 
 // Parses argv into `options`. Returns the exit status to stop with (0 after
 // --help/--version, 2 after a usage error), nullopt to go on.

@@ -5,6 +5,8 @@
 # loads them into SQLite, each exactly once, with the same result.
 # MLS_FAULT_SEED=N replays the kill -9 loops (the seed is printed).
 
+bats_require_minimum_version 1.5.0
+
 load test_helper
 
 CHECK="$MLS_SRCDIR/tests/data/mls-sql/sqlcheck"
@@ -207,6 +209,20 @@ same_rows() {
   [ -z "$(ls "$T"/x/mls-*.sql 2>/dev/null)" ]
   [ "$(sqlite3 "$(DB)" "SELECT count(*), sum(row_offset) FROM maillogsentinel_events")" = "$before" ]
   same_rows "$(DB)"
+}
+
+@test "mls-sql --stats: one summary line on stderr for an export and an import" {
+  store 50 13
+  run -0 --separate-stderr export_sql --stats
+  [ -z "$output" ]
+  [ "$stderr" = "mls-sql: exported 50 rows in 1 file" ]
+  run -0 --separate-stderr export_sql --stats
+  [ "$stderr" = "mls-sql: exported 0 rows in 0 files" ]
+  run -0 --separate-stderr import_sql --stats
+  [ "$stderr" = "mls-sql: imported 1 file (50 new rows), 0 already imported, 0 failed" ]
+  cp "$T"/x/imported/*.sql "$T/x/"
+  run -0 --separate-stderr import_sql --stats
+  [ "$stderr" = "mls-sql: imported 0 files (0 new rows), 1 already imported, 0 failed" ]
 }
 
 @test "mls-sql --import: a tampered batch file fails (exit 1, left in place, nothing of it loaded), the others are imported" {
