@@ -290,6 +290,13 @@ class ToolRun {
     log_.Log(LogLevel::kError, kTag, msg);
     return kExitFailure;
   }
+  // The config file, or nullptr after saying why (exit kExitUsage).
+  const Config* LoadConfigOrFail() {
+    config_ = LoadConfig(o_.config_path);
+    if (!config_.error) return &config_.config;
+    Fail(*config_.error);
+    return nullptr;
+  }
 
  private:
   int RunDryRun(const Stage& stage);
@@ -321,6 +328,7 @@ class ToolRun {
 
   const DriverOptions& o_;
   const DriverEnv& env_;
+  ConfigResult config_;
   ToolJob job_;
   OpLog log_;
   std::vector<std::string> held_;
@@ -379,13 +387,10 @@ int ToolRun::Run(const Config& config, ToolJob job) {
 // --report: mls-report --config FILE --send [--window W] [--dry-run | --preview].
 int RunReport(const DriverOptions& o, const DriverEnv& env) {
   ToolRun run(o, env);
-  ConfigResult cr = LoadConfig(o.config_path);
-  if (cr.error) {
-    run.Fail(*cr.error);
-    return kExitUsage;
-  }
+  const Config* config = run.LoadConfigOrFail();
+  if (!config) return kExitUsage;
   // Said here rather than by mls-report, whose message offers its --to.
-  if (cr.config.report_email.empty()) {
+  if (config->report_email.empty()) {
     return run.Fail("no recipient: set [report] email in " + o.config_path);
   }
   ToolJob job{"mls-report",       {"--config", o.config_path, "--send"},
@@ -398,17 +403,14 @@ int RunReport(const DriverOptions& o, const DriverEnv& env) {
   }
   if (o.dry_run) job.args.push_back("--dry-run");
   if (o.preview) job.args.push_back("--preview");
-  return run.Run(cr.config, std::move(job));
+  return run.Run(*config, std::move(job));
 }
 
 // --sql-export / --sql-import: mls-sql --config FILE --export|--import --stats.
 int RunSql(const DriverOptions& o, const DriverEnv& env) {
   ToolRun run(o, env);
-  ConfigResult cr = LoadConfig(o.config_path);
-  if (cr.error) {
-    run.Fail(*cr.error);
-    return kExitUsage;
-  }
+  const Config* config = run.LoadConfigOrFail();
+  if (!config) return kExitUsage;
   const bool export_ = o.command == Command::kSqlExport;
   ToolJob job{"mls-sql",
               {"--config", o.config_path, export_ ? "--export" : "--import", "--stats"},
@@ -421,7 +423,7 @@ int RunSql(const DriverOptions& o, const DriverEnv& env) {
     job.args.push_back("--lock-timeout");
     job.args.push_back(FormatNumber(o.lock_timeout_seconds));
   }
-  return run.Run(cr.config, std::move(job));
+  return run.Run(*config, std::move(job));
 }
 
 }  // namespace
