@@ -1,10 +1,12 @@
 #pragma once
 // The one whole-string number parser: a field, an option value or a config
 // value is a number only if all of it is (no sign for unsigned types, no
-// spaces, no trailing bytes, no overflow).
+// spaces, no trailing bytes, no overflow); and a count with its noun.
 
 #include <charconv>
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -28,6 +30,11 @@ std::optional<T> ParseNumberIn(std::string_view s, T lo, T hi) {
   std::optional<T> v = ParseNumber<T>(s);
   if (!v || *v < lo || *v > hi) return std::nullopt;
   return v;
+}
+
+// "1 row", "2 rows": a count and its noun, for messages.
+inline std::string CountOf(std::uint64_t n, std::string_view one, std::string_view many) {
+  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
 }
 
 }  // namespace mls

@@ -21,10 +21,6 @@ std::string Local(std::time_t t, const char* fmt) {
   return std::string(buf, n);
 }
 
-std::string Plural(std::uint64_t n, std::string_view one, std::string_view many) {
-  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
-}
-
 }  // namespace
 
 std::string DefaultSender(std::string_view fqdn) {
@@ -87,7 +83,7 @@ std::string ReportSubject(std::string_view prefix, const ReportData& d) {
          ", SASL failures unknown " + WindowPhrase(d.window);
     return s;
   }
-  s += ": " + Plural(d.total, "SASL failure", "SASL failures") + " " + WindowPhrase(d.window);
+  s += ": " + CountOf(d.total, "SASL failure", "SASL failures") + " " + WindowPhrase(d.window);
   return s;
 }
 
@@ -111,13 +107,13 @@ std::string MailPreview(const MailMessage& message, const MimeResult& mime, std:
   const std::string name = message.attachment_name;
   switch (mime.attachment) {
     case AttachmentMode::kCsv:
-      out += "-- attachment " + name + ".csv: " + Plural(rows, "row", "rows") + ", " +
-             Plural(mime.csv_bytes, "byte", "bytes") + "\n";
+      out += "-- attachment " + name + ".csv: " + CountOf(rows, "row", "rows") + ", " +
+             CountOf(mime.csv_bytes, "byte", "bytes") + "\n";
       break;
     case AttachmentMode::kGzip:
-      out += "-- attachment " + name + ".csv.gz: " + Plural(rows, "row", "rows") + ", " +
-             Plural(mime.csv_bytes, "byte", "bytes") + " gzip-compressed to " +
-             Plural(mime.gzip_bytes, "byte", "bytes") + "\n";
+      out += "-- attachment " + name + ".csv.gz: " + CountOf(rows, "row", "rows") + ", " +
+             CountOf(mime.csv_bytes, "byte", "bytes") + " gzip-compressed to " +
+             CountOf(mime.gzip_bytes, "byte", "bytes") + "\n";
       break;
     case AttachmentMode::kOmitted:
       out += "-- no attachment: " + mime.note + "\n";
@@ -199,13 +195,13 @@ ReportMailResult SendReportMail(const ReportMailSettings& settings,
   r.summary = "report for " + to + " handed to " + settings.sendmail + " (";
   switch (r.mime.attachment) {
     case AttachmentMode::kCsv:
-      r.summary += Plural(rows, "row", "rows") + " attached";
+      r.summary += CountOf(rows, "row", "rows") + " attached";
       break;
     case AttachmentMode::kGzip:
-      r.summary += Plural(rows, "row", "rows") + " attached gzip-compressed";
+      r.summary += CountOf(rows, "row", "rows") + " attached gzip-compressed";
       break;
     case AttachmentMode::kOmitted:
-      r.summary += Plural(rows, "row", "rows") + " not attached, see the note in the message";
+      r.summary += CountOf(rows, "row", "rows") + " not attached, see the note in the message";
       break;
     case AttachmentMode::kNone:
       r.summary += "no attachment";

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "config.h"
 #include "diag.h"
+#include "number.h"
 
 namespace mls {
 
@@ -97,21 +98,15 @@ SqlSetup ResolveSqlSetup(const SqlCliOptions& o, const SqlEnv& env) {
   return s;
 }
 
-namespace {
-std::string Count(std::uint64_t n, std::string_view one, std::string_view many) {
-  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
-}
-}  // namespace
-
 std::string SqlExportSummary(const SqlExportResult& r) {
-  return "exported " + Count(r.rows, "row", "rows") + " in " +
-         Count(r.files.size(), "file", "files") +
-         (r.skipped > 0 ? ", " + Count(r.skipped, "row", "rows") + " skipped" : std::string());
+  return "exported " + CountOf(r.rows, "row", "rows") + " in " +
+         CountOf(r.files.size(), "file", "files") +
+         (r.skipped > 0 ? ", " + CountOf(r.skipped, "row", "rows") + " skipped" : std::string());
 }
 
 std::string SqlImportSummary(const SqlImportResult& r) {
-  return "imported " + Count(r.imported, "file", "files") + " (" +
-         Count(r.rows, "new row", "new rows") + "), " + std::to_string(r.already) +
+  return "imported " + CountOf(r.imported, "file", "files") + " (" +
+         CountOf(r.rows, "new row", "new rows") + "), " + std::to_string(r.already) +
          " already imported, " + std::to_string(r.failures.size()) + " failed";
 }
 
@@ -132,8 +127,7 @@ int RunSql(const SqlCliOptions& o, const SqlEnv& env) {
   SqlExportResult r = ExportSql(s.export_options);
   for (const std::string& n : r.notes) Warn(n);
   if (r.skipped > 0)
-    Warn(std::to_string(r.skipped) + " row" + (r.skipped == 1 ? "" : "s") +
-         " of the dataset skipped (not exported)");
+    Warn(CountOf(r.skipped, "row", "rows") + " of the dataset skipped (not exported)");
   if (r.error) Warn(*r.error);
   if (o.stats) Warn(SqlExportSummary(r));
   return r.error || r.skipped > 0 ? kExitFailure : kExitOk;

@@ -35,5 +35,11 @@ TEST(ParseNumber, InARange) {
   EXPECT_EQ(std::nullopt, ParseNumberIn<int>("", 1, 65535));
 }
 
+TEST(CountOf, TheNounAgreesWithTheCount) {
+  EXPECT_EQ("0 rows", CountOf(0, "row", "rows"));
+  EXPECT_EQ("1 row", CountOf(1, "row", "rows"));
+  EXPECT_EQ("2 rows", CountOf(2, "row", "rows"));
+}
+
 }  // namespace
 }  // namespace mls
