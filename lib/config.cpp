@@ -194,6 +194,12 @@ const KeySpec kKeys[] = {
        c.db_port = *n;
        return std::nullopt;
      }},
+    {"database", "db_sslmode",
+     [](Config& c, std::string_view v) {
+       return OneOf(v, {"disable", "require", "verify-ca", "verify-full"}, false, c.db_sslmode,
+                    "expected disable, require, verify-ca or verify-full");
+     }},
+    {"database", "db_sslrootcert", MLS_STRING(db_sslrootcert)},
     {"database", "table",
      [](Config& c, std::string_view v) -> std::optional<std::string> {
        if (!ValidSqlIdentifier(v))

@@ -21,8 +21,8 @@ struct Config {
   // [general]
   std::string log_level = "INFO";  // DEBUG INFO WARNING ERROR CRITICAL
   // [report]
-  std::string report_email;          // required for --report
-  std::string report_sender;         // default maillogsentinel@<fqdn> (resolved by mls-report)
+  std::string report_email;   // required for --report
+  std::string report_sender;  // default maillogsentinel@<fqdn> (resolved by mls-report)
   std::string report_subject_prefix = "[maillogsentinel]";
   std::string report_window = "today";  // today yesterday 24h 7d
   int report_top = 10;
@@ -48,7 +48,15 @@ struct Config {
   std::string db_name;
   std::string db_user;
   std::string db_password;
-  int db_port = 0;  // 0 = backend default
+  int db_port = 0;             // 0 = backend default
+  std::string db_sslmode;      // disable require verify-ca verify-full; empty: see below
+  std::string db_sslrootcert;  // CA certificates (PEM) that verify the server; empty: system CAs
+  // db_sslmode in effect: as set; unset, verify-full when db_sslrootcert is
+  // set (TLS on means verified), else disable.
+  std::string DbSslMode() const {
+    if (!db_sslmode.empty()) return db_sslmode;
+    return db_sslrootcert.empty() ? "disable" : "verify-full";
+  }
   std::string db_table = "maillogsentinel_events";
 
   std::string CsvPath() const { return working_dir + "/maillogsentinel.csv"; }
@@ -58,8 +66,8 @@ struct Config {
 
 struct ConfigResult {
   Config config;
-  std::optional<std::string> error;   // "FILE:LINE: unknown key 'treshold' in [report]"
-  std::vector<std::string> warnings;  // e.g. world-readable file holding db_password
+  std::optional<std::string> error;      // "FILE:LINE: unknown key 'treshold' in [report]"
+  std::vector<std::string> warnings;     // e.g. world-readable file holding db_password
   std::map<std::string, int> key_lines;  // "paths.mail_log" -> its line in the file
 };
 

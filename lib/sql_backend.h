@@ -35,10 +35,21 @@ class SqlBackend {
 };
 
 // Where the database is ([database] keys of maillogsentinel.conf(5)).
+// The password is in no message: backends name the server as
+// SqlServerName() does and pass the database's own error text on.
 struct SqlConnection {
   SqlDialect dialect = SqlDialect::kSqlite;
-  std::string name;  // sqlite: the database file's path
+  std::string name;  // sqlite: the database file's path; else the database's name
+  std::string host;  // empty: the client library's default (a local socket)
+  int port = 0;      // 0: the backend's usual port
+  std::string user;
+  std::string password;
+  std::string sslmode = "disable";  // disable require verify-ca verify-full (Config::DbSslMode)
+  std::string sslrootcert;          // PEM CA file; empty: the system's CAs
 };
+
+// "user@host:port/name" (or the path for sqlite), for messages; never the password.
+std::string SqlServerName(const SqlConnection& c);
 
 struct SqlOpenResult {
   std::unique_ptr<SqlBackend> backend;

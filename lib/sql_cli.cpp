@@ -59,12 +59,6 @@ SqlSetup ResolveSqlSetup(const SqlCliOptions& o, const SqlEnv& env) {
     s.error = "[database] db_type " + c.db_type + ": not supported by this version";
     return s;
   }
-  if (o.do_import && *dialect != SqlDialect::kSqlite) {
-    s.error = "[database] db_type " + c.db_type +
-              ": --import supports only sqlite in this version (load the batch files with "
-              "the database's own client)";
-    return s;
-  }
   SqlExportOptions& e = s.export_options;
   e.csv = c.CsvPath();
   e.state_dir = c.state_dir;
@@ -93,7 +87,22 @@ SqlSetup ResolveSqlSetup(const SqlCliOptions& o, const SqlEnv& env) {
   i.export_dir = e.export_dir;
   i.table = e.table;
   i.connection.dialect = e.dialect;
-  i.connection.name = c.db_name.empty() ? c.working_dir + "/maillogsentinel.sqlite" : c.db_name;
+  SqlConnection& db = i.connection;
+  if (e.dialect == SqlDialect::kSqlite) {
+    db.name = c.db_name.empty() ? c.working_dir + "/maillogsentinel.sqlite" : c.db_name;
+  } else {
+    db.name = c.db_name;
+    db.host = c.db_host;
+    db.port = c.db_port;
+    db.user = c.db_user;
+    db.password = c.db_password;
+    db.sslmode = c.DbSslMode();
+    db.sslrootcert = c.db_sslrootcert;
+    if (o.do_import && db.name.empty()) {
+      s.error = "[database] db_name is not set: which " + c.db_type + " database to import into";
+      return s;
+    }
+  }
   i.lock_timeout_seconds = e.lock_timeout_seconds;
   return s;
 }

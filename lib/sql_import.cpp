@@ -52,6 +52,14 @@ std::optional<std::string> MoveToImported(const std::string& dir, const std::str
 
 }  // namespace
 
+std::string SqlServerName(const SqlConnection& c) {
+  if (c.dialect == SqlDialect::kSqlite) return c.name;
+  std::string s = c.user.empty() ? std::string() : c.user + "@";
+  s += c.host.empty() ? std::string("localhost") : c.host;
+  if (c.port != 0) s += ":" + std::to_string(c.port);
+  return s + "/" + c.name;
+}
+
 SqlOpenResult OpenSqlBackend(const SqlConnection& connection) {
   switch (connection.dialect) {
     case SqlDialect::kSqlite:
@@ -60,7 +68,7 @@ SqlOpenResult OpenSqlBackend(const SqlConnection& connection) {
       break;
   }
   return {nullptr, "importing into " + std::string(SqlDialectName(connection.dialect)) +
-                      " is not supported by this version (load the files with its client)"};
+                       " is not supported by this version (load the files with its client)"};
 }
 
 std::string SqlImportLockPath(const std::string& export_dir) { return export_dir + "/import.lock"; }

@@ -327,7 +327,4 @@ pg_stop() {
   pg_stop
   [ "$(wc -l <"$T/expect")" -eq 350 ]
   cmp "$T/expect" "$T/actual"
-  run mls-sql --import -c "$T/c.conf"
-  assert_failure 2
-  assert_output --partial "--import supports only sqlite"
 }

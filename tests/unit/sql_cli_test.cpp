@@ -84,6 +84,33 @@ TEST_F(SqlCliTest, ServerAndLockTimeoutOptionsWin) {
   EXPECT_EQ(0, s.export_options.lock_timeout_seconds);
 }
 
+TEST_F(SqlCliTest, ServerConnection) {
+  SqlSetup s = Resolve({"--import"}, base_ +
+                                         "sql_export_dir = /x\ndb_type = postgresql\n"
+                                         "db_host = db.example\ndb_port = 5433\ndb_name = mail\n"
+                                         "db_user = mls\ndb_password = s3cret#x\n"
+                                         "db_sslrootcert = /etc/ca.pem\n");
+  ASSERT_EQ(std::nullopt, s.error);
+  const SqlConnection& c = s.import_options.connection;
+  EXPECT_EQ("mail", c.name);
+  EXPECT_EQ("db.example", c.host);
+  EXPECT_EQ(5433, c.port);
+  EXPECT_EQ("mls", c.user);
+  EXPECT_EQ("s3cret#x", c.password);
+  EXPECT_EQ("verify-full", c.sslmode);  // a CA file alone means TLS, verified
+  EXPECT_EQ("/etc/ca.pem", c.sslrootcert);
+  EXPECT_EQ("mls@db.example:5433/mail", SqlServerName(c));
+  EXPECT_EQ("disable", Resolve({"--import"}, base_ + "sql_export_dir = /x\ndb_type = postgresql\n"
+                                                     "db_name = mail\n")
+                           .import_options.connection.sslmode);
+  EXPECT_EQ("require", Resolve({"--import"}, base_ + "sql_export_dir = /x\ndb_type = postgresql\n"
+                                                     "db_name = mail\ndb_sslmode = Require\n"
+                                                     "db_sslrootcert = /ca\n")
+                           .import_options.connection.sslmode);
+  EXPECT_TRUE(Resolve({"--import"}, base_ + "sql_export_dir = /x\ndb_sslmode = prefer\n")
+                  .error.has_value());
+}
+
 TEST_F(SqlCliTest, Errors) {
   EXPECT_EQ("[database] sql_export_dir is not set: no directory for the batch files",
             Resolve({"--export"}, base_).error);
@@ -91,8 +118,7 @@ TEST_F(SqlCliTest, Errors) {
             Resolve({"--export"}, base_ + "sql_export_dir = /x\ndb_type = mysql\n").error);
   EXPECT_EQ(std::nullopt,
             Resolve({"--export"}, base_ + "sql_export_dir = /x\ndb_type = postgresql\n").error);
-  EXPECT_EQ("[database] db_type postgresql: --import supports only sqlite in this version (load "
-            "the batch files with the database's own client)",
+  EXPECT_EQ("[database] db_name is not set: which postgresql database to import into",
             Resolve({"--import"}, base_ + "sql_export_dir = /x\ndb_type = PostgreSQL\n").error);
   EXPECT_EQ(
       "server name 'a b': expected letters, digits, '.', '_' and '-', at most 200 "
