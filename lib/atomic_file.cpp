@@ -24,6 +24,12 @@ std::optional<std::string> WriteAll(int fd, std::string_view data, const std::st
 
 std::optional<std::string> WriteFileAtomically(const std::string& path, std::string_view data,
                                                mode_t mode, const TempFileCheck& check) {
+  return WriteFileAtomically(path, std::span<const std::string_view>(&data, 1), mode, check);
+}
+
+std::optional<std::string> WriteFileAtomically(const std::string& path,
+                                               std::span<const std::string_view> parts, mode_t mode,
+                                               const TempFileCheck& check) {
   std::string tmpl = path + ".tmpXXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
@@ -36,7 +42,8 @@ std::optional<std::string> WriteFileAtomically(const std::string& path, std::str
     return std::optional<std::string>(std::move(msg));
   };
   if (::fchmod(fd, mode) != 0) return fail(ErrnoMessage(tmp, errno));
-  if (auto err = WriteAll(fd, data, tmp)) return fail(*err);
+  for (std::string_view data : parts)
+    if (auto err = WriteAll(fd, data, tmp)) return fail(*err);
   if (::fsync(fd) != 0) return fail(ErrnoMessage(tmp, errno));
   int rc = ::close(fd);
   fd = -1;

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -23,5 +24,9 @@ using TempFileCheck = std::function<std::optional<std::string>(const std::string
 // untouched and no temporary file is left.
 std::optional<std::string> WriteFileAtomically(const std::string& path, std::string_view data,
                                                mode_t mode, const TempFileCheck& check = {});
+// The same, the content given as parts written one after the other.
+std::optional<std::string> WriteFileAtomically(const std::string& path,
+                                               std::span<const std::string_view> parts, mode_t mode,
+                                               const TempFileCheck& check = {});
 
 }  // namespace mls

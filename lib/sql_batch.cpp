@@ -6,8 +6,8 @@
 
 #include "config.h"
 #include "dataset.h"
-#include "ip.h"
 #include "fd_io.h"
+#include "ip.h"
 #include "number.h"
 #include "text_safety.h"
 #include "utf8.h"
@@ -38,17 +38,23 @@ int HexValue(char c) {
   return -1;
 }
 
-// The SQL text before the rows' values: what every row line starts with.
-std::string InsertPrefix(const SqlBatchInfo& info) {
-  std::string s =
-      "INSERT INTO " + SqlQuotedName(info.table) + " (" + SqlEventColumnList();
-  s += ") VALUES ('";
-  s += info.server;  // checked: no quote can occur
-  s += "', '";
-  s += info.dataset;
-  s += "', ";
-  return s;
+// A statement inserts up to kRowsPerInsert rows and stops at the first row
+// that takes its text past kInsertBytes (a MariaDB client sends a statement
+// whole, within max_allowed_packet; psql and sqlite3 parse it whole).
+constexpr std::size_t kRowsPerInsert = 1000;
+constexpr std::size_t kInsertBytes = std::size_t{1} << 20;
+
+// What starts an INSERT statement, on its own line.
+std::string InsertHead(const SqlBatchInfo& info) {
+  return "INSERT INTO " + SqlQuotedName(info.table) + " (" + SqlEventColumnList() + ") VALUES\n";
 }
+// What starts each row's values: the two key values every row shares.
+std::string RowHead(const SqlBatchInfo& info) {
+  // Both checked (CheckInfo): no quote can occur.
+  return "('" + info.server + "', '" + info.dataset + "', ";
+}
+// What ends an INSERT statement after its last row's ")".
+std::string InsertTail() { return "\n" + SqlDoNothingOnConflict(kSqlEventsKey).substr(1) + ";\n"; }
 
 std::string Prologue(const SqlBatchInfo& info) {
   std::string s;
@@ -332,13 +338,17 @@ std::string Sha256Hex(std::string_view data) {
   return out;
 }
 
-std::optional<std::string> SqlRowError(const SqlBatchRow& row) {
-  if (!row.fields[kIp].empty() && !IsIpAddress(row.fields[kIp]))
-    return "ip is not an IP address: " + DisplayText(row.fields[kIp]);
-  if (row.fields[kTime].empty() || !IsIsoTime(row.fields[kTime]))
-    return "time is not an ISO 8601 time: " + DisplayText(row.fields[kTime]);
+std::optional<std::string> SqlRowError(std::span<const std::string> fields) {
+  static const std::string kEmpty;
+  auto cell = [&](Col c) -> const std::string& {
+    return static_cast<std::size_t>(c) < fields.size() ? fields[c] : kEmpty;
+  };
+  if (!cell(kIp).empty() && !IsIpAddress(cell(kIp)))
+    return "ip is not an IP address: " + DisplayText(cell(kIp));
+  if (cell(kTime).empty() || !IsIsoTime(cell(kTime)))
+    return "time is not an ISO 8601 time: " + DisplayText(cell(kTime));
   for (Col c : kSqlEventCols) {
-    const std::string& v = row.fields[c];
+    const std::string& v = cell(c);
     if (v.empty() || !SqlIntegerColumn(c)) continue;
     std::optional<std::uint64_t> n = ParseNumber<std::uint64_t>(v);
     if (!n || std::to_string(*n) != v ||
@@ -348,64 +358,97 @@ std::optional<std::string> SqlRowError(const SqlBatchRow& row) {
   return std::nullopt;
 }
 
+std::optional<std::string> SqlRowError(const SqlBatchRow& row) { return SqlRowError(row.fields); }
+
+SqlBatchWriter::SqlBatchWriter(const SqlBatchInfo& info) { Reset(info); }
+
+void SqlBatchWriter::Reset(const SqlBatchInfo& info) {
+  info_ = info;
+  header_.clear();
+  body_.clear();
+  epilogue_.clear();
+  last_ = 0;
+  in_statement_ = statement_start_ = 0;
+  info_.rows = 0;
+  info_.first = 0;
+  info_.sha256.clear();
+  error_ = CheckInfo(info_);
+  if (error_) return;
+  body_ += Prologue(info_);
+  head_ = InsertHead(info_);
+  row_head_ = RowHead(info_);
+}
+
+std::optional<std::string> SqlBatchWriter::Add(std::uint64_t offset,
+                                               std::span<const std::string> fields) {
+  if (error_) return error_;
+  if (!epilogue_.empty()) return "the batch is finished";
+  if (info_.rows > 0 && offset <= last_) return "offsets do not increase";
+  if (auto err = SqlRowError(fields)) return err;
+  if (info_.rows == 0) info_.first = offset;
+  ++info_.rows;
+  last_ = offset;
+  if (in_statement_ == 0) {
+    statement_start_ = body_.size();
+    body_ += head_;
+  } else {
+    body_ += ",\n";
+  }
+  body_ += row_head_;
+  body_ += std::to_string(offset);
+  for (Col c : kSqlEventCols) {
+    body_ += ", ";
+    if (static_cast<std::size_t>(c) >= fields.size() || fields[c].empty()) {
+      body_ += "NULL";
+    } else if (SqlIntegerColumn(c)) {
+      body_ += fields[c];
+    } else {
+      body_ += '\'';
+      AppendStored(fields[c], true, body_);
+      body_ += '\'';
+    }
+  }
+  body_ += ')';
+  if (++in_statement_ == kRowsPerInsert || body_.size() - statement_start_ >= kInsertBytes) {
+    body_ += InsertTail();
+    in_statement_ = 0;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> SqlBatchWriter::Finish(std::uint64_t end) {
+  if (error_) return error_;
+  if (!epilogue_.empty()) return "the batch is finished";
+  if (info_.rows == 0) return "no rows";
+  if (end <= last_) return "the range's end " + std::to_string(end) + " is not past the last row";
+  if (in_statement_ > 0) body_ += InsertTail();
+  in_statement_ = 0;
+  info_.end = end;
+  info_.sha256 = Sha256Hex(body_);
+  header_ = Header(info_);
+  epilogue_ = Epilogue(info_);
+  return std::nullopt;
+}
+
 SqlBatchText WriteSqlBatch(const SqlBatchInfo& in, const std::vector<SqlBatchRow>& rows) {
   SqlBatchText result;
-  if (auto err = CheckInfo(in)) {
+  SqlBatchWriter w(in);
+  for (const SqlBatchRow& row : rows) {
+    if (row.offset >= in.end) {
+      result.error = "row at byte " + std::to_string(row.offset) + ": not before the range's end " +
+                     std::to_string(in.end);
+      return result;
+    }
+    if (auto err = w.Add(row.offset, row.fields)) {
+      result.error = w.error() ? *err : "row at byte " + std::to_string(row.offset) + ": " + *err;
+      return result;
+    }
+  }
+  if (auto err = w.Finish(in.end)) {
     result.error = err;
     return result;
   }
-  if (rows.empty()) {
-    result.error = "no rows";
-    return result;
-  }
-  SqlBatchInfo info = in;
-  info.rows = rows.size();
-  info.first = rows.front().offset;
-  std::string body = Prologue(info);
-  const std::string prefix = InsertPrefix(info);
-  const std::string row_end = SqlDoNothingOnConflict(kSqlEventsKey) + ";\n";
-  std::uint64_t last = 0;
-  bool first_row = true;
-  for (const SqlBatchRow& row : rows) {
-    std::string where = "row at byte " + std::to_string(row.offset);
-    if (!first_row && row.offset <= last) {
-      result.error = where + ": offsets do not increase";
-      return result;
-    }
-    if (row.offset >= info.end) {
-      result.error = where + ": not before the range's end " + std::to_string(info.end);
-      return result;
-    }
-    if (auto err = SqlRowError(row)) {
-      result.error = where + ": " + *err;
-      return result;
-    }
-    first_row = false;
-    last = row.offset;
-    body += prefix;
-    body += std::to_string(row.offset);
-    for (Col c : kSqlEventCols) {
-      body += ", ";
-      const std::string& v = row.fields[c];
-      if (v.empty()) {
-        body += "NULL";
-      } else if (SqlIntegerColumn(c)) {
-        body += v;
-      } else {
-        body += '\'';
-        AppendStored(v, true, body);
-        body += '\'';
-      }
-    }
-    body += ")";
-    body += row_end;
-  }
-  info.sha256 = Sha256Hex(body);
-  const std::string header = Header(info), epilogue = Epilogue(info);
-  result.text.reserve(header.size() + body.size() + epilogue.size());
-  result.text += header;
-  result.text += body;
-  result.text += epilogue;
+  result.text = w.header() + w.body() + w.epilogue();
   return result;
 }
 
@@ -465,42 +508,47 @@ SqlBatch ParseSqlBatch(std::string_view text, std::string_view name) {
 
   Cursor cur(rest, line);
   if (!cur.Eat(Prologue(info))) return fail(cur.line(), "not the expected schema statements");
-  const std::string prefix = InsertPrefix(info);
-  const std::string row_end = ")" + SqlDoNothingOnConflict(kSqlEventsKey) + ";\n";
+  const std::string head = InsertHead(info), row_head = RowHead(info), tail = InsertTail();
   std::uint64_t last = 0;
-  while (cur.Eat(prefix)) {
-    std::size_t row_line = cur.line();
-    auto row_fail = [&](const std::string& msg) { return fail(row_line, msg); };
-    SqlStoredRow row;
-    std::optional<std::string_view> off = cur.Digits();
-    std::optional<std::uint64_t> offset;
-    if (off) offset = ParseNumber<std::uint64_t>(*off);
-    if (!offset) return row_fail("bad row offset");
-    if (!batch.rows.empty() && *offset <= last) return row_fail("row offsets do not increase");
-    if (batch.rows.empty() && *offset != info.first)
-      return row_fail("the first row is not at the range's start");
-    if (*offset >= info.end) return row_fail("row offset past the range's end");
-    last = *offset;
-    row.offset = *offset;
-    for (Col c : kSqlEventCols) {
-      if (!cur.Eat(", ")) return row_fail("expected \", \" before " + std::string(kColumnNames[c]));
-      if (cur.Eat("NULL")) continue;
-      if (SqlIntegerColumn(c)) {
-        std::optional<std::string_view> digits = cur.Digits();
-        if (!digits ||
-            !ParseNumberIn<std::uint64_t>(*digits, 0, std::numeric_limits<std::int64_t>::max()))
-          return row_fail("bad " + std::string(kColumnNames[c]));
-        row.values[c] = std::string(*digits);
-        continue;
+  while (cur.Eat(head)) {
+    for (;;) {
+      std::size_t row_line = cur.line();
+      auto row_fail = [&](const std::string& msg) { return fail(row_line, msg); };
+      if (!cur.Eat(row_head)) return row_fail("expected a row of this batch's server and dataset");
+      SqlStoredRow row;
+      std::optional<std::string_view> off = cur.Digits();
+      std::optional<std::uint64_t> offset;
+      if (off) offset = ParseNumber<std::uint64_t>(*off);
+      if (!offset) return row_fail("bad row offset");
+      if (!batch.rows.empty() && *offset <= last) return row_fail("row offsets do not increase");
+      if (batch.rows.empty() && *offset != info.first)
+        return row_fail("the first row is not at the range's start");
+      if (*offset >= info.end) return row_fail("row offset past the range's end");
+      last = *offset;
+      row.offset = *offset;
+      for (Col c : kSqlEventCols) {
+        if (!cur.Eat(", "))
+          return row_fail("expected \", \" before " + std::string(kColumnNames[c]));
+        if (cur.Eat("NULL")) continue;
+        if (SqlIntegerColumn(c)) {
+          std::optional<std::string_view> digits = cur.Digits();
+          if (!digits ||
+              !ParseNumberIn<std::uint64_t>(*digits, 0, std::numeric_limits<std::int64_t>::max()))
+            return row_fail("bad " + std::string(kColumnNames[c]));
+          row.values[c] = std::string(*digits);
+          continue;
+        }
+        std::optional<std::string> lit = cur.Literal();
+        if (!lit || lit->empty() || !SqlRawText(*lit))
+          return row_fail("bad " + std::string(kColumnNames[c]) + " literal");
+        row.values[c] = std::move(*lit);
       }
-      std::optional<std::string> lit = cur.Literal();
-      if (!lit || lit->empty() || !SqlRawText(*lit))
-        return row_fail("bad " + std::string(kColumnNames[c]) + " literal");
-      row.values[c] = std::move(*lit);
+      if (!cur.Eat(")")) return row_fail("expected \")\" after the row's last value");
+      batch.rows.push_back(std::move(row));
+      if (batch.rows.size() > info.rows) return row_fail("more rows than the header says");
+      if (cur.Eat(tail)) break;
+      if (!cur.Eat(",\n")) return row_fail("expected \",\" or the statement's end after a row");
     }
-    if (!cur.Eat(row_end)) return row_fail("expected \"... DO NOTHING;\" at the row's end");
-    batch.rows.push_back(std::move(row));
-    if (batch.rows.size() > info.rows) return row_fail("more rows than the header says");
   }
   if (batch.rows.size() != info.rows)
     return fail(cur.line(), std::to_string(batch.rows.size()) + " rows, the header says " +

@@ -19,8 +19,13 @@
 //
 // BODY: the dialect's prologue (postgresql: SET client_encoding = 'UTF8' and
 // standard_conforming_strings = on; BEGIN; the schema if missing: SqlSchema), then
-// one "INSERT ... VALUES (...) ON CONFLICT (KEY) DO NOTHING;" per row (a row
-// already present is skipped: the table's UNIQUE key is kSqlEventsKey).
+// the rows in INSERT statements of up to 1000 rows (and about 1 MiB) each:
+//   INSERT INTO "TABLE" (COLUMNS) VALUES
+//   ('SERVER', 'DATASET', OFFSET, VALUE, ...),
+//   ...
+//   ('SERVER', 'DATASET', OFFSET, VALUE, ...)
+//   ON CONFLICT (KEY) DO NOTHING;
+// (a row already present is skipped: the table's UNIQUE key is kSqlEventsKey).
 // EPILOGUE: the import journal's row for this batch (source, dataset, range,
 // row count, file, checksum; skipped if present) and COMMIT. Loading it twice
 // changes nothing.
@@ -38,6 +43,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -104,6 +110,7 @@ struct SqlBatchRow {
 // (IsIsoTime), an ip that is not an address (IsIpAddress), port or asn not a
 // whole decimal number as the database would store it ("asn is not a
 // number: +1"); values shown with DisplayText. The same for every dialect.
+std::optional<std::string> SqlRowError(std::span<const std::string> fields);  // missing = empty
 std::optional<std::string> SqlRowError(const SqlBatchRow& row);
 
 // What the header says.
@@ -122,6 +129,37 @@ struct SqlBatchInfo {
 struct SqlBatchText {
   std::string text;
   std::optional<std::string> error;  // "row at byte N: port is not a number: ..."
+};
+
+// Builds a batch file row by row, in one pass (mls-sql --export): Add each
+// row, Finish, then write header(), body() and epilogue() in this order.
+class SqlBatchWriter {
+ public:
+  // info's dialect, server, dataset, table and file; an invalid one is error().
+  explicit SqlBatchWriter(const SqlBatchInfo& info);
+  // Starts another batch, keeping the memory already allocated.
+  void Reset(const SqlBatchInfo& info);
+  const std::optional<std::string>& error() const { return error_; }
+  // Appends a row: its offset (greater than the last one's) and its cells in
+  // lib/event.h order (missing trailing cells are empty). Why it cannot
+  // (error(), offsets, SqlRowError), and then nothing was added; or nullopt.
+  std::optional<std::string> Add(std::uint64_t offset, std::span<const std::string> fields);
+  std::uint64_t rows() const { return info_.rows; }
+  // Ends the batch: `end` is the offset just past the last row (the range's
+  // end). Computes the checksum, the header and the epilogue.
+  std::optional<std::string> Finish(std::uint64_t end);
+  const SqlBatchInfo& info() const { return info_; }
+  const std::string& header() const { return header_; }
+  const std::string& body() const { return body_; }
+  const std::string& epilogue() const { return epilogue_; }
+
+ private:
+  SqlBatchInfo info_;
+  std::optional<std::string> error_;
+  std::string head_, row_head_;
+  std::string header_, body_, epilogue_;
+  std::uint64_t last_ = 0;
+  std::size_t in_statement_ = 0, statement_start_ = 0;
 };
 
 // The whole batch file for `rows` (at least one, offsets increasing); `end` is

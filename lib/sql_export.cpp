@@ -199,7 +199,8 @@ class Exporter {
 
  private:
   std::optional<std::string> ExportFrom(int fd, DatasetScanner& scan, SqlExportCursor& cur) {
-    std::vector<SqlBatchRow> rows;
+    std::optional<SqlBatchWriter> batch;  // kept from file to file: its memory is reused
+    bool open = false;                    // whether `batch` holds this file's rows
     std::uint64_t start = cur.offset, end = cur.offset;
     DatasetRecord rec;
     DatasetCells cells;
@@ -211,53 +212,63 @@ class Exporter {
       } else {
         scan.Split(rec, cells);
         scan.ToEvent(cells, fields);
-        SqlBatchRow row;
-        row.offset = start;
-        for (std::size_t c = 0; c < kEnrichedColumns && c < fields.size(); ++c)
-          row.fields[c] = fields[c];
-        if (auto err = SqlRowError(row)) {
+        if (!open) {
+          if (auto err = StartBatch(batch, cur)) return err;
+          open = true;
+        }
+        if (auto err = batch->Add(start, fields)) {
+          if (batch->error()) return o_.csv + ": " + *err;
           ++r_.skipped;
           Note(o_.csv + ": row at byte " + std::to_string(start) + " skipped: " + *err);
-        } else {
-          rows.push_back(std::move(row));
         }
       }
       start = end = rec.end_offset;
-      if (rows.size() >= o_.max_rows_per_file) {
-        if (auto err = Flush(fd, rows, end, cur)) return err;
+      if (open && batch->rows() >= o_.max_rows_per_file) {
+        if (auto err = Flush(fd, &*batch, end, cur)) return err;
+        open = false;
       }
     }
     if (scan.error()) return o_.csv + ": " + *scan.error();
-    return Flush(fd, rows, end, cur);
+    return Flush(fd, open ? &*batch : nullptr, end, cur);
   }
 
-  // Writes `rows` (ending at `end`) as a batch file, then moves the cursor to `end`.
-  std::optional<std::string> Flush(int fd, std::vector<SqlBatchRow>& rows, std::uint64_t end,
+  // A new batch file's writer, its name the first free one.
+  std::optional<std::string> StartBatch(std::optional<SqlBatchWriter>& batch,
+                                        SqlExportCursor& cur) {
+    if (auto err = MakeDir()) return err;
+    SqlBatchInfo info;
+    info.dialect = o_.dialect;
+    info.server = o_.server;
+    info.dataset = cur.dataset;
+    info.table = o_.table;
+    for (;; ++cur.seq) {
+      char seq[32];
+      std::snprintf(seq, sizeof seq, "%06llu", static_cast<unsigned long long>(cur.seq));
+      info.file = "mls-" + o_.server + "-" + Stamp(o_.now) + "-" + seq + ".sql";
+      const std::string path = o_.export_dir + "/" + info.file;
+      if (!Exists(path) && !Exists(o_.export_dir + "/imported/" + info.file)) break;
+    }
+    if (batch)
+      batch->Reset(info);
+    else
+      batch.emplace(info);
+    if (batch->error()) return o_.csv + ": " + *batch->error();
+    return std::nullopt;
+  }
+
+  // Writes the batch's rows (ending at `end`) as its file, if there is a batch
+  // with rows, then moves the cursor to `end`.
+  std::optional<std::string> Flush(int fd, SqlBatchWriter* batch, std::uint64_t end,
                                    SqlExportCursor& cur) {
     if (end == cur.offset) return std::nullopt;
-    if (!rows.empty()) {
-      if (auto err = MakeDir()) return err;
-      SqlBatchInfo info;
-      info.dialect = o_.dialect;
-      info.server = o_.server;
-      info.dataset = cur.dataset;
-      info.table = o_.table;
-      info.end = end;
-      std::string path;
-      for (;; ++cur.seq) {
-        char seq[32];
-        std::snprintf(seq, sizeof seq, "%06llu", static_cast<unsigned long long>(cur.seq));
-        info.file = "mls-" + o_.server + "-" + Stamp(o_.now) + "-" + seq + ".sql";
-        path = o_.export_dir + "/" + info.file;
-        if (!Exists(path) && !Exists(o_.export_dir + "/imported/" + info.file)) break;
-      }
-      SqlBatchText batch = WriteSqlBatch(info, rows);
-      if (batch.error) return o_.csv + ": " + *batch.error;
-      if (auto err = WriteFileAtomically(path, batch.text, 0640)) return err;
+    if (batch && batch->rows() > 0) {
+      if (auto err = batch->Finish(end)) return o_.csv + ": " + *err;
+      const std::string path = o_.export_dir + "/" + batch->info().file;
+      const std::string_view parts[] = {batch->header(), batch->body(), batch->epilogue()};
+      if (auto err = WriteFileAtomically(path, parts, 0640)) return err;
       r_.files.push_back(path);
-      r_.rows += rows.size();
+      r_.rows += batch->rows();
       ++cur.seq;
-      rows.clear();
     }
     std::optional<std::string> tail = TailHash(fd, end);
     if (!tail) return ErrnoMessage(o_.csv, errno);

@@ -56,6 +56,14 @@ TEST_F(AtomicFileTest, CreatesAndReplacesWithExactMode) {
   EXPECT_EQ(1, Entries());  // no temporary file left behind
 }
 
+TEST_F(AtomicFileTest, PartsAreWrittenInOrder) {
+  std::string path = dir_ + "/parts";
+  const std::string_view parts[] = {"head\n", "", "body\n", "tail\n"};
+  EXPECT_EQ(std::nullopt, WriteFileAtomically(path, parts, 0640));
+  EXPECT_EQ("head\nbody\ntail\n", Read(path));
+  EXPECT_EQ(1, Entries());
+}
+
 TEST_F(AtomicFileTest, CheckSeesTheNewContentAndCanRefuseIt) {
   std::string path = dir_ + "/db";
   ASSERT_EQ(std::nullopt, WriteFileAtomically(path, "old", 0644));

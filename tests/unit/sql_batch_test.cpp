@@ -344,6 +344,97 @@ TEST_F(SqlBatchReader, ForeignStatementsWithAValidChecksum) {
   }
 }
 
+// Rows go in INSERT statements of at most 1000 rows; the reader takes the
+// file back whole, and SQLite loads it with every row.
+TEST(SqlBatch, MultiRowStatements) {
+  std::vector<SqlBatchRow> rows;
+  for (std::uint64_t off = 10; rows.size() < 2500; off += 7) rows.push_back(Row(off));
+  SqlBatchInfo info = Info();
+  info.end = rows.back().offset + 7;
+  SqlBatchText t = WriteSqlBatch(info, rows);
+  ASSERT_FALSE(t.error) << *t.error;
+  std::size_t statements = 0;
+  for (std::size_t at = 0; (at = t.text.find("INSERT INTO \"events\" (", at)) != std::string::npos;
+       ++at)
+    ++statements;
+  EXPECT_EQ(3u, statements);
+  EXPECT_NE(std::string::npos, t.text.find("'Google LLC'),\n('mx1.example.org', "));
+  EXPECT_NE(std::string::npos,
+            t.text.find("'Google LLC')\nON CONFLICT (source, dataset, row_offset) DO NOTHING;\n"
+                        "INSERT INTO \"events\" (source, "));
+  SqlBatch b = ParseSqlBatch(t.text, "b.sql");
+  ASSERT_FALSE(b.error) << *b.error;
+  ExpectSameRows(rows, b.rows);
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(SQLITE_OK, sqlite3_open(":memory:", &db));
+  ASSERT_EQ(SQLITE_OK, sqlite3_exec(db, t.text.c_str(), nullptr, nullptr, nullptr));
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(SQLITE_OK, sqlite3_prepare_v2(db, "SELECT count(*) FROM events", -1, &st, nullptr));
+  ASSERT_EQ(SQLITE_ROW, sqlite3_step(st));
+  EXPECT_EQ(2500, sqlite3_column_int(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+
+  // A row separator where a statement ends, or the other way round: refused
+  // (with a checksum that matches the changed body).
+  auto with_body = [&](std::string s) {
+    std::size_t body = s.find("BEGIN;");
+    std::size_t epi = s.rfind("INSERT INTO \"events_imports\"");
+    std::size_t h = s.find("-- body-sha256: ") + 16;
+    s.replace(h, 64, Sha256Hex(s.substr(body, epi - body)));
+    return s;
+  };
+  std::string joined = t.text;
+  std::size_t end1 = joined.find(")\nON CONFLICT");
+  joined.replace(end1,
+                 std::string_view(")\nON CONFLICT (source, dataset, row_offset) DO NOTHING;\n"
+                                  "INSERT INTO \"events\" (")
+                     .size(),
+                 "),\nINSERT INTO \"events\" (");
+  EXPECT_TRUE(ParseSqlBatch(with_body(joined), "b.sql").error);
+  std::string split = t.text;
+  std::size_t sep = split.find("),\n('mx1");
+  split.replace(sep, 3, ")\n");
+  EXPECT_TRUE(ParseSqlBatch(with_body(split), "b.sql").error);
+}
+
+TEST(SqlBatch, WriterRowByRow) {
+  SqlBatchInfo info = Info();
+  SqlBatchWriter w(info);
+  ASSERT_FALSE(w.error());
+  SqlBatchRow bad = Row(5);
+  bad.fields[kAsn] = "AS15169";
+  EXPECT_EQ("asn is not a number: AS15169", w.Add(5, bad.fields));
+  EXPECT_EQ(0u, w.rows());  // nothing added
+  EXPECT_EQ(std::nullopt, w.Add(7, Row(7).fields));
+  EXPECT_EQ("offsets do not increase", w.Add(7, Row(7).fields));
+  std::vector<std::string> short_row = {"2026-11-25T20:18:08+00:00", "mx1", "192.0.2.9"};
+  EXPECT_EQ(std::nullopt, w.Add(9, short_row));  // the missing cells are NULL
+  EXPECT_EQ("the range's end 9 is not past the last row", w.Finish(9));
+  ASSERT_EQ(std::nullopt, w.Finish(20));
+  EXPECT_EQ("the batch is finished", w.Add(30, Row(30).fields));
+  std::string text = w.header() + w.body() + w.epilogue();
+  SqlBatch b = ParseSqlBatch(text, "b.sql");
+  ASSERT_FALSE(b.error) << *b.error;
+  ASSERT_EQ(2u, b.rows.size());
+  EXPECT_EQ(7u, b.info.first);
+  EXPECT_EQ(20u, b.info.end);
+  EXPECT_FALSE(b.rows[1].values[kUser]);
+  // Reset: another batch from the same writer, nothing of the first left.
+  info.file = "mls-mx1.example.org-20261205T120000Z-000002.sql";
+  w.Reset(info);
+  EXPECT_EQ(std::nullopt, w.Add(40, Row(40).fields));
+  ASSERT_EQ(std::nullopt, w.Finish(50));
+  b = ParseSqlBatch(w.header() + w.body() + w.epilogue(), "b.sql");
+  ASSERT_FALSE(b.error) << *b.error;
+  EXPECT_EQ(1u, b.rows.size());
+  EXPECT_EQ(40u, b.info.first);
+  EXPECT_EQ(info.file, b.info.file);
+  info.server = "bad server";
+  EXPECT_TRUE(SqlBatchWriter(info).error());
+}
+
 TEST(SqlBatch, ReadSqlBatchNamesTheFile) {
   SqlBatch b = ReadSqlBatch("/nonexistent/b.sql");
   ASSERT_TRUE(b.error);
