@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "config.h"
@@ -111,7 +112,12 @@ class Cursor {
     return true;
   }
   bool AtEnd() const { return pos_ == s_.size(); }
-  std::size_t line() const { return line_; }
+  // The line the cursor is on (counted when asked: only messages need it).
+  std::size_t line() const { return LineAt(pos_); }
+  std::size_t pos() const { return pos_; }
+  std::size_t LineAt(std::size_t pos) const {
+    return line_ + static_cast<std::size_t>(std::count(s_.begin(), s_.begin() + pos, '\n'));
+  }
   // The digits of a canonical unsigned decimal number.
   std::optional<std::string_view> Digits() {
     std::size_t b = pos_, e = pos_;
@@ -139,11 +145,7 @@ class Cursor {
   }
 
  private:
-  void Advance(std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i)
-      if (s_[pos_ + i] == '\n') ++line_;
-    pos_ += n;
-  }
+  void Advance(std::size_t n) { pos_ += n; }
   std::string_view s_;
   std::size_t pos_ = 0;
   std::size_t line_;
@@ -259,6 +261,25 @@ std::optional<std::string> SqlRawText(std::string_view stored) {
   // (rejects an escaped byte that would have been valid UTF-8 as it stands).
   if (SqlStoredText(out) != stored) return std::nullopt;
   return out;
+}
+
+bool IsSqlStoredText(std::string_view stored) {
+  // The common case: no escape at all. Then it is SqlStoredText's output
+  // exactly when it holds no NUL and is valid UTF-8.
+  bool plain = true;
+  for (std::size_t i = 0; i < stored.size() && plain;) {
+    unsigned char b = static_cast<unsigned char>(stored[i]);
+    if (b == 0 || b == '\\') {
+      plain = false;
+    } else if (b < 0x80) {
+      ++i;
+    } else if (std::size_t n = Utf8Length(stored, i)) {
+      i += n;
+    } else {
+      return false;
+    }
+  }
+  return plain || SqlRawText(stored).has_value();
 }
 
 std::string_view SqlColumnName(Col c) {
@@ -512,8 +533,8 @@ SqlBatch ParseSqlBatch(std::string_view text, std::string_view name) {
   std::uint64_t last = 0;
   while (cur.Eat(head)) {
     for (;;) {
-      std::size_t row_line = cur.line();
-      auto row_fail = [&](const std::string& msg) { return fail(row_line, msg); };
+      const std::size_t row_pos = cur.pos();
+      auto row_fail = [&](const std::string& msg) { return fail(cur.LineAt(row_pos), msg); };
       if (!cur.Eat(row_head)) return row_fail("expected a row of this batch's server and dataset");
       SqlStoredRow row;
       std::optional<std::string_view> off = cur.Digits();
@@ -539,7 +560,7 @@ SqlBatch ParseSqlBatch(std::string_view text, std::string_view name) {
           continue;
         }
         std::optional<std::string> lit = cur.Literal();
-        if (!lit || lit->empty() || !SqlRawText(*lit))
+        if (!lit || lit->empty() || !IsSqlStoredText(*lit))
           return row_fail("bad " + std::string(kColumnNames[c]) + " literal");
         row.values[c] = std::move(*lit);
       }

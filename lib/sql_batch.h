@@ -70,6 +70,8 @@ std::string SqlJournalTable(std::string_view table);
 std::string SqlStoredText(std::string_view raw);
 // The inverse; nullopt if `stored` is not something SqlStoredText produces.
 std::optional<std::string> SqlRawText(std::string_view stored);
+// Whether `stored` is something SqlStoredText produces (SqlRawText succeeds).
+bool IsSqlStoredText(std::string_view stored);
 
 // The events table's columns after the three key columns (source, dataset,
 // row_offset), in this order: one per event column (lib/event.h), named for SQL.

@@ -84,6 +84,17 @@ TEST(SqlRawText, RejectsWhatTheRuleNeverWrites) {
   EXPECT_TRUE(SqlRawText("\\xC3"));  // a lone lead byte is
 }
 
+// IsSqlStoredText is SqlRawText's verdict, without building the raw text.
+TEST(SqlRawText, IsSqlStoredTextAgrees) {
+  std::vector<std::string> cases = {"a\\b",  "a\\",        "\\x4",        "\\xff",
+                                    "\\x41", "\\xC3\\xA9", "\xff",        std::string("\0", 1),
+                                    "\\xC3", "plain",      "caf\xc3\xa9", "a\\\\b",
+                                    "",      "\xc3",       "\xe2\x82"};
+  for (const std::string& v : HostileValues()) cases.push_back(SqlStoredText(v));
+  for (int b = 0; b < 256; ++b) cases.push_back("x" + std::string(1, static_cast<char>(b)) + "y");
+  for (const std::string& c : cases) EXPECT_EQ(SqlRawText(c).has_value(), IsSqlStoredText(c)) << c;
+}
+
 TEST(SqlIdentifier, Rule) {
   EXPECT_TRUE(ValidSqlIdentifier("maillogsentinel_events"));
   EXPECT_TRUE(ValidSqlIdentifier("_t1"));
