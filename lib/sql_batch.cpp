@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <charconv>
 #include <limits>
 
 #include "config.h"
@@ -371,9 +372,9 @@ std::optional<std::string> SqlRowError(std::span<const std::string> fields) {
   for (Col c : kSqlEventCols) {
     const std::string& v = cell(c);
     if (v.empty() || !SqlIntegerColumn(c)) continue;
-    std::optional<std::uint64_t> n = ParseNumber<std::uint64_t>(v);
-    if (!n || std::to_string(*n) != v ||
-        *n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    // Canonical decimal digits ("0", or no leading zero), at most INT64_MAX.
+    if ((v[0] == '0' && v.size() > 1) ||
+        !ParseNumberIn<std::uint64_t>(v, 0, std::numeric_limits<std::int64_t>::max()))
       return std::string(kColumnNames[c]) + " is not a number: " + DisplayText(v);
   }
   return std::nullopt;
@@ -416,7 +417,8 @@ std::optional<std::string> SqlBatchWriter::Add(std::uint64_t offset,
     body_ += ",\n";
   }
   body_ += row_head_;
-  body_ += std::to_string(offset);
+  char digits[24];
+  body_.append(digits, std::to_chars(digits, digits + sizeof digits, offset).ptr);
   for (Col c : kSqlEventCols) {
     body_ += ", ";
     if (static_cast<std::size_t>(c) >= fields.size() || fields[c].empty()) {
