@@ -97,13 +97,14 @@ export MLS_SRCDIR := $(CURDIR)
 unit: $(UNIT_BIN) $(TOOL_BINS)
 	cd tests/unit && $(abspath $(UNIT_BIN)) --gtest_brief=1
 
+# One PostgreSQL and one MariaDB for all the suites (tests/services/with-databases).
 cli: $(TOOL_BINS)
-	prove --exec 'bats --tap' tests/cli/*.bats
+	tests/services/with-databases prove --exec 'bats --tap' tests/cli/*.bats
 
 # Suites that start real services (unbound, ...) on loopback themselves.
 INTEGRATION := $(wildcard tests/integration/*.bats)
 integration: $(TOOL_BINS)
-	$(if $(INTEGRATION),prove --exec 'bats --tap' $(INTEGRATION),@echo "integration: no suites")
+	$(if $(INTEGRATION),tests/services/with-databases prove --exec 'bats --tap' $(INTEGRATION),@echo "integration: no suites")
 
 # Who may include whom (HACKING.md "Layers"); reads HACKING.md's module map.
 layers:
