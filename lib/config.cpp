@@ -419,4 +419,13 @@ ConfigResult LoadConfig(const std::string& path) {
   return result;
 }
 
+std::string SqlExportCursorPath(const std::string& state_dir) {
+  return state_dir + "/sql-export.cursor";
+}
+std::string SqlExportLockPath(const std::string& state_dir) {
+  return state_dir + "/sql-export.lock";
+}
+std::string SqlImportLockPath(const std::string& export_dir) { return export_dir + "/import.lock"; }
+std::string SqlImportedDir(const std::string& export_dir) { return export_dir + "/imported"; }
+
 }  // namespace mls

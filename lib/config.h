@@ -59,10 +59,23 @@ struct Config {
   }
   std::string db_table = "maillogsentinel_events";
 
+  // The files this configuration's runs keep (see also the free functions
+  // below); maillogsentinel --reset and --purge move them (lib/archive.h).
   std::string CsvPath() const { return working_dir + "/maillogsentinel.csv"; }
   std::string LogPath() const { return working_dir + "/maillogsentinel.log"; }
   std::string StatePath() const { return state_dir + "/state.offset"; }
+  // The pending position the driver renames over the state file on commit.
+  std::string PendingPath() const { return StatePath() + ".pending"; }
+  // The extraction's lock: one run per state dir.
+  std::string StateLockPath() const { return state_dir + "/lock"; }
+  std::string DnsCachePath() const { return state_dir + "/dns-cache"; }
 };
+
+// mls-sql's files, by the directory its options name.
+std::string SqlExportCursorPath(const std::string& state_dir);  // state_dir/sql-export.cursor
+std::string SqlExportLockPath(const std::string& state_dir);    // state_dir/sql-export.lock
+std::string SqlImportLockPath(const std::string& export_dir);   // export_dir/import.lock
+std::string SqlImportedDir(const std::string& export_dir);      // export_dir/imported
 
 struct ConfigResult {
   Config config;

@@ -156,7 +156,7 @@ int Extraction::Run() {
   if (auto err = CheckDir("state directory", config_.state_dir)) return Fail(*err);
 
   FileLock lock;
-  std::string lock_path = config_.state_dir + "/lock";
+  std::string lock_path = config_.StateLockPath();
   switch (lock.Acquire(lock_path, o_.lock_timeout_seconds)) {
     case FileLock::Status::kLocked:
       break;

@@ -7,12 +7,12 @@
 
 #include "atomic_file.h"
 #include "cli.h"
-#include "fd_io.h"
 #include "config.h"
 #include "diag.h"
 #include "dns_cache.h"
 #include "dns_resolver.h"
 #include "enrich.h"
+#include "fd_io.h"
 #include "geo.h"
 
 namespace mls {
@@ -81,7 +81,7 @@ std::optional<int> EnrichSettingsFromCli(const po::variables_map& vm, EnrichSett
     s.timeout_ms = c.dns_timeout_ms;
     s.concurrency = c.dns_concurrency;
     s.cache = c.dns_cache_enabled;
-    s.cache_file = c.state_dir + "/dns-cache";
+    s.cache_file = c.DnsCachePath();
     s.cache_size = c.dns_cache_size;
     s.cache_ttl = c.dns_cache_ttl_seconds;
     s.country_db = c.country_db_path;

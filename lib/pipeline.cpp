@@ -2,10 +2,6 @@
 
 namespace mls {
 
-std::string PendingPath(const Config& config) { return config.StatePath() + ".pending"; }
-
-std::string DnsCachePath(const Config& config) { return config.state_dir + "/dns-cache"; }
-
 Stage EnrichStage(const Config& config) {
   Stage enrich{"mls-enrich", {"--stats"}, {}};
   auto add = [&](std::string flag, std::string value) {
@@ -20,7 +16,7 @@ Stage EnrichStage(const Config& config) {
     add("--dns-concurrency", std::to_string(config.dns_concurrency));
   }
   if (config.dns_cache_enabled) {
-    add("--cache", DnsCachePath(config));
+    add("--cache", config.DnsCachePath());
     add("--cache-size", std::to_string(config.dns_cache_size));
     add("--cache-ttl", std::to_string(config.dns_cache_ttl_seconds));
   } else {
@@ -37,7 +33,7 @@ constexpr int kMapFd = 4;
 std::vector<Stage> BuildPipeline(const Config& config, const DriverOptions& options) {
   std::vector<Stage> stages;
 
-  Stage tail{"mls-tail", {"--state", config.StatePath(), "--pending", PendingPath(config)}, {}};
+  Stage tail{"mls-tail", {"--state", config.StatePath(), "--pending", config.PendingPath()}, {}};
   if (options.progress_fd >= 0) {
     tail.args.push_back("--progress-fd");
     tail.args.push_back(std::to_string(options.progress_fd));

@@ -31,15 +31,9 @@ std::vector<Stage> BuildPipeline(const Config& config, const DriverOptions& opti
 // `mls-enrich --stats` with the [dns], [dns_cache] and [ipinfo] settings:
 // --no-dns when [dns] enabled is false, else one --dns-server per [dns] servers
 // entry (none: the system resolver), --dns-timeout-ms, --dns-concurrency;
-// --cache DnsCachePath --cache-size --cache-ttl when [dns_cache] enabled, else
+// --cache Config::DnsCachePath --cache-size --cache-ttl when [dns_cache] enabled, else
 // --no-cache; --country-db / --asn-db for the [ipinfo] paths that are set.
 Stage EnrichStage(const Config& config);
-
-// The pending position file the driver renames over the state file on commit.
-std::string PendingPath(const Config& config);
-
-// The persistent reverse-DNS cache: <state_dir>/dns-cache.
-std::string DnsCachePath(const Config& config);
 
 // Finds `name`: in `self_dir` first (the driver's own directory), then in each
 // directory of `path_env` (":"-separated; empty entry = "."). `executable`

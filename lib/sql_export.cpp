@@ -246,7 +246,7 @@ class Exporter {
       std::snprintf(seq, sizeof seq, "%06llu", static_cast<unsigned long long>(cur.seq));
       info.file = "mls-" + o_.server + "-" + Stamp(o_.now) + "-" + seq + ".sql";
       const std::string path = o_.export_dir + "/" + info.file;
-      if (!Exists(path) && !Exists(o_.export_dir + "/imported/" + info.file)) break;
+      if (!Exists(path) && !Exists(SqlImportedDir(o_.export_dir) + "/" + info.file)) break;
     }
     if (batch)
       batch->Reset(info);
@@ -297,13 +297,6 @@ class Exporter {
 };
 
 }  // namespace
-
-std::string SqlExportCursorPath(const std::string& state_dir) {
-  return state_dir + "/sql-export.cursor";
-}
-std::string SqlExportLockPath(const std::string& state_dir) {
-  return state_dir + "/sql-export.lock";
-}
 
 std::string EncodeSqlExportCursor(const SqlExportCursor& c) {
   std::string s(kCursorMagic);

@@ -41,6 +41,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config.h"
 #include "sql_batch.h"
 
 namespace mls {
@@ -80,8 +81,7 @@ struct SqlExportResult {
   std::vector<std::string> notes;  // skipped rows (the first few) and a restarted dataset
 };
 
-std::string SqlExportCursorPath(const std::string& state_dir);  // state_dir/sql-export.cursor
-std::string SqlExportLockPath(const std::string& state_dir);    // state_dir/sql-export.lock
+// SqlExportCursorPath, SqlExportLockPath: lib/config.h.
 
 // Exports the new rows. On error, the batch files already written stay, and
 // the cursor is past them: a rerun goes on from there.

@@ -43,7 +43,7 @@ std::optional<std::string> ListBatches(const std::string& dir, std::vector<std::
 }
 
 std::optional<std::string> MoveToImported(const std::string& dir, const std::string& name) {
-  const std::string imported = dir + "/imported";
+  const std::string imported = SqlImportedDir(dir);
   if (::rename((dir + "/" + name).c_str(), (imported + "/" + name).c_str()) != 0)
     return ErrnoMessage(imported + "/" + name, errno);
   if (auto err = SyncDir(imported)) return err;
@@ -71,8 +71,6 @@ SqlOpenResult OpenSqlBackend(const SqlConnection& connection) {
                        " is not supported by this version (load the files with its client)"};
 }
 
-std::string SqlImportLockPath(const std::string& export_dir) { return export_dir + "/import.lock"; }
-
 SqlImportResult ImportSql(const SqlImportOptions& o) {
   SqlImportResult r;
   std::vector<std::string> names;
@@ -98,7 +96,7 @@ SqlImportResult ImportSql(const SqlImportOptions& o) {
     return r;
   }
   if (names.empty()) return r;
-  const std::string imported = o.export_dir + "/imported";
+  const std::string imported = SqlImportedDir(o.export_dir);
   if (::mkdir(imported.c_str(), 0750) != 0 && errno != EEXIST) {
     r.error = ErrnoMessage(imported, errno);
     return r;

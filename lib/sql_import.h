@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "config.h"
 #include "sql_backend.h"
 
 namespace mls {
@@ -37,7 +38,7 @@ struct SqlImportResult {
   std::uint64_t rows = 0;             // rows new to the table
 };
 
-std::string SqlImportLockPath(const std::string& export_dir);  // export_dir/import.lock
+// SqlImportLockPath (export_dir/import.lock), SqlImportedDir: lib/config.h.
 
 // Connects to the database by its dialect (SQLite: opens or creates the file).
 SqlOpenResult OpenSqlBackend(const SqlConnection& connection);

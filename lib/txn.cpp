@@ -348,7 +348,7 @@ TxnResult UndoAppend(const std::string& csv) {
 }
 
 TxnPaths MakeTxnPaths(const Config& config) {
-  return TxnPaths{config.StatePath(), config.StatePath() + ".pending", config.CsvPath(),
+  return TxnPaths{config.StatePath(), config.PendingPath(), config.CsvPath(),
                   config.state_dir + "/txn.dataset", config.state_dir + "/txn.journal"};
 }
 

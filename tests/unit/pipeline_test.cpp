@@ -32,8 +32,8 @@ TEST(Pipeline, TailParseEnrichStoreWithConfiguredPaths) {
   EXPECT_EQ("mls-enrich", p[2].name);
   // Defaults: DNS on with the system resolver, cache on in state_dir, no databases.
   EXPECT_EQ((std::vector<std::string>{"--stats", "--dns-timeout-ms", "2000", "--dns-concurrency",
-                                      "256", "--cache", "/srv/mls/state/dns-cache",
-                                      "--cache-size", "10000", "--cache-ttl", "86400"}),
+                                      "256", "--cache", "/srv/mls/state/dns-cache", "--cache-size",
+                                      "10000", "--cache-ttl", "86400"}),
             p[2].args);
   EXPECT_EQ(-1, p[2].progress_fd);
   EXPECT_EQ("mls-store", p[3].name);
@@ -48,7 +48,8 @@ TEST(Pipeline, RotatedDirIsPassedToTail) {
   std::vector<Stage> p = BuildPipeline(c, DriverOptions{});
   EXPECT_EQ((std::vector<std::string>{"--state", "/srv/mls/state/state.offset", "--pending",
                                       "/srv/mls/state/state.offset.pending", "--progress-fd", "3",
-                                      "--map-fd", "4", "--rotated-dir", "/var/log/old mail", "/var/log/mail.log"}),
+                                      "--map-fd", "4", "--rotated-dir", "/var/log/old mail",
+                                      "/var/log/mail.log"}),
             p[0].args);
 }
 
@@ -61,12 +62,26 @@ TEST(Pipeline, EnrichFlagsFollowTheConfig) {
   c.dns_cache_ttl_seconds = 60;
   c.country_db_path = "/var/lib/mls/country.mmdb";
   c.asn_db_path = "/var/lib/mls/asn db.mmdb";
-  EXPECT_EQ((std::vector<std::string>{"--stats", "--dns-server", "127.0.0.1:5353", "--dns-server",
-                                      "[::1]:53", "--dns-server", "2001:db8::1",
-                                      "--dns-timeout-ms", "700", "--dns-concurrency", "16",
-                                      "--cache", "/srv/mls/state/dns-cache", "--cache-size", "2",
-                                      "--cache-ttl", "60", "--country-db",
-                                      "/var/lib/mls/country.mmdb", "--asn-db",
+  EXPECT_EQ((std::vector<std::string>{"--stats",
+                                      "--dns-server",
+                                      "127.0.0.1:5353",
+                                      "--dns-server",
+                                      "[::1]:53",
+                                      "--dns-server",
+                                      "2001:db8::1",
+                                      "--dns-timeout-ms",
+                                      "700",
+                                      "--dns-concurrency",
+                                      "16",
+                                      "--cache",
+                                      "/srv/mls/state/dns-cache",
+                                      "--cache-size",
+                                      "2",
+                                      "--cache-ttl",
+                                      "60",
+                                      "--country-db",
+                                      "/var/lib/mls/country.mmdb",
+                                      "--asn-db",
                                       "/var/lib/mls/asn db.mmdb"}),
             EnrichStage(c).args);
 }
@@ -85,7 +100,7 @@ TEST(Pipeline, DnsAndCacheDisabled) {
 }
 
 TEST(Pipeline, DnsCacheLivesInTheStateDirectory) {
-  EXPECT_EQ("/srv/mls/state/dns-cache", DnsCachePath(TestConfig()));
+  EXPECT_EQ("/srv/mls/state/dns-cache", TestConfig().DnsCachePath());
 }
 
 TEST(Pipeline, NoProgressFdWhenDisabled) {
@@ -111,7 +126,7 @@ TEST(Pipeline, FromNowAsksTailToStartAtTheEnd) {
 }
 
 TEST(Pipeline, PendingPathIsNextToState) {
-  EXPECT_EQ("/srv/mls/state/state.offset.pending", PendingPath(TestConfig()));
+  EXPECT_EQ("/srv/mls/state/state.offset.pending", TestConfig().PendingPath());
 }
 
 TEST(ShellQuote, LeavesSafeWordsAlone) {
