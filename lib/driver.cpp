@@ -7,14 +7,19 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
+#include <memory>
 
+#include "archive.h"
 #include "cli.h"
 #include "config.h"
 #include "diag.h"
 #include "fd_io.h"
 #include "lock.h"
 #include "mail_log_check.h"
+#include "number.h"
 #include "oplog.h"
+#include "paths.h"
 #include "pipeline.h"
 #include "progress.h"
 #include "run_stats.h"
@@ -426,6 +431,106 @@ int RunSql(const DriverOptions& o, const DriverEnv& env) {
   return run.Run(*config, std::move(job));
 }
 
+// A new directory for the moved files: ~/maillogsentinel_backup_XXXXXX
+// (--reset), ~/maillogsentinel_purge_YYYYMMDDTHHMMSSZ[-N] (--purge).
+std::optional<std::string> MakeBackupDir(bool purge, const DriverEnv& env, std::string& dir) {
+  if (!purge) {
+    std::string tmpl = env.home + "/maillogsentinel_backup_XXXXXX";
+    if (!::mkdtemp(tmpl.data())) return ErrnoMessage(env.home, errno);
+    dir = tmpl;
+    return std::nullopt;
+  }
+  std::time_t now = env.clock();
+  struct tm tm {};
+  ::gmtime_r(&now, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  for (int n = 1; n < 100; ++n) {
+    dir = env.home + "/maillogsentinel_purge_" + stamp + (n > 1 ? "-" + std::to_string(n) : "");
+    if (::mkdir(dir.c_str(), 0700) == 0) return std::nullopt;
+    if (errno != EEXIST) return ErrnoMessage(dir, errno);
+  }
+  return dir + ": exists";
+}
+
+// --reset / --purge: every lock taken (nothing moves under a running
+// extraction, export or import), then the config's files moved (lib/archive.h).
+int RunArchive(const DriverOptions& o, const DriverEnv& env) {
+  const bool purge = o.command == Command::kPurge;
+  const std::string what = purge ? "purge" : "reset";
+  const bool quiet = o.verbosity == Verbosity::kQuiet;
+  ConfigResult cfg = LoadConfig(o.config_path);
+  for (const std::string& w : cfg.warnings) Warn(w);
+  if (cfg.error) {
+    Warn(*cfg.error);
+    return kExitUsage;
+  }
+  const Config& c = cfg.config;
+  if (PlanArchive(c, purge).empty()) {
+    if (!quiet) WriteOut("maillogsentinel: nothing to " + what + " for " + o.config_path + "\n");
+    return kExitOk;
+  }
+  if (env.home.empty()) {
+    Warn("no home directory to move the files into (HOME is not set); nothing moved");
+    return kExitFailure;
+  }
+  const std::string where =
+      env.home + (purge ? "/maillogsentinel_purge_STAMP" : "/maillogsentinel_backup_XXXXXX");
+  if (o.dry_run) {
+    WriteOut("maillogsentinel: --" + what + " would move into " + where + ":\n");
+    for (const ArchiveItem& item : PlanArchive(c, purge)) WriteOut("  " + item.path + "\n");
+    return kExitOk;
+  }
+  struct Held {
+    std::string path;
+    std::string holder;
+  };
+  std::vector<Held> wanted = {
+      {c.StateLockPath(), "an extraction"},
+      {DatasetLockPath(c.CsvPath()), "a writer of the dataset (an extraction or mls-store)"},
+      {SqlExportLockPath(c.state_dir), "an SQL export"}};
+  if (!c.sql_export_dir.empty())
+    wanted.push_back({SqlImportLockPath(c.sql_export_dir), "an SQL import"});
+  std::vector<std::unique_ptr<FileLock>> locks;
+  const double wait = o.lock_timeout_given ? o.lock_timeout_seconds : 0;
+  for (const Held& h : wanted) {
+    struct stat st;
+    if (::stat(DirName(h.path).c_str(), &st) != 0) continue;  // no directory: no holder
+    auto lock = std::make_unique<FileLock>();
+    switch (lock->Acquire(h.path, wait)) {
+      case FileLock::Status::kLocked:
+        locks.push_back(std::move(lock));
+        break;
+      case FileLock::Status::kBusy:
+        Warn(h.path + " is held by " + h.holder + "; nothing moved (try again when it is done)");
+        return kExitFailure;
+      case FileLock::Status::kError:
+        Warn(lock->error() + "; nothing moved");
+        return kExitFailure;
+    }
+  }
+  std::vector<ArchiveItem> plan = PlanArchive(c, purge);  // again, under the locks
+  std::string dir;
+  if (auto err = MakeBackupDir(purge, env, dir)) {
+    Warn(*err + "; nothing moved");
+    return kExitFailure;
+  }
+  ArchiveResult r = MoveArtefacts(plan, dir);
+  if (!quiet || r.error) {
+    WriteOut("maillogsentinel: moved " + CountOf(r.moved.size(), "file", "files") + " into " + dir +
+             ":\n");
+    for (const std::string& p : r.moved) WriteOut("  " + p + "\n");
+  }
+  if (r.error) {
+    Warn(*r.error + " (" + what + " stopped; " + dir + "/MANIFEST lists what moved)");
+    return kExitFailure;
+  }
+  if (!quiet)
+    WriteOut("The next run reads the mail log's whole history again" +
+             std::string(purge ? " and starts without caches or SQL files" : "") + ".\n");
+  return kExitOk;
+}
+
 }  // namespace
 
 std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& options) {
@@ -435,13 +540,16 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
       "maillogsentinel [--config FILE] [--dry-run] [--lock-timeout SECONDS] [--from-now]\n"
       "  or: maillogsentinel --report [--config FILE] [--window NAME] [--dry-run | --preview]\n"
       "  or: maillogsentinel --sql-export | --sql-import [--config FILE] [--dry-run]\n"
+      "                      [--lock-timeout SECONDS]\n"
+      "  or: maillogsentinel --reset | --purge [--config FILE] [--dry-run]\n"
       "                      [--lock-timeout SECONDS]";
   spec.summary =
       "Extract Postfix SASL authentication failures from the mail log into the CSV dataset:\n"
       "mls-tail | mls-parse | mls-enrich | mls-store, exactly once, with the settings of the\n"
       "config file. With --report, mail the report instead (mls-report --send); with\n"
       "--sql-export / --sql-import, export the new rows as SQL batch files or load them into\n"
-      "the database (mls-sql).";
+      "the database (mls-sql); with --reset / --purge, move the dataset, op log and position\n"
+      "(--purge: every file the runs keep) into a new directory in your home.";
   spec.options.add_options()(
       "config,c", po::value(&options.config_path)->value_name("FILE"),
       ("configuration file (default " + std::string(kDefaultConfigPath) + ")").c_str())(
@@ -450,6 +558,13 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
       "write the dataset's new rows as SQL batch files (mls-sql --export)")(
       "sql-import", po::bool_switch(),
       "load the SQL batch files into the database (mls-sql --import)")(
+      "reset", po::bool_switch(),
+      "move the dataset, the op log and the position into a new\n"
+      "~/maillogsentinel_backup_XXXXXX: the next run reads all history again")(
+      "purge", po::bool_switch(),
+      "like --reset, and also the DNS cache, SQL cursor and batch files,\n"
+      "the SQLite database in working_dir and the lock files, into\n"
+      "~/maillogsentinel_purge_STAMP")(
       "window,w", po::value(&options.report_window)->value_name("NAME"),
       "with --report: report this window instead of [report] window\n"
       "(today, yesterday, 24h, 7d)")(
@@ -480,9 +595,16 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
     }
   }
   if (options.preview && !vm["report"].as<bool>()) return usage("--preview needs --report");
-  const int commands =
-      vm["report"].as<bool>() + vm["sql-export"].as<bool>() + vm["sql-import"].as<bool>();
-  if (commands > 1) return usage("--report, --sql-export and --sql-import exclude each other");
+  const int commands = vm["report"].as<bool>() + vm["sql-export"].as<bool>() +
+                       vm["sql-import"].as<bool>() + vm["reset"].as<bool>() +
+                       vm["purge"].as<bool>();
+  if (commands > 1)
+    return usage("--report, --sql-export, --sql-import, --reset and --purge exclude each other");
+  if (vm["reset"].as<bool>() || vm["purge"].as<bool>()) {
+    options.command = vm["reset"].as<bool>() ? Command::kReset : Command::kPurge;
+    if (options.from_now) return usage("--from-now does not apply to --reset/--purge");
+    options.lock_timeout_given = vm.count("lock-timeout") > 0;
+  }
   if (vm["report"].as<bool>()) {
     options.command = Command::kReport;
     if (options.from_now) return usage("--from-now does not apply to --report");
@@ -508,6 +630,9 @@ int RunDriver(const DriverOptions& options, const DriverEnv& env) {
     case Command::kSqlExport:
     case Command::kSqlImport:
       return RunSql(options, env);
+    case Command::kReset:
+    case Command::kPurge:
+      return RunArchive(options, env);
   }
   return kExitFailure;
 }

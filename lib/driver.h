@@ -26,6 +26,7 @@ struct DriverEnv {
   bool stdout_is_tty = false;
   std::function<int()> terminal_columns;  // the width of stdout's terminal now (default 80)
   uid_t euid = 0;
+  std::string home;  // the invoking user's home ($HOME, else the password database's)
   std::function<std::time_t()> clock;          // wall clock, for the log
   std::function<std::int64_t()> monotonic_ms;  // for progress pacing
 };

@@ -8,13 +8,15 @@
 
 namespace mls {
 
-// The driver's commands. Later commands (--setup, --reset, --purge) add an
-// enumerator and a branch in RunDriver.
+// The driver's commands. A later command (--setup) adds an enumerator and a
+// branch in RunDriver.
 enum class Command {
   kExtract,    // no command flag: the extraction run
   kReport,     // --report: mls-report --send with the config's settings
   kSqlExport,  // --sql-export: mls-sql --export --stats
   kSqlImport,  // --sql-import: mls-sql --import --stats
+  kReset,      // --reset: dataset, op log and position into ~/maillogsentinel_backup_XXXXXX
+  kPurge,      // --purge: every persisted file into ~/maillogsentinel_purge_STAMP
 };
 
 // What the extraction run writes to the terminal or cron/systemd (the op log

@@ -1,5 +1,6 @@
 // maillogsentinel: the driver. Reads the environment, hands it to lib/driver.
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -51,6 +52,11 @@ int main(int argc, char** argv) {
     return mls::TerminalColumns(cols, std::getenv("COLUMNS"));
   };
   env.euid = ::geteuid();
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    env.home = home;
+  } else if (const struct passwd* pw = ::getpwuid(::getuid())) {
+    env.home = pw->pw_dir;
+  }
   env.clock = [] { return std::time(nullptr); };
   env.monotonic_ms = [] { return static_cast<std::int64_t>(mls::MonotonicMs()); };
   return mls::RunDriver(options, env);
