@@ -5,7 +5,7 @@
 #   make check SAN=1  the same with AddressSanitizer + UBSan (separate build dir)
 #   make bench      benchmarks against grep (hyperfine)
 #   make run        demo: the main job on the bundled sample log
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= [WITH_SYSUSERS=yes]
 #
 # Adding a module: drop lib/foo.cpp (+ lib/foo.h) and tests/unit/foo_test.cpp;
 # adding a tool: tools/<name>/main.cpp. Nothing here needs editing for either.
@@ -15,6 +15,13 @@ DESTDIR ?=
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+DOCDIR  ?= $(PREFIX)/share/doc/maillogsentinel
+# WITH_SYSUSERS=yes: also sysusers.d(5) and tmpfiles.d(5) files (the service
+# user and its directories, made by systemd-sysusers / systemd-tmpfiles).
+WITH_SYSUSERS ?= no
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 
 CXX      ?= g++
 CXXSTD   := -std=c++20
@@ -146,6 +153,13 @@ install: all
 	for u in systemd/*.service systemd/*.timer; do \
 	  sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$${u##*/}; \
 	  chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	install -d $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	install -m 0644 etc/maillogsentinel.conf.example $(DESTDIR)$(DOCDIR)/
+	install -m 0644 etc/logrotate.d/maillogsentinel $(DESTDIR)$(SYSCONFDIR)/logrotate.d/
+	if [ "$(WITH_SYSUSERS)" = yes ]; then \
+	  install -d $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) && \
+	  install -m 0644 systemd/maillogsentinel.sysusers $(DESTDIR)$(SYSUSERSDIR)/maillogsentinel.conf && \
+	  install -m 0644 systemd/maillogsentinel.tmpfiles $(DESTDIR)$(TMPFILESDIR)/maillogsentinel.conf; fi
 
 clean:
 	rm -rf build build-san

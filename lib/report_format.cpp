@@ -6,6 +6,7 @@
 #include <map>
 
 #include "local_time.h"
+#include "number.h"
 #include "syslog_time.h"
 
 namespace mls {
@@ -305,10 +306,26 @@ std::int64_t StaleExtractionLimit(std::string_view schedule) {
     std::size_t eq = item.find('=');
     if (eq == std::string_view::npos) return kStaleExtractionOther;
     std::string_view key = item.substr(0, eq);
+    std::string_view value = item.substr(eq + 1);
+    if (key == "OnCalendar") {
+      // Every N minutes ("*:0/10", "*:00/15:00") or "hourly"/"minutely"; any
+      // other calendar counts as daily.
+      std::int64_t every = value == "hourly" ? 3600 : value == "minutely" ? 60 : 0;
+      std::size_t slash = value.find('/');
+      if (every == 0 && value.starts_with("*:") && slash != std::string_view::npos &&
+          ParseNumber<std::int64_t>(value.substr(2, slash - 2))) {
+        std::string_view step = value.substr(slash + 1);
+        if (step.size() > 3 && step.substr(step.size() - 3) == ":00") step.remove_suffix(3);
+        every = 60 * ParseNumberIn<std::int64_t>(step, 1, 59).value_or(0);
+      }
+      if (every == 0) return kStaleExtractionOther;
+      longest = std::max(longest, every);
+      continue;
+    }
     if (std::find(std::begin(kMonotonic), std::end(kMonotonic), key) == std::end(kMonotonic)) {
       return kStaleExtractionOther;
     }
-    std::optional<std::int64_t> s = ParseTimeSpan(item.substr(eq + 1));
+    std::optional<std::int64_t> s = ParseTimeSpan(value);
     if (!s) return kStaleExtractionOther;
     longest = std::max(longest, *s);
   }

@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "report.h"
-
 #include "utf8.h"
 
 namespace mls {
@@ -100,9 +99,11 @@ std::string OutagesUnknownReason(const ReportData& data);
 // How old the last extraction run may be before the report calls it stale,
 // from the extraction schedule (ReportData::schedule, ExtractionSchedule's
 // "Key=value, ..." form): when it holds only monotonic triggers (OnBootSec=,
-// OnUnitActiveSec=, ...) with systemd time spans ("10min", "1h 30min", "90"),
-// max(kStaleExtraction, 3 x the longest of them); otherwise (OnCalendar=,
-// unknown, unparsable) kStaleExtractionOther, enough for a daily schedule.
+// OnUnitActiveSec=, ...) with systemd time spans ("10min", "1h 30min", "90")
+// and calendars of a fixed minute step ("OnCalendar=*:0/10", "hourly"),
+// max(kStaleExtraction, 3 x the longest of them); otherwise (another
+// OnCalendar=, unknown, unparsable) kStaleExtractionOther, enough for a daily
+// schedule.
 // (ParseTimeSpan: lib/local_time.h.)
 inline constexpr std::int64_t kStaleExtraction = 2 * 3600;
 inline constexpr std::int64_t kStaleExtractionOther = 26 * 3600;

@@ -27,7 +27,7 @@ teardown() { mls_scratch_cleanup; }
 
 @test "systemd-analyze verify reports nothing for the units" {
   mkdir "$T/units"
-  for u in "$MLS_SRCDIR"/systemd/*; do
+  for u in "$MLS_SRCDIR"/systemd/*.service "$MLS_SRCDIR"/systemd/*.timer; do
     sed "s|@BINDIR@|$MLS_BIN|g" "$u" > "$T/units/${u##*/}"
   done
   run systemd-analyze verify --man=no "$T"/units/*
@@ -68,4 +68,46 @@ OUT
     assert_failure 2
     assert_output "maillogsentinel: $T/none.conf: No such file or directory"
   done < <(grep '^Exec' "$s")
+}
+
+@test "the extraction timer runs every 10 minutes from a calendar, so Persistent= works" {
+  t="$MLS_SRCDIR/systemd/maillogsentinel-extract.timer"
+  grep -qx 'Persistent=yes' "$t"
+  run grep -c '^OnUnitActiveSec=\|^OnBootSec=' "$t"
+  assert_output 0
+  run systemd-analyze calendar --iterations 3 "$(sed -n 's/^OnCalendar=//p' "$t")"
+  assert_success
+  assert_line --regexp '^ *Next elapse: .* [0-9][0-9]:[0-5]0:00 '
+  assert_line --regexp '^ *Iter. #2: .* [0-9][0-9]:[0-5]0:00 '
+}
+
+@test "make install: example config, logrotate snippet; WITH_SYSUSERS=yes: a user and directories systemd makes" {
+  run make -C "$MLS_SRCDIR" --no-print-directory install DESTDIR="$T/root" PREFIX=/usr \
+    OUT="$(dirname "$MLS_BIN")" WITH_SYSUSERS=yes
+  assert_success
+  [ -f "$T/root/usr/share/doc/maillogsentinel/maillogsentinel.conf.example" ]
+  [ -f "$T/root/etc/logrotate.d/maillogsentinel" ]
+  # The example is a valid configuration for every tool (sql_export_dir set to try mls-sql).
+  cp "$T/root/usr/share/doc/maillogsentinel/maillogsentinel.conf.example" "$T/c.conf"
+  mkdir "$T/w" "$T/s"
+  sed -i "s|^#sql_export_dir = .*|sql_export_dir = $T/x|; s|^#working_dir = .*|working_dir = $T/w|; s|^#state_dir = .*|state_dir = $T/s|" "$T/c.conf"
+  run mls-sql --export -c "$T/c.conf" --server t
+  assert_success
+  assert_output ''
+  run maillogsentinel -c "$T/c.conf" --dry-run
+  assert_success
+  command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/null ||
+    skip_unless_available "systemd-sysusers / systemd-tmpfiles not installed"
+  mkdir -p "$T/sys/etc"
+  printf 'root:x:0:0::/root:/bin/sh\n' >"$T/sys/etc/passwd"
+  printf 'root:x:0:\nadm:x:4:\n' >"$T/sys/etc/group"
+  run systemd-sysusers --root="$T/sys" "$T/root/usr/lib/sysusers.d/maillogsentinel.conf"
+  assert_success
+  grep -q '^maillogsentinel:x:[0-9]*:[0-9]*:.*:/var/lib/maillogsentinel:/usr/sbin/nologin$' "$T/sys/etc/passwd"
+  grep -q '^adm:x:4:maillogsentinel$' "$T/sys/etc/group"
+  run systemd-tmpfiles --root="$T/sys" --create "$T/root/usr/lib/tmpfiles.d/maillogsentinel.conf"
+  assert_success
+  for d in /var/lib/maillogsentinel /var/lib/maillogsentinel/state /var/lib/maillogsentinel/sql; do
+    [ "$(stat -c %a "$T/sys$d")" = 750 ]
+  done
 }

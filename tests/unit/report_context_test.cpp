@@ -37,7 +37,7 @@ constexpr const char* kTimer = "/maillogsentinel-extract.timer";
 TEST(ExtractionSchedule, ReadsOurUnit) {
   std::optional<std::string> s = ExtractionSchedule({SrcDir() + "/systemd"});
   ASSERT_TRUE(s.has_value());
-  EXPECT_EQ("OnBootSec=2min, OnUnitActiveSec=10min", *s);
+  EXPECT_EQ("OnCalendar=*:0/10", *s);
 }
 
 TEST(ExtractionSchedule, FirstDirectoryWithTheUnitWins) {

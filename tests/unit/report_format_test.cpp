@@ -254,7 +254,13 @@ TEST(ReportWarnings, StaleLimitFollowsTheSchedule) {
   EXPECT_EQ(3 * 3600, StaleExtractionLimit("OnBootSec=2min, OnUnitActiveSec=1h"));
   EXPECT_EQ(3 * 86400, StaleExtractionLimit("OnUnitActiveSec=1d"));
   EXPECT_EQ(kStaleExtractionOther, StaleExtractionLimit("OnCalendar=daily"));
-  EXPECT_EQ(kStaleExtractionOther, StaleExtractionLimit("OnCalendar=*:0/10"));
+  // The shipped extraction timer: every 10 minutes by the calendar.
+  EXPECT_EQ(kStaleExtraction, StaleExtractionLimit("OnCalendar=*:0/10"));
+  EXPECT_EQ(kStaleExtraction, StaleExtractionLimit("OnCalendar=*:00/15:00"));
+  EXPECT_EQ(3 * 3600, StaleExtractionLimit("OnCalendar=hourly"));
+  EXPECT_EQ(kStaleExtractionOther, StaleExtractionLimit("OnCalendar=*:0/0"));
+  EXPECT_EQ(kStaleExtractionOther, StaleExtractionLimit("OnCalendar=Mon *:0/10"));
+  EXPECT_EQ(kStaleExtractionOther, StaleExtractionLimit("OnCalendar=*-*-* 00:05:00"));
   EXPECT_EQ(kStaleExtractionOther, StaleExtractionLimit("OnBootSec=2min, OnCalendar=daily"));
   EXPECT_EQ(kStaleExtractionOther, StaleExtractionLimit("unknown"));
   EXPECT_EQ(kStaleExtractionOther, StaleExtractionLimit(""));
