@@ -57,6 +57,7 @@ LIBS_BASE       := -lboost_program_options -lz
 LIBS_mls-enrich := -lcares -lmaxminddb
 LIBS_mls-ipinfo := -lmaxminddb -lcurl -larchive
 LIBS_mls-sql    := -lcrypto -lsqlite3
+LIBS_mls-report := -lcurl
 LIBS_ALL        := $(LIBS_BASE) -lcares -lmaxminddb -lcurl -larchive -lcrypto -lsqlite3
 
 LIB_SRC   := $(wildcard lib/*.cpp)

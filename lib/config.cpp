@@ -166,6 +166,23 @@ const KeySpec kKeys[] = {
      }},
     {"report", "top", MLS_POSITIVE(report_top)},
     {"report", "sendmail", MLS_NONEMPTY(report_sendmail)},
+    {"report", "smtp_host", MLS_STRING(smtp_host)},
+    {"report", "smtp_port",
+     [](Config& c, std::string_view v) -> std::optional<std::string> {
+       auto n = ParseInt(v, 0, 65535);
+       if (!n) return "expected a port number from 0 to 65535 (0 = by smtp_tls)";
+       c.smtp_port = *n;
+       return std::nullopt;
+     }},
+    {"report", "smtp_tls",
+     [](Config& c, std::string_view v) {
+       return OneOf(v, {"starttls", "implicit", "none"}, false, c.smtp_tls,
+                    "expected starttls, implicit or none");
+     }},
+    {"report", "smtp_user", MLS_STRING(smtp_user)},
+    {"report", "smtp_password", MLS_STRING(smtp_password)},
+    {"report", "smtp_cafile", MLS_STRING(smtp_cafile)},
+    {"report", "smtp_timeout_seconds", MLS_POSITIVE(smtp_timeout_seconds)},
     {"dns_cache", "enabled", MLS_BOOL(dns_cache_enabled)},
     {"dns_cache", "size", MLS_POSITIVE(dns_cache_size)},
     {"dns_cache", "ttl_seconds", MLS_POSITIVE(dns_cache_ttl_seconds)},
@@ -410,11 +427,16 @@ ConfigResult LoadConfig(const std::string& path) {
     return result;
   }
   result = ParseConfig(*text, path);
-  if (!result.error && !result.config.db_password.empty() && (st.st_mode & 044) != 0) {
+  const Config& c = result.config;
+  const char* secret = !c.db_password.empty()     ? "db_password"
+                       : !c.smtp_password.empty() ? "smtp_password"
+                                                  : nullptr;
+  if (!result.error && secret && (st.st_mode & 044) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    result.warnings.push_back(path + ": holds db_password but is readable by group/others (mode " +
-                              mode + "); restrict it, e.g. chmod 600");
+    result.warnings.push_back(path + ": holds " + secret +
+                              " but is readable by group/others (mode " + mode +
+                              "); restrict it, e.g. chmod 600");
   }
   return result;
 }

@@ -27,6 +27,14 @@ struct Config {
   std::string report_window = "today";  // today yesterday 24h 7d
   int report_top = 10;
   std::string report_sendmail = "/usr/sbin/sendmail";
+  // Set: the report goes to this SMTP server instead of sendmail (lib/smtp.h).
+  std::string smtp_host;
+  int smtp_port = 0;                  // 0: by smtp_tls (587, 465, 25)
+  std::string smtp_tls = "starttls";  // starttls implicit none
+  std::string smtp_user;              // empty: no AUTH
+  std::string smtp_password;
+  std::string smtp_cafile;  // PEM CAs for the server's certificate; empty: the system's
+  int smtp_timeout_seconds = 60;
   // [dns_cache]
   bool dns_cache_enabled = true;
   int dns_cache_size = 10000;

@@ -268,6 +268,22 @@ int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const Repor
   ms.to = o.to.value_or("");
   ms.subject_prefix = setup.config.report_subject_prefix;
   ms.sendmail = setup.config.report_sendmail;
+  if (!setup.config.smtp_host.empty()) {
+    const Config& c = setup.config;
+    SmtpOptions smtp;
+    smtp.host = c.smtp_host;
+    smtp.port = c.smtp_port;
+    smtp.tls = ParseSmtpTls(c.smtp_tls).value_or(SmtpTls::kStartTls);
+    smtp.user = c.smtp_user;
+    smtp.password = c.smtp_password;
+    smtp.cafile = c.smtp_cafile;
+    smtp.timeout_ms = std::int64_t{c.smtp_timeout_seconds} * 1000;
+    if (auto err = CheckSmtpOptions(smtp)) {
+      Warn(setup.config_path + ": [report] " + *err);
+      return kExitUsage;
+    }
+    ms.smtp = smtp;
+  }
   ms.max_attachment = o.max_attachment.value_or(kDefaultMaxAttachment);
   ms.dry_run = o.dry_run;
   ms.preview = o.preview;

@@ -96,11 +96,12 @@ std::string ReportAttachmentName(const ReportData& d) {
 }
 
 std::string MailPreview(const MailMessage& message, const MimeResult& mime, std::uint64_t rows) {
-  std::string out = "From: " + (message.from.empty() ? std::string("(sendmail's default)")
-                                                     : message.from) + "\nTo: ";
+  std::string out =
+      "From: " + (message.from.empty() ? std::string("(sendmail's default)") : message.from) +
+      "\nTo: ";
   for (std::size_t k = 0; k < message.to.size(); ++k) out += (k ? ", " : "") + message.to[k];
-  out += "\nSubject: " + CleanHeaderText(message.subject) + "\nDate: " +
-         Rfc5322Date(message.date) + "\n\n" + message.text;
+  out += "\nSubject: " + CleanHeaderText(message.subject) + "\nDate: " + Rfc5322Date(message.date) +
+         "\n\n" + message.text;
   if (!out.empty() && out.back() != '\n') out += '\n';
   out += "\n-- text/html alternative: " + HumanBytes(message.html.size()) +
          " (mls-report --format html shows it)\n";
@@ -124,6 +125,34 @@ std::string MailPreview(const MailMessage& message, const MimeResult& mime, std:
   }
   return out;
 }
+
+namespace {
+
+// The message to `settings.sendmail`; r.mime gets what happened to the attachment.
+std::optional<std::string> RunSendmailFor(const ReportMailSettings& settings, const MailMessage& m,
+                                          ReportMailResult& r) {
+  SendmailOptions so;
+  so.scratch_dirs = m.tmp_dirs;
+  so.envelope_sender = m.from;  // validated; empty: sendmail's default
+  so.timeout_ms = static_cast<std::int64_t>(settings.timeout_seconds) * 1000;
+  so.kill_grace_ms = settings.kill_grace_ms;
+  std::string label = settings.sendmail.substr(settings.sendmail.rfind('/') + 1) + ": ";
+  if (settings.on_sendmail_line) {
+    so.on_stderr_line = [&](std::string_view line) {
+      settings.on_sendmail_line(label + std::string(line));
+    };
+  }
+  SendmailResult sent = RunSendmail(
+      settings.sendmail,
+      [&](Sink& sink) {
+        r.mime = WriteMimeMessage(m, sink);
+        return r.mime.error;
+      },
+      so);
+  return sent.error;
+}
+
+}  // namespace
 
 ReportMailResult SendReportMail(const ReportMailSettings& settings,
                                 const ReportAddresses& addresses, const ReportData& data,
@@ -168,31 +197,22 @@ ReportMailResult SendReportMail(const ReportMailSettings& settings,
     r.closed_pipe = out.error_errno() == EPIPE;
     return r;
   }
-  SendmailOptions so;
-  so.scratch_dirs = m.tmp_dirs;
-  so.envelope_sender = m.from;  // validated; empty: sendmail's default
-  so.timeout_ms = static_cast<std::int64_t>(settings.timeout_seconds) * 1000;
-  so.kill_grace_ms = settings.kill_grace_ms;
-  std::string label = settings.sendmail.substr(settings.sendmail.rfind('/') + 1) + ": ";
-  if (settings.on_sendmail_line) {
-    so.on_stderr_line = [&](std::string_view line) {
-      settings.on_sendmail_line(label + std::string(line));
-    };
-  }
-  SendmailResult sent = RunSendmail(
-      settings.sendmail,
-      [&](Sink& sink) {
-        r.mime = WriteMimeMessage(m, sink);
-        return r.mime.error;
-      },
-      so);
-  if (sent.error) {
-    r.error = sent.error;
+  std::string handed_to = settings.sendmail;
+  if (settings.smtp) {
+    // The whole message first (the attachment's fate decided), then one session.
+    StringSink message;
+    r.mime = WriteMimeMessage(m, message);
+    if ((r.error = r.mime.error)) return r;
+    SmtpResult sent = SendSmtp(*settings.smtp, m.from, m.to, message.out);
+    if ((r.error = sent.error)) return r;
+    handed_to = SmtpServerName(*settings.smtp);
+  } else if (auto err = RunSendmailFor(settings, m, r)) {
+    r.error = err;
     return r;
   }
   std::string to;
   for (const std::string& a : m.to) to += (to.empty() ? "" : ", ") + a;
-  r.summary = "report for " + to + " handed to " + settings.sendmail + " (";
+  r.summary = "report for " + to + " handed to " + handed_to + " (";
   switch (r.mime.attachment) {
     case AttachmentMode::kCsv:
       r.summary += CountOf(rows, "row", "rows") + " attached";

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "mime.h"
 #include "report.h"
+#include "smtp.h"
 
 namespace mls {
 
@@ -26,11 +27,11 @@ namespace mls {
 inline constexpr std::uint32_t kDefaultSendmailTimeout = 300;
 
 struct ReportSendOptions {
-  bool send = false;                            // --send
-  std::optional<std::string> to;                // --to ADDR[,ADDR...]
-  bool dry_run = false;                         // --dry-run
-  bool preview = false;                         // --preview
-  std::optional<std::uint64_t> max_attachment;  // --max-attachment BYTES[K|M|G]
+  bool send = false;                              // --send
+  std::optional<std::string> to;                  // --to ADDR[,ADDR...]
+  bool dry_run = false;                           // --dry-run
+  bool preview = false;                           // --preview
+  std::optional<std::uint64_t> max_attachment;    // --max-attachment BYTES[K|M|G]
   std::optional<std::uint32_t> sendmail_timeout;  // --sendmail-timeout SECONDS (0: none)
 };
 
@@ -49,18 +50,19 @@ std::optional<std::uint64_t> ParseByteSize(std::string_view s);
 // ---- the pieces -----------------------------------------------------------------
 
 struct ReportMailSettings {
-  std::string sender;          // [report] sender; empty: DefaultSender(fqdn)
-  std::string email;           // [report] email (a ','-separated list)
-  std::string to;              // --to (overrides email when not empty)
-  std::string subject_prefix;  // [report] subject_prefix (may be empty)
-  std::string sendmail;        // [report] sendmail
+  std::string sender;               // [report] sender; empty: DefaultSender(fqdn)
+  std::string email;                // [report] email (a ','-separated list)
+  std::string to;                   // --to (overrides email when not empty)
+  std::string subject_prefix;       // [report] subject_prefix (may be empty)
+  std::string sendmail;             // [report] sendmail
+  std::optional<SmtpOptions> smtp;  // [report] smtp_*: set, SMTP instead of sendmail
   std::uint64_t max_attachment = kDefaultMaxAttachment;  // --max-attachment
   bool dry_run = false;                                  // print the message to stdout instead
-  bool preview = false;  // print a readable preview to stdout instead (WriteMailPreview)
-  std::string config_path;                               // named in messages
+  bool preview = false;     // print a readable preview to stdout instead (WriteMailPreview)
+  std::string config_path;  // named in messages
   std::vector<std::string> scratch_dirs;  // where temporary files may go, first that works
   std::uint32_t timeout_seconds = kDefaultSendmailTimeout;  // 0: wait as long as it takes
-  std::int64_t kill_grace_ms = 5000;  // SIGTERM -> SIGKILL after a timeout
+  std::int64_t kill_grace_ms = 5000;                        // SIGTERM -> SIGKILL after a timeout
   // Each line sendmail writes to stderr, labelled with its name ("sendmail: postdrop:
   // warning: ..."); null: it inherits our stderr.
   std::function<void(std::string_view)> on_sendmail_line;
@@ -115,8 +117,8 @@ std::string MailPreview(const MailMessage& message, const MimeResult& mime, std:
 
 // Writes the message (subject, From/To from `addresses`, bodies `text` and
 // `html`, the CSV in `rows_fd` as attachment, `mailer` as X-Mailer) to
-// `stdout_fd` with dry_run, its MailPreview with preview, else to `settings.sendmail -t -oi [-f FROM]` (-f when
-// there is a From address), stopped after settings.timeout_seconds.
+// `stdout_fd` with dry_run, its MailPreview with preview, else to `settings.sendmail -t -oi [-f
+// FROM]` (-f when there is a From address), stopped after settings.timeout_seconds.
 ReportMailResult SendReportMail(const ReportMailSettings& settings,
                                 const ReportAddresses& addresses, const ReportData& data,
                                 const std::string& text, const std::string& html, int rows_fd,

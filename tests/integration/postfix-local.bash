@@ -116,3 +116,90 @@ pf_suite_teardown() {
     rm -rf "$PF_DIR"
   fi
 }
+
+# pf_submission DIR: on top of pf_start, what a mail client submits to:
+# STARTTLS on 127.0.0.1:$PF_SUBMISSION and implicit TLS on 127.0.0.1:$PF_SMTPS,
+# with a certificate for 127.0.0.1 and localhost signed by a CA made here
+# ($PF_CA), AUTH only over TLS through a Dovecot (passwd-file: alice@test.local
+# / s3cret) whose auth socket Postfix uses. pf_submission_stop DIR stops Dovecot.
+PF_SUBMISSION=10587
+PF_SMTPS=10465
+pf_submission() {
+  local dir=$1
+  command -v dovecot >/dev/null || skip_unless_available "dovecot-core is not installed"
+  command -v openssl >/dev/null || skip_unless_available "openssl is not installed"
+  mkdir -p "$dir/tls" "$dir/dovecot-run" "$dir/dovecot-state"
+  (
+    cd "$dir/tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 \
+      -subj "/CN=mls test CA" >/dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
+      -subj "/CN=localhost" >/dev/null 2>&1
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile ext -out server.crt >/dev/null 2>&1
+    chmod 0644 ca.crt server.crt
+    chgrp postfix server.key && chmod 0640 server.key
+  )
+  PF_CA=$dir/tls/ca.crt
+  export PF_CA
+  chmod 0755 "$dir" "$dir/tls"
+  cat >"$dir/dovecot.conf" <<DOV
+protocols =
+listen = 127.0.0.1
+base_dir = $dir/dovecot-run
+state_dir = $dir/dovecot-state
+log_path = $dir/dovecot.log
+auth_mechanisms = plain login
+disable_plaintext_auth = no
+auth_failure_delay = 0
+ssl = no
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $dir/dovecot.passwd
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}
+service auth {
+  unix_listener /var/spool/postfix/private/auth {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+DOV
+  printf 'alice@test.local:{PLAIN}s3cret\n' >"$dir/dovecot.passwd"
+  dovecot -c "$dir/dovecot.conf"
+  postconf -e "smtpd_tls_cert_file = $dir/tls/server.crt" "smtpd_tls_key_file = $dir/tls/server.key" \
+    "smtpd_tls_security_level = may" "smtpd_tls_auth_only = yes" \
+    "smtpd_sasl_auth_enable = yes" "smtpd_sasl_type = dovecot" "smtpd_sasl_path = private/auth" \
+    "smtpd_tls_loglevel = 1"
+  postconf -M "127.0.0.1:$PF_SUBMISSION/inet=127.0.0.1:$PF_SUBMISSION inet n - n - - smtpd"
+  postconf -P "127.0.0.1:$PF_SUBMISSION/inet/syslog_name=postfix/submission"
+  postconf -M "127.0.0.1:$PF_SMTPS/inet=127.0.0.1:$PF_SMTPS inet n - n - - smtpd"
+  postconf -P "127.0.0.1:$PF_SMTPS/inet/syslog_name=postfix/smtps" \
+    "127.0.0.1:$PF_SMTPS/inet/smtpd_tls_wrappermode=yes"
+  postfix check
+  postfix reload >/dev/null 2>&1
+  local i
+  for i in $(seq 100); do
+    [ -S /var/spool/postfix/private/auth ] && (exec 3<>"/dev/tcp/127.0.0.1/$PF_SUBMISSION") 2>/dev/null &&
+      (exec 3<>"/dev/tcp/127.0.0.1/$PF_SMTPS") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "the submission listeners did not come up" >&2
+  return 1
+}
+
+pf_submission_stop() {
+  local dir=$1
+  [ -f "$dir/dovecot.conf" ] && doveadm -c "$dir/dovecot.conf" stop >/dev/null 2>&1 || true
+  [ -f "$dir/dovecot-run/master.pid" ] && kill "$(cat "$dir/dovecot-run/master.pid")" 2>/dev/null || true
+}
