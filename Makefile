@@ -49,8 +49,12 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 LIBS_BASE       := -lboost_program_options -lz
 LIBS_mls-enrich := -lcares -lmaxminddb
 LIBS_mls-ipinfo := -lmaxminddb -lcurl -larchive
-LIBS_mls-sql    := -lcrypto -lsqlite3
-LIBS_ALL        := $(LIBS_BASE) -lcares -lmaxminddb -lcurl -larchive -lcrypto -lsqlite3
+MARIADB_CFLAGS  := $(shell pkg-config --cflags libmariadb 2>/dev/null || echo -I/usr/include/mariadb)
+MARIADB_LIBS    := $(shell pkg-config --libs libmariadb 2>/dev/null || echo -lmariadb)
+LIBS_mls-sql    := -lcrypto -lsqlite3 $(MARIADB_LIBS)
+LIBS_ALL        := $(LIBS_BASE) -lcares -lmaxminddb -lcurl -larchive -lcrypto -lsqlite3 \
+                   $(MARIADB_LIBS)
+CPPFLAGS        += $(MARIADB_CFLAGS)
 
 LIB_SRC   := $(wildcard lib/*.cpp)
 LIB_OBJ   := $(LIB_SRC:%.cpp=$(OUT)/obj/%.o)

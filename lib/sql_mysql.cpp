@@ -1,0 +1,269 @@
+#include "sql_mysql.h"
+
+#include <mysql.h>
+
+#include <vector>
+
+#include "number.h"
+
+namespace mls {
+namespace {
+
+constexpr unsigned kConnectTimeoutSeconds = 20;
+constexpr int kLockTimeoutSeconds = 60;
+constexpr std::size_t kParamsPerRow = 3 + kSqlEventCols.size();
+
+class Statement {
+ public:
+  explicit Statement(MYSQL* db) : st_(mysql_stmt_init(db)) {}
+  ~Statement() {
+    if (st_) mysql_stmt_close(st_);
+  }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  MYSQL_STMT* get() const { return st_; }
+
+ private:
+  MYSQL_STMT* st_;
+};
+
+// The bound values of one execution: MYSQL_BIND entries pointing into the
+// batch's strings and into `ints` (sized up front: never reallocated).
+class Params {
+ public:
+  explicit Params(std::size_t n) : binds_(n), ints_(n), lengths_(n) {}
+  void Text(const std::string& v) {
+    MYSQL_BIND& b = binds_[next_];
+    b = MYSQL_BIND{};
+    b.buffer_type = MYSQL_TYPE_STRING;
+    b.buffer = const_cast<char*>(v.data());
+    b.buffer_length = v.size();
+    lengths_[next_] = v.size();
+    b.length = &lengths_[next_];
+    ++next_;
+  }
+  void Int(long long v) {
+    MYSQL_BIND& b = binds_[next_];
+    b = MYSQL_BIND{};
+    ints_[next_] = v;
+    b.buffer_type = MYSQL_TYPE_LONGLONG;
+    b.buffer = &ints_[next_];
+    ++next_;
+  }
+  void Null() {
+    MYSQL_BIND& b = binds_[next_];
+    b = MYSQL_BIND{};
+    b.buffer_type = MYSQL_TYPE_NULL;
+    ++next_;
+  }
+  MYSQL_BIND* data() { return binds_.data(); }
+  void Reset() { next_ = 0; }
+
+ private:
+  std::vector<MYSQL_BIND> binds_;
+  std::vector<long long> ints_;
+  std::vector<unsigned long> lengths_;
+  std::size_t next_ = 0;
+};
+
+std::string InsertSql(const SqlBatchInfo& info, std::size_t rows) {
+  std::string row = "(?";
+  for (std::size_t i = 1; i < kParamsPerRow; ++i) row += ", ?";
+  row += ")";
+  std::string sql =
+      "INSERT INTO " + SqlQuotedName(info.table) + " (" + SqlEventColumnList() + ") VALUES ";
+  sql.reserve(sql.size() + rows * (row.size() + 2) + 64);
+  for (std::size_t i = 0; i < rows; ++i) {
+    if (i > 0) sql += ", ";
+    sql += row;
+  }
+  return sql + SqlDoNothingOnConflict(SqlDialect::kMysql, kSqlEventsKey);
+}
+
+std::string SessionSql() {
+  return "SET SESSION sql_mode = '" + std::string(kSqlMysqlSqlMode) +
+         "', SESSION time_zone = '+00:00'";
+}
+
+class MysqlBackend : public SqlBackend {
+ public:
+  MysqlBackend(MYSQL* db, std::string server) : db_(db), server_(std::move(server)) {}
+  ~MysqlBackend() override { mysql_close(db_); }
+
+  SqlLoadResult Load(const SqlBatch& batch) override {
+    SqlLoadResult r;
+    const SqlBatchInfo& info = batch.info;
+    // The schema first: DDL commits implicitly in MySQL, so it cannot be part
+    // of the transaction (the batch file does the same).
+    for (const std::string& stmt : SqlSchema(SqlDialect::kMysql, info.table))
+      if ((r.error = Exec(stmt))) return r;
+    const std::string lock = "'mls-sql:" + info.table + "'";  // an SQL identifier: no quote
+    if ((r.error = Lock(lock))) return r;
+    r.error = Exec("START TRANSACTION");
+    if (!r.error) r.error = LoadInTransaction(batch, r);
+    if (!r.error) r.error = Exec("COMMIT");
+    if (r.error) {
+      mysql_query(db_, "ROLLBACK");
+      r.inserted = 0;
+      r.already_imported = false;
+    }
+    mysql_query(db_, ("DO RELEASE_LOCK(" + lock + ")").c_str());
+    return r;
+  }
+
+ private:
+  std::optional<std::string> LoadInTransaction(const SqlBatch& batch, SqlLoadResult& r) {
+    const SqlBatchInfo& info = batch.info;
+    const std::string journal = SqlQuotedName(SqlJournalTable(info.table));
+    {
+      Statement find(db_);
+      if (auto err = Prepare(find, "SELECT 1 FROM " + journal +
+                                       " WHERE source = ? AND dataset = ? AND first_offset = ? AND "
+                                       "end_offset = ?"))
+        return err;
+      Params p(4);
+      BindKey(p, info);
+      if (mysql_stmt_bind_param(find.get(), p.data()) || mysql_stmt_execute(find.get()) ||
+          mysql_stmt_store_result(find.get()))
+        return StmtMessage(find);
+      if (mysql_stmt_num_rows(find.get()) > 0) {
+        r.already_imported = true;
+        return std::nullopt;
+      }
+    }
+
+    const std::size_t total = batch.rows.size();
+    const std::size_t full = std::min(total, kSqlMysqlRowsPerStatement);
+    Statement insert(db_), tail(db_);
+    if (auto err = Prepare(insert, InsertSql(info, full))) return err;
+    Params p(full * kParamsPerRow);
+    for (std::size_t begin = 0; begin < total;) {
+      std::size_t n = std::min(full, total - begin);
+      Statement* st = &insert;
+      if (n < full) {
+        if (auto err = Prepare(tail, InsertSql(info, n))) return err;
+        st = &tail;
+      }
+      p.Reset();
+      for (std::size_t i = begin; i < begin + n; ++i) {
+        const SqlStoredRow& row = batch.rows[i];
+        p.Text(info.server);
+        p.Text(info.dataset);
+        p.Int(static_cast<long long>(row.offset));
+        for (Col c : kSqlEventCols) {
+          const std::optional<std::string>& v = row.values[c];
+          if (!v)
+            p.Null();
+          else if (SqlIntegerColumn(c))  // the reader checked the digits (0 .. INT64_MAX)
+            p.Int(ParseNumber<long long>(*v).value_or(0));
+          else
+            p.Text(*v);
+        }
+      }
+      if (mysql_stmt_bind_param(st->get(), p.data()) || mysql_stmt_execute(st->get()))
+        return StmtMessage(*st);
+      // ON DUPLICATE KEY UPDATE with no change counts 0: the rows new to the table.
+      r.inserted += mysql_stmt_affected_rows(st->get());
+      begin += n;
+    }
+
+    Statement record(db_);
+    if (auto err =
+            Prepare(record, "INSERT INTO " + journal + " (" + std::string(kSqlJournalColumns) +
+                                ") VALUES (?, ?, ?, ?, ?, ?, ?)"))
+      return err;
+    Params j(7);
+    BindKey(j, info);
+    j.Int(static_cast<long long>(info.rows));
+    j.Text(info.file);
+    j.Text(info.sha256);
+    if (mysql_stmt_bind_param(record.get(), j.data()) || mysql_stmt_execute(record.get()))
+      return StmtMessage(record);
+    return std::nullopt;
+  }
+
+  // GET_LOCK(name, timeout): 1 = ours; 0 = timed out; NULL = an error.
+  std::optional<std::string> Lock(const std::string& name) {
+    const std::string sql =
+        "SELECT GET_LOCK(" + name + ", " + std::to_string(kLockTimeoutSeconds) + ")";
+    if (mysql_query(db_, sql.c_str())) return Message();
+    MYSQL_RES* res = mysql_store_result(db_);
+    if (!res) return Message();
+    MYSQL_ROW row = mysql_fetch_row(res);
+    bool ok = row && row[0] && std::string_view(row[0]) == "1";
+    mysql_free_result(res);
+    if (!ok)
+      return server_ + ": another import holds the lock " + name + " (waited " +
+             std::to_string(kLockTimeoutSeconds) + " s)";
+    return std::nullopt;
+  }
+
+  static void BindKey(Params& p, const SqlBatchInfo& info) {
+    p.Text(info.server);
+    p.Text(info.dataset);
+    p.Int(static_cast<long long>(info.first));
+    p.Int(static_cast<long long>(info.end));
+  }
+  std::optional<std::string> Prepare(Statement& st, const std::string& sql) {
+    if (!st.get()) return Message();
+    if (mysql_stmt_prepare(st.get(), sql.data(), sql.size())) return StmtMessage(st);
+    return std::nullopt;
+  }
+  std::optional<std::string> Exec(const std::string& sql) {
+    if (mysql_real_query(db_, sql.data(), sql.size())) return Message();
+    return std::nullopt;
+  }
+  std::string Message() const { return server_ + ": " + mysql_error(db_); }
+  std::string StmtMessage(const Statement& st) const {
+    return server_ + ": " + mysql_stmt_error(st.get());
+  }
+
+  MYSQL* db_;
+  std::string server_;
+};
+
+}  // namespace
+
+SqlOpenResult OpenMysqlBackend(const SqlConnection& c) {
+  SqlOpenResult r;
+  const std::string server = SqlServerName(c);
+  MYSQL* db = mysql_init(nullptr);
+  if (!db) {
+    r.error = server + ": out of memory";
+    return r;
+  }
+  // Never LOAD DATA LOCAL: the server could ask for any file the client can read.
+  my_bool off = 0, on = 1;
+  unsigned timeout = kConnectTimeoutSeconds;
+  unsigned local_infile = 0;
+  mysql_optionsv(db, MYSQL_OPT_LOCAL_INFILE, &local_infile);
+  mysql_optionsv(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  mysql_optionsv(db, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  mysql_optionsv(db, MYSQL_OPT_RECONNECT, &off);  // a new session would lose its settings
+  if (c.sslmode != "disable") {
+    mysql_optionsv(db, MYSQL_OPT_SSL_ENFORCE, &on);
+    if (c.sslmode == "verify-ca" || c.sslmode == "verify-full") {
+      mysql_optionsv(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+      if (!c.sslrootcert.empty()) mysql_optionsv(db, MYSQL_OPT_SSL_CA, c.sslrootcert.c_str());
+    } else {
+      mysql_optionsv(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
+    }
+  }
+  auto opt = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
+  if (!mysql_real_connect(db, opt(c.host), opt(c.user), opt(c.password), opt(c.name),
+                          static_cast<unsigned>(c.port), nullptr, 0)) {
+    r.error = server + ": " + mysql_error(db);
+    mysql_close(db);
+    return r;
+  }
+  const std::string session = SessionSql();
+  if (mysql_real_query(db, session.data(), session.size())) {
+    r.error = server + ": " + mysql_error(db);
+    mysql_close(db);
+    return r;
+  }
+  r.backend = std::make_unique<MysqlBackend>(db, server);
+  return r;
+}
+
+}  // namespace mls
