@@ -2,6 +2,7 @@
 
 #include <mysql.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "number.h"
@@ -87,7 +88,8 @@ std::string SessionSql() {
 
 class MysqlBackend : public SqlBackend {
  public:
-  MysqlBackend(MYSQL* db, std::string server) : db_(db), server_(std::move(server)) {}
+  MysqlBackend(MYSQL* db, std::string server, MysqlInsertMode mode)
+      : db_(db), server_(std::move(server)), mode_(mode) {}
   ~MysqlBackend() override { mysql_close(db_); }
 
   SqlLoadResult Load(const SqlBatch& batch) override {
@@ -132,6 +134,29 @@ class MysqlBackend : public SqlBackend {
       }
     }
 
+    if (auto err =
+            mode_ == MysqlInsertMode::kBulk ? InsertBulk(batch, r) : InsertMultiRow(batch, r))
+      return err;
+
+    Statement record(db_);
+    if (auto err =
+            Prepare(record, "INSERT INTO " + journal + " (" + std::string(kSqlJournalColumns) +
+                                ") VALUES (?, ?, ?, ?, ?, ?, ?)"))
+      return err;
+    Params j(7);
+    BindKey(j, info);
+    j.Int(static_cast<long long>(info.rows));
+    j.Text(info.file);
+    j.Text(info.sha256);
+    if (mysql_stmt_bind_param(record.get(), j.data()) || mysql_stmt_execute(record.get()))
+      return StmtMessage(record);
+    return std::nullopt;
+  }
+
+  // Prepared multi-row INSERTs: kSqlMysqlRowsPerStatement rows each, the tail
+  // with a second statement.
+  std::optional<std::string> InsertMultiRow(const SqlBatch& batch, SqlLoadResult& r) {
+    const SqlBatchInfo& info = batch.info;
     const std::size_t total = batch.rows.size();
     const std::size_t full = std::min(total, kSqlMysqlRowsPerStatement);
     Statement insert(db_), tail(db_);
@@ -167,18 +192,74 @@ class MysqlBackend : public SqlBackend {
       begin += n;
     }
 
-    Statement record(db_);
-    if (auto err =
-            Prepare(record, "INSERT INTO " + journal + " (" + std::string(kSqlJournalColumns) +
-                                ") VALUES (?, ?, ?, ?, ?, ?, ?)"))
-      return err;
-    Params j(7);
-    BindKey(j, info);
-    j.Int(static_cast<long long>(info.rows));
-    j.Text(info.file);
-    j.Text(info.sha256);
-    if (mysql_stmt_bind_param(record.get(), j.data()) || mysql_stmt_execute(record.get()))
-      return StmtMessage(record);
+    return std::nullopt;
+  }
+
+  // MariaDB's bulk execution (COM_STMT_BULK_EXECUTE): one single-row INSERT,
+  // executed for kSqlMysqlBulkRows rows at a time with column-wise arrays of
+  // bound values (NULL by indicator).
+  std::optional<std::string> InsertBulk(const SqlBatch& batch, SqlLoadResult& r) {
+    const SqlBatchInfo& info = batch.info;
+    Statement insert(db_);
+    if (auto err = Prepare(insert, InsertSql(info, 1))) return err;
+    const std::size_t total = batch.rows.size();
+    const std::size_t chunk = std::min(total, kSqlMysqlBulkRows);
+    std::vector<MYSQL_BIND> binds(kParamsPerRow);
+    std::vector<std::vector<const char*>> text(kParamsPerRow, std::vector<const char*>(chunk));
+    std::vector<std::vector<unsigned long>> lengths(kParamsPerRow,
+                                                    std::vector<unsigned long>(chunk));
+    std::vector<std::vector<char>> null(kParamsPerRow, std::vector<char>(chunk));
+    std::vector<std::vector<long long>> ints(kParamsPerRow, std::vector<long long>(chunk));
+    auto text_col = [&](std::size_t k) {
+      binds[k] = MYSQL_BIND{};
+      binds[k].buffer_type = MYSQL_TYPE_STRING;
+      binds[k].buffer = text[k].data();
+      binds[k].length = lengths[k].data();
+      binds[k].u.indicator = null[k].data();
+    };
+    auto int_col = [&](std::size_t k) {
+      binds[k] = MYSQL_BIND{};
+      binds[k].buffer_type = MYSQL_TYPE_LONGLONG;
+      binds[k].buffer = ints[k].data();
+      binds[k].u.indicator = null[k].data();
+    };
+    text_col(0);
+    text_col(1);
+    int_col(2);
+    for (std::size_t j = 0; j < kSqlEventCols.size(); ++j)
+      SqlIntegerColumn(kSqlEventCols[j]) ? int_col(3 + j) : text_col(3 + j);
+    for (std::size_t k = 0; k < 2; ++k) {
+      const std::string& v = k == 0 ? info.server : info.dataset;
+      std::fill(text[k].begin(), text[k].end(), v.data());
+      std::fill(lengths[k].begin(), lengths[k].end(), v.size());
+    }
+    for (std::size_t begin = 0; begin < total;) {
+      const std::size_t n = std::min(chunk, total - begin);
+      for (std::size_t i = 0; i < n; ++i) {
+        const SqlStoredRow& row = batch.rows[begin + i];
+        ints[2][i] = static_cast<long long>(row.offset);
+        for (std::size_t j = 0; j < kSqlEventCols.size(); ++j) {
+          const Col c = kSqlEventCols[j];
+          const std::size_t k = 3 + j;
+          const std::optional<std::string>& v = row.values[c];
+          null[k][i] = v ? STMT_INDICATOR_NONE : STMT_INDICATOR_NULL;
+          if (!v) continue;
+          if (SqlIntegerColumn(c)) {  // the reader checked the digits (0 .. INT64_MAX)
+            ints[k][i] = ParseNumber<long long>(*v).value_or(0);
+          } else {
+            text[k][i] = v->data();
+            lengths[k][i] = v->size();
+          }
+        }
+      }
+      unsigned int size = static_cast<unsigned int>(n);
+      if (mysql_stmt_attr_set(insert.get(), STMT_ATTR_ARRAY_SIZE, &size) ||
+          mysql_stmt_bind_param(insert.get(), binds.data()) || mysql_stmt_execute(insert.get()))
+        return StmtMessage(insert);
+      // ON DUPLICATE KEY UPDATE with no change counts 0: the rows new to the table.
+      r.inserted += mysql_stmt_affected_rows(insert.get());
+      begin += n;
+    }
     return std::nullopt;
   }
 
@@ -220,11 +301,12 @@ class MysqlBackend : public SqlBackend {
 
   MYSQL* db_;
   std::string server_;
+  MysqlInsertMode mode_;
 };
 
 }  // namespace
 
-SqlOpenResult OpenMysqlBackend(const SqlConnection& c) {
+SqlOpenResult OpenMysqlBackend(const SqlConnection& c, MysqlInsertMode mode) {
   SqlOpenResult r;
   const std::string server = SqlServerName(c);
   MYSQL* db = mysql_init(nullptr);
@@ -262,7 +344,9 @@ SqlOpenResult OpenMysqlBackend(const SqlConnection& c) {
     mysql_close(db);
     return r;
   }
-  r.backend = std::make_unique<MysqlBackend>(db, server);
+  if (mode == MysqlInsertMode::kAuto)  // bulk execution: MariaDB servers only
+    mode = mariadb_connection(db) ? MysqlInsertMode::kBulk : MysqlInsertMode::kMultiRow;
+  r.backend = std::make_unique<MysqlBackend>(db, server, mode);
   return r;
 }
 

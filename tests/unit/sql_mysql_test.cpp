@@ -148,16 +148,19 @@ class SqlMysqlServer : public ::testing::Test {
     EXPECT_FALSE(b.error) << *b.error;
     return b;
   }
+  void LoadsEveryRowOnce(MysqlInsertMode mode);
+  void RollsBack(MysqlInsertMode mode);
   MYSQL* root_ = nullptr;
   std::string db_;
   SqlConnection conn_;
 };
 
-TEST_F(SqlMysqlServer, LoadsEveryRowOnceWithTheStoredValues) {
-  SqlOpenResult o = OpenMysqlBackend(conn_);
+void SqlMysqlServer::LoadsEveryRowOnce(MysqlInsertMode mode) {
+  Query("DROP TABLE IF EXISTS " + db_ + ".events, " + db_ + ".events_imports");
+  SqlOpenResult o = OpenMysqlBackend(conn_, mode);
   ASSERT_FALSE(o.error) << *o.error;
-  // More than one statement's worth, and a tail.
-  const std::size_t n = kSqlMysqlRowsPerStatement * 2 + 7;
+  // More than one statement's (or bulk execution's) worth, and a tail.
+  const std::size_t n = std::max(kSqlMysqlRowsPerStatement * 2, kSqlMysqlBulkRows) + 7;
   SqlBatch b = Batch(100, n);
   SqlLoadResult r = o.backend->Load(b);
   ASSERT_FALSE(r.error) << *r.error;
@@ -193,13 +196,31 @@ TEST_F(SqlMysqlServer, LoadsEveryRowOnceWithTheStoredValues) {
   mysql_free_result(res);
 }
 
+TEST_F(SqlMysqlServer, LoadsEveryRowOnceWithTheStoredValues) {
+  LoadsEveryRowOnce(MysqlInsertMode::kAuto);  // bulk with MariaDB
+}
+TEST_F(SqlMysqlServer, LoadsEveryRowOnceWithTheStoredValuesMultiRow) {
+  LoadsEveryRowOnce(MysqlInsertMode::kMultiRow);
+}
+TEST_F(SqlMysqlServer, LoadsEveryRowOnceWithTheStoredValuesBulk) {
+  LoadsEveryRowOnce(MysqlInsertMode::kBulk);
+}
+
 TEST_F(SqlMysqlServer, AnErrorRollsBackTheWholeBatch) {
-  SqlOpenResult o = OpenMysqlBackend(conn_);
+  for (MysqlInsertMode mode : {MysqlInsertMode::kBulk, MysqlInsertMode::kMultiRow}) {
+    Query("DROP TABLE IF EXISTS " + db_ + ".events, " + db_ + ".events_imports");
+    RollsBack(mode);
+  }
+}
+
+void SqlMysqlServer::RollsBack(MysqlInsertMode mode) {
+  SqlOpenResult o = OpenMysqlBackend(conn_, mode);
   ASSERT_FALSE(o.error) << *o.error;
   ASSERT_FALSE(o.backend->Load(Batch(100, 3)).error);
-  // A constraint the next batch's last statement breaks (ports up to 1723).
-  Query("ALTER TABLE " + db_ + ".events ADD CONSTRAINT port_limit CHECK (port < 1700)");
-  SqlLoadResult r = o.backend->Load(Batch(1000, 700));
+  // A constraint that only the last rows of the next batch break (ports up to
+  // 3123): the statements before it succeeded, and are rolled back.
+  Query("ALTER TABLE " + db_ + ".events ADD CONSTRAINT port_limit CHECK (port < 3100)");
+  SqlLoadResult r = o.backend->Load(Batch(100000, 2100));
   ASSERT_TRUE(r.error);
   EXPECT_NE(std::string::npos,
             r.error->find(db_ + "@127.0.0.1:" + std::to_string(conn_.port) + "/" + db_ + ": "))
