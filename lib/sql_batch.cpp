@@ -326,8 +326,10 @@ std::vector<std::string> SqlMysqlSchema(std::string_view table) {
       create += " BIGINT";
     else if (c == kIp)
       create += " VARCHAR(45)";
-    else
+    else if (c == kTime)
       create += " TEXT";
+    else  // TEXT holds 64 KiB; a stored value can be 4 times its log line's bytes
+      create += " MEDIUMTEXT";
   }
   // The ISO 8601 text (checked by the reader and the writer) as seconds since
   // the epoch, with functions MariaDB allows in a stored generated column.

@@ -109,7 +109,7 @@ bool SqlIntegerColumn(Col c);
 // journal if missing (each without its ';'). Types: sqlite TEXT and INTEGER;
 // postgresql TIMESTAMPTZ (event_time), INET (ip), BIGINT, TEXT.
 // mysql (MariaDB 10.5+, InnoDB, utf8mb4 with the binary collation): BIGINT,
-// TEXT, key columns VARCHAR (source 253, dataset 128), ip VARCHAR(45) (INET6
+// MEDIUMTEXT (TEXT holds only 64 KiB), key columns VARCHAR (source 253, dataset 128), ip VARCHAR(45) (INET6
 // would refuse IPv4 text), event_time TEXT: the dataset's ISO 8601 text as it
 // is (MariaDB has no type with an offset, and its DATETIME refuses an offset in
 // a literal), plus event_epoch, a stored generated BIGINT: the instant in

@@ -234,9 +234,14 @@ class MysqlBackend : public SqlBackend {
       std::fill(lengths[k].begin(), lengths[k].end(), v.size());
     }
     for (std::size_t begin = 0; begin < total;) {
-      const std::size_t n = std::min(chunk, total - begin);
-      for (std::size_t i = 0; i < n; ++i) {
+      // At most `chunk` rows and about kSqlMysqlBulkBytes of values: one
+      // execution is one packet, which must stay under max_allowed_packet.
+      const std::size_t most = std::min(chunk, total - begin);
+      std::size_t n = 0;
+      for (std::size_t bytes = 0; n < most && (n == 0 || bytes < kSqlMysqlBulkBytes); ++n) {
+        const std::size_t i = n;
         const SqlStoredRow& row = batch.rows[begin + i];
+        bytes += 64;
         ints[2][i] = static_cast<long long>(row.offset);
         for (std::size_t j = 0; j < kSqlEventCols.size(); ++j) {
           const Col c = kSqlEventCols[j];
@@ -249,6 +254,7 @@ class MysqlBackend : public SqlBackend {
           } else {
             text[k][i] = v->data();
             lengths[k][i] = v->size();
+            bytes += v->size() + 4;
           }
         }
       }

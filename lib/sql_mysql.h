@@ -18,10 +18,13 @@ namespace mls {
 
 inline constexpr std::size_t kSqlMysqlRowsPerStatement = 500;
 inline constexpr std::size_t kSqlMysqlBulkRows = 2000;
+inline constexpr std::size_t kSqlMysqlBulkBytes = std::size_t{4} << 20;
 
 // How rows are sent. kAuto: kBulk with a MariaDB server, else kMultiRow.
 // kBulk: MariaDB's bulk execution of one single-row INSERT with arrays of
-// bound values, kSqlMysqlBulkRows rows at a time (one round trip each).
+// bound values, kSqlMysqlBulkRows rows (or kSqlMysqlBulkBytes of values,
+// whichever comes first: max_allowed_packet is 16 MiB by default) at a time,
+// one round trip each.
 // kMultiRow: prepared INSERTs of kSqlMysqlRowsPerStatement rows (the tail
 // with a second statement), every value bound; any MySQL server.
 enum class MysqlInsertMode { kAuto, kBulk, kMultiRow };

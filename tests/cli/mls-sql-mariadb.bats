@@ -251,3 +251,24 @@ kill_soon() {
   [ ! -e "$bad" ]
   same_rows "$MDB_NAME"
 }
+
+@test "mls-sql --import (mysql): two importers of the same files from two directories at once: every event once, one journal row per file" {
+  store 3000 43
+  export_sql
+  store 3000 44
+  export_sql
+  mkdir "$T/x2"
+  cp "$T"/x/mls-*.sql "$T/x2/"
+  sed "s|^sql_export_dir = .*|sql_export_dir = $T/x2|" "$T/c.conf" >"$T/c2.conf"
+  chmod 600 "$T/c2.conf"
+  import_sql --stats 2>"$T/one" &
+  local pid=$!
+  mls-sql --import -c "$T/c2.conf" --stats 2>"$T/two"
+  wait "$pid"
+  [ -z "$(ls "$T"/x/mls-*.sql "$T"/x2/mls-*.sql 2>/dev/null)" ]
+  same_rows "$MDB_NAME"
+  [ "$(mdb_root -N "$MDB_NAME" -e "SELECT COUNT(*) FROM maillogsentinel_events_imports")" -eq 2 ]
+  # between them, each file loaded once and found in the journal once
+  cat "$T/one" "$T/two" | sed -n 's/^mls-sql: imported \([0-9]*\) files\{0,1\} ([0-9]* new rows\{0,1\}), \([0-9]*\) already.*/\1 \2/p' >"$T/counts"
+  [ "$(awk '{ i += $1; a += $2 } END { print i, a }' "$T/counts")" = "2 2" ]
+}

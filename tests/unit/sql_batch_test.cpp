@@ -330,8 +330,8 @@ TEST(SqlBatch, MysqlDialect) {
   EXPECT_LT(t.text.find("CREATE TABLE IF NOT EXISTS \"events_imports\""),
             t.text.find("START TRANSACTION;\nINSERT INTO \"events\""));
   EXPECT_NE(std::string::npos,
-            t.text.find("row_offset BIGINT NOT NULL, event_time TEXT, log_server TEXT, ip "
-                        "VARCHAR(45), username TEXT"));
+            t.text.find("row_offset BIGINT NOT NULL, event_time TEXT, log_server MEDIUMTEXT, ip "
+                        "VARCHAR(45), username MEDIUMTEXT"));
   EXPECT_NE(std::string::npos, t.text.find("source VARCHAR(253) NOT NULL, dataset VARCHAR(128)"));
   EXPECT_NE(std::string::npos, t.text.find(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 "
                                            "COLLATE=utf8mb4_bin;\n"));

@@ -206,6 +206,19 @@ TEST_F(SqlMysqlServer, LoadsEveryRowOnceWithTheStoredValuesBulk) {
   LoadsEveryRowOnce(MysqlInsertMode::kBulk);
 }
 
+// 24 rows of 1 MiB each: more than max_allowed_packet (16 MiB) in one bulk
+// execution unless it is split by size.
+TEST_F(SqlMysqlServer, BigValuesGoInSeveralPackets) {
+  SqlOpenResult o = OpenMysqlBackend(conn_);
+  ASSERT_FALSE(o.error) << *o.error;
+  SqlBatch b = Batch(100, 24);
+  for (SqlStoredRow& row : b.rows) row.values[kReason] = std::string(1 << 20, 'r');
+  SqlLoadResult r = o.backend->Load(b);
+  ASSERT_FALSE(r.error) << *r.error;
+  EXPECT_EQ(24u, r.inserted);
+  EXPECT_EQ(24u, Rows().size());
+}
+
 TEST_F(SqlMysqlServer, AnErrorRollsBackTheWholeBatch) {
   for (MysqlInsertMode mode : {MysqlInsertMode::kBulk, MysqlInsertMode::kMultiRow}) {
     Query("DROP TABLE IF EXISTS " + db_ + ".events, " + db_ + ".events_imports");
