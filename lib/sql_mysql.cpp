@@ -96,9 +96,13 @@ class MysqlBackend : public SqlBackend {
     SqlLoadResult r;
     const SqlBatchInfo& info = batch.info;
     // The schema first: DDL commits implicitly in MySQL, so it cannot be part
-    // of the transaction (the batch file does the same).
-    for (const std::string& stmt : SqlSchema(SqlDialect::kMysql, info.table))
-      if ((r.error = Exec(stmt))) return r;
+    // of the transaction (the batch file does the same). Only when a table is
+    // missing: CREATE TABLE IF NOT EXISTS needs the CREATE privilege even then.
+    bool present = false;
+    if ((r.error = TablesPresent(info.table, present))) return r;
+    if (!present)
+      for (const std::string& stmt : SqlSchema(SqlDialect::kMysql, info.table))
+        if ((r.error = Exec(stmt))) return r;
     const std::string lock = "'mls-sql:" + info.table + "'";  // an SQL identifier: no quote
     if ((r.error = Lock(lock))) return r;
     r.error = Exec("START TRANSACTION");
@@ -266,6 +270,28 @@ class MysqlBackend : public SqlBackend {
       r.inserted += mysql_stmt_affected_rows(insert.get());
       begin += n;
     }
+    return std::nullopt;
+  }
+
+  // Whether the events table and its journal are both in the current database.
+  std::optional<std::string> TablesPresent(const std::string& table, bool& present) {
+    Statement find(db_);
+    if (auto err = Prepare(find,
+                           "SELECT COUNT(*) FROM information_schema.TABLES WHERE "
+                           "TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?)"))
+      return err;
+    const std::string journal = SqlJournalTable(table);
+    Params p(2);
+    p.Text(table);
+    p.Text(journal);
+    long long count = 0;
+    MYSQL_BIND out{};
+    out.buffer_type = MYSQL_TYPE_LONGLONG;
+    out.buffer = &count;
+    if (mysql_stmt_bind_param(find.get(), p.data()) || mysql_stmt_execute(find.get()) ||
+        mysql_stmt_bind_result(find.get(), &out) || mysql_stmt_fetch(find.get()) != 0)
+      return StmtMessage(find);
+    present = count == 2;
     return std::nullopt;
   }
 

@@ -287,3 +287,24 @@ kill_soon() {
   cat "$T/one" "$T/two" | sed -n 's/^mls-sql: imported \([0-9]*\) files\{0,1\} ([0-9]* new rows\{0,1\}), \([0-9]*\) already.*/\1 \2/p' >"$T/counts"
   [ "$(awk '{ i += $1; a += $2 } END { print i, a }' "$T/counts")" = "2 2" ]
 }
+
+@test "mls-sql --import (mysql): once the tables exist, a user with only SELECT, INSERT and UPDATE on them imports" {
+  store 30 47
+  export_sql
+  import_sql
+  mdb_root -e "REVOKE ALL PRIVILEGES, GRANT OPTION FROM '$MDB_USER'@'127.0.0.1';
+    GRANT SELECT, INSERT, UPDATE ON \`$MDB_NAME\`.maillogsentinel_events TO '$MDB_USER'@'127.0.0.1';
+    GRANT SELECT, INSERT, UPDATE ON \`$MDB_NAME\`.maillogsentinel_events_imports TO '$MDB_USER'@'127.0.0.1';"
+  store 30 48
+  export_sql
+  run import_sql
+  assert_success
+  assert_output ""
+  same_rows "$MDB_NAME"
+  # without the tables it needs CREATE, and says so
+  mdb_root -e "DROP TABLE \`$MDB_NAME\`.maillogsentinel_events_imports"
+  cp "$T"/x/imported/*.sql "$T/x/"
+  run import_sql
+  assert_failure 1
+  assert_output --partial "CREATE command denied"
+}
