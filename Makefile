@@ -56,9 +56,13 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 LIBS_BASE       := -lboost_program_options -lz
 LIBS_mls-enrich := -lcares -lmaxminddb
 LIBS_mls-ipinfo := -lmaxminddb -lcurl -larchive
-LIBS_mls-sql    := -lcrypto -lsqlite3
+MARIADB_CFLAGS  := $(shell pkg-config --cflags libmariadb 2>/dev/null || echo -I/usr/include/mariadb)
+MARIADB_LIBS    := $(shell pkg-config --libs libmariadb 2>/dev/null || echo -lmariadb)
+LIBS_mls-sql    := -lcrypto -lsqlite3 $(MARIADB_LIBS)
 LIBS_mls-report := -lcurl
-LIBS_ALL        := $(LIBS_BASE) -lcares -lmaxminddb -lcurl -larchive -lcrypto -lsqlite3
+LIBS_ALL        := $(LIBS_BASE) -lcares -lmaxminddb -lcurl -larchive -lcrypto -lsqlite3 \
+                   $(MARIADB_LIBS)
+CPPFLAGS        += $(MARIADB_CFLAGS)
 
 LIB_SRC   := $(wildcard lib/*.cpp)
 LIB_OBJ   := $(LIB_SRC:%.cpp=$(OUT)/obj/%.o)
@@ -105,7 +109,8 @@ export MLS_SRCDIR := $(CURDIR)
 unit: $(UNIT_BIN) $(TOOL_BINS)
 	cd tests/unit && $(abspath $(UNIT_BIN)) --gtest_brief=1
 
-# One PostgreSQL and one MariaDB for all the suites (tests/services/with-databases).
+# One PostgreSQL and one MariaDB for all the suites (tests/services/with-databases;
+# `make check` starts them once for unit, cli and integration).
 cli: $(TOOL_BINS)
 	tests/services/with-databases prove --exec 'bats --tap' tests/cli/*.bats
 
@@ -129,9 +134,7 @@ check:
 	scripts/install-deps
 	scripts/check-layers
 	$(MAKE) --no-print-directory all
-	$(MAKE) --no-print-directory unit
-	$(MAKE) --no-print-directory cli
-	$(MAKE) --no-print-directory integration
+	tests/services/with-databases $(MAKE) --no-print-directory unit cli integration
 	$(MAKE) --no-print-directory manlint
 
 bench: all

@@ -56,15 +56,32 @@ std::string RowHead(const SqlBatchInfo& info) {
   return "('" + info.server + "', '" + info.dataset + "', ";
 }
 // What ends an INSERT statement after its last row's ")".
-std::string InsertTail() { return "\n" + SqlDoNothingOnConflict(kSqlEventsKey).substr(1) + ";\n"; }
+std::string InsertTail(SqlDialect d) {
+  return "\n" + SqlDoNothingOnConflict(d, kSqlEventsKey).substr(1) + ";\n";
+}
+
+// The session settings that pin the literal rule's meaning, before the
+// transaction starts.
+std::string SessionSettings(SqlDialect d) {
+  switch (d) {
+    case SqlDialect::kPostgresql:
+      return "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n";
+    case SqlDialect::kMysql:
+      return "SET NAMES utf8mb4;\nSET SESSION sql_mode = '" + std::string(kSqlMysqlSqlMode) +
+             "';\nSET SESSION time_zone = '+00:00';\n";
+    case SqlDialect::kSqlite:
+      break;
+  }
+  return "";
+}
 
 std::string Prologue(const SqlBatchInfo& info) {
-  std::string s;
-  if (info.dialect == SqlDialect::kPostgresql)  // the literal rule's meaning, pinned
-    s = "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n";
-  s += "BEGIN;\n";
-  for (const std::string& stmt : SqlSchema(info.dialect, info.table)) s += stmt + ";\n";
-  return s;
+  std::string s = SessionSettings(info.dialect);
+  std::string schema;
+  for (const std::string& stmt : SqlSchema(info.dialect, info.table)) schema += stmt + ";\n";
+  // mysql: DDL commits implicitly, so the schema comes before the transaction.
+  if (info.dialect == SqlDialect::kMysql) return s + schema + "START TRANSACTION;\n";
+  return s + "BEGIN;\n" + schema;
 }
 
 std::string Epilogue(const SqlBatchInfo& info) {
@@ -72,7 +89,7 @@ std::string Epilogue(const SqlBatchInfo& info) {
          std::string(kSqlJournalColumns) + ") VALUES ('" + info.server + "', '" + info.dataset +
          "', " + std::to_string(info.first) + ", " + std::to_string(info.end) + ", " +
          std::to_string(info.rows) + ", '" + info.file + "', '" + info.sha256 + "')" +
-         SqlDoNothingOnConflict(kSqlJournalKey) + ";\nCOMMIT;\n";
+         SqlDoNothingOnConflict(info.dialect, kSqlJournalKey) + ";\nCOMMIT;\n";
 }
 
 std::string Header(const SqlBatchInfo& info) {
@@ -168,6 +185,7 @@ std::optional<std::string> HeaderField(std::string_view& text, std::string_view 
 std::optional<SqlDialect> ParseSqlDialect(std::string_view name) {
   if (name == "sqlite") return SqlDialect::kSqlite;
   if (name == "postgresql") return SqlDialect::kPostgresql;
+  if (name == "mysql") return SqlDialect::kMysql;
   return std::nullopt;
 }
 
@@ -177,6 +195,8 @@ std::string_view SqlDialectName(SqlDialect d) {
       return "sqlite";
     case SqlDialect::kPostgresql:
       return "postgresql";
+    case SqlDialect::kMysql:
+      return "mysql";
   }
   return "?";
 }
@@ -302,6 +322,13 @@ std::string SqlDoNothingOnConflict(std::string_view key) {
   return " ON CONFLICT (" + std::string(key) + ") DO NOTHING";
 }
 
+std::string SqlDoNothingOnConflict(SqlDialect d, std::string_view key) {
+  if (d != SqlDialect::kMysql) return SqlDoNothingOnConflict(key);
+  std::size_t comma = key.rfind(", ");
+  std::string col(comma == std::string_view::npos ? key : key.substr(comma + 2));
+  return " ON DUPLICATE KEY UPDATE " + col + " = " + col;
+}
+
 std::string SqlEventColumnList() {
   std::string s = "source, dataset, row_offset";
   for (Col c : kSqlEventCols) {
@@ -313,7 +340,56 @@ std::string SqlEventColumnList() {
 
 bool SqlIntegerColumn(Col c) { return c == kPort || c == kAsn; }
 
+namespace {
+
+// SqlSchema's mysql branch (see sql_batch.h for the choices).
+std::vector<std::string> SqlMysqlSchema(std::string_view table) {
+  const std::string name(table), t = SqlQuotedName(table);
+  const std::string options = ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+  std::string create = "CREATE TABLE IF NOT EXISTS " + t +
+                       " (source VARCHAR(253) NOT NULL, dataset VARCHAR(128) NOT NULL, "
+                       "row_offset BIGINT NOT NULL";
+  for (Col c : kSqlEventCols) {
+    create += ", ";
+    create += SqlColumnName(c);
+    if (SqlIntegerColumn(c))
+      create += " BIGINT";
+    else if (c == kIp)
+      create += " VARCHAR(45)";
+    else if (c == kTime)
+      create += " TEXT";
+    else  // TEXT holds 64 KiB; a stored value can be 4 times its log line's bytes
+      create += " MEDIUMTEXT";
+  }
+  // The ISO 8601 text (checked by the reader and the writer) as seconds since
+  // the epoch, with functions MariaDB allows in a stored generated column.
+  create +=
+      ", event_epoch BIGINT AS ((TO_DAYS(LEFT(event_time, 10)) - 719528) * 86400"
+      " + CAST(SUBSTRING(event_time, 12, 2) AS SIGNED) * 3600"
+      " + CAST(SUBSTRING(event_time, 15, 2) AS SIGNED) * 60"
+      " + CAST(SUBSTRING(event_time, 18, 2) AS SIGNED)"
+      " - IF(RIGHT(event_time, 1) = 'Z', 0, IF(SUBSTRING(event_time, -6, 1) = '-', -60, 60)"
+      " * (CAST(SUBSTRING(event_time, -5, 2) AS SIGNED) * 60"
+      " + CAST(RIGHT(event_time, 2) AS SIGNED)))) STORED";
+  create += ", UNIQUE " + SqlQuotedName(name + "_key") + " (" + std::string(kSqlEventsKey) + ")";
+  create += ", INDEX " + SqlQuotedName(name + "_time") + " (event_epoch)";
+  create += ", INDEX " + SqlQuotedName(name + "_ip") + " (ip)";
+  create += ", INDEX " + SqlQuotedName(name + "_server") + " (source, log_server(255))";
+  create += options;
+  return {
+      create,
+      "CREATE TABLE IF NOT EXISTS " + SqlQuotedName(SqlJournalTable(table)) +
+          " (source VARCHAR(253) NOT NULL, dataset VARCHAR(128) NOT NULL, first_offset BIGINT "
+          "NOT NULL, end_offset BIGINT NOT NULL, row_count BIGINT NOT NULL, file VARCHAR(255) "
+          "NOT NULL, sha256 CHAR(64) NOT NULL, PRIMARY KEY (" +
+          std::string(kSqlJournalKey) + ")" + options,
+  };
+}
+
+}  // namespace
+
 std::vector<std::string> SqlSchema(SqlDialect d, std::string_view table) {
+  if (d == SqlDialect::kMysql) return SqlMysqlSchema(table);
   const bool pg = d == SqlDialect::kPostgresql;
   const std::string integer = pg ? " BIGINT" : " INTEGER";
   std::string t = SqlQuotedName(table);
@@ -433,7 +509,7 @@ std::optional<std::string> SqlBatchWriter::Add(std::uint64_t offset,
   }
   body_ += ')';
   if (++in_statement_ == kRowsPerInsert || body_.size() - statement_start_ >= kInsertBytes) {
-    body_ += InsertTail();
+    body_ += InsertTail(info_.dialect);
     in_statement_ = 0;
   }
   return std::nullopt;
@@ -444,7 +520,7 @@ std::optional<std::string> SqlBatchWriter::Finish(std::uint64_t end) {
   if (!epilogue_.empty()) return "the batch is finished";
   if (info_.rows == 0) return "no rows";
   if (end <= last_) return "the range's end " + std::to_string(end) + " is not past the last row";
-  if (in_statement_ > 0) body_ += InsertTail();
+  if (in_statement_ > 0) body_ += InsertTail(info_.dialect);
   in_statement_ = 0;
   info_.end = end;
   info_.sha256 = Sha256Hex(body_);
@@ -531,7 +607,8 @@ SqlBatch ParseSqlBatch(std::string_view text, std::string_view name) {
 
   Cursor cur(rest, line);
   if (!cur.Eat(Prologue(info))) return fail(cur.line(), "not the expected schema statements");
-  const std::string head = InsertHead(info), row_head = RowHead(info), tail = InsertTail();
+  const std::string head = InsertHead(info), row_head = RowHead(info),
+                    tail = InsertTail(info.dialect);
   std::uint64_t last = 0;
   while (cur.Eat(head)) {
     for (;;) {

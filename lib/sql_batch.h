@@ -18,13 +18,17 @@
 //   EPILOGUE
 //
 // BODY: the dialect's prologue (postgresql: SET client_encoding = 'UTF8' and
-// standard_conforming_strings = on; BEGIN; the schema if missing: SqlSchema), then
-// the rows in INSERT statements of up to 1000 rows (and about 1 MiB) each:
+// standard_conforming_strings = on; mysql: SET NAMES utf8mb4, the session's
+// sql_mode (kSqlMysqlSqlMode) and time_zone '+00:00', so that the literals and
+// "quoted" names mean what they mean in PostgreSQL whatever the server's
+// defaults; BEGIN; the schema if missing: SqlSchema (mysql: the schema, then
+// START TRANSACTION, as DDL commits implicitly there), then the rows in INSERT
+// statements of up to 1000 rows (and about 1 MiB) each:
 //   INSERT INTO "TABLE" (COLUMNS) VALUES
 //   ('SERVER', 'DATASET', OFFSET, VALUE, ...),
 //   ...
 //   ('SERVER', 'DATASET', OFFSET, VALUE, ...)
-//   ON CONFLICT (KEY) DO NOTHING;
+//   ON CONFLICT (KEY) DO NOTHING;      (mysql: ON DUPLICATE KEY UPDATE row_offset = row_offset)
 // (a row already present is skipped: the table's UNIQUE key is kSqlEventsKey).
 // EPILOGUE: the import journal's row for this batch (source, dataset, range,
 // row count, file, checksum; skipped if present) and COMMIT. Loading it twice
@@ -54,9 +58,16 @@ namespace mls {
 
 inline constexpr int kSqlBatchVersion = 1;
 
-enum class SqlDialect { kSqlite, kPostgresql };
+// The sql_mode a mysql batch file and mls-sql --import's session set:
+// "quoted" names are identifiers, a backslash in '...' is an ordinary
+// character, a value that does not fit its column is an error, not a warning.
+inline constexpr std::string_view kSqlMysqlSqlMode =
+    "ANSI_QUOTES,NO_BACKSLASH_ESCAPES,STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION";
 
-// "sqlite", "postgresql" (db_type's values); nullopt for anything else (mysql: to come).
+enum class SqlDialect { kSqlite, kPostgresql, kMysql };
+
+// "sqlite", "postgresql", "mysql" (db_type's values; mysql is MariaDB or
+// MySQL); nullopt for anything else.
 std::optional<SqlDialect> ParseSqlDialect(std::string_view name);
 std::string_view SqlDialectName(SqlDialect d);
 
@@ -93,12 +104,25 @@ inline constexpr std::string_view kSqlJournalKey = "source, dataset, first_offse
 // only that (SQLite's INSERT OR IGNORE would also hide CHECK and NOT NULL
 // failures). The same text in SQLite (3.24+) and PostgreSQL.
 std::string SqlDoNothingOnConflict(std::string_view key);
+// The dialect's form of it: mysql has no ON CONFLICT, so " ON DUPLICATE KEY
+// UPDATE COL = COL" with COL the key's last column (a no-op update: the row
+// already there is kept, the new one skipped; the tables have no other unique
+// key, and nothing else is hidden as INSERT IGNORE would hide strict-mode
+// errors); the others as above.
+std::string SqlDoNothingOnConflict(SqlDialect d, std::string_view key);
 // Whether the column is an integer (port, asn).
 bool SqlIntegerColumn(Col c);
 
 // The statements that create the events table, its indexes and the import
 // journal if missing (each without its ';'). Types: sqlite TEXT and INTEGER;
 // postgresql TIMESTAMPTZ (event_time), INET (ip), BIGINT, TEXT.
+// mysql (MariaDB 10.5+, InnoDB, utf8mb4 with the binary collation): BIGINT,
+// MEDIUMTEXT (TEXT holds only 64 KiB), key columns VARCHAR (source 253, dataset 128), ip
+// VARCHAR(45) (INET6 would refuse IPv4 text), event_time TEXT: the dataset's ISO 8601 text as it is
+// (MariaDB has no type with an offset, and its DATETIME refuses an offset in a literal), plus
+// event_epoch, a stored generated BIGINT: the instant in seconds since 1970-01-01 UTC (fractions
+// dropped), indexed for time ranges. The indexes are part of CREATE TABLE (no CREATE INDEX IF NOT
+// EXISTS needed). The column list of inserts (SqlEventColumnList) is the same for every dialect.
 std::vector<std::string> SqlSchema(SqlDialect d, std::string_view table);
 
 // One dataset row: its byte offset in the dataset (part of the UNIQUE key) and

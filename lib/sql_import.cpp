@@ -10,6 +10,7 @@
 
 #include "fd_io.h"
 #include "lock.h"
+#include "sql_mysql.h"
 #include "sql_sqlite.h"
 
 namespace mls {
@@ -64,6 +65,8 @@ SqlOpenResult OpenSqlBackend(const SqlConnection& connection) {
   switch (connection.dialect) {
     case SqlDialect::kSqlite:
       return OpenSqliteBackend(connection.name);
+    case SqlDialect::kMysql:
+      return OpenMysqlBackend(connection);
     case SqlDialect::kPostgresql:
       break;
   }

@@ -128,10 +128,10 @@ same_rows() {
   run mls-sql --export -c "$T/c.conf" --server 'a b'
   assert_failure 2
   assert_output --partial "server name 'a b'"
-  printf '\n[database]\ndb_type = mysql\nsql_export_dir = %s/x\n' "$T" >>"$T/bad.conf"
+  printf '\n[database]\ndb_type = oracle\nsql_export_dir = %s/x\n' "$T" >>"$T/bad.conf"
   run mls-sql --export -c "$T/bad.conf"
   assert_failure 2
-  assert_output --partial "not supported by this version"
+  assert_output --partial "expected postgresql, mysql or sqlite"
 }
 
 @test "mls-sql --export: an export directory that cannot be made fails, exports nothing, moves nothing" {

@@ -285,7 +285,7 @@ class SqlBatchReader : public ::testing::Test {
 TEST(SqlBatch, PostgresqlDialect) {
   EXPECT_EQ(SqlDialect::kPostgresql, ParseSqlDialect("postgresql"));
   EXPECT_EQ("postgresql", SqlDialectName(SqlDialect::kPostgresql));
-  EXPECT_FALSE(ParseSqlDialect("mysql"));
+  EXPECT_FALSE(ParseSqlDialect("oracle"));
   std::vector<SqlBatchRow> rows = HostileRows();
   SqlBatchInfo info = Info();
   info.dialect = SqlDialect::kPostgresql;
@@ -305,6 +305,95 @@ TEST(SqlBatch, PostgresqlDialect) {
   std::string other = t.text;
   other.replace(other.find("dialect: postgresql"), 19, "dialect: sqlite");
   EXPECT_TRUE(ParseSqlBatch(other, "b.sql").error);
+}
+
+// A mysql file: the body between its header and epilogue, with the checksum
+// recomputed after `edit` (so that only the reader's own checks can refuse it).
+std::string MysqlWithBody(const std::string& text, std::string_view from, std::string_view to) {
+  std::size_t body = text.find("SET NAMES");
+  std::size_t epi = text.rfind("INSERT INTO \"events_imports\"");
+  std::string b = text.substr(body, epi - body);
+  std::size_t at = b.find(from);
+  EXPECT_NE(std::string::npos, at) << from;
+  if (at != std::string::npos) b.replace(at, from.size(), to);
+  std::string s = text.substr(0, body) + b + text.substr(epi);
+  s.replace(s.find("-- body-sha256: ") + 16, 64, Sha256Hex(b));
+  return s;
+}
+
+TEST(SqlBatch, MysqlDialect) {
+  EXPECT_EQ(SqlDialect::kMysql, ParseSqlDialect("mysql"));
+  EXPECT_EQ("mysql", SqlDialectName(SqlDialect::kMysql));
+  std::vector<SqlBatchRow> rows = HostileRows();
+  SqlBatchInfo info = Info();
+  info.dialect = SqlDialect::kMysql;
+  info.end = rows.back().offset + 1;
+  SqlBatchText t = WriteSqlBatch(info, rows);
+  ASSERT_FALSE(t.error) << *t.error;
+  EXPECT_NE(std::string::npos, t.text.find("\n-- dialect: mysql\n"));
+  // The session is pinned first, the schema (DDL commits implicitly) before the transaction.
+  const std::string pinned =
+      "\nSET NAMES utf8mb4;\nSET SESSION sql_mode = "
+      "'ANSI_QUOTES,NO_BACKSLASH_ESCAPES,STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION';"
+      "\nSET SESSION time_zone = '+00:00';\nCREATE TABLE IF NOT EXISTS \"events\" (";
+  EXPECT_NE(std::string::npos, t.text.find(pinned));
+  EXPECT_EQ(std::string::npos, t.text.find("BEGIN;"));
+  EXPECT_LT(t.text.find("CREATE TABLE IF NOT EXISTS \"events_imports\""),
+            t.text.find("START TRANSACTION;\nINSERT INTO \"events\""));
+  EXPECT_NE(std::string::npos,
+            t.text.find("row_offset BIGINT NOT NULL, event_time TEXT, log_server MEDIUMTEXT, ip "
+                        "VARCHAR(45), username MEDIUMTEXT"));
+  EXPECT_NE(std::string::npos, t.text.find("source VARCHAR(253) NOT NULL, dataset VARCHAR(128)"));
+  EXPECT_NE(std::string::npos, t.text.find(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 "
+                                           "COLLATE=utf8mb4_bin;\n"));
+  EXPECT_NE(std::string::npos, t.text.find("UNIQUE \"events_key\" (source, dataset, row_offset)"));
+  EXPECT_NE(std::string::npos, t.text.find("INDEX \"events_time\" (event_epoch)"));
+  EXPECT_NE(std::string::npos, t.text.find(")\nON DUPLICATE KEY UPDATE row_offset = row_offset;\n"));
+  EXPECT_NE(std::string::npos, t.text.find(") ON DUPLICATE KEY UPDATE end_offset = end_offset;\n"
+                                           "COMMIT;\n"));
+  EXPECT_EQ(std::string::npos, t.text.find("ON CONFLICT"));
+  EXPECT_EQ(std::string::npos, t.text.find("IGNORE"));
+  SqlBatch b = ParseSqlBatch(t.text, "b.sql");
+  ASSERT_FALSE(b.error) << *b.error;
+  EXPECT_EQ(SqlDialect::kMysql, b.info.dialect);
+  ExpectSameRows(rows, b.rows);
+  // The same body claiming another dialect is refused.
+  std::string other = t.text;
+  other.replace(other.find("dialect: mysql"), 14, "dialect: postgresql");
+  EXPECT_TRUE(ParseSqlBatch(other, "b.sql").error);
+  // A prologue that does not pin the same session (checksum valid) is refused.
+  for (auto [from, to] : std::vector<std::pair<std::string_view, std::string_view>>{
+           {"NO_BACKSLASH_ESCAPES,", ""},
+           {"SET NAMES utf8mb4;\n", ""},
+           {"SET NAMES utf8mb4", "SET NAMES latin1"},
+           {"'+00:00'", "'+01:00'"},
+           {"START TRANSACTION;\n", ""},
+           {"COLLATE=utf8mb4_bin", "COLLATE=utf8mb4_general_ci"},
+           {"UPDATE row_offset = row_offset", "UPDATE username = 'x'"}}) {
+    std::string s = MysqlWithBody(t.text, from, to);
+    SqlBatch bad = ParseSqlBatch(s, "b.sql");
+    ASSERT_TRUE(bad.error) << from;
+    EXPECT_EQ(std::string::npos, bad.error->find("SHA-256")) << *bad.error;
+  }
+  EXPECT_FALSE(ParseSqlBatch(MysqlWithBody(t.text, "SET NAMES", "SET NAMES"), "b.sql").error);
+}
+
+TEST(SqlBatch, ConflictClauseByDialect) {
+  EXPECT_EQ(" ON CONFLICT (source, dataset, row_offset) DO NOTHING",
+            SqlDoNothingOnConflict(SqlDialect::kSqlite, kSqlEventsKey));
+  EXPECT_EQ(" ON CONFLICT (source, dataset, row_offset) DO NOTHING",
+            SqlDoNothingOnConflict(SqlDialect::kPostgresql, kSqlEventsKey));
+  EXPECT_EQ(" ON DUPLICATE KEY UPDATE row_offset = row_offset",
+            SqlDoNothingOnConflict(SqlDialect::kMysql, kSqlEventsKey));
+  EXPECT_EQ(" ON DUPLICATE KEY UPDATE end_offset = end_offset",
+            SqlDoNothingOnConflict(SqlDialect::kMysql, kSqlJournalKey));
+  std::vector<std::string> schema = SqlSchema(SqlDialect::kMysql, "t");
+  ASSERT_EQ(2u, schema.size());
+  EXPECT_EQ(0u, schema[1].find("CREATE TABLE IF NOT EXISTS \"t_imports\" ("));
+  EXPECT_NE(std::string::npos,
+            schema[1].find("PRIMARY KEY (source, dataset, first_offset, end_offset)"));
+  EXPECT_NE(std::string::npos, schema[0].find("INDEX \"t_server\" (source, log_server(255))"));
+  EXPECT_NE(std::string::npos, schema[0].find("INDEX \"t_ip\" (ip)"));
 }
 
 TEST_F(SqlBatchReader, ChecksumMismatch) {
