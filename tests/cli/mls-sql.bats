@@ -235,7 +235,7 @@ same_rows() {
   local bad
   bad=$(ls -d "$T"/x/mls-*.sql | sort | sed -n 2p)
   cp "$bad" "$T/good.sql"
-  sed -i "0,/VALUES ('mx1'/s//VALUES ('mx2'/" "$bad"
+  sed -i "0,/^('mx1', /s//('mx2', /" "$bad"
   run import_sql
   assert_failure 1
   assert_output --partial "$bad: line "
