@@ -5,7 +5,7 @@
 #   make check SAN=1  the same with AddressSanitizer + UBSan (separate build dir)
 #   make bench      benchmarks against grep (hyperfine)
 #   make run        demo: the main job on the bundled sample log
-#   make install    PREFIX=/usr/local DESTDIR= [WITH_SYSUSERS=yes]
+#   make install    PREFIX=/usr/local DESTDIR= [WITH_SYSUSERS=yes] [REPORT_VIA=smtp]
 #
 # Adding a module: drop lib/foo.cpp (+ lib/foo.h) and tests/unit/foo_test.cpp;
 # adding a tool: tools/<name>/main.cpp. Nothing here needs editing for either.
@@ -20,6 +20,9 @@ DOCDIR  ?= $(PREFIX)/share/doc/maillogsentinel
 # WITH_SYSUSERS=yes: also sysusers.d(5) and tmpfiles.d(5) files (the service
 # user and its directories, made by systemd-sysusers / systemd-tmpfiles).
 WITH_SYSUSERS ?= no
+# REPORT_VIA=smtp: the report unit without the drop-in that lets Postfix's
+# sendmail work in it (sendmail.conf), for [report] smtp_host delivery.
+REPORT_VIA ?= sendmail
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 
@@ -157,6 +160,10 @@ install: all
 	for u in systemd/*.service systemd/*.timer; do \
 	  sed 's|@BINDIR@|$(BINDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$${u##*/}; \
 	  chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	if [ "$(REPORT_VIA)" != smtp ]; then \
+	  install -d $(DESTDIR)$(UNITDIR)/maillogsentinel-report.service.d && \
+	  install -m 0644 systemd/maillogsentinel-report.service.d/sendmail.conf \
+	    $(DESTDIR)$(UNITDIR)/maillogsentinel-report.service.d/; fi
 	install -d $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d
 	install -m 0644 etc/maillogsentinel.conf.example $(DESTDIR)$(DOCDIR)/
 	install -m 0644 etc/logrotate.d/maillogsentinel $(DESTDIR)$(SYSCONFDIR)/logrotate.d/
