@@ -37,7 +37,7 @@ OUT      ?= build
 SANFLAGS :=
 endif
 
-CPPFLAGS += -Ilib -D_FILE_OFFSET_BITS=64 -DMLS_VERSION='"$(VERSION)"'
+CPPFLAGS += -Ilib -I/usr/include/postgresql -D_FILE_OFFSET_BITS=64 -DMLS_VERSION='"$(VERSION)"'
 CXXFLAGS += $(CXXSTD) $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS)
 
@@ -49,8 +49,8 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 LIBS_BASE       := -lboost_program_options -lz
 LIBS_mls-enrich := -lcares -lmaxminddb
 LIBS_mls-ipinfo := -lmaxminddb -lcurl -larchive
-LIBS_mls-sql    := -lcrypto -lsqlite3
-LIBS_ALL        := $(LIBS_BASE) -lcares -lmaxminddb -lcurl -larchive -lcrypto -lsqlite3
+LIBS_mls-sql    := -lcrypto -lsqlite3 -lpq
+LIBS_ALL        := $(LIBS_BASE) -lcares -lmaxminddb -lcurl -larchive -lcrypto -lsqlite3 -lpq
 
 LIB_SRC   := $(wildcard lib/*.cpp)
 LIB_OBJ   := $(LIB_SRC:%.cpp=$(OUT)/obj/%.o)

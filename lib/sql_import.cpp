@@ -10,6 +10,7 @@
 
 #include "fd_io.h"
 #include "lock.h"
+#include "sql_postgresql.h"
 #include "sql_sqlite.h"
 
 namespace mls {
@@ -65,7 +66,7 @@ SqlOpenResult OpenSqlBackend(const SqlConnection& connection) {
     case SqlDialect::kSqlite:
       return OpenSqliteBackend(connection.name);
     case SqlDialect::kPostgresql:
-      break;
+      return OpenPostgresqlBackend(connection);
   }
   return {nullptr, "importing into " + std::string(SqlDialectName(connection.dialect)) +
                        " is not supported by this version (load the files with its client)"};
