@@ -90,12 +90,31 @@ class PostgresqlBackend : public SqlBackend {
     }
 
     const std::string columns = SqlEventColumnList();
-    if (auto err = Exec(std::string("CREATE TEMP TABLE ") + kStaging + " (LIKE " + table +
-                        ") ON COMMIT DROP"))
-      return err;
-    if (auto err = Copy(batch, std::string("COPY ") + kStaging + " (" + columns + ") FROM STDIN"))
-      return err;
+    // No row of the batch's key range in the table (the usual case): COPY
+    // straight into it, every row is new. Otherwise through the staging table,
+    // so that the rows present are skipped as ON CONFLICT DO NOTHING does.
+    // (Under the lock no other importer adds rows; a writer by hand that does
+    // meanwhile makes the COPY fail on the UNIQUE key: rolled back, retried.)
+    bool some_present = false;
     {
+      Result present(PQexecParams(conn_,
+                                  ("SELECT 1 FROM " + table +
+                                   " WHERE source = $1 AND dataset = $2 AND row_offset >= $3 AND "
+                                   "row_offset < $4 LIMIT 1")
+                                      .c_str(),
+                                  4, nullptr, key, nullptr, nullptr, 0));
+      if (present.status() != PGRES_TUPLES_OK) return Message(present.get());
+      some_present = PQntuples(present.get()) > 0;
+    }
+    if (!some_present) {
+      if (auto err = Copy(batch, "COPY " + table + " (" + columns + ") FROM STDIN")) return err;
+      r.inserted = batch.rows.size();
+    } else {
+      if (auto err = Exec(std::string("CREATE TEMP TABLE ") + kStaging + " (LIKE " + table +
+                          ") ON COMMIT DROP"))
+        return err;
+      if (auto err = Copy(batch, std::string("COPY ") + kStaging + " (" + columns + ") FROM STDIN"))
+        return err;
       Result ins(PQexec(conn_, ("INSERT INTO " + table + " (" + columns + ") SELECT " + columns +
                                 " FROM " + kStaging + SqlDoNothingOnConflict(kSqlEventsKey))
                                    .c_str()));

@@ -5,9 +5,10 @@
 // say). Load: BEGIN; the schema if missing; pg_advisory_xact_lock on the
 // table's name (concurrent importers of one database wait for each other, so
 // a batch is never loaded twice); the journal row looked up with bound
-// parameters; the rows by COPY FROM STDIN (text format) into a temporary
-// staging table, then INSERT ... SELECT ... ON CONFLICT (KEY) DO NOTHING into
-// the events table; the journal row; COMMIT. On any error: ROLLBACK, and the
+// parameters; the rows by COPY FROM STDIN (text format): straight into the
+// events table when none of the batch's key range is there (the usual case),
+// else into a temporary staging table, then INSERT ... SELECT ... ON CONFLICT
+// (KEY) DO NOTHING into the events table; the journal row; COMMIT. On any error: ROLLBACK, and the
 // server's own message (whitespace collapsed, shown with DisplayText) after
 // SqlServerName(), never the password.
 
