@@ -1,8 +1,8 @@
 #pragma once
 // A database mls-sql --import loads batches into (mls-sql(1), IMPORT). One
-// implementation per db_type: SQLite now (lib/sql_sqlite.h); PostgreSQL
-// (libpq, COPY) and MariaDB/MySQL (bound multi-row statements) fit the same
-// interface later.
+// implementation per db_type: SQLite (lib/sql_sqlite.h), PostgreSQL (libpq,
+// COPY: lib/sql_postgresql.h); MariaDB/MySQL (bound multi-row statements)
+// fits the same interface later.
 //
 // The contract of Load, for every backend: one transaction that creates the
 // schema if missing (SqlSchema), finds the batch's journal row (its key:
