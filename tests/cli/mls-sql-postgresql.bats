@@ -189,6 +189,9 @@ fault_seed() {
     sleep "$(printf '0.%03d' $((RANDOM % 120)))"
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+    # a file is in the table whole, with its journal row, or not at all
+    [ "$(q "SELECT CASE WHEN to_regclass('${TABLE}_imports') IS NULL THEN 'none' ELSE
+              (SELECT (SELECT count(*) FROM $TABLE) = (SELECT coalesce(sum(row_count), 0) FROM ${TABLE}_imports))::text END")" != false ]
   done
   import_sql
   run import_sql
