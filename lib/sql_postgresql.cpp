@@ -206,9 +206,11 @@ class PostgresqlBackend : public SqlBackend {
     return std::nullopt;
   }
 
-  // The result's error message, or the connection's.
+  // The result's error message, or the connection's (also when the
+  // connection is lost: it has the server's last word, e.g. "FATAL:
+  // terminating connection due to administrator command").
   std::string Message(const PGresult* res) const {
-    const char* m = res ? PQresultErrorMessage(res) : "";
+    const char* m = res && PQstatus(conn_) == CONNECTION_OK ? PQresultErrorMessage(res) : "";
     if (!m || !*m) m = PQerrorMessage(conn_);
     if (!m || !*m) m = "unknown error";
     return where_ + ": " + PostgresqlMessage(m, password_);

@@ -237,6 +237,40 @@ fault_seed() {
   same_rows
 }
 
+@test "mls-sql --import (postgresql): importers wait for each other's lock; the connection lost meanwhile: exit 1, the file kept, the next run imports it" {
+  store 20 47
+  export_sql
+  import_sql
+  store 20 48
+  export_sql
+  # another importer holding the lock
+  psql -X -q "$PG_URL" -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1835824241, hashtext('$TABLE'))" \
+    -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+  local holder=$! i pid
+  for ((i = 0; i < 200; i++)); do
+    [ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
+    sleep 0.05
+  done
+  import_sql 2>"$T/err" &
+  pid=$!
+  for ((i = 0; i < 200; i++)); do
+    [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mls-sql' AND wait_event_type = 'Lock'")" = 1 ] && break
+    sleep 0.05
+  done
+  [ "$i" -lt 200 ]  # it waited for the lock
+  q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'mls-sql'" >/dev/null
+  local rc=0
+  wait "$pid" || rc=$?
+  kill "$holder"
+  wait "$holder" || true
+  [ "$rc" -eq 1 ]
+  grep -q "$PG_USER@127.0.0.1:$MLS_PG_PORT/$PG_DB: .*terminating connection due to administrator command" "$T/err"
+  [ "$(ls "$T"/x/mls-*.sql | wc -l)" -eq 1 ]
+  [ "$(q "SELECT count(*) FROM $TABLE")" -eq 20 ]
+  run -0 import_sql
+  same_rows
+}
+
 @test "mls-sql --import (postgresql): a wrong password: exit 1, a clear message naming user@host:port/db, the password nowhere" {
   store 20 38
   export_sql
