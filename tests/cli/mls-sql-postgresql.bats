@@ -248,17 +248,17 @@ fault_seed() {
     -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
   local holder=$! i pid
   for ((i = 0; i < 200; i++)); do
-    [ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
+    [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE locktype = 'advisory' AND granted AND datname = current_database()")" = 1 ] && break
     sleep 0.05
   done
   import_sql 2>"$T/err" &
   pid=$!
   for ((i = 0; i < 200; i++)); do
-    [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mls-sql' AND wait_event_type = 'Lock'")" = 1 ] && break
+    [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mls-sql' AND datname = current_database() AND wait_event_type = 'Lock'")" = 1 ] && break
     sleep 0.05
   done
   [ "$i" -lt 200 ]  # it waited for the lock
-  q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'mls-sql'" >/dev/null
+  q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'mls-sql' AND datname = current_database()" >/dev/null
   local rc=0
   wait "$pid" || rc=$?
   kill "$holder"
