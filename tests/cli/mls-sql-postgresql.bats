@@ -340,6 +340,21 @@ fault_seed() {
   [ "$(ls "$T"/x/mls-*.sql | wc -l)" -eq 1 ]
 }
 
+@test "mls-sql --import (postgresql): verify-full without db_sslrootcert: libpq 15 reads ~/.postgresql/root.crt" {
+  local v
+  v=$(pkg-config --modversion libpq 2>/dev/null || echo 0)
+  [ "${v%%.*}" -lt 16 ] || skip "libpq $v uses the system's CAs (sslrootcert=system)"
+  store 10 49
+  export_sql
+  set_key db_sslmode verify-full
+  HOME=$T run -1 --separate-stderr import_sql
+  [[ "$stderr" == *"$PG_USER@127.0.0.1:$MLS_PG_PORT/$PG_DB: "*"$T/.postgresql/root.crt"* ]]
+  mkdir "$T/.postgresql"
+  cp "$MLS_PG_CA" "$T/.postgresql/root.crt"
+  HOME=$T run -0 import_sql
+  same_rows
+}
+
 @test "mls-sql --import (postgresql): a config file holding db_password readable by others is warned about; the import still runs" {
   store 10 46
   export_sql
