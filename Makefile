@@ -47,7 +47,7 @@ OUT      ?= build
 SANFLAGS :=
 endif
 
-CPPFLAGS += -Ilib -D_FILE_OFFSET_BITS=64 -DMLS_VERSION='"$(VERSION)"'
+CPPFLAGS += -Ilib -I/usr/include/postgresql -D_FILE_OFFSET_BITS=64 -DMLS_VERSION='"$(VERSION)"'
 CXXFLAGS += $(CXXSTD) $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS)
 
@@ -61,9 +61,9 @@ LIBS_mls-enrich := -lcares -lmaxminddb
 LIBS_mls-ipinfo := -lmaxminddb -lcurl -larchive
 MARIADB_CFLAGS  := $(shell pkg-config --cflags libmariadb 2>/dev/null || echo -I/usr/include/mariadb)
 MARIADB_LIBS    := $(shell pkg-config --libs libmariadb 2>/dev/null || echo -lmariadb)
-LIBS_mls-sql    := -lcrypto -lsqlite3 $(MARIADB_LIBS)
+LIBS_mls-sql    := -lcrypto -lsqlite3 -lpq $(MARIADB_LIBS)
 LIBS_mls-report := -lcurl
-LIBS_ALL        := $(LIBS_BASE) -lcares -lmaxminddb -lcurl -larchive -lcrypto -lsqlite3 \
+LIBS_ALL        := $(LIBS_BASE) -lcares -lmaxminddb -lcurl -larchive -lcrypto -lsqlite3 -lpq \
                    $(MARIADB_LIBS)
 CPPFLAGS        += $(MARIADB_CFLAGS)
 

@@ -1,8 +1,8 @@
 #pragma once
 // A database mls-sql --import loads batches into (mls-sql(1), IMPORT). One
-// implementation per db_type: SQLite (lib/sql_sqlite.h), MariaDB/MySQL
-// (lib/sql_mysql.h, bound bulk or multi-row statements); PostgreSQL (libpq,
-// COPY) fits the same interface.
+// implementation per db_type: SQLite (lib/sql_sqlite.h), PostgreSQL (libpq,
+// COPY: lib/sql_postgresql.h), MariaDB/MySQL (lib/sql_mysql.h, bound bulk or
+// multi-row statements).
 //
 // The contract of Load, for every backend: one transaction that creates the
 // schema if missing (SqlSchema), finds the batch's journal row (its key:

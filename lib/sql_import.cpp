@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <future>
 
 #include "fd_io.h"
 #include "lock.h"
 #include "sql_mysql.h"
+#include "sql_postgresql.h"
 #include "sql_sqlite.h"
 
 namespace mls {
@@ -68,7 +70,7 @@ SqlOpenResult OpenSqlBackend(const SqlConnection& connection) {
     case SqlDialect::kMysql:
       return OpenMysqlBackend(connection);
     case SqlDialect::kPostgresql:
-      break;
+      return OpenPostgresqlBackend(connection);
   }
   return {nullptr, "importing into " + std::string(SqlDialectName(connection.dialect)) +
                        " is not supported by this version (load the files with its client)"};
@@ -109,9 +111,20 @@ SqlImportResult ImportSql(const SqlImportOptions& o) {
     r.error = db.error;
     return r;
   }
-  for (const std::string& name : names) {
+  // The next file is read and checked (ReadSqlBatch: the whole file, its
+  // SHA-256, every row) on a second thread while the database loads the
+  // current one: at most two batches in memory. (launch::deferred as well:
+  // without a thread, it is read when needed.)
+  auto read = [&](const std::string& name) {
+    return std::async(std::launch::async | std::launch::deferred, ReadSqlBatch,
+                      o.export_dir + "/" + name);
+  };
+  std::future<SqlBatch> next = read(names.front());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
     const std::string path = o.export_dir + "/" + name;
-    SqlBatch batch = ReadSqlBatch(path);
+    SqlBatch batch = next.get();
+    if (i + 1 < names.size()) next = read(names[i + 1]);
     if (batch.error) {
       r.failures.push_back(*batch.error);
       continue;

@@ -8,6 +8,7 @@
 bats_require_minimum_version 1.5.0
 
 load test_helper
+load pg_helper
 
 CHECK="$MLS_SRCDIR/tests/data/mls-sql/sqlcheck"
 
@@ -25,7 +26,8 @@ sql_export_dir = $T/x
 CONF
 }
 teardown() {
-  pg_stop
+  pg_drop
+  pg_unuse
   mls_scratch_cleanup
 }
 
@@ -281,35 +283,9 @@ same_rows() {
   same_rows "$(DB)"
 }
 
-# pg_start: a throwaway PostgreSQL 15 on loopback (../shared/REALENV.md §5);
-# sets PGURL. pg_stop in teardown.
-PGBIN=/usr/lib/postgresql/15/bin
-pg_start() {
-  [ -x "$PGBIN/initdb" ] && command -v psql >/dev/null ||
-    skip_unless_available "PostgreSQL 15 (postgresql-15) is not installed"
-  [ "$(id -u)" = 0 ] || skip_unless_available "starting PostgreSQL here needs root (runuser)"
-  PGD=$(mktemp -d /tmp/mls-pg.XXXXXX)
-  chown postgres:postgres "$PGD"
-  chmod 700 "$PGD"
-  echo superpw >"$PGD/pw"
-  chown postgres "$PGD/pw"
-  runuser -u postgres -- "$PGBIN/initdb" -D "$PGD/data" -U postgres --pwfile="$PGD/pw" \
-    --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
-  local port=$((20000 + RANDOM % 20000))
-  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGD/data" -l "$PGD/server.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $PGD -c fsync=off" start >/dev/null
-  PGURL="postgresql://postgres:superpw@127.0.0.1:$port/postgres"
-}
-pg_stop() {
-  if [ -n "${PGD:-}" ]; then
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGD/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$PGD"
-    PGD=
-  fi
-}
-
 @test "mls-sql --export (postgresql): psql loads the batches with every value of the dataset, hostile ones included; twice changes nothing" {
-  pg_start
+  pg_use
+  pg_db
   printf 'db_type = postgresql\n' >>"$T/c.conf"
   store 300 21
   export_sql
@@ -319,12 +295,11 @@ pg_stop() {
   local f pass
   for pass in 1 2; do
     for f in "$T"/x/mls-*.sql; do
-      psql -X -q -v ON_ERROR_STOP=1 "$PGURL" -f "$f" >/dev/null
+      psql -X -q -v ON_ERROR_STOP=1 "$PG_URL" -f "$f" >/dev/null
     done
   done
   "$CHECK" expect-pg "$CSV" >"$T/expect"
-  "$CHECK" actual-pg "$PGURL" >"$T/actual"
-  pg_stop
+  "$CHECK" actual-pg "$PG_URL" >"$T/actual"
   [ "$(wc -l <"$T/expect")" -eq 350 ]
   cmp "$T/expect" "$T/actual"
 }
