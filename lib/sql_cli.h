@@ -51,7 +51,7 @@ struct SqlSetup {
 };
 // The dataset is the config's CsvPath(), the cursor in its state_dir, the
 // files in [database] sql_export_dir (required), the table [database] table,
-// the dialect db_type (sqlite, postgresql); the server --server, else the
+// the dialect db_type (sqlite, postgresql, mysql); the server --server, else the
 // host name's first label. The SQLite database is db_name, else
 // <working_dir>/maillogsentinel.sqlite.
 SqlSetup ResolveSqlSetup(const SqlCliOptions& options, const SqlEnv& env);
