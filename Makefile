@@ -47,7 +47,8 @@ OUT      ?= build
 SANFLAGS :=
 endif
 
-CPPFLAGS += -Ilib -I/usr/include/postgresql -D_FILE_OFFSET_BITS=64 -DMLS_VERSION='"$(VERSION)"'
+# -iquote: our headers for #include "x.h" only, never in place of a system <x.h>.
+CPPFLAGS += -iquote lib -I/usr/include/postgresql -D_FILE_OFFSET_BITS=64 -DMLS_VERSION='"$(VERSION)"'
 CXXFLAGS += $(CXXSTD) $(WARN) $(OPT) $(SANFLAGS) -MMD -MP
 LDFLAGS  += $(SANFLAGS)
 

@@ -68,7 +68,7 @@ struct Config {
   std::string db_table = "maillogsentinel_events";
 
   // The files this configuration's runs keep (see also the free functions
-  // below); maillogsentinel --reset and --purge move them (lib/archive.h).
+  // below); maillogsentinel --reset and --purge move them (lib/backup.h).
   std::string CsvPath() const { return working_dir + "/maillogsentinel.csv"; }
   std::string LogPath() const { return working_dir + "/maillogsentinel.log"; }
   std::string StatePath() const { return state_dir + "/state.offset"; }

@@ -10,7 +10,7 @@
 #include <ctime>
 #include <memory>
 
-#include "archive.h"
+#include "backup.h"
 #include "cli.h"
 #include "config.h"
 #include "diag.h"
@@ -454,7 +454,7 @@ std::optional<std::string> MakeBackupDir(bool purge, const DriverEnv& env, std::
 }
 
 // --reset / --purge: every lock taken (nothing moves under a running
-// extraction, export or import), then the config's files moved (lib/archive.h).
+// extraction, export or import), then the config's files moved (lib/backup.h).
 int RunArchive(const DriverOptions& o, const DriverEnv& env) {
   const bool purge = o.command == Command::kPurge;
   const std::string what = purge ? "purge" : "reset";

@@ -1,4 +1,4 @@
-#include "archive.h"
+#include "backup.h"
 
 #include <dirent.h>
 #include <fcntl.h>

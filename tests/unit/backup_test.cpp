@@ -1,4 +1,4 @@
-#include "archive.h"
+#include "backup.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
