@@ -11,9 +11,8 @@
 bats_require_minimum_version 1.5.0
 
 load test_helper
+load sql_helper
 load mariadb_helper
-
-CHECK="$MLS_SRCDIR/tests/data/mls-sql/sqlcheck"
 
 setup_file() { mariadb_use; }
 teardown_file() { mariadb_release; }
@@ -47,10 +46,6 @@ write_conf() {
   chmod 600 "$T/c.conf"
 }
 
-store() { "$CHECK" events "$1" "$2" | mls-store --csv "$CSV"; }
-export_sql() { mls-sql --export -c "$T/c.conf" --server mx1 "$@"; }
-import_sql() { mls-sql --import -c "$T/c.conf" "$@"; }
-
 # same_rows DB: DB holds exactly the dataset's rows, every value (and event_epoch)
 same_rows() {
   "$CHECK" expect-mysql "$CSV" >"$T/expect"
@@ -62,18 +57,6 @@ same_rows() {
 dump() {
   mdb_root -N -B "$1" -e "SELECT * FROM maillogsentinel_events ORDER BY source, dataset, row_offset;
     SELECT * FROM maillogsentinel_events_imports ORDER BY source, dataset, first_offset"
-}
-fault_seed() {
-  seed=${MLS_FAULT_SEED:-$(($(date +%s%N) / 1000 % 32768))}
-  echo "# mls-sql mariadb $1 fault injection seed: $seed (MLS_FAULT_SEED=$seed to replay)" >&3
-  RANDOM=$seed
-}
-# kill_soon PID: kill -9 after 0 to 59 ms (chosen by RANDOM; an import of the files
-# takes some 20 to 150 ms here: kills before, during and after loads), then reap it
-kill_soon() {
-  sleep "$(printf '0.%03d' $((RANDOM % 60)))"
-  kill -9 "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
 }
 
 @test "mls-sql --import (mysql): MariaDB holds exactly the dataset's events, hostile values included" {
@@ -160,7 +143,7 @@ kill_soon() {
     store $((RANDOM % 3000 + 1)) $((seed + i))
     export_sql
     import_sql 2>/dev/null &
-    kill_soon $!
+    kill_soon $! 60
     moved+=" $(ls "$T/x/imported" 2>/dev/null | wc -l)"
   done
   echo "# files in imported/ after each kill:$moved" >&3

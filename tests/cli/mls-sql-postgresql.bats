@@ -11,9 +11,9 @@
 bats_require_minimum_version 1.5.0
 
 load test_helper
+load sql_helper
 load pg_helper
 
-CHECK="$MLS_SRCDIR/tests/data/mls-sql/sqlcheck"
 TABLE=maillogsentinel_events
 
 setup_file() {
@@ -57,10 +57,6 @@ set_key() {
   sed -i "/^$1 = /d" "$T/c.conf"
   printf '%s = %s\n' "$1" "$2" >>"$T/c.conf"
 }
-# store N SEED [CSV]: N more events in the dataset
-store() { "$CHECK" events "$1" "$2" | mls-store --csv "${3:-$CSV}"; }
-export_sql() { mls-sql --export -c "$T/c.conf" --server mx1 "$@"; }
-import_sql() { mls-sql --import -c "$T/c.conf" "$@"; }
 # q SQL: one value (or rows) from this test's database
 q() { psql -X -At -v ON_ERROR_STOP=1 "$PG_URL" -c "$1"; }
 # same_rows [TABLE] [CSV]: the database holds exactly the dataset's rows, every value
@@ -78,11 +74,6 @@ dump() {
 }
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-fault_seed() {
-  seed=${MLS_FAULT_SEED:-$(($(date +%s%N) / 1000 % 32768))}
-  echo "# mls-sql $1 fault injection seed: $seed (MLS_FAULT_SEED=$seed to replay)" >&3
-  RANDOM=$seed
 }
 
 @test "mls-sql --import (postgresql): every value of the dataset, hostile ones included; the same rows as psql loading the files" {

@@ -8,9 +8,9 @@
 bats_require_minimum_version 1.5.0
 
 load test_helper
+load sql_helper
 load pg_helper
 
-CHECK="$MLS_SRCDIR/tests/data/mls-sql/sqlcheck"
 
 setup() {
   command -v sqlite3 >/dev/null || skip_unless_available "sqlite3 (the CLI) is not installed"
@@ -31,27 +31,11 @@ teardown() {
   mls_scratch_cleanup
 }
 
-# store N SEED: N more events in the dataset
-store() { "$CHECK" events "$1" "$2" | mls-store --csv "$CSV"; }
-export_sql() { mls-sql --export -c "$T/c.conf" --server mx1 "$@"; }
-import_sql() { mls-sql --import -c "$T/c.conf" "$@"; }
 DB() { echo "$T/w/maillogsentinel.sqlite"; }
 # load_all DB: every batch file, in name order, as a script by the sqlite3 CLI
 load_all() {
   local f
   for f in "$T"/x/mls-*.sql; do sqlite3 "$1" <"$f"; done
-}
-# fault_seed WHAT: sets `seed` (MLS_FAULT_SEED, else the clock) and seeds RANDOM
-fault_seed() {
-  seed=${MLS_FAULT_SEED:-$(($(date +%s%N) / 1000 % 32768))}
-  echo "# mls-sql $1 fault injection seed: $seed (MLS_FAULT_SEED=$seed to replay)" >&3
-  RANDOM=$seed
-}
-# kill_soon PID: kill -9 after 0 to 9 ms (chosen by RANDOM), then reap it
-kill_soon() {
-  sleep "0.00$((RANDOM % 10))"
-  kill -9 "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
 }
 # same_rows DB: the database holds exactly the dataset's rows, every value
 same_rows() {
