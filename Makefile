@@ -138,7 +138,8 @@ check:
 	scripts/install-deps
 	scripts/check-layers
 	$(MAKE) --no-print-directory all
-	tests/services/with-databases $(MAKE) --no-print-directory unit cli integration
+	tests/services/with-databases sh -c '$(MAKE) --no-print-directory unit && \
+	  $(MAKE) --no-print-directory cli && $(MAKE) --no-print-directory integration'
 	$(MAKE) --no-print-directory manlint
 
 bench: all
