@@ -46,6 +46,9 @@ struct SqlConnection {
   std::string password;
   std::string sslmode = "disable";  // disable require verify-ca verify-full (Config::DbSslMode)
   std::string sslrootcert;          // PEM CA file; empty: the system's CAs
+  // How long a Load waits for another importer's lock in the database
+  // (PostgreSQL advisory lock, MariaDB GET_LOCK): --lock-timeout.
+  double lock_timeout_seconds = 60;
 };
 
 // "user@host:port/name" (or the path for sqlite), for messages; never the password.

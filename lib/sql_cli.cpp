@@ -26,8 +26,9 @@ std::optional<int> ParseSqlOptions(int argc, char** argv, SqlCliOptions& o) {
       "the source server's name in file names and rows (default: this\nhost's name up to "
       "its first dot)")(
       "lock-timeout", po::value<double>()->value_name("SECONDS"),
-      "wait at most this long for another export or import, or a\nwriter of the dataset "
-      "(default 60)")("stats", "print a summary line to standard error at the end");
+      "wait at most this long for another export or import (also\nanother importer's lock "
+      "in the database), or a writer of the\ndataset (default 60)")(
+      "stats", "print a summary line to standard error at the end");
   po::variables_map vm;
   if (auto rc = ParseCli(spec, argc, argv, vm)) return rc;
   o.do_export = vm.count("export") > 0;
@@ -104,6 +105,7 @@ SqlSetup ResolveSqlSetup(const SqlCliOptions& o, const SqlEnv& env) {
     }
   }
   i.lock_timeout_seconds = e.lock_timeout_seconds;
+  i.connection.lock_timeout_seconds = e.lock_timeout_seconds;
   return s;
 }
 

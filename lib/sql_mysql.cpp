@@ -3,6 +3,7 @@
 #include <mysql.h>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "number.h"
@@ -11,7 +12,6 @@ namespace mls {
 namespace {
 
 constexpr unsigned kConnectTimeoutSeconds = 20;
-constexpr int kLockTimeoutSeconds = 60;
 constexpr std::size_t kParamsPerRow = 3 + kSqlEventCols.size();
 
 class Statement {
@@ -88,8 +88,11 @@ std::string SessionSql() {
 
 class MysqlBackend : public SqlBackend {
  public:
-  MysqlBackend(MYSQL* db, std::string server, MysqlInsertMode mode)
-      : db_(db), server_(std::move(server)), mode_(mode) {}
+  MysqlBackend(MYSQL* db, std::string server, MysqlInsertMode mode, double lock_seconds)
+      : db_(db),
+        server_(std::move(server)),
+        mode_(mode),
+        lock_seconds_(static_cast<int>(std::ceil(lock_seconds))) {}
   ~MysqlBackend() override { mysql_close(db_); }
 
   SqlLoadResult Load(const SqlBatch& batch) override {
@@ -297,8 +300,7 @@ class MysqlBackend : public SqlBackend {
 
   // GET_LOCK(name, timeout): 1 = ours; 0 = timed out; NULL = an error.
   std::optional<std::string> Lock(const std::string& name) {
-    const std::string sql =
-        "SELECT GET_LOCK(" + name + ", " + std::to_string(kLockTimeoutSeconds) + ")";
+    const std::string sql = "SELECT GET_LOCK(" + name + ", " + std::to_string(lock_seconds_) + ")";
     if (mysql_query(db_, sql.c_str())) return Message();
     MYSQL_RES* res = mysql_store_result(db_);
     if (!res) return Message();
@@ -307,7 +309,7 @@ class MysqlBackend : public SqlBackend {
     mysql_free_result(res);
     if (!ok)
       return server_ + ": another import holds the lock " + name + " (waited " +
-             std::to_string(kLockTimeoutSeconds) + " s)";
+             std::to_string(lock_seconds_) + " s)";
     return std::nullopt;
   }
 
@@ -334,6 +336,7 @@ class MysqlBackend : public SqlBackend {
   MYSQL* db_;
   std::string server_;
   MysqlInsertMode mode_;
+  int lock_seconds_;  // GET_LOCK's wait: --lock-timeout, rounded up
 };
 
 }  // namespace
@@ -378,7 +381,7 @@ SqlOpenResult OpenMysqlBackend(const SqlConnection& c, MysqlInsertMode mode) {
   }
   if (mode == MysqlInsertMode::kAuto)  // bulk execution: MariaDB servers only
     mode = mariadb_connection(db) ? MysqlInsertMode::kBulk : MysqlInsertMode::kMultiRow;
-  r.backend = std::make_unique<MysqlBackend>(db, server, mode);
+  r.backend = std::make_unique<MysqlBackend>(db, server, mode, c.lock_timeout_seconds);
   return r;
 }
 

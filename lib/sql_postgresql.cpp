@@ -2,6 +2,8 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -37,7 +39,10 @@ void IgnoreNotice(void*, const char*) {}
 class PostgresqlBackend : public SqlBackend {
  public:
   PostgresqlBackend(PGconn* conn, const SqlConnection& c)
-      : conn_(conn), where_(SqlServerName(c)), password_(c.password) {}
+      : conn_(conn),
+        where_(SqlServerName(c)),
+        password_(c.password),
+        lock_ms_(std::max<long long>(1, std::llround(c.lock_timeout_seconds * 1000))) {}
   ~PostgresqlBackend() override { PQfinish(conn_); }
 
   SqlLoadResult Load(const SqlBatch& batch) override {
@@ -62,7 +67,9 @@ class PostgresqlBackend : public SqlBackend {
     const std::string table = SqlQuotedName(info.table);
     const std::string journal = SqlQuotedName(SqlJournalTable(info.table));
     // First the lock: two sessions creating the same table at once would
-    // otherwise collide in the catalog.
+    // otherwise collide in the catalog. Waited for at most --lock-timeout
+    // (PostgreSQL's 0 would mean forever: 1 ms is one try).
+    if (auto err = Exec("SET LOCAL lock_timeout = " + std::to_string(lock_ms_))) return err;
     {
       const char* values[] = {info.table.c_str()};
       if (auto err = ExecParams(
@@ -219,6 +226,7 @@ class PostgresqlBackend : public SqlBackend {
   PGconn* conn_;
   std::string where_;
   std::string password_;
+  long long lock_ms_;  // lock_timeout for the advisory lock: --lock-timeout, at least 1 ms
 };
 
 bool IsSpace(char c) {

@@ -271,6 +271,30 @@ dump() {
   [ "$(awk '{ i += $1; a += $2 } END { print i, a }' "$T/counts")" = "2 2" ]
 }
 
+@test "mls-sql --import (mysql): --lock-timeout bounds the wait for another importer's lock: exit 1, the file kept" {
+  store 20 45
+  export_sql
+  mdb_root -e "SELECT GET_LOCK('mls-sql:maillogsentinel_events', 0); SELECT SLEEP(30)" >/dev/null 2>&1 &
+  local holder=$! i
+  for ((i = 0; i < 200; i++)); do
+    [ "$(mdb_root -N -e "SELECT IS_USED_LOCK('mls-sql:maillogsentinel_events') IS NOT NULL")" = 1 ] && break
+    sleep 0.05
+  done
+  local t0=$SECONDS
+  run import_sql --lock-timeout 1
+  # the holder's session, ended on the server (its SLEEP would outlive its client)
+  local owner
+  owner=$(mdb_root -N -e "SELECT IS_USED_LOCK('mls-sql:maillogsentinel_events')")
+  [ "$owner" = NULL ] || mdb_root -e "KILL $owner"
+  wait "$holder" || true
+  assert_failure 1
+  assert_output --partial "another import holds the lock 'mls-sql:maillogsentinel_events' (waited 1 s)"
+  [ $((SECONDS - t0)) -lt 15 ]
+  [ "$(ls "$T"/x/mls-*.sql | wc -l)" -eq 1 ]
+  run -0 import_sql
+  same_rows "$MDB_NAME"
+}
+
 @test "mls-sql --import (mysql): once the tables exist, a user with only SELECT, INSERT and UPDATE on them imports" {
   store 30 47
   export_sql

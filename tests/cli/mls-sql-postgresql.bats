@@ -262,6 +262,28 @@ free_port() {
   same_rows
 }
 
+@test "mls-sql --import (postgresql): --lock-timeout bounds the wait for another importer's lock: exit 1, the file kept" {
+  store 20 49
+  export_sql
+  psql -X -q "$PG_URL" -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1835824241, hashtext('$TABLE'))" \
+    -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
+  local holder=$! i
+  for ((i = 0; i < 200; i++)); do
+    [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE locktype = 'advisory' AND granted AND datname = current_database()")" = 1 ] && break
+    sleep 0.05
+  done
+  local t0=$SECONDS
+  run import_sql --lock-timeout 1
+  kill "$holder" 2>/dev/null || true
+  wait "$holder" || true
+  assert_failure 1
+  assert_output --partial "lock timeout"
+  [ $((SECONDS - t0)) -lt 15 ]
+  [ "$(ls "$T"/x/mls-*.sql | wc -l)" -eq 1 ]
+  run -0 import_sql
+  same_rows
+}
+
 @test "mls-sql --import (postgresql): a wrong password: exit 1, a clear message naming user@host:port/db, the password nowhere" {
   store 20 38
   export_sql
