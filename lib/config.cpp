@@ -431,11 +431,13 @@ ConfigResult LoadConfig(const std::string& path) {
   const char* secret = !c.db_password.empty()     ? "db_password"
                        : !c.smtp_password.empty() ? "smtp_password"
                                                   : nullptr;
-  if (!result.error && secret && (st.st_mode & 044) != 0) {
+  // Others, not the group: root:SERVICE-GROUP 0640 is how the service user
+  // reads a file root owns (the layout --setup writes).
+  if (!result.error && secret && (st.st_mode & 004) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     result.warnings.push_back(path + ": holds " + secret +
-                              " but is readable by group/others (mode " + mode +
+                              " but is readable by others (mode " + mode +
                               "); restrict it, e.g. chmod 600");
   }
   return result;

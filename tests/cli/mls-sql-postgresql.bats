@@ -373,6 +373,6 @@ free_port() {
   export_sql
   chmod 644 "$T/c.conf"
   run -0 --separate-stderr import_sql
-  [ "$stderr" = "mls-sql: $T/c.conf: holds db_password but is readable by group/others (mode 0644); restrict it, e.g. chmod 600" ]
+  [ "$stderr" = "mls-sql: $T/c.conf: holds db_password but is readable by others (mode 0644); restrict it, e.g. chmod 600" ]
   same_rows
 }

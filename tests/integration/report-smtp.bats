@@ -91,7 +91,7 @@ report() { as_user mls-report --config "$T/conf" --send "$@"; }
   # It is also said that the file holding the password is readable by others.
   chmod 0644 "$T/conf"
   run report
-  assert_output --partial "holds smtp_password but is readable by group/others (mode 0644)"
+  assert_output --partial "holds smtp_password but is readable by others (mode 0644)"
 }
 
 @test "a certificate no trusted CA signed: exit 1, nothing sent" {

@@ -321,12 +321,15 @@ TEST_F(ConfigFile, WarnsWhenPasswordIsReadableByOthers) {
   EXPECT_EQ("hunter2", r.config.db_password);
   ASSERT_EQ(1u, r.warnings.size());
   EXPECT_EQ(path_ +
-                ": holds db_password but is readable by group/others (mode 0644); restrict it, "
+                ": holds db_password but is readable by others (mode 0644); restrict it, "
                 "e.g. chmod 600",
             r.warnings[0]);
 
-  Write("[database]\ndb_password = hunter2\n", 0640);
+  Write("[database]\ndb_password = hunter2\n", 0604);
   EXPECT_EQ(1u, LoadConfig(path_).warnings.size());
+  // root:SERVICE-GROUP 0640, the service user reading it through its group: fine.
+  Write("[database]\ndb_password = hunter2\n", 0640);
+  EXPECT_EQ(0u, LoadConfig(path_).warnings.size());
 }
 
 TEST_F(ConfigFile, NoWarningWhenPrivateOrWithoutPassword) {
