@@ -217,6 +217,18 @@ const KeySpec kKeys[] = {
                     "expected disable, require, verify-ca or verify-full");
      }},
     {"database", "db_sslrootcert", MLS_STRING(db_sslrootcert)},
+    {"setup", "user",
+     [](Config& c, std::string_view v) -> std::optional<std::string> {
+       if (v.empty() || v.size() > 32 ||
+           v.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") !=
+               std::string_view::npos ||
+           v[0] == '-')
+         return "expected a user name (lower-case letters, digits, '_' and '-', at most 32)";
+       c.setup_user = std::string(v);
+       return std::nullopt;
+     }},
+    {"setup", "extract_schedule", MLS_NONEMPTY(setup_extract_schedule)},
+    {"setup", "report_schedule", MLS_NONEMPTY(setup_report_schedule)},
     {"database", "table",
      [](Config& c, std::string_view v) -> std::optional<std::string> {
        if (!ValidSqlIdentifier(v))
@@ -436,9 +448,8 @@ ConfigResult LoadConfig(const std::string& path) {
   if (!result.error && secret && (st.st_mode & 004) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    result.warnings.push_back(path + ": holds " + secret +
-                              " but is readable by others (mode " + mode +
-                              "); restrict it, e.g. chmod 600");
+    result.warnings.push_back(path + ": holds " + secret + " but is readable by others (mode " +
+                              mode + "); restrict it, e.g. chmod 600");
   }
   return result;
 }

@@ -66,6 +66,10 @@ struct Config {
     return db_sslrootcert.empty() ? "disable" : "verify-full";
   }
   std::string db_table = "maillogsentinel_events";
+  // [setup] (maillogsentinel --setup)
+  std::string setup_user = "maillogsentinel";            // the service user
+  std::string setup_extract_schedule = "*:0/10";         // the extraction timer's OnCalendar=
+  std::string setup_report_schedule = "*-*-* 00:05:00";  // the report timer's OnCalendar=
 
   // The files this configuration's runs keep (see also the free functions
   // below); maillogsentinel --reset and --purge move them (lib/backup.h).

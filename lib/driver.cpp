@@ -1,5 +1,6 @@
 #include "driver.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "progress.h"
 #include "run_stats.h"
 #include "runner.h"
+#include "setup.h"
 #include "subprocess.h"
 #include "txn.h"
 
@@ -531,6 +533,43 @@ int RunArchive(const DriverOptions& o, const DriverEnv& env) {
   return kExitOk;
 }
 
+// --setup --config TEMPLATE [--root DIR]: RunSetup, its transcript on stdout
+// and in ./maillogsentinel_setup.log.
+int RunSetupCommand(const DriverOptions& o, const DriverEnv& env) {
+  if (env.euid != 0 && !o.dry_run) {
+    Warn("--setup creates a user and writes /etc: run it as root (or with --dry-run)");
+    return kExitFailure;
+  }
+  SetupOptions so;
+  so.template_path = o.config_path;
+  so.root = o.setup_root;
+  so.dry_run = o.dry_run;
+  so.run = [](const std::vector<std::string>& argv, std::string& out) {
+    return RunCaptured(argv, out);
+  };
+  SetupResult r = RunSetup(so);
+  auto Stamp = [&env] {
+    std::time_t now = env.clock();
+    struct tm tm {};
+    ::localtime_r(&now, &tm);
+    return FormatTimestamp(tm);
+  };
+  std::string log;
+  for (const std::string& line : r.transcript) {
+    if (o.verbosity != Verbosity::kQuiet) WriteOut("maillogsentinel: setup: " + line + "\n");
+    log += FormatLogLine(Stamp(), LogLevel::kInfo, "setup", line);
+  }
+  if (r.error) {
+    Warn("setup: " + *r.error);
+    log += FormatLogLine(Stamp(), LogLevel::kError, "setup", *r.error);
+  }
+  const std::string transcript = "maillogsentinel_setup.log";
+  int fd = ::open(transcript.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0 || !WriteAll(fd, log)) Warn(ErrnoMessage(transcript, errno));
+  if (fd >= 0) ::close(fd);
+  return r.error ? r.exit_status : kExitOk;
+}
+
 }  // namespace
 
 std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& options) {
@@ -542,7 +581,8 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
       "  or: maillogsentinel --sql-export | --sql-import [--config FILE] [--dry-run]\n"
       "                      [--lock-timeout SECONDS]\n"
       "  or: maillogsentinel --reset | --purge [--config FILE] [--dry-run]\n"
-      "                      [--lock-timeout SECONDS]";
+      "                      [--lock-timeout SECONDS]\n"
+      "  or: maillogsentinel --setup --config TEMPLATE [--root DIR] [--dry-run]";
   spec.summary =
       "Extract Postfix SASL authentication failures from the mail log into the CSV dataset:\n"
       "mls-tail | mls-parse | mls-enrich | mls-store, exactly once, with the settings of the\n"
@@ -558,6 +598,11 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
       "write the dataset's new rows as SQL batch files (mls-sql --export)")(
       "sql-import", po::bool_switch(),
       "load the SQL batch files into the database (mls-sql --import)")(
+      "setup", po::bool_switch(),
+      "as root: from the template given with --config, the service user,\n"
+      "its directories, /etc/maillogsentinel.conf and the units' drop-ins;\n"
+      "again: only what changed")("root", po::value(&options.setup_root)->value_name("DIR"),
+                                  "with --setup: write everything under DIR instead of /")(
       "reset", po::bool_switch(),
       "move the dataset, the op log and the position into a new\n"
       "~/maillogsentinel_backup_XXXXXX: the next run reads all history again")(
@@ -597,9 +642,17 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
   if (options.preview && !vm["report"].as<bool>()) return usage("--preview needs --report");
   const int commands = vm["report"].as<bool>() + vm["sql-export"].as<bool>() +
                        vm["sql-import"].as<bool>() + vm["reset"].as<bool>() +
-                       vm["purge"].as<bool>();
+                       vm["purge"].as<bool>() + vm["setup"].as<bool>();
   if (commands > 1)
-    return usage("--report, --sql-export, --sql-import, --reset and --purge exclude each other");
+    return usage(
+        "--report, --sql-export, --sql-import, --reset, --purge and --setup exclude each other");
+  if (vm.count("root") && !vm["setup"].as<bool>()) return usage("--root needs --setup");
+  if (vm["setup"].as<bool>()) {
+    options.command = Command::kSetup;
+    if (!vm.count("config"))
+      return usage("--setup needs --config TEMPLATE (the settings to deploy)");
+    if (options.from_now) return usage("--from-now does not apply to --setup");
+  }
   if (vm["reset"].as<bool>() || vm["purge"].as<bool>()) {
     options.command = vm["reset"].as<bool>() ? Command::kReset : Command::kPurge;
     if (options.from_now) return usage("--from-now does not apply to --reset/--purge");
@@ -633,6 +686,8 @@ int RunDriver(const DriverOptions& options, const DriverEnv& env) {
     case Command::kReset:
     case Command::kPurge:
       return RunArchive(options, env);
+    case Command::kSetup:
+      return RunSetupCommand(options, env);
   }
   return kExitFailure;
 }

@@ -8,8 +8,7 @@
 
 namespace mls {
 
-// The driver's commands. A later command (--setup) adds an enumerator and a
-// branch in RunDriver.
+// The driver's commands; each has a branch in RunDriver.
 enum class Command {
   kExtract,    // no command flag: the extraction run
   kReport,     // --report: mls-report --send with the config's settings
@@ -17,6 +16,7 @@ enum class Command {
   kSqlImport,  // --sql-import: mls-sql --import --stats
   kReset,      // --reset: dataset, op log and position into ~/maillogsentinel_backup_XXXXXX
   kPurge,      // --purge: every persisted file into ~/maillogsentinel_purge_STAMP
+  kSetup,      // --setup --config TEMPLATE [--root DIR]: lib/setup.h
 };
 
 // What the extraction run writes to the terminal or cron/systemd (the op log
@@ -39,6 +39,7 @@ struct DriverOptions {
   bool from_now = false;             // --from-now: no state yet: mls-tail --from-end
   std::string report_window;         // --window NAME (--report only): mls-report --window NAME
   Verbosity verbosity = Verbosity::kNormal;  // -q/--quiet, -v/--verbose
+  std::string setup_root = "/";              // --root DIR (--setup only)
 };
 
 }  // namespace mls

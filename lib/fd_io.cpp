@@ -1,12 +1,12 @@
 #include "fd_io.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <cstddef>
-
+#include <cstring>
 
 namespace mls {
 
@@ -77,6 +77,18 @@ std::optional<std::string> ReadWholeFile(const std::string& path,
   }
   ::close(fd);
   content = std::move(data);
+  return std::nullopt;
+}
+
+std::optional<std::string> MakeDirs(const std::string& path, mode_t mode) {
+  for (std::size_t at = 1; at <= path.size(); ++at) {
+    if (at != path.size() && path[at] != '/') continue;
+    const std::string part = path.substr(0, at);
+    if (::mkdir(part.c_str(), mode) != 0 && errno != EEXIST) return ErrnoMessage(part, errno);
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return ErrnoMessage(path, errno);
+  if (!S_ISDIR(st.st_mode)) return path + ": not a directory";
   return std::nullopt;
 }
 

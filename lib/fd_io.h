@@ -34,6 +34,9 @@ std::optional<std::string> ReadWholeFile(const std::string& path,
 
 // fsync(2) of a directory / a file by path. Error "PATH: strerror" or nullopt.
 std::optional<std::string> SyncDir(const std::string& dir);
+// mkdir -p: `path` and its missing parents, each made with `mode`; an
+// existing directory is fine.
+std::optional<std::string> MakeDirs(const std::string& path, mode_t mode);
 std::optional<std::string> SyncFile(const std::string& path);
 
 }  // namespace mls

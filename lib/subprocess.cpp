@@ -1,6 +1,14 @@
 #include "subprocess.h"
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+
+#include "fd_io.h"
 
 extern char** environ;
 
@@ -36,6 +44,41 @@ SpawnResult Spawn(const std::vector<std::string>& args, const posix_spawn_file_a
   posix_spawnattr_destroy(&attr);
   if (r.error != 0) r.pid = -1;
   return r;
+}
+
+int RunCaptured(const std::vector<std::string>& args, std::string& output) {
+  output.clear();
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    output = ErrnoMessage("pipe", errno);
+    return -1;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+  SpawnResult child = Spawn(args, &actions, false);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  if (child.pid < 0) {
+    ::close(fds[0]);
+    output = ErrnoMessage("cannot run " + (args.empty() ? std::string() : args[0]), child.error);
+    return -1;
+  }
+  char buf[4096];
+  for (ssize_t n; (n = ReadSome(fds[0], buf, sizeof buf)) > 0;)
+    output.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(child.pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      output = ErrnoMessage("waitpid", errno);
+      return -1;
+    }
+  }
+  while (!output.empty() && output.back() == '\n') output.pop_back();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace mls

@@ -23,4 +23,9 @@ struct SpawnResult {
 SpawnResult Spawn(const std::vector<std::string>& args, const posix_spawn_file_actions_t* actions,
                   bool own_process_group);
 
+// Runs args[0] to its end with its stdout and stderr captured (stdin
+// /dev/null): its exit status, -1 if it could not be started or did not exit
+// (the reason in `output` then).
+int RunCaptured(const std::vector<std::string>& args, std::string& output);
+
 }  // namespace mls

@@ -840,7 +840,7 @@ print(email.message_from_binary_file(sys.stdin.buffer, policy=email.policy.defau
 
 @test "maillogsentinel --sql-export/--sql-import: usage, dry run, root refused" {
   run -2 maillogsentinel --config "$T/conf" --sql-export --sql-import
-  assert_output $'maillogsentinel: --report, --sql-export, --sql-import, --reset and --purge exclude each other\nmaillogsentinel: Try \'maillogsentinel --help\'.'
+  assert_output $'maillogsentinel: --report, --sql-export, --sql-import, --reset, --purge and --setup exclude each other\nmaillogsentinel: Try \'maillogsentinel --help\'.'
   run -2 maillogsentinel --config "$T/conf" --sql-export --from-now
   assert_line "maillogsentinel: --from-now does not apply to --sql-export/--sql-import"
   run -2 maillogsentinel --config "$T/conf" --sql-import --window today

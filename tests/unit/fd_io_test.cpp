@@ -2,10 +2,13 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -81,6 +84,21 @@ TEST(ReadWholeFile, ReadsMissingAndTooLarge) {
   EXPECT_EQ(dir + "/nope: No such file or directory", SyncDir(dir + "/nope"));
   ::unlink(path.c_str());
   ::rmdir(dir.c_str());
+}
+
+TEST(FdIo, MakeDirs) {
+  char tmpl[] = "/tmp/mls-mkdirs-test.XXXXXX";
+  ASSERT_NE(nullptr, ::mkdtemp(tmpl));
+  const std::string dir = tmpl;
+  EXPECT_EQ(std::nullopt, MakeDirs(dir + "/a/b/c", 0750));
+  struct stat st;
+  ASSERT_EQ(0, ::stat((dir + "/a/b/c").c_str(), &st));
+  EXPECT_EQ(0750u, st.st_mode & 07777);
+  EXPECT_EQ(std::nullopt, MakeDirs(dir + "/a/b/c", 0700));  // exists: fine
+  std::ofstream(dir + "/f") << "x";
+  EXPECT_EQ(dir + "/f: not a directory", MakeDirs(dir + "/f", 0750));
+  EXPECT_TRUE(MakeDirs(dir + "/f/g", 0750).has_value());
+  std::system(("rm -rf '" + dir + "'").c_str());
 }
 
 }  // namespace

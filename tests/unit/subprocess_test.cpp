@@ -10,7 +10,6 @@
 #include <sstream>
 #include <string>
 
-
 namespace mls {
 namespace {
 
@@ -39,9 +38,9 @@ TEST(Spawn, ChildGetsDefaultSignalsAndAnEmptyMask) {
   ASSERT_EQ(0, ::sigprocmask(SIG_BLOCK, &block, &old));
   auto old_pipe = std::signal(SIGPIPE, SIG_IGN);
   auto old_int = std::signal(SIGINT, SIG_IGN);
-  SpawnResult r = Spawn(
-      {"/bin/sh", "-c", "grep -E '^(SigBlk|SigIgn)' /proc/self/status > '" + out + "'"}, nullptr,
-      false);
+  SpawnResult r =
+      Spawn({"/bin/sh", "-c", "grep -E '^(SigBlk|SigIgn)' /proc/self/status > '" + out + "'"},
+            nullptr, false);
   std::signal(SIGPIPE, old_pipe);
   std::signal(SIGINT, old_int);
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
@@ -62,8 +61,8 @@ TEST(Spawn, ChildGetsDefaultSignalsAndAnEmptyMask) {
 TEST(Spawn, OwnProcessGroupAndPathSearch) {
   std::string out = ::testing::TempDir() + "/mls-spawn-pgrp";
   // "sh" has no '/': found in PATH. Field 5 of /proc/self/stat is the process group.
-  SpawnResult r = Spawn({"sh", "-c", "echo $$ $(cut -d' ' -f5 /proc/$$/stat) > '" + out + "'"},
-                        nullptr, true);
+  SpawnResult r =
+      Spawn({"sh", "-c", "echo $$ $(cut -d' ' -f5 /proc/$$/stat) > '" + out + "'"}, nullptr, true);
   ASSERT_EQ(0, r.error);
   EXPECT_EQ(0, WaitExit(r.pid));
   std::istringstream in(Slurp(out));
@@ -80,6 +79,15 @@ TEST(Spawn, MissingProgramIsAnErrnoValue) {
   EXPECT_EQ(ENOENT, r.error);
   EXPECT_EQ(-1, r.pid);
   EXPECT_EQ(EINVAL, Spawn({}, nullptr, false).error);
+}
+
+TEST(Subprocess, RunCaptured) {
+  std::string out;
+  EXPECT_EQ(0, RunCaptured({"sh", "-c", "echo out; echo err >&2"}, out));
+  EXPECT_EQ("out\nerr", out);
+  EXPECT_EQ(3, RunCaptured({"sh", "-c", "exit 3"}, out));
+  EXPECT_EQ(-1, RunCaptured({"/nonexistent/program"}, out));
+  EXPECT_NE(std::string::npos, out.find("/nonexistent/program")) << out;
 }
 
 }  // namespace

@@ -1,0 +1,54 @@
+#pragma once
+// maillogsentinel --setup --config TEMPLATE [--root DIR] (maillogsentinel(8),
+// SETUP): from a configuration template to a host ready to run, without
+// questions, and again without harm.
+//
+//   1. the template is read (LoadConfig) and must name [report] email;
+//      [setup] user / extract_schedule / report_schedule give the service user
+//      and the timers' calendars (checked with `systemd-analyze calendar` when
+//      it is there);
+//   2. the service user: created if missing (useradd --system, no login
+//      shell, home working_dir), and a member of the mail log's group (adm);
+//   3. working_dir, state_dir and sql_export_dir: created if missing, owned by
+//      the user, mode 0750 (existing ones only get owner and mode);
+//   4. /etc/maillogsentinel.conf: the template, mode 0640, group of the user;
+//      unchanged when equal, else the old one kept as .bak;
+//   5. drop-ins for the four installed units in /etc/systemd/system/UNIT.d/
+//      setup.conf: User=, Group=, ReadWritePaths= of the services, OnCalendar=
+//      of the timers.
+// Everything is written under `root` (default "/"); with another root the
+// user is added to ROOT/etc/passwd and ROOT/etc/group (useradd --prefix).
+// Every step is a line of the transcript (no password in it). Files are
+// written atomically: an interrupted setup leaves nothing half-written.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.h"
+
+namespace mls {
+
+struct SetupOptions {
+  std::string template_path;
+  std::string root = "/";
+  bool dry_run = false;  // say what would change, change nothing
+  // Runs a helper program (useradd, usermod, systemd-analyze): its exit
+  // status, or -1 if it could not run; its output goes to `output`.
+  std::function<int(const std::vector<std::string>& argv, std::string& output)> run;
+};
+
+struct SetupResult {
+  std::vector<std::string> transcript;  // one line per step, in order
+  std::optional<std::string> error;     // the step that failed; the ones before it stand
+  int exit_status = 0;                  // 0, 1 (a missing key, a failed step), 2 (bad template)
+};
+
+SetupResult RunSetup(const SetupOptions& options);
+
+// The drop-in text of each unit, for `config` (exposed for tests).
+std::string SetupServiceDropIn(const Config& config);
+std::string SetupTimerDropIn(const std::string& calendar);
+
+}  // namespace mls

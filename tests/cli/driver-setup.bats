@@ -1,0 +1,133 @@
+#!/usr/bin/env bats
+# maillogsentinel --setup --config TEMPLATE --root DIR: the service user (in
+# DIR/etc/passwd and group, by useradd --prefix), its directories, the config
+# and the units' drop-ins, all under DIR; a transcript without the password; a
+# second run changes nothing; a changed template keeps the old config as .bak.
+
+bats_require_minimum_version 1.5.0
+
+load test_helper
+
+setup() {
+  [ "$(id -u)" = 0 ] || skip_unless_available "--setup runs as root (chown, useradd --prefix)"
+  command -v useradd >/dev/null || skip_unless_available "useradd (passwd) is not installed"
+  mls_scratch
+  R=$T/root
+  mkdir -p "$R/etc"
+  printf 'root:x:0:0:root:/root:/bin/bash\n' >"$R/etc/passwd"
+  printf 'root:x:0:\nadm:x:4:\n' >"$R/etc/group"
+  : >"$R/etc/shadow"
+  : >"$R/etc/gshadow"
+  chmod 600 "$R/etc/shadow" "$R/etc/gshadow"
+  cat >"$T/t.conf" <<'EOF2'
+[paths]
+working_dir = /var/lib/maillogsentinel
+state_dir = /var/lib/maillogsentinel/state
+mail_log = /var/log/mail.log
+[report]
+email = postmaster@example.org
+[database]
+sql_export_dir = /var/lib/maillogsentinel/sql
+db_password = Very#Secret-42
+[setup]
+user = mlstest
+extract_schedule = *:0/15
+EOF2
+  cd "$T"
+}
+teardown() { mls_scratch_cleanup; }
+
+setup_run() { maillogsentinel --setup --config "$T/t.conf" --root "$R" "$@"; }
+sums() { (cd "$R" && find . -type f -print0 | sort -z | xargs -0 sha256sum; find . -printf '%p %m %u %g\n' | sort); }
+
+@test "--setup from a template into --root: user, directories, config, unit drop-ins, transcript" {
+  run setup_run
+  assert_success
+  assert_line "maillogsentinel: setup: user mlstest: created (system user, no login shell, home /var/lib/maillogsentinel)"
+  assert_line "maillogsentinel: setup: group adm: mlstest added (to read /var/log/mail.log)"
+  assert_line --partial "systemctl enable --now maillogsentinel-extract.timer"
+  grep -q '^mlstest:x:[0-9]*:[0-9]*::/var/lib/maillogsentinel:/usr/sbin/nologin$' "$R/etc/passwd"
+  grep -qx 'adm:x:4:mlstest' "$R/etc/group"
+  local uid
+  uid=$(sed -n 's/^mlstest:x:\([0-9]*\):.*/\1/p' "$R/etc/passwd")
+  for d in /var/lib/maillogsentinel /var/lib/maillogsentinel/state /var/lib/maillogsentinel/sql; do
+    [ "$(stat -c '%a %u' "$R$d")" = "750 $uid" ]
+  done
+  [ "$(stat -c %a "$R/var/lib")" = 755 ]
+  cmp "$T/t.conf" "$R/etc/maillogsentinel.conf"
+  [ "$(stat -c '%a %u' "$R/etc/maillogsentinel.conf")" = "640 0" ]
+  grep -qx 'User=mlstest' "$R/etc/systemd/system/maillogsentinel.service.d/setup.conf"
+  grep -qx 'User=mlstest' "$R/etc/systemd/system/maillogsentinel-report.service.d/setup.conf"
+  grep -qx 'ReadWritePaths=/var/lib/maillogsentinel /var/lib/maillogsentinel/state /var/lib/maillogsentinel/sql' \
+    "$R/etc/systemd/system/maillogsentinel.service.d/setup.conf"
+  grep -qx 'OnCalendar=\*:0/15' "$R/etc/systemd/system/maillogsentinel-extract.timer.d/setup.conf"
+  grep -qx 'OnCalendar=\*-\*-\* 00:05:00' "$R/etc/systemd/system/maillogsentinel-report.timer.d/setup.conf"
+  # The transcript: every step, never the password.
+  [ "$(grep -c ' INFO setup: ' "$T/maillogsentinel_setup.log")" -ge 10 ]
+  run grep -c 'Secret-42' "$T/maillogsentinel_setup.log"
+  assert_output 0
+  # The units and their drop-ins are what systemd accepts.
+  if command -v systemd-analyze >/dev/null; then
+    mkdir "$T/u"
+    for u in "$MLS_SRCDIR"/systemd/*.service "$MLS_SRCDIR"/systemd/*.timer; do
+      sed "s|@BINDIR@|$MLS_BIN|g" "$u" >"$T/u/${u##*/}"
+    done
+    cp -r "$R"/etc/systemd/system/*.d "$T/u/"
+    sed -i 's/^User=mlstest/User=root/; s/^Group=mlstest/Group=root/' "$T"/u/*.service.d/setup.conf
+    run systemd-analyze verify --man=no "$T"/u/*.service "$T"/u/*.timer
+    assert_success
+  fi
+}
+
+@test "--setup again: nothing changes; a changed template replaces the config and keeps the old one as .bak" {
+  setup_run >/dev/null
+  sums >"$T/before"
+  run setup_run
+  assert_success
+  assert_line "maillogsentinel: setup: user mlstest: exists"
+  assert_line "maillogsentinel: setup: config /etc/maillogsentinel.conf: unchanged"
+  sums | diff "$T/before" -
+  sed -i 's/^email = .*/email = abuse@example.org/' "$T/t.conf"
+  cp "$R/etc/maillogsentinel.conf" "$T/old.conf"
+  run setup_run
+  assert_success
+  assert_line "maillogsentinel: setup: config /etc/maillogsentinel.conf: replaced (the old one is /etc/maillogsentinel.conf.bak), mode 0640, group mlstest"
+  cmp "$T/old.conf" "$R/etc/maillogsentinel.conf.bak"
+  cmp "$T/t.conf" "$R/etc/maillogsentinel.conf"
+  [ "$(stat -c %a "$R/etc/maillogsentinel.conf.bak")" = 600 ]
+}
+
+@test "--setup: a missing [report] email or a bad schedule is exit 1 naming it, nothing written" {
+  sed -i '/^email = /d' "$T/t.conf"
+  run setup_run
+  assert_failure 1
+  assert_output --partial "$T/t.conf: [report] email is required"
+  [ ! -e "$R/etc/maillogsentinel.conf" ]
+  printf '[report]\nemail = a@example.org\n[setup]\nreport_schedule = every day at noonish\n' >"$T/t.conf"
+  if command -v systemd-analyze >/dev/null; then
+    run setup_run
+    assert_failure 1
+    assert_output --partial "schedule 'every day at noonish': systemd-analyze calendar refuses it"
+  fi
+  [ ! -e "$R/etc/maillogsentinel.conf" ]
+  [ "$(wc -l <"$R/etc/passwd")" = 1 ]
+}
+
+@test "--setup --dry-run says what it would do and changes nothing; not root: refused; usage errors" {
+  sums >"$T/before"
+  run setup_run --dry-run
+  assert_success
+  assert_line "maillogsentinel: setup: user mlstest: would be created (system user, no login shell)"
+  assert_line "maillogsentinel: setup: config /etc/maillogsentinel.conf: would be written"
+  sums | diff "$T/before" -
+  chmod 755 "$T"
+  run as_user maillogsentinel --setup --config "$T/t.conf" --root "$R"
+  assert_failure 1
+  assert_output --partial "run it as root"
+  run maillogsentinel --setup
+  assert_failure 2
+  assert_output --partial "--setup needs --config TEMPLATE"
+  run maillogsentinel --root "$R"
+  assert_failure 2
+  assert_output --partial "--root needs --setup"
+}
