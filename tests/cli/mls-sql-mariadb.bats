@@ -226,22 +226,8 @@ dump() {
 }
 
 @test "mls-sql --import (mysql): a tampered batch file fails (exit 1, left in place, nothing of it loaded), the others are imported" {
-  store 20 40
-  export_sql
-  store 20 41
-  export_sql
-  store 20 42
-  export_sql
-  local bad
-  bad=$(ls -d "$T"/x/mls-*.sql | sort | sed -n 2p)
-  cp "$bad" "$T/good.sql"
-  sed -i "0,/^('mx1', /s//('mx2', /" "$bad"
-  run import_sql
-  assert_failure 1
-  assert_output --partial "$bad: line "
-  assert_output --partial "SHA-256"
-  [ -e "$bad" ]
-  [ "$(ls "$T/x/imported" | wc -l)" -eq 2 ]
+  tamper_second_of_three 40
+  import_refuses_tampered
   [ "$(mdb_root -N "$MDB_NAME" -e "SELECT COUNT(*) FROM maillogsentinel_events")" -eq 40 ]
   [ "$(mdb_root -N "$MDB_NAME" -e "SELECT COUNT(*) FROM maillogsentinel_events WHERE source = 'mx2'")" -eq 0 ]
   cp "$T/good.sql" "$bad"

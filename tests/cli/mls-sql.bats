@@ -212,22 +212,8 @@ same_rows() {
 }
 
 @test "mls-sql --import: a tampered batch file fails (exit 1, left in place, nothing of it loaded), the others are imported" {
-  store 20 14
-  export_sql
-  store 20 15
-  export_sql
-  store 20 16
-  export_sql
-  local bad
-  bad=$(ls -d "$T"/x/mls-*.sql | sort | sed -n 2p)
-  cp "$bad" "$T/good.sql"
-  sed -i "0,/^('mx1', /s//('mx2', /" "$bad"
-  run import_sql
-  assert_failure 1
-  assert_output --partial "$bad: line "
-  assert_output --partial "SHA-256"
-  [ -e "$bad" ]
-  [ "$(ls "$T/x/imported" | wc -l)" -eq 2 ]
+  tamper_second_of_three 14
+  import_refuses_tampered
   [ "$(sqlite3 "$(DB)" "SELECT count(*) FROM maillogsentinel_events")" -eq 40 ]
   [ "$(sqlite3 "$(DB)" "SELECT count(*) FROM maillogsentinel_events WHERE source = 'mx2'")" -eq 0 ]
   # the original file back: retried, and every row is there once

@@ -27,3 +27,30 @@ kill_soon() {
   kill -9 "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
 }
+
+# tamper_second_of_three SEED: three batch files of 20 events (seeds SEED,
+# SEED+1, SEED+2), then one byte of a value in the second changed (the server
+# column of its first row: mx1 -> mx2; the original kept in $T/good.sql); sets
+# `bad` to its path.
+tamper_second_of_three() {
+  local s
+  for s in 0 1 2; do
+    store 20 $(($1 + s))
+    export_sql
+  done
+  bad=$(ls -d "$T"/x/mls-*.sql | sort | sed -n 2p)
+  cp "$bad" "$T/good.sql"
+  sed -i "0,/^('mx1', /s//('mx2', /" "$bad"
+  [ "$(cmp -l "$bad" "$T/good.sql" | wc -l)" -eq 1 ]
+}
+
+# import_refuses_tampered: the import fails (exit 1) naming the file and its
+# checksum, leaves it in place and imports the two others.
+import_refuses_tampered() {
+  run import_sql
+  assert_failure 1
+  assert_output --partial "$bad: line "
+  assert_output --partial "SHA-256"
+  [ -e "$bad" ]
+  [ "$(ls "$T/x/imported" | wc -l)" -eq 2 ]
+}
