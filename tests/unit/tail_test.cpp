@@ -1,13 +1,13 @@
 // RunTail and OpenLogFilesOf against real files in a temporary directory.
 #include "tail.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -25,14 +25,8 @@ class TailTest : public ::testing::Test {
     log_ = dir_ + "/mail.log";
   }
   void TearDown() override {
-    if (DIR* d = ::opendir(dir_.c_str())) {
-      while (struct dirent* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n != "." && n != "..") ::unlink((dir_ + "/" + n).c_str());
-      }
-      ::closedir(d);
-    }
-    ::rmdir(dir_.c_str());
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);  // with the subdirectories some tests make
   }
   void Write(const std::string& path, const std::string& content, bool append = false) {
     std::ofstream out(path, append ? std::ios::app : std::ios::trunc);
