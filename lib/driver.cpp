@@ -468,7 +468,8 @@ int RunArchive(const DriverOptions& o, const DriverEnv& env) {
     return kExitUsage;
   }
   const Config& c = cfg.config;
-  if (PlanArchive(c, purge).empty()) {
+  std::vector<ArchiveItem> plan = PlanArchive(c, purge);
+  if (plan.empty()) {
     if (!quiet) WriteOut("maillogsentinel: nothing to " + what + " for " + o.config_path + "\n");
     return kExitOk;
   }
@@ -480,7 +481,7 @@ int RunArchive(const DriverOptions& o, const DriverEnv& env) {
       env.home + (purge ? "/maillogsentinel_purge_STAMP" : "/maillogsentinel_backup_XXXXXX");
   if (o.dry_run) {
     WriteOut("maillogsentinel: --" + what + " would move into " + where + ":\n");
-    for (const ArchiveItem& item : PlanArchive(c, purge)) WriteOut("  " + item.path + "\n");
+    for (const ArchiveItem& item : plan) WriteOut("  " + item.path + "\n");
     return kExitOk;
   }
   struct Held {
@@ -511,7 +512,7 @@ int RunArchive(const DriverOptions& o, const DriverEnv& env) {
         return kExitFailure;
     }
   }
-  std::vector<ArchiveItem> plan = PlanArchive(c, purge);  // again, under the locks
+  plan = PlanArchive(c, purge);  // again, under the locks (a run may have added files)
   std::string dir;
   if (auto err = MakeBackupDir(purge, env, dir)) {
     Warn(*err + "; nothing moved");
