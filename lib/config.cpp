@@ -331,6 +331,7 @@ std::string UnescapeFromBoost(std::string_view v) {
 struct Scan {
   std::string canonical;                // the text handed to Boost, line for line
   std::map<std::string, int> key_line;  // "section.key" -> line number
+  std::vector<ConfigEntry> entries;     // the keys as written, in file order
   std::optional<std::string> error;
 };
 
@@ -377,6 +378,7 @@ Scan ScanLines(std::string_view text, const std::string& name) {
         return fail("duplicate key '" + key + "' in [" + section + "] (first on line " +
                     std::to_string(it->second) + ")");
       scan.canonical += key + "=" + EscapeForBoost(value) + "\n";
+      scan.entries.push_back({section, key, std::string(value)});
     }
   }
   return scan;
@@ -419,6 +421,41 @@ ConfigResult ParseConfig(const std::string& text, const std::string& name) {
     }
   }
   return result;
+}
+
+std::optional<std::string> ReadConfigEntries(const std::string& text, const std::string& name,
+                                             std::vector<ConfigEntry>& entries) {
+  ConfigResult parsed = ParseConfig(text, name);
+  if (parsed.error) return parsed.error;
+  entries = ScanLines(text, name).entries;
+  return std::nullopt;
+}
+
+std::optional<std::string> CheckConfigValue(std::string_view section, std::string_view key,
+                                            std::string_view value) {
+  const KeySpec* spec = FindKey(section, key);
+  if (!spec) return "unknown key '" + std::string(key) + "' in [" + std::string(section) + "]";
+  if (value != Trim(value) || value.find_first_of("\n\r") != std::string_view::npos)
+    return std::string("expected one line without spaces around it");
+  Config scratch;
+  return spec->apply(scratch, value);
+}
+
+std::string FormatConfig(const std::vector<ConfigEntry>& entries, std::string_view header) {
+  std::string out(header);
+  std::vector<std::string_view> done;
+  for (const KeySpec& k : kKeys) {  // sections in the order of maillogsentinel.conf(5)
+    if (std::find(done.begin(), done.end(), k.section) != done.end()) continue;
+    done.push_back(k.section);
+    bool first = true;
+    for (const ConfigEntry& e : entries) {
+      if (e.section != k.section) continue;
+      if (first) out += (out.empty() ? "[" : "\n[") + e.section + "]\n";
+      first = false;
+      out += e.key + " = " + e.value + "\n";
+    }
+  }
+  return out;
 }
 
 namespace {

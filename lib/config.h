@@ -115,4 +115,27 @@ ConfigResult LoadConfig(const std::string& path);
 // Same, from text already in memory (`name` is used in messages).
 ConfigResult ParseConfig(const std::string& text, const std::string& name);
 
+// One `key = value` line of a configuration file, as written.
+struct ConfigEntry {
+  std::string section;
+  std::string key;
+  std::string value;
+  bool operator==(const ConfigEntry&) const = default;
+};
+
+// The keys of a valid configuration text, in file order; the error of
+// ParseConfig when it is not valid.
+std::optional<std::string> ReadConfigEntries(const std::string& text, const std::string& name,
+                                             std::vector<ConfigEntry>& entries);
+
+// Whether `value` is good for KEY in [SECTION] (the checks LoadConfig makes): nullopt,
+// or what was expected ("expected a positive integer").
+std::optional<std::string> CheckConfigValue(std::string_view section, std::string_view key,
+                                            std::string_view value);
+
+// A configuration file's text: `header` (comment lines), a blank line, then `entries` by section,
+// the sections in the order of maillogsentinel.conf(5), keys in their given order.
+// ReadConfigEntries gives them back.
+std::string FormatConfig(const std::vector<ConfigEntry>& entries, std::string_view header);
+
 }  // namespace mls

@@ -26,6 +26,7 @@
 #include "run_stats.h"
 #include "runner.h"
 #include "setup.h"
+#include "setup_wizard.h"
 #include "subprocess.h"
 #include "txn.h"
 
@@ -534,8 +535,9 @@ int RunArchive(const DriverOptions& o, const DriverEnv& env) {
   return kExitOk;
 }
 
-// --setup --config TEMPLATE [--root DIR]: RunSetup, its transcript on stdout
-// and in ./maillogsentinel_setup.log.
+// --setup [--config TEMPLATE] [--root DIR]: the wizard's questions (without
+// --config), then RunSetup; the transcript on stdout and in
+// ./maillogsentinel_setup.log.
 int RunSetupCommand(const DriverOptions& o, const DriverEnv& env) {
   if (env.euid != 0 && !o.dry_run) {
     Warn("--setup creates a user and writes /etc: run it as root (or with --dry-run)");
@@ -548,6 +550,38 @@ int RunSetupCommand(const DriverOptions& o, const DriverEnv& env) {
   so.run = [](const std::vector<std::string>& argv, std::string& out) {
     return RunCaptured(argv, out);
   };
+  std::vector<std::string> answers;
+  std::optional<WizardTerminal> terminal;
+  if (o.setup_interactive) {
+    if (!::isatty(STDIN_FILENO)) {
+      Warn(
+          "--setup without --config asks its questions on a terminal: run it on one, or "
+          "give --config TEMPLATE");
+      return kExitUsage;
+    }
+    WizardOptions wo;
+    wo.current_name = UnderRoot(o.setup_root, kDefaultConfigPath);
+    if (auto err = ReadWholeFile(wo.current_name, wo.current_text, true, 1 << 20)) {
+      Warn("setup: " + *err);
+      return kExitFailure;
+    }
+    wo.exists = [&o](const std::string& path) {
+      struct stat st;
+      return ::stat(UnderRoot(o.setup_root, path).c_str(), &st) == 0;
+    };
+    wo.run = so.run;
+    terminal.emplace(STDIN_FILENO, STDOUT_FILENO);
+    WizardResult w = RunSetupWizard(wo, terminal->Io());
+    if (w.error) {
+      Warn("setup: " + *w.error);
+      return kExitUsage;
+    }
+    if (!w.config_text) return terminal->Interrupted() ? 128 + SIGINT : kExitFailure;
+    terminal->HoldInterrupts();  // what was confirmed is done whole
+    so.template_text = w.config_text;
+    so.template_path = "(your answers)";
+    answers = std::move(w.transcript);
+  }
   SetupResult r = RunSetup(so);
   auto Stamp = [&env] {
     std::time_t now = env.clock();
@@ -556,6 +590,8 @@ int RunSetupCommand(const DriverOptions& o, const DriverEnv& env) {
     return FormatTimestamp(tm);
   };
   std::string log;
+  for (const std::string& line : answers)
+    log += FormatLogLine(Stamp(), LogLevel::kInfo, "setup", "answer: " + line);
   for (const std::string& line : r.transcript) {
     if (o.verbosity != Verbosity::kQuiet) WriteOut("maillogsentinel: setup: " + line + "\n");
     log += FormatLogLine(Stamp(), LogLevel::kInfo, "setup", line);
@@ -583,7 +619,7 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
       "                      [--lock-timeout SECONDS]\n"
       "  or: maillogsentinel --reset | --purge [--config FILE] [--dry-run]\n"
       "                      [--lock-timeout SECONDS]\n"
-      "  or: maillogsentinel --setup --config TEMPLATE [--root DIR] [--dry-run]";
+      "  or: maillogsentinel --setup [--config TEMPLATE] [--root DIR] [--dry-run]";
   spec.summary =
       "Extract Postfix SASL authentication failures from the mail log into the CSV dataset:\n"
       "mls-tail | mls-parse | mls-enrich | mls-store, exactly once, with the settings of the\n"
@@ -600,10 +636,11 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
       "sql-import", po::bool_switch(),
       "load the SQL batch files into the database (mls-sql --import)")(
       "setup", po::bool_switch(),
-      "as root: from the template given with --config, the service user,\n"
-      "its directories, /etc/maillogsentinel.conf and the units' drop-ins;\n"
-      "again: only what changed")("root", po::value(&options.setup_root)->value_name("DIR"),
-                                  "with --setup: write everything under DIR instead of /")(
+      "as root: asks the settings (or takes them from --config TEMPLATE),\n"
+      "then makes the service user, its directories, /etc/maillogsentinel.conf\n"
+      "and the units' drop-ins; again: only what changed")(
+      "root", po::value(&options.setup_root)->value_name("DIR"),
+      "with --setup: write everything under DIR instead of /")(
       "reset", po::bool_switch(),
       "move the dataset, the op log and the position into a new\n"
       "~/maillogsentinel_backup_XXXXXX: the next run reads all history again")(
@@ -650,8 +687,7 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
   if (vm.count("root") && !vm["setup"].as<bool>()) return usage("--root needs --setup");
   if (vm["setup"].as<bool>()) {
     options.command = Command::kSetup;
-    if (!vm.count("config"))
-      return usage("--setup needs --config TEMPLATE (the settings to deploy)");
+    options.setup_interactive = !vm.count("config");
     if (options.from_now) return usage("--from-now does not apply to --setup");
   }
   if (vm["reset"].as<bool>() || vm["purge"].as<bool>()) {

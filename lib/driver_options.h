@@ -16,7 +16,7 @@ enum class Command {
   kSqlImport,  // --sql-import: mls-sql --import --stats
   kReset,      // --reset: dataset, op log and position into ~/maillogsentinel_backup_XXXXXX
   kPurge,      // --purge: every persisted file into ~/maillogsentinel_purge_STAMP
-  kSetup,      // --setup --config TEMPLATE [--root DIR]: lib/setup.h
+  kSetup,      // --setup [--config TEMPLATE] [--root DIR]: lib/setup_wizard.h, lib/setup.h
 };
 
 // What the extraction run writes to the terminal or cron/systemd (the op log
@@ -40,6 +40,7 @@ struct DriverOptions {
   std::string report_window;         // --window NAME (--report only): mls-report --window NAME
   Verbosity verbosity = Verbosity::kNormal;  // -q/--quiet, -v/--verbose
   std::string setup_root = "/";              // --root DIR (--setup only)
+  bool setup_interactive = false;            // --setup without --config: the wizard
 };
 
 }  // namespace mls

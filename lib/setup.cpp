@@ -58,13 +58,11 @@ bool FindGroup(const std::string& root, const std::string& group, const std::str
 
 class Setup {
  public:
-  explicit Setup(const SetupOptions& o) : o_(o) {
-    root_ = o.root == "/" ? "" : o.root;
-    while (!root_.empty() && root_.back() == '/') root_.pop_back();
-  }
+  explicit Setup(const SetupOptions& o) : o_(o), root_(UnderRoot(o.root, "")) {}
 
   SetupResult Run() {
-    ConfigResult cfg = LoadConfig(o_.template_path);
+    ConfigResult cfg = o_.template_text ? ParseConfig(*o_.template_text, o_.template_path)
+                                        : LoadConfig(o_.template_path);
     if (cfg.error) return Fail(*cfg.error, 2);
     c_ = cfg.config;
     if (c_.report_email.empty())
@@ -171,8 +169,10 @@ class Setup {
   }
 
   std::optional<std::string> ConfigFile() {
-    std::optional<std::string> text, old;
-    if (auto err = ReadWholeFile(o_.template_path, text, false, 1 << 20)) return err;
+    std::optional<std::string> text = o_.template_text, old;
+    if (!text) {
+      if (auto err = ReadWholeFile(o_.template_path, text, false, 1 << 20)) return err;
+    }
     const std::string path = In(kDefaultConfigPath);
     if (auto err = ReadWholeFile(path, old, true, 1 << 20)) return err;
     Ids ids = FindUser(root_, c_.setup_user);
@@ -241,5 +241,11 @@ std::string SetupTimerDropIn(const std::string& calendar) {
 }
 
 SetupResult RunSetup(const SetupOptions& options) { return Setup(options).Run(); }
+
+std::string UnderRoot(const std::string& root, const std::string& path) {
+  std::string r = root;
+  while (!r.empty() && r.back() == '/') r.pop_back();
+  return r + path;
+}
 
 }  // namespace mls

@@ -16,6 +16,8 @@
 //   5. drop-ins for the four installed units in /etc/systemd/system/UNIT.d/
 //      setup.conf: User=, Group=, ReadWritePaths= of the services, OnCalendar=
 //      of the timers.
+// The template is a file (--config TEMPLATE) or the text the wizard made
+// (lib/setup_wizard.h).
 // Everything is written under `root` (default "/"); with another root the
 // user is added to ROOT/etc/passwd and ROOT/etc/group (useradd --prefix).
 // Every step is a line of the transcript (no password in it). Files are
@@ -31,7 +33,8 @@
 namespace mls {
 
 struct SetupOptions {
-  std::string template_path;
+  std::string template_path;                 // the template, or the name of template_text
+  std::optional<std::string> template_text;  // set: the template itself (the wizard's answers)
   std::string root = "/";
   bool dry_run = false;  // say what would change, change nothing
   // Runs a helper program (useradd, usermod, systemd-analyze): its exit
@@ -46,6 +49,10 @@ struct SetupResult {
 };
 
 SetupResult RunSetup(const SetupOptions& options);
+
+// `path` (absolute) as setup writes it under `root`: "/etc/x" under "/srv/r/" is
+// "/srv/r/etc/x"; under "/" it is itself.
+std::string UnderRoot(const std::string& root, const std::string& path);
 
 // The drop-in text of each unit, for `config` (exposed for tests).
 std::string SetupServiceDropIn(const Config& config);

@@ -37,6 +37,16 @@ EOF2
 }
 teardown() { mls_scratch_cleanup; }
 
+# wizard <SCRIPT: runs the expect SCRIPT (with wizard.tcl's procs) against
+# `maillogsentinel --setup --root $R` on a pseudo-terminal; the output in $T/pty.
+wizard() {
+  command -v expect >/dev/null || skip_unless_available "expect is not installed"
+  { printf 'source {%s}\nspawn {%s} --setup --root {%s}\n' \
+      "$MLS_SRCDIR/tests/cli/wizard.tcl" "$(command -v maillogsentinel)" "$R"
+    cat; } >"$T/w.exp"
+  expect "$T/w.exp" >"$T/pty" 2>&1
+}
+
 setup_run() { maillogsentinel --setup --config "$T/t.conf" --root "$R" "$@"; }
 sums() { (cd "$R" && find . -type f -print0 | sort -z | xargs -0 sha256sum; find . -printf '%p %m %u %g\n' | sort); }
 
@@ -124,10 +134,173 @@ sums() { (cd "$R" && find . -type f -print0 | sort -z | xargs -0 sha256sum; find
   run as_user maillogsentinel --setup --config "$T/t.conf" --root "$R"
   assert_failure 1
   assert_output --partial "run it as root"
-  run maillogsentinel --setup
+  run maillogsentinel --setup --root "$R" </dev/null
   assert_failure 2
-  assert_output --partial "--setup needs --config TEMPLATE"
+  assert_output --partial "--setup without --config asks its questions on a terminal"
   run maillogsentinel --root "$R"
   assert_failure 2
   assert_output --partial "--root needs --setup"
+}
+
+@test "the wizard on a terminal: defaults, refused answers asked again, a password unseen, then deployed" {
+  local schedule='*:0/5' check=0
+  if command -v systemd-analyze >/dev/null; then schedule='every tuesday' check=1; fi
+  run wizard <<EOF
+ask "Postfix's mail log" "var/log/mail.log"
+see "not taken: give an absolute path"
+ask "Postfix's mail log" "/var/log/mail.log"
+see "does not exist (yet?)"
+ask "Postfix's mail log" ""
+ask "Working directory" "/srv/mls/"
+ask {State directory \(the log position, the DNS cache\) \[/srv/mls/state\]} ""
+ask "Op log level" "chatty"
+see "not taken: one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
+ask "Op log level" "warning"
+ask "Who gets" "postmaster@"
+see "not taken: bad address 'postmaster@'"
+ask "Who gets" "postmaster@example.org, abuse@example.org"
+ask "sender" ""
+ask "How the report" "smtp"
+ask "SMTP server" "127.0.0.1"
+ask "TLS" ""
+ask "SMTP port" "99999"
+see "not taken: expected"
+ask "SMTP port" "587"
+ask "SMTP AUTH user" "alice"
+ask "SMTP AUTH password" "Very#Secret-42"
+ask "CA cert" "-"
+ask "What the report covers" "24h"
+ask "Reverse DNS" ""
+ask "DNS servers" "127.0.0.1:5353"
+ask "Cache the DNS" ""
+ask "DNS cache entries" ""
+ask "Country database" ""
+ask "ASN database" ""
+ask "SQL batch" "-"
+ask "Service user" "Bad User"
+see "not taken: expected a user name"
+ask "Service user" "mlswiz"
+ask "When the extraction" "$schedule"
+if {$check} { see "systemd-analyze calendar refuses 'every tuesday'"; ask "When the extraction" "*:0/5" }
+ask "When the report" ""
+see {+ [report] smtp_password = ********}
+ask "Write it" "maybe"
+see "not taken: yes or no"
+ask "Write it" "yes"
+finish
+EOF
+  cat "$T/pty"
+  assert_success
+  local c=$R/etc/maillogsentinel.conf
+  grep -qx 'working_dir = /srv/mls' "$c"
+  grep -qx 'state_dir = /srv/mls/state' "$c"
+  grep -qx 'log_level = WARNING' "$c"
+  grep -qx 'email = postmaster@example.org, abuse@example.org' "$c"
+  grep -qx 'smtp_port = 587' "$c"
+  grep -qx 'smtp_password = Very#Secret-42' "$c"
+  grep -qx 'servers = 127.0.0.1:5353' "$c"
+  grep -qx 'extract_schedule = \*:0/5' "$c"
+  [ "$(stat -c '%a %u' "$c")" = "640 0" ]
+  grep -q '^mlswiz:x:' "$R/etc/passwd"
+  [ -d "$R/srv/mls/state" ]
+  grep -qx 'User=mlswiz' "$R/etc/systemd/system/maillogsentinel.service.d/setup.conf"
+  # The password was neither echoed nor logged; the answers are in the transcript.
+  run grep -c 'Secret-42' "$T/pty" "$T/maillogsentinel_setup.log"
+  assert_output "$T/pty:0
+$T/maillogsentinel_setup.log:0"
+  grep -q 'INFO setup: answer: report.smtp_password = \*\*\*\*\*\*\*\*$' "$T/maillogsentinel_setup.log"
+  grep -q 'INFO setup: answer: setup.user = mlswiz$' "$T/maillogsentinel_setup.log"
+}
+
+@test "the wizard: Ctrl-C at a question or in the password, or 'no' at the end, changes nothing" {
+  sums >"$T/before"
+  run wizard <<'EOF'
+ask "Postfix's mail log" "/srv/elsewhere.log"
+ask "Postfix's mail log" ""
+ask "Working directory" "/srv/x"
+send "\003"
+see "stopped; nothing was changed."
+finish
+EOF
+  cat "$T/pty"
+  assert_failure 130
+  sums | diff "$T/before" -
+  [ ! -e "$T/maillogsentinel_setup.log" ]
+  run wizard <<'EOF'
+ask "Postfix's mail log" ""
+ask "Postfix's mail log" ""
+ask "Working directory" ""
+ask "State directory" ""
+ask "Op log level" ""
+ask "Who gets" "a@example.org"
+ask "sender" ""
+ask "How the report" "smtp"
+ask "SMTP server" "127.0.0.1"
+ask "TLS" ""
+ask "SMTP port" ""
+ask "SMTP AUTH user" "alice"
+expect -re "SMTP AUTH password: $"
+send "half-typ\003"
+see "stopped; nothing was changed."
+finish
+EOF
+  cat "$T/pty"
+  assert_failure 130
+  run grep -c 'half-typ' "$T/pty"
+  assert_output 0
+  sums | diff "$T/before" -
+  # Enter everywhere, Enter ("no") at the end: exit 1, nothing written.
+  run wizard <<'EOF'
+ask "Postfix's mail log" ""
+ask "Postfix's mail log" ""
+ask "Working directory" ""
+ask "State directory" ""
+ask "Op log level" ""
+ask "Who gets" "a@example.org"
+enter_until_confirm ""
+see "stopped; nothing was changed."
+finish
+EOF
+  cat "$T/pty"
+  assert_failure 1
+  sums | diff "$T/before" -
+}
+
+@test "the wizard again: the config's values are the defaults; Enter everywhere changes no byte; a change keeps a .bak" {
+  sed -i 's/^\[database\]$/[database]\ndb_type = postgresql\ndb_user = mls/' "$T/t.conf"
+  setup_run >/dev/null
+  sums >"$T/before"
+  run wizard <<'EOF'
+ask {Postfix's mail log \[/var/log/mail.log\]} ""
+ask "Postfix's mail log" ""
+ask {Working directory \(the dataset and the op log\) \[/var/lib/maillogsentinel\]} ""
+enter_until_confirm "yes"
+finish
+EOF
+  cat "$T/pty"
+  assert_success
+  grep -q "The configuration is unchanged." "$T/pty"
+  grep -q "config /etc/maillogsentinel.conf: unchanged" "$T/pty"
+  grep -qF "Database password [Enter keeps the current one]" "$T/pty"
+  run grep -c 'Secret-42' "$T/pty"
+  assert_output 0
+  sums | diff "$T/before" -
+  cp "$R/etc/maillogsentinel.conf" "$T/old.conf"
+  run wizard <<'EOF'
+ask "Postfix's mail log" ""
+ask "Postfix's mail log" ""
+ask "Working directory" ""
+ask "State directory" ""
+ask "Op log level" ""
+ask {Who gets the daily report \(addresses, comma-separated\) \[postmaster@example.org\]} "abuse@example.org"
+enter_until_confirm "yes"
+finish
+EOF
+  cat "$T/pty"
+  assert_success
+  grep -qF "~ [report] email = abuse@example.org (was postmaster@example.org)" "$T/pty"
+  cmp "$T/old.conf" "$R/etc/maillogsentinel.conf.bak"
+  grep -qx 'email = abuse@example.org' "$R/etc/maillogsentinel.conf"
+  grep -qx 'db_password = Very#Secret-42' "$R/etc/maillogsentinel.conf"
+  grep -qx 'extract_schedule = \*:0/15' "$R/etc/maillogsentinel.conf"
 }

@@ -346,3 +346,47 @@ TEST_F(ConfigFile, NoWarningWhenPrivateOrWithoutPassword) {
 
 }  // namespace
 }  // namespace mls
+
+namespace mls {
+namespace {
+
+TEST(ConfigEntries, ReadFormatAndReadBackAgree) {
+  const std::string text =
+      "# a comment\n[setup]\nuser = mls\n[report]\nEmail = a@b.example\n"
+      "smtp_password = p#w;x\n[paths]\nmail_log = /var/log/mail.log\n"
+      "[database]\ntable = t1\ndb_type = mysql\n";
+  std::vector<ConfigEntry> entries;
+  ASSERT_FALSE(ReadConfigEntries(text, "t", entries));
+  ASSERT_EQ(entries.size(), 6u);
+  EXPECT_EQ(entries[1], (ConfigEntry{"report", "email", "a@b.example"}));  // keys lower-cased
+  EXPECT_EQ(entries[2].value, "p#w;x");
+  const std::string out = FormatConfig(entries, "# header\n");
+  // Sections in the manual's order ([paths] before [report] before [setup]).
+  EXPECT_EQ(out,
+            "# header\n\n[paths]\nmail_log = /var/log/mail.log\n\n[report]\nemail = a@b.example\n"
+            "smtp_password = p#w;x\n\n[database]\ntable = t1\ndb_type = mysql\n\n[setup]\n"
+            "user = mls\n");
+  std::vector<ConfigEntry> back;
+  ASSERT_FALSE(ReadConfigEntries(out, "out", back));
+  EXPECT_EQ(ParseConfig(out, "out").config.smtp_password, "p#w;x");
+  EXPECT_EQ(back.size(), entries.size());
+}
+
+TEST(ConfigEntries, AnInvalidTextGivesParseConfigsError) {
+  std::vector<ConfigEntry> entries;
+  auto err = ReadConfigEntries("[report]\ntop = lots\n", "t", entries);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(*err, "t:2: bad value 'lots' for top in [report]: expected a positive integer");
+}
+
+TEST(ConfigEntries, CheckConfigValueAppliesTheKeysRules) {
+  EXPECT_FALSE(CheckConfigValue("report", "top", "5"));
+  EXPECT_EQ(CheckConfigValue("report", "top", "0"), "expected a positive integer");
+  EXPECT_EQ(CheckConfigValue("report", "nope", "0"), "unknown key 'nope' in [report]");
+  EXPECT_TRUE(CheckConfigValue("database", "table", "x; drop"));
+  EXPECT_TRUE(CheckConfigValue("report", "email", " a@b.example"));  // not as a file would hold it
+  EXPECT_FALSE(CheckConfigValue("dns", "servers", "127.0.0.1, [::1]:53"));
+}
+
+}  // namespace
+}  // namespace mls
