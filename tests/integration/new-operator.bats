@@ -23,12 +23,20 @@
 # --regid=ITS-GROUP --init-groups --inh-caps=-all` becomes the user by name,
 # with the supplementary groups that setup's /etc/group gives it (so adm comes
 # from --setup, not from this file), and runs the installed driver on the
-# installed config with PATH holding only the install prefix and the system
-# directories. Nothing changes outside the namespace: this machine's /etc and
+# installed config, with a PATH of system directories only: the driver runs
+# the stages from its own directory, so nothing from the build directory can
+# take part. Nothing changes outside the namespace: this machine's /etc and
 # /var/lib stay as they are, and the mounts go away with the command. The mail
 # log is root:adm 0640: the same run with the groups cleared is refused.
 # Postfix's sendmail inside the namespace finds the user (getpwuid) in the
-# bound passwd, as on a real host; it does not need /var/lib.
+# bound passwd, as on a real host; it does not need /var/lib. The config is
+# named with --config $R/etc/maillogsentinel.conf (a bind mount over
+# /etc/maillogsentinel.conf would need that file on this machine).
+# Why not a template whose paths lie under a scratch directory, the same inside
+# and outside: the config would then not be the one a new operator deploys
+# (the template leaves working_dir and state_dir at their /var/lib defaults),
+# and the user --setup made would be a bare uid that neither setpriv nor
+# sendmail could look up.
 #
 # [dns] enabled = false: /etc/resolv.conf points off the machine (loopback only).
 #
@@ -124,7 +132,7 @@ svc() {
     shift
   fi
   ns bash -c 'exec setpriv --reuid="$1" --regid="$(id -g "$1")" "$2" --inh-caps=-all \
-    env -i HOME="$3" PATH="$4" LANG=C.UTF-8 "${@:5}"' svc "$SVC" "$groups" "$H" "$P/bin:/usr/bin:/bin" "$@"
+    env -i HOME="$3" PATH="$4" LANG=C.UTF-8 "${@:5}"' svc "$SVC" "$groups" "$H" /usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
 
 # The installed driver on the installed config, as the service user.
@@ -298,6 +306,12 @@ listing() { (cd "$R/var/lib/maillogsentinel" && find . -printf '%y %p\n' | LC_AL
   assert_output --regexp "[Pp]ermission denied"
   [ ! -e "$R/var/lib/maillogsentinel/maillogsentinel.csv" ]
 
+  # The stages are the installed ones, found next to the driver.
+  run -0 drv --dry-run
+  local t
+  for t in mls-tail mls-parse mls-enrich mls-store; do assert_output --partial "$P/bin/$t "; done
+  refute_output --partial "$MLS_BIN"
+
   run -0 drv
   local csv=$R/var/lib/maillogsentinel/maillogsentinel.csv
   [ -f "$csv" ]
@@ -355,6 +369,7 @@ listing() { (cd "$R/var/lib/maillogsentinel" && find . -printf '%y %p\n' | LC_AL
   [ -f "$b/MANIFEST" ]
   run -0 drv
   csv_set "$csv" | diff -u "$S/expected" -
+  cmp "$S/before-reset.csv" "$csv" # the same rows, byte for byte
 }
 
 @test "--purge: nothing left in the working and state directories, all in the purge directory" {
@@ -373,5 +388,5 @@ listing() { (cd "$R/var/lib/maillogsentinel" && find . -printf '%y %p\n' | LC_AL
   diff -u "$S/files-before" "$S/files-moved"
   # A purged installation starts again from scratch.
   run -0 drv
-  csv_set "$w/maillogsentinel.csv" | diff -u "$S/expected" -
+  cmp "$S/before-reset.csv" "$w/maillogsentinel.csv"
 }
