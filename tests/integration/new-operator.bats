@@ -251,12 +251,12 @@ listing() { (cd "$R/var/lib/maillogsentinel" && find . -printf '%y %p\n' | LC_AL
   # In the namespace the user exists, as on the operator's host.
   run -0 ns systemd-analyze verify --man=no "$u"/*.service "$u"/*.timer
   assert_output ''
-  local svc score
-  for svc in maillogsentinel.service maillogsentinel-report.service; do
-    score=$(ns systemd-analyze security --offline=yes "$u/$svc" 2>/dev/null |
+  local unit score
+  for unit in maillogsentinel.service maillogsentinel-report.service; do
+    score=$(ns systemd-analyze security --offline=yes "$u/$unit" 2>/dev/null |
       sed -n 's/^→ Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
     [ -n "$score" ]
-    echo "# systemd-analyze security $svc (installed, with the drop-ins): $score" >&3
+    echo "# systemd-analyze security $unit (installed, with the drop-ins): $score" >&3
     python3 -c "import sys; sys.exit(0 if $score <= 2.5 else 1)"
   done
 }
@@ -296,6 +296,11 @@ listing() { (cd "$R/var/lib/maillogsentinel" && find . -printf '%y %p\n' | LC_AL
   grep -q 'unknown\[::1\]: SASL PLAIN authentication failed: .*, sasl_username=$' "$PF_LOG"
   grep -q 'unknown\[127.0.0.4\]: SASL LOGIN authentication failed: .*, sasl_username=$' "$PF_LOG"
   [ "$(stat -c '%a %U %G' "$PF_LOG")" = "640 root adm" ]
+  # The report's window is [now - 24 h, now) in whole seconds: a report in the
+  # second of the last attempt would leave that attempt out. Wait for the next.
+  local t0
+  t0=$(date +%s)
+  while [ "$(date +%s)" -le "$t0" ]; do sleep 0.05; done
 }
 
 @test "the extraction as the service user (installed tools and config): exactly the failures" {
@@ -346,6 +351,9 @@ listing() { (cd "$R/var/lib/maillogsentinel" && find . -printf '%y %p\n' | LC_AL
   assert_line --partial "config /etc/maillogsentinel.conf: replaced"
   cmp "$S/template.conf" "$R/etc/maillogsentinel.conf"
   [ "$(stat -c %a "$R/etc/maillogsentinel.conf")" = 640 ]
+  # The password is in the config (for the user's group), never in the transcript.
+  refute_output --partial s3cret
+  run -1 grep -c s3cret "$S/maillogsentinel_setup.log"
   run -0 drv --report -v
   assert_output --partial "handed to smtp://127.0.0.1:$PF_SUBMISSION (STARTTLS)"
   refute_output --partial s3cret
