@@ -25,6 +25,8 @@ pf_skip_unless_possible() {
 }
 
 # pf_start DIR: saves /etc/postfix in DIR, configures and starts Postfix.
+# PF_INET_PROTOCOLS=all (default ipv4) also listens on ::1 (a change of
+# inet_protocols needs a restart, so it is set before the start).
 pf_start() {
   local dir=$1
   mkdir -p "$dir"
@@ -32,7 +34,7 @@ pf_start() {
   cp -a /etc/postfix "$dir/etc-postfix.orig"
   : >"$PF_LOG"
   postconf -e "maillog_file = $PF_LOG" \
-    "inet_interfaces = loopback-only" "inet_protocols = ipv4" \
+    "inet_interfaces = loopback-only" "inet_protocols = ${PF_INET_PROTOCOLS:-ipv4}" \
     "myhostname = mls-test.localdomain" "mydomain = localdomain" "myorigin = \$myhostname" \
     "mydestination = \$myhostname, localhost.localdomain, localhost" \
     "relayhost =" "default_transport = error" "relay_transport = error" \
@@ -202,4 +204,23 @@ pf_submission_stop() {
   local dir=$1
   [ -f "$dir/dovecot.conf" ] && doveadm -c "$dir/dovecot.conf" stop >/dev/null 2>&1 || true
   [ -f "$dir/dovecot-run/master.pid" ] && kill "$(cat "$dir/dovecot-run/master.pid")" 2>/dev/null || true
+}
+
+# pf_plain_auth PORT: on top of pf_submission (and pf_start with
+# PF_INET_PROTOCOLS=all), listeners on 127.0.0.1:PORT and [::1]:PORT that take
+# AUTH without TLS, as port 25 does for the clients that guess passwords; they
+# log as postfix/plainauth/smtpd (client "unknown[IP]": no peer-name lookup).
+pf_plain_auth() {
+  local port=$1 l i
+  for l in "127.0.0.1:$port" "[::1]:$port"; do
+    postconf -M "$l/inet=$l inet n - n - - smtpd"
+    postconf -P "$l/inet/syslog_name=postfix/plainauth" "$l/inet/smtpd_tls_auth_only=no"
+  done
+  postfix reload >/dev/null 2>&1
+  for i in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && (exec 3<>"/dev/tcp/::1/$port") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "the plain AUTH listeners on port $port did not come up" >&2
+  return 1
 }
