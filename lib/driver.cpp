@@ -478,6 +478,14 @@ int RunArchive(const DriverOptions& o, const DriverEnv& env) {
     Warn("no home directory to move the files into (HOME is not set); nothing moved");
     return kExitFailure;
   }
+  for (const std::string* d : {&c.working_dir, &c.state_dir, &c.sql_export_dir}) {
+    if (!d->empty() && IsWithin(env.home, *d)) {
+      Warn("your home " + env.home + " is inside " + *d +
+           ": the backup would stay among the files it clears; run it as another user (sudo "
+           "maillogsentinel --" + what + ") or with HOME set elsewhere; nothing moved");
+      return kExitFailure;
+    }
+  }
   const std::string where =
       env.home + (purge ? "/maillogsentinel_purge_STAMP" : "/maillogsentinel_backup_XXXXXX");
   if (o.dry_run) {

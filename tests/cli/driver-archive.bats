@@ -155,4 +155,9 @@ backup_dir() { ls -d "$T"/maillogsentinel_"$1"_* | head -1; }
   assert_output --partial "/nonexistent/home"
   assert_output --partial "nothing moved"
   drv_snapshot | cmp - "$T/before.sums"
+  # The service user's home is its working directory: the backup would stay in it.
+  run as_user env HOME="$T/work/" maillogsentinel --config "$T/conf" --purge
+  assert_failure 1
+  assert_output --partial "your home $T/work/ is inside $T/work: the backup would stay among the files it clears"
+  drv_snapshot | cmp - "$T/before.sums"
 }

@@ -12,5 +12,15 @@ TEST(DirName, OfPaths) {
   EXPECT_EQ("a", DirName("a/b"));
 }
 
+TEST(IsWithin, ByName) {
+  EXPECT_TRUE(IsWithin("/var/lib/mls", "/var/lib/mls"));
+  EXPECT_TRUE(IsWithin("/var/lib/mls/", "/var/lib/mls"));
+  EXPECT_TRUE(IsWithin("/var/lib/mls/state", "/var/lib/mls/"));
+  EXPECT_TRUE(IsWithin("/anything", "/"));
+  EXPECT_FALSE(IsWithin("/var/lib/mlsx", "/var/lib/mls"));
+  EXPECT_FALSE(IsWithin("/var/lib", "/var/lib/mls"));
+  EXPECT_FALSE(IsWithin("/root", ""));
+}
+
 }  // namespace
 }  // namespace mls
