@@ -80,6 +80,8 @@ class Setup {
       if (auto err = Dir(d)) return Fail(*err, 1);
     }
     if (auto err = ConfigFile()) return Fail(*err, 1);
+    if (auto err = Write("/etc/logrotate.d/maillogsentinel", SetupLogrotate(c_), "logrotate"))
+      return Fail(*err, 1);
     for (const char* unit : kServices)
       if (auto err = DropIn(unit, SetupServiceDropIn(c_))) return Fail(*err, 1);
     if (auto err =
@@ -199,21 +201,26 @@ class Setup {
   }
 
   std::optional<std::string> DropIn(const std::string& unit, const std::string& text) {
-    const std::string rel = "/etc/systemd/system/" + unit + ".d/setup.conf";
+    return Write("/etc/systemd/system/" + unit + ".d/setup.conf", text, "unit " + unit);
+  }
+
+  // A file setup owns (mode 0644): written when it differs.
+  std::optional<std::string> Write(const std::string& rel, const std::string& text,
+                                   const std::string& what) {
     const std::string path = In(rel);
     std::optional<std::string> old;
     if (auto err = ReadWholeFile(path, old, true, 1 << 20)) return err;
     if (old && *old == text) {
-      Say("unit " + unit + ": " + rel + " unchanged");
+      Say(what + ": " + rel + " unchanged");
       return std::nullopt;
     }
     if (o_.dry_run) {
-      Say("unit " + unit + ": " + rel + " would be written");
+      Say(what + ": " + rel + " would be written");
       return std::nullopt;
     }
     if (auto err = MakeDirs(DirName(path), 0755)) return err;
     if (auto err = WriteFileAtomically(path, text, 0644)) return err;
-    Say("unit " + unit + ": " + rel + " written");
+    Say(what + ": " + rel + " written");
     return std::nullopt;
   }
 
@@ -238,6 +245,16 @@ std::string SetupTimerDropIn(const std::string& calendar) {
   return "# Written by maillogsentinel --setup: change the template and run it again.\n"
          "[Timer]\nOnCalendar=\nOnCalendar=" +
          calendar + "\n";
+}
+
+std::string SetupLogrotate(const Config& c) {
+  const std::string& u = c.setup_user;
+  return "# Written by maillogsentinel --setup: the op log of " + std::string(kDefaultConfigPath) +
+         "\n# (each run opens it anew: no signal needed).\n" + c.LogPath() + " {\n\tsu " + u + " " +
+         u +
+         "\n\tweekly\n\trotate 8\n\tcompress\n\tdelaycompress\n\tmissingok\n\tnotifempty\n"
+         "\tcreate 0640 " +
+         u + " " + u + "\n}\n";
 }
 
 SetupResult RunSetup(const SetupOptions& options) { return Setup(options).Run(); }

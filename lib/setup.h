@@ -13,7 +13,9 @@
 //      the user, mode 0750 (existing ones only get owner and mode);
 //   4. /etc/maillogsentinel.conf: the template, mode 0640, group of the user;
 //      unchanged when equal, else the old one kept as .bak;
-//   5. drop-ins for the four installed units in /etc/systemd/system/UNIT.d/
+//   5. /etc/logrotate.d/maillogsentinel: the op log (LogPath) rotated as the
+//      user (su, create 0640);
+//   6. drop-ins for the four installed units in /etc/systemd/system/UNIT.d/
 //      setup.conf: User=, Group=, ReadWritePaths= of the services, OnCalendar=
 //      of the timers.
 // The template is a file (--config TEMPLATE) or the text the wizard made
@@ -57,5 +59,7 @@ std::string UnderRoot(const std::string& root, const std::string& path);
 // The drop-in text of each unit, for `config` (exposed for tests).
 std::string SetupServiceDropIn(const Config& config);
 std::string SetupTimerDropIn(const std::string& calendar);
+// /etc/logrotate.d/maillogsentinel for `config`: its op log, rotated as its user.
+std::string SetupLogrotate(const Config& config);
 
 }  // namespace mls

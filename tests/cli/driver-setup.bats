@@ -71,6 +71,14 @@ sums() { (cd "$R" && find . -type f -print0 | sort -z | xargs -0 sha256sum; find
   grep -qx 'ReadWritePaths=/var/lib/maillogsentinel /var/lib/maillogsentinel/state /var/lib/maillogsentinel/sql' \
     "$R/etc/systemd/system/maillogsentinel.service.d/setup.conf"
   grep -qx 'OnCalendar=\*:0/15' "$R/etc/systemd/system/maillogsentinel-extract.timer.d/setup.conf"
+  grep -qx '/var/lib/maillogsentinel/maillogsentinel.log {' "$R/etc/logrotate.d/maillogsentinel"
+  grep -qxP '\tsu mlstest mlstest' "$R/etc/logrotate.d/maillogsentinel"
+  grep -qxP '\tcreate 0640 mlstest mlstest' "$R/etc/logrotate.d/maillogsentinel"
+  if command -v logrotate >/dev/null; then
+    sed 's|^/var/lib|'"$R"'/var/lib|; s/mlstest/root/g' "$R/etc/logrotate.d/maillogsentinel" >"$T/lr.conf"
+    run logrotate --debug --state "$T/lr.state" "$T/lr.conf"
+    assert_success
+  fi
   grep -qx 'OnCalendar=\*-\*-\* 00:05:00' "$R/etc/systemd/system/maillogsentinel-report.timer.d/setup.conf"
   # The transcript: every step, never the password.
   [ "$(grep -c ' INFO setup: ' "$T/maillogsentinel_setup.log")" -ge 10 ]
