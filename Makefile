@@ -64,6 +64,7 @@ MARIADB_CFLAGS  := $(shell pkg-config --cflags libmariadb 2>/dev/null || echo -I
 MARIADB_LIBS    := $(shell pkg-config --libs libmariadb 2>/dev/null || echo -lmariadb)
 LIBS_mls-sql    := -lcrypto -lsqlite3 -lpq $(MARIADB_LIBS)
 LIBS_mls-report := -lcurl
+LIBS_mls-anonymize := -lcrypto
 LIBS_ALL        := $(LIBS_BASE) -lcares -lmaxminddb -lcurl -larchive -lcrypto -lsqlite3 -lpq \
                    $(MARIADB_LIBS)
 CPPFLAGS        += $(MARIADB_CFLAGS)

@@ -159,7 +159,7 @@ std::unique_ptr<LogSource> LogSource::Open(Fd fd, SourceKind kind, const std::st
     error = path + ": unsupported compression";
     return nullptr;
   }
-  if (::lseek(fd.get(), 0, SEEK_SET) < 0) {
+  if (::lseek(fd.get(), 0, SEEK_SET) < 0 && errno != ESPIPE) {  // a pipe: read from where it is
     error = ErrnoMessage(path, errno);
     return nullptr;
   }
