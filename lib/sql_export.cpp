@@ -36,22 +36,6 @@ class Fd {
   int fd_;
 };
 
-// Bytes [from, to) of the file; nullopt and errno on a read error or EOF.
-std::optional<std::string> ReadRange(int fd, std::uint64_t from, std::uint64_t to) {
-  std::string out(to - from, '\0');
-  std::size_t done = 0;
-  while (done < out.size()) {
-    ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(from + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0) errno = EIO;
-      return std::nullopt;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return out;
-}
-
 std::optional<std::string> TailHash(int fd, std::uint64_t offset) {
   std::uint64_t from = offset > kTailBytes ? offset - kTailBytes : 0;
   std::optional<std::string> bytes = ReadRange(fd, from, offset);
