@@ -79,6 +79,7 @@ struct SqlExportResult {
   std::uint64_t rows = 0;          // rows written
   std::uint64_t skipped = 0;       // unreadable rows skipped
   std::vector<std::string> notes;  // skipped rows (the first few) and a restarted dataset
+  std::uint64_t pruned_bytes = 0;  // rows pruned before they were exported (retention)
 };
 
 // SqlExportCursorPath, SqlExportLockPath: lib/config.h.
