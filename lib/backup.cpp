@@ -12,6 +12,7 @@
 #include "atomic_file.h"
 #include "fd_io.h"
 #include "paths.h"
+#include "retention.h"
 #include "txn.h"
 
 namespace mls {
@@ -131,6 +132,8 @@ std::vector<ArchiveItem> PlanArchive(const Config& c, bool purge) {
   const std::string csv = c.CsvPath();
   p.Add("working_dir", csv);
   p.Add("working_dir", DatasetJournalPath(csv));
+  p.Add("working_dir", RetentionRecordPath(csv));
+  p.Add("working_dir", c.ArchiveDir());
   p.Add("working_dir", c.LogPath());
   p.AddMatching("working_dir", c.working_dir, BaseName(c.LogPath()) + ".");
   p.Add("state_dir", c.StatePath());
@@ -156,6 +159,7 @@ std::vector<ArchiveItem> PlanArchive(const Config& c, bool purge) {
   for (const std::string& f : {csv, c.StatePath(), c.DnsCachePath()})
     p.AddMatching(f == csv ? "working_dir" : "state_dir", DirName(f), BaseName(f) + ".tmp");
   p.AddMatching("state_dir", c.state_dir, BaseName(SqlExportCursorPath(c.state_dir)) + ".tmp");
+  p.AddMatching("working_dir", c.working_dir, BaseName(RetentionRecordPath(csv)) + ".tmp");
   p.Add("state_dir", c.StateLockPath(), true);
   p.Add("working_dir", DatasetLockPath(csv), true);
   p.Add("state_dir", SqlExportLockPath(c.state_dir), true);

@@ -28,7 +28,8 @@ struct ArchiveItem {
 // the order it is moved. Destinations keep the file's name under the key of
 // its directory ("working_dir/maillogsentinel.csv", "state_dir/state.offset",
 // "sql_export_dir/imported").
-//   --reset: the dataset (the CSV and its transaction journal), the op log and
+//   --reset: the dataset (the CSV, its transaction journal, retention's record
+//     and archive directory, lib/retention.h), the op log and
 //     its rotated copies (maillogsentinel.log.*), the position (state.offset,
 //     its pending file, txn.dataset, txn.journal).
 //   --purge: also the DNS cache, mls-sql's export cursor, the batch files

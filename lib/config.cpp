@@ -156,6 +156,14 @@ const KeySpec kKeys[] = {
        return OneOf(v, {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}, true, c.log_level,
                     "expected DEBUG, INFO, WARNING, ERROR or CRITICAL");
      }},
+    {"general", "retention_days",
+     [](Config& c, std::string_view v) -> std::optional<std::string> {
+       auto n = ParseInt(v, 1, 1000000);
+       if (!n) return "expected a whole number of days from 1 to 1000000 (absent: keep every row)";
+       c.retention_days = *n;
+       return std::nullopt;
+     }},
+    {"general", "retention_archive", MLS_BOOL(retention_archive)},
     {"report", "email", MLS_STRING(report_email)},
     {"report", "sender", MLS_STRING(report_sender)},
     {"report", "subject_prefix", MLS_STRING(report_subject_prefix)},

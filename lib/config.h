@@ -20,6 +20,8 @@ struct Config {
   std::string rotated_dir;  // logrotate's olddir: rotated files kept elsewhere (empty: none)
   // [general]
   std::string log_level = "INFO";  // DEBUG INFO WARNING ERROR CRITICAL
+  int retention_days = 0;          // rows older go after a run (lib/retention.h); 0: keep all
+  bool retention_archive = true;   // the dropped rows into ArchiveDir(), gzip-compressed
   // [report]
   std::string report_email;   // required for --report
   std::string report_sender;  // default maillogsentinel@<fqdn> (resolved by mls-report)
@@ -81,6 +83,8 @@ struct Config {
   // The extraction's lock: one run per state dir.
   std::string StateLockPath() const { return state_dir + "/lock"; }
   std::string DnsCachePath() const { return state_dir + "/dns-cache"; }
+  // Retention's archives of dropped rows (retention_archive).
+  std::string ArchiveDir() const { return working_dir + "/archive"; }
 };
 
 // mls-sql's files, by the directory its options name.

@@ -23,6 +23,7 @@
 #include "paths.h"
 #include "pipeline.h"
 #include "progress.h"
+#include "retention.h"
 #include "run_stats.h"
 #include "runner.h"
 #include "setup.h"
@@ -82,6 +83,7 @@ class Extraction {
   std::optional<std::string> CheckDir(const std::string& what, const std::string& dir);
   void OnStageLine(std::size_t stage, std::string_view line);
   int RunPipelineInTxn();
+  std::optional<std::string> Prune();
 
   const DriverOptions& o_;
   const DriverEnv& env_;
@@ -246,6 +248,7 @@ int Extraction::RunPipelineInTxn() {
       std::string summary = FormatSummary(stats_);
       progress.Finish(summary);
       log_.Log(LogLevel::kInfo, kTag, std::string(kCommittedPrefix) + summary);
+      if (auto err = Prune()) return Fail(*err);
       return kExitOk;
     }
     problems.push_back(*c.error);
@@ -266,6 +269,32 @@ int Extraction::RunPipelineInTxn() {
     log_.Log(LogLevel::kWarning, kTag, what);
   }
   return kExitFailure;
+}
+
+// Retention (lib/retention.h), after a committed run, the dataset's lock still
+// held: rows older than retention_days go once the first row is a day past
+// them, so the dataset is rewritten about once a day, not at every run.
+std::optional<std::string> Extraction::Prune() {
+  if (config_.retention_days <= 0) return std::nullopt;
+  constexpr std::time_t kDay = 86400;
+  PruneOptions p;
+  p.csv = config_.CsvPath();
+  p.cutoff = env_.clock() - static_cast<std::time_t>(config_.retention_days) * kDay;
+  p.slack = kDay;
+  if (config_.retention_archive) p.archive_dir = config_.ArchiveDir();
+  p.step = env_.prune_step;
+  PruneResult r = PruneDataset(p);
+  for (const std::string& n : r.notes) Report(LogLevel::kWarning, n);
+  if (r.error) return "retention: " + *r.error + " (the dataset is as it was; rows are kept)";
+  if (r.rows > 0) {
+    std::string msg = "retention: dropped " + std::to_string(r.rows) + " rows (" +
+                      std::to_string(r.bytes) + " bytes) older than " +
+                      std::to_string(config_.retention_days) + " days from " + p.csv;
+    if (r.unreadable > 0) msg += ", with " + std::to_string(r.unreadable) + " unreadable lines";
+    msg += r.archive.empty() ? std::string("; not archived") : "; archived in " + r.archive;
+    log_.Log(LogLevel::kInfo, kTag, msg);
+  }
+  return std::nullopt;
 }
 
 bool Executable(const std::string& p) {

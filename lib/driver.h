@@ -15,6 +15,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "driver_options.h"
 
@@ -29,6 +30,9 @@ struct DriverEnv {
   std::string home;  // the invoking user's home ($HOME, else the password database's)
   std::function<std::time_t()> clock;          // wall clock, for the log
   std::function<std::int64_t()> monotonic_ms;  // for progress pacing
+  // Tests (MLS_TEST_PRUNE_KILL=STEP): called after each step of a prune
+  // (lib/retention.h PruneOptions::step); empty: none.
+  std::function<bool(std::string_view)> prune_step;
 };
 
 // Parses argv into `options`. Returns the exit status to stop with (0 after

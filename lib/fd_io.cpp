@@ -21,6 +21,21 @@ std::string ErrnoMessage(std::string_view what, int err) {
   return std::string(what) + ": " + std::strerror(err);
 }
 
+std::optional<std::string> ReadRange(int fd, std::uint64_t from, std::uint64_t to) {
+  std::string out(to - from, '\0');
+  std::size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(from + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = EIO;
+      return std::nullopt;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return out;
+}
+
 bool WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());

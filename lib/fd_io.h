@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,10 @@ ssize_t ReadSome(int fd, void* buf, std::size_t n);
 // Writes all of `data` to `fd`, retrying after EINTR and short writes. False on
 // error with errno set (EIO if write(2) wrote nothing without an error).
 bool WriteAll(int fd, std::string_view data);
+
+// Bytes [from, to) of the open file (pread, EINTR retried); nullopt with errno
+// set on a read error, EIO when the file ends before `to`.
+std::optional<std::string> ReadRange(int fd, std::uint64_t from, std::uint64_t to);
 
 // Reads the whole file into `content`. A missing file (ENOENT) is not an error
 // when `missing_ok`: `content` is then nullopt. More than `max_bytes` is an

@@ -5,7 +5,6 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -16,6 +15,7 @@
 
 #include "diag.h"
 #include "fd_io.h"
+#include "gzip.h"
 #include "text_safety.h"
 #include "utf8.h"
 
@@ -77,7 +77,6 @@ std::optional<std::string> CheckDomain(std::string_view d) {
   }
   return CheckHostName(d);
 }
-
 
 std::uint32_t CodePoint(std::string_view s, std::size_t i, std::size_t n) {
   auto c = static_cast<unsigned char>(s[i]);
@@ -152,52 +151,24 @@ int WriteFd(int fd, std::string_view data) { return WriteAll(fd, data) ? 0 : err
 // gzip of fd[0, size) into `out_fd`; its size, or nullopt with `error`.
 std::optional<std::uint64_t> Gzip(int fd, std::uint64_t size, int out_fd, const std::string& name,
                                   std::string& error) {
-  z_stream z{};
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    error = "gzip: deflateInit2 failed";
-    return std::nullopt;
-  }
-  gz_header header{};
-  std::string gz_name = name;  // deflateSetHeader keeps the pointer until the header is written
-  header.name = reinterpret_cast<Bytef*>(gz_name.data());
-  header.os = 3;  // Unix
-  deflateSetHeader(&z, &header);
-  std::string in, out(kChunk, '\0');
+  GzipEncoder gz(name);
   std::uint64_t offset = 0, written = 0;
-  bool ok = true;
-  while (ok) {
+  int write_errno = 0;
+  auto sink = [&](std::string_view bytes) {
+    if ((write_errno = WriteFd(out_fd, bytes)) != 0) return false;
+    written += bytes.size();
+    return true;
+  };
+  std::string in;
+  do {
     std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, size - offset));
-    if (!ReadAt(fd, offset, size, in, want, error)) {
-      ok = false;
-      break;
-    }
+    if (!ReadAt(fd, offset, size, in, want, error)) return std::nullopt;
     offset += want;
-    int flush = offset == size ? Z_FINISH : Z_NO_FLUSH;
-    z.next_in = reinterpret_cast<Bytef*>(in.data());
-    z.avail_in = static_cast<uInt>(in.size());
-    int rc;
-    do {
-      z.next_out = reinterpret_cast<Bytef*>(out.data());
-      z.avail_out = static_cast<uInt>(out.size());
-      rc = deflate(&z, flush);
-      std::size_t have = out.size() - z.avail_out;
-      if (int e = WriteFd(out_fd, std::string_view(out.data(), have))) {
-        error = ErrnoMessage("gzip: write", e);
-        ok = false;
-        break;
-      }
-      written += have;
-    } while (z.avail_out == 0);
-    if (flush == Z_FINISH) {
-      if (ok && rc != Z_STREAM_END) {
-        error = "gzip: deflate did not finish";
-        ok = false;
-      }
-      break;
+    if (auto err = gz.Add(in, offset == size, sink)) {
+      error = write_errno ? ErrnoMessage("gzip: write", write_errno) : *err;
+      return std::nullopt;
     }
-  }
-  deflateEnd(&z);
-  if (!ok) return std::nullopt;
+  } while (offset < size);
   return written;
 }
 
@@ -582,9 +553,8 @@ MimeResult WriteMimeMessage(const MailMessage& m, Sink& sink) {
   }
   std::string message_id = m.message_id;
   if (message_id.empty()) {
-    message_id =
-        MakeMessageId(m.date, static_cast<long>(::getpid()),
-                      m.from.empty() ? "" : m.from.substr(m.from.rfind('@') + 1));
+    message_id = MakeMessageId(m.date, static_cast<long>(::getpid()),
+                               m.from.empty() ? "" : m.from.substr(m.from.rfind('@') + 1));
   } else {
     bool ok = message_id.size() > 2 && message_id.front() == '<' && message_id.back() == '>' &&
               message_id.find('@') != std::string::npos;

@@ -13,51 +13,30 @@
 #include "fd_io.h"
 #include "lock.h"
 #include "number.h"
+#include "retention.h"
 #include "txn.h"
 
 namespace mls {
 namespace {
 
 constexpr std::string_view kCursorMagic = "maillogsentinel sql-export cursor 1\n";
-constexpr std::uint64_t kTailBytes = 256;
 constexpr std::size_t kMaxNotes = 10;
 
 class Fd {
  public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
+  Fd() = default;
+  ~Fd() { reset(-1); }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   int get() const { return fd_; }
+  void reset(int fd) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
 
  private:
-  int fd_;
+  int fd_ = -1;
 };
-
-// Bytes [from, to) of the file; nullopt and errno on a read error or EOF.
-std::optional<std::string> ReadRange(int fd, std::uint64_t from, std::uint64_t to) {
-  std::string out(to - from, '\0');
-  std::size_t done = 0;
-  while (done < out.size()) {
-    ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(from + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0) errno = EIO;
-      return std::nullopt;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return out;
-}
-
-std::optional<std::string> TailHash(int fd, std::uint64_t offset) {
-  std::uint64_t from = offset > kTailBytes ? offset - kTailBytes : 0;
-  std::optional<std::string> bytes = ReadRange(fd, from, offset);
-  if (!bytes) return std::nullopt;
-  return Sha256Hex(*bytes);
-}
 
 std::string Stamp(std::time_t now) {
   struct tm tm {};
@@ -89,9 +68,11 @@ bool Exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0 || errno != ENOENT;
 }
 
-// The committed size of the dataset open as `fd` (see the header).
-std::optional<std::string> CommittedSize(const SqlExportOptions& o, int fd, const struct stat& st,
-                                         std::uint64_t& size) {
+// Under the dataset's lock: opens the dataset as `fd` (not open: no dataset
+// yet), its committed size (see the header) and its history (lib/retention.h;
+// read under the lock, so that it describes the file opened).
+std::optional<std::string> OpenCommitted(const SqlExportOptions& o, Fd& fd, struct stat& st,
+                                         std::uint64_t& size, DatasetHistory& history) {
   FileLock lock;
   switch (LockDataset(lock, o.csv, o.lock_timeout_seconds)) {
     case FileLock::Status::kLocked:
@@ -101,14 +82,21 @@ std::optional<std::string> CommittedSize(const SqlExportOptions& o, int fd, cons
     case FileLock::Status::kError:
       return lock.error();
   }
-  struct stat now;
-  if (::fstat(fd, &now) != 0) return ErrnoMessage(o.csv, errno);
-  size = static_cast<std::uint64_t>(now.st_size);
+  fd.reset(::open(o.csv.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    return ErrnoMessage(o.csv, errno);
+  }
+  if (::fstat(fd.get(), &st) != 0) return ErrnoMessage(o.csv, errno);
+  size = static_cast<std::uint64_t>(st.st_size);
   std::optional<Journal> journal;
   if (auto err = LoadDatasetJournal(o.csv, journal)) return err;
-  std::string id = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  std::string id = FileIdOf(st.st_dev, st.st_ino);
   if (journal && (!journal->csv_id || *journal->csv_id == id))
     size = std::min(size, journal->csv_size.value_or(0));
+  std::optional<RetentionRecord> record;
+  if (auto err = LoadRetentionRecord(o.csv, record)) return err;
+  history = HistoryOf(record, id);
   return std::nullopt;
 }
 
@@ -138,15 +126,11 @@ class Exporter {
                ": malformed export cursor (remove it to export the whole "
                "dataset again)";
     }
-    Fd fd(::open(o_.csv.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) {
-      if (errno == ENOENT) return std::nullopt;  // no dataset yet: nothing new
-      return ErrnoMessage(o_.csv, errno);
-    }
+    Fd fd;
     struct stat st;
-    if (::fstat(fd.get(), &st) != 0) return ErrnoMessage(o_.csv, errno);
     std::uint64_t limit = 0;
-    if (auto err = CommittedSize(o_, fd.get(), st, limit)) return err;
+    if (auto err = OpenCommitted(o_, fd, st, limit, history_)) return err;
+    if (fd.get() < 0) return std::nullopt;  // no dataset yet: nothing new
 
     DatasetScanner head_scan(fd.get());
     head_scan.set_limit(limit);
@@ -159,22 +143,48 @@ class Exporter {
       if (head_scan.error()) return o_.csv + ": " + *head_scan.error();
       return std::nullopt;  // no row yet
     }
-    std::optional<std::string> head_bytes = ReadRange(fd.get(), 0, first.end_offset);
-    if (!head_bytes) return ErrnoMessage(o_.csv, errno);
+    data_start_ = head_scan.data_start();
+    // The identity is the dataset's as it was before any prune: offsets are
+    // logical (physical + base), the same for a row before and after a prune.
     SqlExportCursor cur;
-    cur.device = st.st_dev;
-    cur.inode = st.st_ino;
-    cur.head = Sha256Hex(*head_bytes);
+    if (history_.pruned) {
+      std::string_view origin = history_.origin_id;
+      std::size_t colon = origin.find(':');
+      cur.device = ParseNumber<std::uint64_t>(origin.substr(0, colon)).value_or(0);
+      cur.inode = ParseNumber<std::uint64_t>(origin.substr(colon + 1)).value_or(0);
+      cur.head = Sha256Hex(history_.origin_head);
+    } else {
+      std::optional<std::string> head_bytes = ReadRange(fd.get(), 0, first.end_offset);
+      if (!head_bytes) return ErrnoMessage(o_.csv, errno);
+      cur.device = st.st_dev;
+      cur.inode = st.st_ino;
+      cur.head = Sha256Hex(*head_bytes);
+    }
+    const std::uint64_t base = history_.base, first_row = base + data_start_;
     bool same = false;
     if (saved && saved->device == cur.device && saved->inode == cur.inode &&
-        saved->head == cur.head && saved->offset >= head_scan.data_start() &&
-        saved->offset <= limit) {
-      std::optional<std::string> tail = TailHash(fd.get(), saved->offset);
-      if (!tail) return ErrnoMessage(o_.csv, errno);
-      same = *tail == saved->tail;
+        saved->head == cur.head && saved->offset >= data_start_ && saved->offset <= limit + base) {
+      if (saved->offset < first_row) {
+        same = true;  // its next rows were pruned before this export (see the header)
+      } else {
+        std::optional<std::string> tail = TailHash(fd.get(), saved->offset - base);
+        if (!tail) return ErrnoMessage(o_.csv, errno);
+        same = *tail == saved->tail;
+      }
     }
     if (same) {
       cur = *saved;
+      if (cur.offset < first_row) {
+        Note(o_.csv + ": " + std::to_string(first_row - cur.offset) +
+             " bytes of rows were pruned (retention_days) before they were exported; they are "
+             "not in the batches (see the retention archive)");
+        r_.pruned_bytes = first_row - cur.offset;
+        std::optional<std::string> tail = TailHash(fd.get(), data_start_);
+        if (!tail) return ErrnoMessage(o_.csv, errno);
+        cur.offset = first_row;
+        cur.tail = *tail;
+        if (auto err = SaveCursor(cur)) return err;
+      }
     } else {
       if (saved)
         Note(o_.csv +
@@ -182,17 +192,18 @@ class Exporter {
              "exporting it from its first row");
       cur.dataset = std::to_string(cur.device) + ":" + std::to_string(cur.inode) + ":" +
                     cur.head.substr(0, 16) + ":" + Stamp(o_.now);
-      cur.offset = head_scan.data_start();
-      std::optional<std::string> tail = TailHash(fd.get(), cur.offset);
+      cur.offset = first_row;
+      std::optional<std::string> tail = TailHash(fd.get(), data_start_);
       if (!tail) return ErrnoMessage(o_.csv, errno);
       cur.tail = *tail;
       cur.seq = saved ? saved->seq : 1;
       if (auto err = SaveCursor(cur)) return err;  // the new identity first
     }
-    if (cur.offset >= limit) return std::nullopt;
-    if (::lseek(fd.get(), static_cast<off_t>(cur.offset), SEEK_SET) < 0)
+    const std::uint64_t start = cur.offset - base;  // physical
+    if (start >= limit) return std::nullopt;
+    if (::lseek(fd.get(), static_cast<off_t>(start), SEEK_SET) < 0)
       return ErrnoMessage(o_.csv, errno);
-    DatasetScanner scan(fd.get(), cur.offset, 0, head_scan.columns());
+    DatasetScanner scan(fd.get(), start, 0, head_scan.columns());
     scan.set_limit(limit);
     return ExportFrom(fd.get(), scan, cur);
   }
@@ -201,7 +212,8 @@ class Exporter {
   std::optional<std::string> ExportFrom(int fd, DatasetScanner& scan, SqlExportCursor& cur) {
     std::optional<SqlBatchWriter> batch;  // kept from file to file: its memory is reused
     bool open = false;                    // whether `batch` holds this file's rows
-    std::uint64_t start = cur.offset, end = cur.offset;
+    const std::uint64_t base = history_.base;
+    std::uint64_t start = cur.offset - base, end = start;  // physical
     DatasetRecord rec;
     DatasetCells cells;
     std::vector<std::string> fields;
@@ -216,7 +228,7 @@ class Exporter {
           if (auto err = StartBatch(batch, cur)) return err;
           open = true;
         }
-        if (auto err = batch->Add(start, fields)) {
+        if (auto err = batch->Add(start + base, fields)) {
           if (batch->error()) return o_.csv + ": " + *err;
           ++r_.skipped;
           Note(o_.csv + ": row at byte " + std::to_string(start) + " skipped: " + *err);
@@ -256,13 +268,13 @@ class Exporter {
     return std::nullopt;
   }
 
-  // Writes the batch's rows (ending at `end`) as its file, if there is a batch
-  // with rows, then moves the cursor to `end`.
+  // Writes the batch's rows (ending at physical offset `end`) as its file, if
+  // there is a batch with rows, then moves the cursor to `end`.
   std::optional<std::string> Flush(int fd, SqlBatchWriter* batch, std::uint64_t end,
                                    SqlExportCursor& cur) {
-    if (end == cur.offset) return std::nullopt;
+    if (end + history_.base == cur.offset) return std::nullopt;
     if (batch && batch->rows() > 0) {
-      if (auto err = batch->Finish(end)) return o_.csv + ": " + *err;
+      if (auto err = batch->Finish(end + history_.base)) return o_.csv + ": " + *err;
       const std::string path = o_.export_dir + "/" + batch->info().file;
       const std::string_view parts[] = {batch->header(), batch->body(), batch->epilogue()};
       if (auto err = WriteFileAtomically(path, parts, 0640)) return err;
@@ -272,9 +284,16 @@ class Exporter {
     }
     std::optional<std::string> tail = TailHash(fd, end);
     if (!tail) return ErrnoMessage(o_.csv, errno);
-    cur.offset = end;
+    cur.offset = end + history_.base;
     cur.tail = *tail;
     return SaveCursor(cur);
+  }
+
+  // The hash of the history's bytes before physical offset `offset`.
+  std::optional<std::string> TailHash(int fd, std::uint64_t offset) {
+    std::optional<std::string> bytes = HistoryTail(fd, data_start_, history_, offset);
+    if (!bytes) return std::nullopt;
+    return Sha256Hex(*bytes);
   }
 
   std::optional<std::string> SaveCursor(const SqlExportCursor& cur) {
@@ -294,6 +313,8 @@ class Exporter {
   const SqlExportOptions& o_;
   SqlExportResult& r_;
   const std::string cursor_path_ = SqlExportCursorPath(o_.state_dir);
+  DatasetHistory history_;  // the dataset file's place in its history (lib/retention.h)
+  std::uint64_t data_start_ = 0;
 };
 
 }  // namespace

@@ -12,6 +12,13 @@
 // every row's UNIQUE key: the same row is never loaded twice, a new
 // incarnation's rows are never taken for the old one's.
 //
+// Retention (lib/retention.h): a pruned dataset keeps the identity of the
+// file before its first prune, and offsets are logical (physical + the bytes
+// dropped before the file's first row, from <csv>.retention, read under the
+// dataset's lock), so a row keeps its key and the cursor stays valid. A
+// cursor behind the first row left (rows dropped before they were exported)
+// goes on at that row, with a note and `pruned_bytes`.
+//
 // Order of writes, so that a crash at any moment loses and repeats nothing a
 // database would see twice: a new identity is saved in the cursor before its
 // first batch; each batch file is written atomically (temp file, fsync,
@@ -79,6 +86,7 @@ struct SqlExportResult {
   std::uint64_t rows = 0;          // rows written
   std::uint64_t skipped = 0;       // unreadable rows skipped
   std::vector<std::string> notes;  // skipped rows (the first few) and a restarted dataset
+  std::uint64_t pruned_bytes = 0;  // rows pruned before they were exported (retention)
 };
 
 // SqlExportCursorPath, SqlExportLockPath: lib/config.h.

@@ -20,40 +20,6 @@ constexpr std::string_view kMagic = "maillogsentinel-txn 2\n";
 constexpr std::string_view kMagicV1 = "maillogsentinel-txn 1\n";
 constexpr std::string_view kStoreMagicV1 = "mls-store journal v1\n";
 
-void PutField(std::string& out, std::string_view name, const std::optional<std::string>& v) {
-  out.append(name);
-  if (!v) {
-    out += " -\n";
-    return;
-  }
-  out += " " + std::to_string(v->size()) + "\n";
-  out += *v;
-  out += "\n";
-}
-
-// Reads "NAME LEN\nBYTES\n" or "NAME -\n" at the front of `text`.
-bool GetField(std::string_view& text, std::string_view name, std::optional<std::string>& v) {
-  if (text.substr(0, name.size()) != name || text.size() <= name.size() ||
-      text[name.size()] != ' ') {
-    return false;
-  }
-  text.remove_prefix(name.size() + 1);
-  std::size_t nl = text.find('\n');
-  if (nl == std::string_view::npos) return false;
-  std::string_view len_text = text.substr(0, nl);
-  text.remove_prefix(nl + 1);
-  if (len_text == "-") {
-    v.reset();
-    return true;
-  }
-  std::optional<std::size_t> len = ParseNumber<std::size_t>(len_text);
-  if (!len) return false;
-  if (text.size() < *len + 1 || text[*len] != '\n') return false;
-  v = std::string(text.substr(0, *len));
-  text.remove_prefix(*len + 1);
-  return true;
-}
-
 std::optional<std::uint64_t> ParseSize(std::string_view s) { return ParseNumber<std::uint64_t>(s); }
 
 // "mls-store journal v1\n" + "absent\n" | "size N\n".
@@ -97,21 +63,6 @@ std::optional<std::string> FileId(const std::string& path) {
 std::optional<std::string> RemoveIfPresent(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoMessage(path, errno);
   return std::nullopt;
-}
-
-// Temporary files WriteFileAtomically leaves when killed ("PATH.tmpXXXXXX").
-void RemoveTempSiblings(const std::string& path) {
-  std::string dir = DirName(path);
-  std::string prefix = path.substr(path.find_last_of('/') + 1) + ".tmp";
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return;
-  while (dirent* e = ::readdir(d)) {
-    std::string_view name(e->d_name);
-    if (name.size() == prefix.size() + 6 && name.substr(0, prefix.size()) == prefix) {
-      ::unlinkat(::dirfd(d), e->d_name, 0);
-    }
-  }
-  ::closedir(d);
 }
 
 std::optional<std::string> LoadJournal(const std::string& path, const std::string& csv,
@@ -217,7 +168,7 @@ TxnResult Finish(const Journal& j, const std::string& journal_path, bool force_u
     // remove anything else.
     if (j.pending && j.state && *j.pending == *j.state + ".pending") {
       (void)RemoveIfPresent(*j.pending);
-      RemoveTempSiblings(*j.pending);
+      RemoveTempFiles(*j.pending);
     }
   }
   if (auto err = RemoveIfPresent(journal_path)) return {err, ""};
@@ -226,6 +177,55 @@ TxnResult Finish(const Journal& j, const std::string& journal_path, bool force_u
 }
 
 }  // namespace
+
+void PutTxnField(std::string& out, std::string_view name, const std::optional<std::string>& v) {
+  out.append(name);
+  if (!v) {
+    out += " -\n";
+    return;
+  }
+  out += " " + std::to_string(v->size()) + "\n";
+  out += *v;
+  out += "\n";
+}
+
+// Reads "NAME LEN\nBYTES\n" or "NAME -\n" at the front of `text`.
+bool GetTxnField(std::string_view& text, std::string_view name, std::optional<std::string>& v) {
+  if (text.substr(0, name.size()) != name || text.size() <= name.size() ||
+      text[name.size()] != ' ') {
+    return false;
+  }
+  text.remove_prefix(name.size() + 1);
+  std::size_t nl = text.find('\n');
+  if (nl == std::string_view::npos) return false;
+  std::string_view len_text = text.substr(0, nl);
+  text.remove_prefix(nl + 1);
+  if (len_text == "-") {
+    v.reset();
+    return true;
+  }
+  std::optional<std::size_t> len = ParseNumber<std::size_t>(len_text);
+  if (!len) return false;
+  if (text.size() < *len + 1 || text[*len] != '\n') return false;
+  v = std::string(text.substr(0, *len));
+  text.remove_prefix(*len + 1);
+  return true;
+}
+
+// Temporary files WriteFileAtomically leaves when killed ("PATH.tmpXXXXXX").
+void RemoveTempFiles(const std::string& path) {
+  std::string dir = DirName(path);
+  std::string prefix = path.substr(path.find_last_of('/') + 1) + ".tmp";
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view name(e->d_name);
+    if (name.size() == prefix.size() + 6 && name.substr(0, prefix.size()) == prefix) {
+      ::unlinkat(::dirfd(d), e->d_name, 0);
+    }
+  }
+  ::closedir(d);
+}
 
 std::string DatasetLockPath(const std::string& csv) { return csv + ".lock"; }
 
@@ -246,13 +246,14 @@ std::string DatasetJournalPath(const std::string& csv) { return csv + ".journal"
 
 std::string EncodeJournal(const Journal& j) {
   std::string out(kMagic);
-  PutField(out, "csv", j.csv);
-  PutField(out, "csv_size", j.csv_size ? std::optional(std::to_string(*j.csv_size)) : std::nullopt);
-  PutField(out, "csv_id", j.csv_id);
-  PutField(out, "owner", j.owner);
-  PutField(out, "state", j.state);
-  PutField(out, "state_bytes", j.state_bytes);
-  PutField(out, "pending", j.pending);
+  PutTxnField(out, "csv", j.csv);
+  PutTxnField(out, "csv_size",
+              j.csv_size ? std::optional(std::to_string(*j.csv_size)) : std::nullopt);
+  PutTxnField(out, "csv_id", j.csv_id);
+  PutTxnField(out, "owner", j.owner);
+  PutTxnField(out, "state", j.state);
+  PutTxnField(out, "state_bytes", j.state_bytes);
+  PutTxnField(out, "pending", j.pending);
   return out;
 }
 
@@ -265,23 +266,24 @@ std::optional<Journal> DecodeJournal(std::string_view text, const std::string& c
   text.remove_prefix(kMagic.size());
   Journal j;
   std::optional<std::string> path, size, owner, state;
-  if (!GetField(text, "csv", path) || !path || !GetField(text, "csv_size", size)) {
+  if (!GetTxnField(text, "csv", path) || !path || !GetTxnField(text, "csv_size", size)) {
     return std::nullopt;
   }
   if (v1) {
     // csv, csv_size, pending, state (the bytes); the commit point is the
     // state file next to PENDING, which the caller knows.
-    if (!GetField(text, "pending", j.pending) || !j.pending ||
-        !GetField(text, "state", j.state_bytes) || !text.empty()) {
+    if (!GetTxnField(text, "pending", j.pending) || !j.pending ||
+        !GetTxnField(text, "state", j.state_bytes) || !text.empty()) {
       return std::nullopt;
     }
     std::string_view p = *j.pending;
     if (!p.ends_with(".pending")) return std::nullopt;
     j.state = std::string(p.substr(0, p.size() - 8));
     j.owner = "an interrupted run of an earlier version";
-  } else if (!GetField(text, "csv_id", j.csv_id) || !GetField(text, "owner", owner) || !owner ||
-             !GetField(text, "state", j.state) || !GetField(text, "state_bytes", j.state_bytes) ||
-             !GetField(text, "pending", j.pending) || !text.empty()) {
+  } else if (!GetTxnField(text, "csv_id", j.csv_id) || !GetTxnField(text, "owner", owner) ||
+             !owner || !GetTxnField(text, "state", j.state) ||
+             !GetTxnField(text, "state_bytes", j.state_bytes) ||
+             !GetTxnField(text, "pending", j.pending) || !text.empty()) {
     return std::nullopt;
   } else {
     j.owner = *owner;
@@ -308,7 +310,7 @@ FileLock::Status LockDataset(FileLock& lock, const std::string& csv, double time
 
 TxnResult RecoverDataset(const std::string& csv) {
   const std::string path = DatasetJournalPath(csv);
-  RemoveTempSiblings(path);
+  RemoveTempFiles(path);
   std::optional<Journal> j;
   if (auto err = LoadJournal(path, csv, j)) return {err, ""};
   if (!j) return {};
@@ -358,7 +360,7 @@ TxnResult Recover(const TxnPaths& paths, double other_lock_seconds) {
   auto add_note = [&r](const std::string& n) {
     if (!n.empty()) r.note += (r.note.empty() ? "" : "; ") + n;
   };
-  RemoveTempSiblings(paths.dataset);
+  RemoveTempFiles(paths.dataset);
   std::optional<std::string> other;
   if (auto err = ReadFile(paths.dataset, other)) return {err, r.note};
   if (other && !SameDataset(*other, paths.csv)) {
@@ -375,7 +377,7 @@ TxnResult Recover(const TxnPaths& paths, double other_lock_seconds) {
   if (other) {
     if (auto err = RemoveIfPresent(paths.dataset)) return {err, r.note};
   }
-  RemoveTempSiblings(paths.legacy_journal);
+  RemoveTempFiles(paths.legacy_journal);
   std::optional<Journal> old;
   if (auto err = LoadJournal(paths.legacy_journal, paths.csv, old)) return {err, ""};
   if (!old) return r;
@@ -399,7 +401,7 @@ TxnResult Begin(const TxnPaths& paths, const std::string& owner) {
   j.pending = paths.pending;
   if (auto err = ReadFile(paths.state, j.state_bytes)) return {err, ""};
   if (auto err = RemoveIfPresent(paths.pending)) return {err, ""};
-  RemoveTempSiblings(paths.pending);
+  RemoveTempFiles(paths.pending);
   if (auto err = WriteFileAtomically(paths.dataset, paths.csv, 0640)) return {err, ""};
   return BeginAppend(std::move(j));
 }

@@ -57,6 +57,16 @@ struct Journal {
 };
 
 std::string EncodeJournal(const Journal& journal);
+
+// The journal's field encoding, for other records of the dataset (lib/retention.h):
+// "NAME LEN\n" + LEN bytes + "\n", or "NAME -\n" when absent. GetTxnField reads
+// one at the front of `text` (false if it is not there or malformed).
+void PutTxnField(std::string& out, std::string_view name, const std::optional<std::string>& v);
+bool GetTxnField(std::string_view& text, std::string_view name, std::optional<std::string>& v);
+
+// Removes the temporary files WriteFileAtomically leaves when killed
+// ("PATH.tmpXXXXXX" beside `path`); only with the lock that guards `path`.
+void RemoveTempFiles(const std::string& path);
 // nullopt when `text` is not a complete, well-formed journal of any version.
 // `csv` fills in the dataset's path for the formats that do not record it.
 std::optional<Journal> DecodeJournal(std::string_view text, const std::string& csv);

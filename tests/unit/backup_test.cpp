@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -50,6 +51,20 @@ TEST_F(ArchiveTest, ResetPlansTheDatasetTheLogAndThePosition) {
   std::vector<ArchiveItem> plan = PlanArchive(c_, false);
   EXPECT_EQ("working_dir/maillogsentinel.csv", plan[0].dest);
   EXPECT_EQ("state_dir/state.offset", plan.back().dest);
+}
+
+TEST_F(ArchiveTest, ResetTakesRetentionsRecordAndArchives) {
+  ASSERT_EQ(0, ::mkdir((dir_ + "/w/archive").c_str(), 0750));
+  for (const char* f : {"/w/maillogsentinel.csv", "/w/maillogsentinel.csv.retention",
+                        "/w/archive/maillogsentinel-20250101-20250102.csv.gz",
+                        "/w/maillogsentinel.csv.retention.tmpAb12Cd"})
+    Touch(f);
+  EXPECT_EQ((std::vector<std::string>{"/w/maillogsentinel.csv", "/w/maillogsentinel.csv.retention",
+                                      "/w/archive"}),
+            Paths(false));
+  std::vector<std::string> purge = Paths(true);
+  EXPECT_NE(purge.end(),
+            std::find(purge.begin(), purge.end(), "/w/maillogsentinel.csv.retention.tmpAb12Cd"));
 }
 
 TEST_F(ArchiveTest, PurgePlansEverythingLocksLast) {

@@ -25,6 +25,8 @@ TEST(Config, EmptyTextGivesDefaults) {
   EXPECT_EQ("/var/log/mail.log", c.mail_log);
   EXPECT_EQ("", c.rotated_dir);
   EXPECT_EQ("INFO", c.log_level);
+  EXPECT_EQ(0, c.retention_days);  // keep everything
+  EXPECT_TRUE(c.retention_archive);
   EXPECT_EQ("", c.report_email);
   EXPECT_EQ("", c.report_sender);
   EXPECT_EQ("[maillogsentinel]", c.report_subject_prefix);
@@ -128,6 +130,14 @@ TEST(Config, ParsesEveryKey) {
   EXPECT_EQ("/srv/mls/maillogsentinel.csv", c.CsvPath());
 }
 
+TEST(Config, RetentionKeys) {
+  ConfigResult r = ParseConfig("[general]\nretention_days = 400\nretention_archive = no\n", "x");
+  ASSERT_FALSE(r.error) << *r.error;
+  EXPECT_EQ(400, r.config.retention_days);
+  EXPECT_FALSE(r.config.retention_archive);
+  EXPECT_EQ("/var/lib/maillogsentinel/archive", r.config.ArchiveDir());
+}
+
 TEST(Config, AcceptsEveryBooleanSpelling) {
   for (const char* t : {"true", "yes", "on", "1", "TRUE", "Yes"}) {
     ConfigResult r = ParseConfig(std::string("[dns]\nenabled = ") + t + "\n", "x");
@@ -172,16 +182,18 @@ TEST(Config, UnknownKeyGetsADidYouMeanHint) {
   // A key of another section.
   EXPECT_EQ("/etc/x.conf:2: unknown key 'email' in [paths]; 'email' belongs in [report]",
             ErrorOf("[paths]\nemail = a@b\n"));
-  EXPECT_EQ("/etc/x.conf:2: unknown key 'ttl_seconds' in [dns]; 'ttl_seconds' belongs in [dns_cache]",
-            ErrorOf("[dns]\nttl_seconds = 5\n"));
+  EXPECT_EQ(
+      "/etc/x.conf:2: unknown key 'ttl_seconds' in [dns]; 'ttl_seconds' belongs in [dns_cache]",
+      ErrorOf("[dns]\nttl_seconds = 5\n"));
   // Nothing close: no hint.
-  EXPECT_EQ("/etc/x.conf:2: unknown key 'threshold' in [report]", ErrorOf("[report]\nthreshold = 5\n"));
+  EXPECT_EQ("/etc/x.conf:2: unknown key 'threshold' in [report]",
+            ErrorOf("[report]\nthreshold = 5\n"));
 }
 
 TEST(Config, UnknownKeyHintDistance) {
   EXPECT_EQ("; did you mean 'state_dir'?", UnknownKeyHint("paths", "statedir"));
   EXPECT_EQ("; did you mean 'window'?", UnknownKeyHint("report", "windwo"));  // 2 edits
-  EXPECT_EQ("", UnknownKeyHint("report", "wnidwoo"));                          // 3 edits
+  EXPECT_EQ("", UnknownKeyHint("report", "wnidwoo"));                         // 3 edits
   EXPECT_EQ("", UnknownKeyHint("general", "verbosity"));
 }
 
@@ -233,6 +245,15 @@ TEST(Config, BadValuesNameFileLineAndKey) {
       {"[general]\nlog_level = verbose\n",
        "/etc/x.conf:2: bad value 'verbose' for log_level in [general]: expected DEBUG, INFO, "
        "WARNING, ERROR or CRITICAL"},
+      {"[general]\nretention_days = 0\n",
+       "/etc/x.conf:2: bad value '0' for retention_days in [general]: expected a whole number of "
+       "days from 1 to 1000000 (absent: keep every row)"},
+      {"[general]\nretention_days = 30d\n",
+       "/etc/x.conf:2: bad value '30d' for retention_days in [general]: expected a whole number "
+       "of days from 1 to 1000000 (absent: keep every row)"},
+      {"[general]\nretention_archive = gzip\n",
+       "/etc/x.conf:2: bad value 'gzip' for retention_archive in [general]: expected true/false, "
+       "yes/no, on/off or 1/0"},
       {"[database]\ndb_type = oracle\n",
        "/etc/x.conf:2: bad value 'oracle' for db_type in [database]: expected postgresql, mysql "
        "or sqlite"},

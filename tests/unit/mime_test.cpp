@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <csignal>
@@ -11,6 +10,7 @@
 #include <map>
 #include <random>
 
+#include "test_gunzip.h"
 #include "tz_scope.h"
 
 namespace mls {
@@ -194,25 +194,6 @@ std::string DecodeHeader(const std::string& v) {
     out += bytes;
     pos = end + 2;
   }
-  return out;
-}
-
-std::string Gunzip(const std::string& gz) {
-  z_stream z{};
-  EXPECT_EQ(Z_OK, inflateInit2(&z, 15 + 16));
-  std::string out;
-  char buf[65536];
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  z.avail_in = static_cast<uInt>(gz.size());
-  int rc;
-  do {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof buf;
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - z.avail_out);
-  } while (rc == Z_OK);
-  EXPECT_EQ(Z_STREAM_END, rc);
-  inflateEnd(&z);
   return out;
 }
 
@@ -557,8 +538,8 @@ TEST(Mime, FdSinkWritesEverythingInOrder) {
 TEST(MimeAddress, ValidAddresses) {
   for (const char* a :
        {"root@localhost", "a.b-c+tag@mx1.example.org", "x@[127.0.0.1]", "x@[IPv6:::1]",
-        "\"john doe\"@example.org", "\"a\\\"b\"@example.org", "!#$%&'*+-/=?^_`{|}~@x.y",
-        "root", "postmaster", "first.last"}) {  // local recipients: sendmail delivers them
+        "\"john doe\"@example.org", "\"a\\\"b\"@example.org", "!#$%&'*+-/=?^_`{|}~@x.y", "root",
+        "postmaster", "first.last"}) {  // local recipients: sendmail delivers them
     EXPECT_EQ(std::nullopt, ValidateAddress(a)) << a;
   }
 }
@@ -623,9 +604,14 @@ TEST(MimeHeader, CleanHeaderText) {
                                    "b"));                                // U+2028
   EXPECT_EQ("x\xef\xbf\xbd\xef\xbf\xbd", CleanHeaderText("x\xe2\x82"));  // truncated: per byte
   // bidi override (U+202E), isolates (U+2066, U+2069), marks (U+200F, U+061C): dropped
-  EXPECT_EQ("abc", CleanHeaderText("a\xe2\x80\xae" "b\xe2\x81\xa6\xe2\x81\xa9" "c"));
-  EXPECT_EQ("ab", CleanHeaderText("\xe2\x80\x8f" "a\xd8\x9c" "b"));
-  EXPECT_EQ("Subject: =?UTF-8?B?w6k=?=", EncodeUnstructuredHeader("Subject", "\xe2\x80\xae\xc3\xa9"));
+  EXPECT_EQ("abc", CleanHeaderText("a\xe2\x80\xae"
+                                   "b\xe2\x81\xa6\xe2\x81\xa9"
+                                   "c"));
+  EXPECT_EQ("ab", CleanHeaderText("\xe2\x80\x8f"
+                                  "a\xd8\x9c"
+                                  "b"));
+  EXPECT_EQ("Subject: =?UTF-8?B?w6k=?=",
+            EncodeUnstructuredHeader("Subject", "\xe2\x80\xae\xc3\xa9"));
 }
 
 TEST(MimeHeader, PlainAsciiFoldsAtSpaces) {

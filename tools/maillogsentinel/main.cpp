@@ -59,5 +59,11 @@ int main(int argc, char** argv) {
   }
   env.clock = [] { return std::time(nullptr); };
   env.monotonic_ms = [] { return static_cast<std::int64_t>(mls::MonotonicMs()); };
+  if (const char* step = std::getenv("MLS_TEST_PRUNE_KILL"); step && *step) {
+    env.prune_step = [kill_at = std::string(step)](std::string_view s) {
+      if (s == kill_at) ::raise(SIGKILL);  // a kill -9 at exactly that point
+      return false;
+    };
+  }
   return mls::RunDriver(options, env);
 }
