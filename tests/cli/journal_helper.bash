@@ -45,6 +45,9 @@
 #                           [ARG...] (for debugging; TZ decides the offsets).
 #
 # Each helper returns non-zero, with the tools' messages on stderr, on failure.
+# systemd-journal-remote makes the files 0640, owned by the caller (journald's
+# are root:systemd-journal 0640): run as root, call give_to_user DIR before a
+# tool reads them through as_user, or leave them so to test "no permission".
 
 LOG2JOURNAL=${LOG2JOURNAL:-$MLS_SRCDIR/bench/log2journal}
 
