@@ -65,7 +65,8 @@ MARIADB_LIBS    := $(shell pkg-config --libs libmariadb 2>/dev/null || echo -lma
 LIBS_mls-sql    := -lcrypto -lsqlite3 -lpq $(MARIADB_LIBS)
 LIBS_mls-report := -lcurl
 LIBS_mls-anonymize := -lcrypto
-LIBS_ALL        := $(LIBS_BASE) -lcares -lmaxminddb -lcurl -larchive -lcrypto -lsqlite3 -lpq \
+LIBS_mls-tail   := -lsystemd
+LIBS_ALL        := $(LIBS_BASE) -lsystemd -lcares -lmaxminddb -lcurl -larchive -lcrypto -lsqlite3 -lpq \
                    $(MARIADB_LIBS)
 CPPFLAGS        += $(MARIADB_CFLAGS)
 

@@ -91,22 +91,42 @@ bool ValidDnsServer(std::string_view t) {
   return ValidIp(std::string(t.substr(0, colon)), AF_INET);
 }
 
-std::optional<std::string> SetServers(Config& c, std::string_view v) {
-  c.dns_servers.clear();
+// The non-empty tokens of `v` between any of `seps`, each checked by `take`
+// (its error ends the list).
+template <typename Take>
+std::optional<std::string> ForEachToken(std::string_view v, std::string_view seps, Take take) {
   std::size_t i = 0;
   while (i < v.size()) {
-    std::size_t end = v.find_first_of(", \t", i);
+    std::size_t end = v.find_first_of(seps, i);
     if (end == std::string_view::npos) end = v.size();
-    std::string_view tok = v.substr(i, end - i);
-    if (!tok.empty()) {
-      if (!ValidDnsServer(tok))
-        return "'" + std::string(tok) +
-               "' is not IPv4[:PORT], IPv6 or [IPv6]:PORT (comma- or space-separated)";
-      c.dns_servers.emplace_back(tok);
+    if (end > i) {
+      if (auto err = take(v.substr(i, end - i))) return err;
     }
     i = end + 1;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> SetServers(Config& c, std::string_view v) {
+  c.dns_servers.clear();
+  return ForEachToken(v, ", \t", [&c](std::string_view tok) -> std::optional<std::string> {
+    if (!ValidDnsServer(tok))
+      return "'" + std::string(tok) +
+             "' is not IPv4[:PORT], IPv6 or [IPv6]:PORT (comma- or space-separated)";
+    c.dns_servers.emplace_back(tok);
+    return std::nullopt;
+  });
+}
+
+std::optional<std::string> SetJournalMatches(Config& c, std::string_view v) {
+  c.journal_matches.clear();
+  return ForEachToken(v, " \t", [&c](std::string_view m) -> std::optional<std::string> {
+    const std::size_t eq = m.find('=');
+    if (eq == std::string_view::npos || eq == 0)
+      return "'" + std::string(m) + "' is not FIELD=VALUE (space-separated)";
+    c.journal_matches.emplace_back(m);
+    return std::nullopt;
+  });
 }
 
 constexpr const char* kPositive = "expected a positive integer";
@@ -151,6 +171,12 @@ const KeySpec kKeys[] = {
     {"paths", "state_dir", MLS_NONEMPTY(state_dir)},
     {"paths", "mail_log", MLS_NONEMPTY(mail_log)},
     {"paths", "rotated_dir", MLS_STRING(rotated_dir)},
+    {"paths", "source",
+     [](Config& c, std::string_view v) -> std::optional<std::string> {
+       return OneOf(v, {"file", "journal"}, false, c.log_source, "expected file or journal");
+     }},
+    {"paths", "journal_dir", MLS_STRING(journal_dir)},
+    {"paths", "journal_match", SetJournalMatches},
     {"general", "log_level",
      [](Config& c, std::string_view v) {
        return OneOf(v, {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}, true, c.log_level,

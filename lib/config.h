@@ -18,6 +18,10 @@ struct Config {
   std::string state_dir = "/var/lib/maillogsentinel/state";
   std::string mail_log = "/var/log/mail.log";
   std::string rotated_dir;  // logrotate's olddir: rotated files kept elsewhere (empty: none)
+  std::string log_source = "file";           // file (mail_log) or journal (mls-tail --journal)
+  std::string journal_dir;                   // journal files here (empty: the system journal)
+  std::vector<std::string> journal_matches;  // FIELD=VALUE (mls-tail --match)
+  bool FromJournal() const { return log_source == "journal"; }
   // [general]
   std::string log_level = "INFO";  // DEBUG INFO WARNING ERROR CRITICAL
   int retention_days = 0;          // rows older go after a run (lib/retention.h); 0: keep all

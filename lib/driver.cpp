@@ -152,7 +152,7 @@ int Extraction::Run() {
   log_.Log(
       LogLevel::kInfo, kTag,
       "extraction started (pid " + std::to_string(::getpid()) + ", config " + o_.config_path + ")");
-  {
+  if (!config_.FromJournal()) {  // the journal's readability: mls-tail --journal checks it
     auto line = cr.key_lines.find("paths.mail_log");
     std::string where = line == cr.key_lines.end()
                             ? o_.config_path + ": [paths] mail_log not set"
@@ -511,7 +511,8 @@ int RunArchive(const DriverOptions& o, const DriverEnv& env) {
     if (!d->empty() && IsWithin(env.home, *d)) {
       Warn("your home " + env.home + " is inside " + *d +
            ": the backup would stay among the files it clears; run it as another user (sudo "
-           "maillogsentinel --" + what + ") or with HOME set elsewhere; nothing moved");
+           "maillogsentinel --" +
+           what + ") or with HOME set elsewhere; nothing moved");
       return kExitFailure;
     }
   }

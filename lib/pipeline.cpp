@@ -34,6 +34,24 @@ std::vector<Stage> BuildPipeline(const Config& config, const DriverOptions& opti
   std::vector<Stage> stages;
 
   Stage tail{"mls-tail", {"--state", config.StatePath(), "--pending", config.PendingPath()}, {}};
+  if (config.FromJournal()) {  // no progress or map: entries, not a file's bytes
+    tail.args.insert(tail.args.begin(), "--journal");
+    tail.args.push_back("--stats");
+    if (!config.journal_dir.empty()) {
+      tail.args.push_back("--journal-dir");
+      tail.args.push_back(config.journal_dir);
+    }
+    for (const std::string& m : config.journal_matches) {
+      tail.args.push_back("--match");
+      tail.args.push_back(m);
+    }
+    if (options.from_now) tail.args.push_back("--from-end");
+    stages.push_back(std::move(tail));
+    stages.push_back(Stage{"mls-parse", {"--stats"}, {}});
+    stages.push_back(EnrichStage(config));
+    stages.push_back(Stage{"mls-store", {"--csv", config.CsvPath(), "--stats"}, {}});
+    return stages;
+  }
   if (options.progress_fd >= 0) {
     tail.args.push_back("--progress-fd");
     tail.args.push_back(std::to_string(options.progress_fd));

@@ -93,7 +93,7 @@ struct ReportData {
   std::string server_address;  // its primary non-loopback address, or empty
   std::time_t generated = 0;   // "now"
   ReportWindow window;
-  std::string schedule;         // extraction schedule, e.g. "OnCalendar=*:0/10" or "unknown"
+  std::string schedule;  // extraction schedule, e.g. "OnCalendar=*:0/10" or "unknown"
   std::optional<std::time_t> last_extraction;  // last committed run (from the op log)
   std::string dataset_path;
   // Why the dataset could not be read at all, "" when it was: "missing (No such
@@ -102,7 +102,7 @@ struct ReportData {
   std::string dataset_error;
 
   // Totals for the window.
-  std::uint64_t total = 0;           // attempts (rows) in the window
+  std::uint64_t total = 0;  // attempts (rows) in the window
   std::uint64_t distinct_ips = 0;
   std::uint64_t distinct_users = 0;  // user names: an empty one is not a user name
   // Attempts without a user name (an empty user cell): counted here only, never
@@ -115,7 +115,7 @@ struct ReportData {
   std::vector<KeyCount> servers;
 
   // Top-N lists, count descending, ties by key ascending (bytewise).
-  std::vector<AuthCount> top_auth;      // (user, ip) pairs
+  std::vector<AuthCount> top_auth;  // (user, ip) pairs
   std::vector<KeyCount> top_users;
   std::vector<IpCount> top_ips;
   std::vector<KeyCount> top_countries;  // "" = unknown country
@@ -153,6 +153,9 @@ struct ReportData {
   // by extraction runs committed inside the window; nullopt when the op log is
   // unreadable or absent.
   std::optional<std::uint64_t> outages;
+  // Postfix messages journald's rate limit dropped in the window (the op log's
+  // "N Postfix messages dropped by journald"): failures among them are missing.
+  std::uint64_t suppressed = 0;
   // The op log consulted for `outages` and `last_extraction`; "" when there was
   // none to consult (mls-report --csv without a config or --oplog).
   std::string oplog_path;
@@ -182,20 +185,20 @@ struct ReportOptions {
 };
 
 struct ReportBuild {
-  ReportData data;  // aggregates and dataset facts; header fields left empty
-  std::uint64_t rows_written = 0;   // to rows_fd
+  ReportData data;                    // aggregates and dataset facts; header fields left empty
+  std::uint64_t rows_written = 0;     // to rows_fd
   std::vector<std::string> warnings;  // "FILE: line 7: ...; row skipped" (capped)
   std::optional<std::string> error;   // fatal: unreadable file, foreign header, write error
-  bool missing = false;  // the dataset does not exist (data.dataset_error says so)
-  bool not_regular = false;  // error: the dataset is a pipe, device... (a usage error)
+  bool missing = false;               // the dataset does not exist (data.dataset_error says so)
+  bool not_regular = false;           // error: the dataset is a pipe, device... (a usage error)
 };
 
 // Streams the dataset at `csv_path` (legacy rows included). A dataset that does
 // not exist or cannot be opened is no error: data.dataset_error says why (and
-// `missing` is set when it does not exist); the counts are then unknown. An incomplete last line (an append in
-// progress) is ignored. Reads the file once, and a second time up to the last
-// row dated before the window when the window has rows (for new_ips; stops as
-// soon as every IP of the window has been seen before it).
+// `missing` is set when it does not exist); the counts are then unknown. An incomplete last line
+// (an append in progress) is ignored. Reads the file once, and a second time up to the last row
+// dated before the window when the window has rows (for new_ips; stops as soon as every IP of the
+// window has been seen before it).
 ReportBuild BuildReport(const std::string& csv_path, const ReportOptions& options);
 
 }  // namespace mls

@@ -253,6 +253,7 @@ PreparedReport PrepareReport(const ReportSetup& s, const ReportEnv& env, int row
     OpLogFacts facts = ReadOpLogFacts(s.oplog_path, d.window.since, d.window.until);
     if (facts.readable) {
       d.outages = facts.outages;
+      d.suppressed = facts.suppressed;
       d.last_extraction = facts.last_extraction;
     } else if (s.oplog_given) {
       Warn(s.oplog_path + ": cannot read the op log; outages and last extraction unknown");

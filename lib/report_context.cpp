@@ -158,7 +158,10 @@ OpLogFacts ReadOpLogFacts(const std::string& path, std::time_t since, std::time_
     if (!rest.starts_with(kCommittedPrefix)) return;
     rest.remove_prefix(kCommittedPrefix.size());
     if (!facts.last_extraction || *t > *facts.last_extraction) facts.last_extraction = t;
-    if (*t >= since && *t < until) facts.outages += ParseSummaryOutages(rest);
+    if (*t >= since && *t < until) {
+      facts.outages += ParseSummaryOutages(rest);
+      facts.suppressed += ParseSummarySuppressed(rest);
+    }
   };
   std::string buf;
   bool overlong = false;

@@ -36,6 +36,7 @@ struct OpLogFacts {
   bool readable = false;                       // false: absent or unreadable
   std::optional<std::time_t> last_extraction;  // newest "committed:" line
   std::uint64_t outages = 0;                   // summed over runs committed in [since, until)
+  std::uint64_t suppressed = 0;                // journald's drops, likewise
 };
 // Streams the file (bounded memory, however long the log). Only lines of the
 // form "<timestamp> <LEVEL> maillogsentinel: committed: <summary>" count, so a

@@ -259,11 +259,10 @@ void DocumentStartHtml(const ReportData& d, std::string& out) {
   out += "<body style=\"margin:0;padding:0;background:#f3f4f6;\">";
   // The inbox preview line (hidden in the message itself).
   const bool unknown_counts = !d.dataset_error.empty();
-  std::string preview = unknown_counts
-                            ? "The dataset is " + d.dataset_error + ": failed logins unknown"
-                            : Num(d.total) + " failed SMTP logins from " + Num(d.distinct_ips) +
-                                  " IPs, " + Num(d.distinct_users) + " user names; " +
-                                  ChangeText(d);
+  std::string preview =
+      unknown_counts ? "The dataset is " + d.dataset_error + ": failed logins unknown"
+                     : Num(d.total) + " failed SMTP logins from " + Num(d.distinct_ips) + " IPs, " +
+                           Num(d.distinct_users) + " user names; " + ChangeText(d);
   if (d.outages && *d.outages > 0) preview += "; SASL backend outages: " + Num(*d.outages);
   out +=
       "<div id=\"preview\" style=\"display:none;font-size:1px;line-height:1px;max-height:0;"
@@ -274,7 +273,8 @@ void DocumentStartHtml(const ReportData& d, std::string& out) {
       "border=\"0\" style=\"background:#f3f4f6;\"><tr><td align=\"center\" "
       "style=\"padding:16px 4px;\">";
   out +=
-      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+      "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
+      "border=\"0\" "
       "style=\"width:100%;max-width:760px;background:#ffffff;border:1px solid #e5e7eb;"
       "color:#1f2937;font-size:14px;line-height:1.4;";
   out += kFont;
@@ -329,8 +329,7 @@ void WarningsHtml(const ReportData& d, std::string& out) {
 // The summary tiles.
 void SummaryHtml(const ReportData& d, std::string& out) {
   const bool unknown_counts = !d.dataset_error.empty();
-  out +=
-      "<tr><td style=\"padding:16px 12px 4px 12px;\"><div id=\"summary\">";
+  out += "<tr><td style=\"padding:16px 12px 4px 12px;\"><div id=\"summary\">";
   if (unknown_counts) {
     Tile("Failed logins", "unknown", "dataset " + d.dataset_error, kBarColour, out);
     Tile("Source IPs", "unknown", "", kMuted, out);
@@ -349,6 +348,9 @@ void SummaryHtml(const ReportData& d, std::string& out) {
   } else {
     Tile("SASL outages", "unknown", OutagesUnknownReason(d), kMuted, out);
   }
+  if (d.suppressed > 0)
+    Tile("Journal drops", Num(d.suppressed), "Postfix lines journald dropped (rate limit)",
+         kBarColour, out);
   out += "</div></td></tr>\n";
 }
 
@@ -365,9 +367,8 @@ void ServersHtml(const ReportData& d, std::string& out) {
       rows.push_back(
           {Plain(Num(k.count)), Plain(Percent(k.count, d.total)), Safe(k.key, "(unknown)")});
     }
-    Table("servers",
-          {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"Server", Kind::kCode}}, rows,
-          out);
+    Table("servers", {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"Server", Kind::kCode}},
+          rows, out);
     SectionEnd(out);
   }
 }
@@ -402,8 +403,8 @@ void TopUsersHtml(const ReportData& d, std::string& out) {
       rows.push_back(
           {Plain(Num(k.count)), Plain(Percent(k.count, d.total)), Safe(k.key, "(none)")});
     }
-    Table("top-users",
-          {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"User", Kind::kCode}}, rows, out);
+    Table("top-users", {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"User", Kind::kCode}},
+          rows, out);
     SectionEnd(out);
   }
 }
@@ -505,8 +506,7 @@ void KeysHtml(const ReportData& d, std::string& out) {
       rows.push_back({Plain(Num(k.count)), Plain(Percent(k.count, d.total)),
                       asn ? Safe(AsnLabel(k.key)) : Safe(k.key, "(unknown)")});
     }
-    Table(id, {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {std::string(head)}}, rows,
-          out);
+    Table(id, {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {std::string(head)}}, rows, out);
   };
   // Countries and ASNs side by side (short keys) where there is room, one
   // above the other on a phone; AS organisations below.

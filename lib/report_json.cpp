@@ -15,7 +15,6 @@
 namespace mls {
 namespace {
 
-
 class Json {
  public:
   std::string out;
@@ -257,6 +256,10 @@ std::string RenderJson(const ReportData& d) {
     j.Num(*d.outages);
   } else {
     j.out += "null";
+  }
+  if (d.suppressed > 0) {  // only then: journald's rate limit dropped Postfix messages
+    j.Top("journal_suppressed");
+    j.Num(d.suppressed);
   }
   if (!d.servers.empty()) {  // several servers in the window
     j.Top("servers");

@@ -16,7 +16,6 @@ constexpr std::size_t kIndent = 2;
 constexpr std::size_t kGap = 2;
 constexpr std::size_t kChartWidth = 50;  // columns of the longest bar
 
-
 std::string Pad(std::string_view s, std::size_t width, bool right) {
   std::size_t w = DisplayWidth(s);
   std::string fill(w < width ? width - w : 0, ' ');
@@ -30,9 +29,9 @@ std::string RTrim(std::string s) {
 
 struct Column {
   std::string head;
-  bool right = false;    // numbers: right-aligned
-  std::size_t cap = 40;  // widest it gets
-  bool shrink = true;    // false: numbers and IPs, never cut to fit the line
+  bool right = false;     // numbers: right-aligned
+  std::size_t cap = 40;   // widest it gets
+  bool shrink = true;     // false: numbers and IPs, never cut to fit the line
   bool cut_left = false;  // host and AS names: cut from the left, the domain stays
 };
 
@@ -173,7 +172,8 @@ std::string FitColumns(const std::string& text) {
     std::size_t nl = text.find('\n', pos);
     if (nl == std::string::npos) nl = text.size();
     std::string_view line(text.data() + pos, nl - pos);
-    out += DisplayWidth(line) > kMaxColumns ? TruncateDisplay(line, kMaxColumns) : std::string(line);
+    out +=
+        DisplayWidth(line) > kMaxColumns ? TruncateDisplay(line, kMaxColumns) : std::string(line);
     if (nl < text.size()) out += '\n';
     pos = nl + 1;
   }
@@ -181,7 +181,6 @@ std::string FitColumns(const std::string& text) {
 }
 
 }  // namespace
-
 
 namespace {
 
@@ -261,8 +260,11 @@ void SummaryText(const ReportData& d, std::string& out) {
   std::vector<std::string> notes = {
       change,
       d.new_ip_count > 0 ? Num(d.new_ip_count) + " new (never seen before this window)" : "",
-      NoUserText(d),
-      d.outages ? "" : "(" + OutagesUnknownReason(d) + ")"};
+      NoUserText(d), d.outages ? "" : "(" + OutagesUnknownReason(d) + ")"};
+  if (d.suppressed > 0) {  // next to the outages: the other way failures go missing
+    facts.push_back({"Journal drops", Num(d.suppressed)});
+    notes.push_back("Postfix lines journald dropped (rate limit)");
+  }
   std::size_t vw = 0;
   for (const auto& f : facts) vw = std::max(vw, f.second.size());
   for (std::size_t k = 0; k < facts.size(); ++k) {
@@ -270,8 +272,8 @@ void SummaryText(const ReportData& d, std::string& out) {
     if (DisplayWidth(fact) + 3 + DisplayWidth(notes[k]) > kMaxColumns) {
       // A long note (the change against a 7-day window) on a line of its own.
       const std::size_t nw = DisplayWidth(notes[k]);
-      const std::size_t indent =
-          std::max<std::size_t>(kIndent, std::min(fact.size() + 3, kMaxColumns - std::min(nw, kMaxColumns)));
+      const std::size_t indent = std::max<std::size_t>(
+          kIndent, std::min(fact.size() + 3, kMaxColumns - std::min(nw, kMaxColumns)));
       out += fact + "\n" + std::string(indent, ' ') + notes[k] + "\n";
     } else {
       out += RTrim(fact + "   " + notes[k]) + "\n";
@@ -421,8 +423,9 @@ void KeysText(const ReportData& d, std::string& out) {
   auto unknown = [](const std::string& k) { return Show(k, "(unknown)"); };
   KeyedText(d, "TOP COUNTRIES", "COUNTRY", d.top_countries, unknown, out);
   KeyedText(d, "TOP AS ORGANISATIONS", "AS ORGANISATION", d.top_as_orgs, unknown, out);
-  KeyedText(d, "TOP ASNS", "ASN", d.top_asns,
-            [](const std::string& k) { return DisplayText(AsnLabel(k)); }, out);
+  KeyedText(
+      d, "TOP ASNS", "ASN", d.top_asns,
+      [](const std::string& k) { return DisplayText(AsnLabel(k)); }, out);
 }
 
 void RdnsText(const ReportData& d, std::string& out) {

@@ -1,11 +1,13 @@
-#include "number.h"
 #include "run_stats.h"
 
+#include "number.h"
 
 namespace mls {
 namespace {
 
 constexpr std::string_view kOutageWords = " SASL backend outage";
+constexpr std::string_view kSuppressedWords = " Postfix message";
+constexpr std::string_view kSuppressedTail = " dropped by journald";
 
 // The number right after `key` in `line`, up to a space or the end.
 std::optional<std::uint64_t> NumberAfter(std::string_view line, std::string_view key) {
@@ -23,6 +25,12 @@ bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& sta
       stats.lines = v;
       if (auto o = NumberAfter(line, " outages=")) stats.outages = o;
       if (auto b = NumberAfter(line, " bad_time=")) stats.bad_time = b;
+      return true;
+    }
+  }
+  if (stage == "mls-tail" && line.starts_with("mls-tail: entries=")) {
+    if (auto v = NumberAfter(line, " suppressed=")) {
+      stats.suppressed = v;
       return true;
     }
   }
@@ -85,19 +93,39 @@ std::string FormatSummary(const RunStats& stats) {
     out += std::to_string(*stats.bad_time) + (*stats.bad_time == 1 ? " event" : " events") +
            " with an impossible time skipped";
   }
+  if (stats.suppressed && *stats.suppressed > 0) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(*stats.suppressed) + std::string(kSuppressedWords) +
+           (*stats.suppressed == 1 ? "" : "s") + std::string(kSuppressedTail);
+  }
   return out.empty() ? "done" : out;
 }
 
-std::uint64_t ParseSummaryOutages(std::string_view summary) {
-  std::size_t at = summary.find(kOutageWords);
+namespace {
+// The count before `words` (+ 's'?) + `tail` in a summary, where a ", " or the
+// start precedes the number and a ',' or the end follows.
+std::uint64_t SummaryCount(std::string_view summary, std::string_view words,
+                           std::string_view tail) {
+  std::size_t at = summary.find(words);
   if (at == std::string_view::npos) return 0;
-  std::string_view rest = summary.substr(at + kOutageWords.size());
+  std::string_view rest = summary.substr(at + words.size());
   if (rest.starts_with('s')) rest.remove_prefix(1);
+  if (!rest.starts_with(tail)) return 0;
+  rest.remove_prefix(tail.size());
   if (!rest.empty() && !rest.starts_with(',')) return 0;  // "outagesX": not ours
   std::size_t begin = at;
   while (begin > 0 && summary[begin - 1] >= '0' && summary[begin - 1] <= '9') --begin;
   if (begin == at || (begin != 0 && !summary.substr(0, begin).ends_with(", "))) return 0;
   return ParseNumber<std::uint64_t>(summary.substr(begin, at - begin)).value_or(0);
+}
+}  // namespace
+
+std::uint64_t ParseSummaryOutages(std::string_view summary) {
+  return SummaryCount(summary, kOutageWords, "");
+}
+
+std::uint64_t ParseSummarySuppressed(std::string_view summary) {
+  return SummaryCount(summary, kSuppressedWords, kSuppressedTail);
 }
 
 }  // namespace mls

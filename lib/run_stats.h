@@ -25,6 +25,9 @@ struct RunStats {
   // "mls-parse: ... bad_time=N": events skipped because their time stamp
   // names no real date or time (Dec 32, 25:00).
   std::optional<std::uint64_t> bad_time;
+  // "mls-tail: entries=N printed=N suppressed=N" (--journal): Postfix messages
+  // journald's rate limit dropped ("Suppressed N messages from postfix...").
+  std::optional<std::uint64_t> suppressed;
 };
 
 // Updates `stats` from one stderr line of stage `stage`; true if it was a
@@ -47,13 +50,16 @@ StageLineKind ClassifyStageLine(std::string_view stage, std::string_view line, R
 // ", 120 reverse DNS queries, 80 cache hits" when mls-enrich asked or used its
 // cache (nothing with DNS disabled), then ", 3 SASL backend outages" (", 1 SASL
 // backend outage") when mls-parse counted any, then ", 2 events with an
-// impossible time skipped" (", 1 event ...") likewise.
+// impossible time skipped" (", 1 event ...") likewise, then ", 7 Postfix
+// messages dropped by journald" (", 1 Postfix message ...") likewise.
 std::string FormatSummary(const RunStats& stats);
 
 // The outage count FormatSummary wrote into `summary` ("N SASL backend
 // outage(s)", at the start or after ", "); 0 when it names none. The report
 // reads it back from the op log's "committed: <summary>" lines.
 std::uint64_t ParseSummaryOutages(std::string_view summary);
+// Likewise the "N Postfix messages dropped by journald" FormatSummary wrote.
+std::uint64_t ParseSummarySuppressed(std::string_view summary);
 
 // The op-log message of a committed run: kCommittedPrefix + FormatSummary(stats).
 inline constexpr std::string_view kCommittedPrefix = "committed: ";

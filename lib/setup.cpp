@@ -132,20 +132,25 @@ class Setup {
         return "useradd " + u + ": the user is not in " + In("/etc/passwd");
       Say("user " + u + ": created (system user, no login shell, home " + c_.working_dir + ")");
     }
+    // The group that reads the log: adm for Debian's /var/log files,
+    // systemd-journal for the journal.
+    const std::string group = c_.FromJournal() ? "systemd-journal" : "adm";
+    const std::string log = c_.FromJournal() ? "the journal" : c_.mail_log;
     bool member = false;
-    if (!FindGroup(root_, "adm", u, member)) {
-      Say("group adm: none here; give " + u + " read access to " + c_.mail_log + " yourself");
+    if (!FindGroup(root_, group, u, member)) {
+      Say("group " + group + ": none here; give " + u + " read access to " + log + " yourself");
     } else if (member) {
-      Say("group adm: " + u + " is a member (reads " + c_.mail_log + ")");
+      Say("group " + group + ": " + u + " is a member (reads " + log + ")");
     } else if (o_.dry_run) {
-      Say("group adm: " + u + " would be added (to read " + c_.mail_log + ")");
+      Say("group " + group + ": " + u + " would be added (to read " + log + ")");
     } else {
       std::vector<std::string> argv = {"usermod"};
       argv.insert(argv.end(), prefix.begin(), prefix.end());
-      for (const char* a : {"--append", "--groups", "adm"}) argv.push_back(a);
+      for (const std::string& a : {std::string("--append"), std::string("--groups"), group})
+        argv.push_back(a);
       argv.push_back(u);
-      if (Run(argv) != 0) return "usermod -aG adm " + u + " failed: " + last_output_;
-      Say("group adm: " + u + " added (to read " + c_.mail_log + ")");
+      if (Run(argv) != 0) return "usermod -aG " + group + " " + u + " failed: " + last_output_;
+      Say("group " + group + ": " + u + " added (to read " + log + ")");
     }
     return std::nullopt;
   }

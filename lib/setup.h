@@ -8,7 +8,8 @@
 //      and the timers' calendars (checked with `systemd-analyze calendar` when
 //      it is there);
 //   2. the service user: created if missing (useradd --system, no login
-//      shell, home working_dir), and a member of the mail log's group (adm);
+//      shell, home working_dir), and a member of the log's group (adm; with
+//      [paths] source = journal, systemd-journal);
 //   3. working_dir, state_dir and sql_export_dir: created if missing, owned by
 //      the user, mode 0750 (existing ones only get owner and mode);
 //   4. /etc/maillogsentinel.conf: the template, mode 0640, group of the user;

@@ -154,6 +154,7 @@ sums() { (cd "$R" && find . -type f -print0 | sort -z | xargs -0 sha256sum; find
   local schedule='*:0/5' check=0
   if command -v systemd-analyze >/dev/null; then schedule='every tuesday' check=1; fi
   run wizard <<EOF
+ask "Where Postfix logs" ""
 ask "Postfix's mail log" "var/log/mail.log"
 see "not taken: give an absolute path"
 ask "Postfix's mail log" "/var/log/mail.log"
@@ -223,6 +224,7 @@ $T/maillogsentinel_setup.log:0"
 @test "the wizard: Ctrl-C at a question or in the password, or 'no' at the end, changes nothing" {
   sums >"$T/before"
   run wizard <<'EOF'
+ask "Where Postfix logs" ""
 ask "Postfix's mail log" "/srv/elsewhere.log"
 ask "Postfix's mail log" ""
 ask "Working directory" "/srv/x"
@@ -235,6 +237,7 @@ EOF
   sums | diff "$T/before" -
   [ ! -e "$T/maillogsentinel_setup.log" ]
   run wizard <<'EOF'
+ask "Where Postfix logs" ""
 ask "Postfix's mail log" ""
 ask "Postfix's mail log" ""
 ask "Working directory" ""
@@ -259,6 +262,7 @@ EOF
   sums | diff "$T/before" -
   # Enter everywhere, Enter ("no") at the end: exit 1, nothing written.
   run wizard <<'EOF'
+ask "Where Postfix logs" ""
 ask "Postfix's mail log" ""
 ask "Postfix's mail log" ""
 ask "Working directory" ""
@@ -279,6 +283,7 @@ EOF
   setup_run >/dev/null
   sums >"$T/before"
   run wizard <<'EOF'
+ask "Where Postfix logs" ""
 ask {Postfix's mail log \[/var/log/mail.log\]} ""
 ask "Postfix's mail log" ""
 ask {Working directory \(the dataset and the op log\) \[/var/lib/maillogsentinel\]} ""
@@ -295,6 +300,7 @@ EOF
   sums | diff "$T/before" -
   cp "$R/etc/maillogsentinel.conf" "$T/old.conf"
   run wizard <<'EOF'
+ask "Where Postfix logs" ""
 ask "Postfix's mail log" ""
 ask "Postfix's mail log" ""
 ask "Working directory" ""
@@ -311,4 +317,16 @@ EOF
   grep -qx 'email = abuse@example.org' "$R/etc/maillogsentinel.conf"
   grep -qx 'db_password = Very#Secret-42' "$R/etc/maillogsentinel.conf"
   grep -qx 'extract_schedule = \*:0/15' "$R/etc/maillogsentinel.conf"
+}
+
+@test "--setup with [paths] source = journal: the user joins systemd-journal, not adm" {
+  printf 'systemd-journal:x:101:\n' >>"$R/etc/group"
+  sed -i 's|^mail_log = .*|source = journal|' "$T/t.conf"
+  run setup_run
+  assert_success
+  assert_line "maillogsentinel: setup: group systemd-journal: mlstest added (to read the journal)"
+  grep -qx 'systemd-journal:x:101:mlstest' "$R/etc/group"
+  grep -qx 'adm:x:4:' "$R/etc/group"
+  run setup_run
+  assert_line "maillogsentinel: setup: group systemd-journal: mlstest is a member (reads the journal)"
 }

@@ -120,6 +120,17 @@ _jr_archived_name() {
   echo "system@$id-$seq-$rt.journal"
 }
 
+# _jr_adopt_rotated DIR: the files systemd-journal-remote rotated on its own
+# while writing DIR/.jr-tmp/new.journal (it starts a new file at about 64 MiB:
+# new@ID-SEQ-TIME.journal) go into DIR as the archived files they are.
+_jr_adopt_rotated() {
+  local f
+  for f in "$1"/.jr-tmp/new@*.journal; do
+    [ -f "$f" ] || continue
+    mv "$f" "$1/system@${f##*/new@}" || return 1
+  done
+}
+
 jr_make() {
   local dir=$1
   shift
@@ -130,6 +141,7 @@ jr_make() {
   fi
   rm -f "$dir/.jr-tmp/new.journal"
   _jr_write "$dir/.jr-tmp/new.journal" "$@" || return 1
+  _jr_adopt_rotated "$dir" || return 1
   mv "$dir/.jr-tmp/new.journal" "$dir/system.journal"
 }
 
@@ -146,6 +158,7 @@ jr_append() {
   mkdir -p "$dir/.jr-tmp" || return 1
   rm -f "$dir/.jr-tmp/new.journal"
   _jr_write "$dir/.jr-tmp/new.journal" "$@" || return 1
+  _jr_adopt_rotated "$dir" || return 1
   case ${JR_ROTATE:-archive} in
     archive)
       if [ -f "$dir/system.journal" ]; then

@@ -151,10 +151,12 @@ def parse(s, i=0):
         assert s[i] == ",", s[i:]
         i += 1
 
-members, shapes = [], {}
+members, shapes, optional = [], {}, set()
 for item in sec.split("\n.It Li ")[1:]:
     head, _, body = item.partition("\n")
     names = [n.strip() for n in head.split(" , ")]
+    if "only when" in body:  # present in some reports only
+        optional.update(names)
     found = [parse(m)[0] for m in re.findall(r"^\.Li (\[?\{.*[}\]])", body, re.M)]
     if "IP objects" in body and not found:
         found = ["IP"]
@@ -162,6 +164,7 @@ for item in sec.split("\n.It Li ")[1:]:
     for n, f in zip(names, found if len(found) == len(names) else found[:1] * len(names)):
         shapes[n] = f
 ip_shape = shapes["top_ips"]
+members = [m for m in members if m in rep or m not in optional]
 assert members == list(rep), "man page %s\nreport   %s" % (members, list(rep))
 
 checked = set()

@@ -411,3 +411,28 @@ TEST(ConfigEntries, CheckConfigValueAppliesTheKeysRules) {
 
 }  // namespace
 }  // namespace mls
+
+namespace mls {
+namespace {
+
+TEST(Config, TheJournalAsSource) {
+  ConfigResult r = ParseConfig(
+      "[paths]\nsource = Journal\njournal_dir = /srv/j\n"
+      "journal_match = _SYSTEMD_UNIT=postfix@-.service  _SYSTEMD_UNIT=postfix@mx2.service\n",
+      "t");
+  ASSERT_FALSE(r.error) << *r.error;
+  EXPECT_TRUE(r.config.FromJournal());
+  EXPECT_EQ(r.config.journal_dir, "/srv/j");
+  EXPECT_EQ(r.config.journal_matches,
+            (std::vector<std::string>{"_SYSTEMD_UNIT=postfix@-.service",
+                                      "_SYSTEMD_UNIT=postfix@mx2.service"}));
+  EXPECT_FALSE(ParseConfig("", "t").config.FromJournal());
+  EXPECT_EQ(*ParseConfig("[paths]\nsource = syslog\n", "t").error,
+            "t:2: bad value 'syslog' for source in [paths]: expected file or journal");
+  EXPECT_EQ(*ParseConfig("[paths]\njournal_match = =x\n", "t").error,
+            "t:2: bad value '=x' for journal_match in [paths]: '=x' is not FIELD=VALUE "
+            "(space-separated)");
+}
+
+}  // namespace
+}  // namespace mls

@@ -113,15 +113,16 @@ std::string Committed(const std::string& when, const std::string& summary) {
 TEST(OpLogFacts, SumsOutagesOfRunsCommittedInTheWindow) {
   TempDir t;
   std::string log = t.path() + "/maillogsentinel.log";
-  RunStats three{100, 5, std::nullopt, std::nullopt, 3, std::nullopt};
-  RunStats one{100, 5, 2, 1, 1, std::nullopt};
+  RunStats three{100, 5, std::nullopt, std::nullopt, 3, std::nullopt, std::nullopt};
+  RunStats one{100, 5, 2, 1, 1, std::nullopt, 4};
   std::string text =
       Committed("2026-11-27T23:59:59+00:00", FormatSummary(three)) +  // before the window
       "2026-11-28T00:10:00+00:00 INFO maillogsentinel: reading /var/log/mail.log\n" +
       Committed("2026-11-28T00:00:00+00:00", FormatSummary(three)) +  // since: inside
       Committed("2026-11-28T10:00:00+01:00", FormatSummary(one)) +    // 09:00 UTC
       Committed("2026-11-28T11:00:00+00:00",
-                FormatSummary({7, 0, std::nullopt, std::nullopt, 0, std::nullopt})) +  // no outage
+                FormatSummary({7, 0, std::nullopt, std::nullopt, 0, std::nullopt,
+                               std::nullopt})) +  // no outage
       // A message quoting attacker text cannot pass for a committed run.
       "2026-11-28T12:00:00+00:00 WARNING maillogsentinel: user 'maillogsentinel: committed: "
       "50 SASL backend outages' rejected\n" +
@@ -133,6 +134,7 @@ TEST(OpLogFacts, SumsOutagesOfRunsCommittedInTheWindow) {
   OpLogFacts f = ReadOpLogFacts(log, since, until);
   EXPECT_TRUE(f.readable);
   EXPECT_EQ(4u, f.outages);
+  EXPECT_EQ(4u, f.suppressed);  // journald's drops of the one run that had them
   ASSERT_TRUE(f.last_extraction.has_value());
   EXPECT_EQ(until, *f.last_extraction);  // the newest committed line, window or not
 

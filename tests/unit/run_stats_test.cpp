@@ -32,16 +32,18 @@ TEST(RunStats, ParsesEnrichStats) {
   EXPECT_FALSE(ParseStatsLine("mls-enrich", "mls-enrich: line 3: expected 9 fields, got 2", s));
   EXPECT_FALSE(ParseStatsLine("mls-store", "mls-enrich: records=9 queries=5 cache_hits=4", s));
   EXPECT_EQ("7 events stored, 5 reverse DNS queries, 4 cache hits",
-            FormatSummary({std::nullopt, 7, 5, 4, std::nullopt, std::nullopt}));
+            FormatSummary({std::nullopt, 7, 5, 4, std::nullopt, std::nullopt, std::nullopt}));
   // DNS disabled (nothing asked, nothing cached): the summary is as before.
-  EXPECT_EQ("10 new lines read, 7 events stored", FormatSummary({10, 7, 0, 0, 0, std::nullopt}));
+  EXPECT_EQ("10 new lines read, 7 events stored",
+            FormatSummary({10, 7, 0, 0, 0, std::nullopt, std::nullopt}));
 }
 
 TEST(RunStats, SummaryLeavesOutUnknownCounts) {
   EXPECT_EQ("300000 new lines read, 2345 events stored",
-            FormatSummary({300000, 2345, std::nullopt, std::nullopt, std::nullopt, std::nullopt}));
-  EXPECT_EQ("7 events stored",
-            FormatSummary({std::nullopt, 7, std::nullopt, std::nullopt, std::nullopt, std::nullopt}));
+            FormatSummary({300000, 2345, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                           std::nullopt}));
+  EXPECT_EQ("7 events stored", FormatSummary({std::nullopt, 7, std::nullopt, std::nullopt,
+                                              std::nullopt, std::nullopt, std::nullopt}));
   EXPECT_EQ("done", FormatSummary({}));
 }
 
@@ -59,20 +61,22 @@ TEST(RunStats, ParsesTheOutageCount) {
 }
 
 TEST(RunStats, ParsesAndSummarisesTheBadTimeCount) {
-  RunStats s{10, 7, 0, 0, 0, std::nullopt};
+  RunStats s{10, 7, 0, 0, 0, std::nullopt, std::nullopt};
   EXPECT_TRUE(ParseStatsLine(
       "mls-parse", "mls-parse: lines=10 events=4 outages=2 aborted=0 overlong=0 bad_time=3", s));
   EXPECT_EQ(3u, s.bad_time);
   EXPECT_EQ(2u, s.outages);
   s.events = 4;
-  EXPECT_EQ("10 new lines read, 4 events stored, 2 SASL backend outages, "
-            "3 events with an impossible time skipped",
-            FormatSummary(s));
+  EXPECT_EQ(
+      "10 new lines read, 4 events stored, 2 SASL backend outages, "
+      "3 events with an impossible time skipped",
+      FormatSummary(s));
   EXPECT_EQ(2u, ParseSummaryOutages(FormatSummary(s)));
   s.bad_time = 1;
-  EXPECT_EQ("10 new lines read, 4 events stored, 2 SASL backend outages, "
-            "1 event with an impossible time skipped",
-            FormatSummary(s));
+  EXPECT_EQ(
+      "10 new lines read, 4 events stored, 2 SASL backend outages, "
+      "1 event with an impossible time skipped",
+      FormatSummary(s));
   s.bad_time = 0;
   EXPECT_EQ("10 new lines read, 4 events stored, 2 SASL backend outages", FormatSummary(s));
   // An older mls-parse does not print the counter: unknown, not zero.
@@ -82,7 +86,7 @@ TEST(RunStats, ParsesAndSummarisesTheBadTimeCount) {
 }
 
 TEST(RunStats, SummaryNamesOutages) {
-  RunStats s{10, 7, 0, 0, 0, std::nullopt};
+  RunStats s{10, 7, 0, 0, 0, std::nullopt, std::nullopt};
   EXPECT_EQ("10 new lines read, 7 events stored", FormatSummary(s));
   s.outages = 1;
   EXPECT_EQ("10 new lines read, 7 events stored, 1 SASL backend outage", FormatSummary(s));
@@ -120,6 +124,25 @@ TEST(RunStats, OutagesRoundTripThroughTheSummary) {
   EXPECT_EQ(0u, ParseSummaryOutages("3 SASL backend outagesque"));
   EXPECT_EQ(0u, ParseSummaryOutages("99999999999999999999 SASL backend outages"));
   EXPECT_EQ(4u, ParseSummaryOutages("4 SASL backend outages, and later text"));
+}
+
+TEST(RunStats, JournaldDropsFromMlsTailThroughTheSummary) {
+  RunStats s;
+  EXPECT_TRUE(ParseStatsLine("mls-tail", "mls-tail: entries=90 printed=40 suppressed=1234", s));
+  EXPECT_EQ(1234u, s.suppressed);
+  EXPECT_FALSE(ParseStatsLine("mls-parse", "mls-tail: entries=90 printed=40 suppressed=1", s));
+  s.outages = 2;
+  EXPECT_EQ("2 SASL backend outages, 1234 Postfix messages dropped by journald", FormatSummary(s));
+  EXPECT_EQ(1234u, ParseSummarySuppressed(FormatSummary(s)));
+  EXPECT_EQ(2u, ParseSummaryOutages(FormatSummary(s)));
+  s.suppressed = 1;
+  EXPECT_EQ("2 SASL backend outages, 1 Postfix message dropped by journald", FormatSummary(s));
+  EXPECT_EQ(1u, ParseSummarySuppressed(FormatSummary(s)));
+  s.suppressed = 0;
+  EXPECT_EQ("2 SASL backend outages", FormatSummary(s));
+  EXPECT_EQ(0u, ParseSummarySuppressed(FormatSummary(s)));
+  EXPECT_EQ(0u, ParseSummarySuppressed("user said 5 Postfix messages dropped by journald"));
+  EXPECT_EQ(0u, ParseSummarySuppressed("5 Postfix messages dropped by journaldx"));
 }
 
 TEST(RunStats, ClassifiesStageLines) {

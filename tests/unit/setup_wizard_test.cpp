@@ -52,7 +52,8 @@ TEST(SetupWizard, FreshAnswersMakeAValidConfigWithWhatWasAsked) {
   Script s;
   // mail_log, working_dir, state_dir, log_level, email, sender, transport, sendmail, window,
   // dns.enabled, dns.servers, dns_cache.enabled, size, country, asn, sql dir, user, 2 schedules
-  s.answers = {"",
+  s.answers = {"",  // source: file
+               "",
                "/srv/mls/",
                "",
                "info",
@@ -95,7 +96,8 @@ TEST(SetupWizard, FreshAnswersMakeAValidConfigWithWhatWasAsked) {
 
 TEST(SetupWizard, EveryRefusedAnswerIsAskedAgainWithTheReason) {
   Script s;
-  s.answers = {"relative/mail.log",
+  s.answers = {"",  // source: file
+               "relative/mail.log",
                "/var/log/mial.log",
                "/var/log/mail.log",  // typo, then fixed
                "/srv/with space",
@@ -137,7 +139,8 @@ TEST(SetupWizard, EveryRefusedAnswerIsAskedAgainWithTheReason) {
 
 TEST(SetupWizard, AMissingFileIsTakenWhenGivenTwice) {
   Script s;
-  s.answers = {"/var/log/maillog",
+  s.answers = {"",  // source: file
+               "/var/log/maillog",
                "",
                "",
                "",
@@ -161,12 +164,13 @@ TEST(SetupWizard, AMissingFileIsTakenWhenGivenTwice) {
   WizardResult r = RunSetupWizard(Options(), s.Io());
   ASSERT_TRUE(r.config_text) << s.said;
   EXPECT_EQ(ParseConfig(*r.config_text, "t").config.mail_log, "/var/log/maillog");
-  EXPECT_NE(s.prompts[1].find("[/var/log/maillog]"), std::string::npos) << s.prompts[1];
+  EXPECT_NE(s.prompts[2].find("[/var/log/maillog]"), std::string::npos) << s.prompts[2];
 }
 
 TEST(SetupWizard, SmtpWithAuthAsksThePasswordWithoutEchoAndNeverShowsIt) {
   Script s;
-  s.answers = {"",
+  s.answers = {"",  // source: file
+               "",
                "",
                "",
                "",
@@ -221,7 +225,7 @@ TEST(SetupWizard, EnterEverywhereKeepsTheCurrentConfigByteForByte) {
   WizardResult r = RunSetupWizard(o, s.Io());
   EXPECT_FALSE(r.config_text);  // Enter at the confirmation is "no"
   EXPECT_NE(s.said.find("The configuration is unchanged."), std::string::npos) << s.said;
-  EXPECT_NE(s.prompts[0].find("[/var/log/mail.log]"), std::string::npos);
+  EXPECT_NE(s.prompts[1].find("[/var/log/mail.log]"), std::string::npos);
   bool keeps = false;
   for (const std::string& p : s.prompts)
     if (p.starts_with("SMTP AUTH password [Enter keeps the current one]")) keeps = true;
@@ -244,7 +248,8 @@ TEST(SetupWizard, ChangesAreListedAndAChoiceNotTakenDropsItsKeys) {
       "smtp_password = old\n";
   Script s;
   // ... email: new; transport: sendmail
-  s.answers = {"", "", "", "", "c@d.example", "", "sendmail"};
+  s.answers = {"",  // source: file
+               "", "", "", "", "c@d.example", "", "sendmail"};
   for (int i = 0; i < 30; ++i) s.answers.push_back("");
   WizardOptions o = Options(current);
   WizardResult r = RunSetupWizard(o, s.Io());
@@ -258,9 +263,22 @@ TEST(SetupWizard, ChangesAreListedAndAChoiceNotTakenDropsItsKeys) {
   EXPECT_NE(s.said.find("nothing was changed"), std::string::npos);
 }
 
+TEST(SetupWizard, TheJournalAsSourceSkipsTheMailLog) {
+  Script s;
+  s.answers = {"journal", "", "", "", "a@b.example"};
+  for (int i = 0; i < 30; ++i) s.answers.push_back("");
+  WizardOptions o = Options();
+  WizardResult r = RunSetupWizard(o, s.Io());
+  EXPECT_FALSE(r.config_text);  // Enter at the end: no
+  for (const std::string& p : s.prompts) EXPECT_FALSE(p.starts_with("Postfix's mail log")) << p;
+  EXPECT_NE(s.said.find("+ [paths] source = journal"), std::string::npos) << s.said;
+  EXPECT_EQ(s.said.find("mail_log"), std::string::npos) << s.said;
+}
+
 TEST(SetupWizard, EndOfInputMidwayGivesNothing) {
   Script s;
-  s.answers = {"", "", std::nullopt};
+  s.answers = {"",  // source: file
+               "", "", std::nullopt};
   WizardResult r = RunSetupWizard(Options(), s.Io());
   EXPECT_FALSE(r.config_text);
   EXPECT_FALSE(r.error);
