@@ -190,3 +190,34 @@ tailj() { mls-tail --journal --journal-dir "$J" "$@"; }
   run drv_run --dry-run
   assert_output --partial "mls-tail --journal"
 }
+
+@test "--journal --follow: new entries as they come, in place and after a rotation; SIGTERM commits" {
+  drv_genlog --lines 3000 --seed 14 >"$T/mail.log"
+  sed -n 1,1000p "$T/mail.log" | jr_make "$J"
+  # (mls-tail itself in the background, not the tailj function's subshell: $! is its pid)
+  mls-tail --journal --journal-dir "$J" --state "$T/st" --follow --poll-ms 50 >"$T/out" 2>"$T/err" &
+  local pid=$! i
+  wait_lines() {
+    for ((i = 0; i < 200; i++)); do
+      [ "$(grep -c . "$T/out")" -ge "$1" ] && return 0
+      sleep 0.05
+    done
+    echo "waited for $1 lines, have $(grep -c . "$T/out")"
+    return 1
+  }
+  local n1 n2 n3
+  n1=$(sed -n 1,1000p "$T/mail.log" | grep -c ' postfix')
+  wait_lines "$n1"
+  sed -n 1001,2000p "$T/mail.log" | jr_grow "$J"
+  n2=$(sed -n 1,2000p "$T/mail.log" | grep -c ' postfix')
+  wait_lines "$n2"
+  sed -n 2001,3000p "$T/mail.log" | jr_append "$J"
+  n3=$(grep -c ' postfix' "$T/mail.log")
+  wait_lines "$n3"
+  kill -TERM "$pid"
+  wait "$pid"
+  parse "$T/out" | cmp - <(parse "$T/mail.log")
+  # The position was committed: nothing more to print.
+  run -0 tailj --state "$T/st"
+  assert_output ""
+}
