@@ -141,7 +141,8 @@ TEST(Anonymizer, FieldsTokensAndWhatStays) {
 
 TEST(Anonymizer, AnyBytesPassAndTokensInThemAreReplaced) {
   Fixture f;
-  std::string line("\xff\xfe junk \0 192.0.2.200\r\x80mail.example.com\xc3", 44);
+  static constexpr char kBytes[] = "\xff\xfe junk \0 192.0.2.200\r\x80mail.example.com\xc3";
+  std::string line(kBytes, sizeof kBytes - 1);
   std::string out = f.Line(line);
   EXPECT_EQ(out.find("192.0.2.200"), std::string::npos);
   EXPECT_EQ(out.find("mail.example.com"), std::string::npos);
