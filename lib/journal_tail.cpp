@@ -24,14 +24,6 @@ constexpr std::size_t kFlushBytes = std::size_t{1} << 20;
 
 std::string SdError(const std::string& what, int r) { return what + ": " + std::strerror(-r); }
 
-// A field's value ("FIELD=value" -> "value"), or "" when the entry has none.
-std::string_view Field(sd_journal* j, const char* field, std::size_t name_len) {
-  const void* data = nullptr;
-  std::size_t len = 0;
-  if (sd_journal_get_data(j, field, &data, &len) < 0 || len <= name_len) return {};
-  return std::string_view(static_cast<const char*>(data) + name_len + 1, len - name_len - 1);
-}
-
 // The local time of a second, cached: entries come many to a second.
 class StampCache {
  public:
@@ -199,26 +191,42 @@ class JournalTail {
     return true;
   }
 
+  // One pass over the entry's fields (sd_journal_get_data would pass once per
+  // field asked for): the identifier, host, pid and message, copied out (the
+  // library reuses its buffer for compressed data).
   void Entry() {
-    const std::string_view ident = Field(j_, "SYSLOG_IDENTIFIER", 17);
-    if (!IsPostfixIdentifier(ident)) {
-      if (ident == "systemd-journald")
-        suppressed_ += SuppressedPostfixMessages(Field(j_, "MESSAGE", 7));
+    ident_.clear();
+    host_.clear();
+    pid_.clear();
+    message_.clear();
+    bool message = false;
+    const void* data;
+    std::size_t len;
+    sd_journal_restart_data(j_);
+    while (sd_journal_enumerate_available_data(j_, &data, &len) > 0) {
+      const std::string_view f(static_cast<const char*>(data), len);
+      if (f.starts_with("SYSLOG_IDENTIFIER="))
+        ident_.assign(f.substr(18));
+      else if (f.starts_with("MESSAGE="))
+        message_.assign(f.substr(8)), message = true;
+      else if (f.starts_with("_HOSTNAME="))
+        host_.assign(f.substr(10));
+      else if (f.starts_with("SYSLOG_PID="))
+        pid_.assign(f.substr(11));
+    }
+    if (!IsPostfixIdentifier(ident_)) {
+      if (ident_ == "systemd-journald" && message)
+        suppressed_ += SuppressedPostfixMessages(message_);
       return;
     }
     std::uint64_t usec = 0;
     sd_journal_get_realtime_usec(j_, &usec);
     std::string_view stamp, offset;
     stamps_.Get(static_cast<std::time_t>(usec / 1000000), stamp, offset);
-    // The views of sd_journal_get_data live until the next call for that
-    // field's entry: copy the short ones first.
-    const std::string id(ident);
-    const std::string host(Field(j_, "_HOSTNAME", 9));
-    const std::string pid(Field(j_, "SYSLOG_PID", 10));
     ++printed_;
     AppendJournalLine(stamp, static_cast<std::uint32_t>(usec % 1000000), offset,
-                      host.empty() ? std::string_view("localhost") : std::string_view(host), id,
-                      pid, Field(j_, "MESSAGE", 7), out_);
+                      host_.empty() ? std::string_view("localhost") : std::string_view(host_),
+                      ident_, pid_, message_, out_);
   }
 
   bool Flush() {
@@ -251,6 +259,7 @@ class JournalTail {
   std::uint64_t printed_ = 0;
   std::uint64_t suppressed_ = 0;
   StampCache stamps_;
+  std::string ident_, host_, pid_, message_;  // the current entry's fields
   std::string out_;
 };
 
