@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "fd_io.h"
 #include "ip.h"
+#include "local_time.h"
 #include "number.h"
 
 namespace mls {
@@ -194,9 +195,15 @@ const KeySpec kKeys[] = {
     {"report", "sender", MLS_STRING(report_sender)},
     {"report", "subject_prefix", MLS_STRING(report_subject_prefix)},
     {"report", "window",
-     [](Config& c, std::string_view v) {
-       return OneOf(v, {"today", "yesterday", "24h", "7d"}, false, c.report_window,
-                    "expected today, yesterday, 24h or 7d");
+     [](Config& c, std::string_view v) -> std::optional<std::string> {
+       for (const std::string& name : {std::string(v), Lower(v)}) {  // "7D" as "7d"
+         if (IsWindowName(name)) {
+           c.report_window = name;
+           return std::nullopt;
+         }
+       }
+       return OneOf(v, {"today", "yesterday"}, false, c.report_window,
+                    "expected today, yesterday or a time span (24h, 7d, 10m, 36h)");
      }},
     {"report", "top", MLS_POSITIVE(report_top)},
     {"report", "sendmail", MLS_NONEMPTY(report_sendmail)},

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "diag.h"
 #include "fd_io.h"
+#include "local_time.h"
 #include "lock.h"
 #include "mail_log_check.h"
 #include "number.h"
@@ -688,7 +689,7 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
       "~/maillogsentinel_purge_STAMP")(
       "window,w", po::value(&options.report_window)->value_name("NAME"),
       "with --report: report this window instead of [report] window\n"
-      "(today, yesterday, 24h, 7d)")(
+      "(today, yesterday, or a span back from now: 24h, 7d, 10m, 36h)")(
       "dry-run,n", po::bool_switch(&options.dry_run),
       "print the equivalent shell pipeline (with --report: the message) and exit")(
       "preview", po::bool_switch(&options.preview),
@@ -711,8 +712,9 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
   if (vm.count("window")) {
     if (!vm["report"].as<bool>()) return usage("--window needs --report");
     const std::string& w = options.report_window;
-    if (w != "today" && w != "yesterday" && w != "24h" && w != "7d") {
-      return usage("--window: expected today, yesterday, 24h or 7d, got '" + w + "'");
+    if (!IsWindowName(w)) {
+      return usage("--window: expected today, yesterday or a time span (24h, 7d, 10m, 36h), got '" +
+                   w + "'");
     }
   }
   if (options.preview && !vm["report"].as<bool>()) return usage("--preview needs --report");

@@ -83,6 +83,10 @@ std::optional<std::time_t> ParseRelativeTime(std::string_view text, std::time_t 
                         : now + static_cast<std::time_t>(*span);
 }
 
+bool IsWindowName(std::string_view name) {
+  return name == "today" || name == "yesterday" || ParseTimeSpan(name).has_value();
+}
+
 std::optional<std::int64_t> ParseTimeSpan(std::string_view span) {
   struct Unit {
     const char* name;

@@ -48,4 +48,8 @@ std::optional<std::time_t> ParseRelativeTime(std::string_view text, std::time_t 
 // seconds; nullopt if it is not one (or is 0 or absurdly long).
 std::optional<std::int64_t> ParseTimeSpan(std::string_view span);
 
+// A report window's name: "today", "yesterday", or a time span back from now
+// ("24h", "7d", "10m", "36h", "1h 30min": ParseTimeSpan).
+bool IsWindowName(std::string_view name);
+
 }  // namespace mls

@@ -13,8 +13,8 @@
 
 #include "dataset.h"
 #include "diag.h"
-#include "fd_io.h"
 #include "event.h"
+#include "fd_io.h"
 #include "ip.h"
 #include "local_time.h"
 #include "syslog_time.h"
@@ -22,7 +22,7 @@
 namespace mls {
 namespace {
 
-constexpr std::size_t kMaxWarnings = 20;                  // then only counted
+constexpr std::size_t kMaxWarnings = 20;  // then only counted
 constexpr std::time_t kTimeMin = std::numeric_limits<std::time_t>::min();
 constexpr std::time_t kTimeMax = std::numeric_limits<std::time_t>::max();
 
@@ -36,8 +36,8 @@ std::vector<std::time_t> BucketStarts(const ReportWindow& w, std::uint64_t& seco
   // Hours while there are at most kMaxHourBuckets of them (the text and HTML
   // charts show the same rows), local days beyond. A local hour is 3600 s in
   // every zone whose offsets differ by whole hours.
-  const bool days = (w.until - LocalHourStart(w.since) + 3599) / 3600 >
-                    static_cast<std::time_t>(kMaxHourBuckets);
+  const bool days =
+      (w.until - LocalHourStart(w.since) + 3599) / 3600 > static_cast<std::time_t>(kMaxHourBuckets);
   if (days) seconds = 86400;
   std::time_t b = days ? LocalDayStart(w.since, 0) : LocalHourStart(w.since);
   if (b > w.since) b = w.since;  // a day whose midnight does not exist
@@ -345,8 +345,8 @@ void Builder::Run() {
   if (fd < 0) {
     const int err = errno;
     out_.missing = err == ENOENT;
-    d.dataset_error = std::string(err == ENOENT ? "missing" : "unreadable") + " (" +
-                      std::strerror(err) + ")";
+    d.dataset_error =
+        std::string(err == ENOENT ? "missing" : "unreadable") + " (" + std::strerror(err) + ")";
   } else {
     struct stat st;
     if (::fstat(fd, &st) != 0) {
@@ -448,6 +448,8 @@ std::optional<ReportWindow> NamedWindow(std::string_view name, std::time_t now) 
     w.since = now - 24 * 3600;
   } else if (name == "7d") {
     w.since = now - 7 * 24 * 3600;
+  } else if (auto span = ParseTimeSpan(name)) {  // "10m", "1h", "36h": back from now
+    w.since = now - static_cast<std::time_t>(*span);
   } else {
     return std::nullopt;
   }

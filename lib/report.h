@@ -20,6 +20,7 @@ namespace mls {
 //   yesterday  local midnight yesterday .. local midnight today
 //   24h        now - 24 h .. now
 //   7d         now - 7 * 24 h .. now
+//   SPAN       now - SPAN .. now, for any time span ("10m", "1h", "36h": ParseTimeSpan)
 //   custom     --since/--until (until defaults to now)
 struct ReportWindow {
   std::string name;  // "today" "yesterday" "24h" "7d" "custom"

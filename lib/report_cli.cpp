@@ -54,7 +54,8 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
       "csv", po::value<std::string>()->value_name("FILE"),
       "the dataset (default <working_dir>/maillogsentinel.csv from the config)")(
       "window,w", po::value<std::string>()->value_name("NAME"),
-      "today, yesterday, 24h or 7d (default [report] window, else today)")(
+      "today, yesterday, or a span back from now: 24h, 7d, 10m, 36h (default\n"
+      "[report] window, else today)")(
       "since", po::value<std::string>()->value_name("ISO"),
       "start of a custom window (ISO 8601, local time without an offset; or "
       "relative: -2h, -30min, yesterday, today, now)")(
@@ -88,8 +89,9 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
   o.oplog = str("oplog");
 
   if (auto w = str("window")) {
-    if (!NamedWindow(*w, 0)) {
-      return Usage("--window: expected today, yesterday, 24h or 7d, got '" + *w + "'");
+    if (!IsWindowName(*w)) {
+      return Usage("--window: expected today, yesterday or a time span (24h, 7d, 10m, 36h), got '" +
+                   *w + "'");
     }
     o.window = *w;
   }

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "diag.h"
+#include "local_time.h"
 #include "number.h"
 #include "report_format.h"
 #include "sendmail.h"
@@ -66,11 +67,32 @@ ReportAddresses ResolveReportAddresses(const ReportMailSettings& s, std::string_
   return r;
 }
 
+namespace {
+// A span in its largest whole unit: "10 minutes", "36 hours", "2 days", "90 seconds".
+std::string SpanPhrase(std::int64_t s) {
+  struct Unit {
+    std::int64_t seconds;
+    const char* one;
+    const char* many;
+  };
+  static constexpr Unit kUnits[] = {{86400, "day", "days"},
+                                    {3600, "hour", "hours"},
+                                    {60, "minute", "minutes"},
+                                    {1, "second", "seconds"}};
+  for (const Unit& u : kUnits)
+    if (s % u.seconds == 0)
+      return CountOf(static_cast<std::uint64_t>(s / u.seconds), u.one, u.many);
+  return CountOf(static_cast<std::uint64_t>(s), "second", "seconds");
+}
+}  // namespace
+
 std::string WindowPhrase(const ReportWindow& w) {
   if (w.name == "today") return "today (" + Local(w.since, "%Y-%m-%d") + ")";
   if (w.name == "yesterday") return "yesterday (" + Local(w.since, "%Y-%m-%d") + ")";
   if (w.name == "24h") return "in the last 24 hours (to " + Local(w.until, "%Y-%m-%d %H:%M") + ")";
   if (w.name == "7d") return "in the last 7 days (to " + Local(w.until, "%Y-%m-%d %H:%M") + ")";
+  if (auto span = ParseTimeSpan(w.name))  // "10m", "36h": in the last 10 minutes, 36 hours
+    return "in the last " + SpanPhrase(*span) + " (to " + Local(w.until, "%Y-%m-%d %H:%M") + ")";
   return "from " + Local(w.since, "%Y-%m-%d %H:%M") + " to " + Local(w.until, "%Y-%m-%d %H:%M");
 }
 
@@ -90,7 +112,8 @@ std::string ReportSubject(std::string_view prefix, const ReportData& d) {
 std::string ReportAttachmentName(const ReportData& d) {
   // today/yesterday/custom: the day the window starts; 24h/7d: the day it ends
   // (now), as their subject says "to <end>".
-  bool to_end = d.window.name == "24h" || d.window.name == "7d";
+  bool to_end = d.window.name != "today" && d.window.name != "yesterday" &&
+                ParseTimeSpan(d.window.name).has_value();
   return "maillogsentinel-" + (d.server_name.empty() ? std::string("unknown") : d.server_name) +
          "-" + Local(to_end ? d.window.until : d.window.since, "%Y-%m-%d");
 }

@@ -727,7 +727,7 @@ print(email.message_from_binary_file(sys.stdin.buffer, policy=email.policy.defau
   run -2 maillogsentinel --config "$T/conf" --window today
   assert_output $'maillogsentinel: --window needs --report\nmaillogsentinel: Try \'maillogsentinel --help\'.'
   run -2 maillogsentinel --config "$T/conf" --report --window week
-  assert_line "maillogsentinel: --window: expected today, yesterday, 24h or 7d, got 'week'"
+  assert_line "maillogsentinel: --window: expected today, yesterday or a time span (24h, 7d, 10m, 36h), got 'week'"
   run maillogsentinel --help
   assert_output --partial '--report [--config FILE] [--window NAME]'
   assert_output --partial '[--dry-run | --preview]'

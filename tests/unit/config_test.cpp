@@ -264,8 +264,8 @@ TEST(Config, BadValuesNameFileLineAndKey) {
        "/etc/x.conf:2: bad value 'x; DROP TABLE y' for table in [database]: expected an SQL "
        "identifier (letters, digits and _, not starting with a digit, at most 55 characters)"},
       {"[report]\nwindow = month\n",
-       "/etc/x.conf:2: bad value 'month' for window in [report]: expected today, yesterday, 24h "
-       "or 7d"},
+       "/etc/x.conf:2: bad value 'month' for window in [report]: expected today, yesterday or a "
+       "time span (24h, 7d, 10m, 36h)"},
       {"[report]\nsendmail =\n",
        "/etc/x.conf:2: bad value '' for sendmail in [report]: expected a non-empty value"},
       {"\n[paths]\nworking_dir =\n",

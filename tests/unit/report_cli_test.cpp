@@ -91,7 +91,7 @@ TEST(ReportOptions, UsageErrorsAreStatus2WithAClearMessage) {
     std::string message;
   };
   std::vector<Case> cases = {
-      {{"--window", "week"}, "--window: expected today, yesterday, 24h or 7d, got 'week'"},
+      {{"--window", "week"}, "--window: expected today, yesterday or a time span (24h, 7d, 10m, 36h), got 'week'"},
       {{"--window", "today", "--since", "2026-11-01"}, "--window excludes --since and --until"},
       {{"--until", "2026-11-01"}, "--until needs --since"},
       {{"--since", "2026-11-02", "--until", "2026-11-01"}, "--since must be before --until"},

@@ -128,6 +128,11 @@ TEST(ReportMail, SubjectAndAttachmentName) {
   d.window.until = kNow - 14 * 3600 - 10 * 60;  // 2026-11-27 23:55
   EXPECT_EQ("maillogsentinel-mx1.example.org-2026-11-27", ReportAttachmentName(d));
   EXPECT_EQ("in the last 7 days (to 2026-11-28 14:05)", WindowPhrase(Data("7d").window));
+  EXPECT_EQ("in the last 10 minutes (to 2026-11-28 14:05)", WindowPhrase(Data("10m").window));
+  EXPECT_EQ("in the last 36 hours (to 2026-11-28 14:05)", WindowPhrase(Data("36h").window));
+  EXPECT_EQ("in the last 1 minute (to 2026-11-28 14:05)", WindowPhrase(Data("60s").window));
+  EXPECT_EQ("in the last 90 seconds (to 2026-11-28 14:05)", WindowPhrase(Data("90s").window));
+  EXPECT_EQ("maillogsentinel-mx1.example.org-2026-11-28", ReportAttachmentName(Data("36h")));
   ReportWindow custom{"custom", kNow - 86400, kNow};
   EXPECT_EQ("from 2026-11-27 14:05 to 2026-11-28 14:05", WindowPhrase(custom));
 }
@@ -189,8 +194,9 @@ TEST_F(ReportMailSend, HandsTheMessageToSendmail) {
 
 TEST_F(ReportMailSend, EnvelopeSenderIsTheFromAddress) {
   ReportMailSettings s = Settings();
-  s.sendmail = Script("printf '%s\\n' \"$@\" > \"$(dirname \"$0\")/args\"; "
-                      "cat > \"$(dirname \"$0\")/msg\"");
+  s.sendmail = Script(
+      "printf '%s\\n' \"$@\" > \"$(dirname \"$0\")/args\"; "
+      "cat > \"$(dirname \"$0\")/msg\"");
   s.sender = "reports@example.org";
   ReportAddresses a = ResolveReportAddresses(s, "vm");
   EXPECT_EQ(std::nullopt, SendReportMail(s, a, Data("today"), "t\n", "h\n", -1, 0).error);
@@ -215,13 +221,15 @@ TEST_F(ReportMailSend, EnvelopeSenderIsTheFromAddress) {
 
 TEST_F(ReportMailSend, SendmailStderrLinesAreLabelled) {
   ReportMailSettings s = Settings();
-  s.sendmail = Script("cat >/dev/null; echo 'postdrop: warning: unable to look up public/pickup' >&2");
+  s.sendmail =
+      Script("cat >/dev/null; echo 'postdrop: warning: unable to look up public/pickup' >&2");
   std::vector<std::string> lines;
   s.on_sendmail_line = [&](std::string_view l) { lines.emplace_back(l); };
   ReportAddresses a = ResolveReportAddresses(s, "mx1");
   EXPECT_EQ(std::nullopt, SendReportMail(s, a, Data("today"), "t\n", "h\n", -1, 0).error);
-  EXPECT_EQ(std::vector<std::string>{"sendmail: postdrop: warning: unable to look up public/pickup"},
-            lines);
+  EXPECT_EQ(
+      std::vector<std::string>{"sendmail: postdrop: warning: unable to look up public/pickup"},
+      lines);
 }
 
 TEST_F(ReportMailSend, HangingSendmailTimesOut) {

@@ -11,10 +11,10 @@
 #include <random>
 
 #include "dataset.h"
-#include "syslog_time.h"
 #include "local_time.h"
 #include "report_format.h"
 #include "report_render.h"
+#include "syslog_time.h"
 #include "test_files.h"
 #include "tz_scope.h"
 
@@ -81,6 +81,22 @@ TEST_F(ReportTest, TodayStartsAtLocalMidnight) {
   EXPECT_EQ("today", w->name);
   EXPECT_EQ(At("2026-11-25T00:00:00+01:00"), w->since);
   EXPECT_EQ(now, w->until);
+}
+
+TEST_F(ReportTest, AnySpanIsAWindowBackFromNow) {
+  std::time_t now = At("2026-11-25T15:30:00+01:00");
+  for (auto [name, seconds] : {std::pair<const char*, std::time_t>{"10m", 600},
+                               {"1h", 3600},
+                               {"36h", 36 * 3600},
+                               {"1h 30min", 5400}}) {
+    std::optional<ReportWindow> w = NamedWindow(name, now);
+    ASSERT_TRUE(w) << name;
+    EXPECT_EQ(name, w->name);
+    EXPECT_EQ(now - seconds, w->since) << name;
+    EXPECT_EQ(now, w->until);
+    EXPECT_EQ(now - 2 * seconds, PreviousWindow(*w).since);  // the same length before
+  }
+  for (const char* bad : {"week", "", "-5m", "custom"}) EXPECT_FALSE(NamedWindow(bad, now)) << bad;
 }
 
 TEST_F(ReportTest, YesterdayIsTheWholePreviousLocalDay) {
@@ -525,8 +541,7 @@ TEST_F(ReportTest, RowsFdGetsTheWindowsRowsAsADataset) {
   ASSERT_FALSE(b.error);
   EXPECT_EQ(2u, b.rows_written);
   // The legacy date is rewritten; in our file its null/N/A cells are data, kept.
-  std::string legacy =
-      "mx1;2026-11-25T11:00:00+01:00;127.0.0.2;bob;null;N/A;null;null;null;;;;;\n";
+  std::string legacy = "mx1;2026-11-25T11:00:00+01:00;127.0.0.2;bob;null;N/A;null;null;null;;;;;\n";
   EXPECT_EQ(Header() + in1 + legacy, ReadAll(rows_path));
 
   // An empty window still gets the header; a write error is fatal.
@@ -563,7 +578,7 @@ TEST_F(ReportTest, AMissingUserNameIsNotAUserName) {
   EXPECT_EQ((std::vector<KeyCount>{{"alice", 1}, {"bob", 1}}), d.top_users);
   for (const AuthCount& a : d.top_auth) EXPECT_NE("", a.user);
   EXPECT_EQ(2u, d.top_auth.size());
-  EXPECT_TRUE(d.spraying.empty());  // "" from three IPs is no spraying
+  EXPECT_TRUE(d.spraying.empty());      // "" from three IPs is no spraying
   ASSERT_EQ(1u, d.brute_force.size());  // 127.0.0.1: alice and bob, not ""
   EXPECT_EQ("127.0.0.1", d.brute_force[0].ip);
   EXPECT_EQ(2u, d.brute_force[0].distinct_users);
