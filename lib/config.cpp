@@ -191,6 +191,24 @@ const KeySpec kKeys[] = {
        return std::nullopt;
      }},
     {"general", "retention_archive", MLS_BOOL(retention_archive)},
+    {"firewall", "allowlist",
+     [](Config& c, std::string_view v) -> std::optional<std::string> {
+       std::optional<std::string> err = ForEachToken(v, ", \t", [](std::string_view t) {
+         return ParseIpNet(t) ? std::nullopt
+                              : std::optional<std::string>("'" + std::string(t) +
+                                                           "' is not an address or a network "
+                                                           "(192.0.2.0/24, 2001:db8::/32)");
+       });
+       if (!err) c.firewall_allowlist = std::string(v);
+       return err;
+     }},
+    {"firewall", "ban_time",
+     [](Config& c, std::string_view v) -> std::optional<std::string> {
+       std::optional<std::int64_t> s = ParseTimeSpan(v);
+       if (!s) return "expected a time span (30min, 1h, 7d)";
+       c.firewall_ban_seconds = *s;
+       return std::nullopt;
+     }},
     {"report", "email", MLS_STRING(report_email)},
     {"report", "sender", MLS_STRING(report_sender)},
     {"report", "subject_prefix", MLS_STRING(report_subject_prefix)},

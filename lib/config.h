@@ -72,6 +72,9 @@ struct Config {
     return db_sslrootcert.empty() ? "disable" : "verify-full";
   }
   std::string db_table = "maillogsentinel_events";
+  // [firewall] (mls-report --format nft, the allowlist of every format)
+  std::string firewall_allowlist;             // "192.0.2.0/24, 2001:db8::/32": never banned
+  std::int64_t firewall_ban_seconds = 3600;  // how long a ban lasts
   // [setup] (maillogsentinel --setup)
   std::string setup_user = "maillogsentinel";            // the service user
   std::string setup_extract_schedule = "*:0/10";         // the extraction timer's OnCalendar=

@@ -1,5 +1,6 @@
 #include "ip.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace mls {
@@ -59,6 +60,49 @@ std::optional<IpAddress> ParseIp(std::string_view text) {
 }
 
 bool IsIpAddress(std::string_view text) { return ParseIp(text).has_value(); }
+
+IpNet NetOf(const IpAddress& address, int prefix) {
+  IpNet n{Unmapped(address), prefix};
+  const int bits = n.addr.family == AF_INET ? 32 : 128;
+  if (n.prefix < 0) n.prefix = 0;
+  if (n.prefix > bits) n.prefix = bits;
+  for (int i = n.prefix; i < bits; ++i)
+    n.addr.bytes[i / 8] = static_cast<unsigned char>(n.addr.bytes[i / 8] & ~(0x80 >> (i % 8)));
+  return n;
+}
+
+std::optional<IpNet> ParseIpNet(std::string_view text) {
+  const std::size_t slash = text.find('/');
+  std::optional<IpAddress> a = ParseIp(text.substr(0, slash));
+  if (!a) return std::nullopt;
+  IpAddress u = Unmapped(*a);
+  const int bits = u.family == AF_INET ? 32 : 128;
+  int prefix = bits;
+  if (slash != std::string_view::npos) {
+    std::string_view p = text.substr(slash + 1);
+    if (p.empty() || p.size() > 3) return std::nullopt;
+    prefix = 0;
+    for (char c : p) {
+      if (c < '0' || c > '9') return std::nullopt;
+      prefix = prefix * 10 + (c - '0');
+    }
+    if (prefix > bits) return std::nullopt;
+  }
+  return NetOf(u, prefix);
+}
+
+bool NetContains(const IpNet& net, const IpAddress& address) {
+  const IpAddress a = Unmapped(address);
+  if (a.family != net.addr.family) return false;
+  const IpNet n = NetOf(a, net.prefix);
+  return std::equal(n.addr.bytes, n.addr.bytes + (a.family == AF_INET ? 4 : 16), net.addr.bytes);
+}
+
+std::string FormatIpNet(const IpNet& net) {
+  char text[kIpTextSize];
+  FormatIp(net.addr, text);
+  return std::string(text) + "/" + std::to_string(net.prefix);
+}
 
 IpAddress Unmapped(const IpAddress& a) {
   if (a.family != AF_INET6 || std::memcmp(a.bytes, kMapped, sizeof kMapped) != 0) return a;

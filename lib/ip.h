@@ -35,6 +35,21 @@ IpAddress Unmapped(const IpAddress& a);
 // Canonical text of `a` into `out` (kIpTextSize bytes, NUL-terminated).
 void FormatIp(const IpAddress& a, char* out);
 
+// A network: an address and a prefix length (0..32 or 0..128), host bits zero.
+struct IpNet {
+  IpAddress addr;
+  int prefix = 0;
+};
+// "192.0.2.0/24", "2001:db8::/32", or a bare address (/32, /128); host bits set
+// are cleared ("192.0.2.7/24" is 192.0.2.0/24). nullopt for anything else.
+std::optional<IpNet> ParseIpNet(std::string_view text);
+// The network of `a` with `prefix` bits (an IPv4-mapped address as IPv4).
+IpNet NetOf(const IpAddress& a, int prefix);
+// Whether `a` (an IPv4-mapped address as IPv4) is in `net`.
+bool NetContains(const IpNet& net, const IpAddress& a);
+// "192.0.2.0/24" (always with the prefix).
+std::string FormatIpNet(const IpNet& net);
+
 // Validates `text` and writes the canonical text of its address (IPv4-mapped
 // reduced to IPv4) to `out` (kIpTextSize bytes). False if it is no address.
 bool CanonicalIp(std::string_view text, char* out);

@@ -270,12 +270,22 @@ void Aggregator::Fill(ReportData& d) const {
     for (const auto& [k, a] : v) d.new_ips.push_back(MakeIpCount(*k, *a));
   }
   d.threshold = o_.threshold;
+  auto allowed = [this](const IpRef& r) {
+    return o_.allow && r.second->is_ip && o_.allow->Contains(*r.first);
+  };
   if (o_.threshold > 0) {
     std::vector<IpRef> v;
     for (const IpRef& r : ips)
-      if (r.second->count >= o_.threshold && r.second->is_ip) v.push_back(r);
+      if (r.second->count >= o_.threshold && r.second->is_ip && !allowed(r)) v.push_back(r);
     TopN(v, 0, by_count);
     for (const auto& [k, a] : v) d.threshold_ips.push_back({*k, a->count});
+  }
+  if (o_.allow) {
+    std::vector<IpRef> v;
+    for (const IpRef& r : ips)
+      if (allowed(r)) v.push_back(r);
+    TopN(v, top, by_count);
+    for (const auto& [k, a] : v) d.allowlisted.push_back({*k, a->count});
   }
 }
 

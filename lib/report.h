@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "firewall.h"
+
 namespace mls {
 
 // ---- the window ----------------------------------------------------------
@@ -171,6 +173,9 @@ struct ReportData {
   // count descending then IP ascending (empty unless ReportOptions::threshold > 0).
   std::uint64_t threshold = 0;
   std::vector<KeyCount> threshold_ips;
+  // The window's addresses that the allowlist holds (ReportOptions::allow), most
+  // attempts first, at most `top`: shown as allowlisted, never banned.
+  std::vector<KeyCount> allowlisted;
 };
 
 // ---- building ------------------------------------------------------------
@@ -179,6 +184,9 @@ struct ReportOptions {
   ReportWindow window;
   std::size_t top = 10;
   std::uint64_t threshold = 0;  // > 0: fill ReportData::threshold_ips
+  // Addresses never to ban: left out of threshold_ips, listed in
+  // ReportData::allowlisted instead (null: none).
+  const Allowlist* allow = nullptr;
   // >= 0: the window's rows are written to this fd as a dataset CSV (our
   // header line, then the rows in file order, re-encoded with CsvAppendEvent):
   // the mail's attachment. Streamed, never held in memory.

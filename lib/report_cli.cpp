@@ -65,9 +65,20 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
       "top", po::value<std::string>()->value_name("N"),
       "entries per top list (default [report] top, else 10)")(
       "format", po::value<std::string>()->value_name("FORMAT"),
-      "text (default), html, json, or ips: the IPs with at least --threshold attempts")(
+      "text (default), html, json, ips (the IPs with at least --threshold\n"
+      "attempts) or nft (an nft -f batch banning them for --ban-time)")(
       "threshold", po::value<std::string>()->value_name("N"),
-      "for --format ips (default 1) and json (default none): the IPs with at least N attempts")(
+      "for --format ips and nft (default 1) and json (default none): the IPs with\n"
+      "at least N attempts")(
+      "ban-time", po::value<std::string>()->value_name("SPAN"),
+      "with --format nft: how long a ban lasts (default [firewall] ban_time, else 1h)")(
+      "ranges", po::bool_switch(&o.ranges),
+      "with --format nft: ban the /24 or /64 of each address (not one that holds an\n"
+      "allowed address)")("nft-table", po::value<std::string>()->value_name("NAME"),
+                          "with --format nft: the inet table (default maillogsentinel)")(
+      "allow", po::value(&o.allow)->composing()->value_name("CIDR"),
+      "never ban this address or network (repeatable; also [firewall] allowlist;\n"
+      "--format nft never bans the loopback or this host's addresses either)")(
       "oplog", po::value<std::string>()->value_name("FILE"),
       "the driver's op log, for outages and the last extraction (default\n"
       "<working_dir>/maillogsentinel.log when a config is read)");
@@ -126,18 +137,34 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
     o.top = static_cast<std::size_t>(*n);
   }
   if (auto f = str("format")) {
-    if (*f != "text" && *f != "html" && *f != "json" && *f != "ips") {
-      return Usage("--format: expected text, html, json or ips, got '" + *f + "'");
+    if (*f != "text" && *f != "html" && *f != "json" && *f != "ips" && *f != "nft") {
+      return Usage("--format: expected text, html, json, ips or nft, got '" + *f + "'");
     }
     o.format = *f;
   }
   if (auto v = str("threshold")) {
     std::optional<std::uint64_t> n = ParseCount(*v, 1, UINT64_MAX);
     if (!n) return Usage("--threshold: expected a number of attempts, at least 1");
-    if (o.format != "ips" && o.format != "json") {
-      return Usage("--threshold applies to --format ips and json only");
+    if (o.format != "ips" && o.format != "json" && o.format != "nft") {
+      return Usage("--threshold applies to --format ips, nft and json only");
     }
     o.threshold = *n;
+  }
+  if (auto v = str("ban-time")) {
+    std::optional<std::int64_t> span = ParseTimeSpan(*v);
+    if (!span) return Usage("--ban-time: expected a time span (30min, 1h, 7d), got '" + *v + "'");
+    o.ban_seconds = *span;
+  }
+  if (auto v = str("nft-table")) {
+    if (!ValidNftName(*v))
+      return Usage("--nft-table: expected letters, digits and _ (at most 32), got '" + *v + "'");
+    o.nft_table = *v;
+  }
+  if (o.format != "nft" && (o.ban_seconds || o.ranges || o.nft_table))
+    return Usage("--ban-time, --ranges and --nft-table apply to --format nft only");
+  for (const std::string& a : o.allow) {
+    Allowlist scratch;
+    if (auto err = AddToAllowlist(a, scratch)) return Usage("--allow: " + *err);
   }
   return std::nullopt;
 }
@@ -205,7 +232,12 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
     return s;
   }
   s.build.top = o.top ? *o.top : s.config_read ? static_cast<std::size_t>(s.config.report_top) : 10;
-  if (o.format == "ips") {
+  if (s.config_read) AddToAllowlist(s.config.firewall_allowlist, s.allow);  // checked by LoadConfig
+  for (const std::string& a : o.allow) AddToAllowlist(a, s.allow);
+  s.nft.ban_seconds = o.ban_seconds.value_or(s.config.firewall_ban_seconds);
+  s.nft.ranges = o.ranges;
+  if (o.nft_table) s.nft.table = *o.nft_table;
+  if (o.format == "ips" || o.format == "nft") {
     s.build.threshold = o.threshold.value_or(1);
   } else if (o.format == "json") {
     s.build.threshold = o.threshold.value_or(0);
@@ -217,6 +249,7 @@ PreparedReport PrepareReport(const ReportSetup& s, const ReportEnv& env, int row
   PreparedReport p;
   ReportOptions options = s.build;
   options.rows_fd = rows_fd;
+  options.allow = &s.allow;
   ReportBuild b = BuildReport(s.csv_path, options);
   for (const std::string& w : b.warnings) Warn(w);
   if (b.error) {
@@ -358,6 +391,13 @@ int RunReport(const ReportCliOptions& o, const ReportEnv& env) {
     out = RenderJson(p.data);
   } else if (o.format == "ips") {
     out = RenderIps(p.data);
+  } else if (o.format == "nft") {
+    std::vector<std::string> ips;
+    for (const KeyCount& k : p.data.threshold_ips) ips.push_back(k.key);
+    // The firewall never bans the loopback or this host's own addresses.
+    Allowlist allow = setup.allow;
+    allow.AddLocal();
+    out = RenderNft(ips, setup.nft, allow);
   } else {
     out = RenderText(p.data);
   }

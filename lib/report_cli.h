@@ -17,6 +17,7 @@
 #include <string>
 
 #include "config.h"
+#include "firewall.h"
 #include "report.h"
 #include "report_context.h"
 #include "report_mail.h"
@@ -31,12 +32,17 @@ struct ReportCliOptions {
   // --since/--until relative to now ("-2h", "yesterday": ParseRelativeTime),
   // resolved by ResolveReportSetup once now is known.
   std::optional<std::string> since_relative, until_relative;
-  std::optional<std::time_t> now;           // --now
-  std::optional<std::size_t> top;           // --top
-  std::string format = "text";              // --format text|html|json|ips
-  std::optional<std::uint64_t> threshold;   // --threshold
-  std::optional<std::string> oplog;         // --oplog
-  ReportSendOptions send;                   // --send --to --dry-run --max-attachment
+  std::optional<std::time_t> now;          // --now
+  std::optional<std::size_t> top;          // --top
+  std::string format = "text";             // --format text|html|json|ips
+  std::optional<std::uint64_t> threshold;  // --threshold
+  std::optional<std::string> oplog;        // --oplog
+  ReportSendOptions send;                  // --send --to --dry-run --max-attachment
+  // The firewall feed (--format nft) and the allowlist (every format).
+  std::vector<std::string> allow;           // --allow CIDR...
+  std::optional<std::int64_t> ban_seconds;  // --ban-time SPAN
+  bool ranges = false;                      // --ranges
+  std::optional<std::string> nft_table;     // --nft-table NAME
 };
 
 // Parses argv into `options`. Returns the exit status to stop with (0 after
@@ -64,7 +70,9 @@ struct ReportSetup {
   std::string oplog_path;    // "" = none: outages and last extraction unknown
   bool oplog_given = false;  // --oplog: an unreadable file is worth a warning
   std::time_t now = 0;
-  ReportOptions build;               // window, top, threshold (rows_fd -1)
+  ReportOptions build;               // window, top, threshold (rows_fd -1; allow: see `allow`)
+  Allowlist allow;                   // [firewall] allowlist, --allow (nft: + loopback, this host)
+  NftOptions nft;                    // --format nft
   std::optional<std::string> error;  // a usage or config problem: exit 2
   bool usage_error = true;           // false: the config file's ("FILE:LINE: ...")
 };

@@ -342,6 +342,16 @@ std::string RenderJson(const ReportData& d) {
   j.Key("last");
   j.OptTime(d.dataset_rows > 0 ? std::optional(d.dataset_last) : std::nullopt);
   j.Close();
+  if (!d.allowlisted.empty()) {
+    j.Top("allowlisted");
+    j.List(
+        d.allowlisted,
+        [&](const KeyCount& k) {
+          j.Field("ip", k.key);
+          j.Field("count", k.count);
+        },
+        "    ");
+  }
   if (d.threshold > 0) {
     j.Top("threshold_ips");
     j.Open();

@@ -297,6 +297,16 @@ void ServersText(const ReportData& d, std::string& out) {
   }
 }
 
+// ALLOWLISTED (only when the window has addresses the allowlist holds): shown,
+// never banned.
+void AllowlistedText(const ReportData& d, std::string& out) {
+  if (d.allowlisted.empty()) return;
+  Section("ALLOWLISTED (never banned: loopback, this host, [firewall] allowlist)", out);
+  std::vector<std::vector<std::string>> rows;
+  for (const KeyCount& k : d.allowlisted) rows.push_back({Num(k.count), k.key});
+  Table({{"COUNT", true}, {"IP", false}}, rows, out);
+}
+
 void TopAuthText(const ReportData& d, std::string& out) {
   if (!d.top_auth.empty()) {
     Section("TOP FAILED AUTHENTICATIONS (user from ip)", out);
@@ -473,6 +483,7 @@ std::string RenderText(const ReportData& d) {
     TopAuthText(d, out);
     TopUsersText(d, out);
     TopIpsText(d, out);
+    AllowlistedText(d, out);
     BruteForceText(d, out);
     SprayingText(d, out);
     NewIpsText(d, out);

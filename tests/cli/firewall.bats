@@ -60,3 +60,124 @@ EOF2
   run nft list table inet mls
   assert_failure
 }
+
+# hostile_dataset CSV: a dataset with addresses over and under the threshold,
+# an allowlisted one, and ip cells no firewall must ever see.
+hostile_dataset() {
+  python3 - "$1" <<'PY'
+import csv, datetime, sys
+now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+w = csv.writer(open(sys.argv[1], "w", newline=""), delimiter=";", lineterminator="\n")
+w.writerow("server;date;ip;user;hostname;reverse_dns_status;country_code;asn;aso;method;client;port;service;reason".split(";"))
+def rows(ip, n):
+    for i in range(n):
+        t = (now - datetime.timedelta(seconds=20 + i)).isoformat()
+        w.writerow(["mx1", t, ip, "u%d" % i, "", "DISABLED", "", "", "", "LOGIN", "unknown", "", "postfix/smtpd", "x"])
+rows("203.0.113.5", 6)
+rows("2001:db8::5", 7)
+rows("::ffff:203.0.113.6", 5)
+rows("198.51.100.7", 9)        # allowlisted (--allow 198.51.100.0/24)
+rows("192.0.2.9", 2)           # under the threshold
+rows("127.0.0.1", 8)           # loopback: always allowed
+for bad in ("host.example", "1.2.3.4; flush ruleset", "fe80::1%eth0", "203.0.113.7 timeout 1s }", "::/0"):
+    rows(bad, 6)
+PY
+}
+
+@test "firewall: --format nft bans exactly the addresses over the threshold, IPv4 and IPv6, with timeouts; reruns refresh; hostile cells never reach nft" {
+  hostile_dataset "$T/d.csv"
+  feed() {
+    mls-report --csv "$T/d.csv" --window 10m --threshold 5 --format nft --ban-time 1h \
+      --allow 198.51.100.0/24 "$@"
+  }
+  feed >"$T/ban.nft"
+  cat "$T/ban.nft"
+  # Nothing but validated addresses in the batch.
+  ! grep -q -e 'flush ruleset' -e 'host.example' -e '%' -e '203.0.113.7' -e '198.51.100.7' \
+    -e '127.0.0.1' -e '192.0.2.9' -e '::/0' "$T/ban.nft"
+  cat >"$T/ns.sh" <<EOF2
+set -e
+nft -f "$T/ban.nft"
+nft -j list set inet maillogsentinel ban4 >"$T/set4.1"
+nft -j list set inet maillogsentinel ban6 >"$T/set6.1"
+sleep 2
+nft -f "$T/ban.nft"
+nft -f "$T/ban.nft"
+nft -j list set inet maillogsentinel ban4 >"$T/set4.2"
+nft -j list set inet maillogsentinel ban6 >"$T/set6.2"
+nft -j list chain inet maillogsentinel input >"$T/chain"
+EOF2
+  run unshare -n sh "$T/ns.sh"
+  assert_success
+  python3 - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+def elems(f):
+    d = json.load(open(f))
+    for o in d["nftables"]:
+        if "set" in o:
+            out = {}
+            for e in o["set"].get("elem", []):
+                e = e["elem"]
+                out[e["val"]] = (e.get("timeout"), e.get("expires"))
+            return out
+for n in ("1", "2"):
+    s4, s6 = elems(f"{t}/set4.{n}"), elems(f"{t}/set6.{n}")
+    assert sorted(s4) == ["203.0.113.5", "203.0.113.6"], s4
+    assert sorted(s6) == ["2001:db8::5"], s6
+    for v in list(s4.values()) + list(s6.values()):
+        assert v[0] == 3600, v
+        # the second apply, two seconds later, restarted the timeout
+        assert v[1] >= 3598, v
+chain = json.dumps(json.load(open(f"{t}/chain")))
+assert chain.count('"drop"') == 2, chain   # the rules, once each however often it ran
+print("ok")
+PY
+  # The report shows the allowlisted addresses rather than hiding them.
+  run mls-report --csv "$T/d.csv" --window 10m --allow 198.51.100.0/24
+  assert_output --partial "ALLOWLISTED"
+  assert_output --regexp "9 +198\.51\.100\.7"
+  # ... in JSON too, and from the config's [firewall] allowlist
+  printf '[paths]\nworking_dir = %s\n[firewall]\nallowlist = 198.51.100.0/24, 2001:db8::/64\n' "$T" >"$T/c.conf"
+  cp "$T/d.csv" "$T/maillogsentinel.csv"
+  mls-report --config "$T/c.conf" --window 10m --format json --threshold 5 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["allowlisted"] == [{"ip": "198.51.100.7", "count": 9}, {"ip": "2001:db8::5", "count": 7}], d["allowlisted"]
+assert [e["ip"] for e in d["threshold_ips"]["ips"]].count("2001:db8::5") == 0
+'
+  printf '[firewall]\nallowlist = 198.51.100.0/24, example.org\n' >"$T/bad.conf"
+  run mls-report --config "$T/bad.conf" --csv "$T/d.csv"
+  assert_failure 2
+  assert_output --partial "'example.org' is not an address or a network"
+  run mls-report --csv "$T/d.csv" --window 10m --threshold 5 --format ips --allow 198.51.100.0/24
+  assert_output "127.0.0.1
+2001:db8::5
+203.0.113.5
+203.0.113.6"
+}
+
+@test "firewall: --ranges bans the /24 and /64, never one holding an allowed address; usage errors" {
+  hostile_dataset "$T/d.csv"
+  run mls-report --csv "$T/d.csv" --window 10m --threshold 5 --format nft --ranges \
+    --allow 203.0.113.200
+  assert_success
+  assert_output --partial "add element inet maillogsentinel ban6 { 2001:db8::/64 timeout 3600s }"
+  # 203.0.113.0/24 holds an allowed address: the addresses alone
+  assert_output --partial "add element inet maillogsentinel ban4 { 198.51.100.0/24 timeout 3600s, 203.0.113.5 timeout 3600s, 203.0.113.6 timeout 3600s }"
+  run mls-report --csv "$T/d.csv" --window 10m --threshold 5 --format nft --ranges
+  assert_output --partial "add element inet maillogsentinel ban4 { 198.51.100.0/24 timeout 3600s, 203.0.113.0/24 timeout 3600s }"
+  echo "$output" >"$T/r.nft"
+  run unshare -n nft -f "$T/r.nft"
+  assert_success
+  run mls-report --csv "$T/d.csv" --format nft --allow example.org
+  assert_failure 2
+  assert_output --partial "--allow: 'example.org' is not an address or a network"
+  run mls-report --csv "$T/d.csv" --format text --ban-time 1h
+  assert_failure 2
+  assert_output --partial "--ban-time, --ranges and --nft-table apply to --format nft only"
+  run mls-report --csv "$T/d.csv" --format nft --ban-time soon
+  assert_failure 2
+  run mls-report --csv "$T/d.csv" --format nft --nft-table 'x; flush ruleset'
+  assert_failure 2
+}

@@ -185,7 +185,8 @@ def check(value, shape, where):
         if sub is not None:
             check(value[f], sub, where + "." + f)
 for name, shape in shapes.items():
-    check(rep[name], shape, name)
+    if name in rep or name not in optional:
+        check(rep[name], shape, name)
 assert len(checked) >= 15, sorted(checked)
 
 # Unknown values are null, never ""; ASNs are numbers.

@@ -1,0 +1,133 @@
+#include "firewall.h"
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+namespace mls {
+
+void Allowlist::AddLocal() {
+  for (const char* n : {"127.0.0.0/8", "::1"}) Add(*ParseIpNet(n));
+  struct ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return;
+  for (struct ifaddrs* i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr) continue;
+    IpAddress a;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      a.family = AF_INET;
+      std::memcpy(a.bytes, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, 4);
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      a.family = AF_INET6;
+      std::memcpy(a.bytes, &reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr, 16);
+    } else {
+      continue;
+    }
+    Add(NetOf(a, a.family == AF_INET ? 32 : 128));
+  }
+  ::freeifaddrs(list);
+}
+
+bool Allowlist::Contains(const IpAddress& a) const {
+  return std::any_of(nets_.begin(), nets_.end(), [&](const IpNet& n) { return NetContains(n, a); });
+}
+
+bool Allowlist::Contains(std::string_view ip_text) const {
+  std::optional<IpAddress> a = ParseIp(ip_text);
+  return a && Contains(*a);
+}
+
+bool Allowlist::Overlaps(const IpNet& net) const {
+  return std::any_of(nets_.begin(), nets_.end(), [&](const IpNet& n) {
+    if (n.addr.family != net.addr.family) return false;
+    // Two networks overlap when the shorter prefix contains the other's address.
+    return n.prefix <= net.prefix ? NetContains(n, net.addr) : NetContains(net, n.addr);
+  });
+}
+
+std::optional<std::string> AddToAllowlist(std::string_view text, Allowlist& list) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t end = text.find_first_of(", \t", i);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > i) {
+      std::string_view item = text.substr(i, end - i);
+      std::optional<IpNet> net = ParseIpNet(item);
+      if (!net)
+        return "'" + std::string(item) +
+               "' is not an address or a network (192.0.2.0/24, 2001:db8::/32)";
+      list.Add(*net);
+    }
+    i = end + 1;
+  }
+  return std::nullopt;
+}
+
+bool ValidNftName(std::string_view name) {
+  if (name.empty() || name.size() > 32 || (name[0] >= '0' && name[0] <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+std::string RenderNft(const std::vector<std::string>& ips, const NftOptions& o,
+                      const Allowlist& allow) {
+  // The elements, by family, each once; with ranges, a network's own
+  // addresses are not listed again.
+  std::set<std::string> elements[2];
+  std::vector<IpNet> nets;
+  for (const std::string& text : ips) {
+    std::optional<IpAddress> parsed = ParseIp(text);
+    if (!parsed || allow.Contains(*parsed)) continue;
+    const IpAddress a = Unmapped(*parsed);
+    const int bits = a.family == AF_INET ? 32 : 128;
+    IpNet net = NetOf(a, bits);
+    if (o.ranges) {
+      IpNet range = NetOf(a, a.family == AF_INET ? 24 : 64);
+      if (!allow.Overlaps(range)) net = range;
+    }
+    nets.push_back(net);
+  }
+  for (const IpNet& n : nets) {
+    const bool covered = std::any_of(nets.begin(), nets.end(), [&](const IpNet& m) {
+      return m.prefix < n.prefix && NetContains(m, n.addr);
+    });
+    if (covered) continue;
+    const int bits = n.addr.family == AF_INET ? 32 : 128;
+    char text[kIpTextSize];
+    FormatIp(n.addr, text);
+    elements[n.addr.family == AF_INET ? 0 : 1].insert(n.prefix == bits ? std::string(text)
+                                                                       : FormatIpNet(n));
+  }
+  const std::string t = "inet " + o.table;
+  const std::string timeout = " timeout " + std::to_string(o.ban_seconds) + "s";
+  std::string out = "# maillogsentinel: " + std::to_string(elements[0].size()) + " IPv4 and " +
+                    std::to_string(elements[1].size()) + " IPv6 bans for " +
+                    std::to_string(o.ban_seconds) + "s (mls-report --format nft | nft -f -)\n";
+  out += "add table " + t + "\n";
+  out += "add set " + t + " ban4 { type ipv4_addr; flags interval,timeout; }\n";
+  out += "add set " + t + " ban6 { type ipv6_addr; flags interval,timeout; }\n";
+  out +=
+      "add chain " + t + " input { type filter hook input priority filter - 5; policy accept; }\n";
+  out += "flush chain " + t + " input\n";
+  out += "add rule " + t + " input ip saddr @ban4 drop\n";
+  out += "add rule " + t + " input ip6 saddr @ban6 drop\n";
+  const char* sets[2] = {"ban4", "ban6"};
+  for (int f = 0; f < 2; ++f) {
+    if (elements[f].empty()) continue;
+    std::string with, without;
+    for (const std::string& e : elements[f]) {
+      with += (with.empty() ? "" : ", ") + e + timeout;
+      without += (without.empty() ? "" : ", ") + e;
+    }
+    const std::string set = t + " " + sets[f];
+    out += "add element " + set + " { " + with + " }\n";
+    out += "delete element " + set + " { " + without + " }\n";
+    out += "add element " + set + " { " + with + " }\n";
+  }
+  return out;
+}
+
+}  // namespace mls
