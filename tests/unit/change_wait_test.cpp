@@ -38,6 +38,12 @@ class ChangeWaitTest : public ::testing::Test {
     elapsed_ms = MonotonicMs() - start;
     return r;
   }
+  // Wait(50) returns kTimeout, after the whole 50 ms.
+  void ExpectSleeps(ChangeWaiter& w) {
+    std::uint64_t ms = 0;
+    EXPECT_EQ(WaitResult::kTimeout, TimedWait(w, 50, ms));
+    EXPECT_GE(ms, 45u);
+  }
   ScratchDir dir_{"mls-change-wait"};
   std::string log_;
 };
@@ -45,9 +51,7 @@ class ChangeWaitTest : public ::testing::Test {
 TEST_F(ChangeWaitTest, WithoutAWatchSleepsTheTimeout) {
   ChangeWaiter w;
   EXPECT_FALSE(w.watching());
-  std::uint64_t ms = 0;
-  EXPECT_EQ(WaitResult::kTimeout, TimedWait(w, 50, ms));
-  EXPECT_GE(ms, 45u);
+  ExpectSleeps(w);
 }
 
 TEST_F(ChangeWaitTest, AMissingDirectoryIsAnErrorAndFallsBack) {
@@ -57,18 +61,14 @@ TEST_F(ChangeWaitTest, AMissingDirectoryIsAnErrorAndFallsBack) {
   EXPECT_NE(std::string::npos, err->find("/absent: inotify_add_watch")) << *err;
   EXPECT_FALSE(w.watching());
   WriteAll(log_, "two\n");  // not seen: sleeping the whole timeout
-  std::uint64_t ms = 0;
-  EXPECT_EQ(WaitResult::kTimeout, TimedWait(w, 50, ms));
-  EXPECT_GE(ms, 45u);
+  ExpectSleeps(w);
 }
 
 TEST_F(ChangeWaitTest, QuietDirectoryTimesOut) {
   ChangeWaiter w(IsLog, MonotonicMs);
   ASSERT_EQ(std::nullopt, w.Watch({dir_.path()}));
   EXPECT_TRUE(w.watching());
-  std::uint64_t ms = 0;
-  EXPECT_EQ(WaitResult::kTimeout, TimedWait(w, 50, ms));
-  EXPECT_GE(ms, 45u);
+  ExpectSleeps(w);
 }
 
 TEST_F(ChangeWaitTest, AChangeBeforeTheWaitCountsOnce) {
