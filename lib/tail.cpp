@@ -454,7 +454,12 @@ class Tail {
     std::vector<std::string> names = {BaseName(o_.log_path), BaseName(places.target)};
     std::vector<std::string> dirs = {DirName(o_.log_path)};
     for (const std::string& d : places.dirs) {
-      if (std::find(dirs.begin(), dirs.end(), d) == dirs.end()) dirs.push_back(d);
+      // An olddir not made yet (createolddir) is left out: the rotation that
+      // makes it also renames LOGFILE, in a watched directory.
+      struct stat st;
+      if (std::find(dirs.begin(), dirs.end(), d) == dirs.end() && ::stat(d.c_str(), &st) == 0) {
+        dirs.push_back(d);
+      }
     }
     waiter_ = ChangeWaiter(
         [names](std::string_view entry) {

@@ -706,6 +706,25 @@ stop_follow() {
   expect 1 13
 }
 
+@test "mls-tail --follow: inotify with --rotated-dir, made only by the first rotation" {
+  gen 1 2 >"$LOG"
+  : >"$T/out"
+  timeout 60 mls-tail --follow --poll-ms 60000 --rotated-dir "$T/old" --state "$ST" "$LOG" \
+    >"$T/out" 2>"$T/err" 3>&- &
+  FOLLOW_PID=$!
+  wait_lines 2 2
+  mkdir "$T/old" && mv "$LOG" "$T/old/mail.log.1" && gen 3 4 >"$LOG"
+  wait_lines 4 2
+  gzip "$T/old/mail.log.1" && mv "$LOG" "$T/old/mail.log.1" && gen 5 6 >"$LOG"
+  wait_lines 6 2
+  stop_follow
+  expect 1 6
+  ! grep -v "^mls-tail: $T/old: No such file or directory; rotated files are not looked for there$" "$T/err"
+  gen 7 7 >>"$LOG"
+  run_tail --rotated-dir "$T/old"
+  expect 1 7
+}
+
 # Issue 8 (3e): a log rotated faster than mls-tail can list its siblings. Each
 # run either reads a consistent set of files or fails, printing and committing
 # nothing; once the rotations stop, one more run finishes. Every line exactly
