@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "atomic_file.h"
+#include "change_wait.h"
 #include "cli.h"
 #include "diag.h"
 #include "fd_io.h"
@@ -28,6 +29,12 @@ constexpr mode_t kStateMode = 0640;
 // How long a compressed sibling that may not be read yet is waited for.
 constexpr int kBusyPollMs = 100;
 constexpr int kBusyPolls = 100;
+
+// The part of `path` after its last slash.
+std::string BaseName(const std::string& path) {
+  std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
 
 // "progress DONE TOTAL" lines on a descriptor, at most every 100 ms.
 class Progress {
@@ -75,6 +82,7 @@ class Tail {
     if (!CheckDirs() || !LoadState()) return kExitFailure;
     if (o_.from_end && !pos_ && !StartAtEnd()) return kExitFailure;
     buf_.resize(kBufSize);
+    if (o_.follow) WatchLog();  // before the first read: no change is missed
     Pumped r = Replan(true);
     progress_.Finish();
     if (r == Pumped::kFailed) return kExitFailure;
@@ -436,14 +444,45 @@ class Tail {
     return fresh.compare(0, live_facts_.head.size(), live_facts_.head) != 0;
   }
 
-  // Polls LOGFILE: prints lines as they complete; after a rename drains the old
-  // file and replans; after a truncation, or when the rotated files changed
-  // (a copytruncate of a file nothing was read from yet), replans from the
-  // committed position.
+  // Wakes Follow() when an entry named like LOGFILE or its siblings changes in
+  // the directories of LOGFILE, of its target (symlinks resolved) and of
+  // --rotated-dir: a write, a rename, a create, a delete, a chmod. Without
+  // inotify (or with too many watches already), Follow() polls every poll_ms;
+  // with it, poll_ms is only the longest wait, catching anything missed.
+  void WatchLog() {
+    SiblingPlaces places = SiblingPlacesOf(o_.log_path, o_.rotated_dirs);
+    std::vector<std::string> names = {BaseName(o_.log_path), BaseName(places.target)};
+    std::vector<std::string> dirs = {DirName(o_.log_path)};
+    for (const std::string& d : places.dirs) {
+      // An olddir not made yet (createolddir) is left out: the rotation that
+      // makes it also renames LOGFILE, in a watched directory.
+      struct stat st;
+      if (std::find(dirs.begin(), dirs.end(), d) == dirs.end() && ::stat(d.c_str(), &st) == 0) {
+        dirs.push_back(d);
+      }
+    }
+    waiter_ = ChangeWaiter(
+        [names](std::string_view entry) {
+          for (const std::string& n : names) {
+            if (entry.starts_with(n)) return true;  // LOGFILE, or a sibling's name
+          }
+          return false;
+        },
+        o_.now_ms);
+    (void)waiter_.Watch(dirs);  // on failure: plain polling, as good if slower
+  }
+
+  // Waits for LOGFILE to change (WatchLog) or poll_ms: prints lines as they
+  // complete; after a rename drains the old file and replans; after a
+  // truncation, or when the rotated files changed (a copytruncate of a file
+  // nothing was read from yet), replans from the committed position.
   Pumped Follow() {
+    sigset_t stop_signals;  // the signals that set o_.stop (TailOptions)
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
     while (!Stopped()) {
-      ::poll(nullptr, 0, o_.poll_ms);
-      if (Stopped()) break;
+      if (waiter_.Wait(o_.poll_ms, o_.stop, &stop_signals) == WaitResult::kStopped) break;
       struct stat st;
       bool exists = ::stat(o_.log_path.c_str(), &st) == 0;  // absent: between rename and create
       bool renamed =
@@ -484,6 +523,7 @@ class Tail {
   FileFacts live_facts_;
   std::string log_id_;    // LOGFILE, symlinks resolved, saved with the position
   std::string siblings_;  // SiblingSignature when the files were last opened (follow)
+  ChangeWaiter waiter_;   // wakes Follow() (WatchLog)
 };
 
 }  // namespace

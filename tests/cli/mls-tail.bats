@@ -564,10 +564,10 @@ EOF
 
 # ---- --follow ----------------------------------------------------------------
 
-# wait_lines N: until $T/out has at least N lines (10 s deadline)
+# wait_lines N [SECONDS]: until $T/out has at least N lines (10 s deadline)
 wait_lines() {
   local i
-  for ((i = 0; i < 200; i++)); do
+  for ((i = 0; i < ${2:-10} * 20; i++)); do
     [ "$(wc -l <"$T/out")" -ge "$1" ] && return 0
     sleep 0.05
   done
@@ -579,14 +579,15 @@ start_follow() {
   timeout 60 mls-tail --follow --poll-ms 20 "$@" "$LOG" >"$T/out" 2>"$T/err" 3>&- &
   FOLLOW_PID=$!
 }
-# pause_follower: stops mls-tail (PAUSED: its pid) while it sleeps between two
-# polls, poll(NULL, 0, MS), so that it sees what follows all at once
+# pause_follower: stops mls-tail (PAUSED: its pid) while it waits between two
+# looks at the files (ppoll on its inotify descriptor, x86-64 syscall 271, or
+# poll(NULL, 0, MS) without inotify), so that it sees what follows all at once
 pause_follower() {
   local i
   PAUSED=$(pgrep -P "$FOLLOW_PID" mls-tail)
   for ((i = 0; i < 1000; i++)); do
     kill -STOP "$PAUSED"
-    grep -qE '^[0-9]+ 0x0 0x0 ' "/proc/$PAUSED/syscall" && return 0
+    grep -qE '^(271 0x[0-9a-f]+ 0x1|[0-9]+ 0x0 0x0) ' "/proc/$PAUSED/syscall" && return 0
     kill -CONT "$PAUSED"
     sleep 0.005
   done
@@ -671,6 +672,57 @@ stop_follow() {
   gen 8 8 >>"$LOG"
   run_tail
   expect 1 8
+}
+
+# Issue 15: --follow wakes on change (inotify). With a poll every minute, only
+# inotify can print a line within 2 s (an append, a rename rotation, a gzip of
+# a rotated file, a copytruncate), and SIGTERM must end the minute's wait.
+@test "mls-tail --follow: inotify wakes it at once, whatever the rotation; SIGTERM too" {
+  gen 1 3 >"$LOG"
+  : >"$T/out"
+  timeout 60 mls-tail --follow --poll-ms 60000 --state "$ST" "$LOG" >"$T/out" 2>"$T/err" 3>&- &
+  FOLLOW_PID=$!
+  wait_lines 3 2
+  gen 4 5 >>"$LOG"                                  # an append
+  wait_lines 5 2
+  mv "$LOG" "$LOG.1" && gen 6 7 >"$LOG"             # rename + create
+  wait_lines 7 2
+  mv "$LOG.1" "$LOG.2" && gzip "$LOG.2"             # the rotated file compressed,
+  mv "$LOG" "$LOG.1" && gen 8 9 >"$LOG"             # then rotated again
+  wait_lines 9 2
+  gen 10 10 >>"$LOG"
+  wait_lines 10 2
+  mv "$LOG.2.gz" "$LOG.3.gz" && gzip "$LOG.1" && mv "$LOG.1.gz" "$LOG.2.gz"
+  cp "$LOG" "$LOG.1" && : >"$LOG"                   # copytruncate
+  gen 11 12 >>"$LOG"
+  wait_lines 12 2
+  expect 1 12
+  [ ! -s "$T/err" ]
+  local t0=$SECONDS
+  stop_follow                                       # SIGTERM: exit 0 at once, committed
+  [ $((SECONDS - t0)) -le 3 ]
+  gen 13 13 >>"$LOG"
+  run_tail
+  expect 1 13
+}
+
+@test "mls-tail --follow: inotify with --rotated-dir, made only by the first rotation" {
+  gen 1 2 >"$LOG"
+  : >"$T/out"
+  timeout 60 mls-tail --follow --poll-ms 60000 --rotated-dir "$T/old" --state "$ST" "$LOG" \
+    >"$T/out" 2>"$T/err" 3>&- &
+  FOLLOW_PID=$!
+  wait_lines 2 2
+  mkdir "$T/old" && mv "$LOG" "$T/old/mail.log.1" && gen 3 4 >"$LOG"
+  wait_lines 4 2
+  gzip "$T/old/mail.log.1" && mv "$LOG" "$T/old/mail.log.1" && gen 5 6 >"$LOG"
+  wait_lines 6 2
+  stop_follow
+  expect 1 6
+  ! grep -v "^mls-tail: $T/old: No such file or directory; rotated files are not looked for there$" "$T/err"
+  gen 7 7 >>"$LOG"
+  run_tail --rotated-dir "$T/old"
+  expect 1 7
 }
 
 # Issue 8 (3e): a log rotated faster than mls-tail can list its siblings. Each

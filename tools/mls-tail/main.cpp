@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
       "with no saved position yet: start at the end of LOGFILE, print no history")(
       "follow,f", mls::po::bool_switch(&o.follow), "keep printing lines as the log grows")(
       "poll-ms", mls::po::value(&o.poll_ms)->default_value(250)->value_name("MS"),
-      "how often --follow looks for new lines")(
+      "the longest --follow waits before looking for new lines (it wakes at once on\n"
+      "a change where inotify works; without it, how often it looks)")(
       "progress-fd", mls::po::value(&o.progress_fd)->value_name("N"),
       "write 'progress DONE TOTAL' lines (bytes) to descriptor N")(
       "map-fd", mls::po::value(&o.map_fd)->value_name("N"),
