@@ -190,6 +190,7 @@ const KeySpec kKeys[] = {
        return std::nullopt;
      }},
     {"general", "retention_archive", MLS_BOOL(retention_archive)},
+    {"general", "metrics_file", MLS_STRING(metrics_file)},
     {"report", "email", MLS_STRING(report_email)},
     {"report", "sender", MLS_STRING(report_sender)},
     {"report", "subject_prefix", MLS_STRING(report_subject_prefix)},

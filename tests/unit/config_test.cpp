@@ -138,6 +138,13 @@ TEST(Config, RetentionKeys) {
   EXPECT_EQ("/var/lib/maillogsentinel/archive", r.config.ArchiveDir());
 }
 
+TEST(Config, MetricsFile) {
+  EXPECT_EQ("", ParseConfig("", "x").config.metrics_file);  // none by default
+  ConfigResult r = ParseConfig("[general]\nmetrics_file = /var/lib/node/mls.prom\n", "x");
+  ASSERT_FALSE(r.error) << *r.error;
+  EXPECT_EQ("/var/lib/node/mls.prom", r.config.metrics_file);
+}
+
 TEST(Config, AcceptsEveryBooleanSpelling) {
   for (const char* t : {"true", "yes", "on", "1", "TRUE", "Yes"}) {
     ConfigResult r = ParseConfig(std::string("[dns]\nenabled = ") + t + "\n", "x");
