@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
-#include <sstream>
+
+#include "test_files.h"
 
 namespace mls {
 namespace {
@@ -141,9 +141,9 @@ TEST(Metrics, EscapesLabelValues) {
   EXPECT_EQ(R"(a\\b\"c\nd)", EscapeLabelValue("a\\b\"c\nd"));
 }
 
-TEST(Metrics, ReadsEscapedLabelValuesBack) {
-  // An escaped value that unescapes to one of ours is that series; any other
-  // escape or an unknown value is not ours.
+TEST(Metrics, UnescapesLabelValuesBeforeMatching) {
+  // A label value is unescaped first: an escape the format does not have is
+  // an error, an escaped quote a value we never write (named escaped).
   std::string text = RenderMetrics(Metrics{});
   std::string ok = text;
   ok.replace(ok.find("{status=\"ok\"} 0"), 15, "{status=\"\\x\"} 0");
@@ -203,14 +203,9 @@ TEST(Metrics, RejectsWhatItDidNotWrite) {
 
 class MetricsFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/mls-metrics-XXXXXX";
-    ASSERT_NE(nullptr, ::mkdtemp(tmpl));
-    dir_ = tmpl;
-    path_ = dir_ + "/maillogsentinel.prom";
-  }
-  void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
-  std::string dir_, path_;
+  void SetUp() override { ASSERT_FALSE(dir_.path().empty()); }
+  ScratchDir dir_{"mls-metrics"};
+  const std::string path_ = dir_.path() + "/maillogsentinel.prom";
 };
 
 TEST_F(MetricsFile, MissingStartsAtZeroGarbledIsAnErrorAtZero) {
@@ -236,9 +231,9 @@ TEST_F(MetricsFile, WritesAtomicallyMode0644AndReadsBack) {
   EXPECT_EQ(m, r.metrics);
   ::umask(022);
   // A directory that does not exist: the error names the path.
-  auto err = WriteMetricsFile(dir_ + "/no/such.prom", m);
+  auto err = WriteMetricsFile(dir_.path() + "/no/such.prom", m);
   ASSERT_TRUE(err);
-  EXPECT_NE(std::string::npos, err->find(dir_ + "/no/"));
+  EXPECT_NE(std::string::npos, err->find(dir_.path() + "/no/"));
 }
 
 }  // namespace
