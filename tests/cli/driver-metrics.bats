@@ -267,3 +267,29 @@ only_the_file() {
   sed 's/status="ok"/status="o"k"/' "$PROM" >"$bad"
   run -1 valid_py "$bad"
 }
+
+@test "metrics: mls-enrich's per-status DNS counts and cache hits add up per status" {
+  drv_genlog --lines 300 --seed 12 >"$T/log/mail.log" 2>/dev/null
+  # mls-enrich as the driver runs it, its --stats line replaced by one with
+  # answers of every kind (the real resolver is tested in tests/integration).
+  mkdir -p "$T/bin"
+  cp "$MLS_BIN/maillogsentinel" "$T/bin/"
+  cat >"$T/bin/mls-enrich" <<SH
+#!/bin/sh
+"$MLS_BIN/mls-enrich" "\$@" 2>/dev/null || exit
+echo "mls-enrich: records=28 queries=9 cache_hits=19 ok=10 nxdomain=7 servfail=3 timeout=4 refused=2 nodata=1 error=1" >&2
+SH
+  chmod 0755 "$T/bin/mls-enrich"
+  give_to_user "$T"
+  run -0 as_user "$T/bin/maillogsentinel" --config "$T/conf"
+  drv_genlog --lines 300 --seed 13 --start 2026-01-02T00:00:00 >>"$T/log/mail.log" 2>/dev/null
+  run -0 as_user "$T/bin/maillogsentinel" --config "$T/conf"
+  counts_match
+  grep -q ' INFO maillogsentinel: committed: .*, 9 reverse DNS queries, 19 cache hits$' "$LOG"
+  set -- ok 20 nxdomain 14 servfail 6 timeout 8 refused 4 nodata 2 error 2
+  while [ $# -gt 0 ]; do
+    [ "$(m "maillogsentinel_dns_lookups_total{status=\"$1\"}")" = "$2" ]
+    shift 2
+  done
+  [ "$(m maillogsentinel_dns_cache_hits_total)" = 38 ]
+}
