@@ -190,7 +190,13 @@ const KeySpec kKeys[] = {
        return std::nullopt;
      }},
     {"general", "retention_archive", MLS_BOOL(retention_archive)},
-    {"general", "metrics_file", MLS_STRING(metrics_file)},
+    {"general", "metrics_file",
+     [](Config& c, std::string_view v) -> std::optional<std::string> {
+       if (!v.empty() && !v.starts_with('/'))
+         return "expected an absolute path (the runs start in /)";
+       c.metrics_file = std::string(v);
+       return std::nullopt;
+     }},
     {"report", "email", MLS_STRING(report_email)},
     {"report", "sender", MLS_STRING(report_sender)},
     {"report", "subject_prefix", MLS_STRING(report_subject_prefix)},
