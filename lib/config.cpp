@@ -191,6 +191,13 @@ const KeySpec kKeys[] = {
        return std::nullopt;
      }},
     {"general", "retention_archive", MLS_BOOL(retention_archive)},
+    {"general", "metrics_file",
+     [](Config& c, std::string_view v) -> std::optional<std::string> {
+       if (!v.empty() && !v.starts_with('/'))
+         return "expected an absolute path (the runs start in /)";
+       c.metrics_file = std::string(v);
+       return std::nullopt;
+     }},
     {"firewall", "allowlist",
      [](Config& c, std::string_view v) -> std::optional<std::string> {
        std::optional<std::string> err = ForEachToken(v, ", \t", [](std::string_view t) {

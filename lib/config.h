@@ -26,6 +26,9 @@ struct Config {
   std::string log_level = "INFO";  // DEBUG INFO WARNING ERROR CRITICAL
   int retention_days = 0;          // rows older go after a run (lib/retention.h); 0: keep all
   bool retention_archive = true;   // the dropped rows into ArchiveDir(), gzip-compressed
+  // Prometheus text exposition written after every extraction run (lib/metrics.h);
+  // empty: none.
+  std::string metrics_file;
   // [report]
   std::string report_email;   // required for --report
   std::string report_sender;  // default maillogsentinel@<fqdn> (resolved by mls-report)

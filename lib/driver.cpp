@@ -19,6 +19,7 @@
 #include "local_time.h"
 #include "lock.h"
 #include "mail_log_check.h"
+#include "metrics.h"
 #include "number.h"
 #include "oplog.h"
 #include "paths.h"
@@ -59,9 +60,12 @@ void WriteErr(std::string_view s) { WriteFd(STDERR_FILENO, s); }
 class Extraction {
  public:
   Extraction(const DriverOptions& o, const DriverEnv& env) : o_(o), env_(env) {}
+  // The run, then the metrics file (when one is set) with its outcome.
   int Run();
 
  private:
+  int RunExtraction();
+  void WriteMetrics(int status);
   bool quiet() const { return o_.verbosity == Verbosity::kQuiet; }
   bool verbose() const { return o_.verbosity == Verbosity::kVerbose; }
   int Fail(const std::string& msg, int status = 1) {
@@ -92,6 +96,11 @@ class Extraction {
   std::vector<Stage> stages_;
   OpLog log_;
   RunStats stats_;
+  FileLock lock_;             // state_dir/lock, held from the check on
+  bool locked_ = false;       // lock_ is held
+  bool committed_ = false;    // the transaction committed
+  std::string metrics_path_;  // --metrics-file, else [general] metrics_file
+  double duration_seconds_ = 0;
   ProgressDisplay* progress_ = nullptr;  // while the stages run
   std::vector<std::string> held_;        // -q: stage warnings, shown if the run fails
 };
@@ -124,9 +133,54 @@ void Extraction::OnStageLine(std::size_t stage, std::string_view line) {
 }
 
 int Extraction::Run() {
+  const std::int64_t start_ms = env_.monotonic_ms ? env_.monotonic_ms() : 0;
+  const std::time_t start = env_.clock ? env_.clock() : 0;
+  int status = RunExtraction();
+  // Not for --dry-run (nothing ran) nor for root (refused: no file of root's).
+  if (metrics_path_.empty() || o_.dry_run || env_.euid == 0) return status;
+  duration_seconds_ = env_.monotonic_ms
+                          ? static_cast<double>(env_.monotonic_ms() - start_ms) / 1000.0
+                          : static_cast<double>((env_.clock ? env_.clock() : 0) - start);
+  WriteMetrics(status);
+  return status;
+}
+
+// The metrics file (lib/metrics.h): the previous counters plus this run, under
+// the state dir's lock so that two runs never add to the same old file. A run
+// that could not take the lock (another run holds it) writes nothing: that run
+// writes them. A problem is a warning; the run's exit status stays as it was.
+void Extraction::WriteMetrics(int status) {
+  if (!locked_) {
+    FileLock::Status st = lock_.Acquire(config_.StateLockPath(), 0);
+    if (st == FileLock::Status::kBusy) {
+      log_.Log(LogLevel::kInfo, kTag,
+               "metrics: " + metrics_path_ + " not written (another run holds " +
+                   config_.StateLockPath() + " and writes it)");
+      return;
+    }
+    // kError (no state directory): no run can hold it either; written without.
+  }
+  MetricsParseResult previous = ReadMetricsFile(metrics_path_);
+  if (previous.error) {
+    Report(LogLevel::kWarning, "metrics: " + *previous.error + "; its counters start again at 0");
+  }
+  RunOutcome run;
+  run.committed = committed_;
+  run.failed = status != kExitOk;
+  run.stats = stats_;
+  run.duration_seconds = duration_seconds_;
+  run.now = env_.clock ? env_.clock() : 0;
+  if (auto err = WriteMetricsFile(metrics_path_, AddRun(previous.metrics, run))) {
+    Report(LogLevel::kWarning, "metrics: " + *err);
+  }
+}
+
+int Extraction::RunExtraction() {
   ConfigResult cr = LoadConfig(o_.config_path);
+  metrics_path_ = o_.metrics_file;
   if (cr.error) return Fail(*cr.error, 2);
   config_ = cr.config;
+  if (metrics_path_.empty()) metrics_path_ = config_.metrics_file;
 
   stages_ = BuildPipeline(config_, o_);
   auto executable = [](const std::string& p) {
@@ -166,14 +220,14 @@ int Extraction::Run() {
   }
   if (auto err = CheckDir("state directory", config_.state_dir)) return Fail(*err);
 
-  FileLock lock;
   std::string lock_path = config_.StateLockPath();
-  switch (lock.Acquire(lock_path, o_.lock_timeout_seconds)) {
+  switch (lock_.Acquire(lock_path, o_.lock_timeout_seconds)) {
     case FileLock::Status::kLocked:
+      locked_ = true;
       break;
     case FileLock::Status::kBusy:
     case FileLock::Status::kError:
-      return Fail(lock.error());
+      return Fail(lock_.error());
   }
   // The dataset may be shared with other configs (and a standalone mls-store):
   // its own lock, held for the whole run and inherited by the stages.
@@ -246,6 +300,7 @@ int Extraction::RunPipelineInTxn() {
   if (run.AllSucceeded()) {
     TxnResult c = Commit(paths);
     if (!c.error) {
+      committed_ = true;
       std::string summary = FormatSummary(stats_);
       progress.Finish(summary);
       log_.Log(LogLevel::kInfo, kTag, std::string(kCommittedPrefix) + summary);
@@ -653,6 +708,7 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
   spec.name = "maillogsentinel";
   spec.synopsis =
       "maillogsentinel [--config FILE] [--dry-run] [--lock-timeout SECONDS] [--from-now]\n"
+      "                [--metrics-file PATH]\n"
       "  or: maillogsentinel --report [--config FILE] [--window NAME] [--dry-run | --preview]\n"
       "  or: maillogsentinel --sql-export | --sql-import [--config FILE] [--dry-run]\n"
       "                      [--lock-timeout SECONDS]\n"
@@ -700,7 +756,10 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
       "verbose,v", po::bool_switch(), "also the stages' counters and the summary on stderr")(
       "from-now", po::bool_switch(&options.from_now),
       "first run (no saved position yet): start at the end of the mail log instead of "
-      "importing its history (mls-tail --from-end); no effect once a run committed");
+      "importing its history (mls-tail --from-end); no effect once a run committed")(
+      "metrics-file", po::value(&options.metrics_file)->value_name("PATH"),
+      "after the run, write its Prometheus metrics to PATH (node_exporter's textfile\n"
+      "collector) instead of [general] metrics_file");
   po::variables_map vm;
   if (auto rc = ParseCli(spec, argc, argv, vm)) return rc;
   auto usage = [](const std::string& msg) { return UsageError("maillogsentinel", msg); };
@@ -725,6 +784,10 @@ std::optional<int> ParseDriverOptions(int argc, char** argv, DriverOptions& opti
     return usage(
         "--report, --sql-export, --sql-import, --reset, --purge and --setup exclude each other");
   if (vm.count("root") && !vm["setup"].as<bool>()) return usage("--root needs --setup");
+  if (vm.count("metrics-file")) {
+    if (commands > 0) return usage("--metrics-file applies to the extraction run only");
+    if (options.metrics_file.empty()) return usage("--metrics-file: expected a path");
+  }
   if (vm["setup"].as<bool>()) {
     options.command = Command::kSetup;
     options.setup_interactive = !vm.count("config");

@@ -37,6 +37,7 @@ struct DriverOptions {
   bool lock_timeout_given = false;   // --lock-timeout on the command line (passed to mls-sql)
   int progress_fd = 3;               // fd number mls-tail writes "progress DONE TOTAL" to
   bool from_now = false;             // --from-now: no state yet: mls-tail --from-end
+  std::string metrics_file;          // --metrics-file PATH: overrides [general] metrics_file
   std::string report_window;         // --window NAME (--report only): mls-report --window NAME
   Verbosity verbosity = Verbosity::kNormal;  // -q/--quiet, -v/--verbose
   std::string setup_root = "/";              // --root DIR (--setup only)

@@ -50,6 +50,14 @@ bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& sta
     if (queries && hits) {
       stats.dns_queries = queries;
       stats.dns_cache_hits = hits;
+      std::array<std::uint64_t, kDnsStatusKeys.size()> by_status{};
+      bool all = true;
+      for (std::size_t i = 0; i < kDnsStatusKeys.size() && all; ++i) {
+        auto n = NumberAfter(line, " " + std::string(kDnsStatusKeys[i]) + "=");
+        all = n.has_value();
+        if (n) by_status[i] = *n;
+      }
+      if (all) stats.dns_by_status = by_status;
       return true;
     }
   }

@@ -5,6 +5,7 @@
 // (lib/oplog.h) as "committed: <summary>" after each committed run, which the
 // report reads back (lib/report_context.h ReadOpLogFacts).
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,7 +29,15 @@ struct RunStats {
   // "mls-tail: entries=N printed=N suppressed=N" (--journal): Postfix messages
   // journald's rate limit dropped ("Suppressed N messages from postfix...").
   std::optional<std::uint64_t> suppressed;
+  // mls-enrich's per-status counts (ok=N nxdomain=N ... error=N), in the order
+  // of kDnsStatusKeys: one per record, its reverse-DNS answer from the cache or
+  // a query; set with dns_queries when the line has all seven.
+  std::optional<std::array<std::uint64_t, 7>> dns_by_status = std::nullopt;
 };
+
+// The status keys of mls-enrich's --stats line, in its order (ok=N nxdomain=N ...).
+inline constexpr std::array<std::string_view, 7> kDnsStatusKeys = {
+    "ok", "nxdomain", "servfail", "timeout", "refused", "nodata", "error"};
 
 // Updates `stats` from one stderr line of stage `stage`; true if it was a
 // stats line.

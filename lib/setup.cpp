@@ -241,6 +241,9 @@ class Setup {
 std::string SetupServiceDropIn(const Config& c) {
   std::string paths = c.working_dir + " " + c.state_dir;
   if (!c.sql_export_dir.empty()) paths += " " + c.sql_export_dir;
+  // The metrics file is replaced by a rename in its directory (node_exporter's,
+  // outside ours); "-": the unit still starts if that directory is missing.
+  if (!c.metrics_file.empty()) paths += " -" + DirName(c.metrics_file);
   return "# Written by maillogsentinel --setup: change the template and run it again.\n"
          "[Service]\nUser=" +
          c.setup_user + "\nGroup=" + c.setup_user + "\nReadWritePaths=" + paths + "\n";

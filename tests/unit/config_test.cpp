@@ -138,6 +138,19 @@ TEST(Config, RetentionKeys) {
   EXPECT_EQ("/var/lib/maillogsentinel/archive", r.config.ArchiveDir());
 }
 
+TEST(Config, MetricsFile) {
+  EXPECT_EQ("", ParseConfig("", "x").config.metrics_file);  // none by default
+  ConfigResult r = ParseConfig("[general]\nmetrics_file = /var/lib/node/mls.prom\n", "x");
+  ASSERT_FALSE(r.error) << *r.error;
+  EXPECT_EQ("/var/lib/node/mls.prom", r.config.metrics_file);
+  ConfigResult relative = ParseConfig("[general]\nmetrics_file = mls.prom\n", "/etc/x.conf");
+  ASSERT_TRUE(relative.error);
+  EXPECT_EQ(
+      "/etc/x.conf:2: bad value 'mls.prom' for metrics_file in [general]: expected an absolute "
+      "path (the runs start in /)",
+      *relative.error);
+}
+
 TEST(Config, AcceptsEveryBooleanSpelling) {
   for (const char* t : {"true", "yes", "on", "1", "TRUE", "Yes"}) {
     ConfigResult r = ParseConfig(std::string("[dns]\nenabled = ") + t + "\n", "x");

@@ -41,6 +41,18 @@ TEST(DriverOptions, ParsesEveryFlag) {
   EXPECT_TRUE(o2.dry_run);
 }
 
+TEST(DriverOptions, MetricsFileIsForTheExtractionOnly) {
+  DriverOptions o;
+  EXPECT_EQ(std::nullopt, Parse({"--metrics-file", "/m/x.prom"}, o));
+  EXPECT_EQ("/m/x.prom", o.metrics_file);
+  DriverOptions none;
+  EXPECT_EQ(std::nullopt, Parse({}, none));
+  EXPECT_EQ("", none.metrics_file);
+  DriverOptions report, empty;
+  EXPECT_EQ(2, Parse({"--report", "--metrics-file", "/m/x.prom"}, report));
+  EXPECT_EQ(2, Parse({"--metrics-file", ""}, empty));
+}
+
 TEST(DriverOptions, QuietAndVerbose) {
   DriverOptions o;
   EXPECT_EQ(std::nullopt, Parse({}, o));

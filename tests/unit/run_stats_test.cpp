@@ -28,6 +28,11 @@ TEST(RunStats, ParsesEnrichStats) {
                              s));
   EXPECT_EQ(5u, s.dns_queries);
   EXPECT_EQ(4u, s.dns_cache_hits);
+  ASSERT_TRUE(s.dns_by_status);
+  EXPECT_EQ((std::array<std::uint64_t, 7>{3, 1, 0, 1, 0, 0, 0}), *s.dns_by_status);
+  RunStats older;  // an mls-enrich without the per-status counts
+  EXPECT_TRUE(ParseStatsLine("mls-enrich", "mls-enrich: records=9 queries=5 cache_hits=4", older));
+  EXPECT_FALSE(older.dns_by_status);
   EXPECT_FALSE(ParseStatsLine("mls-enrich", "mls-enrich: records=9 queries=x cache_hits=4", s));
   EXPECT_FALSE(ParseStatsLine("mls-enrich", "mls-enrich: line 3: expected 9 fields, got 2", s));
   EXPECT_FALSE(ParseStatsLine("mls-store", "mls-enrich: records=9 queries=5 cache_hits=4", s));

@@ -22,6 +22,11 @@ TEST(Setup, DropIns) {
   EXPECT_NE(std::string::npos,
             SetupServiceDropIn(c).find(
                 "ReadWritePaths=/var/lib/maillogsentinel /var/lib/maillogsentinel/state\n"));
+  // The metrics file's directory (renamed into), optional ("-") for systemd.
+  c.metrics_file = "/var/lib/prometheus/node-exporter/maillogsentinel.prom";
+  EXPECT_NE(std::string::npos, SetupServiceDropIn(c).find("ReadWritePaths=/var/lib/maillogsentinel "
+                                                          "/var/lib/maillogsentinel/state "
+                                                          "-/var/lib/prometheus/node-exporter\n"));
   // The timer's OnCalendar= list is reset first, then set.
   EXPECT_EQ(
       "# Written by maillogsentinel --setup: change the template and run it again.\n"
