@@ -200,14 +200,8 @@ const KeySpec kKeys[] = {
      }},
     {"firewall", "allowlist",
      [](Config& c, std::string_view v) -> std::optional<std::string> {
-       std::optional<std::string> err = ForEachToken(v, ", \t", [](std::string_view t) {
-         return ParseIpNet(t) ? std::nullopt
-                              : std::optional<std::string>("'" + std::string(t) +
-                                                           "' is not an address or a network "
-                                                           "(192.0.2.0/24, 2001:db8::/32)");
-       });
-       if (!err) c.firewall_allowlist = std::string(v);
-       return err;
+       c.firewall_allowlist.clear();
+       return ParseIpNetList(v, c.firewall_allowlist);
      }},
     {"firewall", "ban_time",
      [](Config& c, std::string_view v) -> std::optional<std::string> {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ip.h"
+
 namespace mls {
 
 struct Config {
@@ -76,7 +78,7 @@ struct Config {
   }
   std::string db_table = "maillogsentinel_events";
   // [firewall] (mls-report --format nft, the allowlist of every format)
-  std::string firewall_allowlist;             // "192.0.2.0/24, 2001:db8::/32": never banned
+  std::vector<IpNet> firewall_allowlist;     // "192.0.2.0/24, 2001:db8::/32": never banned
   std::int64_t firewall_ban_seconds = 3600;  // how long a ban lasts
   // [setup] (maillogsentinel --setup)
   std::string setup_user = "maillogsentinel";            // the service user

@@ -48,20 +48,9 @@ bool Allowlist::Overlaps(const IpNet& net) const {
 }
 
 std::optional<std::string> AddToAllowlist(std::string_view text, Allowlist& list) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    std::size_t end = text.find_first_of(", \t", i);
-    if (end == std::string_view::npos) end = text.size();
-    if (end > i) {
-      std::string_view item = text.substr(i, end - i);
-      std::optional<IpNet> net = ParseIpNet(item);
-      if (!net)
-        return "'" + std::string(item) +
-               "' is not an address or a network (192.0.2.0/24, 2001:db8::/32)";
-      list.Add(*net);
-    }
-    i = end + 1;
-  }
+  std::vector<IpNet> nets;
+  if (auto err = ParseIpNetList(text, nets)) return err;
+  for (const IpNet& n : nets) list.Add(n);
   return std::nullopt;
 }
 

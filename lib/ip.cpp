@@ -104,6 +104,26 @@ std::string FormatIpNet(const IpNet& net) {
   return std::string(text) + "/" + std::to_string(net.prefix);
 }
 
+std::optional<std::string> ParseIpNetList(std::string_view text, std::vector<IpNet>& nets) {
+  std::vector<IpNet> out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t end = text.find_first_of(", \t", i);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > i) {
+      std::string_view item = text.substr(i, end - i);
+      std::optional<IpNet> net = ParseIpNet(item);
+      if (!net)
+        return "'" + std::string(item) +
+               "' is not an address or a network (192.0.2.0/24, 2001:db8::/32)";
+      out.push_back(*net);
+    }
+    i = end + 1;
+  }
+  nets.insert(nets.end(), out.begin(), out.end());
+  return std::nullopt;
+}
+
 IpAddress Unmapped(const IpAddress& a) {
   if (a.family != AF_INET6 || std::memcmp(a.bytes, kMapped, sizeof kMapped) != 0) return a;
   IpAddress v4;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mls {
 
@@ -49,6 +50,9 @@ IpNet NetOf(const IpAddress& a, int prefix);
 bool NetContains(const IpNet& net, const IpAddress& a);
 // "192.0.2.0/24" (always with the prefix).
 std::string FormatIpNet(const IpNet& net);
+// "192.0.2.0/24, 2001:db8::/32 10.0.0.1" (',' or spaces between) appended to
+// `nets`; the error names the first bad entry (then nothing is appended).
+std::optional<std::string> ParseIpNetList(std::string_view text, std::vector<IpNet>& nets);
 
 // Validates `text` and writes the canonical text of its address (IPv4-mapped
 // reduced to IPv4) to `out` (kIpTextSize bytes). False if it is no address.

@@ -232,7 +232,7 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
     return s;
   }
   s.build.top = o.top ? *o.top : s.config_read ? static_cast<std::size_t>(s.config.report_top) : 10;
-  if (s.config_read) AddToAllowlist(s.config.firewall_allowlist, s.allow);  // checked by LoadConfig
+  for (const IpNet& n : s.config.firewall_allowlist) s.allow.Add(n);
   for (const std::string& a : o.allow) AddToAllowlist(a, s.allow);
   s.nft.ban_seconds = o.ban_seconds.value_or(s.config.firewall_ban_seconds);
   s.nft.ranges = o.ranges;

@@ -110,10 +110,9 @@ std::string ReportSubject(std::string_view prefix, const ReportData& d) {
 }
 
 std::string ReportAttachmentName(const ReportData& d) {
-  // today/yesterday/custom: the day the window starts; 24h/7d: the day it ends
+  // today/yesterday/custom: the day the window starts; a span (24h, 7d, 10m): the day it ends
   // (now), as their subject says "to <end>".
-  bool to_end = d.window.name != "today" && d.window.name != "yesterday" &&
-                ParseTimeSpan(d.window.name).has_value();
+  bool to_end = ParseTimeSpan(d.window.name).has_value();
   return "maillogsentinel-" + (d.server_name.empty() ? std::string("unknown") : d.server_name) +
          "-" + Local(to_end ? d.window.until : d.window.since, "%Y-%m-%d");
 }

@@ -379,6 +379,7 @@ class Wizard {
       current_ = cur.config;
       if (auto err = ReadConfigEntries(*o_.current_text, o_.current_name, entries_))
         r_.error = *err;
+      before_ = entries_;
     }
     io_.say(std::string("maillogsentinel setup: ") +
             (o_.current_text ? "the defaults in [brackets] are " + o_.current_name + "'s values."
@@ -536,8 +537,7 @@ class Wizard {
     static constexpr const char* kHeader =
         "# maillogsentinel.conf(5), written by maillogsentinel --setup.\n"
         "# Run maillogsentinel --setup again to change it (Enter keeps each value).\n";
-    std::vector<ConfigEntry> before;
-    if (o_.current_text) ReadConfigEntries(*o_.current_text, o_.current_name, before);
+    const std::vector<ConfigEntry>& before = before_;
     std::string text = FormatConfig(entries_, kHeader);
     std::vector<ConfigEntry> back;
     if (auto err = ReadConfigEntries(text, "(the answers)", back)) {  // not expected
@@ -593,6 +593,7 @@ class Wizard {
   const WizardIo& io_;
   Config current_;
   std::vector<ConfigEntry> entries_;
+  std::vector<ConfigEntry> before_;  // the current configuration's, as read
   Answers answers_;
   WizardResult r_;
 };
