@@ -7,6 +7,8 @@
 #include <cstring>
 #include <set>
 
+#include "text_safety.h"
+
 namespace mls {
 
 void Allowlist::AddLocal() {
@@ -51,6 +53,29 @@ std::optional<std::string> AddToAllowlist(std::string_view text, Allowlist& list
   std::vector<IpNet> nets;
   if (auto err = ParseIpNetList(text, nets)) return err;
   for (const IpNet& n : nets) list.Add(n);
+  return std::nullopt;
+}
+
+std::optional<std::string> ParseBanList(std::string_view text, std::vector<std::string>& ips) {
+  std::vector<std::string> out;
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    const std::size_t nl = text.find('\n');
+    const std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    std::optional<IpAddress> a = ParseIp(line);
+    if (!a) {
+      ips.clear();
+      constexpr std::size_t kShown = 80;
+      return "line " + std::to_string(line_no) + ": '" + DisplayText(line.substr(0, kShown)) +
+             (line.size() > kShown ? "..." : "") + "' is not an address";
+    }
+    char canonical[kIpTextSize];
+    FormatIp(Unmapped(*a), canonical);
+    out.emplace_back(canonical);
+  }
+  ips = std::move(out);
   return std::nullopt;
 }
 

@@ -56,6 +56,13 @@ struct NftOptions {
 std::string RenderNft(const std::vector<std::string>& ips, const NftOptions& options,
                       const Allowlist& allow);
 
+// The addresses of a ban list (mls-report --ban-list; what --format ips prints):
+// one address per line, each line ended by '\n' (a last line without it counts
+// too). Anything else on a line (a network, a host name, a space, a zone id, an
+// empty line) is an error naming the line and showing it by DisplayText, and
+// `ips` is then left empty: a list with one bad line bans nothing.
+std::optional<std::string> ParseBanList(std::string_view text, std::vector<std::string>& ips);
+
 // A table name nft takes as is: letters, digits, '_', at most 32, not starting with a digit.
 bool ValidNftName(std::string_view name);
 

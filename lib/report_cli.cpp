@@ -1,5 +1,6 @@
 #include "report_cli.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,10 +41,12 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
   spec.synopsis =
       "mls-report [--config FILE | --csv FILE] [--window today|yesterday|24h|7d |\n"
       "                  --since ISO [--until ISO]] [--now ISO] [--top N]\n"
-      "                  [--format text|html|json|ips] [--threshold N] [--oplog FILE]\n"
+      "                  [--format text|html|json|ips|nft] [--threshold N] [--oplog FILE]\n"
       "  or: mls-report --send [--to ADDR] [--dry-run | --preview]\n"
       "                  [--max-attachment BYTES] [--config FILE] [window options]\n"
-      "                  [--top N] [--oplog FILE]";
+      "                  [--top N] [--oplog FILE]\n"
+      "  or: mls-report --format nft --ban-list FILE [--config FILE] [--allow CIDR]\n"
+      "                  [--ban-time SPAN] [--ranges] [--nft-table NAME]";
   spec.summary =
       "Summarise the SASL authentication failures of one time window of the dataset:\n"
       "top users, source IPs, countries, networks, attempts per hour, brute force and\n"
@@ -76,9 +79,13 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
       "with --format nft: ban the /24 or /64 of each address (not one that holds an\n"
       "allowed address)")("nft-table", po::value<std::string>()->value_name("NAME"),
                           "with --format nft: the inet table (default maillogsentinel)")(
+      "ban-list", po::value<std::string>()->value_name("FILE"),
+      "with --format nft: ban the addresses of FILE (one a line, as --format ips\n"
+      "prints them; - for stdin) instead of reading the dataset; one bad line and\n"
+      "nothing is printed")(
       "allow", po::value(&o.allow)->composing()->value_name("CIDR"),
       "never ban this address or network (repeatable; also [firewall] allowlist;\n"
-      "--format nft never bans the loopback or this host's addresses either)")(
+      "--format ips and nft never name the loopback or this host's addresses either)")(
       "oplog", po::value<std::string>()->value_name("FILE"),
       "the driver's op log, for outages and the last extraction (default\n"
       "<working_dir>/maillogsentinel.log when a config is read)");
@@ -91,13 +98,14 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
     if (!vm.count(name)) return std::nullopt;
     return vm[name].as<std::string>();
   };
-  for (const char* name : {"config", "csv", "oplog"}) {
+  for (const char* name : {"config", "csv", "oplog", "ban-list"}) {
     if (auto v = str(name); v && v->empty())
       return Usage(std::string("--") + name + ": empty file name");
   }
   o.config_path = str("config");
   o.csv_path = str("csv");
   o.oplog = str("oplog");
+  o.ban_list = str("ban-list");
 
   if (auto w = str("window")) {
     if (!IsWindowName(*w)) {
@@ -166,12 +174,21 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
     Allowlist scratch;
     if (auto err = AddToAllowlist(a, scratch)) return Usage("--allow: " + *err);
   }
+  if (o.ban_list) {
+    if (o.format != "nft") return Usage("--ban-list applies to --format nft only");
+    for (const char* name :
+         {"csv", "window", "since", "until", "now", "top", "threshold", "oplog"}) {
+      if (vm.count(name))
+        return Usage(std::string("--ban-list replaces the dataset: --") + name + " does not apply");
+    }
+  }
   return std::nullopt;
 }
 
 ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) {
   ReportSetup s;
-  s.config_read = o.config_path.has_value() || !o.csv_path.has_value();
+  // A ban list replaces the dataset: the config only when named (allowlist, ban_time).
+  s.config_read = o.config_path.has_value() || (!o.csv_path.has_value() && !o.ban_list);
   if (s.config_read) {
     s.config_path = o.config_path.value_or(kDefaultConfigPath);
     ConfigResult cr = LoadConfig(s.config_path);
@@ -183,6 +200,12 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
     }
     s.config = cr.config;
   }
+  for (const IpNet& n : s.config.firewall_allowlist) s.allow.Add(n);
+  for (const std::string& a : o.allow) AddToAllowlist(a, s.allow);
+  s.nft.ban_seconds = o.ban_seconds.value_or(s.config.firewall_ban_seconds);
+  s.nft.ranges = o.ranges;
+  if (o.nft_table) s.nft.table = *o.nft_table;
+  if (o.ban_list) return s;
   s.csv_path = o.csv_path ? *o.csv_path : s.config.CsvPath();
   s.oplog_given = o.oplog.has_value();
   s.oplog_path = o.oplog ? *o.oplog : s.config_read ? s.config.LogPath() : "";
@@ -232,11 +255,6 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
     return s;
   }
   s.build.top = o.top ? *o.top : s.config_read ? static_cast<std::size_t>(s.config.report_top) : 10;
-  for (const IpNet& n : s.config.firewall_allowlist) s.allow.Add(n);
-  for (const std::string& a : o.allow) AddToAllowlist(a, s.allow);
-  s.nft.ban_seconds = o.ban_seconds.value_or(s.config.firewall_ban_seconds);
-  s.nft.ranges = o.ranges;
-  if (o.nft_table) s.nft.table = *o.nft_table;
   if (o.format == "ips" || o.format == "nft") {
     s.build.threshold = o.threshold.value_or(1);
   } else if (o.format == "json") {
@@ -374,6 +392,61 @@ int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const Repor
   return p.data.dataset_error.empty() ? 0 : 1;
 }
 
+namespace {
+
+// The nft batch banning `ips`: the firewall never bans the loopback or this
+// host's own addresses, whatever the allowlist says.
+std::string RenderNftFeed(const std::vector<std::string>& ips, const ReportSetup& setup) {
+  Allowlist allow = setup.allow;
+  allow.AddLocal();
+  return RenderNft(ips, setup.nft, allow);
+}
+
+// --ban-list: the batch for the addresses of `path`, validated line by line
+// (the privileged half of maillogsentinel-firewall.service reads no dataset).
+int BanFromList(const std::string& path, const ReportSetup& setup, const ReportEnv& env) {
+  constexpr std::size_t kMaxBanListBytes = std::size_t{64} << 20;
+  const std::string name = path == "-" ? "standard input" : path;
+  std::optional<std::string> text;
+  if (path == "-") {
+    if (auto err = ReadWholeFile("/dev/stdin", text, /*missing_ok=*/false, kMaxBanListBytes)) {
+      Warn(name + ": " + err->substr(err->find(": ") + 2));
+      return kExitFailure;
+    }
+  } else {
+    // Run as root, it reads a file the service user wrote: never through a
+    // symbolic link (which could name a file only root may read; its first line
+    // would be in the error message), only a regular file.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st {};
+    if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        static_cast<std::uint64_t>(st.st_size) > kMaxBanListBytes ||
+        !(text = ReadRange(fd, 0, static_cast<std::uint64_t>(st.st_size)))) {
+      const int err = errno;
+      Warn(fd < 0 && err == ELOOP ? path + ": a symbolic link; the ban list must be a regular file"
+           : fd >= 0 && !S_ISREG(st.st_mode) ? path + ": not a regular file"
+           : fd >= 0 && static_cast<std::uint64_t>(st.st_size) > kMaxBanListBytes
+               ? path + ": larger than " + std::to_string(kMaxBanListBytes) + " bytes"
+               : ErrnoMessage(path, err));
+      if (fd >= 0) ::close(fd);
+      return kExitFailure;
+    }
+    ::close(fd);
+  }
+  std::vector<std::string> ips;
+  if (auto err = ParseBanList(*text, ips)) {
+    Warn(name + ": " + *err + "; nothing banned");
+    return kExitFailure;
+  }
+  if (!WriteAll(env.out_fd, RenderNftFeed(ips, setup))) {
+    Warn(ErrnoMessage("standard output: write", errno));
+    return kExitFailure;
+  }
+  return 0;
+}
+
+}  // namespace
+
 int RunReport(const ReportCliOptions& o, const ReportEnv& env) {
   ReportSetup setup = ResolveReportSetup(o, env);
   if (setup.error) {
@@ -382,6 +455,7 @@ int RunReport(const ReportCliOptions& o, const ReportEnv& env) {
     return kExitUsage;
   }
   if (o.send.send) return SendReport(o.send, setup, env);
+  if (o.ban_list) return BanFromList(*o.ban_list, setup, env);
   PreparedReport p = PrepareReport(setup, env);
   if (p.fatal) return p.status;
   std::string out;
@@ -390,14 +464,15 @@ int RunReport(const ReportCliOptions& o, const ReportEnv& env) {
   } else if (o.format == "json") {
     out = RenderJson(p.data);
   } else if (o.format == "ips") {
+    // A ban list never names the loopback or this host's own addresses.
+    Allowlist local;
+    local.AddLocal();
+    std::erase_if(p.data.threshold_ips, [&](const KeyCount& k) { return local.Contains(k.key); });
     out = RenderIps(p.data);
   } else if (o.format == "nft") {
     std::vector<std::string> ips;
     for (const KeyCount& k : p.data.threshold_ips) ips.push_back(k.key);
-    // The firewall never bans the loopback or this host's own addresses.
-    Allowlist allow = setup.allow;
-    allow.AddLocal();
-    out = RenderNft(ips, setup.nft, allow);
+    out = RenderNftFeed(ips, setup);
   } else {
     out = RenderText(p.data);
   }

@@ -34,7 +34,7 @@ struct ReportCliOptions {
   std::optional<std::string> since_relative, until_relative;
   std::optional<std::time_t> now;          // --now
   std::optional<std::size_t> top;          // --top
-  std::string format = "text";             // --format text|html|json|ips
+  std::string format = "text";             // --format text|html|json|ips|nft
   std::optional<std::uint64_t> threshold;  // --threshold
   std::optional<std::string> oplog;        // --oplog
   ReportSendOptions send;                  // --send --to --dry-run --max-attachment
@@ -43,6 +43,9 @@ struct ReportCliOptions {
   std::optional<std::int64_t> ban_seconds;  // --ban-time SPAN
   bool ranges = false;                      // --ranges
   std::optional<std::string> nft_table;     // --nft-table NAME
+  // --ban-list FILE ("-": stdin): with --format nft, the addresses to ban come
+  // from FILE (ParseBanList) instead of the dataset; no window, no dataset.
+  std::optional<std::string> ban_list;
 };
 
 // Parses argv into `options`. Returns the exit status to stop with (0 after

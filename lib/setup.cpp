@@ -15,7 +15,8 @@
 namespace mls {
 namespace {
 
-constexpr const char* kServices[] = {"maillogsentinel.service", "maillogsentinel-report.service"};
+constexpr const char* kServices[] = {"maillogsentinel.service", "maillogsentinel-report.service",
+                                     "maillogsentinel-firewall.service"};
 
 struct Ids {
   uid_t uid = 0;

@@ -68,6 +68,7 @@ sums() { (cd "$R" && find . -type f -print0 | sort -z | xargs -0 sha256sum; find
   [ "$(stat -c '%a %u' "$R/etc/maillogsentinel.conf")" = "640 0" ]
   grep -qx 'User=mlstest' "$R/etc/systemd/system/maillogsentinel.service.d/setup.conf"
   grep -qx 'User=mlstest' "$R/etc/systemd/system/maillogsentinel-report.service.d/setup.conf"
+  grep -qx 'User=mlstest' "$R/etc/systemd/system/maillogsentinel-firewall.service.d/setup.conf"
   grep -qx 'ReadWritePaths=/var/lib/maillogsentinel /var/lib/maillogsentinel/state /var/lib/maillogsentinel/sql' \
     "$R/etc/systemd/system/maillogsentinel.service.d/setup.conf"
   grep -qx 'OnCalendar=\*:0/15' "$R/etc/systemd/system/maillogsentinel-extract.timer.d/setup.conf"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
-# README's nftables example ("Blocking them with nftables"), extracted verbatim
-# from between its markers and run in a network namespace of its own (root,
-# nft and unshare needed; the host's ruleset is never touched). Addresses are
-# from the documentation ranges only.
+# The firewall feed (mls-report --format nft, the README's line verbatim, the
+# unit pair maillogsentinel-firewall.service/.timer), run with the real nft in
+# network namespaces of their own (root, nft and unshare needed; the host's
+# ruleset is never touched). Addresses are from the documentation ranges only.
 
 bats_require_minimum_version 1.5.0
 
@@ -22,7 +22,7 @@ readme_block() {
     '$0 == b { f = 1; next } $0 == e { f = 0 } f && !/^```/' "$MLS_SRCDIR/README.md"
 }
 
-# event IP N: N failures from IP in the last hours (TSV, mls-parse's columns)
+# event IP N: N failures from IP, one a minute back from now (TSV, mls-parse's columns)
 events() {
   local i
   for i in $(seq "$2"); do
@@ -31,12 +31,10 @@ events() {
   done
 }
 
-@test "firewall: README's nft recipe blocks IPv4 and IPv6 addresses in one batch, with timeouts" {
-  readme_block firewall-setup >"$T/setup.nft"
+@test "firewall: README's nft line bans IPv4 and IPv6 addresses in one batch, with timeouts" {
   readme_block firewall-update >"$T/update.sh"
-  grep -q 'table inet mls' "$T/setup.nft"
   grep -q 'nft -f -' "$T/update.sh"
-  { events 192.0.2.7 20; events 2001:db8::25 25; events 198.51.100.9 19; } |
+  { events 192.0.2.7 5; events 2001:db8::25 6; events 198.51.100.9 4; } |
     mls-store --csv "$T/d.csv"
   # The README's mls-report reads the config's dataset; here, the test's.
   mkdir "$T/bin"
@@ -45,19 +43,18 @@ events() {
   cat >"$T/run.sh" <<EOF2
 set -e
 PATH="$T/bin:\$PATH"
-nft -f "$T/setup.nft"
 . "$T/update.sh"
 . "$T/update.sh"   # again: addresses already in the sets are no error
-nft list set inet mls blocklist4
-nft list set inet mls blocklist6
+nft list set inet maillogsentinel ban4
+nft list set inet maillogsentinel ban6
 EOF2
   run unshare -n bash "$T/run.sh"
   assert_success
-  assert_output --regexp 'elements = \{ 192\.0\.2\.7 timeout 1d expires [0-9hms]+ \}'
-  assert_output --regexp 'elements = \{ 2001:db8::25 timeout 1d expires [0-9hms]+ \}'
+  assert_output --regexp 'elements = \{ 192\.0\.2\.7 timeout 1h expires [0-9hms]+ \}'
+  assert_output --regexp 'elements = \{ 2001:db8::25 timeout 1h expires [0-9hms]+ \}'
   refute_output --partial '198.51.100.9'
   # The host's ruleset was not touched.
-  run nft list table inet mls
+  run nft list table inet maillogsentinel
   assert_failure
 }
 
@@ -151,8 +148,7 @@ assert [e["ip"] for e in d["threshold_ips"]["ips"]].count("2001:db8::5") == 0
   assert_failure 2
   assert_output --partial "'example.org' is not an address or a network"
   run mls-report --csv "$T/d.csv" --window 10m --threshold 5 --format ips --allow 198.51.100.0/24
-  assert_output "127.0.0.1
-2001:db8::5
+  assert_output "2001:db8::5
 203.0.113.5
 203.0.113.6"
 }
@@ -180,4 +176,88 @@ assert [e["ip"] for e in d["threshold_ips"]["ips"]].count("2001:db8::5") == 0
   assert_failure 2
   run mls-report --csv "$T/d.csv" --format nft --nft-table 'x; flush ruleset'
   assert_failure 2
+}
+
+# unit_lines UNIT: the unit's Exec lines with the paths of this test, one a
+# line: "KEY=COMMAND" (the "-" and "!" prefixes kept, for the caller).
+unit_lines() {
+  sed -n 's/^\(Exec[A-Za-z]*=\)/\1/p' "$MLS_SRCDIR/systemd/$1" |
+    sed "s|@BINDIR@|$MLS_BIN|g; s|/etc/maillogsentinel.conf|$T/conf|g; s|/run/maillogsentinel-firewall|$T/run|g"
+}
+
+# failure_lines IP N: N Postfix SASL failures from IP in the last minutes.
+failure_lines() {
+  local i
+  for i in $(seq "$2"); do
+    printf '%s mx1 postfix/smtpd[%d]: warning: unknown[%s]: SASL LOGIN authentication failed: UGFzc3dvcmQ6\n' \
+      "$(date -u -d "-$((300 - i)) seconds" +%Y-%m-%dT%H:%M:%S.000000+00:00)" "$i" "$1"
+  done
+}
+
+@test "firewall: maillogsentinel-firewall.service as written: extraction and list unprivileged, nft with CAP_NET_ADMIN alone, every line validated again" {
+  command -v setpriv >/dev/null || skip_unless_available "needs setpriv (util-linux)"
+  mkdir -p "$T/work/state" "$T/log" "$T/run"
+  { failure_lines 203.0.113.5 6; failure_lines 2001:db8::5 7; failure_lines 198.51.100.7 9
+    failure_lines 192.0.2.9 2; failure_lines 127.0.0.1 8; } | sort >"$T/log/mail.log"
+  cat >"$T/conf" <<EOF2
+[paths]
+working_dir = $T/work
+state_dir = $T/work/state
+mail_log = $T/log/mail.log
+[dns]
+enabled = false
+[firewall]
+allowlist = 198.51.100.0/24
+EOF2
+  give_to_user "$T"
+  run unit_lines maillogsentinel-firewall.service
+  assert_success
+  local pre start post
+  pre=$(sed -n 's/^ExecStartPre=-//p' <<<"$output")
+  start=$(sed -n 's/^ExecStart=//p' <<<"$output")
+  post=$(sed -n 's/^ExecStartPost=!//p' <<<"$output")
+  [ -n "$pre" ] && [ -n "$start" ] && [ -n "$post" ]
+  [ "$(grep -c '^Exec' <<<"$output")" = 3 ]
+  grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN' "$MLS_SRCDIR/systemd/maillogsentinel-firewall.service"
+  grep -qx 'UMask=0027' "$MLS_SRCDIR/systemd/maillogsentinel-firewall.service"
+  # Steps 1 and 2 as the service user with the unit's umask, as systemd runs them.
+  run as_user sh -c "umask 0027; $pre"
+  assert_success
+  [ "$(($(wc -l <"$T/work/maillogsentinel.csv") - 1))" = 32 ]
+  run as_user sh -c "umask 0027; $start"
+  assert_success
+  run cat "$T/run/ban.ips"
+  assert_output "2001:db8::5
+203.0.113.5"
+  # Step 3 as root with nothing but CAP_NET_ADMIN (no CAP_DAC_*: the list must
+  # be readable as it is), in a network namespace of its own.
+  privileged() {
+    unshare -n sh -c 'setpriv --bounding-set=-all,+net_admin --inh-caps=-all bash -c "$1" &&
+      nft -j list ruleset' _ "$1"
+  }
+  run privileged "grep CapEff /proc/self/status"
+  assert_line --regexp '^CapEff:[[:space:]]+0000000000001000$'
+  run privileged "$post"
+  assert_success
+  python3 - "$output" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1].splitlines()[-1])
+sets = {o["set"]["name"]: o["set"] for o in d["nftables"] if "set" in o}
+got = {n: sorted(e["elem"]["val"] for e in s.get("elem", [])) for n, s in sets.items()}
+assert got == {"ban4": ["203.0.113.5"], "ban6": ["2001:db8::5"]}, got
+assert all(e["elem"]["timeout"] == 3600 for s in sets.values() for e in s["elem"]), sets
+PY
+  # A list the service user tampered with bans nothing: not one line reaches nft.
+  as_user sh -c "printf '203.0.113.5\n1.2.3.4; flush ruleset\n' >'$T/run/ban.ips'"
+  run privileged "$post"
+  assert_failure
+  assert_line --partial "ban.ips: line 2: '1.2.3.4; flush ruleset' is not an address; nothing banned"
+  refute_output --partial '"elem"'
+  # ... nor a link to a file only root may read (whose first line would show).
+  as_user rm "$T/run/ban.ips"
+  as_user ln -s /etc/shadow "$T/run/ban.ips"
+  run privileged "$post"
+  assert_failure
+  assert_line --partial "ban.ips: a symbolic link; the ban list must be a regular file"
+  refute_output --partial 'root:'
 }

@@ -30,6 +30,30 @@ recount() {
   [[ "$output" == "ok: "* ]]
 }
 
+# doc_dataset: the fixture with its loopback sources moved to documentation and
+# benchmarking ranges (127.0.X.Y -> 198.18.X.Y, ::1 -> 2001:db8::1), for the
+# ban lists, which never name the loopback -> $T/doc.csv
+doc_dataset() {
+  python3 - "$D/dataset.csv" "$T/doc.csv" <<'PY'
+import ipaddress, sys
+out = open(sys.argv[2], "wb")
+for line in open(sys.argv[1], "rb"):
+    f = line.split(b";")
+    try:
+        ip = ipaddress.ip_address(f[2].decode())
+    except (ValueError, UnicodeDecodeError, IndexError):
+        out.write(line)
+        continue
+    v4 = ip if ip.version == 4 else ip.ipv4_mapped
+    if v4 is not None:
+        moved = "198.18." + ".".join(str(v4).split(".")[2:])
+        f[2] = (moved if ip.version == 4 else "::ffff:" + moved).encode()
+    elif ip == ipaddress.ip_address("::1"):
+        f[2] = b"2001:db8::1"
+    out.write(b";".join(f))
+PY
+}
+
 # row TIME IP USER: one dataset row.
 row() { printf 'mx1;%s;%s;%s;h.example;OK;FR;3215;Orange;LOGIN;unknown;;postfix/smtpd;x\n' "$1" "$2" "$3"; }
 
@@ -320,10 +344,11 @@ EOF
 }
 
 @test "mls-report: --format ips lists the IPs at or above --threshold, most attempts first" {
+  doc_dataset
   for n in 1 2 4 10 11; do
-    mls-report --csv "$D/dataset.csv" --format ips --threshold "$n" --window today \
+    mls-report --csv "$T/doc.csv" --format ips --threshold "$n" --window today \
       --now 2026-11-25T18:30:00 >"$T/ips"
-    python3 - "$D/dataset.csv" "$n" >"$T/want" <<'EOF'
+    python3 - "$T/doc.csv" "$n" >"$T/want" <<'EOF'
 import collections, csv, datetime as dt, io, ipaddress, sys
 from zoneinfo import ZoneInfo
 tz = ZoneInfo("Europe/Paris")
@@ -346,24 +371,31 @@ for ip, n in sorted(count.items(), key=lambda kv: (-kv[1], kv[0])):
 EOF
     diff -u "$T/want" "$T/ips"
   done
-  [ "$(mls-report --csv "$D/dataset.csv" --format ips --threshold 10 --window today \
-    --now 2026-11-25T18:30:00)" = "127.0.66.6" ]
+  [ "$(mls-report --csv "$T/doc.csv" --format ips --threshold 10 --window today \
+    --now 2026-11-25T18:30:00)" = "198.18.66.6" ]
   # Without --threshold: every IP of the window.
-  run mls-report --csv "$D/dataset.csv" --format ips --window today --now 2026-11-25T18:30:00
+  run mls-report --csv "$T/doc.csv" --format ips --window today --now 2026-11-25T18:30:00
   [ "$status" -eq 0 ]
   [ "${#lines[@]}" -eq 22 ]
+  # The fixture as it is: loopback sources only, and a ban list never names them.
+  run --separate-stderr mls-report --csv "$D/dataset.csv" --format ips --window today \
+    --now 2026-11-25T18:30:00
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
 }
 
 @test "mls-report: --format ips prints nothing but addresses, whatever the dataset holds" {
   { echo "$HEADER"
-    row 2026-11-25T10:00:00+01:00 '127.0.0.1' a
-    row 2026-11-25T10:00:00+01:00 '127.0.0.2 -j ACCEPT' a
+    row 2026-11-25T10:00:00+01:00 '192.0.2.1' a
+    row 2026-11-25T10:00:00+01:00 '192.0.2.2 -j ACCEPT' a
     row 2026-11-25T10:00:00+01:00 '$(reboot)' a
-    row 2026-11-25T10:00:00+01:00 '::1' a
+    row 2026-11-25T10:00:00+01:00 '2001:db8::1' a
+    row 2026-11-25T10:00:00+01:00 'fe80::1%eth0' a
+    row 2026-11-25T10:00:00+01:00 '127.0.0.1' a
   } >"$T/d.csv"
   run --separate-stderr mls-report --csv "$T/d.csv" --format ips --now 2026-11-25T12:00:00
   [ "$status" -eq 0 ]
-  [ "$output" = $'127.0.0.1\n::1' ]
+  [ "$output" = $'192.0.2.1\n2001:db8::1' ]
 }
 
 @test "mls-report: the text report is the default format" {
@@ -554,17 +586,17 @@ assert r["dataset"]["error"] == "missing (No such file or directory)", r["datase
 
 @test "mls-report: --format ips counts each address once, in canonical form" {
   { echo "$HEADER"
-    row 2026-11-25T10:00:00+01:00 '::ffff:127.0.0.9' a
-    row 2026-11-25T10:00:00+01:00 '127.0.0.9' b
-    row 2026-11-25T10:00:00+01:00 '0:0:0:0:0:0:0:1' a
-    row 2026-11-25T10:00:00+01:00 '::1' a
-    row 2026-11-25T10:00:00+01:00 '127.0.0.5' a
+    row 2026-11-25T10:00:00+01:00 '::ffff:192.0.2.9' a
+    row 2026-11-25T10:00:00+01:00 '192.0.2.9' b
+    row 2026-11-25T10:00:00+01:00 '2001:db8:0:0:0:0:0:1' a
+    row 2026-11-25T10:00:00+01:00 '2001:db8::1' a
+    row 2026-11-25T10:00:00+01:00 '192.0.2.5' a
     row 2026-11-25T10:00:00+01:00 'not-an-address' a
     row 2026-11-25T10:00:00+01:00 'not-an-address' a
   } >"$T/d.csv"
   run --separate-stderr mls-report --csv "$T/d.csv" --format ips --threshold 2 --now 2026-11-25T12:00:00
   [ "$status" -eq 0 ]
-  [ "$output" = $'127.0.0.9\n::1' ]
+  [ "$output" = $'192.0.2.9\n2001:db8::1' ]
 }
 
 @test "mls-report: unreadable rows are named and left out; the report is printed, exit 1" {
@@ -593,7 +625,8 @@ assert r["dataset"]["error"] == "missing (No such file or directory)", r["datase
 }
 
 @test "mls-report: a closed pipe stops it quietly" {
-  run bash -c 'mls-report --csv "$1" --format ips --window 7d --now 2026-11-26T12:00:00 | head -n 1' _ "$D/dataset.csv"
+  doc_dataset
+  run bash -c 'mls-report --csv "$1" --format ips --window 7d --now 2026-11-26T12:00:00 | head -n 1' _ "$T/doc.csv"
   [ "$status" -eq 0 ]
   [ "${#lines[@]}" -eq 1 ]
 }

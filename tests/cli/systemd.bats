@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The four sample units: systemd-analyze verify clean once ExecStart points at
+# The six sample units: systemd-analyze verify clean once ExecStart points at
 # real binaries, hardened, and installed by `make install` with BINDIR filled in.
 
 load test_helper
@@ -10,12 +10,13 @@ setup() {
 }
 teardown() { mls_scratch_cleanup; }
 
-@test "make install writes the four units with ExecStart under BINDIR" {
+@test "make install writes the six units with ExecStart under BINDIR" {
   run make -C "$MLS_SRCDIR" --no-print-directory install DESTDIR="$T/root" PREFIX=/opt/mls \
     OUT="$(dirname "$MLS_BIN")"
   assert_success
   for u in maillogsentinel.service maillogsentinel-extract.timer \
-           maillogsentinel-report.service maillogsentinel-report.timer; do
+           maillogsentinel-report.service maillogsentinel-report.timer \
+           maillogsentinel-firewall.service maillogsentinel-firewall.timer; do
     [ -f "$T/root/opt/mls/lib/systemd/system/$u" ]
   done
   run grep -h '^ExecStart=' "$T"/root/opt/mls/lib/systemd/system/*.service
@@ -118,13 +119,13 @@ score() {
     sed -n 's/^→ Overall exposure level for .*: \([0-9.]*\) .*/\1/p'
 }
 
-@test "systemd-analyze security: both services rate 2.5 or less; with the sendmail drop-in, the documented 2.2" {
+@test "systemd-analyze security: the three services rate 2.5 or less; with the sendmail drop-in, the documented 2.2" {
   mkdir -p "$T/u"
   for u in "$MLS_SRCDIR"/systemd/*.service; do
     sed "s|@BINDIR@|$MLS_BIN|g" "$u" >"$T/u/${u##*/}"
   done
   local s base
-  for u in maillogsentinel.service maillogsentinel-report.service; do
+  for u in maillogsentinel-firewall.service maillogsentinel.service maillogsentinel-report.service; do
     s=$(score "$T/u/$u")
     echo "$u: $s"
     [ -n "$s" ]

@@ -252,7 +252,7 @@ listing() { (cd "$R/var/lib/maillogsentinel" && find . -printf '%y %p\n' | LC_AL
   run -0 ns systemd-analyze verify --man=no "$u"/*.service "$u"/*.timer
   assert_output ''
   local unit score
-  for unit in maillogsentinel.service maillogsentinel-report.service; do
+  for unit in maillogsentinel.service maillogsentinel-report.service maillogsentinel-firewall.service; do
     score=$(ns systemd-analyze security --offline=yes "$u/$unit" 2>/dev/null |
       sed -n 's/^→ Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
     [ -n "$score" ]

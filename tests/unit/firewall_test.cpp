@@ -99,5 +99,34 @@ TEST(RenderNft, RangesMergeAndStayClearOfTheAllowlist) {
   EXPECT_FALSE(ValidNftName(""));
 }
 
+TEST(ParseBanList, AddressesOnlyOneALineInCanonicalFormElseNothing) {
+  std::vector<std::string> ips;
+  EXPECT_EQ(std::nullopt, ParseBanList("", ips));
+  EXPECT_TRUE(ips.empty());
+  EXPECT_EQ(std::nullopt, ParseBanList("203.0.113.5\n2001:DB8:0::5\n::ffff:192.0.2.1", ips));
+  EXPECT_EQ((std::vector<std::string>{"203.0.113.5", "2001:db8::5", "192.0.2.1"}), ips);
+  const std::pair<const char*, const char*> bad[] = {
+      {"203.0.113.5\n\n", "line 2: '' is not an address"},
+      {"203.0.113.0/24\n", "line 1: '203.0.113.0/24' is not an address"},
+      {"host.example\n", "line 1: 'host.example' is not an address"},
+      {"1.2.3.4; flush ruleset\n", "line 1: '1.2.3.4; flush ruleset' is not an address"},
+      {"fe80::1%eth0\n", "line 1: 'fe80::1%eth0' is not an address"},
+      {" 203.0.113.5\n", "line 1: ' 203.0.113.5' is not an address"},
+      {"203.0.113.5\r\n", "line 1: '203.0.113.5\\x0D' is not an address"},
+      {"1.2.3.4\n\x1b[2J\n", "line 2: '\\x1B[2J' is not an address"},
+  };
+  for (const auto& [text, message] : bad) {
+    ips = {"kept?"};
+    std::optional<std::string> err = ParseBanList(text, ips);
+    ASSERT_TRUE(err) << text;
+    EXPECT_EQ(message, *err);
+    EXPECT_TRUE(ips.empty()) << text;
+  }
+  // A long line is cut in the message.
+  std::optional<std::string> err = ParseBanList(std::string(500, 'a'), ips);
+  ASSERT_TRUE(err);
+  EXPECT_EQ("line 1: '" + std::string(80, 'a') + "...' is not an address", *err);
+}
+
 }  // namespace
 }  // namespace mls

@@ -91,7 +91,8 @@ TEST(ReportOptions, UsageErrorsAreStatus2WithAClearMessage) {
     std::string message;
   };
   std::vector<Case> cases = {
-      {{"--window", "week"}, "--window: expected today, yesterday or a time span (24h, 7d, 10m, 36h), got 'week'"},
+      {{"--window", "week"},
+       "--window: expected today, yesterday or a time span (24h, 7d, 10m, 36h), got 'week'"},
       {{"--window", "today", "--since", "2026-11-01"}, "--window excludes --since and --until"},
       {{"--until", "2026-11-01"}, "--until needs --since"},
       {{"--since", "2026-11-02", "--until", "2026-11-01"}, "--since must be before --until"},
@@ -109,10 +110,19 @@ TEST(ReportOptions, UsageErrorsAreStatus2WithAClearMessage) {
       {{"--format", "xml"}, "--format: expected text, html, json, ips or nft, got 'xml'"},
       {{"--format", "ips", "--threshold", "0"}, "--threshold: expected a number of attempts"},
       {{"--threshold", "5"}, "--threshold applies to --format ips, nft and json only"},
-      {{"--format", "html", "--threshold", "5"}, "--threshold applies to --format ips, nft and json"},
+      {{"--format", "html", "--threshold", "5"},
+       "--threshold applies to --format ips, nft and json"},
       {{"--csv", ""}, "--csv: empty file name"},
       {{"--config", ""}, "--config: empty file name"},
       {{"--oplog", ""}, "--oplog: empty file name"},
+      {{"--ban-list", ""}, "--ban-list: empty file name"},
+      {{"--ban-list", "f"}, "--ban-list applies to --format nft only"},
+      {{"--format", "nft", "--ban-list", "f", "--window", "1h"},
+       "--ban-list replaces the dataset: --window does not apply"},
+      {{"--format", "nft", "--ban-list", "f", "--csv", "d.csv"},
+       "--ban-list replaces the dataset: --csv does not apply"},
+      {{"--format", "nft", "--ban-list", "f", "--threshold", "5"},
+       "--ban-list replaces the dataset: --threshold does not apply"},
       {{"--bogus"}, "unrecognised option '--bogus'"},
       {{"extra"}, "too many positional options"},
   };
@@ -276,8 +286,9 @@ TEST_F(ReportRun, RelativeSinceAndUntilAsJournalctlTakesThem) {
 
   // "--since -2h --until -3h": an empty window is an error, as with ISO times.
   ReportCliOptions e;
-  ASSERT_EQ(std::nullopt,
-            Parse({"--csv", "/x.csv", "--since", "-2h", "--until", "-3h", "--now", "@1764000000"}, e));
+  ASSERT_EQ(
+      std::nullopt,
+      Parse({"--csv", "/x.csv", "--since", "-2h", "--until", "-3h", "--now", "@1764000000"}, e));
   s = ResolveReportSetup(e, env_);
   ASSERT_TRUE(s.error);
   EXPECT_EQ("--since must be before --until (now, when --until is not given)", *s.error);
@@ -285,7 +296,7 @@ TEST_F(ReportRun, RelativeSinceAndUntilAsJournalctlTakesThem) {
 
 TEST_F(ReportRun, SendBeforeOneInTheMorningReportsYesterday) {
   ReportCliOptions o;
-  o.csv_path.emplace("/x.csv");
+  ASSERT_EQ(std::nullopt, Parse({"--csv", "/x.csv"}, o));
   o.send.send = true;
   o.now = At("2026-11-26T00:05:00+01:00");  // cron at midnight
   ReportSetup s = ResolveReportSetup(o, env_);
@@ -388,19 +399,59 @@ TEST_F(ReportRun, MissingDatasetIsReportedAsMissingWithStatus1) {
 TEST_F(ReportRun, EveryFormat) {
   std::string csv = dir_ + "/d.csv";
   std::string rows;
-  for (int i = 0; i < 3; ++i) rows += Row("2026-11-25T10:00:00+01:00", "127.0.0.1", "a");
-  rows += Row("2026-11-25T10:00:00+01:00", "::1", "b");
+  for (int i = 0; i < 3; ++i) rows += Row("2026-11-25T10:00:00+01:00", "192.0.2.1", "a");
+  rows += Row("2026-11-25T10:00:00+01:00", "2001:db8::1", "b");
+  // The loopback is never in a ban list (nor this host's addresses).
+  for (int i = 0; i < 4; ++i) rows += Row("2026-11-25T10:00:00+01:00", "127.0.0.1", "c");
+  rows += Row("2026-11-25T10:00:00+01:00", "::1", "c");
   WriteAll(csv, std::string(kCsvHeader) + "\n" + rows);
   ASSERT_EQ(0, Run({"--csv", csv, "--format", "ips"}));
-  EXPECT_EQ("127.0.0.1\n::1\n", out_);
+  EXPECT_EQ("192.0.2.1\n2001:db8::1\n", out_);
   ASSERT_EQ(0, Run({"--csv", csv, "--format", "ips", "--threshold", "2"}));
-  EXPECT_EQ("127.0.0.1\n", out_);
+  EXPECT_EQ("192.0.2.1\n", out_);
   ASSERT_EQ(0, Run({"--csv", csv, "--format", "json", "--threshold", "2"}));
   EXPECT_NE(std::string::npos, out_.find("\"threshold_ips\": {\"threshold\": 2"));
+  ASSERT_EQ(0, Run({"--csv", csv, "--format", "nft", "--threshold", "2"}));
+  EXPECT_NE(std::string::npos,
+            out_.find("add element inet maillogsentinel ban4 { 192.0.2.1 timeout"))
+      << out_;
+  EXPECT_EQ(std::string::npos, out_.find("127.0.0.1")) << out_;
   ASSERT_EQ(0, Run({"--csv", csv}));
   EXPECT_NE(std::string::npos, out_.find("mx1.example.org")) << out_;
   ASSERT_EQ(0, Run({"--csv", csv, "--format", "html"}));
   EXPECT_NE(std::string::npos, out_.find("<html")) << out_.substr(0, 200);
+}
+
+TEST_F(ReportRun, BanListBansItsAddressesOrNothing) {
+  const std::string list = dir_ + "/ban.ips";
+  WriteAll(list, "203.0.113.5\n2001:db8::5\n127.0.0.1\n198.51.100.7\n");
+  // No dataset, no config: the list alone, the allowlist and the loopback left out.
+  ASSERT_EQ(0, Run({"--format", "nft", "--ban-list", list, "--allow", "198.51.100.0/24",
+                    "--ban-time", "2h"}));
+  EXPECT_EQ("", err_);
+  EXPECT_NE(std::string::npos,
+            out_.find("add element inet maillogsentinel ban4 { 203.0.113.5 timeout 7200s }\n"))
+      << out_;
+  EXPECT_NE(std::string::npos,
+            out_.find("add element inet maillogsentinel ban6 { 2001:db8::5 timeout 7200s }\n"));
+  EXPECT_EQ(std::string::npos, out_.find("127.0.0.1"));
+  EXPECT_EQ(std::string::npos, out_.find("198.51.100.7"));
+  // [firewall] of a config named by --config.
+  const std::string conf = dir_ + "/c.conf";
+  WriteAll(conf, "[firewall]\nallowlist = 203.0.113.0/24\nban_time = 10min\n");
+  ASSERT_EQ(0, Run({"--format", "nft", "--ban-list", list, "--config", conf}));
+  EXPECT_EQ(std::string::npos, out_.find("203.0.113.5")) << out_;
+  EXPECT_NE(std::string::npos, out_.find("{ 2001:db8::5 timeout 600s }")) << out_;
+  // One bad line: nothing at all.
+  WriteAll(list, "203.0.113.5\n203.0.113.6 timeout 1s }\n");
+  EXPECT_EQ(1, Run({"--format", "nft", "--ban-list", list}));
+  EXPECT_EQ("", out_);
+  EXPECT_EQ("mls-report: " + list +
+                ": line 2: '203.0.113.6 timeout 1s }' is not an address; nothing banned\n",
+            err_);
+  EXPECT_EQ(1, Run({"--format", "nft", "--ban-list", dir_ + "/none"}));
+  EXPECT_EQ("", out_);
+  EXPECT_EQ("mls-report: " + dir_ + "/none: No such file or directory\n", err_);
 }
 
 TEST_F(ReportRun, AWriteErrorIsStatus1) {
@@ -427,8 +478,8 @@ TEST_F(ReportRun, WindowsOutOfRangeAndDatasetsThatAreNotFilesAreStatus2) {
   EXPECT_EQ(2, Run({"--csv", csv, "--since", "2026-01-01", "--until", "2126-02-01"}));
   EXPECT_NE(std::string::npos, err_.find("the window is longer than 100 years")) << err_;
   EXPECT_EQ(2, Run({"--csv", csv, "--window", "7d", "--now", "1970-01-02T00:00:00Z"}));
-  EXPECT_EQ(0, Run({"--csv", csv, "--since", "2026-01-01", "--until", "2126-01-01", "--format",
-                    "json"}))
+  EXPECT_EQ(
+      0, Run({"--csv", csv, "--since", "2026-01-01", "--until", "2126-01-01", "--format", "json"}))
       << err_;
 
   EXPECT_EQ(2, Run({"--csv", dir_}));
