@@ -257,6 +257,7 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
   s.build.top = o.top ? *o.top : s.config_read ? static_cast<std::size_t>(s.config.report_top) : 10;
   if (o.format == "ips" || o.format == "nft") {
     s.build.threshold = o.threshold.value_or(1);
+    s.missing_after_extraction_is_empty = true;
   } else if (o.format == "json") {
     s.build.threshold = o.threshold.value_or(0);
   }
@@ -275,6 +276,17 @@ PreparedReport PrepareReport(const ReportSetup& s, const ReportEnv& env, int row
     p.fatal = true;
     p.status = b.not_regular ? 2 : 1;
     return p;
+  }
+  OpLogFacts facts;
+  if (!s.oplog_path.empty()) {
+    facts = ReadOpLogFacts(s.oplog_path, b.data.window.since, b.data.window.until);
+    if (!facts.readable && s.oplog_given)
+      Warn(s.oplog_path + ": cannot read the op log; outages and last extraction unknown");
+  }
+  if (b.missing && s.missing_after_extraction_is_empty && facts.last_extraction) {
+    // A ban list on a host where the extraction has run and stored nothing
+    // yet: no failures, nothing to ban (the firewall unit's every minute).
+    b.data.dataset_error.clear();
   }
   if (!b.data.dataset_error.empty()) {
     // Never a reassuring "0 failures": the report says the dataset is missing.
@@ -302,15 +314,10 @@ PreparedReport PrepareReport(const ReportSetup& s, const ReportEnv& env, int row
   d.generated = s.now;
   d.dataset_path = s.csv_path;
   d.oplog_path = s.oplog_path;
-  if (!s.oplog_path.empty()) {
-    OpLogFacts facts = ReadOpLogFacts(s.oplog_path, d.window.since, d.window.until);
-    if (facts.readable) {
-      d.outages = facts.outages;
-      d.suppressed = facts.suppressed;
-      d.last_extraction = facts.last_extraction;
-    } else if (s.oplog_given) {
-      Warn(s.oplog_path + ": cannot read the op log; outages and last extraction unknown");
-    }
+  if (facts.readable) {
+    d.outages = facts.outages;
+    d.suppressed = facts.suppressed;
+    d.last_extraction = facts.last_extraction;
   }
   return p;
 }

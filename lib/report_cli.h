@@ -73,9 +73,12 @@ struct ReportSetup {
   std::string oplog_path;    // "" = none: outages and last extraction unknown
   bool oplog_given = false;  // --oplog: an unreadable file is worth a warning
   std::time_t now = 0;
-  ReportOptions build;               // window, top, threshold (rows_fd -1; allow: see `allow`)
-  Allowlist allow;                   // [firewall] allowlist, --allow (nft: + loopback, this host)
-  NftOptions nft;                    // --format nft
+  ReportOptions build;  // window, top, threshold (rows_fd -1; allow: see `allow`)
+  Allowlist allow;      // [firewall] allowlist, --allow (nft: + loopback, this host)
+  NftOptions nft;       // --format nft
+  // --format ips and nft: a dataset that does not exist after a committed
+  // extraction (op log) holds no failures yet: nothing to ban, no error.
+  bool missing_after_extraction_is_empty = false;
   std::optional<std::string> error;  // a usage or config problem: exit 2
   bool usage_error = true;           // false: the config file's ("FILE:LINE: ...")
 };

@@ -422,6 +422,29 @@ TEST_F(ReportRun, EveryFormat) {
   EXPECT_NE(std::string::npos, out_.find("<html")) << out_.substr(0, 200);
 }
 
+TEST_F(ReportRun, ABanListAfterAnExtractionThatStoredNothingIsEmptyNotAnError) {
+  const std::string csv = dir_ + "/none.csv", oplog = dir_ + "/op.log";
+  // No extraction on record: the dataset is missing, an error for every format.
+  WriteAll(oplog, "2026-11-25T09:00:00+01:00 INFO maillogsentinel: extraction started\n");
+  EXPECT_EQ(
+      1, Run({"--csv", csv, "--oplog", oplog, "--format", "ips", "--now", "2026-11-25T12:00:00"}));
+  EXPECT_NE(std::string::npos, err_.find("the dataset is missing")) << err_;
+  // A committed run that stored nothing: no failures yet, nothing to ban.
+  WriteAll(oplog,
+           "2026-11-25T09:00:00+01:00 INFO maillogsentinel: committed: 0 new lines read, 0 "
+           "events stored\n");
+  for (const char* format : {"ips", "nft"}) {
+    EXPECT_EQ(0, Run({"--csv", csv, "--oplog", oplog, "--format", format, "--now",
+                      "2026-11-25T12:00:00"}))
+        << format;
+    EXPECT_EQ("", err_);
+    EXPECT_EQ(std::string::npos, out_.find("add element")) << out_;
+  }
+  // The report itself still says the dataset is missing.
+  EXPECT_EQ(1, Run({"--csv", csv, "--oplog", oplog, "--now", "2026-11-25T12:00:00"}));
+  EXPECT_NE(std::string::npos, err_.find("the dataset is missing")) << err_;
+}
+
 TEST_F(ReportRun, BanListBansItsAddressesOrNothing) {
   const std::string list = dir_ + "/ban.ips";
   WriteAll(list, "203.0.113.5\n2001:db8::5\n127.0.0.1\n198.51.100.7\n");
