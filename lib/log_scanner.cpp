@@ -17,11 +17,23 @@
 namespace mls {
 namespace {
 
-// Every line ParsePostfixLine accepts contains this; few others do.
+// Every failure line ParsePostfixLine accepts contains this; few others do.
 constexpr std::string_view kNeedle = ": SASL ";
-// The SIMD prefilter pairs kNeedle[2] ('S') with kNeedle[5] ('L').
+// And every login line this (ScanOptions::logins).
+constexpr std::string_view kLoginNeedle = ", sasl_method=";
+// The SIMD prefilter pairs kNeedle[2] ('S') with kNeedle[5] ('L'); the login
+// needle has 's' and 'l' at the same places.
 constexpr std::size_t kPairFirst = 2;
 constexpr std::size_t kPairGap = 3;
+static_assert(kLoginNeedle[kPairFirst] == 's' && kLoginNeedle[kPairFirst + kPairGap] == 'l');
+
+// Whether a needle starts at s (s + its size <= end checked here).
+template <bool kLogins>
+inline bool NeedleAt(const char* s, const char* end) {
+  if (s + kNeedle.size() <= end && std::memcmp(s, kNeedle.data(), kNeedle.size()) == 0) return true;
+  return kLogins && s + kLoginNeedle.size() <= end &&
+         std::memcmp(s, kLoginNeedle.data(), kLoginNeedle.size()) == 0;
+}
 
 // Individual warnings per run before they are only counted.
 constexpr std::uint64_t kMaxWarnings = 10;
@@ -31,7 +43,8 @@ constexpr std::uint64_t kMaxWarnings = 10;
 std::string FormatScanStats(const ScanStats& s) {
   return "lines=" + std::to_string(s.lines) + " events=" + std::to_string(s.events) +
          " outages=" + std::to_string(s.outages) + " aborted=" + std::to_string(s.aborted) +
-         " overlong=" + std::to_string(s.overlong) + " bad_time=" + std::to_string(s.bad_time);
+         " overlong=" + std::to_string(s.overlong) + " bad_time=" + std::to_string(s.bad_time) +
+         (s.logins ? " logins=" + std::to_string(*s.logins) : "");
 }
 
 LogScanner::LogScanner(const ScanOptions& options, WarnFn warn)
@@ -40,6 +53,7 @@ LogScanner::LogScanner(const ScanOptions& options, WarnFn warn)
       time_(options.reference_time),
       capacity_(options.max_line_length + kScanBlockSize) {
   buf_ = std::make_unique<char[]>(capacity_);
+  if (options.logins) stats_.logins = 0;
 }
 
 std::string LineWhere(std::string_view name, std::string_view stamp, std::uint64_t number,
@@ -95,8 +109,7 @@ void LogScanner::Overlong(std::uint64_t length, std::uint64_t number, std::uint6
                           std::string_view stamp) {
   ++stats_.overlong;
   if (++overlong_warned_ <= kMaxWarnings) {
-    warn_(Where(stamp, number, offset) + ": skipped a line of " +
-          std::to_string(length) +
+    warn_(Where(stamp, number, offset) + ": skipped a line of " + std::to_string(length) +
           " bytes (longer than " + std::to_string(options_.max_line_length) + ")" +
           (overlong_warned_ == kMaxWarnings ? "; further overlong lines are only counted" : ""));
   }
@@ -119,7 +132,8 @@ void LogScanner::HandleLine(const char* begin, const char* end, std::uint64_t nu
   std::size_t len = static_cast<std::size_t>(end - begin);
   if (len > options_.max_line_length) return;  // counted when its newline is seen
   if (len > 0 && begin[len - 1] == '\r') --len;
-  switch (ParsePostfixLine(std::string_view(begin, len), line_)) {
+  const LineKind kind = ParsePostfixLine(std::string_view(begin, len), line_);
+  switch (kind) {
     case LineKind::kNone:
       return;
     case LineKind::kOutage:
@@ -137,6 +151,9 @@ void LogScanner::HandleLine(const char* begin, const char* end, std::uint64_t nu
       break;
     case LineKind::kEvent:
       break;
+    case LineKind::kLogin:
+      if (!options_.logins) return;
+      break;
   }
   if (line_.bad_time) {
     ++stats_.bad_time;
@@ -149,8 +166,13 @@ void LogScanner::HandleLine(const char* begin, const char* end, std::uint64_t nu
   }
   char when[kIsoTimeLength];
   time_.Format(line_.time, when);
-  AppendEventTsv(line_, std::string_view(when, sizeof when), out);
-  ++stats_.events;
+  const bool login = kind == LineKind::kLogin;
+  AppendEventTsv(line_, std::string_view(when, sizeof when), out, login);
+  if (login) {
+    ++*stats_.logins;
+  } else {
+    ++stats_.events;
+  }
 }
 
 void LogScanner::NewlineAt(const char* nl) {
@@ -164,22 +186,30 @@ void LogScanner::NewlineAt(const char* nl) {
 }
 
 void LogScanner::ScanRegionPortable(const char* begin, const char* end, std::string& out) {
+  // The next hit of each needle at or after p (the login one only with logins).
+  auto find = [end](const char* from, std::string_view needle) {
+    const void* hit =
+        memmem(from, static_cast<std::size_t>(end - from), needle.data(), needle.size());
+    return hit != nullptr ? static_cast<const char*>(hit) : end;
+  };
   const char* p = begin;
+  const char* next = find(p, kNeedle);
+  const char* next_login = options_.logins ? find(p, kLoginNeedle) : end;
   for (;;) {
-    const char* hit = static_cast<const char*>(
-        memmem(p, static_cast<std::size_t>(end - p), kNeedle.data(), kNeedle.size()));
-    const char* stop = hit != nullptr ? hit : end;
-    while (const char* nl = static_cast<const char*>(
-               std::memchr(p, '\n', static_cast<std::size_t>(stop - p)))) {
+    const char* hit = std::min(next, next_login);
+    while (const char* nl =
+               static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(hit - p)))) {
       NewlineAt(nl);
       p = nl + 1;
     }
-    if (hit == nullptr) return;
-    const char* nl = static_cast<const char*>(
-        std::memchr(hit, '\n', static_cast<std::size_t>(end - hit)));
+    if (hit == end) return;
+    const char* nl =
+        static_cast<const char*>(std::memchr(hit, '\n', static_cast<std::size_t>(end - hit)));
     HandleLine(line_start_, nl, line_no_ + 1, out);
     NewlineAt(nl);
     p = nl + 1;
+    if (next < p) next = find(p, kNeedle);
+    if (next_login < p) next_login = find(p, kLoginNeedle);
   }
 }
 
@@ -193,18 +223,24 @@ struct Masks {
   std::uint64_t cand;
 };
 
+template <bool kLogins>
 inline Masks MasksSse2(const char* p) {
   const __m128i nl_v = _mm_set1_epi8('\n');
   const __m128i first_v = _mm_set1_epi8(kNeedle[kPairFirst]);
   const __m128i second_v = _mm_set1_epi8(kNeedle[kPairFirst + kPairGap]);
+  const __m128i lfirst_v = _mm_set1_epi8(kLoginNeedle[kPairFirst]);
+  const __m128i lsecond_v = _mm_set1_epi8(kLoginNeedle[kPairFirst + kPairGap]);
   Masks m{0, 0};
   for (int i = 0; i < 4; ++i) {
     const char* q = p + 16 * i;
     const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + kPairGap));
     const auto nl = static_cast<std::uint16_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, nl_v)));
-    const auto cand = static_cast<std::uint16_t>(_mm_movemask_epi8(
-        _mm_and_si128(_mm_cmpeq_epi8(a, first_v), _mm_cmpeq_epi8(b, second_v))));
+    __m128i c = _mm_and_si128(_mm_cmpeq_epi8(a, first_v), _mm_cmpeq_epi8(b, second_v));
+    if constexpr (kLogins) {
+      c = _mm_or_si128(c, _mm_and_si128(_mm_cmpeq_epi8(a, lfirst_v), _mm_cmpeq_epi8(b, lsecond_v)));
+    }
+    const auto cand = static_cast<std::uint16_t>(_mm_movemask_epi8(c));
     m.nl |= std::uint64_t{nl} << (16 * i);
     m.cand |= std::uint64_t{cand} << (16 * i);
   }
@@ -213,18 +249,25 @@ inline Masks MasksSse2(const char* p) {
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define MLS_HAVE_AVX2_SCAN 1
+template <bool kLogins>
 __attribute__((target("avx2"))) inline Masks MasksAvx2(const char* p) {
   const __m256i nl_v = _mm256_set1_epi8('\n');
   const __m256i first_v = _mm256_set1_epi8(kNeedle[kPairFirst]);
   const __m256i second_v = _mm256_set1_epi8(kNeedle[kPairFirst + kPairGap]);
+  const __m256i lfirst_v = _mm256_set1_epi8(kLoginNeedle[kPairFirst]);
+  const __m256i lsecond_v = _mm256_set1_epi8(kLoginNeedle[kPairFirst + kPairGap]);
   Masks m{0, 0};
   for (int i = 0; i < 2; ++i) {
     const char* q = p + 32 * i;
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
     const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + kPairGap));
     const auto nl = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, nl_v)));
-    const auto cand = static_cast<std::uint32_t>(_mm256_movemask_epi8(
-        _mm256_and_si256(_mm256_cmpeq_epi8(a, first_v), _mm256_cmpeq_epi8(b, second_v))));
+    __m256i c = _mm256_and_si256(_mm256_cmpeq_epi8(a, first_v), _mm256_cmpeq_epi8(b, second_v));
+    if constexpr (kLogins) {
+      c = _mm256_or_si256(
+          c, _mm256_and_si256(_mm256_cmpeq_epi8(a, lfirst_v), _mm256_cmpeq_epi8(b, lsecond_v)));
+    }
+    const auto cand = static_cast<std::uint32_t>(_mm256_movemask_epi8(c));
     m.nl |= std::uint64_t{nl} << (32 * i);
     m.cand |= std::uint64_t{cand} << (32 * i);
   }
@@ -239,7 +282,7 @@ bool HaveAvx2() {
 
 }  // namespace
 
-template <auto kMasks>
+template <auto kMasks, bool kLogins>
 __attribute__((always_inline)) inline void LogScanner::ScanChunks(const char* begin,
                                                                   const char* end,
                                                                   std::string& out) {
@@ -250,17 +293,13 @@ __attribute__((always_inline)) inline void LogScanner::ScanChunks(const char* be
     for (std::uint64_t cand = m.cand; cand != 0; cand &= cand - 1) {
       const unsigned bit = static_cast<unsigned>(__builtin_ctzll(cand));
       const char* s = p + bit - kPairFirst;
-      if (p + bit < begin + kPairFirst || s < handled || s + kNeedle.size() > end ||
-          std::memcmp(s, kNeedle.data(), kNeedle.size()) != 0) {
-        continue;
-      }
+      if (p + bit < begin + kPairFirst || s < handled || !NeedleAt<kLogins>(s, end)) continue;
       // Newlines of this chunk before the hit end lines the hit is not in.
       const std::uint64_t before = m.nl & ((std::uint64_t{1} << bit) - 1);
       const char* ls = before != 0 ? p + (63 - __builtin_clzll(before)) + 1 : line_start_;
       const char* le =
           static_cast<const char*>(std::memchr(s, '\n', static_cast<std::size_t>(end - s)));
-      HandleLine(ls, le, line_no_ + static_cast<unsigned>(__builtin_popcountll(before)) + 1,
-                 out);
+      HandleLine(ls, le, line_no_ + static_cast<unsigned>(__builtin_popcountll(before)) + 1, out);
       handled = le + 1;
     }
     if (m.nl != 0) {
@@ -282,8 +321,7 @@ __attribute__((always_inline)) inline void LogScanner::ScanChunks(const char* be
        s < end; ++s) {
     if (*s == '\n') {
       if (s >= p) NewlineAt(s);
-    } else if (s >= handled && s + kNeedle.size() <= end &&
-               std::memcmp(s, kNeedle.data(), kNeedle.size()) == 0) {
+    } else if (s >= handled && NeedleAt<kLogins>(s, end)) {
       const char* le =
           static_cast<const char*>(std::memchr(s, '\n', static_cast<std::size_t>(end - s)));
       HandleLine(line_start_, le, line_no_ + 1, out);
@@ -293,14 +331,21 @@ __attribute__((always_inline)) inline void LogScanner::ScanChunks(const char* be
 }
 
 void LogScanner::ScanRegionSse2(const char* begin, const char* end, std::string& out) {
-  ScanChunks<MasksSse2>(begin, end, out);
+  if (options_.logins) {
+    ScanChunks<MasksSse2<true>, true>(begin, end, out);
+  } else {
+    ScanChunks<MasksSse2<false>, false>(begin, end, out);
+  }
 }
 
 #if defined(MLS_HAVE_AVX2_SCAN)
-__attribute__((target("avx2"))) void LogScanner::ScanRegionAvx2(const char* begin,
-                                                                const char* end,
+__attribute__((target("avx2"))) void LogScanner::ScanRegionAvx2(const char* begin, const char* end,
                                                                 std::string& out) {
-  ScanChunks<MasksAvx2>(begin, end, out);
+  if (options_.logins) {
+    ScanChunks<MasksAvx2<true>, true>(begin, end, out);
+  } else {
+    ScanChunks<MasksAvx2<false>, false>(begin, end, out);
+  }
 }
 #endif
 #endif  // __SSE2__
@@ -344,8 +389,7 @@ void LogScanner::Commit(std::size_t n, std::string& out) {
     discarding_ = false;
     start = static_cast<std::size_t>(nl - buf) + 1;
   }
-  const char* last =
-      static_cast<const char*>(memrchr(buf + start, '\n', len_ - start));
+  const char* last = static_cast<const char*>(memrchr(buf + start, '\n', len_ - start));
   if (last != nullptr) {
     ScanRegion(buf + start, last + 1, out);
     start = static_cast<std::size_t>(last - buf) + 1;
@@ -389,8 +433,8 @@ void LogScanner::EndInput(std::string& out) {
   discard_len_ = 0;
 }
 
-std::optional<ScanError> ScanFd(int in_fd, std::string_view name, LogScanner& scanner,
-                                int out_fd, const std::function<void()>& after_read) {
+std::optional<ScanError> ScanFd(int in_fd, std::string_view name, LogScanner& scanner, int out_fd,
+                                const std::function<void()>& after_read) {
   auto write_error = [] { return ScanError{ErrnoMessage("write error", errno), true}; };
   scanner.BeginInput(name);
   std::string out;

@@ -1,7 +1,9 @@
 #pragma once
 // The mls-parse hot path: reads a syslog stream in big blocks, finds the rare
-// needle ": SASL " with a SIMD scan (counting lines in the same pass), and
-// hands only the lines holding it to ParsePostfixLine. No per-line allocation;
+// needle ": SASL " (and with `logins` also ", sasl_method=": both have the
+// same letter pair, S..L and s..l, at the same offsets) with a SIMD scan
+// (counting lines in the same pass), and hands only the lines holding one to
+// ParsePostfixLine. No per-line allocation;
 // memory is bounded by the block size plus the maximum line length.
 
 #include <cstddef>
@@ -26,20 +28,22 @@ inline constexpr std::size_t kScanBlockSize = 256 * 1024;
 
 struct ScanOptions {
   std::size_t max_line_length = kDefaultMaxLineLength;  // bytes, without the '\n'
-  bool include_aborted = false;  // emit "authentication aborted" lines as events
+  bool include_aborted = false;    // emit "authentication aborted" lines as events
+  bool logins = false;             // also emit successful logins (login records, lib/event.h)
   std::time_t reference_time = 0;  // for year inference ("now")
 };
 
 struct ScanStats {
-  std::uint64_t lines = 0;     // every line read, the overlong ones included
-  std::uint64_t events = 0;    // TSV records written
-  std::uint64_t outages = 0;   // "Connection lost to authentication server"
-  std::uint64_t aborted = 0;   // "authentication aborted" lines (emitted or not)
-  std::uint64_t overlong = 0;  // lines longer than max_line_length, skipped
-  std::uint64_t bad_time = 0;  // events dropped: their stamp names no real time
+  std::uint64_t lines = 0;              // every line read, the overlong ones included
+  std::uint64_t events = 0;             // TSV records written
+  std::uint64_t outages = 0;            // "Connection lost to authentication server"
+  std::uint64_t aborted = 0;            // "authentication aborted" lines (emitted or not)
+  std::uint64_t overlong = 0;           // lines longer than max_line_length, skipped
+  std::uint64_t bad_time = 0;           // events dropped: their stamp names no real time
+  std::optional<std::uint64_t> logins;  // login records written (with ScanOptions::logins)
 };
 
-// "lines=N events=N outages=N aborted=N overlong=N bad_time=N"
+// "lines=N events=N outages=N aborted=N overlong=N bad_time=N[ logins=N]"
 std::string FormatScanStats(const ScanStats& stats);
 
 class LogScanner {
@@ -85,7 +89,7 @@ class LogScanner {
   void ScanRegionSimd(const char* begin, const char* end, std::string& out);
   void ScanRegionSse2(const char* begin, const char* end, std::string& out);
   void ScanRegionAvx2(const char* begin, const char* end, std::string& out);
-  template <auto kMasks>
+  template <auto kMasks, bool kLogins>
   void ScanChunks(const char* begin, const char* end, std::string& out);
   void NewlineAt(const char* nl);
   void HandleLine(const char* begin, const char* end, std::uint64_t number, std::string& out);
@@ -106,14 +110,14 @@ class LogScanner {
   TimeResolver time_;
   std::unique_ptr<char[]> buf_;
   std::size_t capacity_;
-  std::size_t len_ = 0;           // bytes held: the carried partial line + new data
-  bool discarding_ = false;       // inside an overlong line whose start was dropped
+  std::size_t len_ = 0;      // bytes held: the carried partial line + new data
+  bool discarding_ = false;  // inside an overlong line whose start was dropped
   std::uint64_t discard_len_ = 0;
   std::uint64_t discard_start_ = 0;  // input offset of the overlong line being dropped
   std::string discard_stamp_;        // its time stamp, if it starts with one
   std::uint64_t base_ = 0;           // input offset of buf_[0]
   std::string name_ = "standard input";
-  std::uint64_t line_no_ = 0;     // lines of this input completed so far
+  std::uint64_t line_no_ = 0;         // lines of this input completed so far
   const char* line_start_ = nullptr;  // start of the current line (region scan)
   ScanStats stats_;
   std::uint64_t overlong_warned_ = 0;
@@ -142,7 +146,7 @@ struct ScanError {
 // Reads `in_fd` to its end through `scanner`, writing events to `out_fd` after
 // every read(2) that returned data (so a live pipeline sees them at once).
 // `after_read`, if set, runs after each read (mls-parse drains its map there).
-std::optional<ScanError> ScanFd(int in_fd, std::string_view name, LogScanner& scanner,
-                                int out_fd, const std::function<void()>& after_read = {});
+std::optional<ScanError> ScanFd(int in_fd, std::string_view name, LogScanner& scanner, int out_fd,
+                                const std::function<void()>& after_read = {});
 
 }  // namespace mls

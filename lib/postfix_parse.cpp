@@ -17,6 +17,9 @@ constexpr std::string_view kAborted = "authentication aborted";
 constexpr std::string_view kUserKey = ", sasl_username=";
 constexpr std::string_view kUnavailable = "(unavailable)";
 constexpr std::string_view kOutageReason = "Connection lost to authentication server";
+constexpr std::string_view kClientKey = ": client=";
+constexpr std::string_view kMethodKey = ", sasl_method=";
+constexpr std::string_view kSenderKey = ", sasl_sender=";
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -127,6 +130,37 @@ LineKind ParseSaslTail(std::string_view rest, SaslLine& out) {
   return LineKind::kNone;
 }
 
+// `rest` is the message: "QUEUEID: client=WHO, sasl_method=MECH,
+// sasl_username=USER[, sasl_sender=...]". The message must start with the
+// queue id: a verbose smtpd's echo of what a client sent ("< unknown[...]: ...")
+// or any other message that merely holds these words is not a login.
+LineKind ParseLogin(std::string_view rest, SaslLine& out) {
+  std::size_t id = 0;
+  while (id < rest.size() && id <= 32 &&
+         ((rest[id] >= '0' && rest[id] <= '9') || (rest[id] >= 'A' && rest[id] <= 'Z') ||
+          (rest[id] >= 'a' && rest[id] <= 'z'))) {
+    ++id;
+  }
+  if (id == 0 || rest.substr(id, kClientKey.size()) != kClientKey) return LineKind::kNone;
+  rest.remove_prefix(id + kClientKey.size());
+  const std::size_t method = rest.find(kMethodKey);
+  if (method == std::string_view::npos || !ParseClient(rest.substr(0, method), out))
+    return LineKind::kNone;
+  rest.remove_prefix(method + kMethodKey.size());
+  const std::size_t user = rest.find(kUserKey);
+  if (user == 0 || user == std::string_view::npos) return LineKind::kNone;
+  out.mech = rest.substr(0, user);
+  for (char c : out.mech) {
+    if (c == ' ' || c == ',') return LineKind::kNone;
+  }
+  rest.remove_prefix(user + kUserKey.size());
+  // An authenticated name: the server accepted it, so it is an account's.
+  out.user = rest.substr(0, rest.find(kSenderKey));
+  if (out.user.empty()) return LineKind::kNone;
+  out.reason = {};
+  return LineKind::kLogin;
+}
+
 }  // namespace
 
 LineKind ParsePostfixLine(std::string_view line, SaslLine& out) {
@@ -140,7 +174,7 @@ LineKind ParsePostfixLine(std::string_view line, SaslLine& out) {
   const std::size_t msg = ParseHostAndTag(line, stamp, out);
   if (msg == std::string_view::npos) return LineKind::kNone;
   std::string_view rest = line.substr(msg);
-  if (!rest.starts_with(kWarning)) return LineKind::kNone;
+  if (!rest.starts_with(kWarning)) return ParseLogin(rest, out);
   rest.remove_prefix(kWarning.size());
   const std::size_t sasl = rest.find(kSasl);
   if (sasl == std::string_view::npos) return LineKind::kNone;
@@ -148,7 +182,7 @@ LineKind ParsePostfixLine(std::string_view line, SaslLine& out) {
   return ParseSaslTail(rest.substr(sasl + kSasl.size()), out);
 }
 
-void AppendEventTsv(const SaslLine& line, std::string_view time, std::string& out) {
+void AppendEventTsv(const SaslLine& line, std::string_view time, std::string& out, bool login) {
   std::array<std::string_view, kEventColumns> f;
   f[kTime] = time;
   f[kServer] = line.server;
@@ -159,7 +193,8 @@ void AppendEventTsv(const SaslLine& line, std::string_view time, std::string& ou
   f[kPort] = line.port;
   f[kService] = line.service;
   f[kReason] = line.reason;
-  for (std::size_t i = 0; i < f.size(); ++i) {
+  const std::size_t columns = login ? kLoginColumns : kEventColumns;
+  for (std::size_t i = 0; i < columns; ++i) {
     if (i > 0) out.push_back('\t');
     const std::size_t start = out.size();
     AppendEscaped(f[i], out);

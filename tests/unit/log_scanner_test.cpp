@@ -1,5 +1,4 @@
 #include "log_scanner.h"
-#include "tz_scope.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "syslog_time.h"
+#include "tz_scope.h"
 
 namespace mls {
 namespace {
@@ -20,12 +20,12 @@ const std::string kEvent =
     "Nov 25 20:18:08 vm postfix/smtpd[1]: warning: unknown[192.0.2.1]: SASL LOGIN "
     "authentication failed: UGFzc3dvcmQ6, sasl_username=bob\n";
 const std::string kEventTsv =
-    "2026-11-25T20:18:08+00:00\tvm\t192.0.2.1\tbob\tLOGIN\tunknown\t\tpostfix/smtpd\tUGFzc3dvcmQ6\n";
+    "2026-11-25T20:18:08+00:00\tvm\t192.0.2.1\tbob\tLOGIN\tunknown\t\tpostfix/"
+    "smtpd\tUGFzc3dvcmQ6\n";
 const std::string kOutage =
     "Nov 25 20:18:09 vm postfix/smtpd[1]: warning: unknown[192.0.2.2]: SASL LOGIN "
     "authentication failed: Connection lost to authentication server\n";
-const std::string kNoise =
-    "Nov 25 20:18:07 vm postfix/smtpd[1]: connect from unknown[192.0.2.1]\n";
+const std::string kNoise = "Nov 25 20:18:07 vm postfix/smtpd[1]: connect from unknown[192.0.2.1]\n";
 
 struct Result {
   std::string out;
@@ -59,8 +59,11 @@ Result Scan(const std::string& input, const ScanOptions& options, std::size_t ch
 }
 
 TEST(LogScanner, FormatsStats) {
-  ScanStats s{1, 2, 3, 4, 5, 6};
+  ScanStats s{1, 2, 3, 4, 5, 6, std::nullopt};
   EXPECT_EQ("lines=1 events=2 outages=3 aborted=4 overlong=5 bad_time=6", FormatScanStats(s));
+  s.logins = 7;  // only with --logins
+  EXPECT_EQ("lines=1 events=2 outages=3 aborted=4 overlong=5 bad_time=6 logins=7",
+            FormatScanStats(s));
 }
 
 TEST(LogScanner, CountsLinesWithAndWithoutFinalNewline) {
@@ -81,12 +84,14 @@ TEST(LogScanner, EmitsEventsAndCountsOutages) {
   EXPECT_EQ(kEventTsv, r.out);
   EXPECT_EQ("lines=4 events=1 outages=1 aborted=0 overlong=0 bad_time=0", FormatScanStats(r.stats));
   ASSERT_EQ(2u, r.warnings.size());
-  EXPECT_EQ("in.log: Nov 25 20:18:09 (line 3, byte 201): SASL backend outage (Connection lost to "
-            "authentication server), not an event",
-            r.warnings[0]);
-  EXPECT_EQ("1 line(s) report 'Connection lost to authentication server': the SASL backend was "
-            "unreachable (not counted as attacks)",
-            r.warnings[1]);
+  EXPECT_EQ(
+      "in.log: Nov 25 20:18:09 (line 3, byte 201): SASL backend outage (Connection lost to "
+      "authentication server), not an event",
+      r.warnings[0]);
+  EXPECT_EQ(
+      "1 line(s) report 'Connection lost to authentication server': the SASL backend was "
+      "unreachable (not counted as attacks)",
+      r.warnings[1]);
 }
 
 TEST(LogScanner, OutageWarningsAreLimited) {
@@ -110,9 +115,10 @@ TEST(LogScanner, AbortedLinesAreCountedAndOptionallyEmitted) {
   ScanOptions with = Options();
   with.include_aborted = true;
   r = Scan(aborted, with);
-  EXPECT_EQ("2026-11-25T20:18:10+00:00\tvm\t127.0.0.1\t\tLOGIN\tlocalhost\t\tpostfix/smtpd\t"
-            "authentication aborted\n",
-            r.out);
+  EXPECT_EQ(
+      "2026-11-25T20:18:10+00:00\tvm\t127.0.0.1\t\tLOGIN\tlocalhost\t\tpostfix/smtpd\t"
+      "authentication aborted\n",
+      r.out);
   EXPECT_EQ("lines=1 events=1 outages=0 aborted=1 overlong=0 bad_time=0", FormatScanStats(r.stats));
 }
 
@@ -131,12 +137,14 @@ TEST(LogScanner, EventsWithAnImpossibleTimeAreCountedAndWarnedAbout) {
   ASSERT_EQ(4u, r.warnings.size());
   EXPECT_EQ("in.log: Dec 32 10:00:00 (line 1, byte 0): skipped an event whose time does not exist",
             r.warnings[0]);
-  EXPECT_EQ("in.log: Nov 25 25:00:00 (line 3, byte 264): skipped an event whose time does not "
-            "exist",
-            r.warnings[1]);
-  EXPECT_EQ("in.log: 2026-02-29T10:00:00.25+01:00 (line 4, byte 396): skipped an event whose time "
-            "does not exist",
-            r.warnings[2]);
+  EXPECT_EQ(
+      "in.log: Nov 25 25:00:00 (line 3, byte 264): skipped an event whose time does not "
+      "exist",
+      r.warnings[1]);
+  EXPECT_EQ(
+      "in.log: 2026-02-29T10:00:00.25+01:00 (line 4, byte 396): skipped an event whose time "
+      "does not exist",
+      r.warnings[2]);
   EXPECT_EQ("3 event(s) skipped: their time stamp names no real date or time (bad_time)",
             r.warnings[3]);
 }
@@ -179,15 +187,14 @@ TEST(LogScanner, RepeatedHourIsOneStreamAcrossInputs) {
   s.BeginInput("mail.log");
   s.Feed(EventAt("Oct 25 02:10:00") + EventAt("Oct 25 03:10:00"), out);
   s.EndInput(out);
-  EXPECT_EQ(
-      "2026-10-25T02:50:00+02:00\n2026-10-25T02:10:00+01:00\n2026-10-25T03:10:00+01:00\n",
-      [&] {
-        std::string times;
-        for (std::size_t at = 0; at < out.size(); at = out.find('\n', at) + 1) {
-          times += out.substr(at, kIsoTimeLength) + "\n";
-        }
-        return times;
-      }());
+  EXPECT_EQ("2026-10-25T02:50:00+02:00\n2026-10-25T02:10:00+01:00\n2026-10-25T03:10:00+01:00\n",
+            [&] {
+              std::string times;
+              for (std::size_t at = 0; at < out.size(); at = out.find('\n', at) + 1) {
+                times += out.substr(at, kIsoTimeLength) + "\n";
+              }
+              return times;
+            }());
 }
 
 TEST(LogScanner, SkipsOverlongLinesWithAWarning) {
@@ -221,13 +228,15 @@ TEST(LogScanner, OverlongLinesSpanningManyReads) {
     // The second one starts with a stamp, kept when its start was dropped.
     Result r = Scan(kEvent + huge + "\n" + kEvent + "Nov 25 20:18:10 vm " + huge, Options(), chunk);
     EXPECT_EQ(kEventTsv + kEventTsv, r.out) << chunk;
-    EXPECT_EQ("lines=4 events=2 outages=0 aborted=0 overlong=2 bad_time=0", FormatScanStats(r.stats));
+    EXPECT_EQ("lines=4 events=2 outages=0 aborted=0 overlong=2 bad_time=0",
+              FormatScanStats(r.stats));
     ASSERT_EQ(2u, r.warnings.size());
     EXPECT_EQ("in.log: line 2 (byte 132): skipped a line of 3145728 bytes (longer than 65536)",
               r.warnings[0]);
-    EXPECT_EQ("in.log: Nov 25 20:18:10 (line 4, byte 3145993): skipped a line of 3145747 bytes "
-              "(longer than 65536)",
-              r.warnings[1]);
+    EXPECT_EQ(
+        "in.log: Nov 25 20:18:10 (line 4, byte 3145993): skipped a line of 3145747 bytes "
+        "(longer than 65536)",
+        r.warnings[1]);
   }
 }
 
@@ -260,7 +269,8 @@ TEST(LogScanner, NeedleAtEveryOffsetAndChunkBoundary) {
     for (std::size_t chunk : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{64}}) {
       for (bool portable : {false, true}) {
         const Result r = Scan(input, Options(), chunk, portable);
-        ASSERT_EQ(kEventTsv, r.out) << "pad " << pad << " chunk " << chunk << " portable " << portable;
+        ASSERT_EQ(kEventTsv, r.out)
+            << "pad " << pad << " chunk " << chunk << " portable " << portable;
         ASSERT_EQ(3u, r.stats.lines);
       }
     }
@@ -272,9 +282,21 @@ TEST(LogScanner, SimdAndPortableScansAgreeOnRandomInput) {
   // needle in odd places.
   std::mt19937 rng(12345);
   const std::vector<std::string> pieces = {
-      kEvent, kOutage, kNoise, ": SASL ", "\n", "S", "L", "SASL", "\r\n", std::string(1, '\0'),
+      kEvent,
+      kOutage,
+      kNoise,
+      ": SASL ",
+      "\n",
+      "S",
+      "L",
+      "SASL",
+      "\r\n",
+      std::string(1, '\0'),
       "Nov 25 20:18:08 vm postfix/smtpd[1]: warning: unknown[192.0.2.9]:25: SASL ",
-      "PLAIN authentication failed: ", ", sasl_username=", "x", std::string(70, 'y'),
+      "PLAIN authentication failed: ",
+      ", sasl_username=",
+      "x",
+      std::string(70, 'y'),
       "\xff\xfe"};
   for (int round = 0; round < 200; ++round) {
     std::string input;

@@ -27,6 +27,7 @@ struct Case {
   std::string reference;
   std::string tz;
   bool include_aborted = false;
+  bool logins = false;
 };
 
 int HexValue(char c) {
@@ -66,6 +67,7 @@ std::vector<Case> LoadCases(const std::filesystem::path& path, std::string& erro
   std::string reference = "2026-11-26T12:00:00+00:00";
   std::string tz = "UTC";
   bool include_aborted = false;
+  bool logins = false;
   std::string text;
   int number = 0;
   Case pending;
@@ -82,10 +84,19 @@ std::vector<Case> LoadCases(const std::filesystem::path& path, std::string& erro
       tz = text.substr(4);
     } else if (text == "@aborted on" || text == "@aborted off") {
       include_aborted = text == "@aborted on";
+    } else if (text == "@logins on" || text == "@logins off") {
+      logins = text == "@logins on";
     } else if (text.starts_with("< ") || text == "<") {
       if (have_input) return fail("input without expectation before it"), cases;
-      pending = Case{path.filename().string(), number, Unescape(text.substr(std::min<std::size_t>(2, text.size()))), "", false,
-                     reference, tz, include_aborted};
+      pending = Case{path.filename().string(),
+                     number,
+                     Unescape(text.substr(std::min<std::size_t>(2, text.size()))),
+                     "",
+                     false,
+                     reference,
+                     tz,
+                     include_aborted,
+                     logins};
       have_input = true;
     } else if (text.starts_with("> ") || text.starts_with("x> ")) {
       if (!have_input) return fail("expectation without input"), cases;
@@ -103,11 +114,12 @@ std::vector<Case> LoadCases(const std::filesystem::path& path, std::string& erro
 
 // The actual record in the cases file's notation: fields joined by '|', a '|'
 // inside a field written "\|". Empty when the output is not one 9-field record.
-std::string Notation(const std::string& output) {
+// A record of `fields` fields (9: a failure, 8: a login) in the cases' notation.
+std::string Notation(const std::string& output, long fields = 9) {
   if (output.empty() || output.back() != '\n' ||
       std::count(output.begin(), output.end(), '\n') != 1 ||
-      std::count(output.begin(), output.end(), '\t') != 8) {
-    return "<not one 9-field record: " + output + ">";
+      std::count(output.begin(), output.end(), '\t') != fields - 1) {
+    return "<not one " + std::to_string(fields) + "-field record: " + output + ">";
   }
   std::string out;
   for (char c : std::string_view(output).substr(0, output.size() - 1)) {
@@ -146,10 +158,12 @@ class ScopedTz {
 };
 
 // What the scanner made of one line, in the cases file's notation.
-std::string RunCase(const Case& c, std::time_t reference, bool portable, const std::string& eol) {
+std::string RunCase(const Case& c, std::time_t reference, bool portable, const std::string& eol,
+                    bool logins) {
   ScanOptions options;
   options.reference_time = reference;
   options.include_aborted = c.include_aborted;
+  options.logins = logins;
   LogScanner scanner(options, [](std::string_view) {});
   scanner.SetPortableScan(portable);
   std::string out;
@@ -158,6 +172,7 @@ std::string RunCase(const Case& c, std::time_t reference, bool portable, const s
   scanner.EndInput(out);
   const ScanStats& s = scanner.stats();
   if (s.lines != 1) return "<" + std::to_string(s.lines) + " lines>";
+  if (s.logins.value_or(0) == 1 && s.events == 0) return "login " + Notation(out, 8);
   if (s.events == 0 && out.empty()) {
     if (s.bad_time == 1) return "bad_time";
     if (s.outages == 1 && s.aborted == 0) return "outage";
@@ -187,19 +202,30 @@ TEST(ParseCases, AllCasesFiles) {
       const auto reference = ParseIso8601Instant(c.reference);
       ASSERT_TRUE(reference.has_value()) << c.file << ":" << c.line << ": bad @reference";
       const std::string where = c.file + ":" + std::to_string(c.line);
-      const std::string simd = RunCase(c, *reference, false, "\n");
+      const std::string simd = RunCase(c, *reference, false, "\n", c.logins);
       if (c.known_gap) {
         ++gaps;
         EXPECT_NE(c.expected, simd) << where << ": known gap (x>) now passes; make it '>'";
         continue;
       }
       EXPECT_EQ(c.expected, simd) << where << ": input: " << c.input;
-      EXPECT_EQ(simd, RunCase(c, *reference, true, "\n")) << where << ": portable scan differs";
+      EXPECT_EQ(simd, RunCase(c, *reference, true, "\n", c.logins))
+          << where << ": portable scan differs";
+      // --logins changes nothing but the login lines: off, they are nothing;
+      // on, a line that is nothing may be a login (no failure line is).
+      const std::string other = RunCase(c, *reference, false, "\n", !c.logins);
+      if (c.expected.starts_with("login ")) {
+        EXPECT_EQ("-", other) << where << ": with --logins off";
+      } else if (!(c.expected == "-" && other.starts_with("login "))) {
+        EXPECT_EQ(c.expected, other) << where << ": with --logins " << (c.logins ? "off" : "on");
+      }
       if (c.input.empty() || c.input.back() != '\r') {
-        EXPECT_EQ(simd, RunCase(c, *reference, false, "\r\n")) << where << ": CRLF differs";
+        EXPECT_EQ(simd, RunCase(c, *reference, false, "\r\n", c.logins))
+            << where << ": CRLF differs";
       }
       if (!c.input.empty()) {
-        EXPECT_EQ(simd, RunCase(c, *reference, false, "")) << where << ": no final newline differs";
+        EXPECT_EQ(simd, RunCase(c, *reference, false, "", c.logins))
+            << where << ": no final newline differs";
       }
     }
   }

@@ -103,8 +103,6 @@ TEST(PostfixParse, NotEvents) {
            "Nov 25 20:18:08 vm postfix/smtpd[1]: warning: SASL authentication failure: Password "
            "verification failed",
            "Nov 25 20:18:08 vm postfix/smtpd[1]: lost connection after AUTH from unknown[192.0.2.1]",
-           "Nov 25 20:18:08 vm postfix/smtpd[1]: 1234: client=unknown[192.0.2.1], "
-           "sasl_method=PLAIN, sasl_username=a",
            "Nov 25 20:18:08 vm postfix/smtpd[1]: warning: unknown[unknown]: SASL LOGIN "
            "authentication failed: x",
            "Nov 25 20:18:08 vm postfix/smtpd[1]: warning: a b[192.0.2.1]: SASL LOGIN "
@@ -114,6 +112,14 @@ TEST(PostfixParse, NotEvents) {
        }) {
     EXPECT_EQ(LineKind::kNone, ParsePostfixLine(line, f)) << line;
   }
+  // A successful login is a record of its own kind (the scanner emits it only
+  // with ScanOptions::logins), never an event.
+  EXPECT_EQ(LineKind::kLogin, ParsePostfixLine("Nov 25 20:18:08 vm postfix/smtpd[1]: 1234: "
+                                               "client=unknown[192.0.2.1], sasl_method=PLAIN, "
+                                               "sasl_username=a",
+                                               f));
+  EXPECT_EQ("a", f.user);
+  EXPECT_EQ("", f.reason);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// mls-parse: raw syslog lines in, one TSV event per Postfix SASL failure out.
+// mls-parse: raw syslog lines in, one TSV event per Postfix SASL failure out
+// (and, with --logins, one login record per successful SASL login).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -26,6 +27,9 @@ int main(int argc, char** argv) {
       "reference-time", mls::po::value(&reference)->value_name("ISO8601"),
       "year inference for year-less stamps is relative to this instant (default: now)")(
       "include-aborted", "also emit 'SASL ... authentication aborted' lines")(
+      "logins",
+      "also emit successful SASL logins, as records of 8 fields (a failure has 9):\n"
+      "time, server, ip, user, method, client, port, service")(
       "stats", "print a summary line to standard error at the end")(
       "max-line-length", mls::po::value(&max_line)->value_name("BYTES"),
       "skip (and count) lines longer than this (default 65536)")(
@@ -39,6 +43,7 @@ int main(int argc, char** argv) {
 
   mls::ScanOptions options;
   options.include_aborted = vm.count("include-aborted") > 0;
+  options.logins = vm.count("logins") > 0;
   options.max_line_length = max_line;
   options.reference_time = std::time(nullptr);
   if (max_line < mls::kMinMaxLineLength || max_line > mls::kMaxMaxLineLength) {
