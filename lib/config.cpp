@@ -191,6 +191,21 @@ const KeySpec kKeys[] = {
        return std::nullopt;
      }},
     {"general", "retention_archive", MLS_BOOL(retention_archive)},
+    {"logins", "track", MLS_BOOL(logins_track)},
+    {"logins", "retention_days",
+     [](Config& c, std::string_view v) -> std::optional<std::string> {
+       auto n = ParseInt(v, 1, 1000000);
+       if (!n) return "expected a whole number of days from 1 to 1000000";
+       c.logins_retention_days = *n;
+       return std::nullopt;
+     }},
+    {"logins", "lookback_days",
+     [](Config& c, std::string_view v) -> std::optional<std::string> {
+       auto n = ParseInt(v, 1, 3650);
+       if (!n) return "expected a whole number of days from 1 to 3650";
+       c.logins_lookback_days = *n;
+       return std::nullopt;
+     }},
     {"general", "metrics_file",
      [](Config& c, std::string_view v) -> std::optional<std::string> {
        if (!v.empty() && !v.starts_with('/'))

@@ -28,6 +28,12 @@ struct Config {
   std::string log_level = "INFO";  // DEBUG INFO WARNING ERROR CRITICAL
   int retention_days = 0;          // rows older go after a run (lib/retention.h); 0: keep all
   bool retention_archive = true;   // the dropped rows into ArchiveDir(), gzip-compressed
+  // [logins]: successful logins kept beside the failures (LoginsDatasetPath),
+  // for the report's "Logins after failures". Legitimate users' personal data:
+  // kept retention days only.
+  bool logins_track = true;
+  int logins_retention_days = 30;
+  int logins_lookback_days = 30;  // how far back "failed before" and "used before" look
   // Prometheus text exposition written after every extraction run (lib/metrics.h);
   // empty: none.
   std::string metrics_file;

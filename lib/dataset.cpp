@@ -115,19 +115,31 @@ void CsvAppendCell(std::string_view cell, std::string& out) {
   out += '"';
 }
 
+std::string LoginsDatasetPath(const std::string& csv) {
+  const std::string_view stem = std::string_view(csv).ends_with(".csv")
+                                    ? std::string_view(csv).substr(0, csv.size() - 4)
+                                    : std::string_view(csv);
+  return std::string(stem) + "-logins.csv";
+}
+
 void CsvAppendEvent(const std::vector<std::string>& fields, std::string& out) {
   static const std::string kEmpty;
-  for (std::size_t i = 0; i < kDatasetToCol.size(); ++i) {
+  // A login record has no reason (the last dataset column), and its
+  // enrichment columns come one place earlier.
+  const bool login = IsLoginRecord(fields.size());
+  const std::size_t cells = login ? kLoginsDatasetColumns : kDatasetToCol.size();
+  for (std::size_t i = 0; i < cells; ++i) {
     if (i > 0) out += ';';
     std::size_t col = kDatasetToCol[i];
+    if (login && col >= kEventColumns) --col;
     CsvAppendCell(col < fields.size() ? fields[col] : kEmpty, out);
   }
   out += '\n';
 }
 
 std::optional<std::string> CheckEvent(const std::vector<std::string>& f) {
-  if (f.size() != kEventColumns && f.size() != kEnrichedColumns)
-    return "expected 9 or 14 fields, got " + std::to_string(f.size());
+  if (!IsEventRecord(f.size()) && !IsLoginRecord(f.size()))
+    return "expected 9 or 14 fields (a login: 8 or 13), got " + std::to_string(f.size());
   if (IsIsoTime(f[kTime])) return std::nullopt;
   // The shape of an ISO time, with a date or clock that does not exist?
   std::string shape = f[kTime];
@@ -148,7 +160,9 @@ std::string_view CsvUnneutraliseView(std::string_view cell) {
   return cell;
 }
 
-std::string CsvUnneutralise(std::string_view cell) { return std::string(CsvUnneutraliseView(cell)); }
+std::string CsvUnneutralise(std::string_view cell) {
+  return std::string(CsvUnneutraliseView(cell));
+}
 
 bool IsIsoTime(std::string_view s) {
   RowTimes times;
@@ -286,19 +300,25 @@ CsvSplit CsvSplitRecord(std::string_view data, bool at_eof, std::vector<std::str
 
 // ---- DatasetScanner --------------------------------------------------------------
 
-DatasetScanner::DatasetScanner(int fd, std::uint64_t offset, std::size_t line,
-                               std::size_t columns)
+DatasetScanner::DatasetScanner(int fd, std::uint64_t offset, std::size_t line, std::size_t columns)
     : fd_(fd), offset_(offset), data_start_(offset), line_(line), columns_(columns) {}
 
-bool DatasetScanner::ReadHeader() {
+bool DatasetScanner::ReadHeader(DatasetKind kind) {
   DatasetRecord rec;
   bool terminated = true;
   if (!NextRaw(rec, terminated)) return false;  // empty file (or read error)
   const std::string header = HeaderText(rec);
-  if (!rec.error && header == kCsvHeader) {
+  const bool logins = kind == DatasetKind::kLogins;
+  if (!rec.error && header == kCsvHeader && !logins) {
     columns_ = kEnrichedColumns;
-  } else if (!rec.error && header == kLegacyCsvHeader) {
+  } else if (!rec.error && header == kLegacyCsvHeader && !logins) {
     columns_ = kLegacyColumns;
+  } else if (!rec.error && header == kLoginsCsvHeader && logins) {
+    columns_ = kLoginsDatasetColumns;
+  } else if (!rec.error && (header == kLoginsCsvHeader || header == kCsvHeader)) {
+    error_ = std::string("line 1: the ") + (logins ? "failures'" : "logins'") +
+             " dataset, not the " + (logins ? "logins'" : "failures'");
+    return false;
   } else {
     error_ = "line 1: not a maillogsentinel dataset (unexpected header)";
     return false;
@@ -312,13 +332,13 @@ bool DatasetScanner::Next(DatasetRecord& rec) {
   if (!NextRaw(rec, terminated) || !terminated) return false;
   if (rec.error) return true;
   if (rec.fields != columns_) {
-    rec.error = "expected " + std::to_string(columns_) + " fields, got " +
-                std::to_string(rec.fields);
+    rec.error =
+        "expected " + std::to_string(columns_) + " fields, got " + std::to_string(rec.fields);
     return true;
   }
-  std::string_view date =
-      rec.cells ? std::string_view((*rec.cells)[kDTime])
-                : rec.text.substr(rec.semi[0] + 1, rec.semi[1] - rec.semi[0] - 1);
+  std::string_view date = rec.cells
+                              ? std::string_view((*rec.cells)[kDTime])
+                              : rec.text.substr(rec.semi[0] + 1, rec.semi[1] - rec.semi[0] - 1);
   if (!times_.Parse(CsvUnneutraliseView(date), rec.time, rec.legacy_date))
     rec.error = "date is neither ISO 8601 nor DD/MM/YYYY HH:MM";
   return true;

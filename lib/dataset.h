@@ -43,6 +43,24 @@ inline constexpr std::string_view kLegacyCsvHeader =
     "server;date;ip;user;hostname;reverse_dns_status;country_code;asn;aso";
 inline constexpr std::size_t kLegacyColumns = 9;
 
+// The logins dataset (mls-parse --logins, [logins] track): successful logins,
+// in a file of their own beside the failures (LoginsDatasetPath), with the same
+// rules (writer, lock, journal, quoting, formulas) and the failures' columns
+// but the last (no reason). Its own header, so neither reader takes the other
+// file for its own.
+inline constexpr std::string_view kLoginsCsvHeader =
+    "server;date;ip;user;hostname;reverse_dns_status;country_code;asn;aso;method;client;port;"
+    "service";
+inline constexpr std::size_t kLoginsDatasetColumns = 13;
+
+// Which file a reader expects (DatasetScanner::ReadHeader).
+enum class DatasetKind { kFailures, kLogins };
+
+// The logins dataset beside the failures' `csv`: "DIR/NAME.csv" ->
+// "DIR/NAME-logins.csv" (a name without ".csv" gets "-logins.csv" appended).
+// The failures' lock and journal rules cover it: whoever writes `csv` writes it.
+std::string LoginsDatasetPath(const std::string& csv);
+
 // Dataset column i (header order) holds event column kDatasetToCol[i] (lib/event.h).
 inline constexpr std::array<Col, kEnrichedColumns> kDatasetToCol = {
     kServer, kTime,  kIp,     kUser,   kRdns, kRdnsStatus, kCountry,
@@ -71,11 +89,13 @@ void CsvAppendCell(std::string_view cell, std::string& out);
 
 // Appends an event (9 or 14 fields in lib/event.h order) as one dataset row in
 // header order, '\n'-terminated. With 9 fields the enrichment cells are empty.
+// A login record (8 or 13 fields) gives a row of the logins dataset (13 cells).
 void CsvAppendEvent(const std::vector<std::string>& fields, std::string& out);
 
 // Whether mls-store may append the event (TSV fields, lib/event.h order): 9 or
-// 14 fields, and a time that IsIsoTime accepts. The reason, or nullopt:
-// "expected 9 or 14 fields, got 13", "field 1 (time) is not an ISO 8601 time",
+// 14 fields (a login record: 8 or 13), and a time that IsIsoTime accepts. The
+// reason, or nullopt: "expected 9 or 14 fields (a login: 8 or 13), got 12",
+// "field 1 (time) is not an ISO 8601 time",
 // "field 1 (time) 2026-02-31T10:00:00+00:00 names a day or clock that does not exist".
 std::optional<std::string> CheckEvent(const std::vector<std::string>& fields);
 
@@ -138,7 +158,7 @@ struct DatasetRecord {
   // Why the row cannot be read ("expected 14 fields, got 3", "date is neither
   // ISO 8601 nor DD/MM/YYYY HH:MM", "unbalanced quote: ..."): it is skipped.
   std::optional<std::string> error;
-  std::time_t time = 0;  // valid rows: the instant of the date cell
+  std::time_t time = 0;      // valid rows: the instant of the date cell
   bool legacy_date = false;  // valid rows: the date is "DD/MM/YYYY HH:MM"
 };
 
@@ -167,8 +187,9 @@ class DatasetScanner {
   // Reads and checks the header line. False when no row can follow: an empty
   // file, an unterminated header, a read error or a foreign header (error()
   // says which of the last two: "line 1: not a maillogsentinel dataset
-  // (unexpected header)").
-  bool ReadHeader();
+  // (unexpected header)"). `kind` is the file expected: failures (ours or the
+  // older tool's) or logins; the other kind's header is an error too.
+  bool ReadHeader(DatasetKind kind = DatasetKind::kFailures);
   std::size_t columns() const { return columns_; }
   bool legacy_file() const { return columns_ == kLegacyColumns; }
   std::uint64_t data_start() const { return data_start_; }  // offset of the first row

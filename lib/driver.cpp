@@ -14,6 +14,7 @@
 #include "backup.h"
 #include "cli.h"
 #include "config.h"
+#include "dataset.h"
 #include "diag.h"
 #include "fd_io.h"
 #include "local_time.h"
@@ -247,10 +248,27 @@ int Extraction::RunExtraction() {
     case FileLock::Status::kError:
       return Fail(dataset_lock.error());
   }
+  // The logins dataset beside it: its own lock, always taken (a journal a dead
+  // run left there is recovered even when logins are no longer tracked).
+  FileLock logins_lock;
+  const std::string logins_csv = LoginsDatasetPath(config_.CsvPath());
+  switch (LockDataset(logins_lock, logins_csv, o_.lock_timeout_seconds, waiting)) {
+    case FileLock::Status::kLocked:
+      break;
+    case FileLock::Status::kBusy:
+      return Fail("another writer of " + logins_csv + " holds " + DatasetLockPath(logins_csv) +
+                  " (waited " + FormatSeconds(o_.lock_timeout_seconds) + "; see --lock-timeout)");
+    case FileLock::Status::kError:
+      return Fail(logins_lock.error());
+  }
   for (Stage& s : stages_) {
     if (s.name != "mls-store") continue;
     s.args.push_back("--dataset-lock-fd");
     s.args.push_back(std::to_string(dataset_lock.fd()));
+    if (config_.logins_track) {
+      s.args.push_back("--logins-lock-fd");
+      s.args.push_back(std::to_string(logins_lock.fd()));
+    }
   }
   return RunPipelineInTxn();
 }

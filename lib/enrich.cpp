@@ -79,7 +79,7 @@ class Enricher {
 
  private:
   struct Slot {
-    std::string head;  // the 9 event columns, escaped, TAB-joined
+    std::string head;  // the 9 event columns (8 of a login), escaped, TAB-joined
     std::string tail;  // country, asn, as_org, escaped, TAB-joined
     bool done = false;
     DnsAnswer answer;
@@ -91,14 +91,17 @@ class Enricher {
   }
 
   void OnRecord(std::size_t line, std::vector<std::string>& f) {
-    if (f.size() != kEventColumns && f.size() != kEnrichedColumns) {
+    if (!IsEventRecord(f.size()) && !IsLoginRecord(f.size())) {
       Malformed(line, "expected " + std::to_string(kEventColumns) + " or " +
-                          std::to_string(kEnrichedColumns) + " fields, got " +
+                          std::to_string(kEnrichedColumns) +
+                          " fields (a login: " + std::to_string(kLoginColumns) + " or " +
+                          std::to_string(kEnrichedLoginColumns) + "), got " +
                           std::to_string(f.size()));
       return;
     }
     Slot slot;
-    for (std::size_t i = 0; i < kEventColumns; ++i) {
+    // The record's own columns; the enrichment ones (if any) are replaced.
+    for (std::size_t i = 0; i < EnrichmentStart(f.size()); ++i) {
       if (i) slot.head += '\t';
       TsvEscapeTo(f[i], slot.head);
     }

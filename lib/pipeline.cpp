@@ -30,6 +30,12 @@ Stage EnrichStage(const Config& config) {
 // The fd number of mls-tail's map for mls-parse (after the progress fd, 3).
 constexpr int kMapFd = 4;
 
+// mls-parse, with --logins when [logins] track.
+Stage ParseStage(const Config& config, std::vector<std::string> args) {
+  if (config.logins_track) args.push_back("--logins");
+  return Stage{"mls-parse", std::move(args), {}};
+}
+
 std::vector<Stage> BuildPipeline(const Config& config, const DriverOptions& options) {
   std::vector<Stage> stages;
 
@@ -47,7 +53,7 @@ std::vector<Stage> BuildPipeline(const Config& config, const DriverOptions& opti
     }
     if (options.from_now) tail.args.push_back("--from-end");
     stages.push_back(std::move(tail));
-    stages.push_back(Stage{"mls-parse", {"--stats"}, {}});
+    stages.push_back(ParseStage(config, {"--stats"}));
     stages.push_back(EnrichStage(config));
     stages.push_back(Stage{"mls-store", {"--csv", config.CsvPath(), "--stats"}, {}});
     return stages;
@@ -70,7 +76,7 @@ std::vector<Stage> BuildPipeline(const Config& config, const DriverOptions& opti
   tail.args.push_back(config.mail_log);
   stages.push_back(std::move(tail));
 
-  stages.push_back(Stage{"mls-parse", {"--stats", "--map-fd", std::to_string(kMapFd)}, {}});
+  stages.push_back(ParseStage(config, {"--stats", "--map-fd", std::to_string(kMapFd)}));
   stages.push_back(EnrichStage(config));
   stages.push_back(Stage{"mls-store", {"--csv", config.CsvPath(), "--stats"}, {}});
   return stages;

@@ -37,10 +37,14 @@ bool ParseStatsLine(std::string_view stage, std::string_view line, RunStats& sta
   constexpr std::string_view kAppended = "mls-store: appended ";
   if (stage == "mls-store" && line.starts_with(kAppended)) {
     std::string_view rest = line.substr(kAppended.size());
-    std::size_t sp = rest.find(" events");
-    if (std::optional<std::uint64_t> v = ParseNumber<std::uint64_t>(rest.substr(0, sp));
-        v && sp != std::string_view::npos) {
+    std::size_t sp = rest.find(' ');
+    std::optional<std::uint64_t> v = ParseNumber<std::uint64_t>(rest.substr(0, sp));
+    if (v && sp != std::string_view::npos && rest.substr(sp).starts_with(" events")) {
       stats.events = v;
+      return true;
+    }
+    if (v && sp != std::string_view::npos && rest.substr(sp).starts_with(" logins")) {
+      stats.logins = v;
       return true;
     }
   }
@@ -84,6 +88,10 @@ std::string FormatSummary(const RunStats& stats) {
   if (stats.events) {
     if (!out.empty()) out += ", ";
     out += std::to_string(*stats.events) + " events stored";
+  }
+  if (stats.logins) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(*stats.logins) + " logins stored";
   }
   if (stats.dns_queries && stats.dns_cache_hits &&
       (*stats.dns_queries > 0 || *stats.dns_cache_hits > 0)) {

@@ -33,6 +33,8 @@ struct RunStats {
   // of kDnsStatusKeys: one per record, its reverse-DNS answer from the cache or
   // a query; set with dns_queries when the line has all seven.
   std::optional<std::array<std::uint64_t, 7>> dns_by_status = std::nullopt;
+  // "mls-store: appended N logins to FILE" ([logins] track).
+  std::optional<std::uint64_t> logins = std::nullopt;
 };
 
 // The status keys of mls-enrich's --stats line, in its order (ok=N nxdomain=N ...).
@@ -55,7 +57,8 @@ enum class StageLineKind {
 // Classifies one stderr line of stage `stage`; updates `stats` from a stats line.
 StageLineKind ClassifyStageLine(std::string_view stage, std::string_view line, RunStats& stats);
 
-// "300000 new lines read, 2345 events stored" (unknown counts left out), then
+// "300000 new lines read, 2345 events stored" (unknown counts left out), ", 12
+// logins stored" when logins are tracked, then
 // ", 120 reverse DNS queries, 80 cache hits" when mls-enrich asked or used its
 // cache (nothing with DNS disabled), then ", 3 SASL backend outages" (", 1 SASL
 // backend outage") when mls-parse counted any, then ", 2 events with an

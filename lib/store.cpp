@@ -11,8 +11,8 @@
 #include "atomic_file.h"
 #include "dataset.h"
 #include "diag.h"
-#include "fd_io.h"
 #include "event.h"
+#include "fd_io.h"
 #include "paths.h"
 #include "record_reader.h"
 #include "txn.h"
@@ -46,7 +46,8 @@ std::optional<std::string> CsvAppender::Open(const std::string& csv,
     // point): appending under anything else could not be rolled back right.
     std::optional<Journal> j;
     if (LoadDatasetJournal(csv_, j) || !j || !j->state) {
-      err = DatasetJournalPath(csv_) + ": the lock holder has no transaction open; refusing to append";
+      err = DatasetJournalPath(csv_) +
+            ": the lock holder has no transaction open; refusing to append";
     } else {
       err = CheckFile();
     }
@@ -100,15 +101,20 @@ std::optional<std::string> CsvAppender::CheckFile() {
   if (!S_ISREG(st.st_mode)) return csv_ + ": not a regular file";
   size_ = st.st_size;
   if (size_ == 0) return std::nullopt;  // an empty dataset is a new dataset
-  std::string head(kCsvHeader.size() + 1, '\0');
+  const std::string_view header = Header();
+  std::string head(std::max(kCsvHeader.size(), kLoginsCsvHeader.size()) + 1, '\0');
   ssize_t n = ::pread(fd_, head.data(), head.size(), 0);
   if (n < 0) return Err(csv_ + ": read");
   head.resize(static_cast<std::size_t>(n));
-  if (head != std::string(kCsvHeader) + "\n") {
+  if (!head.starts_with(std::string(header) + "\n")) {
     std::string_view first(head);
     first = first.substr(0, first.find('\n'));
     if (first.size() < head.size() && !first.empty() && first.back() == '\r')
       first.remove_suffix(1);
+    if ((first == kCsvHeader || first == kLoginsCsvHeader) && first.size() < head.size())
+      return csv_ + (first == kCsvHeader ? ": the failures' dataset" : ": the logins' dataset") +
+             ", not the " + (options_.kind == DatasetKind::kLogins ? "logins'" : "failures'") +
+             "; refusing to append";
     if (first == kLegacyCsvHeader && first.size() < head.size())
       return csv_ +
              ": has the older tool's 9-column header; refusing to append (start a new "
@@ -151,7 +157,7 @@ std::optional<std::string> CsvAppender::BeginBatch() {
     if (::fchmod(fd_, 0640) != 0) return Err(csv_);
     if (auto e = SyncDir(DirName(csv_))) return e;
   }
-  if (size_ == 0) buf_.insert(0, std::string(kCsvHeader) + "\n");
+  if (size_ == 0) buf_.insert(0, std::string(Header()) + "\n");
   return std::nullopt;
 }
 
@@ -217,7 +223,7 @@ std::optional<std::string> CsvAppender::Rollback() {
 
 StoreResult RunStore(const StoreOptions& opt) {
   StoreResult result;
-  CsvAppender app;
+  CsvAppender app, logins;
   AppenderOptions appender = opt.appender;
   if (!appender.note) appender.note = [](const std::string& n) { Warn(n); };
   std::optional<std::string> err = app.Open(opt.csv, appender);
@@ -226,19 +232,41 @@ StoreResult RunStore(const StoreOptions& opt) {
     result.failed = true;
     return result;
   }
+  // The logins dataset, opened at the first login record.
+  bool logins_open = false;
+  auto open_logins = [&]() -> std::optional<std::string> {
+    if (logins_open) return std::nullopt;
+    AppenderOptions lo = opt.logins_appender;
+    lo.kind = DatasetKind::kLogins;
+    if (!lo.note) lo.note = appender.note;
+    if (opt.appender.held_lock_fd >= 0 && lo.held_lock_fd < 0)
+      return "a login record, but this run does not track logins ([logins] track)";
+    if (auto e = logins.Open(LoginsDatasetPath(opt.csv), lo)) return e;
+    logins_open = true;
+    return std::nullopt;
+  };
   bool write_failed = false;
   auto fail_write = [&](const std::string& e) {
     Warn(e);
     result.failed = write_failed = true;
     if (auto r = app.Rollback()) Warn(*r + " (the next run rolls it back)");
+    if (auto r = logins.Rollback()) Warn(*r + " (the next run rolls it back)");
+  };
+  auto commit = [&]() -> std::optional<std::string> {
+    if (auto e = app.Commit()) return e;
+    return logins.Commit();
   };
   auto on_record = [&](std::size_t line, std::vector<std::string>& f) {
     if (write_failed) return;
     if (auto bad = CheckEvent(f)) {
       Warn("line " + std::to_string(line) + ": " + *bad);
       ++result.malformed;
-    } else if (auto e = app.Add(f)) {
+    } else if (!IsLoginRecord(f.size())) {
+      if (auto e = app.Add(f)) fail_write(*e);
+    } else if (auto e = open_logins()) {
       fail_write(*e);
+    } else if (auto e2 = logins.Add(f)) {
+      fail_write(*e2);
     }
   };
   auto on_error = [&](std::size_t line, const std::string& e) {
@@ -248,11 +276,11 @@ StoreResult RunStore(const StoreOptions& opt) {
   RecordReader reader(opt.input_fd, on_record, on_error);
   std::int64_t last_commit = opt.now_ms() - opt.commit_interval_ms;  // first batch: at once
   while (!write_failed) {
-    if (app.pending()) {
+    if (app.pending() || logins.pending()) {
       std::int64_t wait = last_commit + opt.commit_interval_ms - opt.now_ms();
       pollfd p{opt.input_fd, POLLIN, 0};
       if (wait <= 0 || ::poll(&p, 1, static_cast<int>(wait)) == 0) {
-        if (auto e = app.Commit()) fail_write(*e);
+        if (auto e = commit()) fail_write(*e);
         last_commit = opt.now_ms();
         continue;
       }
@@ -266,8 +294,9 @@ StoreResult RunStore(const StoreOptions& opt) {
   }
   // Records read before a read error are valid: they are kept.
   if (!write_failed)
-    if (auto e = app.Commit()) fail_write(*e);
+    if (auto e = commit()) fail_write(*e);
   result.appended = app.committed_rows();
+  result.logins = logins.committed_rows();
   return result;
 }
 

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "dataset.h"
 #include "lock.h"
 
 namespace mls {
@@ -33,6 +34,8 @@ struct AppenderOptions {
   std::function<void(const std::string&)> waiting;
   // What recovery did ("recovered FILE: truncated ... (rows of mls-store pid 7, ...)").
   std::function<void(const std::string&)> note;
+  // Which dataset the file is: its header, and the records it takes.
+  DatasetKind kind = DatasetKind::kFailures;
 };
 
 class CsvAppender {
@@ -48,7 +51,8 @@ class CsvAppender {
   // inherited descriptor holds the lock and that the driver's journal exists.
   std::optional<std::string> Open(const std::string& csv, const AppenderOptions& options = {});
 
-  // Adds one event (9 or 14 fields, lib/event.h order) to the current batch.
+  // Adds one event (9 or 14 fields, lib/event.h order; a login record, 8 or 13,
+  // to a logins dataset) to the current batch.
   // The batch begins (lock, recovery, checks, journal) before the first byte
   // reaches the CSV.
   std::optional<std::string> Add(const std::vector<std::string>& fields);
@@ -64,6 +68,9 @@ class CsvAppender {
  private:
   std::optional<std::string> Lock();
   std::optional<std::string> CheckFile();
+  std::string_view Header() const {
+    return options_.kind == DatasetKind::kLogins ? kLoginsCsvHeader : kCsvHeader;
+  }
   std::optional<std::string> Write();
   std::optional<std::string> BeginBatch();
   void EndBatch();
@@ -83,6 +90,11 @@ class CsvAppender {
 struct StoreOptions {
   std::string csv;
   AppenderOptions appender;
+  // Login records (mls-parse --logins) go to the logins dataset beside `csv`
+  // (LoginsDatasetPath), opened at the first one. Under the driver, its lock
+  // is held too (logins_appender.held_lock_fd); without it there, a login
+  // record is an error (the run does not track logins).
+  AppenderOptions logins_appender;
   int input_fd = 0;
   // Monotonic milliseconds. Rows read are committed as a batch at most
   // commit_interval_ms after the previous commit (so a live trickle is durable
@@ -94,6 +106,7 @@ struct StoreOptions {
 
 struct StoreResult {
   std::size_t appended = 0;   // rows made durable
+  std::size_t logins = 0;     // login rows made durable (the logins dataset)
   std::size_t malformed = 0;  // input records skipped
   bool failed = false;        // open, read or write failure (already reported)
 };

@@ -22,6 +22,7 @@ struct StoreCliOptions {
   std::optional<std::string> config;   // --config (unused with --csv)
   std::optional<double> lock_timeout;  // --lock-timeout SECONDS
   std::optional<int> dataset_lock_fd;  // --dataset-lock-fd N (the driver's)
+  std::optional<int> logins_lock_fd;   // --logins-lock-fd (the driver's, with [logins] track)
   bool stats = false;                  // --stats
 };
 

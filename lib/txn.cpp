@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "atomic_file.h"
+#include "dataset.h"
 #include "diag.h"
 #include "fd_io.h"
 #include "number.h"
@@ -350,8 +351,15 @@ TxnResult UndoAppend(const std::string& csv) {
 }
 
 TxnPaths MakeTxnPaths(const Config& config) {
-  return TxnPaths{config.StatePath(), config.PendingPath(), config.CsvPath(),
-                  config.state_dir + "/txn.dataset", config.state_dir + "/txn.journal"};
+  TxnPaths p;
+  p.state = config.StatePath();
+  p.pending = config.PendingPath();
+  p.csv = config.CsvPath();
+  p.logins_csv = LoginsDatasetPath(p.csv);
+  p.logins = config.logins_track;
+  p.dataset = config.state_dir + "/txn.dataset";
+  p.legacy_journal = config.state_dir + "/txn.journal";
+  return p;
 }
 
 TxnResult Recover(const TxnPaths& paths, double other_lock_seconds) {
@@ -360,6 +368,11 @@ TxnResult Recover(const TxnPaths& paths, double other_lock_seconds) {
   auto add_note = [&r](const std::string& n) {
     if (!n.empty()) r.note += (r.note.empty() ? "" : "; ") + n;
   };
+  if (!paths.logins_csv.empty()) {
+    TxnResult l = RecoverDataset(paths.logins_csv);
+    if (l.error) return {l.error, r.note};
+    add_note(l.note);
+  }
   RemoveTempFiles(paths.dataset);
   std::optional<std::string> other;
   if (auto err = ReadFile(paths.dataset, other)) return {err, r.note};
@@ -373,6 +386,16 @@ TxnResult Recover(const TxnPaths& paths, double other_lock_seconds) {
     TxnResult o = RecoverDataset(*other);
     if (o.error) return {o.error, r.note};
     add_note(o.note);
+    const std::string other_logins = LoginsDatasetPath(*other);
+    FileLock logins_lock;
+    if (LockDataset(logins_lock, other_logins, other_lock_seconds) != FileLock::Status::kLocked) {
+      return {"the last run of this state directory was interrupted while writing " + other_logins +
+                  " and its lock cannot be taken: " + logins_lock.error(),
+              r.note};
+    }
+    TxnResult ol = RecoverDataset(other_logins);
+    if (ol.error) return {ol.error, r.note};
+    add_note(ol.note);
   }
   if (other) {
     if (auto err = RemoveIfPresent(paths.dataset)) return {err, r.note};
@@ -403,7 +426,11 @@ TxnResult Begin(const TxnPaths& paths, const std::string& owner) {
   if (auto err = RemoveIfPresent(paths.pending)) return {err, ""};
   RemoveTempFiles(paths.pending);
   if (auto err = WriteFileAtomically(paths.dataset, paths.csv, 0640)) return {err, ""};
-  return BeginAppend(std::move(j));
+  Journal logins = j;
+  logins.csv = paths.logins_csv;
+  if (TxnResult b = BeginAppend(std::move(j)); b.error || !paths.logins) return b;
+  // Second: a run that dies between the two journals is cut back by the first.
+  return BeginAppend(std::move(logins));
 }
 
 TxnResult Commit(const TxnPaths& paths) {
@@ -411,13 +438,28 @@ TxnResult Commit(const TxnPaths& paths) {
   std::optional<Journal> j;
   if (auto err = LoadJournal(journal_path, paths.csv, j)) return {err, ""};
   if (!j) return {journal_path + ": no transaction to commit", ""};
-  std::optional<std::uint64_t> now;
-  if (auto err = FileSize(j->csv, now)) return {err, ""};
-  if (now)
-    if (auto err = SyncFile(j->csv)) return {err, ""};
+  // The files of the transaction: the dataset, and the logins dataset if its
+  // journal was written. Both durable before the commit point.
+  std::vector<std::string> journals = {journal_path};
+  bool changed = false;
+  std::optional<Journal> lj;
+  const std::string logins_journal = DatasetJournalPath(paths.logins_csv);
+  if (paths.logins) {
+    if (auto err = LoadJournal(logins_journal, paths.logins_csv, lj)) return {err, ""};
+    if (!lj) return {logins_journal + ": no transaction to commit", ""};
+    journals.push_back(logins_journal);
+  }
+  for (const Journal* t : {&*j, lj ? &*lj : nullptr}) {
+    if (t == nullptr) continue;
+    std::optional<std::uint64_t> now;
+    if (auto err = FileSize(t->csv, now)) return {err, ""};
+    if (now)
+      if (auto err = SyncFile(t->csv)) return {err, ""};
+    changed = changed || now != t->csv_size;
+  }
   if (::access(paths.pending.c_str(), F_OK) != 0) {
     if (errno != ENOENT) return {ErrnoMessage(paths.pending, errno), ""};
-    if (now != j->csv_size) {
+    if (changed) {
       return {paths.pending + ": missing although the CSV changed; nothing committed", ""};
     }
   } else {
@@ -426,8 +468,10 @@ TxnResult Commit(const TxnPaths& paths) {
     }
     if (auto err = SyncDir(DirName(paths.state))) return {err, ""};
   }
-  if (auto err = RemoveIfPresent(journal_path)) return {err, ""};
-  if (auto err = SyncDir(DirName(journal_path))) return {err, ""};
+  for (const std::string& jp : journals) {
+    if (auto err = RemoveIfPresent(jp)) return {err, ""};
+    if (auto err = SyncDir(DirName(jp))) return {err, ""};
+  }
   (void)RemoveIfPresent(paths.dataset);  // a stale pointer only costs a look next time
   return {};
 }
@@ -439,6 +483,16 @@ TxnResult Rollback(const TxnPaths& paths) {
   TxnResult r;
   if (j) r = Finish(*j, journal_path, /*force_undo=*/false);
   if (r.error) return r;
+  if (!paths.logins_csv.empty()) {
+    const std::string logins_journal = DatasetJournalPath(paths.logins_csv);
+    std::optional<Journal> lj;
+    if (auto err = LoadJournal(logins_journal, paths.logins_csv, lj)) return {err, r.note};
+    if (lj) {
+      TxnResult l = Finish(*lj, logins_journal, /*force_undo=*/false);
+      if (l.error) return {l.error, r.note};
+      if (!l.note.empty()) r.note += (r.note.empty() ? "" : "; ") + l.note;
+    }
+  }
   if (auto err = RemoveIfPresent(paths.pending)) return {err, r.note};
   (void)RemoveIfPresent(paths.dataset);
   return r;

@@ -115,19 +115,25 @@ TxnResult UndoAppend(const std::string& csv);
 // ---- the driver's run (state file + dataset) ------------------------------
 
 struct TxnPaths {
-  std::string state;           // state_dir/state.offset (the commit point)
-  std::string pending;         // state_dir/state.offset.pending
-  std::string csv;             // working_dir/maillogsentinel.csv
+  std::string state;    // state_dir/state.offset (the commit point)
+  std::string pending;  // state_dir/state.offset.pending
+  std::string csv;      // working_dir/maillogsentinel.csv
+  // The logins dataset beside it (LoginsDatasetPath), under its own lock and
+  // journal, and the same commit point: both journals name STATE and its bytes,
+  // so each recovery decides alike and the two files are kept or cut back
+  // together. Recovered whenever a journal is there; written when `logins`.
+  std::string logins_csv;
+  bool logins = false;
   std::string dataset;         // state_dir/txn.dataset: the CSV of the run in progress
   std::string legacy_journal;  // state_dir/txn.journal, written by versions before 2
 };
 
 TxnPaths MakeTxnPaths(const Config& config);
 
-// With the dataset's lock held. Recovers the dataset; then, when the last run
-// of this state dir was interrupted while writing another dataset (the config
-// changed since), that dataset under its own lock (waiting up to
-// `other_lock_seconds`); and a version-1 journal an older version left.
+// With the dataset's lock held, and the logins dataset's. Recovers the dataset; then, when the last
+// run of this state dir was interrupted while writing another dataset (the config changed since),
+// that dataset under its own lock (waiting up to `other_lock_seconds`); and a version-1 journal an
+// older version left.
 TxnResult Recover(const TxnPaths& paths, double other_lock_seconds = 10);
 
 // Removes a stale PENDING, records the dataset in TxnPaths::dataset, and

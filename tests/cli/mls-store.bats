@@ -59,7 +59,7 @@ journal() { printf 'mls-store journal v1\n%s\n' "$1" >"$T/d.csv.journal"; }
     tail -n +3 "$D/in9.tsv"; } >"$T/in.tsv"
   run mls-store --csv "$T/d.csv" --stats <"$T/in.tsv"
   assert_failure 1
-  assert_line --index 0 "mls-store: line 3: expected 9 or 14 fields, got 13"
+  assert_line --index 0 "mls-store: line 3: expected 9 or 14 fields (a login: 8 or 13), got 12"
   assert_line --index 1 "mls-store: line 4: bad escape '\\x' in field 4"
   assert_line --index 2 "mls-store: line 5: field 1 (time) is not an ISO 8601 time"
   assert_line --index 3 "mls-store: appended 5 events to $T/d.csv"

@@ -178,7 +178,10 @@ TEST(Csv, CheckEventSaysWhy) {
   e[kTime] = "2026-11-25T20:18:08";
   EXPECT_EQ("field 1 (time) is not an ISO 8601 time", CheckEvent(e).value_or(""));
   e.pop_back();
-  EXPECT_EQ("expected 9 or 14 fields, got 8", CheckEvent(e).value_or(""));
+  e.pop_back();
+  EXPECT_EQ("expected 9 or 14 fields (a login: 8 or 13), got 7", CheckEvent(e).value_or(""));
+  e.push_back("");  // 8 fields: a login record, checked like an event
+  EXPECT_EQ("field 1 (time) is not an ISO 8601 time", CheckEvent(e).value_or(""));
 }
 
 TEST(CsvSplit, SplitsQuotedAndUnquotedCells) {
@@ -361,8 +364,8 @@ TEST(Dataset, ResumesFromARowsEndOffset) {
 }
 
 TEST(Dataset, OverlongRecordIsSkipped) {
-  std::string text = std::string(kCsvHeader) + "\n" + "mx1;" + std::string(2u << 20, 'x') +
-                     "\n" + "mx1;2026-11-25T20:18:08+00:00;1.2.3.4;;;;;;;;;;;\n";
+  std::string text = std::string(kCsvHeader) + "\n" + "mx1;" + std::string(2u << 20, 'x') + "\n" +
+                     "mx1;2026-11-25T20:18:08+00:00;1.2.3.4;;;;;;;;;;;\n";
   std::vector<Row> rows = ReadDataset(text, nullptr);
   ASSERT_EQ(2u, rows.size());
   EXPECT_EQ("record longer than 1048576 bytes", rows[0].error.value_or(""));

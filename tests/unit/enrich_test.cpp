@@ -248,7 +248,7 @@ TEST(Enrich, MalformedRecordsAreSkippedAndCounted) {
   EXPECT_EQ(Enriched("192.0.2.1", "", "NXDOMAIN") + Enriched("192.0.2.2", "", "NXDOMAIN"), r.out);
   EXPECT_EQ(3u, r.stats.malformed);
   ASSERT_EQ(3u, r.warnings.size());
-  EXPECT_EQ("line 2: expected 9 or 14 fields, got 3", r.warnings[0]);
+  EXPECT_EQ("line 2: expected 9 or 14 fields (a login: 8 or 13), got 3", r.warnings[0]);
   EXPECT_EQ("line 3: bad escape '\\e' in field 1", r.warnings[1]);
   EXPECT_EQ("line 5: incomplete last line (no newline at end of input)", r.warnings[2]);
   EXPECT_FALSE(r.stats.failed);

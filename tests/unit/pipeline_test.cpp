@@ -26,7 +26,8 @@ TEST(Pipeline, TailParseEnrichStoreWithConfiguredPaths) {
   EXPECT_EQ(3, p[0].progress_fd);
   EXPECT_EQ(4, p[0].map_fd);  // mls-tail's map goes to mls-parse, at the same fd number
   EXPECT_EQ("mls-parse", p[1].name);
-  EXPECT_EQ((std::vector<std::string>{"--stats", "--map-fd", "4"}), p[1].args);
+  // [logins] track (the default): successful logins too.
+  EXPECT_EQ((std::vector<std::string>{"--stats", "--map-fd", "4", "--logins"}), p[1].args);
   EXPECT_EQ(-1, p[1].progress_fd);
   EXPECT_EQ(-1, p[1].map_fd);
   EXPECT_EQ("mls-enrich", p[2].name);
@@ -154,7 +155,7 @@ TEST(FormatDryRun, OneStagePerLineWithProgressAndMapToDevNull) {
       "mls-tail --state /srv/mls/state/state.offset --pending "
       "/srv/mls/state/state.offset.pending --progress-fd 3 --map-fd 4 '/var/log/mail log' "
       "3>/dev/null 4>/dev/null \\\n"
-      "  | /opt/mls/bin/mls-parse --stats --map-fd 4 4</dev/null \\\n"
+      "  | /opt/mls/bin/mls-parse --stats --map-fd 4 --logins 4</dev/null \\\n"
       "  | mls-enrich --stats --dns-timeout-ms 2000 --dns-concurrency 256 --cache "
       "/srv/mls/state/dns-cache --cache-size 10000 --cache-ttl 86400 \\\n"
       "  | mls-store --csv /srv/mls/maillogsentinel.csv --stats\n",

@@ -376,7 +376,7 @@ TEST_F(Store, RunStoreStoresValidRecordsAndCountsMalformedOnes) {
   EXPECT_EQ(2u, r.appended);
   EXPECT_EQ(3u, r.malformed);
   EXPECT_EQ(
-      "mls-store: line 2: expected 9 or 14 fields, got 3\n"
+      "mls-store: line 2: expected 9 or 14 fields (a login: 8 or 13), got 3\n"
       "mls-store: line 4: bad escape '\\q' in field 1\n"
       "mls-store: line 5: field 1 (time) is not an ISO 8601 time\n",
       err);

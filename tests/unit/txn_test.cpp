@@ -69,10 +69,11 @@ TEST_F(TxnTest, PathsComeFromTheConfig) {
 }
 
 TEST(Journal, RoundTripsHostileBytesAndAbsentValues) {
-  mls::Journal j{"/srv/we ird\n/dir/x.csv", 1234, "8:12", "maillogsentinel pid 1", "/s/st\n",
-                 std::string("dev 1\0ino\n-\n", 12), "/s/p\n"};
+  mls::Journal j{
+      "/srv/we ird\n/dir/x.csv",          1234,    "8:12", "maillogsentinel pid 1", "/s/st\n",
+      std::string("dev 1\0ino\n-\n", 12), "/s/p\n"};
   EXPECT_EQ(j, DecodeJournal(EncodeJournal(j), "/ignored"));
-  mls::Journal absent{"/a.csv",      std::nullopt, std::nullopt, "mls-store",
+  mls::Journal absent{"/a.csv",     std::nullopt, std::nullopt, "mls-store",
                       std::nullopt, std::nullopt, std::nullopt};
   EXPECT_EQ(
       "maillogsentinel-txn 2\ncsv 6\n/a.csv\ncsv_size -\ncsv_id -\nowner 9\nmls-store\n"
@@ -129,10 +130,10 @@ TEST_F(TxnTest, CommitRenamesPendingOverStateAndDropsTheJournal) {
   ASSERT_TRUE(j);
   struct stat csv_st;
   ASSERT_EQ(0, ::stat(p_.csv.c_str(), &csv_st));
-  EXPECT_EQ(mls::Journal({p_.csv, 12,
-                          std::to_string(csv_st.st_dev) + ":" + std::to_string(csv_st.st_ino),
-                          "me", p_.state, std::string("old"), p_.pending}),
-            *j);
+  EXPECT_EQ(
+      mls::Journal({p_.csv, 12, std::to_string(csv_st.st_dev) + ":" + std::to_string(csv_st.st_ino),
+                    "me", p_.state, std::string("old"), p_.pending}),
+      *j);
   EXPECT_EQ(p_.csv, Read(p_.dataset));
   struct stat st;
   ASSERT_EQ(0, ::stat(Journal().c_str(), &st));
@@ -235,12 +236,57 @@ TEST_F(TxnTest, RecoverKeepsACommittedRun) {
   ASSERT_EQ(0, ::rename(p_.pending.c_str(), p_.state.c_str()));  // killed right after this
   TxnResult r = Recover(p_);
   EXPECT_EQ(std::nullopt, r.error);
+  // Both datasets' journals name the same commit point: both kept.
   EXPECT_EQ("recovered " + p_.csv +
+                ": maillogsentinel pid 7 committed before it was interrupted; its rows are "
+                "kept; recovered " +
+                p_.logins_csv +
                 ": maillogsentinel pid 7 committed before it was interrupted; its rows are kept",
             r.note);
   EXPECT_EQ("header\nrow\n", Read(p_.csv));
   EXPECT_EQ("new", Read(p_.state));
   EXPECT_FALSE(fs::exists(Journal()));
+}
+
+TEST_F(TxnTest, TheLoginsDatasetIsKeptOrCutBackWithTheFailures) {
+  // A run that wrote to both and died before its commit point: both cut back.
+  Write(p_.state, "old");
+  Write(p_.csv, "header\n");
+  Write(p_.logins_csv, "logins header\n");
+  ASSERT_EQ(std::nullopt, Begin(p_, "maillogsentinel pid 7").error);
+  EXPECT_TRUE(fs::exists(p_.logins_csv + ".journal"));
+  Append(p_.csv, "row\n");
+  Append(p_.logins_csv, "login\n");
+  Write(p_.pending, "new");
+  ASSERT_EQ(std::nullopt, Recover(p_).error);
+  EXPECT_EQ("header\n", Read(p_.csv));
+  EXPECT_EQ("logins header\n", Read(p_.logins_csv));
+  EXPECT_FALSE(fs::exists(p_.logins_csv + ".journal"));
+  // The same run committed, then died before removing the journals: both kept.
+  ASSERT_EQ(std::nullopt, Begin(p_, "maillogsentinel pid 8").error);
+  Append(p_.csv, "row\n");
+  Append(p_.logins_csv, "login\n");
+  Write(p_.pending, "newer");
+  ASSERT_EQ(0, ::rename(p_.pending.c_str(), p_.state.c_str()));
+  ASSERT_EQ(std::nullopt, Recover(p_).error);
+  EXPECT_EQ("header\nrow\n", Read(p_.csv));
+  EXPECT_EQ("logins header\nlogin\n", Read(p_.logins_csv));
+  // Commit and Rollback cover both.
+  ASSERT_EQ(std::nullopt, Begin(p_, "maillogsentinel pid 9").error);
+  Append(p_.logins_csv, "login 2\n");
+  Write(p_.pending, "newest");
+  ASSERT_EQ(std::nullopt, Commit(p_).error);
+  EXPECT_EQ("logins header\nlogin\nlogin 2\n", Read(p_.logins_csv));
+  EXPECT_FALSE(fs::exists(p_.logins_csv + ".journal"));
+  ASSERT_EQ(std::nullopt, Begin(p_, "maillogsentinel pid 10").error);
+  Append(p_.logins_csv, "login 3\n");
+  ASSERT_EQ(std::nullopt, Rollback(p_).error);
+  EXPECT_EQ("logins header\nlogin\nlogin 2\n", Read(p_.logins_csv));
+  // Without [logins] track, no journal for it: a login file stays as it is.
+  p_.logins = false;
+  ASSERT_EQ(std::nullopt, Begin(p_, "maillogsentinel pid 11").error);
+  EXPECT_FALSE(fs::exists(p_.logins_csv + ".journal"));
+  ASSERT_EQ(std::nullopt, Rollback(p_).error);
 }
 
 // The data loss of issue 8: a second config's run must never cut back rows
@@ -309,9 +355,9 @@ TEST_F(TxnTest, ARunInterruptedOnAnotherDatasetIsRecoveredThere) {
 TEST_F(TxnTest, AJournalOfAnEarlierVersionIsRecovered) {
   Write(p_.state, "old");
   Write(p_.csv, "header\nrow\n");
-  std::string v1 = "maillogsentinel-txn 1\ncsv " + std::to_string(p_.csv.size()) + "\n" +
-                   p_.csv + "\ncsv_size 1\n7\npending " + std::to_string(p_.pending.size()) +
-                   "\n" + p_.pending + "\nstate 3\nold\n";
+  std::string v1 = "maillogsentinel-txn 1\ncsv " + std::to_string(p_.csv.size()) + "\n" + p_.csv +
+                   "\ncsv_size 1\n7\npending " + std::to_string(p_.pending.size()) + "\n" +
+                   p_.pending + "\nstate 3\nold\n";
   Write(p_.legacy_journal, v1);
   TxnResult r = Recover(p_);
   EXPECT_EQ(std::nullopt, r.error);
@@ -418,8 +464,8 @@ TEST_F(TxnTest, AReplacedDatasetIsLeftAlone) {
 TEST_F(TxnTest, APlantedJournalRemovesNothingElse) {
   Write(p_.csv, "header\n");
   Write(root_ + "/precious", "x");
-  Write(Journal(), EncodeJournal({p_.csv, 7, std::nullopt, "x", p_.state, std::nullopt,
-                                  root_ + "/precious"}));
+  Write(Journal(),
+        EncodeJournal({p_.csv, 7, std::nullopt, "x", p_.state, std::nullopt, root_ + "/precious"}));
   EXPECT_EQ(std::nullopt, Recover(p_).error);
   EXPECT_EQ("x", Read(root_ + "/precious"));
 }
