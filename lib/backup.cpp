@@ -10,6 +10,7 @@
 #include <set>
 
 #include "atomic_file.h"
+#include "dataset.h"
 #include "fd_io.h"
 #include "paths.h"
 #include "retention.h"
@@ -130,9 +131,12 @@ std::optional<std::string> Move(const std::string& from, const std::string& to) 
 std::vector<ArchiveItem> PlanArchive(const Config& c, bool purge) {
   Planner p;
   const std::string csv = c.CsvPath();
-  p.Add("working_dir", csv);
-  p.Add("working_dir", DatasetJournalPath(csv));
-  p.Add("working_dir", RetentionRecordPath(csv));
+  const std::string logins = LoginsDatasetPath(csv);
+  for (const std::string& d : {csv, logins}) {
+    p.Add("working_dir", d);
+    p.Add("working_dir", DatasetJournalPath(d));
+    p.Add("working_dir", RetentionRecordPath(d));
+  }
   p.Add("working_dir", c.ArchiveDir());
   p.Add("working_dir", c.LogPath());
   p.AddMatching("working_dir", c.working_dir, BaseName(c.LogPath()) + ".");
@@ -156,12 +160,14 @@ std::vector<ArchiveItem> PlanArchive(const Config& c, bool purge) {
       for (const char* suffix : {"", "-journal", "-wal", "-shm"}) p.Add("working_dir", db + suffix);
   }
   // Temporary files a killed run left: NAME.tmpXXXXXX of the files above.
-  for (const std::string& f : {csv, c.StatePath(), c.DnsCachePath()})
-    p.AddMatching(f == csv ? "working_dir" : "state_dir", DirName(f), BaseName(f) + ".tmp");
+  for (const std::string& f : {csv, logins, c.StatePath(), c.DnsCachePath()})
+    p.AddMatching(f == csv || f == logins ? "working_dir" : "state_dir", DirName(f),
+                  BaseName(f) + ".tmp");
   p.AddMatching("state_dir", c.state_dir, BaseName(SqlExportCursorPath(c.state_dir)) + ".tmp");
   p.AddMatching("working_dir", c.working_dir, BaseName(RetentionRecordPath(csv)) + ".tmp");
   p.Add("state_dir", c.StateLockPath(), true);
   p.Add("working_dir", DatasetLockPath(csv), true);
+  p.Add("working_dir", DatasetLockPath(logins), true);
   p.Add("state_dir", SqlExportLockPath(c.state_dir), true);
   if (!c.sql_export_dir.empty()) p.Add("sql_export_dir", SqlImportLockPath(c.sql_export_dir), true);
   return p.Done();

@@ -349,8 +349,25 @@ int Extraction::RunPipelineInTxn() {
 // held: rows older than retention_days go once the first row is a day past
 // them, so the dataset is rewritten about once a day, not at every run.
 std::optional<std::string> Extraction::Prune() {
-  if (config_.retention_days <= 0) return std::nullopt;
   constexpr std::time_t kDay = 86400;
+  // The logins: legitimate users' personal data, kept [logins] retention_days
+  // (default 30) and never archived; pruned even when no longer tracked.
+  PruneOptions l;
+  l.csv = LoginsDatasetPath(config_.CsvPath());
+  l.cutoff = env_.clock() - static_cast<std::time_t>(config_.logins_retention_days) * kDay;
+  l.slack = kDay;
+  l.logins = true;
+  if (struct stat st; ::stat(l.csv.c_str(), &st) == 0) {
+    PruneResult r = PruneDataset(l);
+    for (const std::string& n : r.notes) Report(LogLevel::kWarning, n);
+    if (r.error) return "retention: " + *r.error + " (the logins are as they were)";
+    if (r.rows > 0) {
+      log_.Log(LogLevel::kInfo, kTag,
+               "retention: dropped " + std::to_string(r.rows) + " logins older than " +
+                   std::to_string(config_.logins_retention_days) + " days from " + l.csv);
+    }
+  }
+  if (config_.retention_days <= 0) return std::nullopt;
   PruneOptions p;
   p.csv = config_.CsvPath();
   p.cutoff = env_.clock() - static_cast<std::time_t>(config_.retention_days) * kDay;

@@ -197,7 +197,7 @@ PruneResult PruneDataset(const PruneOptions& o) {
   const std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
   DatasetScanner scan(m.fd);
   scan.set_limit(size);
-  if (!scan.ReadHeader()) {
+  if (!scan.ReadHeader(o.logins ? DatasetKind::kLogins : DatasetKind::kFailures)) {
     if (scan.error()) return fail(o.csv + ": " + *scan.error());
     return r;  // empty, or no complete header
   }

@@ -100,6 +100,7 @@ struct PruneOptions {
   std::time_t cutoff = 0;   // rows before this instant go
   std::time_t slack = 0;    // nothing happens unless the first row is before cutoff - slack
   std::string archive_dir;  // the dropped rows' gzip archive goes there; empty: none
+  bool logins = false;      // the file is a logins dataset (DatasetKind::kLogins)
   // Tests: called after each step ("record", "archive", "replaced"); true
   // stops the prune there as a crash would (the error says where).
   std::function<bool(std::string_view step)> step;
