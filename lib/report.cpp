@@ -320,6 +320,7 @@ class Builder {
   std::string pending_;  // rows for rows_fd
   std::vector<std::string> fields_;
   IpCanonicaliser canon_;
+  std::optional<LoginSignal> logins_;  // with ReportOptions::logins_path
 };
 
 bool Builder::Flush() {
@@ -349,6 +350,15 @@ void Builder::Run() {
   std::vector<std::time_t> starts = BucketStarts(o_.window, d.bucket_seconds);
   Aggregator agg(o_, std::move(starts));
 
+  if (!o_.logins_path.empty()) {
+    logins_.emplace(o_.window.since, o_.window.until, o_.lookback_days);
+    std::uint64_t skipped = 0;
+    if (auto e = logins_->ReadLogins(o_.logins_path, skipped)) out_.warnings.push_back(*e);
+    if (skipped > 0) {
+      out_.warnings.push_back(o_.logins_path + ": " + std::to_string(skipped) +
+                              " unreadable rows left out of the logins after failures");
+    }
+  }
   if (o_.rows_fd >= 0) pending_.append(kCsvHeader).append("\n");
   // O_NONBLOCK: a FIFO must not block the open (it is refused below).
   int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -381,6 +391,7 @@ void Builder::Run() {
   }
   if (o_.rows_fd >= 0 && !out_.error) Flush();
   agg.Fill(d);
+  if (logins_) d.logins = logins_->Finish();
 }
 
 // Pass 1: every row, aggregating the window's.
@@ -399,6 +410,11 @@ void Builder::Scan(int fd, Aggregator& agg) {
       }
       const std::time_t t = rec.time;
       ++d.dataset_rows;
+      if (logins_ && logins_->Wants(t)) {
+        std::string_view ip;
+        canon_.Canon(scan.Cell(rec, kDIp), ip);
+        logins_->AddFailure(t, ip, scan.Cell(rec, kDUser));
+      }
       first = std::min(first, t);
       last = std::max(last, t);
       if (t < o_.window.since) {

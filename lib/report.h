@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "firewall.h"
+#include "login_signal.h"
 
 namespace mls {
 
@@ -176,6 +177,10 @@ struct ReportData {
   // The window's addresses that the allowlist holds (ReportOptions::allow), most
   // attempts first, at most `top`: shown as allowlisted, never banned.
   std::vector<KeyCount> allowlisted;
+
+  // Logins after failures (lib/login_signal.h), from the logins dataset beside
+  // the dataset; `tracked` false when there is none.
+  LoginsAfterFailures logins;
 };
 
 // ---- building ------------------------------------------------------------
@@ -191,6 +196,10 @@ struct ReportOptions {
   // header line, then the rows in file order, re-encoded with CsvAppendEvent):
   // the mail's attachment. Streamed, never held in memory.
   int rows_fd = -1;
+  // The logins dataset (LoginsDatasetPath of the dataset; empty: none) and how
+  // far back before a login its failures and the account's logins are looked for.
+  std::string logins_path;
+  std::int64_t lookback_days = 30;
 };
 
 struct ReportBuild {

@@ -8,6 +8,7 @@
 #include <csignal>
 
 #include "cli.h"
+#include "dataset.h"
 #include "diag.h"
 #include "fd_io.h"
 #include "local_time.h"
@@ -255,6 +256,8 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
     return s;
   }
   s.build.top = o.top ? *o.top : s.config_read ? static_cast<std::size_t>(s.config.report_top) : 10;
+  s.build.logins_path = LoginsDatasetPath(s.csv_path);
+  s.build.lookback_days = s.config.logins_lookback_days;
   if (o.format == "ips" || o.format == "nft") {
     s.build.threshold = o.threshold.value_or(1);
     s.missing_after_extraction_is_empty = true;

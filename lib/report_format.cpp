@@ -8,6 +8,7 @@
 #include "local_time.h"
 #include "number.h"
 #include "syslog_time.h"
+#include "text_safety.h"
 
 namespace mls {
 
@@ -371,6 +372,55 @@ std::vector<std::string> HealthWarnings(const ReportData& data) {
                 (data.skipped_rows == 1 ? "was" : "were") + " left out");
   }
   return w;
+}
+
+std::string LoginsTitle(const LoginsAfterFailures& l) {
+  return "LOGINS AFTER FAILURES (" + std::to_string(l.high) + " high, " + std::to_string(l.low) +
+         " low; failures looked for in the " + std::to_string(l.lookback_days) +
+         " days before each login)";
+}
+
+std::vector<std::string> LoginCaseLines(const LoginCase& c) {
+  std::vector<std::string> lines;
+  std::string where = c.ip;
+  if (!c.country.empty()) where += " " + DisplayText(c.country);
+  if (!c.asn.empty()) where += " " + AsnLabel(c.asn);
+  lines.push_back(std::string(c.high ? "HIGH" : "low") + " " +
+                  LocalTime(c.first_login, "%Y-%m-%d %H:%M") + " " + DisplayText(c.user) +
+                  " logged in from " + where +
+                  (c.logins > 1 ? " (" + std::to_string(c.logins) + " logins)" : ""));
+  if (c.address) {
+    std::string tried;
+    for (const std::string& u : c.users_tried)
+      tried += (tried.empty() ? "" : ", ") + DisplayText(u);
+    if (c.users_tried_count > c.users_tried.size())
+      tried += " and " + std::to_string(c.users_tried_count - c.users_tried.size()) + " more";
+    lines.push_back("after " + std::to_string(c.failures_before) + " failed " +
+                    (c.failures_before == 1 ? "login" : "logins") + " from that address (" +
+                    LocalTime(c.first_failure, "%Y-%m-%d %H:%M") +
+                    (c.failures_before < 2 ? std::string()
+                     : LocalTime(c.first_failure, "%F") == LocalTime(c.last_failure, "%F")
+                         ? " to " + LocalTime(c.last_failure, "%H:%M")
+                         : " to " + LocalTime(c.last_failure, "%Y-%m-%d %H:%M")) +
+                    ")" + (tried.empty() ? std::string() : ", trying " + tried));
+  }
+  if (c.account) {
+    std::string fresh = "a new address";
+    if (c.new_asn) fresh += ", a new AS";
+    if (c.new_country) fresh += ", a new country";
+    lines.push_back("the account had " + std::to_string(c.account_failures) +
+                    " failed logins from " + std::to_string(c.account_addresses) + " address" +
+                    (c.account_addresses == 1 ? "" : "es") + " before: " + fresh +
+                    " for it (possible account takeover)");
+  }
+  return lines;
+}
+
+std::string LowLoginsLine(const LoginsAfterFailures& l) {
+  if (l.low == 0) return "";
+  return std::to_string(l.low) + (l.low == 1 ? " login" : " logins") +
+         " after one or two failures for the same user from the same address (a mistyped "
+         "password; --format json or logins lists them)";
 }
 
 }  // namespace mls

@@ -117,4 +117,11 @@ std::int64_t StaleExtractionLimit(std::string_view schedule);
 // empty) nothing is said about extraction runs.
 std::vector<std::string> HealthWarnings(const ReportData& data);
 
+// "Logins after failures", in the words both forms show (attacker text through
+// DisplayText): the section's title, a case's lines (the first names it), and
+// the line the low cases are collapsed into ("" when there are none).
+std::string LoginsTitle(const LoginsAfterFailures& logins);
+std::vector<std::string> LoginCaseLines(const LoginCase& c);
+std::string LowLoginsLine(const LoginsAfterFailures& logins);
+
 }  // namespace mls

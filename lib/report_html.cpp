@@ -561,12 +561,35 @@ void DatasetHtml(const ReportData& d, std::string& out) {
 
 }  // namespace
 
+// Logins after failures, highlighted, before the statistics.
+void LoginsHtml(const ReportData& d, std::string& out) {
+  const LoginsAfterFailures& l = d.logins;
+  if (l.cases.empty()) return;
+  out += "<tr><td id=\"logins-after-failures\" style=\"padding:12px 12px 0 12px;\">";
+  out += "<p style=\"margin:0 0 6px 0;font-weight:bold;\">" + Esc(LoginsTitle(l)) + "</p>";
+  for (const LoginCase& c : l.cases) {
+    if (!c.high) continue;
+    std::vector<std::string> lines = LoginCaseLines(c);
+    out +=
+        "<p class=\"login-high\" style=\"margin:0 0 6px 0;padding:8px 12px;background:#fdecea;"
+        "border-left:4px solid ";
+    out += kBarColour;
+    out += ";color:#7f1d1d;\"><b>" + Esc(lines[0]) + "</b>";
+    for (std::size_t i = 1; i < lines.size(); ++i) out += "<br>" + Esc(lines[i]);
+    out += "</p>";
+  }
+  if (std::string low = LowLoginsLine(l); !low.empty())
+    out += "<p style=\"margin:0 0 6px 0;color:#374151;\">" + Esc(low) + "</p>";
+  out += "</td></tr>\n";
+}
+
 std::string RenderHtml(const ReportData& d) {
   std::string out;
   out.reserve(64 * 1024);
   DocumentStartHtml(d, out);
   HeaderHtml(d, out);
   WarningsHtml(d, out);
+  LoginsHtml(d, out);
   SummaryHtml(d, out);
   if (!d.dataset_error.empty()) {
     out += "<tr><td style=\"padding:12px 12px;\">";

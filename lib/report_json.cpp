@@ -197,6 +197,64 @@ void IpFields(Json& j, const IpCount& c) {
 }
 
 // [{name: key, count}], an empty key (unknown) as null; ASNs as numbers.
+// ["a", "b"]
+void Strings(Json& j, const std::vector<std::string>& v) {
+  j.out += '[';
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) j.out += ", ";
+    j.Str(v[i]);
+  }
+  j.out += ']';
+}
+
+void LoginsJson(Json& j, const LoginsAfterFailures& l) {
+  j.Open();
+  j.Key("tracked");
+  j.out += l.tracked ? "true" : "false";
+  j.Field("lookback_days", static_cast<std::uint64_t>(l.lookback_days));
+  j.Field("high", l.high);
+  j.Field("low", l.low);
+  j.Key("cases");
+  auto opt_time = [&](std::string_view k, std::time_t t) {
+    j.Key(k);
+    j.OptTime(t != 0 ? std::optional(t) : std::nullopt);
+  };
+  j.List(
+      l.cases,
+      [&](const LoginCase& c) {
+        j.Field("severity", c.high ? "high" : "low");
+        j.Key("kinds");
+        std::vector<std::string> kinds;
+        if (c.address) kinds.push_back("address");
+        if (c.account) kinds.push_back("account");
+        Strings(j, kinds);
+        j.Field("ip", c.ip);
+        j.Field("user", c.user);
+        j.OptField("hostname", c.hostname);
+        j.OptField("country", c.country);
+        j.AsnField("asn", c.asn);
+        j.OptField("as_org", c.as_org);
+        j.TimeField("first_login", c.first_login);
+        j.Field("logins", c.logins);
+        j.Field("failures_before", c.failures_before);
+        opt_time("first_failure", c.first_failure);
+        opt_time("last_failure", c.last_failure);
+        j.Field("users_tried_count", c.users_tried_count);
+        j.Key("users_tried");
+        Strings(j, c.users_tried);
+        j.Field("account_failures", c.account_failures);
+        j.Field("account_addresses", c.account_addresses);
+        j.Key("new");
+        std::vector<std::string> fresh;
+        if (c.new_address) fresh.push_back("address");
+        if (c.new_asn) fresh.push_back("asn");
+        if (c.new_country) fresh.push_back("country");
+        Strings(j, fresh);
+      },
+      "      ");
+  j.Close();
+}
+
 void Keys(Json& j, const std::vector<KeyCount>& v, std::string_view name) {
   j.List(v, [&](const KeyCount& k) {
     if (name == "asn") {
@@ -268,6 +326,8 @@ std::string RenderJson(const ReportData& d) {
       j.Field("count", k.count);
     });
   }
+  j.Top("logins_after_failures");
+  LoginsJson(j, d.logins);
   j.Top("top_auth");
   j.List(d.top_auth, [&](const AuthCount& a) {
     j.Field("user", a.user);

@@ -105,7 +105,11 @@ std::string ReportSubject(std::string_view prefix, const ReportData& d) {
          ", SASL failures unknown " + WindowPhrase(d.window);
     return s;
   }
-  s += ": " + CountOf(d.total, "SASL failure", "SASL failures") + " " + WindowPhrase(d.window);
+  s += ": ";
+  // A guess that worked comes first, where a mail client shows it.
+  if (d.logins.high > 0)
+    s += "ALERT " + CountOf(d.logins.high, "login after failures", "logins after failures") + ", ";
+  s += CountOf(d.total, "SASL failure", "SASL failures") + " " + WindowPhrase(d.window);
   return s;
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "report_format.h"
 #include "report_render.h"
@@ -220,28 +221,35 @@ void HeaderText(const ReportData& d, std::string& out) {
 }
 
 // "!! WARNING: ..." lines, wrapped.
+// `text` as lines of at most kMaxColumns, the first starting with `prefix`,
+// the others indented by `indent` columns (default: as far as the prefix),
+// broken between words.
+void AppendWrapped(std::string_view prefix, std::string_view text, std::string& out,
+                   std::optional<std::size_t> indent_columns = std::nullopt) {
+  std::string line(prefix);
+  const std::string indent(indent_columns.value_or(DisplayWidth(prefix)), ' ');
+  bool line_start = true;  // no word on `line` yet
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t sp = text.find(' ', pos);
+    std::string word(text.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos));
+    pos = sp == std::string::npos ? text.size() : sp + 1;
+    if (!line_start && DisplayWidth(line) + 1 + DisplayWidth(word) > kMaxColumns) {
+      out += line + "\n";
+      line = indent;
+      line_start = true;
+    }
+    if (!line_start) line += ' ';
+    line += word;
+    line_start = false;
+  }
+  out += line + "\n";
+}
+
 void WarningsText(const ReportData& d, std::string& out) {
   std::vector<std::string> warnings = HealthWarnings(d);
   if (!warnings.empty()) out += "\n";
-  for (const std::string& w : warnings) {
-    // Wrapped at the line limit, continuation lines indented under the text.
-    std::string prefix = "!! WARNING: ";
-    std::string line = prefix;
-    std::size_t pos = 0;
-    while (pos < w.size()) {
-      std::size_t sp = w.find(' ', pos);
-      std::string word(w.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos));
-      pos = sp == std::string::npos ? w.size() : sp + 1;
-      if (line.size() > prefix.size() &&
-          DisplayWidth(line) + 1 + DisplayWidth(word) > kMaxColumns) {
-        out += line + "\n";
-        line = std::string(prefix.size(), ' ');
-      }
-      if (line.size() > prefix.size() && line.back() != ' ') line += ' ';
-      line += word;
-    }
-    out += line + "\n";
-  }
+  for (const std::string& w : warnings) AppendWrapped("!! WARNING: ", w, out);
 }
 
 // SUMMARY: the counts with their notes.
@@ -468,10 +476,27 @@ void DatasetText(const ReportData& d, std::string& out) {
 
 }  // namespace
 
+// LOGINS AFTER FAILURES, first of all when there is anything to say: the high
+// cases listed, the low ones counted.
+void LoginsText(const ReportData& d, std::string& out) {
+  const LoginsAfterFailures& l = d.logins;
+  if (l.cases.empty()) return;
+  out += "\n";
+  AppendWrapped("", LoginsTitle(l), out);
+  for (const LoginCase& c : l.cases) {
+    if (!c.high) continue;
+    std::vector<std::string> lines = LoginCaseLines(c);
+    for (std::size_t i = 0; i < lines.size(); ++i)
+      AppendWrapped(i == 0 ? "  " : "       ", lines[i], out, 7);
+  }
+  if (std::string low = LowLoginsLine(l); !low.empty()) AppendWrapped("  ", low, out);
+}
+
 std::string RenderText(const ReportData& d) {
   std::string out;
   HeaderText(d, out);
   WarningsText(d, out);
+  LoginsText(d, out);
   SummaryText(d, out);
   if (!d.dataset_error.empty()) {
     out += "\nNo figures: the dataset is " + d.dataset_error + ".\n";

@@ -95,6 +95,8 @@ TEST(ReportJson, TheDocumentedLayout) {
       "  \"distinct_users\": 1,\n"
       "  \"no_user\": 1,\n"
       "  \"outages\": 2,\n"
+      "  \"logins_after_failures\": {\"tracked\": false, \"lookback_days\": 30, \"high\": 0, "
+      "\"low\": 0, \"cases\": []},\n"
       "  \"top_auth\": [\n"
       "    {\"user\": \"admin\", \"ip\": \"127.0.0.1\", \"hostname\": \"h.example\", "
       "\"country\": \"FR\", \"count\": 2}\n"
@@ -136,7 +138,8 @@ TEST(ReportJson, TheDocumentedLayout) {
       ipobj +
       "\n"
       "    ]},\n"
-      "  \"dataset\": {\"path\": \"/var/lib/maillogsentinel/maillogsentinel.csv\", \"error\": null, "
+      "  \"dataset\": {\"path\": \"/var/lib/maillogsentinel/maillogsentinel.csv\", \"error\": "
+      "null, "
       "\"rows\": 10, \"bytes\": 1234, \"skipped_rows\": 1, "
       "\"first\": \"2026-11-01T00:00:00+01:00\", \"last\": \"2026-11-25T02:00:00+01:00\"}\n"
       "}\n";
