@@ -42,7 +42,8 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
   spec.synopsis =
       "mls-report [--config FILE | --csv FILE] [--window today|yesterday|24h|7d |\n"
       "                  --since ISO [--until ISO]] [--now ISO] [--top N]\n"
-      "                  [--format text|html|json|ips|nft] [--threshold N] [--oplog FILE]\n"
+      "                  [--format text|html|json|ips|nft|logins] [--threshold N]\n"
+      "                  [--oplog FILE]\n"
       "  or: mls-report --send [--to ADDR] [--dry-run | --preview]\n"
       "                  [--max-attachment BYTES] [--config FILE] [window options]\n"
       "                  [--top N] [--oplog FILE]\n"
@@ -70,7 +71,8 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
       "entries per top list (default [report] top, else 10)")(
       "format", po::value<std::string>()->value_name("FORMAT"),
       "text (default), html, json, ips (the IPs with at least --threshold\n"
-      "attempts) or nft (an nft -f batch banning them for --ban-time)")(
+      "attempts), nft (an nft -f batch banning them for --ban-time) or logins\n"
+      "(the logins after failures, one a line; exit status 3 when one is high)")(
       "threshold", po::value<std::string>()->value_name("N"),
       "for --format ips and nft (default 1) and json (default none): the IPs with\n"
       "at least N attempts")(
@@ -146,8 +148,9 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
     o.top = static_cast<std::size_t>(*n);
   }
   if (auto f = str("format")) {
-    if (*f != "text" && *f != "html" && *f != "json" && *f != "ips" && *f != "nft") {
-      return Usage("--format: expected text, html, json, ips or nft, got '" + *f + "'");
+    if (*f != "text" && *f != "html" && *f != "json" && *f != "ips" && *f != "nft" &&
+        *f != "logins") {
+      return Usage("--format: expected text, html, json, ips, nft or logins, got '" + *f + "'");
     }
     o.format = *f;
   }
@@ -404,6 +407,8 @@ int SendReport(const ReportSendOptions& o, const ReportSetup& setup, const Repor
 
 namespace {
 
+constexpr int kExitHighLogins = 3;
+
 // The nft batch banning `ips`: the firewall never bans the loopback or this
 // host's own addresses, whatever the allowlist says.
 std::string RenderNftFeed(const std::vector<std::string>& ips, const ReportSetup& setup) {
@@ -479,6 +484,8 @@ int RunReport(const ReportCliOptions& o, const ReportEnv& env) {
     local.AddLocal();
     std::erase_if(p.data.threshold_ips, [&](const KeyCount& k) { return local.Contains(k.key); });
     out = RenderIps(p.data);
+  } else if (o.format == "logins") {
+    out = RenderLogins(p.data);
   } else if (o.format == "nft") {
     std::vector<std::string> ips;
     for (const KeyCount& k : p.data.threshold_ips) ips.push_back(k.key);
@@ -490,6 +497,8 @@ int RunReport(const ReportCliOptions& o, const ReportEnv& env) {
     Warn(ErrnoMessage("standard output: write", errno));
     return kExitFailure;
   }
+  // --format logins for alerting: 3 says a guess worked (a high case).
+  if (o.format == "logins" && p.status == 0 && p.data.logins.high > 0) return kExitHighLogins;
   return p.status;
 }
 

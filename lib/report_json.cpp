@@ -10,6 +10,7 @@
 #include "local_time.h"
 #include "report.h"
 #include "report_render.h"
+#include "tsv.h"
 #include "utf8.h"
 
 namespace mls {
@@ -434,6 +435,30 @@ std::string RenderIps(const ReportData& d) {
   std::string out;
   for (const KeyCount& k : d.threshold_ips) {
     if (IsIpAddress(k.key)) out += k.key + '\n';
+  }
+  return out;
+}
+
+std::string RenderLogins(const ReportData& d) {
+  std::string out;
+  auto join = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const std::string& x : v) s += (s.empty() ? "" : ",") + x;
+    return s.empty() ? std::string("-") : s;
+  };
+  for (const LoginCase& c : d.logins.cases) {
+    std::vector<std::string> kinds, fresh;
+    if (c.address) kinds.push_back("address");
+    if (c.account) kinds.push_back("account");
+    if (c.new_address) fresh.push_back("address");
+    if (c.new_asn) fresh.push_back("asn");
+    if (c.new_country) fresh.push_back("country");
+    TsvAppendRecord(
+        std::vector<std::string>{c.high ? "high" : "low", FormatLocalIso(c.first_login), c.ip,
+                                 c.user, join(kinds), std::to_string(c.failures_before),
+                                 join(c.users_tried), std::to_string(c.account_failures),
+                                 std::to_string(c.account_addresses), join(fresh)},
+        out);
   }
   return out;
 }

@@ -27,4 +27,11 @@ std::string RenderJson(const ReportData& data);
 // report_json.cpp: threshold_ips, one IP per line.
 std::string RenderIps(const ReportData& data);
 
+// report_json.cpp: --format logins, one line per case of logins_after_failures
+// for alerting scripts, TAB-separated, fields escaped as the wire format does
+// (\\ \t \n \r): severity, first login (ISO 8601), ip, user, kinds
+// ("address,account"), failures before, users tried (","-joined), account
+// failures, account addresses, new ("address,asn,country"; "-" for none).
+std::string RenderLogins(const ReportData& data);
+
 }  // namespace mls
