@@ -85,8 +85,10 @@ LoginsAfterFailures LoginSignal::Finish() const {
     LoginCase c;
     // The address's failures before the login.
     std::set<std::string> tried;
+    // Failures up to the login's second included: stamps are whole seconds,
+    // and a failure logged in the login's second came before it.
     for (const auto& [t, u] : rows(by_ip_, ip)) {
-      if (t < lo || t >= t0) continue;
+      if (t < lo || t > t0) continue;
       ++c.failures_before;
       if (c.first_failure == 0 || t < c.first_failure) c.first_failure = t;
       c.last_failure = std::max(c.last_failure, t);
@@ -95,7 +97,7 @@ LoginsAfterFailures LoginSignal::Finish() const {
     // The account's failures, and whether this address (AS, country) is new to it.
     std::set<std::string> attackers;
     for (const auto& [t, a] : rows(by_user_, user)) {
-      if (t < lo || t >= t0) continue;
+      if (t < lo || t > t0) continue;
       ++c.account_failures;
       attackers.insert(a);
     }

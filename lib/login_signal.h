@@ -4,11 +4,12 @@
 //
 // For a pair (address, user) of the logins dataset, its first login in the
 // window at t, with L the lookback ([logins] lookback_days):
-//   address  the address failed (for any user) in [t - L, t): "failed, then got
+//   address  the address failed (for any user) in [t - L, t] (the login's own
+//            second included: stamps are whole seconds): "failed, then got
 //            in". High when it failed kAddressHighFailures times or more, or
 //            tried a user other than the one it got in as; low otherwise (a user
 //            who mistyped a password once or twice, then got it right).
-//   account  the user was a target in [t - L, t) (kTargetFailures failures or
+//   account  the user was a target in [t - L, t] (kTargetFailures failures or
 //            more, or from kTargetAddresses addresses or more: brute force or
 //            spraying) and the address had not logged in as that user in
 //            [t - L, t): a possible account takeover. Always high.
@@ -42,7 +43,7 @@ struct LoginCase {
   std::string ip, user, hostname, country, asn, as_org;  // of the first login
   std::time_t first_login = 0;
   std::uint64_t logins = 0;  // the pair's logins in the window
-  // The address's failures in [first_login - lookback, first_login).
+  // The address's failures in [first_login - lookback, first_login].
   std::uint64_t failures_before = 0;
   std::time_t first_failure = 0, last_failure = 0;  // 0: none
   std::uint64_t users_tried_count = 0;              // distinct user names among them

@@ -103,6 +103,14 @@ TEST_F(LoginSignalTest, ATargetedAccountFromANewAddressIsAPossibleTakeover) {
   EXPECT_TRUE(c.new_address);
 }
 
+TEST_F(LoginSignalTest, AFailureInTheLoginsOwnSecondCameBeforeIt) {
+  // Whole-second stamps: the log's order puts the failure first.
+  LoginsAfterFailures l = Run(Login("2026-11-25T08:00:00Z", "192.0.2.1", "alice"),
+                              Failure("2026-11-25T08:00:00Z", "192.0.2.1", "alice"));
+  ASSERT_EQ(1u, l.cases.size());
+  EXPECT_EQ(1u, l.cases[0].failures_before);
+}
+
 TEST_F(LoginSignalTest, OnlyFailuresInTheLookbackBeforeTheLoginCount) {
   std::string failures = Failure("2026-10-20T08:00:00Z", "192.0.2.9", "erin") +  // 36 days before
                          Failure("2026-11-25T08:30:00Z", "192.0.2.9", "erin");   // after it

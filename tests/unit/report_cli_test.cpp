@@ -107,7 +107,7 @@ TEST(ReportOptions, UsageErrorsAreStatus2WithAClearMessage) {
       {{"--top", "10x"}, "--top: expected a number from 1 to 1000000"},
       {{"--top", "-1"}, "--top: expected a number from 1 to 1000000"},
       {{"--top", "1000001"}, "--top: expected a number from 1 to 1000000"},
-      {{"--format", "xml"}, "--format: expected text, html, json, ips or nft, got 'xml'"},
+      {{"--format", "xml"}, "--format: expected text, html, json, ips, nft or logins, got 'xml'"},
       {{"--format", "ips", "--threshold", "0"}, "--threshold: expected a number of attempts"},
       {{"--threshold", "5"}, "--threshold applies to --format ips, nft and json only"},
       {{"--format", "html", "--threshold", "5"},
