@@ -89,7 +89,7 @@ std::string FormatSummary(const RunStats& stats) {
     if (!out.empty()) out += ", ";
     out += std::to_string(*stats.events) + " events stored";
   }
-  if (stats.logins) {
+  if (stats.logins && *stats.logins > 0) {
     if (!out.empty()) out += ", ";
     out += std::to_string(*stats.logins) + " logins stored";
   }

@@ -58,7 +58,7 @@ enum class StageLineKind {
 StageLineKind ClassifyStageLine(std::string_view stage, std::string_view line, RunStats& stats);
 
 // "300000 new lines read, 2345 events stored" (unknown counts left out), ", 12
-// logins stored" when logins are tracked, then
+// logins stored" when logins are tracked and some were, then
 // ", 120 reverse DNS queries, 80 cache hits" when mls-enrich asked or used its
 // cache (nothing with DNS disabled), then ", 3 SASL backend outages" (", 1 SASL
 // backend outage") when mls-parse counted any, then ", 2 events with an

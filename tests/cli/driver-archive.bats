@@ -35,8 +35,12 @@ backup_dir() { ls -d "$T"/maillogsentinel_"$1"_* | head -1; }
   cp "$T/work/maillogsentinel.csv" "$T/before.csv"
   run drv_run --reset
   assert_success
-  assert_line --partial "moved 3 files into $T/maillogsentinel_backup_"
+  # The dataset and the logins beside it (the generated log's logins are older
+  # than [logins] retention_days: pruned at once, which leaves its record).
+  assert_line --partial "moved 5 files into $T/maillogsentinel_backup_"
   assert_line "  $T/work/maillogsentinel.csv"
+  assert_line "  $T/work/maillogsentinel-logins.csv"
+  assert_line "  $T/work/maillogsentinel-logins.csv.retention"
   assert_line "  $T/work/maillogsentinel.log"
   assert_line "  $T/state/state.offset"
   local b
@@ -47,6 +51,7 @@ backup_dir() { ls -d "$T"/maillogsentinel_"$1"_* | head -1; }
   [ -s "$b/state_dir/state.offset" ]
   grep -qxF "working_dir/maillogsentinel.csv	$T/work/maillogsentinel.csv" "$b/MANIFEST"
   [ ! -e "$T/work/maillogsentinel.csv" ] && [ ! -e "$T/state/state.offset" ]
+  [ ! -e "$T/work/maillogsentinel-logins.csv" ]
   # What --reset leaves: the SQL files, the SQLite database, the cursor.
   [ -e "$T/state/sql-export.cursor" ] && [ -e "$T/work/maillogsentinel.sqlite" ]
   drv_run

@@ -68,6 +68,8 @@ count() { sed -n "s/^$1=//p" "$2"; }
 outages() {
   case $1 in 0) ;; 1) printf ', 1 SASL backend outage' ;; *) printf ', %d SASL backend outages' "$1" ;; esac
 }
+# The summary's logins clause for N successful logins stored ([logins] track, the default).
+logins() { if [ "$1" != 0 ]; then printf ', %d logins stored' "$1"; fi; }
 
 use_log() {
   cp "$SAMPLE_DIR/$1" "$T/log/mail.log"
@@ -114,7 +116,7 @@ EOF2
   run maillogsentinel --config "$T/odd.conf" --dry-run
   assert_success
   expected="$MLS_BIN/mls-tail --state '/srv/it'\\''s/state/state.offset' --pending '/srv/it'\\''s/state/state.offset.pending' --progress-fd 3 --map-fd 4 /var/log/mail.log 3>/dev/null 4>/dev/null \\
-  | $MLS_BIN/mls-parse --stats --map-fd 4 4</dev/null \\
+  | $MLS_BIN/mls-parse --stats --map-fd 4 --logins 4</dev/null \\
   | $MLS_BIN/mls-enrich --stats --no-dns --cache '/srv/it'\\''s/state/dns-cache' --cache-size 10000 --cache-ttl 86400 \\
   | $MLS_BIN/mls-store --csv '/srv/mls data/maillogsentinel.csv' --stats"
   assert_equal "$output" "$expected"
@@ -259,7 +261,7 @@ mail_log_is() {
   assert_line --index 0 "maillogsentinel: reading $T/log/mail.log"
   assert_line --regexp "^mls-parse: lines=20000 events=$(count events "$SAMPLE_DIR/a.count") "
   assert_line --regexp "^mls-store: appended $(count events "$SAMPLE_DIR/a.count") events to "
-  assert_line "maillogsentinel: 20000 new lines read, $(count events "$SAMPLE_DIR/a.count") events stored$(outages "$(count outages "$SAMPLE_DIR/a.count")")"
+  assert_line "maillogsentinel: 20000 new lines read, $(count events "$SAMPLE_DIR/a.count") events stored$(logins "$(count logins "$SAMPLE_DIR/a.count")")$(outages "$(count outages "$SAMPLE_DIR/a.count")")"
   ! grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$T/stderr"
   # Nothing new: the next run reads nothing and changes nothing.
   before=$(drv_snapshot)
@@ -332,7 +334,7 @@ mail_log_is() {
   grep -qE " INFO mls-parse: lines=$lines events=[0-9]+ outages=0 " "$log"
   grep -qE ' INFO mls-store: appended [0-9]+ events to ' "$log"
   [ "$(grep -c ' maillogsentinel: committed: ' "$log")" = 1 ]
-  grep -qE " INFO maillogsentinel: committed: $lines new lines read, [0-9]+ events stored\$" "$log"
+  grep -qE " INFO maillogsentinel: committed: $lines new lines read, [0-9]+ events stored(, [0-9]+ logins stored)?\$" "$log"
   ! grep -qE ' (WARNING|ERROR|CRITICAL) ' "$log"
   # The next run, nothing new: nothing either, one more summary.
   as_user maillogsentinel --config "$T/conf" >"$T/stdout" 2>"$T/stderr"
@@ -431,7 +433,7 @@ PY
   printf '%s\n' "${stderr_lines[@]}" | grep -qE '^mls-parse: lines=[0-9]+ events=[0-9]+ outages=0 '
   printf '%s\n' "${stderr_lines[@]}" | grep -qE '^mls-enrich: records=[0-9]+ '
   printf '%s\n' "${stderr_lines[@]}" | grep -qE '^mls-store: appended [0-9]+ events to '
-  [[ ${stderr_lines[-1]} =~ ^maillogsentinel:\ [0-9]+\ new\ lines\ read,\ [0-9]+\ events\ stored$ ]]
+  [[ ${stderr_lines[-1]} =~ ^maillogsentinel:\ [0-9]+\ new\ lines\ read,\ [0-9]+\ events\ stored(,\ [0-9]+\ logins\ stored)?$ ]]
   run -2 drv_run -q -v
   assert_line 'maillogsentinel: --quiet and --verbose exclude each other'
   run maillogsentinel --help
@@ -609,7 +611,7 @@ fake_stage() {  # fake_stage NAME SCRIPT
   # One of them read everything, the other nothing.
   sed -n 's/^.* INFO maillogsentinel: committed: /maillogsentinel: /p' "$T/work/maillogsentinel.log" >"$T/out1"
   : >"$T/out2"
-  cat "$T/out1" "$T/out2" | grep -qx "maillogsentinel: 40000 new lines read, $(count events "$SAMPLE_DIR/all.count") events stored$(outages "$(count outages "$SAMPLE_DIR/all.count")")"
+  cat "$T/out1" "$T/out2" | grep -qx "maillogsentinel: 40000 new lines read, $(count events "$SAMPLE_DIR/all.count") events stored$(logins "$(count logins "$SAMPLE_DIR/all.count")")$(outages "$(count outages "$SAMPLE_DIR/all.count")")"
   cat "$T/out1" "$T/out2" | grep -qx 'maillogsentinel: 0 new lines read, 0 events stored'
 }
 
@@ -626,7 +628,7 @@ fake_stage() {  # fake_stage NAME SCRIPT
   give_to_user "$T/log"
   run drv_run -v
   assert_success
-  assert_line "maillogsentinel: 20000 new lines read, $(($(count events "$SAMPLE_DIR/all.count") - $(count events "$SAMPLE_DIR/a.count"))) events stored$(outages $(($(count outages "$SAMPLE_DIR/all.count") - $(count outages "$SAMPLE_DIR/a.count"))))"
+  assert_line "maillogsentinel: 20000 new lines read, $(($(count events "$SAMPLE_DIR/all.count") - $(count events "$SAMPLE_DIR/a.count"))) events stored$(logins $(($(count logins "$SAMPLE_DIR/all.count") - $(count logins "$SAMPLE_DIR/a.count"))))$(outages $(($(count outages "$SAMPLE_DIR/all.count") - $(count outages "$SAMPLE_DIR/a.count"))))"
   cmp "$SAMPLE_DIR/all.csv" "$T/work/maillogsentinel.csv"
   [ "$(drv_rows "$T/work/maillogsentinel.csv")" -eq "$(count events "$SAMPLE_DIR/all.count")" ]
   # A second rotation with nothing unread: nothing new, nothing twice.

@@ -53,7 +53,7 @@ journal() { printf 'mls-store journal v1\n%s\n' "$1" >"$T/d.csv.journal"; }
 
 @test "mls-store: malformed records are reported, skipped, and fail the run; valid ones are stored" {
   { head -n 2 "$D/in9.tsv"
-    printf 'a\tb\tc\td\te\tf\tg\th\ti\tj\tk\tl\tm\n'
+    printf 'a\tb\tc\td\te\tf\tg\th\ti\tj\tk\tl\n'
     printf '2026-11-25T20:18:08+00:00\tmx1\t1.2.3.4\tbad\\xescape\tLOGIN\tu\t\ts\tr\n'
     printf 'not-a-time\tmx1\t1.2.3.4\tu\tLOGIN\tu\t\ts\tr\n'
     tail -n +3 "$D/in9.tsv"; } >"$T/in.tsv"
@@ -270,4 +270,21 @@ hold_lock() {
   diff <(tail -q -n +2 "$T"/ref*.csv | sort) <(tail -n +2 "$T/d.csv" | sort)
   [ "$(head -n 1 "$T/d.csv")" = "$HEADER" ]
   [ "$(grep -c "^$HEADER\$" "$T/d.csv")" = 1 ]
+}
+
+@test "mls-store: login records (8 or 13 fields) go to the logins dataset beside it, with its own header" {
+  { printf '2026-11-25T20:18:08+00:00\tmx1\t192.0.2.1\tadmin\tLOGIN\tunknown\t\tpostfix/smtpd\tx\n'
+    printf '2026-11-25T20:18:09+00:00\tmx1\t192.0.2.2\talice\tPLAIN\tunknown\t4711\tpostfix/smtpd\n'
+    printf '2026-11-25T20:18:10+00:00\tmx1\t192.0.2.3\t=bob\tPLAIN\th.example\t\tpostfix/smtpd\t\tOK\tFR\t3215\tOrange\n'
+  } >"$T/in.tsv"
+  run mls-store --csv "$T/d.csv" --stats <"$T/in.tsv"
+  assert_success
+  assert_line "mls-store: appended 1 events to $T/d.csv"
+  assert_line "mls-store: appended 2 logins to $T/d-logins.csv"
+  [ "$(wc -l <"$T/d.csv")" = 2 ]
+  run cat "$T/d-logins.csv"
+  assert_output "server;date;ip;user;hostname;reverse_dns_status;country_code;asn;aso;method;client;port;service
+mx1;2026-11-25T20:18:09+00:00;192.0.2.2;alice;;;;;;PLAIN;unknown;4711;postfix/smtpd
+mx1;2026-11-25T20:18:10+00:00;192.0.2.3;'=bob;;OK;FR;3215;Orange;PLAIN;h.example;;postfix/smtpd"
+  [ "$(stat -c %a "$T/d-logins.csv")" = 640 ]
 }
