@@ -50,7 +50,7 @@ setup() {
   jr_available
   printf '[paths]\nworking_dir = %s\nstate_dir = %s\nsource = journal\njournal_dir = %s\n' \
     "$T/work" "$T/state" "$T/journal" >"$T/conf"
-  printf '[dns]\nenabled = false\n' >>"$T/conf"
+  printf '[dns]\nenabled = false\n[logins]\nretention_days = 3650\n' >>"$T/conf"
   mkdir -p "$T/journal"
   give_to_user "$T"
 }

@@ -28,13 +28,17 @@ setup_file() {
     done
     drv_reference "$SHARED_DIR/full$i.log" "$SHARED_DIR/ref$i.csv"
   done
-  # The standalone writer's rows (another log, enriched like the driver's).
-  drv_genlog --lines 30000 --seed 799 | mls-parse 2>/dev/null |
+  # The standalone writer's rows (another log, enriched like the driver's; its
+  # logins too, into the logins dataset the drivers share as well).
+  drv_genlog --lines 30000 --seed 799 | mls-parse --logins 2>/dev/null |
     mls-enrich --no-dns --no-cache 2>/dev/null >"$SHARED_DIR/store.tsv"
   drv_reference <(drv_genlog --lines 30000 --seed 799) "$SHARED_DIR/store-ref.csv"
-  # The expected multiset: every reference's rows, sorted.
-  for f in "$SHARED_DIR"/ref*.csv "$SHARED_DIR/store-ref.csv"; do tail -n +2 "$f"; done |
+  # The expected multisets: every reference's rows, sorted; the same for the logins.
+  for f in "$SHARED_DIR"/ref[0-9].csv "$SHARED_DIR/store-ref.csv"; do tail -n +2 "$f"; done |
     LC_ALL=C sort >"$SHARED_DIR/expected.rows"
+  for f in "$SHARED_DIR"/ref[0-9]-logins.csv "$SHARED_DIR/store-ref-logins.csv"; do tail -n +2 "$f"; done |
+    LC_ALL=C sort >"$SHARED_DIR/expected-logins.rows"
+  [ -s "$SHARED_DIR/expected-logins.rows" ]
   chmod -R a+rX "$SHARED_DIR"
   export SHARED_DIR
 }
@@ -55,6 +59,10 @@ mail_log = $T/c$i/log/mail.log
 
 [dns]
 enabled = false
+
+# genlog's logs are dated 2026-01: keep their logins.
+[logins]
+retention_days = 3650
 EOF
   done
   give_to_user "$T"
@@ -171,6 +179,14 @@ kill_one() {
     cat "$T"/c*/err | grep -v 'Killed' | tail -10
     return 1
   fi
+  tail -n +2 "$T/work/maillogsentinel-logins.csv" | LC_ALL=C sort >"$T/got-logins.rows"
+  if ! cmp -s "$SHARED_DIR/expected-logins.rows" "$T/got-logins.rows"; then
+    echo "the logins differ from the sequential reference (seed $seed):"
+    echo "rows: $(wc -l <"$T/got-logins.rows") want $(wc -l <"$SHARED_DIR/expected-logins.rows")"
+    diff "$SHARED_DIR/expected-logins.rows" "$T/got-logins.rows" | head -5
+    return 1
+  fi
+  [ ! -e "$T/work/maillogsentinel-logins.csv.journal" ]
   [ ! -e "$csv.journal" ]
   for ((i = 1; i <= CONFIGS; i++)); do
     [ ! -e "$T/c$i/state/txn.dataset" ] && [ ! -e "$T/c$i/state/state.offset.pending" ]
@@ -178,7 +194,8 @@ kill_one() {
   # No run ever removed or cut back a row another writer had committed.
   ! grep -h 'created by an uncommitted\|from .* to .* bytes (uncommitted' "$T"/c*/err "$T/store.err"
   # The standalone writer lost nothing and waited its turn at least once.
-  [ "$(wc -l <"$SHARED_DIR/store.tsv")" = "$(drv_rows "$SHARED_DIR/store-ref.csv")" ]
+  [ "$(wc -l <"$SHARED_DIR/store.tsv")" = \
+    "$(($(drv_rows "$SHARED_DIR/store-ref.csv") + $(drv_rows "$SHARED_DIR/store-ref-logins.csv")))" ]
   ((kills > 0))
 }
 

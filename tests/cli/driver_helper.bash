@@ -14,6 +14,11 @@ mail_log = $T/log/mail.log
 [general]
 log_level = ${DRV_LOG_LEVEL:-INFO}
 
+# genlog's logs are dated 2026-01: keep their logins (by default, logins older
+# than 30 days go after every run, as the personal data they are).
+[logins]
+retention_days = 3650
+
 # Never the resolver of /etc/resolv.conf (off the machine): suites that test
 # DNS start their own unbound on loopback (tests/integration/).
 [dns]
@@ -38,9 +43,10 @@ drv_genlog() { "$GENLOG" --format rfc3339 --start 2026-01-01T00:00:00 "$@"; }
 # drv_reference LOG CSV: the CSV that one uninterrupted pass over LOG gives,
 # built without the driver (mls-parse | mls-enrich --no-dns | mls-store, as the
 # driver runs it with [dns] enabled = false and no [ipinfo] databases).
+# The logins go to the logins dataset beside CSV, as the driver's do.
 drv_reference() {
-  rm -f "$2"
-  mls-parse <"$1" 2>/dev/null | mls-enrich --no-dns --no-cache 2>/dev/null |
+  rm -f "$2" "${2%.csv}-logins.csv"
+  mls-parse --logins <"$1" 2>/dev/null | mls-enrich --no-dns --no-cache 2>/dev/null |
     mls-store --csv "$2" 2>/dev/null
 }
 

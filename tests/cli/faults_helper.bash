@@ -112,6 +112,12 @@ fault_storm() {
       tail -20 "$T/err"
       return 1
     fi
+    # The logins, in the same transactions: exact too.
+    if ! cmp "$FAULT_DIR/ref-logins.csv" "$T/work/maillogsentinel-logins.csv"; then
+      echo "iteration $iterations: the logins differ from the reference (seed $seed)"
+      tail -20 "$T/err"
+      return 1
+    fi
     [ ! -e "$T/work/maillogsentinel.csv.journal" ] && [ ! -e "$T/state/txn.dataset" ]
     [ ! -e "$T/state/state.offset.pending" ]
   done

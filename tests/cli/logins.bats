@@ -13,11 +13,9 @@ GEN="$MLS_SRCDIR/bench/gen-logins"
 CHECK="$MLS_SRCDIR/tests/data/logins/check-planted"
 
 setup() {
-  drv_scratch
+  drv_scratch # its config keeps logins 3650 days: the generated month is in the past
   export TZ=UTC
-  # The generated month is in the past: keep its logins (by default, 30 days
-  # after an extraction, they would be pruned as the personal data they are).
-  printf '[logins]\nretention_days = 3650\n' >>"$T/conf"
+  grep -qx 'retention_days = 3650' "$T/conf"
 }
 teardown() { mls_scratch_cleanup; }
 
@@ -51,8 +49,8 @@ truth() { python3 -c 'import json,sys; print(json.load(open(sys.argv[2]))["count
   assert_output --regexp '^[0-9]+:LOGINS AFTER FAILURES'
   # The same month without tracking logins: the failures' dataset is the same bytes.
   mkdir "$T/w2" "$T/s2"
-  sed "s|$T/work|$T/w2|; s|$T/state|$T/s2|" "$T/conf" >"$T/conf2"
-  printf 'track = no\n' >>"$T/conf2"
+  sed "s|$T/work|$T/w2|; s|$T/state|$T/s2|; s|^retention_days = 3650\$|&\ntrack = no|" "$T/conf" >"$T/conf2"
+  grep -qx 'track = no' "$T/conf2"
   give_to_user "$T"
   run as_user maillogsentinel --config "$T/conf2"
   assert_success
@@ -70,6 +68,16 @@ truth() { python3 -c 'import json,sys; print(json.load(open(sys.argv[2]))["count
     --send --dry-run --to postmaster@example.org >"$T/mail"
   run grep -m1 '^Subject: ' "$T/mail"
   assert_output --regexp '^Subject: .*: ALERT [0-9]+ logins after failures, [0-9]+ SASL$'
+  # The HTML form: the high cases highlighted, before the summary tiles.
+  mls-report --config "$T/conf" --since 2026-11-01T00:00:00 --until 2026-11-11T00:00:00 \
+    --format html >"$T/r.html"
+  [ "$(grep -o 'class="login-high"' "$T/r.html" | wc -l)" -eq \
+    "$(python3 -c 'import json,sys; print(sum(c["severity"] == "high" for c in json.load(open(sys.argv[1]))["cases"]))' "$T/truth.json")" ]
+  python3 - "$T/r.html" <<'PY'
+import sys
+h = open(sys.argv[1]).read()
+assert h.index('id="logins-after-failures"') < h.index('id="summary"')
+PY
   # A reader of failures never takes the logins for failures.
   run mls-report --csv "$T/work/maillogsentinel-logins.csv" --format json
   assert_failure 1
