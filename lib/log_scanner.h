@@ -1,7 +1,8 @@
 #pragma once
 // The mls-parse hot path: reads a syslog stream in big blocks, finds the rare
 // needle ": SASL " (and with `logins` also ", sasl_method=": both have the
-// same letter pair, S..L and s..l, at the same offsets) with a SIMD scan
+// same letter pair, S..L and s..l, at the same offsets, found with one case
+// fold) with a SIMD scan
 // (counting lines in the same pass), and hands only the lines holding one to
 // ParsePostfixLine. No per-line allocation;
 // memory is bounded by the block size plus the maximum line length.

@@ -182,7 +182,8 @@ LineKind ParsePostfixLine(std::string_view line, SaslLine& out) {
   return ParseSaslTail(rest.substr(sasl + kSasl.size()), out);
 }
 
-void AppendEventTsv(const SaslLine& line, std::string_view time, std::string& out, bool login) {
+void AppendEventTsv(const SaslLine& line, std::string_view time, std::string& out, bool login,
+                    bool clean) {
   std::array<std::string_view, kEventColumns> f;
   f[kTime] = time;
   f[kServer] = line.server;
@@ -197,7 +198,11 @@ void AppendEventTsv(const SaslLine& line, std::string_view time, std::string& ou
   for (std::size_t i = 0; i < columns; ++i) {
     if (i > 0) out.push_back('\t');
     const std::size_t start = out.size();
-    AppendEscaped(f[i], out);
+    if (clean) {
+      out.append(f[i]);
+    } else {
+      AppendEscaped(f[i], out);
+    }
     if (i == kMethod) {
       // Upper-case the method, leaving escape sequences (\t \n \r) alone.
       for (std::size_t j = start; j < out.size(); ++j) {

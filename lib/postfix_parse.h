@@ -56,8 +56,10 @@ inline constexpr std::string_view kAbortedReason = "authentication aborted";
 
 // Appends the event as one TSV record (the columns of event.h), the method
 // upper-cased. `time` is the ISO 8601 text from TimeResolver. For a kLogin line,
-// `login` true: the kLoginColumns of a login record (no reason).
+// `login` true: the kLoginColumns of a login record (no reason). `clean`: the
+// caller knows the line holds no byte TSV escapes (backslash, TAB, CR, LF), so
+// no field is looked at for one.
 void AppendEventTsv(const SaslLine& line, std::string_view time, std::string& out,
-                    bool login = false);
+                    bool login = false, bool clean = false);
 
 }  // namespace mls
