@@ -372,8 +372,10 @@ listing() { (cd "$R/var/lib/maillogsentinel" && find . -printf '%y %p\n' | LC_AL
   b=$(find "$H" -maxdepth 1 -name 'maillogsentinel_backup_*' -type d)
   [ -n "$b" ] && [ "$(wc -l <<<"$b")" = 1 ]
   cmp "$S/before-reset.csv" "$b/working_dir/maillogsentinel.csv"
-  assert_line --partial "moved 3 files into $H/maillogsentinel_backup_"
+  # The failures, alice's login beside them ([logins] track), the op log, the position.
+  assert_line --partial "moved 4 files into $H/maillogsentinel_backup_"
   assert_line "  /var/lib/maillogsentinel/maillogsentinel.csv"
+  assert_line "  /var/lib/maillogsentinel/maillogsentinel-logins.csv"
   [ -f "$b/MANIFEST" ]
   run -0 drv
   csv_set "$csv" | diff -u "$S/expected" -
