@@ -12,6 +12,21 @@
 
 namespace mls {
 
+std::vector<std::string> LoginCaseKinds(const LoginCase& c) {
+  std::vector<std::string> v;
+  if (c.address) v.push_back("address");
+  if (c.account) v.push_back("account");
+  return v;
+}
+
+std::vector<std::string> LoginCaseNew(const LoginCase& c) {
+  std::vector<std::string> v;
+  if (c.new_address) v.push_back("address");
+  if (c.new_asn) v.push_back("asn");
+  if (c.new_country) v.push_back("country");
+  return v;
+}
+
 LoginSignal::LoginSignal(std::time_t since, std::time_t until, std::int64_t lookback_days)
     : since_(since),
       until_(until),

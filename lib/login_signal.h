@@ -58,6 +58,12 @@ struct LoginCase {
   bool operator==(const LoginCase&) const = default;
 };
 
+// A case's kinds ("address", "account") and what was new to the account
+// ("address", "asn", "country"), in that order: the words JSON and --format
+// logins use.
+std::vector<std::string> LoginCaseKinds(const LoginCase& c);
+std::vector<std::string> LoginCaseNew(const LoginCase& c);
+
 struct LoginsAfterFailures {
   bool tracked = false;  // the logins dataset exists (and was read)
   std::string path;      // the logins dataset

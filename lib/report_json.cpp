@@ -185,16 +185,22 @@ class Json {
   bool top_first_ = true;
 };
 
+// Where an address is: hostname, country, asn, as_org (null when unknown).
+void PlaceFields(Json& j, const std::string& hostname, const std::string& country,
+                 const std::string& asn, const std::string& as_org) {
+  j.OptField("hostname", hostname);
+  j.OptField("country", country);
+  j.AsnField("asn", asn);
+  j.OptField("as_org", as_org);
+}
+
 void IpFields(Json& j, const IpCount& c) {
   j.Field("ip", c.ip);
   j.Field("count", c.count);
   j.Field("distinct_users", c.distinct_users);
   j.TimeField("first", c.first);
   j.TimeField("last", c.last);
-  j.OptField("hostname", c.hostname);
-  j.OptField("country", c.country);
-  j.AsnField("asn", c.asn);
-  j.OptField("as_org", c.as_org);
+  PlaceFields(j, c.hostname, c.country, c.asn, c.as_org);
 }
 
 // [{name: key, count}], an empty key (unknown) as null; ASNs as numbers.
@@ -225,16 +231,10 @@ void LoginsJson(Json& j, const LoginsAfterFailures& l) {
       [&](const LoginCase& c) {
         j.Field("severity", c.high ? "high" : "low");
         j.Key("kinds");
-        std::vector<std::string> kinds;
-        if (c.address) kinds.push_back("address");
-        if (c.account) kinds.push_back("account");
-        Strings(j, kinds);
+        Strings(j, LoginCaseKinds(c));
         j.Field("ip", c.ip);
         j.Field("user", c.user);
-        j.OptField("hostname", c.hostname);
-        j.OptField("country", c.country);
-        j.AsnField("asn", c.asn);
-        j.OptField("as_org", c.as_org);
+        PlaceFields(j, c.hostname, c.country, c.asn, c.as_org);
         j.TimeField("first_login", c.first_login);
         j.Field("logins", c.logins);
         j.Field("failures_before", c.failures_before);
@@ -246,11 +246,7 @@ void LoginsJson(Json& j, const LoginsAfterFailures& l) {
         j.Field("account_failures", c.account_failures);
         j.Field("account_addresses", c.account_addresses);
         j.Key("new");
-        std::vector<std::string> fresh;
-        if (c.new_address) fresh.push_back("address");
-        if (c.new_asn) fresh.push_back("asn");
-        if (c.new_country) fresh.push_back("country");
-        Strings(j, fresh);
+        Strings(j, LoginCaseNew(c));
       },
       "      ");
   j.Close();
@@ -447,17 +443,11 @@ std::string RenderLogins(const ReportData& d) {
     return s.empty() ? std::string("-") : s;
   };
   for (const LoginCase& c : d.logins.cases) {
-    std::vector<std::string> kinds, fresh;
-    if (c.address) kinds.push_back("address");
-    if (c.account) kinds.push_back("account");
-    if (c.new_address) fresh.push_back("address");
-    if (c.new_asn) fresh.push_back("asn");
-    if (c.new_country) fresh.push_back("country");
     TsvAppendRecord(
         std::vector<std::string>{c.high ? "high" : "low", FormatLocalIso(c.first_login), c.ip,
-                                 c.user, join(kinds), std::to_string(c.failures_before),
+                                 c.user, join(LoginCaseKinds(c)), std::to_string(c.failures_before),
                                  join(c.users_tried), std::to_string(c.account_failures),
-                                 std::to_string(c.account_addresses), join(fresh)},
+                                 std::to_string(c.account_addresses), join(LoginCaseNew(c))},
         out);
   }
   return out;

@@ -124,8 +124,12 @@ print(s.getsockname()[1])'
   assert_equal "$(wc -l <<<"$output")" 12
   assert_equal "$(cut -f11 <<<"$output" | grep -cvx 'TIMEOUT\|ERROR')" 0
   assert_equal "$(grep -c . <<<"$stderr")" 1
-  [[ "$stderr" =~ ^"mls-enrich: no reverse DNS answer at all: 6 lookups failed (TIMEOUT "[0-9]+", ERROR "[0-9]+"); is a DNS server reachable? (servers: 127.0.0.1:$port; set by [dns] servers or --dns-server)"$ ]] ||
+  [[ "$stderr" =~ ^"mls-enrich: no reverse DNS answer at all: "([0-9]+)" lookups failed (TIMEOUT "([0-9]+)", ERROR "([0-9]+)"); is a DNS server reachable? (servers: 127.0.0.1:$port; set by [dns] servers or --dns-server)"$ ]] ||
     { echo "stderr: $stderr"; return 1; }
+  # 6 addresses, each twice: a refused lookup (ERROR, at once) may end before
+  # its repeat arrives, which is then asked again; a pending one is shared.
+  local n=${BASH_REMATCH[1]}
+  ((n >= 6 && n <= 12 && BASH_REMATCH[2] + BASH_REMATCH[3] == n)) || { echo "stderr: $stderr"; return 1; }
 }
 
 @test "enrich: the real server answering: no such warning, even with some TIMEOUTs" {
