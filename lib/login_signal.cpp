@@ -31,7 +31,6 @@ LoginSignal::LoginSignal(std::time_t since, std::time_t until, std::int64_t look
     : since_(since),
       until_(until),
       from_(since - static_cast<std::time_t>(lookback_days) * 86400),
-      lookback_days_(lookback_days),
       lookback_(lookback_days * 86400) {
   out_.lookback_days = lookback_days;
 }

@@ -100,7 +100,6 @@ class LoginSignal {
     std::string ip, asn, country;
   };
   std::time_t since_, until_, from_;
-  std::int64_t lookback_days_;
   std::int64_t lookback_;
   LoginsAfterFailures out_;
   std::map<std::pair<std::string, std::string>, Pair> pairs_;  // (ip, user)
