@@ -8,22 +8,27 @@ namespace {
 
 unsigned Digit(char c) { return static_cast<unsigned>(static_cast<unsigned char>(c) - '0'); }
 
-// Whether s is an IPv4 address in canonical dotted-quad form (checked without a copy).
+// Whether s is an IPv4 address in canonical dotted-quad form (checked without a
+// copy; unrolled: it runs on every address mls-parse reads).
 bool IsCanonicalIpv4(std::string_view s) {
-  int parts = 0;
-  std::size_t i = 0;
-  while (parts < 4) {
-    std::size_t start = i;
-    unsigned v = 0;
-    while (i < s.size() && i - start < 4 && Digit(s[i]) <= 9) v = v * 10 + Digit(s[i++]);
-    std::size_t n = i - start;
-    if (n == 0 || n > 3 || v > 255 || (n > 1 && s[start] == '0')) return false;
-    if (++parts < 4) {
-      if (i >= s.size() || s[i] != '.') return false;
-      ++i;
+  if (s.size() < 7 || s.size() > 15) return false;
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  for (int part = 0;; ++part) {
+    unsigned v = Digit(*p++);
+    if (v > 9) return false;
+    if (p < end && Digit(*p) <= 9) {
+      if (v == 0) return false;  // a leading zero
+      v = v * 10 + Digit(*p++);
+      if (p < end && Digit(*p) <= 9) {
+        v = v * 10 + Digit(*p++);
+        if (v > 255) return false;
+      }
     }
+    if (part == 3) return p == end;
+    if (p + 1 >= end || *p != '.') return false;  // a dot, then at least a digit
+    ++p;
   }
-  return i == s.size();
 }
 
 // inet_ntop for IPv4, without its sprintf.
@@ -35,6 +40,49 @@ void FormatIpv4(const unsigned char* b, char* out) {
     *out++ = static_cast<char>('0' + v % 10);
     *out++ = i < 3 ? '.' : '\0';
   }
+}
+
+// inet_ntop for IPv6, without the sprintf it calls for each group (the same
+// text: hex without leading zeros, the first longest run of two or more zero
+// groups as "::", and ::a.b.c.d / ::ffff:0:a.b.c.d forms as glibc writes them;
+// tests/unit/ip_test.cpp compares the two on every zero pattern).
+void FormatIpv6(const unsigned char* b, char* out) {
+  unsigned words[8];
+  for (int i = 0; i < 8; ++i) words[i] = (unsigned{b[2 * i]} << 8) | b[2 * i + 1];
+  int best = -1, best_len = 0;
+  for (int i = 0; i < 8;) {
+    if (words[i] != 0) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j < 8 && words[j] == 0) ++j;
+    if (j - i > best_len) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j;
+  }
+  if (best_len < 2) best = -1;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 8; ++i) {
+    if (best >= 0 && i >= best && i < best + best_len) {
+      if (i == best) *out++ = ':';
+      continue;
+    }
+    if (i != 0) *out++ = ':';
+    if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))) {
+      FormatIpv4(b + 12, out);
+      return;
+    }
+    const unsigned w = words[i];
+    if (w >= 0x1000) *out++ = kHex[w >> 12];
+    if (w >= 0x100) *out++ = kHex[(w >> 8) & 15];
+    if (w >= 0x10) *out++ = kHex[(w >> 4) & 15];
+    *out++ = kHex[w & 15];
+  }
+  if (best >= 0 && best + best_len == 8) *out++ = ':';
+  *out = '\0';
 }
 
 constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -135,12 +183,17 @@ IpAddress Unmapped(const IpAddress& a) {
 void FormatIp(const IpAddress& a, char* out) {
   if (a.family == AF_INET) {
     FormatIpv4(a.bytes, out);
-  } else if (::inet_ntop(AF_INET6, a.bytes, out, kIpTextSize) == nullptr) {
-    out[0] = '\0';  // cannot happen: the buffer fits every address
+  } else {
+    FormatIpv6(a.bytes, out);
   }
 }
 
 bool CanonicalIp(std::string_view text, char* out) {
+  if (IsCanonicalIpv4(text)) {  // the usual case, already its own canonical text
+    std::memcpy(out, text.data(), text.size());
+    out[text.size()] = '\0';
+    return true;
+  }
   std::optional<IpAddress> a = ParseIp(text);
   if (!a) return false;
   FormatIp(Unmapped(*a), out);

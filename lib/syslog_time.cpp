@@ -114,7 +114,8 @@ std::size_t ParseBsd(std::string_view text, HeaderTime& t, bool check) {
   if (text[pos] == ' ') ++pos;  // space-padded day
   if (!IsDigit(text[pos])) return 0;
   t.day = text[pos++] - '0';
-  if (pos < text.size() && IsDigit(text[pos]) && text[4] != ' ') t.day = t.day * 10 + (text[pos++] - '0');
+  if (pos < text.size() && IsDigit(text[pos]) && text[4] != ' ')
+    t.day = t.day * 10 + (text[pos++] - '0');
   if (pos >= text.size() || text[pos] != ' ') return 0;
   ++pos;
   t.year = 0;
@@ -203,9 +204,9 @@ std::optional<std::time_t> ParseIso8601Instant(std::string_view text) {
   std::size_t off = ParseOffset(text, pos, true, t.offset_minutes);
   if (pos + off != text.size()) return std::nullopt;
   if (off > 0) {
-    return static_cast<std::time_t>(CivilSeconds(t.year, t.month, t.day, t.hour, t.minute,
-                                                 t.second) -
-                                    std::int64_t{t.offset_minutes} * 60);
+    return static_cast<std::time_t>(
+        CivilSeconds(t.year, t.month, t.day, t.hour, t.minute, t.second) -
+        std::int64_t{t.offset_minutes} * 60);
   }
   std::tm tm{};
   tm.tm_year = t.year - 1900;
@@ -223,16 +224,15 @@ TimeResolver::TimeResolver(std::time_t reference) {
   std::tm tm{};
   localtime_r(&reference, &tm);
   reference_year_ = tm.tm_year + 1900;
-  reference_local_ = CivilSeconds(reference_year_, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                                  tm.tm_min, tm.tm_sec);
+  reference_local_ =
+      CivilSeconds(reference_year_, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 int TimeResolver::InferYear(const HeaderTime& t) const {
   // Nine candidates always include a leap year for "Feb 29".
   for (int y = reference_year_ + 1; y >= reference_year_ - 8; --y) {
     if (t.month == 2 && t.day == 29 && !IsLeapYear(y)) continue;
-    if (CivilSeconds(y, t.month, t.day, t.hour, t.minute, t.second) <=
-        reference_local_ + 86400) {
+    if (CivilSeconds(y, t.month, t.day, t.hour, t.minute, t.second) <= reference_local_ + 86400) {
       return y;
     }
   }
@@ -255,7 +255,9 @@ constexpr std::int64_t kMaxOffsetSeconds = 16 * 3600;
 }  // namespace
 
 int TimeResolver::UtcOffsetMinutes(int year, const HeaderTime& t) {
-  const std::int64_t day = DaysFromCivil(year, t.month, t.day);
+  const std::int64_t day = year == date_year_ && t.month == date_month_ && t.day == date_day_
+                               ? date_days_
+                               : DaysFromCivil(year, t.month, t.day);
   const std::int64_t local = day * 86400 + t.hour * 3600 + t.minute * 60 + t.second;
   if (day != cached_day_) {
     // Every instant whose local date is `day` lies between these two: if
@@ -312,7 +314,21 @@ long TimeResolver::OffsetNearChange(std::int64_t day, std::int64_t local) {
 }
 
 void TimeResolver::Format(const HeaderTime& t, char* out) {
-  const int year = t.year != 0 ? t.year : InferYear(t);
+  // Lines come in runs of one date: its year and day number are kept. A
+  // year-less date keeps its year only if the whole day infers the same one.
+  if (t.year != date_stamp_year_ || t.month != date_month_ || t.day != date_day_) {
+    HeaderTime first = t;
+    first.hour = first.minute = first.second = 0;
+    HeaderTime last = first;
+    last.hour = 24;  // past any second of the day (a leap second included)
+    date_stamp_year_ = t.year;
+    date_month_ = t.month;
+    date_day_ = t.day;
+    date_year_ = t.year != 0 ? t.year : InferYear(first);
+    if (t.year == 0 && InferYear(last) != date_year_) date_stamp_year_ = -1;  // not kept
+    date_days_ = DaysFromCivil(date_year_, t.month, t.day);
+  }
+  const int year = date_stamp_year_ == t.year ? date_year_ : InferYear(t);
   const int offset = t.has_offset ? t.offset_minutes : UtcOffsetMinutes(year, t);
   Put2(out, year / 100);
   Put2(out + 2, year % 100);

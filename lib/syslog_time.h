@@ -85,6 +85,13 @@ class TimeResolver {
   long OffsetNearChange(std::int64_t day, std::int64_t local);  // seconds
 
   std::int64_t reference_local_;  // reference as local civil seconds
+  // The last date formatted: its stamp's year (0 when year-less; -1 when its
+  // year depends on the time of day), month and day, its year and day number.
+  int date_stamp_year_ = -1;
+  int date_month_ = 0;
+  int date_day_ = 0;
+  int date_year_ = 0;
+  std::int64_t date_days_ = 0;
   int reference_year_;
   // The local day (days since 1970-01-01) the following describe.
   std::int64_t cached_day_ = INT64_MIN;

@@ -1,5 +1,4 @@
 #include "syslog_time.h"
-#include "tz_scope.h"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +6,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "tz_scope.h"
 
 namespace mls {
 namespace {
@@ -62,9 +63,9 @@ TEST(SyslogTime, ParsesBsdStampsWithAnyDayPadding) {
 
 TEST(SyslogTime, RejectsMalformedBsdStamps) {
   for (std::string_view text :
-       {"", "Nov", "Nov 25", "Nov 25 20:18", "Nov 25 20:18:0", "Xyz 25 20:18:08 ", "NOV 25 20:18:08 ",
-        "Nov  25 20:18:08 ", "Nov 32 20:18:08 ", "Feb 30 20:18:08 ", "Nov 25 2O:18:08 ",
-        "Nov 25 20-18-08 ", "Nov 25 20:18:61 ", "Nov\t25 20:18:08 "}) {
+       {"", "Nov", "Nov 25", "Nov 25 20:18", "Nov 25 20:18:0", "Xyz 25 20:18:08 ",
+        "NOV 25 20:18:08 ", "Nov  25 20:18:08 ", "Nov 32 20:18:08 ", "Feb 30 20:18:08 ",
+        "Nov 25 2O:18:08 ", "Nov 25 20-18-08 ", "Nov 25 20:18:61 ", "Nov\t25 20:18:08 "}) {
     HeaderTime t;
     EXPECT_EQ(0u, ParseHeaderTime(text, t)) << text;
   }
@@ -100,12 +101,11 @@ TEST(SyslogTime, ParsesRfc3339AndJournalStamps) {
     std::size_t length;
     int offset;
   };
-  for (const Row& row : {Row{"2026-11-25T20:18:36.019216+00:00 vm", 32, 0},
-                         Row{"2026-11-25T20:18:36Z vm", 20, 0},
-                         Row{"2026-11-25T20:18:36.150Z", 24, 0},
-                         Row{"2026-11-25T20:18:36+0100 vm", 24, 60},
-                         Row{"2026-11-25T20:18:36.123456-0330 vm", 31, -210},
-                         Row{"2026-11-25T20:18:36+05:45", 25, 345}}) {
+  for (const Row& row :
+       {Row{"2026-11-25T20:18:36.019216+00:00 vm", 32, 0}, Row{"2026-11-25T20:18:36Z vm", 20, 0},
+        Row{"2026-11-25T20:18:36.150Z", 24, 0}, Row{"2026-11-25T20:18:36+0100 vm", 24, 60},
+        Row{"2026-11-25T20:18:36.123456-0330 vm", 31, -210},
+        Row{"2026-11-25T20:18:36+05:45", 25, 345}}) {
     HeaderTime t;
     EXPECT_EQ(row.length, ParseHeaderTime(row.text, t)) << row.text;
     EXPECT_EQ(2026, t.year);
@@ -119,9 +119,9 @@ TEST(SyslogTime, ParsesRfc3339AndJournalStamps) {
 }
 
 TEST(SyslogTime, RejectsMalformedRfc3339Stamps) {
-  for (std::string_view text : {"2026-11-25 20:18:36+00:00", "2026-13-25T20:18:36Z",
-                                "2026-02-29T20:18:36Z", "26-11-25T20:18:36Z", "2026-11-25T20:18Z",
-                                "2026-11-25T24:00:00Z"}) {
+  for (std::string_view text :
+       {"2026-11-25 20:18:36+00:00", "2026-13-25T20:18:36Z", "2026-02-29T20:18:36Z",
+        "26-11-25T20:18:36Z", "2026-11-25T20:18Z", "2026-11-25T24:00:00Z"}) {
     HeaderTime t;
     EXPECT_EQ(0u, ParseHeaderTime(text, t)) << text;
   }
@@ -143,8 +143,9 @@ TEST(SyslogTime, ParsesReferenceTimes) {
   EXPECT_EQ(Utc(2026, 11, 25, 0, 0, 0), ParseIso8601Instant("2026-11-25"));
   EXPECT_EQ(std::time_t{1764000000}, ParseIso8601Instant("@1764000000"));
   EXPECT_EQ(std::time_t{-5}, ParseIso8601Instant("@-5"));
-  for (std::string_view bad : {"", "now", "2026-11-25T", "2026-11-25T20", "2026-11-25T20:18:08+01:00x",
-                               "2026-11-31", "@", "@12a", "2026-11-25T20:18:08 Z"}) {
+  for (std::string_view bad :
+       {"", "now", "2026-11-25T", "2026-11-25T20", "2026-11-25T20:18:08+01:00x", "2026-11-31", "@",
+        "@12a", "2026-11-25T20:18:08 Z"}) {
     EXPECT_EQ(std::nullopt, ParseIso8601Instant(bad)) << bad;
   }
 }
@@ -172,6 +173,12 @@ TEST(SyslogTime, InfersTheLatestYearNotMoreThanADayAhead) {
   EXPECT_EQ("2027-01-01T00:00:01+00:00", Iso(r, "Jan  1 00:00:01"));
   EXPECT_EQ("2027-01-02T00:30:00+00:00", Iso(r, "Jan  2 00:30:00"));
   EXPECT_EQ("2026-01-02T00:30:01+00:00", Iso(r, "Jan  2 00:30:01"));
+  // The same date again, each side of the limit: no year kept for the date.
+  EXPECT_EQ("2027-01-02T00:29:59+00:00", Iso(r, "Jan  2 00:29:59"));
+  EXPECT_EQ("2026-01-02T23:00:00+00:00", Iso(r, "Jan  2 23:00:00"));
+  EXPECT_EQ("2027-01-02T00:00:00+00:00", Iso(r, "Jan  2 00:00:00"));
+  EXPECT_EQ("2026-01-03T00:00:00+00:00", Iso(r, "Jan  3 00:00:00"));
+  EXPECT_EQ("2027-01-01T23:59:60+00:00", Iso(r, "Jan  1 23:59:60"));
   EXPECT_EQ("2024-02-29T00:00:00+00:00", Iso(r, "Feb 29 00:00:00"));
   TimeResolver before_new_year(Utc(2026, 12, 31, 23, 0, 0));
   EXPECT_EQ("2027-01-01T00:05:00+00:00", Iso(before_new_year, "Jan  1 00:05:00"));
@@ -208,10 +215,10 @@ TEST(SyslogTime, RepeatedHourStepBackStartsTheSecondOccurrence) {
   const std::vector<std::string> got =
       Stream(r, {"Oct 25 01:50:00", "Oct 25 02:10:00", "Oct 25 02:50:00", "Oct 25 02:59:59",
                  "Oct 25 02:00:00", "Oct 25 02:10:00", "Oct 25 02:59:59", "Oct 25 03:00:00"});
-  const std::vector<std::string> want = {
-      "2026-10-25T01:50:00+02:00", "2026-10-25T02:10:00+02:00", "2026-10-25T02:50:00+02:00",
-      "2026-10-25T02:59:59+02:00", "2026-10-25T02:00:00+01:00", "2026-10-25T02:10:00+01:00",
-      "2026-10-25T02:59:59+01:00", "2026-10-25T03:00:00+01:00"};
+  const std::vector<std::string> want = {"2026-10-25T01:50:00+02:00", "2026-10-25T02:10:00+02:00",
+                                         "2026-10-25T02:50:00+02:00", "2026-10-25T02:59:59+02:00",
+                                         "2026-10-25T02:00:00+01:00", "2026-10-25T02:10:00+01:00",
+                                         "2026-10-25T02:59:59+01:00", "2026-10-25T03:00:00+01:00"};
   EXPECT_EQ(want, got);
   for (std::size_t i = 1; i < got.size(); ++i) {
     EXPECT_LT(Instant(got[i - 1]), Instant(got[i])) << got[i];
@@ -236,13 +243,15 @@ TEST(SyslogTime, OffsetsAroundChangesInStreamOrder) {
         {"Oct 25 02:31:00", "2026-10-25T02:31:00+02:00"},
         {"Oct 25 02:29:00", "2026-10-25T02:29:00+01:00"},
         {"Oct 25 02:31:00", "2026-10-25T02:31:00+01:00"}}},
-      {"past the hour, the next stamp in it starts afresh", "Europe/Paris",
+      {"past the hour, the next stamp in it starts afresh",
+       "Europe/Paris",
        {{"Oct 25 02:40:00", "2026-10-25T02:40:00+02:00"},
         {"Oct 25 02:20:00", "2026-10-25T02:20:00+01:00"},
         {"Oct 25 03:00:00", "2026-10-25T03:00:00+01:00"},
         {"Oct 25 02:20:00", "2026-10-25T02:20:00+02:00"},
         {"Oct 25 02:40:00", "2026-10-25T02:40:00+02:00"}}},
-      {"the days around the change, and stamps of one minute in the hour", "Europe/Paris",
+      {"the days around the change, and stamps of one minute in the hour",
+       "Europe/Paris",
        {{"Oct 24 02:30:00", "2026-10-24T02:30:00+02:00"},
         {"Oct 25 02:30:10", "2026-10-25T02:30:10+02:00"},
         {"Oct 25 02:30:50", "2026-10-25T02:30:50+02:00"},
@@ -251,26 +260,30 @@ TEST(SyslogTime, OffsetsAroundChangesInStreamOrder) {
         {"Oct 25 02:30:30", "2026-10-25T02:30:30+01:00"},
         {"Oct 26 02:30:00", "2026-10-26T02:30:00+01:00"},
         {"Oct 23 02:30:00", "2026-10-23T02:30:00+02:00"}}},
-      {"stamps with an offset keep it and leave the state alone", "Europe/Paris",
+      {"stamps with an offset keep it and leave the state alone",
+       "Europe/Paris",
        {{"2026-10-25T02:50:00", "2026-10-25T02:50:00+02:00"},
         {"2026-10-25T02:10:00+01:00", "2026-10-25T02:10:00+01:00"},
         {"2026-10-25T02:20:00.5+02:00", "2026-10-25T02:20:00+02:00"},
         {"2026-10-25T02:05:00", "2026-10-25T02:05:00+01:00"},
         {"Oct 25 02:30:00", "2026-10-25T02:30:00+01:00"}}},
-      {"the skipped hour takes the offset before the change", "Europe/Paris",
+      {"the skipped hour takes the offset before the change",
+       "Europe/Paris",
        {{"Mar 29 01:59:59", "2026-03-29T01:59:59+01:00"},
         {"Mar 29 02:30:00", "2026-03-29T02:30:00+01:00"},
         {"Mar 29 03:00:00", "2026-03-29T03:00:00+02:00"},
         {"Mar 28 02:30:00", "2026-03-28T02:30:00+01:00"},
         {"Mar 30 02:30:00", "2026-03-30T02:30:00+02:00"}}},
-      {"southern hemisphere: 2026-04-05 03:00 AEDT -> 02:00 AEST", "Australia/Sydney",
+      {"southern hemisphere: 2026-04-05 03:00 AEDT -> 02:00 AEST",
+       "Australia/Sydney",
        {{"Apr  5 01:59:00", "2026-04-05T01:59:00+11:00"},
         {"Apr  5 02:45:00", "2026-04-05T02:45:00+11:00"},
         {"Apr  5 02:15:00", "2026-04-05T02:15:00+10:00"},
         {"Apr  5 03:15:00", "2026-04-05T03:15:00+10:00"},
         {"Oct  4 01:59:00", "2026-10-04T01:59:00+10:00"},
         {"Oct  4 03:00:00", "2026-10-04T03:00:00+11:00"}}},
-      {"a repeated half hour: 2026-04-05 02:00 +11 -> 01:30 +10:30", "Australia/Lord_Howe",
+      {"a repeated half hour: 2026-04-05 02:00 +11 -> 01:30 +10:30",
+       "Australia/Lord_Howe",
        {{"Apr  5 01:29:00", "2026-04-05T01:29:00+11:00"},
         {"Apr  5 01:45:00", "2026-04-05T01:45:00+11:00"},
         {"Apr  5 01:55:00", "2026-04-05T01:55:00+11:00"},
