@@ -339,10 +339,16 @@ class MysqlBackend : public SqlBackend {
   int lock_seconds_;  // GET_LOCK's wait: --lock-timeout, rounded up
 };
 
-}  // namespace
+struct Connected {
+  MYSQL* db = nullptr;
+  std::optional<std::string> error;
+};
 
-SqlOpenResult OpenMysqlBackend(const SqlConnection& c, MysqlInsertMode mode) {
-  SqlOpenResult r;
+// One session as the importer's and the reader's (one TLS rule, one message
+// form): LOAD DATA LOCAL off, utf8mb4, no reconnect, TLS as sslmode says, and
+// what a mysql batch file pins (SessionSql).
+Connected Connect(const SqlConnection& c) {
+  Connected r;
   const std::string server = SqlServerName(c);
   MYSQL* db = mysql_init(nullptr);
   if (!db) {
@@ -379,9 +385,22 @@ SqlOpenResult OpenMysqlBackend(const SqlConnection& c, MysqlInsertMode mode) {
     mysql_close(db);
     return r;
   }
+  r.db = db;
+  return r;
+}
+
+}  // namespace
+
+SqlOpenResult OpenMysqlBackend(const SqlConnection& c, MysqlInsertMode mode) {
+  SqlOpenResult r;
+  Connected db = Connect(c);
+  if (db.error) {
+    r.error = db.error;
+    return r;
+  }
   if (mode == MysqlInsertMode::kAuto)  // bulk execution: MariaDB servers only
-    mode = mariadb_connection(db) ? MysqlInsertMode::kBulk : MysqlInsertMode::kMultiRow;
-  r.backend = std::make_unique<MysqlBackend>(db, server, mode, c.lock_timeout_seconds);
+    mode = mariadb_connection(db.db) ? MysqlInsertMode::kBulk : MysqlInsertMode::kMultiRow;
+  r.backend = std::make_unique<MysqlBackend>(db.db, SqlServerName(c), mode, c.lock_timeout_seconds);
   return r;
 }
 

@@ -36,6 +36,52 @@ class Result {
 
 void IgnoreNotice(void*, const char*) {}
 
+// The result's error message, or the connection's (also when the connection
+// is lost: it has the server's last word, e.g. "FATAL: terminating connection
+// due to administrator command"), after `where`.
+std::string ConnectionMessage(PGconn* conn, const PGresult* res, const std::string& where,
+                              std::string_view password) {
+  const char* m = res && PQstatus(conn) == CONNECTION_OK ? PQresultErrorMessage(res) : "";
+  if (!m || !*m) m = PQerrorMessage(conn);
+  if (!m || !*m) m = "unknown error";
+  return where + ": " + PostgresqlMessage(m, password);
+}
+
+struct Connected {
+  PGconn* conn = nullptr;
+  std::optional<std::string> error;
+};
+
+// One connection as PostgresqlConnectParams says (the importer's and the
+// reader's: one TLS rule, one message form). Notices are dropped: the
+// schema's "already exists, skipping" ones are not for the user.
+Connected Connect(const SqlConnection& c, std::string_view application_name) {
+  Connected r;
+  std::vector<std::pair<std::string, std::string>> params =
+      PostgresqlConnectParams(c, application_name, PQlibVersion());
+  std::vector<const char*> keys, values;
+  for (const auto& [k, v] : params) {
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  // expand_dbname = 0: a db_name is a name, never read as a conninfo string.
+  PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 0);
+  if (!conn) {
+    r.error = SqlServerName(c) + ": out of memory";
+    return r;
+  }
+  if (PQstatus(conn) != CONNECTION_OK) {
+    r.error = SqlServerName(c) + ": " + PostgresqlMessage(PQerrorMessage(conn), c.password);
+    PQfinish(conn);
+    return r;
+  }
+  PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
+  r.conn = conn;
+  return r;
+}
+
 class PostgresqlBackend : public SqlBackend {
  public:
   PostgresqlBackend(PGconn* conn, const SqlConnection& c)
@@ -213,14 +259,8 @@ class PostgresqlBackend : public SqlBackend {
     return std::nullopt;
   }
 
-  // The result's error message, or the connection's (also when the
-  // connection is lost: it has the server's last word, e.g. "FATAL:
-  // terminating connection due to administrator command").
   std::string Message(const PGresult* res) const {
-    const char* m = res && PQstatus(conn_) == CONNECTION_OK ? PQresultErrorMessage(res) : "";
-    if (!m || !*m) m = PQerrorMessage(conn_);
-    if (!m || !*m) m = "unknown error";
-    return where_ + ": " + PostgresqlMessage(m, password_);
+    return ConnectionMessage(conn_, res, where_, password_);
   }
 
   PGconn* conn_;
@@ -264,8 +304,8 @@ void AppendCopyText(std::string_view v, std::string& out) {
   }
 }
 
-std::vector<std::pair<std::string, std::string>> PostgresqlConnectParams(const SqlConnection& c,
-                                                                         int libpq_version) {
+std::vector<std::pair<std::string, std::string>> PostgresqlConnectParams(
+    const SqlConnection& c, std::string_view application_name, int libpq_version) {
   std::vector<std::pair<std::string, std::string>> p;
   auto add = [&](const char* key, const std::string& value) {
     if (!value.empty()) p.emplace_back(key, value);
@@ -280,7 +320,7 @@ std::vector<std::pair<std::string, std::string>> PostgresqlConnectParams(const S
   if (rootcert.empty() && c.sslmode.rfind("verify-", 0) == 0 && libpq_version >= 160000)
     rootcert = "system";
   add("sslrootcert", rootcert);
-  add("application_name", "mls-sql");
+  add("application_name", std::string(application_name));
   add("connect_timeout", "10");
   add("client_encoding", "UTF8");
   return p;
@@ -307,29 +347,12 @@ std::string PostgresqlMessage(std::string_view message, std::string_view passwor
 
 SqlOpenResult OpenPostgresqlBackend(const SqlConnection& c) {
   SqlOpenResult r;
-  std::vector<std::pair<std::string, std::string>> params =
-      PostgresqlConnectParams(c, PQlibVersion());
-  std::vector<const char*> keys, values;
-  for (const auto& [k, v] : params) {
-    keys.push_back(k.c_str());
-    values.push_back(v.c_str());
-  }
-  keys.push_back(nullptr);
-  values.push_back(nullptr);
-  // expand_dbname = 0: a db_name is a name, never read as a conninfo string.
-  PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 0);
-  if (!conn) {
-    r.error = SqlServerName(c) + ": out of memory";
+  Connected db = Connect(c, "mls-sql");
+  if (db.error) {
+    r.error = db.error;
     return r;
   }
-  if (PQstatus(conn) != CONNECTION_OK) {
-    r.error = SqlServerName(c) + ": " + PostgresqlMessage(PQerrorMessage(conn), c.password);
-    PQfinish(conn);
-    return r;
-  }
-  // The schema's "already exists, skipping" notices are not for the user.
-  PQsetNoticeProcessor(conn, IgnoreNotice, nullptr);
-  r.backend = std::make_unique<PostgresqlBackend>(conn, c);
+  r.backend = std::make_unique<PostgresqlBackend>(db.conn, c);
   return r;
 }
 

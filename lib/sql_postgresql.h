@@ -32,12 +32,12 @@ void AppendCopyText(std::string_view value, std::string& out);
 
 // The keywords and values handed to PQconnectdbParams for `c` (empty ones
 // left out, so libpq's defaults apply): host, port, dbname, user, password,
-// sslmode, sslrootcert, application_name=mls-sql, connect_timeout=10,
-// client_encoding=UTF8. `libpq_version` is PQlibVersion(): from 16 on, a
-// verify-* mode without a CA file passes sslrootcert=system (the system's
-// CAs); before, libpq reads ~/.postgresql/root.crt.
-std::vector<std::pair<std::string, std::string>> PostgresqlConnectParams(const SqlConnection& c,
-                                                                         int libpq_version);
+// sslmode, sslrootcert, application_name (the tool: mls-sql, mls-report),
+// connect_timeout=10, client_encoding=UTF8. `libpq_version` is PQlibVersion():
+// from 16 on, a verify-* mode without a CA file passes sslrootcert=system (the
+// system's CAs); before, libpq reads ~/.postgresql/root.crt.
+std::vector<std::pair<std::string, std::string>> PostgresqlConnectParams(
+    const SqlConnection& c, std::string_view application_name, int libpq_version);
 
 // A libpq or server message for one line of ours: surrounding whitespace
 // trimmed, every run of whitespace (line breaks too) one space, shown with

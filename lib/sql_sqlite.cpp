@@ -65,8 +65,8 @@ class SqliteBackend : public SqlBackend {
     }
     if (rc != SQLITE_DONE) return Message();
 
-    std::string sql = "INSERT INTO " + SqlQuotedName(info.table) + " (" + SqlEventColumnList() +
-                      ") VALUES (?";
+    std::string sql =
+        "INSERT INTO " + SqlQuotedName(info.table) + " (" + SqlEventColumnList() + ") VALUES (?";
     for (std::size_t i = 1; i < 3 + kSqlEventCols.size(); ++i) sql += ", ?";
     sql += ")" + SqlDoNothingOnConflict(kSqlEventsKey);
     Statement insert;
@@ -132,12 +132,17 @@ class SqliteBackend : public SqlBackend {
   std::string path_;
 };
 
-}  // namespace
-
-SqlOpenResult OpenSqliteBackend(const std::string& path) {
-  SqlOpenResult r;
+struct Opened {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  std::optional<std::string> error;  // "PATH: unable to open database file"
+};
+
+// The importer's and the reader's way to open the file (`flags`: read-write
+// and create, or read-only), waiting up to kBusyTimeoutMs for another's lock.
+Opened Open(const std::string& path, int flags) {
+  Opened r;
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     r.error = path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close(db);
@@ -145,7 +150,20 @@ SqlOpenResult OpenSqliteBackend(const std::string& path) {
   }
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   sqlite3_extended_result_codes(db, 1);
-  r.backend = std::make_unique<SqliteBackend>(db, path);
+  r.db = db;
+  return r;
+}
+
+}  // namespace
+
+SqlOpenResult OpenSqliteBackend(const std::string& path) {
+  SqlOpenResult r;
+  Opened db = Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (db.error) {
+    r.error = db.error;
+    return r;
+  }
+  r.backend = std::make_unique<SqliteBackend>(db.db, path);
   return r;
 }
 

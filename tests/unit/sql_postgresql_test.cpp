@@ -47,7 +47,7 @@ SqlConnection Server() {
 }
 
 TEST(PostgresqlConnectParams, EveryKeywordFromTheConnection) {
-  auto p = PostgresqlConnectParams(Server(), 150000);
+  auto p = PostgresqlConnectParams(Server(), "mls-sql", 150000);
   std::map<std::string, std::string> m(p.begin(), p.end());
   EXPECT_EQ(p.size(), m.size());  // no keyword twice
   EXPECT_EQ((std::map<std::string, std::string>{{"host", "127.0.0.1"},
@@ -63,11 +63,17 @@ TEST(PostgresqlConnectParams, EveryKeywordFromTheConnection) {
             m);
 }
 
+TEST(PostgresqlConnectParams, TheToolNamesItselfInApplicationName) {
+  auto p = PostgresqlConnectParams(Server(), "mls-report", 150000);
+  std::map<std::string, std::string> m(p.begin(), p.end());
+  EXPECT_EQ("mls-report", m["application_name"]);
+}
+
 TEST(PostgresqlConnectParams, UnsetKeysAreLeftToLibpq) {
   SqlConnection c;
   c.dialect = SqlDialect::kPostgresql;
   c.name = "events";
-  auto p = PostgresqlConnectParams(c, 150000);
+  auto p = PostgresqlConnectParams(c, "mls-sql", 150000);
   std::map<std::string, std::string> m(p.begin(), p.end());
   EXPECT_EQ(0u, m.count("host"));
   EXPECT_EQ(0u, m.count("port"));
@@ -81,13 +87,13 @@ TEST(PostgresqlConnectParams, UnsetKeysAreLeftToLibpq) {
 TEST(PostgresqlConnectParams, VerifyWithoutCaFileUsesTheSystemCasFromLibpq16) {
   SqlConnection c = Server();
   c.sslrootcert.clear();
-  auto old = PostgresqlConnectParams(c, 150018);
+  auto old = PostgresqlConnectParams(c, "mls-sql", 150018);
   for (const auto& [k, v] : old) EXPECT_NE("sslrootcert", k);
-  auto now = PostgresqlConnectParams(c, 160000);
+  auto now = PostgresqlConnectParams(c, "mls-sql", 160000);
   std::map<std::string, std::string> m(now.begin(), now.end());
   EXPECT_EQ("system", m["sslrootcert"]);
   c.sslmode = "require";
-  auto req = PostgresqlConnectParams(c, 160000);
+  auto req = PostgresqlConnectParams(c, "mls-sql", 160000);
   for (const auto& [k, v] : req) EXPECT_NE("sslrootcert", k);
 }
 
