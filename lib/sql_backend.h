@@ -12,11 +12,20 @@
 // the journal row; then commits. On any error the transaction is rolled back
 // whole and the error is the database's own message. The result is the
 // same as the batch file loaded by the database's own client.
+//
+// SqlReader: read-only queries against the same database (mls-report
+// --source database; OpenSqlReader in lib/sql_reader.h). It lives here, beside
+// SqlBackend, so that the backends' modules can implement it without an
+// include cycle through sql_reader.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "sql_batch.h"
 
@@ -59,7 +68,37 @@ struct SqlOpenResult {
   std::optional<std::string> error;  // "PATH: unable to open database file"
 };
 
+// Read-only queries against the events database (mls-report --source database).
+class SqlReader {
+ public:
+  virtual ~SqlReader() = default;
+  // One row's cells as text; a NULL is an empty view. Return false to stop early.
+  using RowFn = std::function<bool(std::span<const std::string_view> cells)>;
+  // Runs one SELECT with `params` bound as text values (PostgreSQL: $1, $2...;
+  // MariaDB and SQLite: ? in order) -- never spliced into the SQL text. Rows are
+  // streamed to `row` as they arrive, so memory stays bounded whatever the result's
+  // size (PostgreSQL: PQsendQueryParams + PQsetSingleRowMode; MariaDB: a prepared
+  // statement fetched unbuffered, without mysql_stmt_store_result, growing a column's
+  // buffer and re-fetching it with mysql_stmt_fetch_column when it was truncated;
+  // SQLite: sqlite3_prepare_v2 / bind_text / step). On error: the database's own
+  // message (as the import backends format it: server name, never the password).
+  // The views are valid only during the call. An error can come after some rows
+  // were streamed (e.g. a division by zero at the 1000th): the caller drops
+  // what it built. Stopping early is not an error (PostgreSQL: the query is
+  // cancelled; MariaDB: the rest of the result is read and dropped).
+  virtual std::optional<std::string> Select(std::string_view sql,
+                                            const std::vector<std::string>& params,
+                                            const RowFn& row) = 0;
+  virtual SqlDialect dialect() const = 0;
+};
+
+struct SqlReaderOpenResult {
+  std::unique_ptr<SqlReader> reader;
+  std::optional<std::string> error;
+};
+
 // The implementations' constructors (OpenSqliteBackend, ...) live in their
-// modules; OpenSqlBackend (lib/sql_import.h) picks one by dialect.
+// modules; OpenSqlBackend (lib/sql_import.h) picks one by dialect, and
+// OpenSqlReader (lib/sql_reader.h) one reader (OpenSqliteReader, ...).
 
 }  // namespace mls

@@ -339,6 +339,93 @@ class MysqlBackend : public SqlBackend {
   int lock_seconds_;  // GET_LOCK's wait: --lock-timeout, rounded up
 };
 
+// A column's buffer before the first value that does not fit (then it grows
+// to that value's size).
+constexpr std::size_t kReaderCellBytes = 256;
+
+class MysqlReader : public SqlReader {
+ public:
+  MysqlReader(MYSQL* db, std::string server) : db_(db), server_(std::move(server)) {}
+  ~MysqlReader() override { mysql_close(db_); }
+
+  std::optional<std::string> Select(std::string_view sql, const std::vector<std::string>& params,
+                                    const RowFn& row) override {
+    // Closing the statement (also on an early stop or an error) reads and
+    // drops the rows not fetched: the connection is ready for the next query.
+    Statement st(db_);
+    if (!st.get()) return Message();
+    if (mysql_stmt_prepare(st.get(), sql.data(), sql.size())) return StmtMessage(st);
+    const unsigned long want = mysql_stmt_param_count(st.get());
+    if (want != params.size())  // bind_param reads param_count entries
+      return server_ + ": the statement has " + std::to_string(want) + " parameters, " +
+             std::to_string(params.size()) + " given";
+    Params p(params.size());
+    for (const std::string& v : params) p.Text(v);
+    if ((want > 0 && mysql_stmt_bind_param(st.get(), p.data())) || mysql_stmt_execute(st.get()))
+      return StmtMessage(st);
+    const unsigned n = mysql_stmt_field_count(st.get());
+    if (n == 0) return std::nullopt;  // no result set
+    // Every column fetched as a string (the client converts numbers and times
+    // to their text), into a buffer of ours that grows when a value is longer.
+    std::vector<std::string> buf(n, std::string(kReaderCellBytes, '\0'));
+    std::vector<MYSQL_BIND> binds(n);
+    std::vector<unsigned long> length(n);
+    std::vector<my_bool> null(n), truncated(n);
+    auto bind = [&](unsigned i) {
+      MYSQL_BIND& b = binds[i];
+      b = MYSQL_BIND{};
+      b.buffer_type = MYSQL_TYPE_STRING;
+      b.buffer = buf[i].data();
+      b.buffer_length = buf[i].size();
+      b.length = &length[i];
+      b.is_null = &null[i];
+      b.error = &truncated[i];
+    };
+    for (unsigned i = 0; i < n; ++i) bind(i);
+    if (mysql_stmt_bind_result(st.get(), binds.data())) return StmtMessage(st);
+    std::vector<std::string_view> cells(n);
+    for (;;) {
+      // Without mysql_stmt_store_result: each fetch reads one row off the network.
+      const int rc = mysql_stmt_fetch(st.get());
+      if (rc == MYSQL_NO_DATA) break;
+      if (rc != 0 && rc != MYSQL_DATA_TRUNCATED) return StmtMessage(st);
+      // A value longer than its buffer (whether or not the library reports
+      // truncation): grow the buffer and fetch that column again. The column
+      // first, the new binding after: mysql_stmt_bind_result replaces the
+      // statement's bindings, row position included.
+      bool grown = false;
+      for (unsigned i = 0; i < n; ++i) {
+        if (null[i] || length[i] <= buf[i].size()) continue;
+        buf[i].resize(length[i]);
+        bind(i);
+        if (mysql_stmt_fetch_column(st.get(), &binds[i], i, 0)) return StmtMessage(st);
+        grown = true;
+      }
+      if (grown && mysql_stmt_bind_result(st.get(), binds.data())) return StmtMessage(st);
+      for (unsigned i = 0; i < n; ++i)
+        cells[i] = null[i] ? std::string_view() : std::string_view(buf[i].data(), length[i]);
+      if (!row(cells)) break;
+    }
+    return std::nullopt;
+  }
+
+  SqlDialect dialect() const override { return SqlDialect::kMysql; }
+
+  std::optional<std::string> Exec(const std::string& sql) {
+    if (mysql_real_query(db_, sql.data(), sql.size())) return Message();
+    return std::nullopt;
+  }
+
+ private:
+  std::string Message() const { return server_ + ": " + mysql_error(db_); }
+  std::string StmtMessage(const Statement& st) const {
+    return server_ + ": " + mysql_stmt_error(st.get());
+  }
+
+  MYSQL* db_;
+  std::string server_;
+};
+
 struct Connected {
   MYSQL* db = nullptr;
   std::optional<std::string> error;
@@ -401,6 +488,20 @@ SqlOpenResult OpenMysqlBackend(const SqlConnection& c, MysqlInsertMode mode) {
   if (mode == MysqlInsertMode::kAuto)  // bulk execution: MariaDB servers only
     mode = mariadb_connection(db.db) ? MysqlInsertMode::kBulk : MysqlInsertMode::kMultiRow;
   r.backend = std::make_unique<MysqlBackend>(db.db, SqlServerName(c), mode, c.lock_timeout_seconds);
+  return r;
+}
+
+SqlReaderOpenResult OpenMysqlReader(const SqlConnection& c) {
+  SqlReaderOpenResult r;
+  Connected db = Connect(c);
+  if (db.error) {
+    r.error = db.error;
+    return r;
+  }
+  auto reader = std::make_unique<MysqlReader>(db.db, SqlServerName(c));
+  // Defence in depth: the reader only reads, and the server holds it to that.
+  if ((r.error = reader->Exec("SET SESSION TRANSACTION READ ONLY"))) return r;
+  r.reader = std::move(reader);
   return r;
 }
 

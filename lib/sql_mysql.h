@@ -34,4 +34,10 @@ enum class MysqlInsertMode { kAuto, kBulk, kMultiRow };
 SqlOpenResult OpenMysqlBackend(const SqlConnection& connection,
                                MysqlInsertMode mode = MysqlInsertMode::kAuto);
 
+// The reader of lib/sql_reader.h: the same session, then SET SESSION
+// TRANSACTION READ ONLY; Select prepares the query, binds the parameters as
+// strings and fetches the rows unbuffered (one at a time off the network),
+// every column as text.
+SqlReaderOpenResult OpenMysqlReader(const SqlConnection& connection);
+
 }  // namespace mls

@@ -269,6 +269,100 @@ class PostgresqlBackend : public SqlBackend {
   long long lock_ms_;  // lock_timeout for the advisory lock: --lock-timeout, at least 1 ms
 };
 
+class PostgresqlReader : public SqlReader {
+ public:
+  PostgresqlReader(PGconn* conn, const SqlConnection& c)
+      : conn_(conn), where_(SqlServerName(c)), password_(c.password) {}
+  ~PostgresqlReader() override { PQfinish(conn_); }
+
+  std::optional<std::string> Select(std::string_view sql, const std::vector<std::string>& params,
+                                    const RowFn& row) override {
+    if (params.size() > kMaxParams) return where_ + ": too many parameters";
+    const std::string text(sql);  // NUL-terminated for libpq
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const std::string& p : params) {
+      // libpq reads a value up to its NUL (and PostgreSQL text holds none):
+      // a shorter value than the caller's is never sent.
+      if (p.find('\0') != std::string::npos)
+        return where_ + ": parameter $" + std::to_string(values.size() + 1) + " holds a NUL byte";
+      values.push_back(p.c_str());
+    }
+    // Text values, types left to the server, text results (resultFormat 0).
+    if (!PQsendQueryParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                           values.data(), nullptr, nullptr, 0))
+      return Message(nullptr);
+    if (!PQsetSingleRowMode(conn_)) {
+      std::string err = Message(nullptr);
+      while (PGresult* res = PQgetResult(conn_)) PQclear(res);
+      return err;
+    }
+    std::optional<std::string> err;
+    bool stopped = false;
+    std::vector<std::string_view> cells;
+    // Every result up to the last (nullptr): the connection is then ready
+    // for the next query, whatever happened.
+    while (PGresult* got = PQgetResult(conn_)) {
+      Result res(got);
+      if (stopped || err) continue;  // what comes after a stop or an error is dropped
+      switch (res.status()) {
+        case PGRES_SINGLE_TUPLE: {
+          const int n = PQnfields(got);
+          cells.resize(static_cast<std::size_t>(n));
+          for (int i = 0; i < n; ++i)
+            cells[static_cast<std::size_t>(i)] =
+                PQgetisnull(got, 0, i)
+                    ? std::string_view()
+                    : std::string_view(PQgetvalue(got, 0, i),
+                                       static_cast<std::size_t>(PQgetlength(got, 0, i)));
+          if (!row(cells)) {
+            stopped = true;
+            Cancel();
+          }
+          break;
+        }
+        case PGRES_TUPLES_OK:  // the end of the rows (or a result without any)
+        case PGRES_COMMAND_OK:
+          break;
+        default:
+          err = Message(got);
+          break;
+      }
+    }
+    return stopped ? std::nullopt : err;
+  }
+
+  SqlDialect dialect() const override { return SqlDialect::kPostgresql; }
+
+  std::optional<std::string> Exec(const std::string& sql) {
+    Result res(PQexec(conn_, sql.c_str()));
+    if (res.status() != PGRES_COMMAND_OK) return Message(res.get());
+    return std::nullopt;
+  }
+
+ private:
+  static constexpr std::size_t kMaxParams = 65535;  // the protocol's limit
+
+  // Asks the server to stop the running query (the rows still coming are
+  // read and dropped by Select). A cancel that arrives after the query ended
+  // is ignored by the server; one that fails leaves the rows to be drained.
+  void Cancel() {
+    if (PGcancel* c = PQgetCancel(conn_)) {
+      char buf[256];
+      PQcancel(c, buf, sizeof buf);
+      PQfreeCancel(c);
+    }
+  }
+
+  std::string Message(const PGresult* res) const {
+    return ConnectionMessage(conn_, res, where_, password_);
+  }
+
+  PGconn* conn_;
+  std::string where_;
+  std::string password_;
+};
+
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -353,6 +447,20 @@ SqlOpenResult OpenPostgresqlBackend(const SqlConnection& c) {
     return r;
   }
   r.backend = std::make_unique<PostgresqlBackend>(db.conn, c);
+  return r;
+}
+
+SqlReaderOpenResult OpenPostgresqlReader(const SqlConnection& c) {
+  SqlReaderOpenResult r;
+  Connected db = Connect(c, "mls-report");
+  if (db.error) {
+    r.error = db.error;
+    return r;
+  }
+  auto reader = std::make_unique<PostgresqlReader>(db.conn, c);
+  // Defence in depth: the reader only reads, and the server holds it to that.
+  if ((r.error = reader->Exec("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"))) return r;
+  r.reader = std::move(reader);
   return r;
 }
 

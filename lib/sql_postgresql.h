@@ -23,6 +23,12 @@ namespace mls {
 
 SqlOpenResult OpenPostgresqlBackend(const SqlConnection& connection);
 
+// The reader of lib/sql_reader.h: the same connection (application_name
+// mls-report), the session read-only; Select sends the query with its
+// parameters (PQsendQueryParams, text values and results) and reads it in
+// single-row mode; a row callback that stops cancels the query (PQcancel).
+SqlReaderOpenResult OpenPostgresqlReader(const SqlConnection& connection);
+
 // ---- pure pieces (unit-tested) ------------------------------------------------
 
 // One value in COPY's text format appended to `out`: backslash, TAB, LF and CR

@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <limits>
+#include <string_view>
+#include <vector>
 
 #include "number.h"
 
@@ -132,6 +134,69 @@ class SqliteBackend : public SqlBackend {
   std::string path_;
 };
 
+class SqliteReader : public SqlReader {
+ public:
+  SqliteReader(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteReader() override { sqlite3_close(db_); }
+
+  std::optional<std::string> Select(std::string_view sql, const std::vector<std::string>& params,
+                                    const RowFn& row) override {
+    if (sql.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+      return path_ + ": the statement is too long";
+    Statement st;
+    const char* tail = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), st.out(), &tail) !=
+        SQLITE_OK)
+      return Message();
+    if (!st.get()) return path_ + ": no statement";  // only spaces or comments
+    // One statement: the tail must hold nothing more than spaces and comments
+    // (sqlite3_prepare_v2 would silently leave the rest unrun).
+    const char* end = sql.data() + sql.size();
+    while (tail && tail < end) {
+      Statement next;
+      if (sqlite3_prepare_v2(db_, tail, static_cast<int>(end - tail), next.out(), &tail) !=
+          SQLITE_OK)
+        return Message();
+      if (next.get()) return path_ + ": more than one statement";
+    }
+    const int want = sqlite3_bind_parameter_count(st.get());
+    if (static_cast<std::size_t>(want) != params.size())
+      return path_ + ": the statement has " + std::to_string(want) + " parameters, " +
+             std::to_string(params.size()) + " given";
+    for (int i = 0; i < want; ++i) {
+      const std::string& v = params[static_cast<std::size_t>(i)];
+      if (sqlite3_bind_text64(st.get(), i + 1, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8) !=
+          SQLITE_OK)
+        return Message();
+    }
+    const int n = sqlite3_column_count(st.get());
+    std::vector<std::string_view> cells(static_cast<std::size_t>(n));
+    for (;;) {
+      const int rc = sqlite3_step(st.get());
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) return Message();
+      for (int i = 0; i < n; ++i) {
+        // The text first, then its size (the order SQLite's documentation asks for).
+        const unsigned char* text = sqlite3_column_text(st.get(), i);
+        cells[static_cast<std::size_t>(i)] =
+            text ? std::string_view(reinterpret_cast<const char*>(text),
+                                    static_cast<std::size_t>(sqlite3_column_bytes(st.get(), i)))
+                 : std::string_view();
+      }
+      if (!row(cells)) break;
+    }
+    return std::nullopt;
+  }
+
+  SqlDialect dialect() const override { return SqlDialect::kSqlite; }
+
+ private:
+  std::string Message() const { return path_ + ": " + sqlite3_errmsg(db_); }
+
+  sqlite3* db_;
+  std::string path_;
+};
+
 struct Opened {
   sqlite3* db = nullptr;
   std::optional<std::string> error;  // "PATH: unable to open database file"
@@ -164,6 +229,18 @@ SqlOpenResult OpenSqliteBackend(const std::string& path) {
     return r;
   }
   r.backend = std::make_unique<SqliteBackend>(db.db, path);
+  return r;
+}
+
+SqlReaderOpenResult OpenSqliteReader(const std::string& path) {
+  SqlReaderOpenResult r;
+  // Read-only and never created: a missing file is an error.
+  Opened db = Open(path, SQLITE_OPEN_READONLY);
+  if (db.error) {
+    r.error = db.error;
+    return r;
+  }
+  r.reader = std::make_unique<SqliteReader>(db.db, path);
   return r;
 }
 

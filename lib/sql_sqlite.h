@@ -13,4 +13,8 @@ namespace mls {
 
 SqlOpenResult OpenSqliteBackend(const std::string& path);
 
+// The reader of lib/sql_reader.h: the file opened read-only (never created);
+// Select takes exactly one statement, parameters bound as text.
+SqlReaderOpenResult OpenSqliteReader(const std::string& path);
+
 }  // namespace mls
