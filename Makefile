@@ -63,7 +63,8 @@ LIBS_mls-ipinfo := -lmaxminddb -lcurl -larchive
 MARIADB_CFLAGS  := $(shell pkg-config --cflags libmariadb 2>/dev/null || echo -I/usr/include/mariadb)
 MARIADB_LIBS    := $(shell pkg-config --libs libmariadb 2>/dev/null || echo -lmariadb)
 LIBS_mls-sql    := -lcrypto -lsqlite3 -lpq $(MARIADB_LIBS)
-LIBS_mls-report := -lcurl
+# mls-report reads the central database with mls-sql's connection code (lib/sql_reader.h).
+LIBS_mls-report := -lcurl -lcrypto -lsqlite3 -lpq $(MARIADB_LIBS)
 LIBS_mls-anonymize := -lcrypto
 LIBS_mls-tail   := -lsystemd
 LIBS_ALL        := $(LIBS_BASE) -lsystemd -lcares -lmaxminddb -lcurl -larchive -lcrypto -lsqlite3 -lpq \
