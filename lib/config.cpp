@@ -240,6 +240,11 @@ const KeySpec kKeys[] = {
                     "expected today, yesterday or a time span (24h, 7d, 10m, 36h)");
      }},
     {"report", "top", MLS_POSITIVE(report_top)},
+    {"report", "source",
+     [](Config& c, std::string_view v) {
+       return OneOf(v, {"csv", "database"}, false, c.report_source,
+                    "expected csv (this host's dataset) or database (the [database] events table)");
+     }},
     {"report", "sendmail", MLS_NONEMPTY(report_sendmail)},
     {"report", "smtp_host", MLS_STRING(smtp_host)},
     {"report", "smtp_port",

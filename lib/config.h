@@ -43,6 +43,7 @@ struct Config {
   std::string report_subject_prefix = "[maillogsentinel]";
   std::string report_window = "today";  // today yesterday 24h 7d
   int report_top = 10;
+  std::string report_source = "csv";  // csv database: what mls-report reads
   std::string report_sendmail = "/usr/sbin/sendmail";
   // Set: the report goes to this SMTP server instead of sendmail (lib/smtp.h).
   std::string smtp_host;

@@ -18,6 +18,7 @@
 #include "ip.h"
 #include "local_time.h"
 #include "syslog_time.h"
+#include "text_safety.h"
 
 namespace mls {
 namespace {
@@ -72,46 +73,78 @@ struct IpAgg {
   std::time_t latest = kTimeMin;  // time of the row the enrichment cells came from
   std::string hostname, country, asn, as_org;
   StrMap<std::uint64_t> users;
+  std::vector<std::uint32_t> servers;  // ids (ServerAgg::id) of the servers it tried, unsorted
   bool seen_before = false;
   bool is_ip = true;  // false: the cell is not an IP address (never in threshold_ips)
 };
 
-class Aggregator {
+struct ServerAgg {
+  std::uint32_t id = 0;
+  std::uint64_t count = 0;     // in the window
+  std::uint64_t previous = 0;  // in the previous window
+  std::uint64_t ips = 0;       // distinct addresses in the window
+};
+
+struct UserAgg {
+  std::uint64_t count = 0;
+  std::vector<std::uint32_t> servers;
+};
+
+// Adds `id` to a small set kept as a vector (an address or a user meets few servers).
+bool AddId(std::vector<std::uint32_t>& ids, std::uint32_t id) {
+  if (std::find(ids.begin(), ids.end(), id) != ids.end()) return false;
+  ids.push_back(id);
+  return true;
+}
+
+}  // namespace
+
+class ReportAggregator::Impl {
  public:
-  Aggregator(const ReportOptions& o, std::vector<std::time_t> starts)
+  Impl(const ReportOptions& o, std::vector<std::time_t> starts)
       : o_(o), starts_(std::move(starts)), counts_(starts_.size(), 0) {}
 
-  void Add(const DatasetCells& r, std::time_t t, bool is_ip) {
-    ++total_;
+  void Add(const DatasetCells& r, std::time_t first, std::time_t last, std::uint64_t n,
+           bool is_ip) {
+    total_ += n;
     IpAgg& ip = Slot(ips_, r.c[kDIp]);
     ip.is_ip = is_ip;
-    ++ip.count;
-    ip.first = std::min(ip.first, t);
-    ip.last = std::max(ip.last, t);
-    if (t >= ip.latest) {
-      ip.latest = t;
+    ip.count += n;
+    ip.first = std::min(ip.first, first);
+    ip.last = std::max(ip.last, last);
+    if (last >= ip.latest) {
+      ip.latest = last;
       ip.hostname.assign(r.c[kDRdns]);
       ip.country.assign(r.c[kDCountry]);
       ip.asn.assign(r.c[kDAsn]);
       ip.as_org.assign(r.c[kDAsOrg]);
     }
+    ServerAgg& server = Server(r.c[kDServer]);
+    server.count += n;
+    if (AddId(ip.servers, server.id)) ++server.ips;
     if (r.c[kDUser].empty()) {
-      ++no_user_;  // a missing user name is not a user name
+      no_user_ += n;  // a missing user name is not a user name
     } else {
-      ++Slot(ip.users, r.c[kDUser]);
-      ++Slot(users_, r.c[kDUser]);
+      Slot(ip.users, r.c[kDUser]) += n;
+      UserAgg& user = Slot(users_, r.c[kDUser]);
+      user.count += n;
+      AddId(user.servers, server.id);
     }
-    ++Slot(countries_, r.c[kDCountry]);
-    ++Slot(servers_, r.c[kDServer]);
-    ++Slot(asns_, r.c[kDAsn]);
-    ++Slot(as_orgs_, r.c[kDAsOrg]);
+    Slot(countries_, r.c[kDCountry]) += n;
+    Slot(asns_, r.c[kDAsn]) += n;
+    Slot(as_orgs_, r.c[kDAsOrg]) += n;
     if (r.c[kDRdnsStatus] == "OK") {
-      ++rdns_ok_;
+      rdns_ok_ += n;
     } else {
-      ++Slot(rdns_, r.c[kDRdnsStatus]);
+      Slot(rdns_, r.c[kDRdnsStatus]) += n;
     }
-    auto it = std::upper_bound(starts_.begin(), starts_.end(), t);
-    if (it != starts_.begin()) ++counts_[static_cast<std::size_t>(it - starts_.begin()) - 1];
+    auto it = std::upper_bound(starts_.begin(), starts_.end(), first);
+    if (it != starts_.begin()) counts_[static_cast<std::size_t>(it - starts_.begin()) - 1] += n;
+  }
+
+  void AddPrevious(std::string_view server, std::uint64_t n) {
+    previous_total_ += n;
+    Server(server).previous += n;
   }
 
   // Pass 2: an IP of the window seen in a row dated before it. Returns the
@@ -135,6 +168,17 @@ class Aggregator {
   void Fill(ReportData& d) const;
 
  private:
+  void FillFleet(ReportData& d, std::size_t top) const;
+  ServerAgg& Server(std::string_view name) {
+    auto it = servers_.find(name);
+    if (it == servers_.end()) {
+      it = servers_.emplace(std::string(name), ServerAgg{}).first;
+      it->second.id = static_cast<std::uint32_t>(server_names_.size());
+      server_names_.push_back(&it->first);
+    }
+    return it->second;
+  }
+
   IpCount MakeIpCount(const std::string& ip, const IpAgg& a) const {
     IpCount c;
     c.ip = ip;
@@ -152,11 +196,16 @@ class Aggregator {
   const ReportOptions& o_;
   std::vector<std::time_t> starts_;
   std::vector<std::uint64_t> counts_;
-  std::uint64_t total_ = 0, rdns_ok_ = 0, no_user_ = 0;
+  std::uint64_t total_ = 0, rdns_ok_ = 0, no_user_ = 0, previous_total_ = 0;
   StrMap<IpAgg> ips_;
-  StrMap<std::uint64_t> users_, countries_, asns_, as_orgs_, rdns_, servers_;
+  StrMap<UserAgg> users_;
+  StrMap<std::uint64_t> countries_, asns_, as_orgs_, rdns_;
+  StrMap<ServerAgg> servers_;                            // the window's and the previous window's
+  std::vector<const std::string*> server_names_;         // by id: keys of servers_
   std::unordered_map<std::string_view, IpAgg*> unseen_;  // views of ips_'s keys
 };
+
+namespace {
 
 // The first `top` of `v` by `less`, sorted (all of them when top is 0).
 template <class T, class Less>
@@ -182,13 +231,18 @@ std::vector<KeyCount> TopKeys(const StrMap<std::uint64_t>& m, std::size_t top) {
   return out;
 }
 
-void Aggregator::Fill(ReportData& d) const {
+}  // namespace
+
+void ReportAggregator::Impl::Fill(ReportData& d) const {
   const std::size_t top = o_.top;
   d.total = total_;
+  d.previous_total = previous_total_;
   d.distinct_ips = ips_.size();
   d.distinct_users = users_.size();
   d.no_user = no_user_;
-  if (servers_.size() >= 2) d.servers = TopKeys(servers_, 0);
+  std::size_t window_servers = 0;
+  for (const auto& [name, a] : servers_) window_servers += a.count > 0 ? 1 : 0;
+  if (window_servers >= 2) FillFleet(d, top);
 
   using IpRef = std::pair<const std::string*, const IpAgg*>;
   std::vector<IpRef> ips;
@@ -223,7 +277,11 @@ void Aggregator::Fill(ReportData& d) const {
     d.top_auth.push_back({*p.user, *p.ip, a.hostname, a.country, p.count});
   }
 
-  d.top_users = TopKeys(users_, top);
+  {
+    StrMap<std::uint64_t> counts;
+    for (const auto& [user, a] : users_) counts.emplace(user, a.count);
+    d.top_users = TopKeys(counts, top);
+  }
   {
     std::vector<IpRef> v = ips;
     TopN(v, top, by_count);
@@ -253,7 +311,7 @@ void Aggregator::Fill(ReportData& d) const {
   {
     std::vector<UserSpread> v;
     for (const auto& [user, n] : user_ips)
-      if (n >= 2) v.push_back({user, users_.find(user)->second, n});
+      if (n >= 2) v.push_back({user, users_.find(user)->second.count, n});
     TopN(v, top, [](const UserSpread& a, const UserSpread& b) {
       if (a.distinct_ips != b.distinct_ips) return a.distinct_ips > b.distinct_ips;
       if (a.count != b.count) return a.count > b.count;
@@ -289,12 +347,84 @@ void Aggregator::Fill(ReportData& d) const {
   }
 }
 
+// Several servers: each one's totals and trend, the addresses and the users
+// met on more than one.
+void ReportAggregator::Impl::FillFleet(ReportData& d, std::size_t top) const {
+  for (const auto& [name, a] : servers_) d.servers.push_back({name, a.count, a.previous, a.ips});
+  std::sort(d.servers.begin(), d.servers.end(), [](const ServerTrend& a, const ServerTrend& b) {
+    return a.count != b.count ? a.count > b.count : a.server < b.server;
+  });
+  std::vector<SharedIp> ips;
+  for (const auto& [ip, a] : ips_) {
+    if (a.servers.size() < 2) continue;
+    ips.push_back({ip, a.country, a.asn, a.as_org, a.servers.size(), a.count, a.users.size()});
+  }
+  d.shared_ip_count = ips.size();
+  TopN(ips, top, [](const SharedIp& a, const SharedIp& b) {
+    if (a.servers != b.servers) return a.servers > b.servers;
+    if (a.count != b.count) return a.count > b.count;
+    return a.ip < b.ip;
+  });
+  d.shared_ips = std::move(ips);
+  StrMap<std::uint64_t> user_ips;
+  for (const auto& [ip, a] : ips_)
+    for (const auto& [user, n] : a.users) ++Slot(user_ips, user);
+  std::vector<SharedUser> users;
+  for (const auto& [user, a] : users_) {
+    if (a.servers.size() < 2) continue;
+    users.push_back({user, a.servers.size(), a.count, user_ips.find(user)->second});
+  }
+  d.shared_user_count = users.size();
+  TopN(users, top, [](const SharedUser& a, const SharedUser& b) {
+    if (a.servers != b.servers) return a.servers > b.servers;
+    if (a.count != b.count) return a.count > b.count;
+    return a.user < b.user;
+  });
+  d.shared_users = std::move(users);
+}
+
+ReportAggregator::ReportAggregator(const ReportOptions& options, ReportData& data) : data_(data) {
+  data.window = options.window;
+  data.previous_window = PreviousWindow(options.window);
+  impl_ = std::make_unique<Impl>(options, BucketStarts(options.window, data.bucket_seconds));
+}
+ReportAggregator::~ReportAggregator() = default;
+void ReportAggregator::Add(const DatasetCells& row, std::time_t first, std::time_t last,
+                           std::uint64_t n, bool is_ip) {
+  impl_->Add(row, first, last, n, is_ip);
+}
+void ReportAggregator::AddPrevious(std::string_view server, std::uint64_t n) {
+  impl_->AddPrevious(server, n);
+}
+bool ReportAggregator::empty() const { return impl_->empty(); }
+void ReportAggregator::StartSeenBefore() { impl_->StartPass2(); }
+std::size_t ReportAggregator::MarkSeenBefore(std::string_view ip) {
+  return impl_->MarkSeenBefore(ip);
+}
+void ReportAggregator::Fill() { impl_->Fill(data_); }
+
+std::string UnknownServerWarning(std::string_view server) {
+  return "--server " + DisplayText(server) +
+         ": no event names this server (the names are the log lines' host field)";
+}
+
+bool ServerSelected(const ReportOptions& options, std::string_view server) {
+  return options.servers.empty() ||
+         std::find(options.servers.begin(), options.servers.end(), server) != options.servers.end();
+}
+
+namespace {
+
 // ---- the dataset -------------------------------------------------------------
 
 class Builder {
  public:
   Builder(const std::string& path, const ReportOptions& o, ReportBuild& out)
-      : path_(path), o_(o), out_(out), prev_(PreviousWindow(o.window)) {}
+      : path_(path),
+        o_(o),
+        out_(out),
+        prev_(PreviousWindow(o.window)),
+        server_seen_(o.servers.size(), false) {}
 
   void Run();
 
@@ -305,10 +435,10 @@ class Builder {
       out_.warnings.push_back(path_ + ": line " + std::to_string(rec.line) + ": " + *rec.error +
                               "; row skipped");
   }
-  void Scan(int fd, Aggregator& agg);
+  void Scan(int fd, ReportAggregator& agg);
   bool EmitRow(const DatasetScanner& scan, const DatasetCells& r);
   bool Flush();
-  void Pass2(int fd, std::size_t columns, Aggregator& agg);
+  void Pass2(int fd, std::size_t columns, ReportAggregator& agg);
 
   const std::string& path_;
   const ReportOptions& o_;
@@ -317,6 +447,17 @@ class Builder {
   std::uint64_t data_start_ = 0;  // offset of the first row
   std::uint64_t before_end_ = 0;  // offset past the last row dated before the window
   std::uint64_t before_rows_ = 0;
+  // With ReportOptions::servers: whether each one names a row (a typo names none).
+  std::vector<bool> server_seen_;
+  bool Selected(std::string_view server) {
+    for (std::size_t i = 0; i < o_.servers.size(); ++i) {
+      if (o_.servers[i] == server) {
+        if (!server_seen_[i]) server_seen_[i] = true;
+        return true;
+      }
+    }
+    return false;
+  }
   std::string pending_;  // rows for rows_fd
   std::vector<std::string> fields_;
   IpCanonicaliser canon_;
@@ -347,8 +488,7 @@ void Builder::Run() {
     out_.error = *e;
     return;
   }
-  std::vector<std::time_t> starts = BucketStarts(o_.window, d.bucket_seconds);
-  Aggregator agg(o_, std::move(starts));
+  ReportAggregator agg(o_, d);
 
   if (!o_.logins_path.empty()) {
     logins_.emplace(o_.window.since, o_.window.until, o_.lookback_days);
@@ -390,12 +530,16 @@ void Builder::Run() {
                             " more rows skipped");
   }
   if (o_.rows_fd >= 0 && !out_.error) Flush();
-  agg.Fill(d);
+  if (!d.dataset_error.empty()) server_seen_.assign(server_seen_.size(), true);
+  for (std::size_t i = 0; i < server_seen_.size(); ++i) {
+    if (!server_seen_[i]) out_.warnings.push_back(UnknownServerWarning(o_.servers[i]));
+  }
+  agg.Fill();
   if (logins_) d.logins = logins_->Finish();
 }
 
 // Pass 1: every row, aggregating the window's.
-void Builder::Scan(int fd, Aggregator& agg) {
+void Builder::Scan(int fd, ReportAggregator& agg) {
   ReportData& d = out_.data;
   DatasetScanner scan(fd);
   std::time_t first = kTimeMax, last = kTimeMin;
@@ -409,6 +553,7 @@ void Builder::Scan(int fd, Aggregator& agg) {
         continue;
       }
       const std::time_t t = rec.time;
+      if (!o_.servers.empty() && !Selected(scan.Cell(rec, kDServer))) continue;
       ++d.dataset_rows;
       if (logins_ && logins_->Wants(t)) {
         std::string_view ip;
@@ -420,14 +565,14 @@ void Builder::Scan(int fd, Aggregator& agg) {
       if (t < o_.window.since) {
         ++before_rows_;
         before_end_ = rec.end_offset;
-        if (t >= prev_.since && t < prev_.until) ++d.previous_total;
+        if (t >= prev_.since && t < prev_.until) agg.AddPrevious(scan.Cell(rec, kDServer), 1);
         continue;
       }
       if (t >= o_.window.until) continue;
       scan.Split(rec, cells);
       const std::string_view ip_cell = cells.c[kDIp];
       const bool is_ip = canon_.Canon(ip_cell, cells.c[kDIp]);
-      agg.Add(cells, t, is_ip);
+      agg.Add(cells, t, t, 1, is_ip);
       cells.c[kDIp] = ip_cell;  // the attachment keeps the row as stored
       if (o_.rows_fd >= 0 && !EmitRow(scan, cells)) break;
     }
@@ -441,17 +586,18 @@ void Builder::Scan(int fd, Aggregator& agg) {
 }
 
 // Pass 2: marks the window's IPs that also appear in a row dated before it.
-void Builder::Pass2(int fd, std::size_t columns, Aggregator& agg) {
+void Builder::Pass2(int fd, std::size_t columns, ReportAggregator& agg) {
   if (::lseek(fd, static_cast<off_t>(data_start_), SEEK_SET) < 0) {
     out_.error = path_ + ": " + ErrnoMessage("lseek", errno);
     return;
   }
-  agg.StartPass2();
+  agg.StartSeenBefore();
   DatasetScanner scan(fd, data_start_, 2, columns);
   scan.set_limit(before_end_);
   DatasetRecord rec;
   while (scan.Next(rec)) {
-    if (rec.error || rec.time >= o_.window.since) continue;
+    if (rec.error || rec.time >= o_.window.since || !ServerSelected(o_, scan.Cell(rec, kDServer)))
+      continue;
     std::string_view ip;
     canon_.Canon(scan.Cell(rec, kDIp), ip);
     if (agg.MarkSeenBefore(ip) == 0) break;

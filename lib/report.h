@@ -6,11 +6,13 @@
 
 #include <cstdint>
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "dataset.h"
 #include "firewall.h"
 #include "login_signal.h"
 
@@ -80,6 +82,34 @@ struct UserSpread {
   bool operator==(const UserSpread&) const = default;
 };
 
+// One server of several (the rows' syslog host): its attempts in the window
+// and in the previous one, and the addresses it saw.
+struct ServerTrend {
+  std::string server;
+  std::uint64_t count = 0;
+  std::uint64_t previous = 0;
+  std::uint64_t distinct_ips = 0;
+  bool operator==(const ServerTrend&) const = default;
+};
+
+// An address that tried more than one server in the window.
+struct SharedIp {
+  std::string ip, country, asn, as_org;
+  std::uint64_t servers = 0;  // how many
+  std::uint64_t count = 0;    // attempts, all servers
+  std::uint64_t distinct_users = 0;
+  bool operator==(const SharedIp&) const = default;
+};
+
+// A user name tried on more than one server in the window.
+struct SharedUser {
+  std::string user;
+  std::uint64_t servers = 0;
+  std::uint64_t count = 0;
+  std::uint64_t distinct_ips = 0;
+  bool operator==(const SharedUser&) const = default;
+};
+
 // Attempts in [start, start + seconds). Buckets cover the window without gaps,
 // aligned to local hours, or local days when that would take more than
 // kMaxHourBuckets hours (windows longer than about 2 days: 7d is 8 days).
@@ -113,10 +143,18 @@ struct ReportData {
   // as a user name (top_users, top_auth, spraying, brute force, distinct_users).
   std::uint64_t no_user = 0;
 
-  // Attempts per server (the rows' syslog host), count descending, ties by name:
-  // every server, and only when the window has rows from two or more (central
-  // syslog, a shared dataset); empty otherwise.
-  std::vector<KeyCount> servers;
+  // The fleet: only when the window has rows from two or more servers (the
+  // rows' syslog host: a central database, central syslog, a shared dataset);
+  // empty otherwise. Every server with rows in the window or the previous one,
+  // count descending, ties by name.
+  std::vector<ServerTrend> servers;
+  // Addresses that tried two or more servers: how many, and the top-N by
+  // servers, then attempts, then address.
+  std::uint64_t shared_ip_count = 0;
+  std::vector<SharedIp> shared_ips;
+  // User names tried on two or more servers: how many, and the top-N likewise.
+  std::uint64_t shared_user_count = 0;
+  std::vector<SharedUser> shared_users;
 
   // Top-N lists, count descending, ties by key ascending (bytewise).
   std::vector<AuthCount> top_auth;  // (user, ip) pairs
@@ -200,6 +238,42 @@ struct ReportOptions {
   // far back before a login its failures and the account's logins are looked for.
   std::string logins_path;
   std::int64_t lookback_days = 30;
+  // --server: only rows whose server (syslog host) is one of these; empty: all.
+  std::vector<std::string> servers;
+};
+
+// Whether a row of `server` is in the report (ReportOptions::servers).
+bool ServerSelected(const ReportOptions& options, std::string_view server);
+// The warning for a --server name no row has.
+std::string UnknownServerWarning(std::string_view server);
+
+// The aggregation every source feeds: BuildReport the CSV's rows one by one,
+// the database source (lib/report_db.h) its groups of rows. Fills `data`'s
+// window, previous window and buckets at once, the rest at Fill().
+class ReportAggregator {
+ public:
+  ReportAggregator(const ReportOptions& options, ReportData& data);
+  ~ReportAggregator();
+  ReportAggregator(const ReportAggregator&) = delete;
+  ReportAggregator& operator=(const ReportAggregator&) = delete;
+  // `n` rows of the window alike in every cell the report uses (`row`, its
+  // address canonical; `is_ip` false when it is no address), dated from
+  // `first` to `last`, all in one bucket (one row: n 1, first = last).
+  void Add(const DatasetCells& row, std::time_t first, std::time_t last, std::uint64_t n,
+           bool is_ip);
+  // `n` rows of `server` in the previous window.
+  void AddPrevious(std::string_view server, std::uint64_t n);
+  bool empty() const;  // no row in the window
+  // New addresses: after StartSeenBefore, each address seen in a row dated
+  // before the window is marked; returns how many of the window's are left.
+  void StartSeenBefore();
+  std::size_t MarkSeenBefore(std::string_view ip);
+  void Fill();
+
+ private:
+  class Impl;
+  ReportData& data_;
+  std::unique_ptr<Impl> impl_;
 };
 
 struct ReportBuild {

@@ -14,6 +14,7 @@
 #include "local_time.h"
 #include "number.h"
 #include "paths.h"
+#include "report_db.h"
 #include "report_render.h"
 #include "syslog_time.h"
 
@@ -47,6 +48,8 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
       "  or: mls-report --send [--to ADDR] [--dry-run | --preview]\n"
       "                  [--max-attachment BYTES] [--config FILE] [window options]\n"
       "                  [--top N] [--oplog FILE]\n"
+      "  or: mls-report --source database [--config FILE] [--server NAME]... [window\n"
+      "                  options] [--format FORMAT] [--send ...]\n"
       "  or: mls-report --format nft --ban-list FILE [--config FILE] [--allow CIDR]\n"
       "                  [--ban-time SPAN] [--ranges] [--nft-table NAME]";
   spec.summary =
@@ -58,6 +61,11 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
       "configuration file (default /etc/maillogsentinel.conf); read unless only --csv is given")(
       "csv", po::value<std::string>()->value_name("FILE"),
       "the dataset (default <working_dir>/maillogsentinel.csv from the config)")(
+      "source", po::value<std::string>()->value_name("SOURCE"),
+      "csv (this host's dataset) or database (the [database] events table that\n"
+      "mls-sql --import fills from every server; default [report] source, else csv)")(
+      "server", po::value(&o.servers)->composing()->value_name("NAME"),
+      "only the events of this server (the log lines' host field; repeatable)")(
       "window,w", po::value<std::string>()->value_name("NAME"),
       "today, yesterday, or a span back from now: 24h, 7d, 10m, 36h (default\n"
       "[report] window, else today)")(
@@ -109,6 +117,16 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
   o.csv_path = str("csv");
   o.oplog = str("oplog");
   o.ban_list = str("ban-list");
+  if (auto v = str("source")) {
+    if (*v != "csv" && *v != "database")
+      return Usage("--source: expected csv or database, got '" + *v + "'");
+    o.source = *v;
+    if (*v == "database" && o.csv_path)
+      return Usage("--csv names a dataset file: --source database reads the [database] table");
+  }
+  for (const std::string& server : o.servers) {
+    if (server.empty()) return Usage("--server: empty server name");
+  }
 
   if (auto w = str("window")) {
     if (!IsWindowName(*w)) {
@@ -180,8 +198,8 @@ std::optional<int> ParseReportOptions(int argc, char** argv, ReportCliOptions& o
   }
   if (o.ban_list) {
     if (o.format != "nft") return Usage("--ban-list applies to --format nft only");
-    for (const char* name :
-         {"csv", "window", "since", "until", "now", "top", "threshold", "oplog"}) {
+    for (const char* name : {"csv", "window", "since", "until", "now", "top", "threshold", "oplog",
+                             "source", "server"}) {
       if (vm.count(name))
         return Usage(std::string("--ban-list replaces the dataset: --") + name + " does not apply");
     }
@@ -210,9 +228,21 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
   s.nft.ranges = o.ranges;
   if (o.nft_table) s.nft.table = *o.nft_table;
   if (o.ban_list) return s;
+  s.database = o.source ? *o.source == "database" : s.config.report_source == "database";
+  if (s.database && o.csv_path) {  // [report] source = database, and --csv
+    s.error = "--csv names a dataset file, but " + s.config_path +
+              " says [report] source = database (give --source csv to read the file)";
+    return s;
+  }
+  if (s.database && !s.config_read) {
+    s.error = "--source database needs the [database] section of a config file (--config)";
+    return s;
+  }
+  s.build.servers = o.servers;
   s.csv_path = o.csv_path ? *o.csv_path : s.config.CsvPath();
   s.oplog_given = o.oplog.has_value();
-  s.oplog_path = o.oplog ? *o.oplog : s.config_read ? s.config.LogPath() : "";
+  // The op log is this host's extractions': not the fleet's (the database's).
+  s.oplog_path = o.oplog ? *o.oplog : s.config_read && !s.database ? s.config.LogPath() : "";
   s.now = o.now ? *o.now : env.clock ? env.clock() : std::time(nullptr);
 
   ReportWindow& w = s.build.window;
@@ -247,6 +277,16 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
               ": " + *e;
     return s;
   }
+  if (s.database) {
+    // The logins are not exported to SQL: no logins after failures.
+    s.build.top = o.top ? *o.top : static_cast<std::size_t>(s.config.report_top);
+    if (o.format == "ips" || o.format == "nft") {
+      s.build.threshold = o.threshold.value_or(1);
+    } else if (o.format == "json") {
+      s.build.threshold = o.threshold.value_or(0);
+    }
+    return s;
+  }
   if (s.csv_path == "-") {
     s.error =
         "--csv -: standard input cannot be read; the dataset must be a regular file (the "
@@ -275,7 +315,8 @@ PreparedReport PrepareReport(const ReportSetup& s, const ReportEnv& env, int row
   ReportOptions options = s.build;
   options.rows_fd = rows_fd;
   options.allow = &s.allow;
-  ReportBuild b = BuildReport(s.csv_path, options);
+  ReportBuild b =
+      s.database ? BuildDatabaseReport(s.config, options) : BuildReport(s.csv_path, options);
   for (const std::string& w : b.warnings) Warn(w);
   if (b.error) {
     Warn(*b.error);
@@ -318,7 +359,7 @@ PreparedReport PrepareReport(const ReportSetup& s, const ReportEnv& env, int row
   d.schedule = (env.schedule ? env.schedule() : std::nullopt).value_or("");
   if (d.schedule.empty()) d.schedule = "unknown";  // no timer unit, or one without triggers
   d.generated = s.now;
-  d.dataset_path = s.csv_path;
+  if (!s.database) d.dataset_path = s.csv_path;  // the database's: BuildDatabaseReport
   d.oplog_path = s.oplog_path;
   if (facts.readable) {
     d.outages = facts.outages;

@@ -46,6 +46,8 @@ struct ReportCliOptions {
   // --ban-list FILE ("-": stdin): with --format nft, the addresses to ban come
   // from FILE (ParseBanList) instead of the dataset; no window, no dataset.
   std::optional<std::string> ban_list;
+  std::optional<std::string> source;  // --source csv|database
+  std::vector<std::string> servers;   // --server NAME...
 };
 
 // Parses argv into `options`. Returns the exit status to stop with (0 after
@@ -70,6 +72,8 @@ struct ReportSetup {
   bool config_read = false;  // read when --config is given or --csv is not
   std::string config_path;
   std::string csv_path;
+  // --source database / [report] source: the [database] table (report_db.h), not csv_path.
+  bool database = false;
   std::string oplog_path;    // "" = none: outages and last extraction unknown
   bool oplog_given = false;  // --oplog: an unreadable file is worth a warning
   std::time_t now = 0;

@@ -153,6 +153,13 @@ std::string Percent(std::uint64_t part, std::uint64_t whole) {
   return Format("%.1f %%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
 }
 
+std::string FormatShortChange(std::uint64_t total, std::uint64_t previous) {
+  if (previous == 0) return total == 0 ? "-" : "new";
+  const double pct = 100.0 * (static_cast<double>(total) - static_cast<double>(previous)) /
+                     static_cast<double>(previous);
+  return Format("%+.1f %%", pct);
+}
+
 std::string FormatChange(std::uint64_t total, std::uint64_t previous) {
   if (previous == 0) return "no attempts in the previous window";
   if (total == previous) return "unchanged";

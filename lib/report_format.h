@@ -45,6 +45,9 @@ std::string Percent(std::uint64_t part, std::uint64_t whole);
 // The change of `total` against `previous`: "+345 (+17.3 %)", "-12 (-5.0 %)",
 // "unchanged", or "no attempts in the previous window" when previous is 0.
 std::string FormatChange(std::uint64_t total, std::uint64_t previous);
+// The same in a table's cell: "+17.3 %", "-5.0 %", "+0.0 %"; "new" when previous
+// is 0 (and total is not), "-" when both are.
+std::string FormatShortChange(std::uint64_t total, std::uint64_t previous);
 
 // Which window `prev` is, said from its bounds (not its name) relative to the
 // local day of `now`: "yesterday" / "on 2026-11-23" for a whole local day,

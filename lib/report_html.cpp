@@ -358,19 +358,62 @@ void ChartSectionHtml(const ReportData& d, std::string& out) {
   if (Chart chart = BuildChart(d); !chart.rows.empty()) ChartHtml(chart, d.total, out);
 }
 
-// Several servers in the window.
+// Several servers in the window: the fleet.
 void ServersHtml(const ReportData& d, std::string& out) {
-  if (!d.servers.empty()) {
-    SectionStart("Servers", Num(d.servers.size()) + " in this window", out);
-    std::vector<std::vector<Cell>> rows;
-    for (const KeyCount& k : d.servers) {
-      rows.push_back(
-          {Plain(Num(k.count)), Plain(Percent(k.count, d.total)), Safe(k.key, "(unknown)")});
-    }
-    Table("servers", {{"Count", Kind::kNumber}, {"Share", Kind::kNumber}, {"Server", Kind::kCode}},
-          rows, out);
-    SectionEnd(out);
+  if (d.servers.empty()) return;
+  SectionStart("Servers", Num(d.servers.size()) + " in this window", out);
+  std::vector<std::vector<Cell>> rows;
+  for (const ServerTrend& k : d.servers) {
+    rows.push_back({Plain(Num(k.count)), Plain(Percent(k.count, d.total)),
+                    Plain(Num(k.distinct_ips)), Plain(Num(k.previous)),
+                    Plain(FormatShortChange(k.count, k.previous)), Safe(k.server, "(unknown)")});
   }
+  Table("servers",
+        {{"Count", Kind::kNumber},
+         {"Share", Kind::kNumber},
+         {"IPs", Kind::kNumber},
+         {"Previous", Kind::kNumber},
+         {"Change", Kind::kNumber},
+         {"Server", Kind::kCode}},
+        rows, out);
+  SectionEnd(out);
+  SectionStart("Addresses on several servers", Num(d.shared_ip_count) + " addresses", out);
+  if (d.shared_ips.empty()) {
+    Note("shared-ips", "None: every address tried one server only.", out);
+  } else {
+    rows.clear();
+    for (const SharedIp& k : d.shared_ips) {
+      rows.push_back({Plain(Num(k.servers)), Plain(Num(k.count)), Plain(Num(k.distinct_users)),
+                      Safe(k.ip), Safe(k.country), Safe(k.as_org)});
+    }
+    Table("shared-ips",
+          {{"Servers", Kind::kNumber},
+           {"Count", Kind::kNumber},
+           {"Users", Kind::kNumber},
+           {"IP", Kind::kIp},
+           {"CC", Kind::kText},
+           {"AS organisation", Kind::kText}},
+          rows, out);
+  }
+  SectionEnd(out);
+  SectionStart("User names tried on several servers", Num(d.shared_user_count) + " user names",
+               out);
+  if (d.shared_users.empty()) {
+    Note("shared-users", "None: every user name was tried on one server only.", out);
+  } else {
+    rows.clear();
+    for (const SharedUser& k : d.shared_users) {
+      rows.push_back({Plain(Num(k.servers)), Plain(Num(k.count)), Plain(Num(k.distinct_ips)),
+                      Safe(k.user, "(none)")});
+    }
+    Table("shared-users",
+          {{"Servers", Kind::kNumber},
+           {"Count", Kind::kNumber},
+           {"IPs", Kind::kNumber},
+           {"User", Kind::kCode}},
+          rows, out);
+  }
+  SectionEnd(out);
 }
 
 void TopAuthHtml(const ReportData& d, std::string& out) {

@@ -316,12 +316,45 @@ std::string RenderJson(const ReportData& d) {
     j.Top("journal_suppressed");
     j.Num(d.suppressed);
   }
-  if (!d.servers.empty()) {  // several servers in the window
+  if (!d.servers.empty()) {  // several servers in the window: the fleet
     j.Top("servers");
-    j.List(d.servers, [&](const KeyCount& k) {
-      j.Field("server", k.key);
+    j.List(d.servers, [&](const ServerTrend& k) {
+      j.Field("server", k.server);
       j.Field("count", k.count);
+      j.Field("previous", k.previous);
+      j.Field("distinct_ips", k.distinct_ips);
     });
+    j.Top("shared_ips");
+    j.Open();
+    j.Field("count", d.shared_ip_count);
+    j.Key("top");
+    j.List(
+        d.shared_ips,
+        [&](const SharedIp& k) {
+          j.Field("ip", k.ip);
+          j.Field("servers", k.servers);
+          j.Field("count", k.count);
+          j.Field("distinct_users", k.distinct_users);
+          j.OptField("country", k.country);
+          j.AsnField("asn", k.asn);
+          j.OptField("as_org", k.as_org);
+        },
+        "      ");
+    j.Close();
+    j.Top("shared_users");
+    j.Open();
+    j.Field("count", d.shared_user_count);
+    j.Key("top");
+    j.List(
+        d.shared_users,
+        [&](const SharedUser& k) {
+          j.Field("user", k.user);
+          j.Field("servers", k.servers);
+          j.Field("count", k.count);
+          j.Field("distinct_ips", k.distinct_ips);
+        },
+        "      ");
+    j.Close();
   }
   j.Top("logins_after_failures");
   LoginsJson(j, d.logins);

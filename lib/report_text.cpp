@@ -293,15 +293,49 @@ void ChartSection(const ReportData& d, std::string& out) {
   if (Chart chart = BuildChart(d); !chart.rows.empty()) ChartText(chart, out);
 }
 
-// SERVERS (only when there are several).
+// THE FLEET (only when there are several servers): each server's totals and
+// change, then the addresses and the user names met on more than one.
 void ServersText(const ReportData& d, std::string& out) {
-  if (!d.servers.empty()) {
-    Section("SERVERS (" + Num(d.servers.size()) + " in this window)", out);
-    std::vector<std::vector<std::string>> rows;
-    for (const KeyCount& k : d.servers) {
-      rows.push_back({Num(k.count), Percent(k.count, d.total), Show(k.key, "(unknown)")});
+  if (d.servers.empty()) return;
+  Section("SERVERS (" + Num(d.servers.size()) + ")", out);
+  std::vector<std::vector<std::string>> rows;
+  for (const ServerTrend& k : d.servers) {
+    rows.push_back({Num(k.count), Percent(k.count, d.total), Num(k.distinct_ips), Num(k.previous),
+                    FormatShortChange(k.count, k.previous), Show(k.server, "(unknown)")});
+  }
+  Table({{"COUNT", true},
+         {"SHARE", true},
+         {"IPS", true},
+         {"PREVIOUS", true},
+         {"CHANGE", true},
+         {"SERVER", false, 60, true, true}},
+        rows, out);
+  Section("ADDRESSES ON SEVERAL SERVERS (" + Num(d.shared_ip_count) + ")", out);
+  if (d.shared_ips.empty()) {
+    out += "  none: every address tried one server only\n";
+  } else {
+    rows.clear();
+    for (const SharedIp& k : d.shared_ips) {
+      rows.push_back({Num(k.servers), Num(k.count), Num(k.distinct_users), Show(k.ip),
+                      Show(k.country), Show(k.as_org)});
     }
-    Table({{"COUNT", true}, {"SHARE", true}, {"SERVER", false, 60, true, true}}, rows, out);
+    Table({{"SERVERS", true},
+           {"COUNT", true},
+           {"USERS", true},
+           {"IP", false, 39, false},
+           {"CC", false, 4},
+           {"AS ORGANISATION", false, 24, true, true}},
+          rows, out);
+  }
+  Section("USER NAMES TRIED ON SEVERAL SERVERS (" + Num(d.shared_user_count) + ")", out);
+  if (d.shared_users.empty()) {
+    out += "  none: every user name was tried on one server only\n";
+  } else {
+    rows.clear();
+    for (const SharedUser& k : d.shared_users) {
+      rows.push_back({Num(k.servers), Num(k.count), Num(k.distinct_ips), Show(k.user, "(none)")});
+    }
+    Table({{"SERVERS", true}, {"COUNT", true}, {"IPS", true}, {"USER", false, 60}}, rows, out);
   }
 }
 

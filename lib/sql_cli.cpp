@@ -4,6 +4,7 @@
 #include "config.h"
 #include "diag.h"
 #include "number.h"
+#include "sql_reader.h"
 
 namespace mls {
 
@@ -87,22 +88,9 @@ SqlSetup ResolveSqlSetup(const SqlCliOptions& o, const SqlEnv& env) {
   SqlImportOptions& i = s.import_options;
   i.export_dir = e.export_dir;
   i.table = e.table;
-  i.connection.dialect = e.dialect;
-  SqlConnection& db = i.connection;
-  if (e.dialect == SqlDialect::kSqlite) {
-    db.name = c.db_name.empty() ? c.working_dir + "/maillogsentinel.sqlite" : c.db_name;
-  } else {
-    db.name = c.db_name;
-    db.host = c.db_host;
-    db.port = c.db_port;
-    db.user = c.db_user;
-    db.password = c.db_password;
-    db.sslmode = c.DbSslMode();
-    db.sslrootcert = c.db_sslrootcert;
-    if (o.do_import && db.name.empty()) {
-      s.error = "[database] db_name is not set: which " + c.db_type + " database to import into";
-      return s;
-    }
+  i.connection = DatabaseConnection(c);
+  if (o.do_import) {
+    if ((s.error = DatabaseConnectionError(c, "to import into"))) return s;
   }
   i.lock_timeout_seconds = e.lock_timeout_seconds;
   i.connection.lock_timeout_seconds = e.lock_timeout_seconds;

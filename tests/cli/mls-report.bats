@@ -274,7 +274,7 @@ EOF
 
 @test "mls-report: today, a normal day, recounted" {
   recount --window today --now 2026-11-25T18:30:00
-  [[ "$output" == *" total=52 "* ]]
+  [[ "$output" == *" total=53 "* ]]
 }
 
 @test "mls-report: yesterday at exactly midnight is the whole day before (rows at 00:00:00 and 23:59:59)" {
@@ -402,7 +402,7 @@ EOF
   run --separate-stderr mls-report --csv "$D/dataset.csv" --now 2026-11-25T18:30:00
   [ "$status" -eq 0 ]
   [[ "$output" == "SMTP AUTH failures on "* ]]
-  [[ "$output" == *"Failed logins       52"* ]]
+  [[ "$output" == *"Failed logins       53"* ]]
 }
 
 @test "mls-report: --format html is one HTML document" {
@@ -548,7 +548,7 @@ assert r["dataset"]["error"] == "missing (No such file or directory)", r["datase
   } >"$T/d.csv"
   run --separate-stderr mls-report --csv "$T/d.csv" --format json --window today --now 2026-11-25T18:30:00
   [ "$status" -eq 1 ]
-  [[ "$output" == *$'\n  "total": 52,\n'* ]]
+  [[ "$output" == *$'\n  "total": 53,\n'* ]]
   [[ "$output" == *'"skipped_rows": 1'* ]]
   [[ "$stderr" == *"mls-report: $T/d.csv: line 306: unbalanced quote: a record over lines 306-"*"; reading on at line 307; row skipped"* ]]
   [[ "$stderr" == *"$T/d.csv: 1 unreadable row left out of the report"* ]]
@@ -621,7 +621,7 @@ assert r["dataset"]["error"] == "missing (No such file or directory)", r["datase
   run --separate-stderr mls-report --csv "$T/d.csv" --format json --now 2026-11-25T18:30:00
   [ "$status" -eq 0 ]
   [ -z "$stderr" ]
-  [[ "$output" == *$'\n  "total": 52,\n'* ]]
+  [[ "$output" == *$'\n  "total": 53,\n'* ]]
 }
 
 @test "mls-report: a closed pipe stops it quietly" {

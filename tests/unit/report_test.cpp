@@ -585,7 +585,7 @@ TEST_F(ReportTest, AMissingUserNameIsNotAUserName) {
   EXPECT_EQ(3u, d.brute_force[0].count);
 }
 
-TEST_F(ReportTest, APerServerBreakdownOnlyWithSeveralServers) {
+TEST_F(ReportTest, TheFleetOnlyWithSeveralServers) {
   ReportWindow w = Window("2026-11-25T00:00:00+01:00", "2026-11-26T00:00:00+01:00");
   std::string one = Header() + Row({"2026-11-25T10:00:00+01:00", "127.0.0.1", "a"}) +
                     Row({"2026-11-25T11:00:00+01:00", "127.0.0.2", "b"});
@@ -593,26 +593,67 @@ TEST_F(ReportTest, APerServerBreakdownOnlyWithSeveralServers) {
   EXPECT_TRUE(b.data.servers.empty());
   EXPECT_EQ(std::string::npos, RenderText(b.data).find("SERVERS"));
   EXPECT_EQ(std::string::npos, RenderJson(b.data).find("\"servers\""));
+  EXPECT_EQ(std::string::npos, RenderJson(b.data).find("\"shared_ips\""));
   EXPECT_EQ(std::string::npos, RenderHtml(b.data).find("Servers"));
-  // A row of another server before the window does not count.
-  std::string two = Header() + Row({"2026-11-24T10:00:00+01:00", "127.0.0.1", "a"});
-  two.replace(two.rfind("mx1;"), 4, "mx9;");
-  two += one.substr(Header().size());
-  std::string mx2 = Row({"2026-11-25T12:00:00+01:00", "127.0.0.3", "c"});
-  mx2.replace(0, 3, "mx2");
-  b = Build(two + mx2, w);
-  EXPECT_EQ((std::vector<KeyCount>{{"mx1", 2}, {"mx2", 1}}), b.data.servers);
+  auto on = [](const std::string& server, std::string row) {
+    return row.replace(0, 3, server);
+  };
+  // mx9 only in the previous window; 127.0.0.1 and user b on mx1 and mx2.
+  std::string fleet = Header() + on("mx9", Row({"2026-11-24T10:00:00+01:00", "127.0.0.1", "a"})) +
+                      one.substr(Header().size()) +
+                      on("mx2", Row({"2026-11-25T12:00:00+01:00", "127.0.0.3", "c"})) +
+                      on("mx2", Row({"2026-11-25T13:00:00+01:00", "127.0.0.1", "b"}));
+  b = Build(fleet, w);
+  EXPECT_EQ((std::vector<ServerTrend>{{"mx1", 2, 0, 2}, {"mx2", 2, 0, 2}, {"mx9", 0, 1, 0}}),
+            b.data.servers);
+  EXPECT_EQ(1u, b.data.previous_total);
+  EXPECT_EQ(1u, b.data.shared_ip_count);
+  EXPECT_EQ((std::vector<SharedIp>{{"127.0.0.1", "FR", "64500", "Example Org", 2, 2, 2}}),
+            b.data.shared_ips);
+  EXPECT_EQ(1u, b.data.shared_user_count);
+  EXPECT_EQ((std::vector<SharedUser>{{"b", 2, 2, 2}}), b.data.shared_users);
   std::string text = RenderText(b.data);
-  EXPECT_NE(std::string::npos, text.find("SERVERS (2 in this window)\n"
-                                         "  COUNT   SHARE  SERVER\n"
-                                         "      2  66.7 %  mx1\n"
-                                         "      1  33.3 %  mx2\n"))
+  EXPECT_NE(std::string::npos, text.find("SERVERS (3)\n"
+                                         "  COUNT   SHARE  IPS  PREVIOUS    CHANGE  SERVER\n"
+                                         "      2  50.0 %    2         0       new  mx1\n"
+                                         "      2  50.0 %    2         0       new  mx2\n"
+                                         "      0   0.0 %    0         1  -100.0 %  mx9\n"))
       << text;
-  EXPECT_NE(std::string::npos, RenderJson(b.data).find("\n  \"servers\": [\n"
-                                                       "    {\"server\": \"mx1\", \"count\": 2},\n"
-                                                       "    {\"server\": \"mx2\", \"count\": 1}\n"
-                                                       "  ],\n"));
-  EXPECT_NE(std::string::npos, RenderHtml(b.data).find("id=\"servers\""));
+  EXPECT_NE(std::string::npos, text.find("mx9")) << text;
+  EXPECT_NE(std::string::npos, text.find("ADDRESSES ON SEVERAL SERVERS (1)")) << text;
+  EXPECT_NE(std::string::npos, text.find("USER NAMES TRIED ON SEVERAL SERVERS (1)")) << text;
+  const std::string json = RenderJson(b.data);
+  EXPECT_NE(std::string::npos,
+            json.find("\n  \"servers\": [\n"
+                      "    {\"server\": \"mx1\", \"count\": 2, \"previous\": 0, \"distinct_ips\": 2},\n"))
+      << json;
+  EXPECT_NE(std::string::npos, json.find("\"ip\": \"127.0.0.1\", \"servers\": 2")) << json;
+  EXPECT_NE(std::string::npos, json.find("\"user\": \"b\", \"servers\": 2")) << json;
+  const std::string html = RenderHtml(b.data);
+  EXPECT_NE(std::string::npos, html.find("id=\"servers\"")) << html;
+  EXPECT_NE(std::string::npos, html.find("id=\"shared-ips\"")) << html;
+  EXPECT_NE(std::string::npos, html.find("id=\"shared-users\"")) << html;
+
+  // --server narrows everything to those servers' rows, as if the dataset
+  // held no other: 127.0.0.1 is new on mx2 (seen before on mx9 only); a
+  // name no row has is warned about.
+  WriteAll(csv_, fleet);
+  ReportOptions o;
+  o.window = w;
+  o.servers = {"mx2", "mx7"};
+  b = BuildReport(csv_, o);
+  EXPECT_EQ(2u, b.data.total);
+  EXPECT_EQ(2u, b.data.dataset_rows);
+  EXPECT_EQ(0u, b.data.previous_total);
+  EXPECT_TRUE(b.data.servers.empty());  // one server left
+  EXPECT_EQ(2u, b.data.new_ip_count);
+  EXPECT_EQ((std::vector<std::string>{UnknownServerWarning("mx7")}), b.warnings);
+  o.servers = {"mx1", "mx9"};
+  b = BuildReport(csv_, o);
+  EXPECT_EQ(2u, b.data.total);
+  EXPECT_EQ(1u, b.data.previous_total);
+  EXPECT_EQ(1u, b.data.new_ip_count);  // 127.0.0.2; 127.0.0.1 was seen on mx9
+  EXPECT_TRUE(b.warnings.empty());
 }
 
 TEST_F(ReportTest, MissingEmptyForeignAndUnreadableFiles) {
