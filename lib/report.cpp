@@ -582,7 +582,8 @@ void Builder::Scan(int fd, ReportAggregator& agg) {
     d.dataset_first = first;
     d.dataset_last = last;
   }
-  if (!out_.error && !agg.empty() && before_rows_ > 0) Pass2(fd, scan.columns(), agg);
+  if (!out_.error && !agg.empty() && before_rows_ > 0 && !o_.feed_only)
+    Pass2(fd, scan.columns(), agg);
 }
 
 // Pass 2: marks the window's IPs that also appear in a row dated before it.

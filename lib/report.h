@@ -205,6 +205,7 @@ struct ReportData {
   // The dataset as a whole.
   std::uint64_t dataset_rows = 0;
   std::uint64_t dataset_bytes = 0;
+  bool dataset_table = false;  // a database table (--source database): no size in bytes
   std::uint64_t skipped_rows = 0;  // rows that could not be read (bad dates, field counts)
   std::time_t dataset_first = 0, dataset_last = 0;  // oldest/newest row time (0 if empty)
 
@@ -240,6 +241,9 @@ struct ReportOptions {
   std::int64_t lookback_days = 30;
   // --server: only rows whose server (syslog host) is one of these; empty: all.
   std::vector<std::string> servers;
+  // A ban list (--format ips, nft): the window's addresses and counts only;
+  // no new addresses, previous window or dataset facts are worked out.
+  bool feed_only = false;
 };
 
 // Whether a row of `server` is in the report (ReportOptions::servers).

@@ -282,6 +282,7 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
     s.build.top = o.top ? *o.top : static_cast<std::size_t>(s.config.report_top);
     if (o.format == "ips" || o.format == "nft") {
       s.build.threshold = o.threshold.value_or(1);
+      s.build.feed_only = true;
     } else if (o.format == "json") {
       s.build.threshold = o.threshold.value_or(0);
     }
@@ -303,6 +304,7 @@ ReportSetup ResolveReportSetup(const ReportCliOptions& o, const ReportEnv& env) 
   s.build.lookback_days = s.config.logins_lookback_days;
   if (o.format == "ips" || o.format == "nft") {
     s.build.threshold = o.threshold.value_or(1);
+    s.build.feed_only = true;
     s.missing_after_extraction_is_empty = true;
   } else if (o.format == "json") {
     s.build.threshold = o.threshold.value_or(0);

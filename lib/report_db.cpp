@@ -133,6 +133,10 @@ class DatabaseBuilder {
       return;
     }
     ReportAggregator agg(o_, d);
+    if (o_.feed_only) {  // the firewall's minute timer: the window's addresses only
+      if (Window(agg)) agg.Fill();
+      return;
+    }
     if (Window(agg) && Previous(agg) && SeenBefore(agg) && Table() && Rows()) agg.Fill();
   }
 
@@ -306,6 +310,7 @@ class DatabaseBuilder {
 ReportBuild BuildDatabaseReport(const Config& config, const ReportOptions& options) {
   ReportBuild out;
   tzset();
+  out.data.dataset_table = true;
   if ((out.error = DatabaseConnectionError(config, "to report from"))) return out;
   const SqlConnection connection = DatabaseConnection(config);
   out.data.dataset_path = std::string(SqlDialectName(connection.dialect)) + " " +

@@ -425,7 +425,8 @@ std::string RenderJson(const ReportData& d) {
     j.Str(d.dataset_error);
   }
   j.Field("rows", d.dataset_rows);
-  j.Field("bytes", d.dataset_bytes);
+  j.Key("bytes");
+  j.OptNum(!d.dataset_table, d.dataset_bytes);  // null for a database table
   j.Field("skipped_rows", d.skipped_rows);
   j.Key("first");
   j.OptTime(d.dataset_rows > 0 ? std::optional(d.dataset_first) : std::nullopt);
