@@ -206,6 +206,7 @@ struct ReportData {
   std::uint64_t dataset_rows = 0;
   std::uint64_t dataset_bytes = 0;
   bool dataset_table = false;  // a database table (--source database): no size in bytes
+  bool dataset_rows_estimated = false;  // dataset_rows is the database's estimate (a big table)
   std::uint64_t skipped_rows = 0;  // rows that could not be read (bad dates, field counts)
   std::time_t dataset_first = 0, dataset_last = 0;  // oldest/newest row time (0 if empty)
 

@@ -23,10 +23,14 @@ namespace {
 // a quarter-hour in every zone in use (offsets are whole quarter-hours).
 constexpr int kQuantumSeconds = 900;
 
+// From this many rows (the catalogue's estimate) a table's size is estimated.
+constexpr std::uint64_t kEstimateRows = 1000000;
+
 // The dialect's pieces of SQL.
 struct Dialect {
   SqlDialect d;
-  std::string table;
+  std::string table;  // quoted
+  std::string name;   // as configured
 
   // The n-th bound value (1-based): $n for PostgreSQL, ? for the others
   // (whose values are bound in the order they appear).
@@ -45,6 +49,16 @@ struct Dialect {
         break;
     }
     return "CAST(strftime('%s', " + a + "event_time) AS INTEGER)";
+  }
+  // The earliest and latest time of a group, in whole seconds (PostgreSQL:
+  // the conversion once a group, not once a row).
+  std::string MinEpoch() const {
+    return d == SqlDialect::kPostgresql ? "floor(extract(epoch FROM min(event_time)))::bigint"
+                                        : "min(" + Epoch() + ")";
+  }
+  std::string MaxEpoch() const {
+    return d == SqlDialect::kPostgresql ? "floor(extract(epoch FROM max(event_time)))::bigint"
+                                        : "max(" + Epoch() + ")";
   }
   // "the time >= first AND < second": on the indexed column itself.
   std::string Range(std::size_t first, std::size_t second, std::string_view alias = "") const {
@@ -166,8 +180,8 @@ class DatabaseBuilder {
     const std::string where = WindowWhere(q);
     const std::string sql =
         "SELECT " + ip + ", username, log_server, rdns, rdns_status, country, " + d_.Text("asn") +
-        ", as_org, count(*), min(" + epoch + "), max(" + epoch + ") FROM " + d_.table + " WHERE " +
-        where + " GROUP BY " + ip +
+        ", as_org, count(*), " + d_.MinEpoch() + ", " + d_.MaxEpoch() + " FROM " + d_.table +
+        " WHERE " + where + " GROUP BY ip" +
         ", username, log_server, rdns, rdns_status, country, asn, as_org, " + epoch +
         (d_.d == SqlDialect::kMysql ? " DIV " : " / ") + std::to_string(kQuantumSeconds);
     return Select(sql, q.params(), [&](std::span<const std::string_view> c) {
@@ -229,15 +243,22 @@ class DatabaseBuilder {
   }
 
   // The table as a whole (within --server): rows, first and last time; with
-  // --server, per server, to warn about a name no row has (a typo).
+  // --server, per server, to warn about a name no row has (a typo). Without
+  // --server, a PostgreSQL or MariaDB table of kEstimateRows rows or more gives
+  // the catalogue's estimate of its rows (counting them would take seconds).
   bool Table() {
+    if (o_.servers.empty() && d_.d != SqlDialect::kSqlite) {
+      bool estimated = false;
+      if (!Estimate(estimated)) return false;
+      if (estimated) return true;
+    }
     ReportData& d = out_.data;
     Query q(d_);
     const std::string epoch = d_.Epoch();
-    std::string sql =
-        "SELECT log_server, count(*), min(" + epoch + "), max(" + epoch + ") FROM " + d_.table;
+    std::string sql = "SELECT log_server, count(*), " + d_.MinEpoch() + ", " + d_.MaxEpoch() +
+                      " FROM " + d_.table;
     if (o_.servers.empty()) {
-      sql = "SELECT '', count(*), min(" + epoch + "), max(" + epoch + ") FROM " + d_.table;
+      sql = "SELECT '', count(*), " + d_.MinEpoch() + ", " + d_.MaxEpoch() + " FROM " + d_.table;
     } else {
       sql += " WHERE" + q.Servers(o_.servers).substr(4) + " GROUP BY log_server";  // " AND x"
     }
@@ -260,6 +281,39 @@ class DatabaseBuilder {
       if (!seen[i]) out_.warnings.push_back(UnknownServerWarning(o_.servers[i]));
     }
     return ok;
+  }
+
+  // The catalogue's row count, and the first and last time from the time
+  // index; `estimated` false (nothing set) when the table is small enough to
+  // count.
+  bool Estimate(bool& estimated) {
+    ReportData& d = out_.data;
+    Query q(d_);
+    std::string estimate;
+    if (d_.d == SqlDialect::kPostgresql) {
+      estimate = "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(" +
+                 q.Value(d_.table) + ")";
+    } else {
+      estimate =
+          "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+          "TABLE_NAME = " +
+          q.Value(d_.name);
+    }
+    const std::string sql =
+        "SELECT (" + estimate + "), " + d_.MinEpoch() + ", " + d_.MaxEpoch() + " FROM " + d_.table;
+    return Select(sql, q.params(), [&](std::span<const std::string_view> c) {
+      std::optional<std::int64_t> rows =
+          c.size() == 3 ? ParseNumber<std::int64_t>(c[0]) : std::nullopt;
+      if (!rows || *rows < static_cast<std::int64_t>(kEstimateRows)) return true;
+      std::optional<std::time_t> f = Seconds(c[1]), l = Seconds(c[2]);
+      if (!f || !l) return true;
+      estimated = true;
+      d.dataset_rows = static_cast<std::uint64_t>(*rows);
+      d.dataset_rows_estimated = true;
+      d.dataset_first = *f;
+      d.dataset_last = *l;
+      return true;
+    });
   }
 
   // --send: the window's rows as dataset CSV rows, oldest first.
@@ -320,7 +374,7 @@ ReportBuild BuildDatabaseReport(const Config& config, const ReportOptions& optio
     out.error = *db.error;
     return out;
   }
-  const Dialect dialect{connection.dialect, SqlQuotedName(config.db_table)};
+  const Dialect dialect{connection.dialect, SqlQuotedName(config.db_table), config.db_table};
   DatabaseBuilder(*db.reader, dialect, options, out).Run();
   if (out.error) out.error = "the database " + out.data.dataset_path + ": " + *out.error;
   return out;

@@ -586,7 +586,8 @@ void RdnsHtml(const ReportData& d, std::string& out) {
 // The dataset line, and the end of the document.
 void DatasetHtml(const ReportData& d, std::string& out) {
   const bool unknown_counts = !d.dataset_error.empty();
-  std::string facts = Num(d.dataset_rows) + " rows";
+  std::string facts =
+      std::string(d.dataset_rows_estimated ? "about " : "") + Num(d.dataset_rows) + " rows";
   if (!d.dataset_table) facts += ", " + HumanBytes(d.dataset_bytes);
   if (d.dataset_rows > 0) {
     facts += ", " + LocalTime(d.dataset_first, "%Y-%m-%d %H:%M") + " .. " +

@@ -425,6 +425,10 @@ std::string RenderJson(const ReportData& d) {
     j.Str(d.dataset_error);
   }
   j.Field("rows", d.dataset_rows);
+  if (d.dataset_rows_estimated) {  // only then
+    j.Key("rows_estimated");
+    j.out += "true";
+  }
   j.Key("bytes");
   j.OptNum(!d.dataset_table, d.dataset_bytes);  // null for a database table
   j.Field("skipped_rows", d.skipped_rows);

@@ -498,7 +498,8 @@ void DatasetText(const ReportData& d, std::string& out) {
   const bool unknown_counts = !d.dataset_error.empty();
   Section("DATASET", out);
   out += TruncateDisplay("  " + Show(d.dataset_path, "(unknown path)"), kMaxColumns) + "\n";
-  std::string facts_line = "  " + Num(d.dataset_rows) + " rows";
+  std::string facts_line =
+      "  " + std::string(d.dataset_rows_estimated ? "about " : "") + Num(d.dataset_rows) + " rows";
   if (!d.dataset_table) facts_line += ", " + HumanBytes(d.dataset_bytes);
   if (unknown_counts) facts_line = "  " + d.dataset_error;
   if (d.dataset_rows > 0) {
