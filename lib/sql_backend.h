@@ -77,16 +77,16 @@ class SqlReader {
   // Runs one SELECT with `params` bound as text values (PostgreSQL: $1, $2...;
   // MariaDB and SQLite: ? in order) -- never spliced into the SQL text. Rows are
   // streamed to `row` as they arrive, so memory stays bounded whatever the result's
-  // size (PostgreSQL: a cursor in a read-only transaction, FETCHed 10,000 rows at
-  // a time; MariaDB: a prepared
+  // size (PostgreSQL: PQsendQueryParams + PQsetSingleRowMode, which keeps
+  // parallel plans (a cursor's never are); MariaDB: a prepared
   // statement fetched unbuffered, without mysql_stmt_store_result, growing a column's
   // buffer and re-fetching it with mysql_stmt_fetch_column when it was truncated;
   // SQLite: sqlite3_prepare_v2 / bind_text / step). On error: the database's own
   // message (as the import backends format it: server name, never the password).
   // The views are valid only during the call. An error can come after some rows
   // were streamed (e.g. a division by zero at the 1000th): the caller drops
-  // what it built. Stopping early is not an error (PostgreSQL: the cursor is
-  // closed; MariaDB: the rest of the result is read and dropped).
+  // what it built. Stopping early is not an error (PostgreSQL: the query is
+  // cancelled; MariaDB: the rest of the result is read and dropped).
   virtual std::optional<std::string> Select(std::string_view sql,
                                             const std::vector<std::string>& params,
                                             const RowFn& row) = 0;

@@ -288,44 +288,48 @@ class PostgresqlReader : public SqlReader {
         return where_ + ": parameter $" + std::to_string(values.size() + 1) + " holds a NUL byte";
       values.push_back(p.c_str());
     }
-    // The rows come through a cursor, kFetchRows at a time: memory stays
-    // bounded, and a batch costs one result where single-row mode costs one
-    // a row (seconds over millions of rows). A transaction holds the cursor.
-    if (auto e = Exec("BEGIN READ ONLY")) return e;
+    // Text values, types left to the server, text results (resultFormat 0).
+    if (!PQsendQueryParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
+                           values.data(), nullptr, nullptr, 0))
+      return Message(nullptr);
+    if (!PQsetSingleRowMode(conn_)) {
+      std::string err = Message(nullptr);
+      while (PGresult* res = PQgetResult(conn_)) PQclear(res);
+      return err;
+    }
     std::optional<std::string> err;
-    {
-      Result declared(PQexecParams(conn_, ("DECLARE mls_rows NO SCROLL CURSOR FOR " + text).c_str(),
-                                   static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                                   nullptr, 0));
-      if (declared.status() != PGRES_COMMAND_OK) err = Message(declared.get());
-    }
+    bool stopped = false;
     std::vector<std::string_view> cells;
-    const std::string fetch = "FETCH " + std::to_string(kFetchRows) + " FROM mls_rows";
-    while (!err) {
-      Result res(PQexec(conn_, fetch.c_str()));
-      if (res.status() != PGRES_TUPLES_OK) {
-        err = Message(res.get());
-        break;
+    // Every result up to the last (nullptr): the connection is then ready
+    // for the next query, whatever happened.
+    while (PGresult* got = PQgetResult(conn_)) {
+      Result res(got);
+      if (stopped || err) continue;  // what comes after a stop or an error is dropped
+      switch (res.status()) {
+        case PGRES_SINGLE_TUPLE: {
+          const int n = PQnfields(got);
+          cells.resize(static_cast<std::size_t>(n));
+          for (int i = 0; i < n; ++i)
+            cells[static_cast<std::size_t>(i)] =
+                PQgetisnull(got, 0, i)
+                    ? std::string_view()
+                    : std::string_view(PQgetvalue(got, 0, i),
+                                       static_cast<std::size_t>(PQgetlength(got, 0, i)));
+          if (!row(cells)) {
+            stopped = true;
+            Cancel();
+          }
+          break;
+        }
+        case PGRES_TUPLES_OK:  // the end of the rows (or a result without any)
+        case PGRES_COMMAND_OK:
+          break;
+        default:
+          err = Message(got);
+          break;
       }
-      PGresult* got = res.get();
-      const int rows = PQntuples(got), n = PQnfields(got);
-      cells.resize(static_cast<std::size_t>(n));
-      bool stopped = false;
-      for (int r = 0; r < rows && !stopped; ++r) {
-        for (int i = 0; i < n; ++i)
-          cells[static_cast<std::size_t>(i)] =
-              PQgetisnull(got, r, i)
-                  ? std::string_view()
-                  : std::string_view(PQgetvalue(got, r, i),
-                                     static_cast<std::size_t>(PQgetlength(got, r, i)));
-        stopped = !row(cells);
-      }
-      if (stopped || rows < kFetchRows) break;
     }
-    // Ends the transaction (the cursor with it) whatever happened: the
-    // connection is ready for the next query.
-    if (auto e = Exec(err ? "ROLLBACK" : "COMMIT"); e && !err) err = e;
-    return err;
+    return stopped ? std::nullopt : err;
   }
 
   SqlDialect dialect() const override { return SqlDialect::kPostgresql; }
@@ -338,7 +342,17 @@ class PostgresqlReader : public SqlReader {
 
  private:
   static constexpr std::size_t kMaxParams = 65535;  // the protocol's limit
-  static constexpr int kFetchRows = 10000;          // rows a FETCH brings
+
+  // Asks the server to stop the running query (the rows still coming are
+  // read and dropped by Select). A cancel that arrives after the query ended
+  // is ignored by the server; one that fails leaves the rows to be drained.
+  void Cancel() {
+    if (PGcancel* c = PQgetCancel(conn_)) {
+      char buf[256];
+      PQcancel(c, buf, sizeof buf);
+      PQfreeCancel(c);
+    }
+  }
 
   std::string Message(const PGresult* res) const {
     return ConnectionMessage(conn_, res, where_, password_);
@@ -446,9 +460,7 @@ SqlReaderOpenResult OpenPostgresqlReader(const SqlConnection& c) {
   auto reader = std::make_unique<PostgresqlReader>(db.conn, c);
   // Defence in depth: the reader only reads, and the server holds it to that.
   if ((r.error = reader->Exec("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"))) return r;
-  // Plans for the whole result (a cursor's default prefers the first 10 %),
-  // and room to hash the report's groups in memory rather than sort them.
-  if ((r.error = reader->Exec("SET cursor_tuple_fraction = 1"))) return r;
+  // Room to hash the report's groups in memory rather than sort them.
   if ((r.error = reader->Exec("SET work_mem = '128MB'"))) return r;
   r.reader = std::move(reader);
   return r;

@@ -242,7 +242,7 @@ TEST_F(SqlReaderPostgresql, ParamsNullsStreamingErrorsAndReadOnly) {
   EXPECT_TRUE(in_order);
   EXPECT_EQ(100001, expect);
 
-  // Stopping early closes the cursor; the next query works.
+  // Stopping early cancels the query; the next one works.
   int calls = 0;
   // (In the select list, generate_series streams; in FROM, it would be
   // materialized whole before the first row.)
@@ -272,8 +272,8 @@ TEST_F(SqlReaderPostgresql, ParamsNullsStreamingErrorsAndReadOnly) {
   r = All(*reader_, "SELECT $1::text", {std::string("a\0b", 3)});
   EXPECT_EQ((Rows{{"error: " + where + "parameter $1 holds a NUL byte"}}), r);
 
-  // Only queries run (through a cursor), in a read-only transaction: an
-  // INSERT is refused, and so is a function that writes.
+  // The session is read-only: an INSERT is refused, and so is a function
+  // that writes.
   r = All(*reader_, "INSERT INTO " + table_ + " VALUES (3, 'no')");
   ASSERT_EQ(1u, r.size());
   EXPECT_EQ(0u, r[0][0].find("error: " + where + "ERROR: ")) << r[0][0];
