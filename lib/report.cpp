@@ -104,8 +104,8 @@ class ReportAggregator::Impl {
   Impl(const ReportOptions& o, std::vector<std::time_t> starts)
       : o_(o), starts_(std::move(starts)), counts_(starts_.size(), 0) {}
 
-  void Add(const DatasetCells& r, std::time_t first, std::time_t last, std::uint64_t n,
-           bool is_ip) {
+  void Add(const DatasetCells& r, std::time_t first, std::time_t last, std::uint64_t n, bool is_ip,
+           bool bucket) {
     total_ += n;
     IpAgg& ip = Slot(ips_, r.c[kDIp]);
     ip.is_ip = is_ip;
@@ -138,7 +138,11 @@ class ReportAggregator::Impl {
     } else {
       Slot(rdns_, r.c[kDRdnsStatus]) += n;
     }
-    auto it = std::upper_bound(starts_.begin(), starts_.end(), first);
+    if (bucket) AddBucket(first, n);
+  }
+
+  void AddBucket(std::time_t t, std::uint64_t n) {
+    auto it = std::upper_bound(starts_.begin(), starts_.end(), t);
     if (it != starts_.begin()) counts_[static_cast<std::size_t>(it - starts_.begin()) - 1] += n;
   }
 
@@ -391,8 +395,13 @@ ReportAggregator::ReportAggregator(const ReportOptions& options, ReportData& dat
 ReportAggregator::~ReportAggregator() = default;
 void ReportAggregator::Add(const DatasetCells& row, std::time_t first, std::time_t last,
                            std::uint64_t n, bool is_ip) {
-  impl_->Add(row, first, last, n, is_ip);
+  impl_->Add(row, first, last, n, is_ip, true);
 }
+void ReportAggregator::AddUnbucketed(const DatasetCells& row, std::time_t first, std::time_t last,
+                                     std::uint64_t n, bool is_ip) {
+  impl_->Add(row, first, last, n, is_ip, false);
+}
+void ReportAggregator::AddBucket(std::time_t t, std::uint64_t n) { impl_->AddBucket(t, n); }
 void ReportAggregator::AddPrevious(std::string_view server, std::uint64_t n) {
   impl_->AddPrevious(server, n);
 }

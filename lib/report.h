@@ -205,9 +205,9 @@ struct ReportData {
   // The dataset as a whole.
   std::uint64_t dataset_rows = 0;
   std::uint64_t dataset_bytes = 0;
-  bool dataset_table = false;  // a database table (--source database): no size in bytes
+  bool dataset_table = false;           // a database table (--source database): no size in bytes
   bool dataset_rows_estimated = false;  // dataset_rows is the database's estimate (a big table)
-  std::uint64_t skipped_rows = 0;  // rows that could not be read (bad dates, field counts)
+  std::uint64_t skipped_rows = 0;       // rows that could not be read (bad dates, field counts)
   std::time_t dataset_first = 0, dataset_last = 0;  // oldest/newest row time (0 if empty)
 
   // --format ips: every IP with at least `threshold` attempts in the window,
@@ -266,6 +266,12 @@ class ReportAggregator {
   // `first` to `last`, all in one bucket (one row: n 1, first = last).
   void Add(const DatasetCells& row, std::time_t first, std::time_t last, std::uint64_t n,
            bool is_ip);
+  // The same rows without their place in the chart, which AddBucket gives
+  // (a database groups the rows by time apart: far fewer groups).
+  void AddUnbucketed(const DatasetCells& row, std::time_t first, std::time_t last, std::uint64_t n,
+                     bool is_ip);
+  // `n` rows of the window at `t` (or in the same bucket as `t`), for the chart only.
+  void AddBucket(std::time_t t, std::uint64_t n);
   // `n` rows of `server` in the previous window.
   void AddPrevious(std::string_view server, std::uint64_t n);
   bool empty() const;  // no row in the window
