@@ -44,6 +44,10 @@ db_query() { psql -X -At -v ON_ERROR_STOP=1 "$PG_URL" -c "$1"; }
   fleet_feed_blocks
 }
 
+@test "report from PostgreSQL: --send's message and attachment are the CSV report's" {
+  fleet_send
+}
+
 @test "report from PostgreSQL: a SELECT-only role gets the same reports and can change nothing" {
   fleet_data
   local ro="${PG_USER}_ro" pw="ro-$RANDOM$RANDOM"

@@ -29,6 +29,10 @@ db_query() { python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1])
   fleet_feed_blocks
 }
 
+@test "report from SQLite: --send's message and attachment are the CSV report's" {
+  fleet_send
+}
+
 @test "--source and --server: usage errors, and a database that is not there is an error, not an empty report" {
   fleet_conf "$T/c.conf" 1
   run -2 mls-report --source sql -c "$T/c.conf"

@@ -107,6 +107,24 @@ PY
   assert_output --partial 'id="shared-ips"'
 }
 
+# --send from the database: the same message as from the CSV, the window's
+# rows attached (the text and HTML parts and the attachment's row count).
+fleet_send() {
+  fleet_data
+  local src
+  for src in db csv; do
+    local args=(-c "$T/c1.conf" --source database)
+    [ "$src" = csv ] && args=(--csv "$T/all.csv")
+    TZ=UTC mls-report "${args[@]}" --now "$NOW" --window 24h --send --to ops@example.org \
+      --preview >"$T/$src.preview"
+  done
+  grep -q '^-- attachment maillogsentinel-.*: [1-9][0-9]* rows' "$T/db.preview"
+  # Apart from the dataset section, the same message; the same rows attached
+  # (PostgreSQL keeps no UTC offset or microseconds: the bytes may differ).
+  local norm='/^DATASET$/,/^$/d; s/ rows, [0-9]* bytes$/ rows/'
+  diff <(sed "$norm" "$T/db.preview") <(sed "$norm" "$T/csv.preview")
+}
+
 fleet_server_narrows() {
   fleet_data
   report_both mx3 --window 7d --server mx3
