@@ -194,6 +194,18 @@ void PlaceFields(Json& j, const std::string& hostname, const std::string& countr
   j.OptField("as_org", as_org);
 }
 
+// NAME: {count, top: [...]}: how many there are, and the first of them.
+template <class T, class Fn>
+void CountAndTop(Json& j, std::string_view name, std::uint64_t count, const std::vector<T>& top,
+                 Fn fields) {
+  j.Top(name);
+  j.Open();
+  j.Field("count", count);
+  j.Key("top");
+  j.List(top, fields, "      ");
+  j.Close();
+}
+
 void IpFields(Json& j, const IpCount& c) {
   j.Field("ip", c.ip);
   j.Field("count", c.count);
@@ -324,37 +336,21 @@ std::string RenderJson(const ReportData& d) {
       j.Field("previous", k.previous);
       j.Field("distinct_ips", k.distinct_ips);
     });
-    j.Top("shared_ips");
-    j.Open();
-    j.Field("count", d.shared_ip_count);
-    j.Key("top");
-    j.List(
-        d.shared_ips,
-        [&](const SharedIp& k) {
-          j.Field("ip", k.ip);
-          j.Field("servers", k.servers);
-          j.Field("count", k.count);
-          j.Field("distinct_users", k.distinct_users);
-          j.OptField("country", k.country);
-          j.AsnField("asn", k.asn);
-          j.OptField("as_org", k.as_org);
-        },
-        "      ");
-    j.Close();
-    j.Top("shared_users");
-    j.Open();
-    j.Field("count", d.shared_user_count);
-    j.Key("top");
-    j.List(
-        d.shared_users,
-        [&](const SharedUser& k) {
-          j.Field("user", k.user);
-          j.Field("servers", k.servers);
-          j.Field("count", k.count);
-          j.Field("distinct_ips", k.distinct_ips);
-        },
-        "      ");
-    j.Close();
+    CountAndTop(j, "shared_ips", d.shared_ip_count, d.shared_ips, [&](const SharedIp& k) {
+      j.Field("ip", k.ip);
+      j.Field("servers", k.servers);
+      j.Field("count", k.count);
+      j.Field("distinct_users", k.distinct_users);
+      j.OptField("country", k.country);
+      j.AsnField("asn", k.asn);
+      j.OptField("as_org", k.as_org);
+    });
+    CountAndTop(j, "shared_users", d.shared_user_count, d.shared_users, [&](const SharedUser& k) {
+      j.Field("user", k.user);
+      j.Field("servers", k.servers);
+      j.Field("count", k.count);
+      j.Field("distinct_ips", k.distinct_ips);
+    });
   }
   j.Top("logins_after_failures");
   LoginsJson(j, d.logins);
@@ -408,13 +404,7 @@ std::string RenderJson(const ReportData& d) {
     j.Field("count", u.count);
     j.Field("distinct_ips", u.distinct_ips);
   });
-  j.Top("new_ips");
-  j.Open();
-  j.Field("count", d.new_ip_count);
-  j.Key("top");
-  j.List(
-      d.new_ips, [&](const IpCount& c) { IpFields(j, c); }, "      ");
-  j.Close();
+  CountAndTop(j, "new_ips", d.new_ip_count, d.new_ips, [&](const IpCount& c) { IpFields(j, c); });
   j.Top("dataset");
   j.Open();
   j.Field("path", d.dataset_path);
