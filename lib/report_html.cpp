@@ -364,15 +364,16 @@ void ServersHtml(const ReportData& d, std::string& out) {
   SectionStart("Servers", Num(d.servers.size()) + " in this window", out);
   std::vector<std::vector<Cell>> rows;
   for (const ServerTrend& k : d.servers) {
+    // The previous window's count in the change's title: five columns fit a phone.
+    Cell change = Plain(FormatShortChange(k.count, k.previous));
+    change.title = Esc(Num(k.previous) + " in the previous window");
     rows.push_back({Plain(Num(k.count)), Plain(Percent(k.count, d.total)),
-                    Plain(Num(k.distinct_ips)), Plain(Num(k.previous)),
-                    Plain(FormatShortChange(k.count, k.previous)), Safe(k.server, "(unknown)")});
+                    Plain(Num(k.distinct_ips)), change, Safe(k.server, "(unknown)")});
   }
   Table("servers",
         {{"Count", Kind::kNumber},
          {"Share", Kind::kNumber},
          {"IPs", Kind::kNumber},
-         {"Previous", Kind::kNumber},
          {"Change", Kind::kNumber},
          {"Server", Kind::kCode}},
         rows, out);
@@ -383,16 +384,15 @@ void ServersHtml(const ReportData& d, std::string& out) {
   } else {
     rows.clear();
     for (const SharedIp& k : d.shared_ips) {
-      rows.push_back({Plain(Num(k.servers)), Plain(Num(k.count)), Plain(Num(k.distinct_users)),
-                      Safe(k.ip), Safe(k.country), Safe(k.as_org)});
+      rows.push_back({Plain(Num(k.servers)), Plain(Num(k.count)), Safe(k.ip), Safe(k.country),
+                      Safe(k.as_org)});
     }
     Table("shared-ips",
           {{"Servers", Kind::kNumber},
            {"Count", Kind::kNumber},
-           {"Users", Kind::kNumber},
            {"IP", Kind::kIp},
-           {"CC", Kind::kText},
-           {"AS organisation", Kind::kText}},
+           {"CC", Kind::kShort},
+           {"Network", Kind::kText}},
           rows, out);
   }
   SectionEnd(out);
