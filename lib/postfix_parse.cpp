@@ -214,7 +214,7 @@ void AppendEventTsv(const SaslLine& line, std::string_view time, std::string& ou
     char* p = out.data() + at;
     for (std::size_t i = 0; i < columns; ++i) {
       if (i == kMethod) method_at = static_cast<std::size_t>(p - out.data());
-      std::memcpy(p, f[i].data(), f[i].size());
+      if (!f[i].empty()) std::memcpy(p, f[i].data(), f[i].size());  // an empty one may be null
       p += f[i].size();
       if (i == kMethod) method_end = static_cast<std::size_t>(p - out.data());
       *p++ = i + 1 < columns ? '\t' : '\n';
