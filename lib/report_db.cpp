@@ -276,14 +276,11 @@ class DatabaseBuilder {
     }
     ReportData& d = out_.data;
     Query q(d_);
-    const std::string epoch = d_.Epoch();
-    std::string sql = "SELECT log_server, count(*), " + d_.MinEpoch() + ", " + d_.MaxEpoch() +
-                      " FROM " + d_.table;
-    if (o_.servers.empty()) {
-      sql = "SELECT '', count(*), " + d_.MinEpoch() + ", " + d_.MaxEpoch() + " FROM " + d_.table;
-    } else {
-      sql += " WHERE" + q.Servers(o_.servers).substr(4) + " GROUP BY log_server";  // " AND x"
-    }
+    const std::string span = d_.MinEpoch() + ", " + d_.MaxEpoch() + " FROM " + d_.table;
+    const std::string sql = o_.servers.empty() ? "SELECT '', count(*), " + span
+                                               : "SELECT log_server, count(*), " + span + " WHERE" +
+                                                     q.Servers(o_.servers).substr(4) +
+                                                     " GROUP BY log_server";  // " AND x"
     std::vector<bool> seen(o_.servers.size(), false);
     bool ok = Select(sql, q.params(), [&](std::span<const std::string_view> c) {
       std::optional<std::uint64_t> n =
