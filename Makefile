@@ -3,7 +3,8 @@
 #   make            build every tool into $(OUT)/bin
 #   make check      the layer check, then build and run every test (unit, cases, bats, man lint)
 #   make check SAN=1  the same with AddressSanitizer + UBSan (separate build dir)
-#   make bench      benchmarks against grep (hyperfine)
+#   make fuzz FUZZ_SECONDS=N  every libFuzzer target for N seconds (clang, ASan + UBSan)
+#   make bench      every benchmark, written to bench/RESULTS.md (hyperfine)
 #   make run        demo: the main job on the bundled sample log
 #   make install    PREFIX=/usr/local DESTDIR= [WITH_SYSUSERS=yes] [REPORT_VIA=smtp]
 #
@@ -32,7 +33,14 @@ WARN     := -Wall -Wextra -Wpedantic
 ifeq ($(WERROR),1)
 WARN     += -Werror
 endif
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# `make fuzz` builds this way (fuzz/README.md): clang's libFuzzer with ASan + UBSan.
+CXX      := clang++
+OPT      ?= -O1 -g
+OUT      ?= build-fuzz
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CXXFLAGS += -fsanitize=fuzzer-no-link
+else ifeq ($(SAN),1)
 # -O1: what the sanitizer docs recommend, and a much cheaper compile in CI.
 OPT      ?= -O1 -g
 OUT      ?= build-san
@@ -84,7 +92,15 @@ UNIT_BIN  := $(OUT)/bin/unit_tests
 
 MANPAGES  := $(wildcard man/*.[1-8])
 
-.PHONY: all check layers unit cli integration cases manlint bench run install clean deps
+# Fuzz targets: fuzz/NAME.cpp, each an LLVMFuzzerTestOneInput (fuzz/README.md).
+FUZZ_TARGETS := $(filter-out replay_main,$(basename $(notdir $(wildcard fuzz/*.cpp))))
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(OUT)/fuzz/replay-%)
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(OUT)/fuzz/%)
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 2
+
+.PHONY: all check layers unit cli integration cases manlint bench run install clean deps \
+        fuzz fuzz-run fuzz-replay
 .DEFAULT_GOAL := all
 # Keep tools' main.o (otherwise deleted as intermediates and rebuilt every time).
 .SECONDARY:
@@ -94,6 +110,8 @@ all: $(TOOL_BINS)
 $(OUT)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(OUT)/obj/fuzz/%.o: CPPFLAGS += -iquote fuzz
 
 $(LIBMLS): $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -141,6 +159,35 @@ endif
 integration: $(TOOL_BINS)
 	$(if $(INTEGRATION),tests/services/with-databases prove --exec 'bats --tap' $(INTEGRATION),@echo "integration: no suites")
 
+# ---- fuzzing ------------------------------------------------------------------
+# The replays: each target's entry point run by fuzz/replay_main.cpp, with the
+# project's compiler (and the sanitizers under SAN=1), on the seeds made from
+# the tests and on every input a fuzzer ever broke (fuzz/regressions/NAME/).
+$(FUZZ_REPLAY): $(OUT)/fuzz/replay-%: $(OUT)/obj/fuzz/%.o $(OUT)/obj/fuzz/replay_main.o $(LIBMLS)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) $^ $(LIBS_ALL) -o $@
+
+fuzz-replay: $(FUZZ_REPLAY) $(TOOL_BINS)
+	@rm -rf $(OUT)/fuzz/seeds
+	fuzz/make-seeds $(OUT)/bin $(OUT)/fuzz/seeds >/dev/null
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  $(OUT)/fuzz/replay-$$t $(OUT)/fuzz/seeds/$$t $$(ls -d fuzz/regressions/$$t 2>/dev/null); done
+
+# The fuzzers themselves: `make fuzz FUZZ_SECONDS=N` builds with clang (FUZZ=1,
+# in build-fuzz/) and runs every target for N seconds, FUZZ_JOBS at a time.
+$(FUZZ_BINS): $(OUT)/fuzz/%: $(OUT)/obj/fuzz/%.o $(LIBMLS)
+	@mkdir -p $(@D)
+	$(CXX) $(LDFLAGS) -fsanitize=fuzzer $^ $(LIBS_ALL) -o $@
+
+fuzz:
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory FUZZ=1 fuzz-run
+
+fuzz-run: $(FUZZ_BINS)
+	@rm -rf $(OUT)/seeds
+	fuzz/make-seeds build/bin $(OUT)/seeds >/dev/null
+	fuzz/run-fuzzers $(OUT) $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
 # Who may include whom (HACKING.md "Layers"); reads HACKING.md's module map.
 layers:
 	scripts/check-layers
@@ -156,6 +203,7 @@ check:
 	scripts/install-deps
 	scripts/check-layers
 	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory fuzz-replay
 	tests/services/with-databases sh -c '$(MAKE) --no-print-directory unit && \
 	  $(MAKE) --no-print-directory cli && $(MAKE) --no-print-directory integration'
 	$(MAKE) --no-print-directory manlint
@@ -193,6 +241,7 @@ install: all
 	  install -m 0644 systemd/maillogsentinel.tmpfiles $(DESTDIR)$(TMPFILESDIR)/maillogsentinel.conf; fi
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(TOOLS:%=$(OUT)/obj/tools/%/main.d)
+-include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(TOOLS:%=$(OUT)/obj/tools/%/main.d) \
+         $(wildcard $(OUT)/obj/fuzz/*.d)

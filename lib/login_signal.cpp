@@ -139,7 +139,9 @@ LoginsAfterFailures LoginSignal::Finish() const {
       c.users_tried.push_back(u);
     }
     const bool other_user =
-        std::any_of(tried.begin(), tried.end(), [&](const std::string& u) { return u != user; });
+        std::any_of(tried.begin(), tried.end(),
+                    // an init-capture: clang 14 (make fuzz) cannot capture a structured binding
+                    [&login = user](const std::string& u) { return u != login; });
     c.high = c.account || c.failures_before >= kAddressHighFailures || other_user;
     c.ip = ip;
     c.user = user;

@@ -76,6 +76,13 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# Ends the lock holder started in the background: its backend, which a killed
+# psql would leave sleeping (and holding the lock) until pg_sleep returns.
+end_holder() {
+  q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lock-holder'" >/dev/null
+  wait "$1" || true
+}
+
 @test "mls-sql --import (postgresql): every value of the dataset, hostile ones included; the same rows as psql loading the files" {
   store 300 31
   export_sql
@@ -235,7 +242,7 @@ free_port() {
   store 20 48
   export_sql
   # another importer holding the lock
-  psql -X -q "$PG_URL" -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1835824241, hashtext('$TABLE'))" \
+  PGAPPNAME=lock-holder psql -X -q "$PG_URL" -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1835824241, hashtext('$TABLE'))" \
     -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
   local holder=$! i pid
   for ((i = 0; i < 200; i++)); do
@@ -252,8 +259,7 @@ free_port() {
   q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'mls-sql' AND datname = current_database()" >/dev/null
   local rc=0
   wait "$pid" || rc=$?
-  kill "$holder"
-  wait "$holder" || true
+  end_holder "$holder"
   [ "$rc" -eq 1 ]
   grep -q "$PG_USER@127.0.0.1:$MLS_PG_PORT/$PG_DB: .*terminating connection due to administrator command" "$T/err"
   [ "$(ls "$T"/x/mls-*.sql | wc -l)" -eq 1 ]
@@ -265,7 +271,7 @@ free_port() {
 @test "mls-sql --import (postgresql): --lock-timeout bounds the wait for another importer's lock: exit 1, the file kept" {
   store 20 49
   export_sql
-  psql -X -q "$PG_URL" -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1835824241, hashtext('$TABLE'))" \
+  PGAPPNAME=lock-holder psql -X -q "$PG_URL" -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1835824241, hashtext('$TABLE'))" \
     -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
   local holder=$! i
   for ((i = 0; i < 200; i++)); do
@@ -274,8 +280,7 @@ free_port() {
   done
   local t0=$SECONDS
   run import_sql --lock-timeout 1
-  kill "$holder" 2>/dev/null || true
-  wait "$holder" || true
+  end_holder "$holder"
   assert_failure 1
   assert_output --partial "lock timeout"
   [ $((SECONDS - t0)) -lt 15 ]

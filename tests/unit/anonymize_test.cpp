@@ -183,5 +183,35 @@ TEST(Anonymizer, EventFieldsAsTheLogs) {
   EXPECT_EQ(e[kMethod], "LOGIN");
 }
 
+// Found by fuzz/anonymize.cpp: an address in a column that should never hold
+// one (a hand-edited dataset) was copied; the columns' own values still pass.
+TEST(Anonymizer, EventColumnsThatHoldNoAddressAreScannedToo) {
+  Fixture f;
+  std::vector<std::string> e(kEnrichedColumns);
+  e[kTime] = "2026-11-25T20:18:08+00:00";
+  e[kMethod] = "192.0.2.7";
+  e[kPort] = "587";
+  e[kService] = "postfix/submission/smtpd";
+  e[kRdnsStatus] = "OK";
+  e[kCountry] = "see 2001:db8::7";
+  e[kAsn] = "3320";
+  e[kAsOrg] = "Amazon.com, Inc.";
+  f.anon.Event(e);
+  EXPECT_EQ(e[kMethod], f.Ip("192.0.2.7"));
+  EXPECT_EQ(e[kCountry], "see " + f.Ip("2001:db8::7"));
+  EXPECT_EQ(e[kPort], "587");
+  EXPECT_EQ(e[kService], "postfix/submission/smtpd");
+  EXPECT_EQ(e[kRdnsStatus], "OK");
+  EXPECT_EQ(e[kAsn], "3320");
+  EXPECT_EQ(e[kAsOrg], "Amazon.com, Inc.");
+}
+
+// Found by fuzz/anonymize.cpp: an IPv6 address with a zone was kept whole.
+TEST(Anonymizer, AnAddressWithAZoneIsReplacedAndTheZoneKept) {
+  Fixture f;
+  EXPECT_EQ(f.Line("x unknown[fe80::1%eth0]: y fe80::2%2"),
+            "x unknown[" + f.Ip("fe80::1") + "%eth0]: y " + f.Ip("fe80::2") + "%2");
+}
+
 }  // namespace
 }  // namespace mls
