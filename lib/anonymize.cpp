@@ -146,9 +146,43 @@ void Anonymizer::UserValue(std::string_view v, std::string& out) {
 }
 
 void Anonymizer::Token(std::string_view t, std::string& out) {
+  // A loop over the token's ':' (not a recursion per ':', so a long run of
+  // them costs no stack); every call below is on a part without ':', or
+  // without '+', '-' and '%': the depth stays bounded.
+  // What follows a ':' is tried whole only while it could be one thing: an
+  // address, an e-mail address or a host name is never this long. Without
+  // the bound, a long run of ':' would cost time quadratic in its length.
+  constexpr std::size_t kMaxWhole = 512;
+  for (bool first = true;; first = false) {
+    if ((first || t.size() <= kMaxWhole) && Whole(t, out)) return;
+    const std::size_t colon = t.find(':');
+    const std::string_view head = t.substr(0, colon);
+    if (head.find_first_of("+-%") != std::string_view::npos && !IsHostName(head)) {
+      // Pieces joined by '+', '-' or '%': each piece a token ("x-192.0.2.1",
+      // "59+0::1": found by fuzz/anonymize.cpp). A host name before a ':'
+      // ("mail-1.example.org:587") stays whole.
+      for (;;) {
+        const std::size_t sep = t.find_first_of("+-%");
+        Token(t.substr(0, sep), out);
+        if (sep == std::string_view::npos) return;
+        out += t[sep];
+        t.remove_prefix(sep + 1);
+      }
+    }
+    if (colon == std::string_view::npos) {
+      out += t;
+      return;
+    }
+    Token(head, out);  // ADDRESS:PORT, key:value, ...
+    out += ':';
+    t.remove_prefix(colon + 1);
+  }
+}
+
+bool Anonymizer::Whole(std::string_view t, std::string& out) {
   if (auto ip = names_.Ip(t)) {
     out += *ip;
-    return;
+    return true;
   }
   // An IPv6 address with its zone ("fe80::1%eth0": found by fuzz/anonymize.cpp);
   // the zone, an interface name, stays.
@@ -156,7 +190,7 @@ void Anonymizer::Token(std::string_view t, std::string& out) {
     if (auto ip = names_.Ip(t.substr(0, pct))) {
       out += *ip;
       out += t.substr(pct);
-      return;
+      return true;
     }
   }
   // Punctuation that ends a sentence or a field: classify what is before it.
@@ -164,12 +198,12 @@ void Anonymizer::Token(std::string_view t, std::string& out) {
   while (end > 0 && (t[end - 1] == '.' || t[end - 1] == ':' || t[end - 1] == '-')) --end;
   if (end == 0) {
     out += t;
-    return;
+    return true;
   }
   if (end < t.size()) {
     Token(t.substr(0, end), out);
     out += t.substr(end);
-    return;
+    return true;
   }
   const std::size_t at = t.rfind('@');
   if (at != std::string_view::npos) {  // an e-mail address, or what is left of one
@@ -181,20 +215,13 @@ void Anonymizer::Token(std::string_view t, std::string& out) {
       out += '@';
       Host(domain, out);
     }
-    return;
-  }
-  const std::size_t colon = t.find(':');
-  if (colon != std::string_view::npos) {  // ADDRESS:PORT, key:value, ...
-    Token(t.substr(0, colon), out);
-    out += ':';
-    Token(t.substr(colon + 1), out);
-    return;
+    return true;
   }
   if (IsHostName(t)) {
     out += names_.Domain(t);
-    return;
+    return true;
   }
-  out += t;
+  return false;
 }
 
 bool Anonymizer::Field(std::string_view text, std::size_t& i, std::string& out) {

@@ -206,6 +206,24 @@ TEST(Anonymizer, EventColumnsThatHoldNoAddressAreScannedToo) {
   EXPECT_EQ(e[kAsOrg], "Amazon.com, Inc.");
 }
 
+// Found by fuzz/anonymize.cpp: an address joined to a word by '+', '-' or '%'
+// was kept ("x-192.0.2.1", "59+0::1"). A host name before a ':' stays whole,
+// times and words pass unchanged, and a long run of ':' costs no stack.
+TEST(Anonymizer, AddressesJoinedToWordsAreReplaced) {
+  Fixture f;
+  EXPECT_EQ(
+      f.Line("see x-192.0.2.1 and a+2001:db8::1 then 59+0::1"),
+      "see x-" + f.Ip("192.0.2.1") + " and a+" + f.Ip("2001:db8::1") + " then 59+" + f.Ip("::1"));
+  EXPECT_EQ(f.Line("connect to mail-1.example.org:587 at 2026-11-25T20:18:08+00:00"),
+            "connect to " + f.Domain("mail-1.example.org") + ":587 at 2026-11-25T20:18:08+00:00");
+  EXPECT_EQ(f.Line("queue-id 4Xz-9+ab%c: status=sent"), "queue-id 4Xz-9+ab%c: status=sent");
+  std::string colons(1 << 20, ':');
+  EXPECT_EQ(f.Line("x " + colons + "x-192.0.2.1"), "x " + colons + "x-" + f.Ip("192.0.2.1"));
+  std::string dashes;
+  for (int i = 0; i < 100000; ++i) dashes += "a-";
+  EXPECT_EQ(f.Line(dashes + "192.0.2.1"), dashes + f.Ip("192.0.2.1"));
+}
+
 // Found by fuzz/anonymize.cpp: an IPv6 address with a zone was kept whole.
 TEST(Anonymizer, AnAddressWithAZoneIsReplacedAndTheZoneKept) {
   Fixture f;
