@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -75,6 +76,11 @@ std::optional<std::string> ReadWholeFile(const std::string& path,
     return ErrnoMessage(path, errno);
   }
   std::string data;
+  // A regular file's size up front: one allocation, not a doubling string
+  // (a 25 MB SQL batch took 33 MB: bench/heap-profile).
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+    data.reserve(std::min<std::size_t>(static_cast<std::size_t>(st.st_size), max_bytes) + 1);
   char buf[65536];
   for (;;) {
     ssize_t n = ReadSome(fd, buf, sizeof buf);
