@@ -81,6 +81,10 @@ CPPFLAGS        += $(MARIADB_CFLAGS)
 
 LIB_SRC   := $(wildcard lib/*.cpp)
 LIB_OBJ   := $(LIB_SRC:%.cpp=$(OUT)/obj/%.o)
+ifneq ($(FUZZ_MODULES),)
+# make fuzz: only the modules the targets link (from the replays' link maps).
+LIB_OBJ   := $(FUZZ_MODULES:%=$(OUT)/obj/lib/%.o)
+endif
 LIBMLS    := $(OUT)/libmls.a
 
 TOOLS     := $(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/main.cpp))))
@@ -168,7 +172,7 @@ integration: $(TOOL_BINS)
 # the tests and on every input a fuzzer ever broke (fuzz/regressions/NAME/).
 $(FUZZ_REPLAY): $(OUT)/fuzz/replay-%: $(OUT)/obj/fuzz/%.o $(OUT)/obj/fuzz/replay_main.o $(LIBMLS)
 	@mkdir -p $(@D)
-	$(CXX) $(LDFLAGS) $^ $(LIBS_ALL) -o $@
+	$(CXX) $(LDFLAGS) $^ $(LIBS_ALL) -Wl,-Map=$@.map -o $@
 
 fuzz-replay: $(FUZZ_REPLAY) $(TOOL_BINS)
 	@rm -rf $(OUT)/fuzz/seeds
@@ -182,9 +186,12 @@ $(FUZZ_BINS): $(OUT)/fuzz/%: $(OUT)/obj/fuzz/%.o $(LIBMLS)
 	@mkdir -p $(@D)
 	$(CXX) $(LDFLAGS) -fsanitize=fuzzer $^ $(LIBS_ALL) -o $@
 
+# clang builds only the library modules the targets use: those the replays'
+# links took from libmls.a (their link maps), about a third of the library.
 fuzz:
-	$(MAKE) --no-print-directory all
-	$(MAKE) --no-print-directory FUZZ=1 fuzz-run
+	$(MAKE) --no-print-directory all $(FUZZ_REPLAY)
+	$(MAKE) --no-print-directory FUZZ=1 FUZZ_MODULES="$$(grep -oh 'libmls\.a([a-z_0-9]*\.o)' \
+	  $(FUZZ_REPLAY:=.map) | sed 's/^libmls\.a(//; s/\.o)$$//' | sort -u | tr '\n' ' ')" fuzz-run
 
 fuzz-run: $(FUZZ_BINS)
 	@rm -rf $(OUT)/seeds

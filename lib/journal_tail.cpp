@@ -322,6 +322,22 @@ std::uint64_t SuppressedPostfixMessages(std::string_view m) {
   return *n;
 }
 
+namespace {
+// A field's text on one line: each LF written as rsyslog writes it, "#012".
+void AppendOneLine(std::string_view text, std::string& out) {
+  for (std::size_t i = 0;;) {
+    const std::size_t nl = text.find('\n', i);
+    if (nl == std::string_view::npos) {
+      out += text.substr(i);
+      return;
+    }
+    out += text.substr(i, nl - i);
+    out += "#012";
+    i = nl + 1;
+  }
+}
+}  // namespace
+
 void AppendJournalLine(std::string_view stamp, std::uint32_t usec, std::string_view offset,
                        std::string_view host, std::string_view identifier, std::string_view pid,
                        std::string_view message, std::string& out) {
@@ -331,25 +347,19 @@ void AppendJournalLine(std::string_view stamp, std::uint32_t usec, std::string_v
   out += frac;
   out += offset;
   out += ' ';
-  out += host;
+  // Every field on the entry's one line: the identifier and the pid are what
+  // the logging process chose, and a LF in them would start a line of its own
+  // (found by fuzz/journal_line.cpp).
+  AppendOneLine(host, out);
   out += ' ';
-  out += identifier;
+  AppendOneLine(identifier, out);
   if (!pid.empty()) {
     out += '[';
-    out += pid;
+    AppendOneLine(pid, out);
     out += ']';
   }
   out += ": ";
-  for (std::size_t i = 0;;) {
-    const std::size_t nl = message.find('\n', i);
-    if (nl == std::string_view::npos) {
-      out += message.substr(i);
-      break;
-    }
-    out += message.substr(i, nl - i);
-    out += "#012";
-    i = nl + 1;
-  }
+  AppendOneLine(message, out);
   out += '\n';
 }
 

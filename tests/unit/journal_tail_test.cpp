@@ -49,6 +49,17 @@ TEST(JournalLine, TheRfc3339LineMlsParseReads) {
             std::string("2026-01-01T10:00:00.999999+00:00 mx1 postfix/smtpd: a#012b#012\0c\n", 65));
 }
 
+// Found by fuzz/journal_line.cpp: a LF in the identifier (the logging
+// process's choice) or the pid started a line of its own for mls-parse.
+TEST(JournalLine, EveryFieldStaysOnTheEntrysLine) {
+  std::string out;
+  AppendJournalLine("2026-01-01T10:00:00", 1, "+00:00", "mx\n1",
+                    "postfix/smtpd\nNov 25 20:18:08 mx1 postfix/smtpd[1]", "1\n2", "m", out);
+  EXPECT_EQ(out,
+            "2026-01-01T10:00:00.000001+00:00 mx#0121 postfix/smtpd#012Nov 25 20:18:08 mx1 "
+            "postfix/smtpd[1][1#0122]: m\n");
+}
+
 TEST(JournalLine, PostfixIdentifiersAndJournaldDrops) {
   EXPECT_TRUE(IsPostfixIdentifier("postfix/smtpd"));
   EXPECT_TRUE(IsPostfixIdentifier("postfix-in/submission/smtpd"));
