@@ -153,11 +153,14 @@ void Anonymizer::Token(std::string_view t, std::string& out) {
   // address, an e-mail address or a host name is never this long. Without
   // the bound, a long run of ':' would cost time quadratic in its length.
   constexpr std::size_t kMaxWhole = 512;
+  // Whether a '+', '-' or '%' is left in t: its last one's distance from the end.
+  const std::size_t last_sep = t.find_last_of("+-%");
+  const std::size_t sep_from_end = last_sep == std::string_view::npos ? 0 : t.size() - last_sep;
   for (bool first = true;; first = false) {
     if ((first || t.size() <= kMaxWhole) && Whole(t, out)) return;
     const std::size_t colon = t.find(':');
     const std::string_view head = t.substr(0, colon);
-    if (head.find_first_of("+-%") != std::string_view::npos && !IsHostName(head)) {
+    if (sep_from_end > 0 && t.size() >= sep_from_end && !IsHostName(head)) {
       // Pieces joined by '+', '-' or '%': each piece a token ("x-192.0.2.1",
       // "59+0::1": found by fuzz/anonymize.cpp). A host name before a ':'
       // ("mail-1.example.org:587") stays whole.
@@ -205,6 +208,7 @@ bool Anonymizer::Whole(std::string_view t, std::string& out) {
     out += t.substr(end);
     return true;
   }
+  if (addresses_only_) return false;
   const std::size_t at = t.rfind('@');
   if (at != std::string_view::npos) {  // an e-mail address, or what is left of one
     std::string_view local = t.substr(0, at), domain = t.substr(at + 1);
@@ -358,6 +362,25 @@ void Anonymizer::Free(std::string_view text, std::string& out) {
   }
 }
 
+// The parts of a line kept as they are written (the stamp, the syslog tag and
+// pid, Postfix's words between the parts of a SASL failure line): only an
+// address in them is replaced ("postfix/x(smtp,192.0.2.1)" as a tag: found by
+// fuzz/anonymize.cpp); names and words stay.
+void Anonymizer::AddressesOnly(std::string_view text, std::string& out) {
+  const bool outer = addresses_only_;
+  addresses_only_ = true;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t j = i;
+    while (j < text.size() && !IsTok(text[j])) ++j;
+    out += text.substr(i, j - i);
+    i = j;
+    while (j < text.size() && IsTok(text[j])) ++j;
+    if (j > i) Token(text.substr(i, j - i), out);
+    i = j;
+  }
+  addresses_only_ = outer;
+}
+
 std::string Anonymizer::Also(std::string_view line) {
   std::string text(line);
   for (const std::regex& re : o_.also) {
@@ -404,7 +427,7 @@ void Anonymizer::Line(std::string_view original, std::string& out) {
     std::size_t at = 0;
     for (const Part& p : parts) {
       const std::size_t begin = static_cast<std::size_t>(p.span.data() - line.data());
-      out += line.substr(at, begin - at);
+      AddressesOnly(line.substr(at, begin - at), out);
       switch (p.kind) {
         case 0:
           o_.hostname ? Host(p.span, out) : void(out += p.span);
@@ -423,7 +446,7 @@ void Anonymizer::Line(std::string_view original, std::string& out) {
       }
       at = begin + p.span.size();
     }
-    out += line.substr(at);
+    AddressesOnly(line.substr(at), out);
     return;
   }
   HeaderTime time;
@@ -431,10 +454,10 @@ void Anonymizer::Line(std::string_view original, std::string& out) {
   if (stamp == 0) stamp = ImpossibleHeaderTimeLength(line);
   std::size_t host, host_end, msg;
   if (stamp > 0 && SyslogHost(line, stamp, host, host_end, msg)) {
-    out += line.substr(0, host);
+    AddressesOnly(line.substr(0, host), out);
     std::string_view h = line.substr(host, host_end - host);
     o_.hostname ? Host(h, out) : void(out += h);
-    out += line.substr(host_end, msg - host_end);
+    AddressesOnly(line.substr(host_end, msg - host_end), out);
     Free(line.substr(msg), out);
     return;
   }

@@ -57,14 +57,16 @@ class Anonymizer {
   bool Field(std::string_view text, std::size_t& i, std::string& out);
   bool Echo(std::string_view text, std::size_t& i, std::string& out);
   void Token(std::string_view token, std::string& out);
-  bool Whole(std::string_view token, std::string& out);      // the token as one thing, if it is one
-  void UserValue(std::string_view value, std::string& out);  // a user name or an address
-  void HostValue(std::string_view value, std::string& out);  // a host name or an address
-  void Host(std::string_view name, std::string& out);        // keeps "unknown"
+  bool Whole(std::string_view token, std::string& out);  // the token as one thing, if it is one
+  void AddressesOnly(std::string_view text, std::string& out);  // words kept as written
+  void UserValue(std::string_view value, std::string& out);     // a user name or an address
+  void HostValue(std::string_view value, std::string& out);     // a host name or an address
+  void Host(std::string_view name, std::string& out);           // keeps "unknown"
   std::string Also(std::string_view line);
 
   Pseudonyms& names_;
   AnonymizeOptions o_;
+  bool addresses_only_ = false;  // inside AddressesOnly: Token replaces addresses only
 };
 
 }  // namespace mls

@@ -224,6 +224,20 @@ TEST(Anonymizer, AddressesJoinedToWordsAreReplaced) {
   EXPECT_EQ(f.Line(dashes + "192.0.2.1"), dashes + f.Ip("192.0.2.1"));
 }
 
+// Found by fuzz/anonymize.cpp: the syslog tag was copied as written, an
+// address in it too. The tag's words, and the stamp, stay.
+TEST(Anonymizer, AnAddressInTheTagIsReplacedItsWordsStay) {
+  AnonymizeOptions o;
+  o.hostname = true;
+  Fixture f(o);
+  EXPECT_EQ(f.Line("Dec 31 23:48:54 mx1 dovecot-x(smtp,192.0.2.1,<a1>)[7]: unknown user"),
+            "Dec 31 23:48:54 " + f.Domain("mx1") + " dovecot-x(smtp," + f.Ip("192.0.2.1") +
+                ",<a1>)[7]: unknown user");
+  EXPECT_EQ(
+      f.Line("2026-11-25T20:18:08.5+01:00 mx1 postfix/submission/smtpd[18955]: x"),
+      "2026-11-25T20:18:08.5+01:00 " + f.Domain("mx1") + " postfix/submission/smtpd[18955]: x");
+}
+
 // Found by fuzz/anonymize.cpp: an IPv6 address with a zone was kept whole.
 TEST(Anonymizer, AnAddressWithAZoneIsReplacedAndTheZoneKept) {
   Fixture f;
