@@ -61,6 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     rows.push_back(std::move(r));
   }
   mls::SqlBatchText again = mls::WriteSqlBatch(batch.info, rows);
+  if (again.error) std::fprintf(stderr, "WriteSqlBatch: %s\n", again.error->c_str());
   FUZZ_CHECK(!again.error);
   FUZZ_CHECK(again.text == text);
   return 0;

@@ -306,6 +306,9 @@ std::optional<JournalPosition> ParseJournalPosition(std::string_view text, std::
     }
   }
   if (!p.cursor.empty() && !realtime) return fail(line, "a cursor without its realtime");
+  // Written only with a cursor: alone, it would be lost at the next save
+  // (found by fuzz/state.cpp).
+  if (p.cursor.empty() && realtime) return fail(line, "a realtime without its cursor");
   return p;
 }
 

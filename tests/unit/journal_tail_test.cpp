@@ -26,6 +26,7 @@ TEST(JournalPosition, RoundTripsAndRefusesWhatIsNotOne) {
       {"12345\n", "st:1: not an mls-tail journal position"},
       {"mls-tail-state 2\n", "st:1: not an mls-tail journal position"},
       {"mls-tail-journal 1\ncursor s=1\n", "st:2: a cursor without its realtime"},
+      {"mls-tail-journal 1\nrealtime 17\n", "st:2: a realtime without its cursor"},
       {"mls-tail-journal 1\ncursor a b\nrealtime 1\n", "st:2: bad cursor"},
       {"mls-tail-journal 1\ncursor s=1\nrealtime x\n", "st:3: bad realtime"},
       {"mls-tail-journal 1\ncursor s=1\nrealtime 1", "st:3: unterminated line"},

@@ -348,7 +348,8 @@ TEST(SqlBatch, MysqlDialect) {
                                            "COLLATE=utf8mb4_bin;\n"));
   EXPECT_NE(std::string::npos, t.text.find("UNIQUE \"events_key\" (source, dataset, row_offset)"));
   EXPECT_NE(std::string::npos, t.text.find("INDEX \"events_time\" (event_epoch)"));
-  EXPECT_NE(std::string::npos, t.text.find(")\nON DUPLICATE KEY UPDATE row_offset = row_offset;\n"));
+  EXPECT_NE(std::string::npos,
+            t.text.find(")\nON DUPLICATE KEY UPDATE row_offset = row_offset;\n"));
   EXPECT_NE(std::string::npos, t.text.find(") ON DUPLICATE KEY UPDATE end_offset = end_offset;\n"
                                            "COMMIT;\n"));
   EXPECT_EQ(std::string::npos, t.text.find("ON CONFLICT"));
@@ -426,6 +427,33 @@ TEST_F(SqlBatchReader, HeaderLies) {
   EXPECT_TRUE(Error(Replace("table: events", "table: other")));
   EXPECT_TRUE(Error("not a batch\n"));
   EXPECT_TRUE(Error(""));
+}
+
+// Found by fuzz/sql_batch.cpp: a row the writer would refuse (a time that is
+// no time, an address that is none), in a batch whose checksum matches, was
+// read and would be imported. A number with a leading zero was refused already.
+TEST_F(SqlBatchReader, RowsTheWriterWouldRefuseAreRefused) {
+  auto rehash = [](std::string s) {
+    std::size_t h = s.find("-- body-sha256: ") + 16;
+    std::string old = s.substr(h, 64);
+    std::size_t body = s.find('\n', s.find("-- body-sha256: ")) + 1;
+    std::size_t epi = s.rfind("INSERT INTO \"events_imports\"");
+    std::string sum = Sha256Hex(s.substr(body, epi - body));
+    for (std::size_t at = s.find(old); at != std::string::npos; at = s.find(old, at + 64))
+      s.replace(at, 64, sum);
+    return s;
+  };
+  ASSERT_FALSE(Error(rehash(text_)));
+  std::optional<std::string> err =
+      Error(rehash(Replace("'2026-11-25T20:18:08+00:00'", "'2026-11-25T20:18:[[08+00:00'")));
+  ASSERT_TRUE(err);
+  EXPECT_NE(std::string::npos, err->find("time is not an ISO 8601 time")) << *err;
+  err = Error(rehash(Replace("'192.0.2.7'", "'192.0.2.x'")));
+  ASSERT_TRUE(err);
+  EXPECT_NE(std::string::npos, err->find("ip is not an IP address")) << *err;
+  err = Error(rehash(Replace(", 49582,", ", 049582,")));
+  ASSERT_TRUE(err);
+  EXPECT_NE(std::string::npos, err->find("port")) << *err;
 }
 
 // A well-formed batch whose rows are not in the writer's shape, with a
