@@ -196,6 +196,18 @@ bool Anonymizer::Whole(std::string_view t, std::string& out) {
       return true;
     }
   }
+  // An address after the last '+', '-' or '%', before a trailing ':' is taken
+  // for punctuation: "a+2001:db8::" (found by fuzz/anonymize.cpp).
+  if (const std::size_t sep = t.find_last_of("+-%");
+      sep != std::string_view::npos && sep + 1 < t.size()) {
+    if (auto ip = names_.Ip(t.substr(sep + 1))) {
+      std::string pseudo(*ip);
+      Token(t.substr(0, sep), out);
+      out += t[sep];
+      out += pseudo;
+      return true;
+    }
+  }
   // Punctuation that ends a sentence or a field: classify what is before it.
   std::size_t end = t.size();
   while (end > 0 && (t[end - 1] == '.' || t[end - 1] == ':' || t[end - 1] == '-')) --end;
