@@ -188,29 +188,24 @@ bool Anonymizer::Whole(std::string_view t, std::string& out) {
     return true;
   }
   // An IPv6 address with its zone ("fe80::1%eth0": found by fuzz/anonymize.cpp);
-  // the zone, an interface name, stays.
-  if (const std::size_t pct = t.find('%'); pct != std::string_view::npos) {
+  // the zone, an interface name, stays. A "zone" with more in it
+  // ("fe80::1%eth0-192.0.2.1") is split as any token.
+  if (const std::size_t pct = t.find('%');
+      pct != std::string_view::npos &&
+      t.find_first_of("+-%@:", pct + 1) == std::string_view::npos) {
     if (auto ip = names_.Ip(t.substr(0, pct))) {
       out += *ip;
       out += t.substr(pct);
       return true;
     }
   }
-  // An address after the last '+', '-' or '%', before a trailing ':' is taken
-  // for punctuation: "a+2001:db8::" (found by fuzz/anonymize.cpp).
-  if (const std::size_t sep = t.find_last_of("+-%");
-      sep != std::string_view::npos && sep + 1 < t.size()) {
-    if (auto ip = names_.Ip(t.substr(sep + 1))) {
-      std::string pseudo(*ip);
-      Token(t.substr(0, sep), out);
-      out += t[sep];
-      out += pseudo;
-      return true;
-    }
-  }
   // Punctuation that ends a sentence or a field: classify what is before it.
+  // Not a ':' after a '+', '-' or '%': "a+2001:db8::" is split there first
+  // (found by fuzz/anonymize.cpp).
   std::size_t end = t.size();
-  while (end > 0 && (t[end - 1] == '.' || t[end - 1] == ':' || t[end - 1] == '-')) --end;
+  const bool joined = t.find_first_of("+-%") != std::string_view::npos;
+  while (end > 0 && (t[end - 1] == '.' || (t[end - 1] == ':' && !joined) || t[end - 1] == '-'))
+    --end;
   if (end == 0) {
     out += t;
     return true;
