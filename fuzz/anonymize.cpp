@@ -69,11 +69,17 @@ std::set<std::string> Addresses(std::string_view text) {
   return out;
 }
 
-void CheckNoneLeaks(std::string_view in, std::string_view out) {
+// `pseudonyms`: the same key and mode as the anonymiser's. An output address
+// that is the pseudonym of an input address is that pseudonym, even when the
+// input happens to hold it too (the fuzzer copies outputs into inputs).
+void CheckNoneLeaks(std::string_view in, std::string_view out, mls::Pseudonyms& pseudonyms) {
   std::set<std::string> a = Addresses(in);
   if (a.empty()) return;
+  std::set<std::string> pseudo;
+  for (const std::string& x : a)
+    if (auto p = pseudonyms.Ip(x)) pseudo.insert(std::string(*p));
   for (const std::string& b : Addresses(out)) {
-    if (a.count(b)) {
+    if (a.count(b) && !pseudo.count(b)) {
       std::fprintf(stderr, "address %s of the input is in the output\n in: %.*s\nout: %.*s\n",
                    b.c_str(), static_cast<int>(in.size()), in.data(), static_cast<int>(out.size()),
                    out.data());
@@ -88,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   mls::PseudonymKey key{};
   key[0] = 42;
-  mls::Pseudonyms names(key, data[0] & 1);
+  mls::Pseudonyms names(key, data[0] & 1), check(key, data[0] & 1);
   mls::AnonymizeOptions options;
   options.hostname = true;
   mls::Anonymizer anonymizer(names, options);
@@ -97,7 +103,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::string_view line : fuzz::Lines(input)) {
     out.clear();
     anonymizer.Line(line, out);
-    CheckNoneLeaks(line, out);
+    CheckNoneLeaks(line, out, check);
   }
   // A dataset row as mls-anonymize takes it (DatasetScanner::ToEvent): 14
   // fields and a valid time. The AS organisation is left out of the check: it
@@ -114,7 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string after;
     for (std::size_t i = 0; i < fields.size(); ++i)
       if (i != mls::kAsOrg) after.append(fields[i]).append("\t");
-    CheckNoneLeaks(before, after);
+    CheckNoneLeaks(before, after, check);
   }
   return 0;
 }
