@@ -63,6 +63,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   mls::SqlBatchText again = mls::WriteSqlBatch(batch.info, rows);
   if (again.error) std::fprintf(stderr, "WriteSqlBatch: %s\n", again.error->c_str());
   FUZZ_CHECK(!again.error);
+  if (again.text != text) {  // where they part
+    std::size_t at = 0;
+    while (at < text.size() && at < again.text.size() && text[at] == again.text[at]) ++at;
+    std::size_t from = at < 60 ? 0 : at - 60;
+    std::fprintf(stderr, "read:    ...%s\nwritten: ...%s\n", text.substr(from, 120).c_str(),
+                 again.text.substr(from, 120).c_str());
+  }
   FUZZ_CHECK(again.text == text);
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "event.h"
+#include "ip.h"
 #include "postfix_parse.h"
 #include "syslog_time.h"
 
@@ -189,10 +190,11 @@ bool Anonymizer::Whole(std::string_view t, std::string& out) {
   }
   // An IPv6 address with its zone ("fe80::1%eth0": found by fuzz/anonymize.cpp);
   // the zone, an interface name, stays. A "zone" with more in it
-  // ("fe80::1%eth0-192.0.2.1") is split as any token.
+  // ("fe80::1%eth0-192.0.2.1"), or one that is an address, is split as any token.
   if (const std::size_t pct = t.find('%');
       pct != std::string_view::npos &&
-      t.find_first_of("+-%@:", pct + 1) == std::string_view::npos) {
+      t.find_first_of("+-%@:", pct + 1) == std::string_view::npos &&
+      !IsIpAddress(t.substr(pct + 1))) {
     if (auto ip = names_.Ip(t.substr(0, pct))) {
       out += *ip;
       out += t.substr(pct);

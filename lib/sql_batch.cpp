@@ -590,9 +590,14 @@ SqlBatch ParseSqlBatch(std::string_view text, std::string_view name) {
     first = ParseNumber<std::uint64_t>(std::string_view(range).substr(0, dash));
     end = ParseNumber<std::uint64_t>(std::string_view(range).substr(dash + 1));
   }
-  if (!first || !end || *first >= *end) return fail(7, "bad range: " + range);
+  // Numbers as the writer writes them, without leading zeros (found by
+  // fuzz/sql_batch.cpp: "rows: 02" was read).
+  if (!first || !end || *first >= *end ||
+      range != std::to_string(*first) + "-" + std::to_string(*end))
+    return fail(7, "bad range: " + range);
   count = ParseNumber<std::uint64_t>(rows);
-  if (!count || *count == 0) return fail(8, "bad row count: " + rows);
+  if (!count || *count == 0 || rows != std::to_string(*count))
+    return fail(8, "bad row count: " + rows);
   info.first = *first;
   info.end = *end;
   info.rows = *count;

@@ -213,6 +213,7 @@ TEST(Anonymizer, AddressesJoinedToWordsAreReplaced) {
   Fixture f;
   EXPECT_EQ(f.Line("t 20:18>0::1+00"), "t 20:18>" + f.Ip("::1") + "+00");
   EXPECT_EQ(f.Line("a+2001:db8:: b"), "a+" + f.Ip("2001:db8::") + " b");
+  EXPECT_EQ(f.Line("fe80::1%192.0.2.1"), f.Ip("fe80::1") + "%" + f.Ip("192.0.2.1"));
   EXPECT_EQ(f.Line("fe80::1%eth0-192.0.2.1 x-1.2.3.4: mail-1.example.org:"),
             f.Ip("fe80::1") + "%eth0-" + f.Ip("192.0.2.1") + " x-" + f.Ip("1.2.3.4") + ": " +
                 f.Domain("mail-1.example.org") + ":");

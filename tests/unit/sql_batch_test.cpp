@@ -424,6 +424,8 @@ TEST_F(SqlBatchReader, HeaderLies) {
   EXPECT_TRUE(Error(Replace("range: 10-40", "range: 10-30")));
   EXPECT_TRUE(Error(Replace("batch 1", "batch 2")));
   EXPECT_TRUE(Error(Replace("dialect: sqlite", "dialect: oracle")));
+  EXPECT_TRUE(Error(Replace("-- rows: 3\n", "-- rows: 03\n")));  // found by fuzz/sql_batch.cpp
+  EXPECT_TRUE(Error(Replace("-- range: 10-40\n", "-- range: 010-40\n")));
   EXPECT_TRUE(Error(Replace("table: events", "table: other")));
   EXPECT_TRUE(Error("not a batch\n"));
   EXPECT_TRUE(Error(""));
