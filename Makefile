@@ -146,10 +146,13 @@ ifeq ($(SAN),1)
 # The sanitizer pass leaves out the fleet report's server suites (the same
 # report_db code runs on SQLite in report-database.bats), the journal's
 # SIGKILL storm (driver-faults.bats keeps the file's), two configurations on
-# one dataset (driver-shared.bats: the locks, not memory), and the suites of
-# the Python generators (no C++ of ours to watch): HACKING.md "CI time".
+# one dataset (driver-shared.bats: the locks, not memory), the driver's metrics
+# file (driver-metrics.bats: promtool and timings; lib/metrics runs under the
+# sanitizers in the unit tests), and the suites of the Python generators (no
+# C++ of ours to watch): HACKING.md "CI time".
 CLI_SUITES := $(filter-out tests/cli/report-database-%.bats tests/cli/driver-faults-journal.bats \
-                tests/cli/driver-shared.bats tests/cli/gen-logins.bats tests/cli/genlog.bats \
+                tests/cli/driver-shared.bats tests/cli/driver-metrics.bats \
+                tests/cli/gen-logins.bats tests/cli/genlog.bats \
                 tests/cli/gendataset.bats tests/cli/journal-fixtures.bats,$(CLI_SUITES))
 endif
 cli: $(TOOL_BINS)
