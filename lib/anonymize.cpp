@@ -147,6 +147,12 @@ void Anonymizer::UserValue(std::string_view v, std::string& out) {
 }
 
 void Anonymizer::Token(std::string_view t, std::string& out) {
+  // No '.', ':' or '@': no address, e-mail address or host name in it, nor in
+  // any of its parts (most words of a log line: one scan, no more).
+  if (std::none_of(t.begin(), t.end(), [](char c) { return c == '.' || c == ':' || c == '@'; })) {
+    out += t;
+    return;
+  }
   // A loop over the token's ':' (not a recursion per ':', so a long run of
   // them costs no stack); every call below is on a part without ':', or
   // without '+', '-' and '%': the depth stays bounded.
